@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t dmi-api .
+# Run:   docker run -e DMI_ENV=production -e DMI_DATABASE_URL=postgresql+asyncpg://... \
+#               -e DMI_SECRET_KEY=... -e DMI_MIGRATE_ON_START=1 -p 8000:8000 dmi-api
+
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY migrations ./migrations
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --upgrade pip \
+ && /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
+ && /opt/venv/bin/pip install /wheels/*.whl
+
+FROM python:3.11-slim-bookworm AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DMI_HOST=0.0.0.0 \
+    DMI_PORT=8000 \
+    DMI_WORKERS=2
+RUN groupadd --system --gid 10001 dmi \
+ && useradd --system --uid 10001 --gid dmi --home-dir /app --shell /usr/sbin/nologin dmi
+COPY --from=build /opt/venv /opt/venv
+COPY --chmod=0755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+WORKDIR /app
+USER dmi:dmi
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('DMI_PORT', '8000')}/healthz\", timeout=4)"]
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["serve"]

@@ -1,0 +1,54 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test test-postgres test-sqlite lint format openapi migrate clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is required (set PYTHON=...)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+## Serve the API (embedded SQLite file unless DMI_DATABASE_URL says otherwise).
+run: $(RUN_STAMP)
+	$(BIN)/dmi-api serve
+
+## The whole suite on PostgreSQL, the portable subset on SQLite, then lint.
+test: $(DEV_STAMP)
+	$(MAKE) --no-print-directory test-postgres test-sqlite lint
+
+test-postgres: $(DEV_STAMP)
+	$(BIN)/python -m pytest
+
+test-sqlite: $(DEV_STAMP)
+	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only"
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests migrations
+
+openapi: $(RUN_STAMP)
+	$(BIN)/dmi-api openapi
+
+migrate: $(RUN_STAMP)
+	$(BIN)/dmi-api migrate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dmi.db dmi.db-wal dmi.db-shm

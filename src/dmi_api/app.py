@@ -1,0 +1,74 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from dmi_api import __version__
+from dmi_api.config import Settings, get_settings
+from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.http.handlers import install_exception_handlers
+from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from dmi_api.http.openapi import install_openapi
+from dmi_api.http.problems import problem_responses
+from dmi_api.routers import health
+
+API_DESCRIPTION = (
+    "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
+    "DIRFloortime. Errors are RFC 9457 problem documents (`application/problem+json`)."
+)
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids of the form `{tag}-{name}`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI app; the engine is created here and disposed on shutdown."""
+    settings = settings or get_settings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="dmi-api",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        responses=problem_responses(404, 405),
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+
+    install_exception_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
+    app.include_router(health.router)
+    install_openapi(app)
+
+    # Added innermost first: the body limit sits inside CORS, which sits inside request context,
+    # so that every answer (413s and CORS preflights included) carries the request id.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Location", "Link", "Retry-After", "ETag"],
+            max_age=600,
+        )
+    app.add_middleware(
+        RequestContextMiddleware, retry_after_seconds=settings.db_retry_after_seconds
+    )
+    return app

@@ -1,0 +1,106 @@
+"""The `dmi-api` command: serve, migrate, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dmi_api.config import ConfigurationError, Settings, load_settings
+
+DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def render_openapi(settings: Settings) -> str:
+    """The app's OpenAPI document as committed (stable formatting, trailing newline)."""
+    from dmi_api.app import create_app  # the app is heavy; only this command needs it
+
+    return json.dumps(create_app(settings).openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from dmi_api.logging_config import logging_config
+    from dmi_api.migrate import upgrade_to_head
+
+    if settings.is_sqlite:
+        # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
+        upgrade_to_head(settings.database_url_value)
+    uvicorn.run(
+        "dmi_api.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from dmi_api.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.database_url_value)
+    print("database migrated to head", file=sys.stderr)
+    return 0
+
+
+def _openapi(args: argparse.Namespace, settings: Settings) -> int:
+    path: Path = args.output
+    document = render_openapi(settings)
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current != document:
+            print(f"{path} differs from the app's schema; run `dmi-api openapi`", file=sys.stderr)
+            return 1
+        print(f"{path} matches the app's schema", file=sys.stderr)
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="dmi-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", help="bind address (DMI_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (DMI_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (DMI_WORKERS, default 1)")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
+    migrate.set_defaults(handler=_migrate)
+
+    openapi = commands.add_parser("openapi", help="write or check openapi/openapi.json")
+    openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
+    openapi.add_argument("--check", action="store_true", help="exit 1 when the file differs")
+    openapi.set_defaults(handler=_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        print(f"dmi-api: {exc}", file=sys.stderr)
+        return 2
+    code: int = args.handler(args, settings)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

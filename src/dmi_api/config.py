@@ -1,0 +1,105 @@
+"""Settings: one pydantic-settings class, read from `DMI_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dmi.db"
+# Well known on purpose: a development secret is public, so production refuses it.
+DEVELOPMENT_SECRET_KEY = "dmi-development-secret-key-not-for-production"  # noqa: S105
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot be used in the selected profile."""
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="DMI_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
+    db_retry_after_seconds: int = Field(default=2, ge=1, le=300)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=64 * 1_048_576)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65_535)
+    workers: int = Field(default=1, ge=1, le=64)
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard_origin(cls, value: list[str]) -> list[str]:
+        # Browsers never need a wildcard for a health API; a typo must not open it to every site.
+        if "*" in value:
+            raise ValueError("a wildcard CORS origin is not allowed; list the origins")
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_hardened(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems: list[str] = []
+        if self.is_sqlite:
+            problems.append("DMI_DATABASE_URL must point at PostgreSQL (not SQLite)")
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET_KEY or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+            problems.append(
+                f"DMI_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
+            )
+        if problems:
+            raise ValueError("production profile refused: " + "; ".join(problems))
+        return self
+
+    @property
+    def database_url_value(self) -> str:
+        """The database URL, secret included (hand it only to the engine)."""
+        return self.database_url.get_secret_value()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite file."""
+        return self.database_url_value.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning a validation failure into a message free of secret values."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # pydantic's own message echoes the inputs, database password included: name fields only.
+        reasons = [
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        raise ConfigurationError("invalid configuration: " + "; ".join(reasons)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return load_settings()

@@ -1,0 +1,91 @@
+"""The error hierarchy: each error knows its HTTP status and a stable machine-readable code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+
+class ProblemError(Exception):
+    """An error rendered as an RFC 9457 problem; subclasses fix status, code and title."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = dict(headers or {})
+        self.extensions = dict(extensions or {})
+
+
+class BadRequestError(ProblemError):
+    """The request is malformed in a way no field pointer describes."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad Request"
+
+
+class NotFoundError(ProblemError):
+    """No such resource for this caller (also for another clinic's rows)."""
+
+    status = 404
+    code = "not_found"
+    title = "Not Found"
+
+
+class ConflictError(ProblemError):
+    """The request conflicts with the current state of the resource."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLargeError(ProblemError):
+    """The request body exceeds the configured limit."""
+
+    status = 413
+    code = "payload_too_large"
+    title = "Content Too Large"
+
+
+class UnsupportedMediaTypeError(ProblemError):
+    """The request body is not in a media type the operation accepts."""
+
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported Media Type"
+
+
+class ValidationProblemError(ProblemError):
+    """The payload or parameters are invalid; `errors` points at each offending field."""
+
+    status = 422
+    code = "validation_error"
+    title = "Unprocessable Content"
+
+    def __init__(self, errors: Sequence[Mapping[str, Any]], detail: str | None = None) -> None:
+        super().__init__(
+            detail or "The request has invalid fields; see `errors`.",
+            extensions={"errors": [dict(error) for error in errors]},
+        )
+
+
+class ServiceUnavailableError(ProblemError):
+    """A dependency (the database) cannot serve now; the caller should retry later."""
+
+    status = 503
+    code = "service_unavailable"
+    title = "Service Unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})

@@ -1,0 +1,1 @@
+"""HTTP edge: request context, middleware, problem rendering and the route class."""

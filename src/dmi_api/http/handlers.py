@@ -1,0 +1,125 @@
+"""Exception handlers: domain errors, HTTP errors, validation and database outages to problems."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy.exc as sa_exc
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dmi_api.db import is_database_unavailable
+from dmi_api.errors import ProblemError, ServiceUnavailableError, ValidationProblemError
+from dmi_api.http.context import current_request_id
+from dmi_api.http.errors_log import log_unexpected
+from dmi_api.http.problems import problem_response, status_code_name, status_title
+
+logger = logging.getLogger("dmi_api.errors")
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+def render_problem(exc: ProblemError) -> Response:
+    """Render a domain error."""
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        headers=exc.headers,
+        extensions=exc.extensions,
+    )
+
+
+def json_pointer(parts: Sequence[Any]) -> str:
+    """RFC 6901 pointer (URI fragment form) to a location inside a document."""
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+    return "#/" + "/".join(escaped) if parts else "#"
+
+
+def field_errors(raw_errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """One entry per offending field with a pointer to it; never echoes the input."""
+    merged: dict[tuple[str, str], dict[str, str]] = {}
+    for error in raw_errors:
+        loc = list(error.get("loc", ()))
+        location = str(loc[0]) if loc and loc[0] in _LOCATIONS else "body"
+        path = loc[1:] if loc and loc[0] in _LOCATIONS else loc
+        code = str(error.get("type", "invalid"))
+        if code == "json_invalid":
+            # The position is a byte offset, not a field: point at the document.
+            pointer, detail = "#", "The body is not valid JSON."
+        else:
+            pointer, detail = json_pointer(list(path)), str(error.get("msg", "Invalid value."))
+        key = (location, pointer)
+        if key in merged:
+            if detail not in merged[key]["detail"]:
+                merged[key]["detail"] += f"; {detail}"
+            continue
+        merged[key] = {"location": location, "pointer": pointer, "detail": detail, "code": code}
+    return list(merged.values())
+
+
+async def _problem_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return render_problem(exc)
+
+
+async def _http_exception(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else status_title(status)
+    return problem_response(
+        status=status,
+        code=status_code_name(status),
+        title=status_title(status),
+        detail=detail,
+        headers=exc.headers,
+    )
+
+
+async def _request_validation(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return render_problem(ValidationProblemError(field_errors(exc.errors())))
+
+
+def database_error_response(exc: Exception, retry_after_seconds: int) -> Response | None:
+    """A 503 problem when the database cannot serve now; None for any other failure."""
+    if not is_database_unavailable(exc):
+        return None
+    logger.warning(
+        "database unavailable",
+        extra={"request_id": current_request_id(), "exc_type": type(exc).__name__},
+    )
+    return render_problem(
+        ServiceUnavailableError(
+            "The database is temporarily unavailable; retry shortly.",
+            retry_after_seconds=retry_after_seconds,
+        )
+    )
+
+
+def install_exception_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
+    """Register every handler on the app."""
+
+    async def _database(_request: Request, exc: Exception) -> Response:
+        response = database_error_response(exc, retry_after_seconds)
+        if response is not None:
+            return response
+        log_unexpected(exc)
+        return problem_response(
+            status=500,
+            code="internal_error",
+            title=status_title(500),
+            detail="An unexpected error occurred; it has been logged with the request id.",
+        )
+
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    for exc_type in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError):
+        app.add_exception_handler(exc_type, _database)

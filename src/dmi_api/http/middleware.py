@@ -1,0 +1,150 @@
+"""Pure ASGI middleware: request context (id, headers, access log, last-resort 500), body limit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dmi_api.errors import BadRequestError, PayloadTooLargeError
+from dmi_api.http.context import REQUEST_ID_HEADER, choose_request_id, set_request_id
+from dmi_api.http.errors_log import log_unexpected
+from dmi_api.http.handlers import database_error_response, render_problem
+from dmi_api.http.problems import problem_response, status_title
+
+access_logger = logging.getLogger("dmi_api.access")
+
+# Interactive docs load scripts and styles; every other response is data and gets the strict policy.
+_DOCS_PATHS = ("/docs", "/redoc")
+_SECURITY_HEADERS = (
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+)
+_DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (never the concrete path, which may carry identifiers)."""
+    route: Any = scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return path if isinstance(path, str) else "<unmatched>"
+
+
+class RequestContextMiddleware:
+    """Request id, security headers, one structured access log line, and a last-resort 500."""
+
+    def __init__(self, app: ASGIApp, *, retry_after_seconds: int) -> None:
+        self.app = app
+        self.retry_after_seconds = retry_after_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        set_request_id(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        is_docs = scope["path"].startswith(_DOCS_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                for name, value in _SECURITY_HEADERS:
+                    headers[name] = value
+                if not is_docs:
+                    headers["content-security-policy"] = _DATA_CSP
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if response_started:
+                log_unexpected(exc)
+                raise
+            response = database_error_response(exc, self.retry_after_seconds)
+            if response is None:
+                log_unexpected(exc)
+                response = problem_response(
+                    status=500,
+                    code="internal_error",
+                    title=status_title(500),
+                    detail="An unexpected error occurred; it has been logged with the request id.",
+                )
+            await response(scope, receive, send_with_headers)
+        finally:
+            access_logger.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": route_template(scope),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over the limit, by Content-Length up front and by counting the byte stream."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await render_problem(BadRequestError("Invalid Content-Length header."))(
+                    scope, receive, send
+                )
+                return
+            if int(declared) > limit:
+                await render_problem(_too_large(limit))(scope, receive, send)
+                return
+
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _too_large(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except PayloadTooLargeError as exc:
+            # Raised while the app was reading; unless the app already answered, answer 413.
+            if response_started:
+                raise
+            await render_problem(exc)(scope, receive, send)
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"The request body exceeds the limit of {limit} bytes.")

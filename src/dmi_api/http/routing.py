@@ -1,0 +1,127 @@
+"""The route class of every router: media-type and storable-text checks before FastAPI parses."""
+
+from __future__ import annotations
+
+import email.message
+import json
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+from fastapi import params
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dmi_api.errors import UnsupportedMediaTypeError, ValidationProblemError
+from dmi_api.http.handlers import json_pointer
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_NUL_DETAIL = "Text must not contain NUL characters or unpaired surrogates."
+
+
+def _media_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message.get_content_type()
+
+
+def _is_json(media_type: str) -> bool:
+    main, _, sub = media_type.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+def is_storable_text(value: str) -> bool:
+    """PostgreSQL text cannot hold NUL, and UTF-8 cannot encode unpaired surrogates."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, str):
+        if not is_storable_text(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not is_storable_text(key):
+                yield (*path, key)
+            yield from _unstorable_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable_paths(item, (*path, index))
+
+
+def _field_error(location: str, path: tuple[Any, ...]) -> dict[str, str]:
+    return {
+        "location": location,
+        "pointer": json_pointer(list(path)),
+        "detail": _NUL_DETAIL,
+        "code": "string_unstorable",
+    }
+
+
+class DmiRoute(APIRoute):
+    """An APIRoute that answers 415 for a body of the wrong media type and 422 for NUL text."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler with the edge checks."""
+        handler = super().get_route_handler()
+        expects_form = self.body_field is not None and isinstance(
+            self.body_field.field_info, params.Form
+        )
+        expects_body = self.body_field is not None
+
+        async def guarded(request: Request) -> Response:
+            await self._check_parameters(request)
+            if request.method in _BODY_METHODS:
+                # Reading here first lets the body limit raise its own 413 (FastAPI would turn
+                # any error while reading into a 400) and caches the bytes for FastAPI.
+                body = await request.body()
+                if body and expects_body:
+                    await self._check_body(request, body, expects_form=expects_form)
+            return await handler(request)
+
+        return guarded
+
+    @staticmethod
+    async def _check_parameters(request: Request) -> None:
+        errors = [
+            _field_error(location, (name,))
+            for location, items in (
+                ("query", request.query_params.multi_items()),
+                ("path", list(request.path_params.items())),
+            )
+            for name, value in items
+            if not (is_storable_text(str(name)) and is_storable_text(str(value)))
+        ]
+        if errors:
+            raise ValidationProblemError(errors)
+
+    @staticmethod
+    async def _check_body(request: Request, body: bytes, *, expects_form: bool) -> None:
+        media_type = _media_type(request.headers.get("content-type"))
+        if expects_form:
+            if media_type not in _FORM_TYPES:
+                raise UnsupportedMediaTypeError(
+                    "This operation accepts application/x-www-form-urlencoded bodies."
+                )
+            return
+        if media_type is None or not _is_json(media_type):
+            raise UnsupportedMediaTypeError("This operation accepts application/json bodies.")
+        # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
+        if b"\\u" not in body:
+            return
+        try:
+            document = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return  # FastAPI reports malformed JSON itself, as a 422 pointing at the body.
+        errors = [_field_error("body", path) for path in _unstorable_paths(document)]
+        if errors:
+            raise ValidationProblemError(errors)

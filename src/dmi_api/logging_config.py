@@ -1,0 +1,65 @@
+"""Structured JSON logs: one object per line, only whitelisted context fields."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+# Fields a record may carry into the log; anything else passed via `extra` is dropped, so a
+# careless `extra={"body": ...}` cannot leak PHI.
+_CONTEXT_FIELDS = (
+    "request_id",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "exc_type",
+    "exc_types",
+    "stack",
+    "event",
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """Format records as single-line JSON objects."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record; exception messages are left out on purpose (they may hold PHI)."""
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for field in _CONTEXT_FIELDS:
+            value = getattr(record, field, None)
+            if value is not None:
+                entry[field] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry.setdefault("exc_type", record.exc_info[0].__name__)
+        return json.dumps(entry, default=str)
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """A dictConfig for the service (passed to uvicorn so every worker applies it)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "dmi_api.logging_config.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            # Our access log replaces uvicorn's, which would log raw paths and query strings.
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "uvicorn.error": {"level": level},
+            "sqlalchemy": {"level": "WARNING"},
+        },
+    }

@@ -1,0 +1,39 @@
+"""Running Alembic migrations from the service (CLI, embedded default, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def migrations_dir() -> Path:
+    """The migrations folder: bundled in the wheel, or at the root of a checkout."""
+    for candidate in (_PACKAGE_DIR / "migrations", _PACKAGE_DIR.parents[1] / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("migrations folder not found beside the package or in the checkout")
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    """An Alembic configuration built in code (no alembic.ini needed at run time)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
+    config.attributes["configure_logging"] = False
+    if database_url is not None:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_to_head(database_url: str) -> None:
+    """Migrate the database to the newest revision (blocking; call outside an event loop)."""
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    """Downgrade the database to a revision (blocking; call outside an event loop)."""
+    command.downgrade(alembic_config(database_url), revision)

@@ -1,0 +1,138 @@
+"""Test harness: one real database per run, migrated once; each test in a rolled-back transaction.
+
+`DMI_TEST_BACKEND=postgres` (default) uses `DMI_TEST_DATABASE_URL`, else the server at
+127.0.0.1:5432, else a throwaway cluster started here; it never skips silently.
+`DMI_TEST_BACKEND=sqlite` runs the portable tests (`-m "not postgres_only"`) on a SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from dmi_api.app import create_app
+from dmi_api.config import Settings
+from dmi_api.db import create_engine
+from dmi_api.migrate import upgrade_to_head
+from tests.support import probe
+from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
+
+BACKEND = os.environ.get("DMI_TEST_BACKEND", "postgres")
+if BACKEND not in ("postgres", "sqlite"):
+    raise pytest.UsageError("DMI_TEST_BACKEND must be postgres or sqlite")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On SQLite, a PostgreSQL-only test that slipped through the marker filter is an error."""
+    if BACKEND == "sqlite":
+        selected = [i.nodeid for i in session.items if i.get_closest_marker("postgres_only")]
+        if selected:
+            raise pytest.UsageError(
+                'SQLite pass needs -m "not postgres_only"; would run: ' + ", ".join(selected[:3])
+            )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The PostgreSQL server for this run (created if none is reachable)."""
+    server = resolve_pg_server()
+    yield server
+    stop_pg_server(server)
+
+
+async def _admin_execute(admin_url: str, *statements: str) -> None:
+    engine = create_engine(Settings(database_url=SecretStr(admin_url)))
+    try:
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A fresh database for this run, migrated to head with Alembic."""
+    if BACKEND == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        await asyncio.to_thread(upgrade_to_head, url)
+        yield url
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = f"dmi_test_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(server.admin_url, f'CREATE DATABASE "{name}"')
+    url = make_url(server.admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        await asyncio.to_thread(upgrade_to_head, url)
+        yield url
+    finally:
+        await _admin_execute(server.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """Settings of the app under test."""
+    return Settings(database_url=SecretStr(database_url))
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The engine shared by every test of the run."""
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+def build_test_app(settings: Settings) -> FastAPI:
+    """The real app plus the test-only probe routes."""
+    app = create_app(settings)
+    app.include_router(probe.router)
+    return app
+
+
+@pytest.fixture
+async def app(settings: Settings, db_connection: AsyncConnection) -> AsyncIterator[FastAPI]:
+    """The app with its sessions bound to the test's transaction (commits become savepoints)."""
+    app = build_test_app(settings)
+    app.state.sessionmaker = async_sessionmaker(
+        bind=db_connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+    yield app
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client speaking to the app in process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

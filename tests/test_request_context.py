@@ -1,0 +1,106 @@
+"""Request ids, security headers, CORS and the structured access log."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+
+from dmi_api.config import Settings
+from dmi_api.logging_config import JsonFormatter
+from tests.conftest import build_test_app
+
+
+class TestRequestId:
+    async def test_generated_when_absent(self, client: httpx.AsyncClient) -> None:
+        first = await client.get("/healthz")
+        second = await client.get("/healthz")
+        assert len(first.headers["x-request-id"]) >= 16
+        assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+    async def test_sane_incoming_id_is_echoed(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/healthz", headers={"X-Request-ID": "ehr-sync.2026-11-24:0042"}
+        )
+        assert response.headers["x-request-id"] == "ehr-sync.2026-11-24:0042"
+
+    @pytest.mark.parametrize(
+        "incoming", ["short", "a" * 200, "bad id with spaces", "x\r\nSet-Cookie:a=b", "ü" * 10]
+    )
+    async def test_insane_incoming_id_is_replaced(
+        self, client: httpx.AsyncClient, incoming: str
+    ) -> None:
+        response = await client.get("/healthz", headers={b"X-Request-ID": incoming.encode()})
+        assert response.headers["x-request-id"] != incoming
+        assert len(response.headers["x-request-id"]) == 32
+
+    async def test_error_bodies_carry_the_id(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/nope", headers={"X-Request-ID": "trace-12345678"})
+        assert response.json()["request_id"] == "trace-12345678"
+
+
+class TestSecurityHeaders:
+    @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/nope"])
+    async def test_api_responses(self, client: httpx.AsyncClient, path: str) -> None:
+        response = await client.get(path)
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "server" not in response.headers
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+class TestCors:
+    async def test_closed_by_default(self, client: httpx.AsyncClient) -> None:
+        response = await client.options(
+            "/healthz",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert "access-control-allow-origin" not in response.headers
+        simple = await client.get("/healthz", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in simple.headers
+
+    async def test_open_to_configured_origins_only(self, settings: Settings) -> None:
+        configured = settings.model_copy(update={"cors_origins": ["https://app.clinic.example"]})
+        app = build_test_app(configured)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            allowed = await client.options(
+                "/healthz",
+                headers={
+                    "Origin": "https://app.clinic.example",
+                    "Access-Control-Request-Method": "GET",
+                },
+            )
+            assert allowed.headers["access-control-allow-origin"] == "https://app.clinic.example"
+            assert "x-request-id" in allowed.headers
+            other = await client.get("/healthz", headers={"Origin": "https://evil.example"})
+            assert "access-control-allow-origin" not in other.headers
+        await app.state.engine.dispose()
+
+
+class TestAccessLog:
+    async def test_one_json_line_per_request_without_query_or_ids(
+        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        item = "11111111-2222-4333-8444-555555555555"
+        with caplog.at_level(logging.INFO, logger="dmi_api.access"):
+            response = await client.get(f"/_probe/items/{item}", params={"q": "Jane Doe"})
+        records = [r for r in caplog.records if r.name == "dmi_api.access"]
+        assert len(records) == 1
+        line = JsonFormatter().format(records[0])
+        entry = json.loads(line)
+        assert entry["method"] == "GET"
+        assert entry["path"] == "/_probe/items/{item_id}"
+        assert entry["status"] == 200
+        assert entry["request_id"] == response.headers["x-request-id"]
+        assert isinstance(entry["duration_ms"], float)
+        assert "Jane" not in line
+        assert item not in line
+
+    def test_formatter_drops_unlisted_extras(self) -> None:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+        record.__dict__["body"] = {"given_name": "Jane"}
+        assert "Jane" not in JsonFormatter().format(record)

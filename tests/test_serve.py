@@ -1,0 +1,81 @@
+"""`dmi-api serve` for real: uvicorn workers on the embedded default, migrated on start."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.ports import free_port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    database = tmp_path_factory.mktemp("serve") / "embedded.db"
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DMI_")},
+        "DMI_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "DMI_MAX_BODY_BYTES": "4096",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                _, err = process.communicate(timeout=5)
+                pytest.fail(f"server did not start: {err.decode()[-2000:]}")
+            time.sleep(0.2)
+        yield base, database
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_embedded_database_is_migrated_on_serve(served: tuple[str, Path]) -> None:
+    base, database = served
+    assert httpx.get(f"{base}/readyz").json() == {"status": "ready"}
+    with sqlite3.connect(database) as connection:
+        versions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert len(versions) == 1
+
+
+def test_no_server_banner_and_request_id(served: tuple[str, Path]) -> None:
+    base, _ = served
+    response = httpx.get(f"{base}/healthz")
+    assert "server" not in response.headers
+    assert response.headers["x-request-id"]
+
+
+def test_body_over_limit_is_413_over_http(served: tuple[str, Path]) -> None:
+    base, _ = served
+    response = httpx.post(
+        f"{base}/healthz", content=b"x" * 5000, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "payload_too_large"

@@ -1,0 +1,76 @@
+"""Settings: the production profile refuses development secrets and SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+from dmi_api.cli import main
+from dmi_api.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, Settings, load_settings
+
+STRONG_SECRET = "s" * 48
+PG_URL = "postgresql+asyncpg://app:pw-should-not-leak@db.internal:5432/dmi"
+
+
+def test_defaults_are_the_embedded_development_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DMI_ENV", "DMI_DATABASE_URL", "DMI_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.env == "development"
+    assert settings.database_url_value == "sqlite+aiosqlite:///./dmi.db"
+    assert settings.max_body_bytes == 1_048_576
+    assert settings.cors_origins == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "reason"),
+    [
+        ({"DMI_SECRET_KEY": STRONG_SECRET}, "PostgreSQL"),
+        ({"DMI_DATABASE_URL": PG_URL}, "DMI_SECRET_KEY"),
+        ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "DMI_SECRET_KEY"),
+        ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": "short"}, "DMI_SECRET_KEY"),
+    ],
+)
+def test_production_refuses_development_setup(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], reason: str
+) -> None:
+    monkeypatch.setenv("DMI_ENV", "production")
+    for name in ("DMI_DATABASE_URL", "DMI_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert reason in message
+    assert "pw-should-not-leak" not in message
+    assert "short" not in message
+
+
+def test_production_accepts_a_hardened_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMI_ENV", "production")
+    monkeypatch.setenv("DMI_DATABASE_URL", PG_URL)
+    monkeypatch.setenv("DMI_SECRET_KEY", STRONG_SECRET)
+    settings = load_settings()
+    assert settings.env == "production"
+    assert "pw-should-not-leak" not in repr(settings)
+    assert STRONG_SECRET not in repr(settings)
+
+
+def test_cli_refuses_to_start_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DMI_ENV", "production")
+    monkeypatch.delenv("DMI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DMI_SECRET_KEY", raising=False)
+    assert main(["migrate"]) == 2
+    assert "production profile refused" in capsys.readouterr().err
+
+
+def test_cors_origins_from_a_comma_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMI_CORS_ORIGINS", "https://a.example, https://b.example")
+    assert load_settings().cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_wildcard_cors_origin_is_refused() -> None:
+    with pytest.raises(ValueError, match="wildcard"):
+        Settings(cors_origins=["*"])

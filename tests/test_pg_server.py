@@ -69,12 +69,3 @@ def test_throwaway_cluster_when_nothing_listens() -> None:
         socket.create_connection(("127.0.0.1", port), timeout=2),
     ):
         pass
-
-
-def test_local_server_on_the_default_port() -> None:
-    server = resolve_pg_server(env={})
-    try:
-        assert server == PgServer("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", None)
-    finally:
-        # Only does something if no local server answered and a cluster was started instead.
-        stop_pg_server(server)

@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -62,32 +63,75 @@ async def _admin_execute(admin_url: str, *statements: str) -> None:
         await engine.dispose()
 
 
+APP_LOGIN_ROLE = "dmi_test_app"
+APP_LOGIN_PASSWORD = "dmi-test-app"
+
+
+@dataclass(frozen=True)
+class Database:
+    """The run's database: its owner migrates it; the app connects as a role that does not."""
+
+    owner_url: str
+    app_url: str
+
+
+async def _ensure_app_login_role(admin_url: str) -> None:
+    # Subject to row-level security: not a superuser, not the owner, no BYPASSRLS.
+    await _admin_execute(
+        admin_url,
+        f"""
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_LOGIN_ROLE}') THEN
+                CREATE ROLE {APP_LOGIN_ROLE} LOGIN PASSWORD '{APP_LOGIN_PASSWORD}'
+                    NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+            END IF;
+        END $$
+        """,
+        f"GRANT dmi_app TO {APP_LOGIN_ROLE}",
+    )
+
+
 @pytest.fixture(scope="session")
-async def database_url(
+async def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
-    """A fresh database for this run, migrated to head with Alembic."""
+) -> AsyncIterator[Database]:
+    """A fresh database for this run, migrated to head with Alembic by its owner."""
     if BACKEND == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "test.db"
         url = f"sqlite+aiosqlite:///{path}"
         await asyncio.to_thread(upgrade_to_head, url)
-        yield url
+        yield Database(owner_url=url, app_url=url)
         return
     server: PgServer = request.getfixturevalue("pg_server")
     name = f"dmi_test_{uuid.uuid4().hex[:12]}"
     await _admin_execute(server.admin_url, f'CREATE DATABASE "{name}"')
-    url = make_url(server.admin_url).set(database=name).render_as_string(hide_password=False)
+    owner = make_url(server.admin_url).set(database=name)
     try:
-        await asyncio.to_thread(upgrade_to_head, url)
-        yield url
+        await asyncio.to_thread(upgrade_to_head, owner.render_as_string(hide_password=False))
+        await _ensure_app_login_role(server.admin_url)
+        app = owner.set(username=APP_LOGIN_ROLE, password=APP_LOGIN_PASSWORD)
+        yield Database(
+            owner_url=owner.render_as_string(hide_password=False),
+            app_url=app.render_as_string(hide_password=False),
+        )
     finally:
         await _admin_execute(server.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def database_url(database: Database) -> str:
+    """The URL the app connects with (the non-owner role on PostgreSQL)."""
+    return database.app_url
+
+
+@pytest.fixture(scope="session")
+def settings(database: Database) -> Settings:
     """Settings of the app under test."""
-    return Settings(database_url=SecretStr(database_url))
+    return Settings(
+        database_url=SecretStr(database.app_url),
+        migration_database_url=SecretStr(database.owner_url),
+        issuer="http://testserver",
+    )
 
 
 @pytest.fixture(scope="session")

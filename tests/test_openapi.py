@@ -30,7 +30,13 @@ async def test_error_responses_are_documented_as_problems(settings: Settings) ->
             assert operation.get("description"), operation["operationId"]
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")):
-                    assert list(response["content"]) == ["application/problem+json"]
+                    # The token endpoint speaks RFC 6749 §5.2 errors, as OAuth clients expect.
+                    ref = next(iter(response["content"].values()))["schema"]["$ref"]
+                    if ref.endswith("/OAuthErrorResponse"):
+                        assert operation["tags"] == ["oauth"]
+                        assert list(response["content"]) == ["application/json"]
+                    else:
+                        assert list(response["content"]) == ["application/problem+json"]
     await app.state.engine.dispose()
 
 
@@ -43,3 +49,12 @@ def test_cli_check_detects_drift(tmp_path: Path, capsys: pytest.CaptureFixture[s
     target.write_text(json.dumps(document))
     assert main(["openapi", "--check", "--output", str(target)]) == 1
     assert "differs" in capsys.readouterr().err
+
+
+async def test_oauth2_client_credentials_scheme_is_declared(settings: Settings) -> None:
+    app = create_app(settings)
+    scheme = app.openapi()["components"]["securitySchemes"]["oauth2"]
+    flow = scheme["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/oauth/token"
+    assert "children:read" in flow["scopes"]
+    await app.state.engine.dispose()

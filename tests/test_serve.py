@@ -25,11 +25,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "DMI_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "DMI_MAX_BODY_BYTES": "4096",
     }
+    log_path = database.parent / "serve.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -41,8 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                _, err = process.communicate(timeout=5)
-                pytest.fail(f"server did not start: {err.decode()[-2000:]}")
+                pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.2)
         yield base, database
     finally:
@@ -52,8 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        log.close()
 
 
 def test_embedded_database_is_migrated_on_serve(served: tuple[str, Path]) -> None:
@@ -79,3 +79,17 @@ def test_body_over_limit_is_413_over_http(served: tuple[str, Path]) -> None:
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "payload_too_large"
+
+
+def test_empty_embedded_database_prints_demo_credentials_once(served: tuple[str, Path]) -> None:
+    base, database = served
+    log = (database.parent / "serve.log").read_text()
+    assert log.count("client_secret:") == 1
+    secret = log.split("client_secret:")[1].split()[0]
+    client_id = log.split("client_id:")[1].split()[0]
+    token = httpx.post(
+        f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert token.status_code == 200
+    # Only the terminal saw it: no JSON log line carries the secret.
+    assert all(secret not in line for line in log.splitlines() if line.startswith("{"))

@@ -28,13 +28,14 @@ def test_defaults_are_the_embedded_development_profile(monkeypatch: pytest.Monke
         ({"DMI_DATABASE_URL": PG_URL}, "DMI_SECRET_KEY"),
         ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "DMI_SECRET_KEY"),
         ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": "short"}, "DMI_SECRET_KEY"),
+        ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": STRONG_SECRET}, "DMI_ISSUER"),
     ],
 )
 def test_production_refuses_development_setup(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], reason: str
 ) -> None:
     monkeypatch.setenv("DMI_ENV", "production")
-    for name in ("DMI_DATABASE_URL", "DMI_SECRET_KEY"):
+    for name in ("DMI_DATABASE_URL", "DMI_SECRET_KEY", "DMI_ISSUER"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -50,6 +51,7 @@ def test_production_accepts_a_hardened_setup(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("DMI_ENV", "production")
     monkeypatch.setenv("DMI_DATABASE_URL", PG_URL)
     monkeypatch.setenv("DMI_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("DMI_ISSUER", "https://api.clinic.example")
     settings = load_settings()
     assert settings.env == "production"
     assert "pw-should-not-leak" not in repr(settings)

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 @pytest.fixture
 async def note_table(db_connection: AsyncConnection) -> None:
-    # DDL inside the test's transaction: it disappears with the rollback, on both backends.
-    await db_connection.execute(text("CREATE TABLE probe_note (text VARCHAR(100) NOT NULL)"))
+    # A temporary table: the app's role may not create tables. It disappears with the rollback.
+    await db_connection.execute(text("CREATE TEMP TABLE probe_note (text VARCHAR(100) NOT NULL)"))
 
 
 async def _notes(db_connection: AsyncConnection) -> list[str]:

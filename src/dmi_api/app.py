@@ -10,13 +10,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from dmi_api import __version__
+from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings, get_settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
 from dmi_api.http.problems import problem_responses
-from dmi_api.routers import health
+from dmi_api.pagination import CursorCodec
+from dmi_api.routers import audit_events, clients, health, oauth
 
 API_DESCRIPTION = (
     "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
@@ -51,9 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.keyring = KeyRing(settings, lambda: app.state.sessionmaker)
+    app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
 
     install_exception_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
     app.include_router(health.router)
+    app.include_router(oauth.router)
+    app.include_router(clients.router)
+    app.include_router(audit_events.router)
     install_openapi(app)
 
     # Added innermost first: the body limit sits inside CORS, which sits inside request context,

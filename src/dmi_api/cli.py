@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
-        upgrade_to_head(settings.database_url_value)
+        upgrade_to_head(settings.migration_database_url_value)
+        if settings.env == "development":
+            _print_demo_credentials(settings)
     uvicorn.run(
         "dmi_api.app:create_app",
         factory=True,
@@ -45,10 +48,30 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _print_demo_credentials(settings: Settings) -> None:
+    from dmi_api.cli_admin import create_demo_tenant
+
+    demo = asyncio.run(create_demo_tenant(settings))
+    if demo is None:
+        return
+    # Printed once, to the operator's terminal (not the log): the database keeps only a hash.
+    print(
+        "\nEmpty database: created a demo clinic and an API client with every scope.\n"
+        f"  clinic_id:     {demo['clinic_id']}\n"
+        f"  client_id:     {demo['client_id']}\n"
+        f"  client_secret: {demo['client_secret']}   (shown once)\n"
+        "Get a token:\n"
+        f"  curl -s -u '{demo['client_id']}:{demo['client_secret']}' "
+        "-d grant_type=client_credentials http://127.0.0.1:8000/oauth/token\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     from dmi_api.migrate import upgrade_to_head
 
-    upgrade_to_head(settings.database_url_value)
+    upgrade_to_head(settings.migration_database_url_value)
     print("database migrated to head", file=sys.stderr)
     return 0
 
@@ -87,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
     openapi.add_argument("--check", action="store_true", help="exit 1 when the file differs")
     openapi.set_defaults(handler=_openapi)
+
+    from dmi_api.cli_admin import add_admin_commands
+
+    add_admin_commands(commands)
     return parser
 
 
@@ -98,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"dmi-api: {exc}", file=sys.stderr)
         return 2
+    if args.command in ("clinics", "clients", "keys"):
+        from dmi_api.cli_admin import run_admin
+
+        return run_admin(args.handler, args, settings)
     code: int = args.handler(args, settings)
     return code
 

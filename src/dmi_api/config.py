@@ -12,6 +12,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dmi.db"
 # Well known on purpose: a development secret is public, so production refuses it.
 DEVELOPMENT_SECRET_KEY = "dmi-development-secret-key-not-for-production"  # noqa: S105
 MIN_PRODUCTION_SECRET_LENGTH = 32
+MAX_TOKEN_LIFETIME_SECONDS = 900
 
 
 class ConfigurationError(RuntimeError):
@@ -33,6 +34,17 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
     db_retry_after_seconds: int = Field(default=2, ge=1, le=300)
+
+    migration_database_url: SecretStr | None = None
+
+    issuer: str = "http://127.0.0.1:8000"
+    token_audience: str = "dmi-api"  # noqa: S105 (an audience, not a password)
+    token_lifetime_seconds: int = Field(default=300, ge=60, le=MAX_TOKEN_LIFETIME_SECONDS)
+    token_leeway_seconds: int = Field(default=30, ge=0, le=120)
+    signing_key_refresh_seconds: int = Field(default=60, ge=1, le=3600)
+    auth_max_failures: int = Field(default=5, ge=1, le=1000)
+    auth_failure_window_seconds: int = Field(default=300, ge=1, le=86_400)
+    auth_lockout_seconds: int = Field(default=60, ge=1, le=86_400)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=64 * 1_048_576)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -71,9 +83,29 @@ class Settings(BaseSettings):
                 f"DMI_SECRET_KEY must be set to a random value of at least "
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
             )
+        if not self.issuer.startswith("https://"):
+            problems.append("DMI_ISSUER must be the service's public https:// URL")
         if problems:
             raise ValueError("production profile refused: " + "; ".join(problems))
         return self
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_a_base_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or value.endswith("/"):
+            raise ValueError("issuer must be an http(s) URL without a trailing slash")
+        return value
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint's URL: the audience of client assertions."""
+        return f"{self.issuer}/oauth/token"
+
+    @property
+    def migration_database_url_value(self) -> str:
+        """The URL migrations run with (the tables' owner); defaults to the app's URL."""
+        url = self.migration_database_url or self.database_url
+        return url.get_secret_value()
 
     @property
     def database_url_value(self) -> str:

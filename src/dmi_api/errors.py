@@ -89,3 +89,46 @@ class ServiceUnavailableError(ProblemError):
 
     def __init__(self, detail: str | None = None, *, retry_after_seconds: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
+
+
+class AuthenticationError(ProblemError):
+    """No usable bearer token (401, with a `WWW-Authenticate` challenge)."""
+
+    status = 401
+    code = "invalid_token"
+    title = "Unauthorized"
+
+    def __init__(self, detail: str | None = None, *, token_present: bool = True) -> None:
+        # RFC 6750 §3.1: a request without credentials gets a bare challenge, no error code.
+        challenge = 'Bearer error="invalid_token"' if token_present else "Bearer"
+        super().__init__(
+            detail or ("The access token is invalid." if token_present else "A token is needed."),
+            headers={"WWW-Authenticate": challenge},
+        )
+
+
+class InsufficientScopeError(ProblemError):
+    """The token is valid but lacks a scope the operation needs."""
+
+    status = 403
+    code = "insufficient_scope"
+    title = "Forbidden"
+
+    def __init__(self, required: list[str]) -> None:
+        scope = " ".join(required)
+        super().__init__(
+            f"This operation needs the scope: {scope}.",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+            extensions={"required_scopes": required},
+        )
+
+
+class TooManyRequestsError(ProblemError):
+    """The caller must wait before trying again."""
+
+    status = 429
+    code = "too_many_requests"
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})

@@ -11,6 +11,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 
 _request_id: ContextVar[str | None] = ContextVar("dmi_request_id", default=None)
+_client_ip: ContextVar[str | None] = ContextVar("dmi_client_ip", default=None)
 
 
 def choose_request_id(incoming: str | None) -> str:
@@ -28,3 +29,13 @@ def set_request_id(request_id: str | None) -> None:
 def current_request_id() -> str | None:
     """The id of the request being served, if any."""
     return _request_id.get()
+
+
+def set_client_ip(address: str | None) -> None:
+    """Bind the peer address (after trusted-proxy rewriting by uvicorn) to the request."""
+    _client_ip.set(address)
+
+
+def current_client_ip() -> str | None:
+    """The address the request came from, if known."""
+    return _client_ip.get()

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from dmi_api.db import is_database_unavailable
 from dmi_api.errors import ProblemError, ServiceUnavailableError, ValidationProblemError
 from dmi_api.http.context import current_request_id
+from dmi_api.http.denials import audit_denial
 from dmi_api.http.errors_log import log_unexpected
 from dmi_api.http.problems import problem_response, status_code_name, status_title
 
@@ -64,8 +65,9 @@ def field_errors(raw_errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]
     return list(merged.values())
 
 
-async def _problem_error(_request: Request, exc: Exception) -> Response:
+async def _problem_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
+    await audit_denial(request, exc.status)
     return render_problem(exc)
 
 
@@ -80,6 +82,12 @@ async def _http_exception(_request: Request, exc: Exception) -> Response:
         detail=detail,
         headers=exc.headers,
     )
+
+
+async def _http_exception_audited(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    await audit_denial(request, exc.status_code)
+    return await _http_exception(request, exc)
 
 
 async def _request_validation(_request: Request, exc: Exception) -> Response:
@@ -119,7 +127,7 @@ def install_exception_handlers(app: FastAPI, *, retry_after_seconds: int) -> Non
         )
 
     app.add_exception_handler(ProblemError, _problem_error)
-    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_audited)
     app.add_exception_handler(RequestValidationError, _request_validation)
     for exc_type in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, TimeoutError):
         app.add_exception_handler(exc_type, _database)

@@ -10,7 +10,12 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dmi_api.errors import BadRequestError, PayloadTooLargeError
-from dmi_api.http.context import REQUEST_ID_HEADER, choose_request_id, set_request_id
+from dmi_api.http.context import (
+    REQUEST_ID_HEADER,
+    choose_request_id,
+    set_client_ip,
+    set_request_id,
+)
 from dmi_api.http.errors_log import log_unexpected
 from dmi_api.http.handlers import database_error_response, render_problem
 from dmi_api.http.problems import problem_response, status_title
@@ -48,6 +53,8 @@ class RequestContextMiddleware:
             return
         request_id = choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
         set_request_id(request_id)
+        client = scope.get("client")
+        set_client_ip(client[0] if client else None)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500

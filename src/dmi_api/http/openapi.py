@@ -14,6 +14,14 @@ _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
+def _is_generic_error(response: dict[str, Any]) -> bool:
+    """True unless the operation documents an error body of its own (OAuth's RFC 6749 errors)."""
+    refs = {
+        media.get("schema", {}).get("$ref", "") for media in response.get("content", {}).values()
+    }
+    return all(not ref or ref.endswith(("/Problem", "/HTTPValidationError")) for ref in refs)
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """Generate the schema once, with error responses rewritten to `application/problem+json`."""
     if app.openapi_schema is not None:
@@ -28,7 +36,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
-                if status[:1] in ("4", "5"):
+                if status[:1] in ("4", "5") and _is_generic_error(response):
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
     components = schema.get("components", {}).get("schemas", {})
     for name in _UNUSED_SCHEMAS:

@@ -1,5 +1,17 @@
 """Table models; importing this package registers every table on `metadata`."""
 
+from dmi_api.models.audit import AuditEvent
+from dmi_api.models.auth import AuthThrottle, SigningKey, UsedClientAssertion
 from dmi_api.models.base import NAMING_CONVENTION, metadata
+from dmi_api.models.tenancy import ApiClient, Clinic
 
-__all__ = ["NAMING_CONVENTION", "metadata"]
+__all__ = [
+    "NAMING_CONVENTION",
+    "ApiClient",
+    "AuditEvent",
+    "AuthThrottle",
+    "Clinic",
+    "SigningKey",
+    "UsedClientAssertion",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""Authentication and authorization: scopes, principals, signing keys, token issuance."""

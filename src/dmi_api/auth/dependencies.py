@@ -1,0 +1,138 @@
+"""Typed auth dependencies: a route declares its scopes, gets a `Caller` bound to one clinic."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2, SecurityScopes
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from dmi_api.auth.keyring import KeyRing
+from dmi_api.auth.principal import Principal
+from dmi_api.auth.scopes import AUDIT_READ, CLIENTS_ADMIN, SCOPE_DESCRIPTIONS
+from dmi_api.config import Settings
+from dmi_api.deps import DbSession
+from dmi_api.errors import AuthenticationError, InsufficientScopeError
+from dmi_api.models import ApiClient
+from dmi_api.security.jwt import InvalidTokenError, read_token_kid, verify_access_token
+from dmi_api.services.audit import Action, record_event
+from dmi_api.tenancy import Tenant, bind_settings
+
+# Reads only the Authorization header: a token in the query string is never looked at.
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(
+            tokenUrl="/oauth/token", scopes=SCOPE_DESCRIPTIONS
+        )
+    ),
+    scheme_name="oauth2",
+    description="OAuth 2.0 client credentials (client secret or private_key_jwt).",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated principal and its clinic's view of the database."""
+
+    principal: Principal
+    tenant: Tenant
+
+    @property
+    def db(self) -> AsyncSession:
+        """The request's session (for tables that are not clinic-owned)."""
+        return self.tenant.db
+
+    def audit(
+        self,
+        action: Action,
+        resource_type: str,
+        *,
+        outcome: int = 200,
+        resource_id: uuid.UUID | str | None = None,
+        child_id: uuid.UUID | None = None,
+    ) -> None:
+        """Record this caller's access in the request's transaction."""
+        record_event(
+            self.db,
+            principal=self.principal,
+            action=action,
+            resource_type=resource_type,
+            outcome=outcome,
+            resource_id=resource_id,
+            child_id=child_id,
+        )
+
+
+async def _verify(token: str, keyring: KeyRing, settings: Settings) -> Principal:
+    keys = await keyring.for_kid(read_token_kid(token))
+    claims = verify_access_token(
+        token,
+        keys,
+        issuer=settings.issuer,
+        audience=settings.token_audience,
+        max_lifetime_seconds=settings.token_lifetime_seconds,
+        leeway_seconds=settings.token_leeway_seconds,
+    )
+    try:
+        client_id, clinic_id = uuid.UUID(claims.client_id), uuid.UUID(claims.clinic_id)
+    except ValueError:
+        raise InvalidTokenError("malformed client or clinic id") from None
+    return Principal(
+        client_id=client_id,
+        clinic_id=clinic_id,
+        scopes=frozenset(claims.scope.split()),
+        token_jti=claims.jti,
+    )
+
+
+async def authenticate(
+    security_scopes: SecurityScopes,
+    request: Request,
+    db: DbSession,
+    authorization: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """Verify the bearer token, check the client is still active, bind the clinic, check scopes."""
+    request.state.audit_denials = True
+    if not authorization:
+        raise AuthenticationError(token_present=False)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Use the Bearer authentication scheme.")
+    try:
+        principal = await _verify(
+            token.strip(), request.app.state.keyring, request.app.state.settings
+        )
+    except InvalidTokenError:
+        raise AuthenticationError() from None
+    await bind_settings(db, clinic_id=principal.clinic_id, client_id=principal.client_id)
+    active = (
+        await db.execute(
+            select(col(ApiClient.active)).where(
+                col(ApiClient.id) == principal.client_id,
+                col(ApiClient.clinic_id) == principal.clinic_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if not active:
+        # A disabled (or deleted) client's tokens die with it, before they expire.
+        raise AuthenticationError()
+    request.state.principal = principal
+    if not principal.has_scopes(security_scopes.scopes):
+        raise InsufficientScopeError(security_scopes.scopes)
+    return Caller(principal=principal, tenant=Tenant(db, principal.clinic_id))
+
+
+def require(*scopes: str) -> Any:
+    """A dependency marker: authenticate and demand these scopes (documented in OpenAPI)."""
+    return Security(authenticate, scopes=list(scopes))
+
+
+ClientsAdmin = Annotated[Caller, require(CLIENTS_ADMIN)]
+AuditReader = Annotated[Caller, require(AUDIT_READ)]

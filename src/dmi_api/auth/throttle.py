@@ -1,0 +1,79 @@
+"""Throttling of failed client authentication, per presented client id, in the database."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from dmi_api.config import Settings
+from dmi_api.models import AuthThrottle
+from dmi_api.models.columns import utcnow
+
+MAX_KEY_LENGTH = 255
+
+
+def _key(client_id: str) -> str:
+    return client_id[:MAX_KEY_LENGTH]
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite returns naive datetimes for timezone-aware columns.
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+async def seconds_locked(db: AsyncSession, client_id: str) -> int:
+    """Seconds until this client id may try again; 0 when it is not locked."""
+    locked_until = (
+        await db.execute(
+            select(col(AuthThrottle.locked_until)).where(
+                col(AuthThrottle.client_key) == _key(client_id)
+            )
+        )
+    ).scalar_one_or_none()
+    if locked_until is None:
+        return 0
+    remaining = (_as_utc(locked_until) - utcnow()).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+async def record_failure(db: AsyncSession, client_id: str, settings: Settings) -> None:
+    """Count a failure atomically (one upsert, safe across workers); lock on reaching the limit."""
+    now = utcnow()
+    window_start = now - timedelta(seconds=settings.auth_failure_window_seconds)
+    lock_until = now + timedelta(seconds=settings.auth_lockout_seconds)
+    table = AuthThrottle.__table__  # type: ignore[attr-defined]
+    dialect_insert: Any = (
+        postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    first_locks = settings.auth_max_failures <= 1
+    statement = dialect_insert(table).values(
+        client_key=_key(client_id),
+        failures=1,
+        window_started_at=now,
+        locked_until=lock_until if first_locks else None,
+    )
+    stale = table.c.window_started_at < window_start
+    failures = case((stale, literal(1)), else_=table.c.failures + 1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.client_key],
+        set_={
+            "failures": failures,
+            "window_started_at": case((stale, literal(now)), else_=table.c.window_started_at),
+            "locked_until": case(
+                (failures >= settings.auth_max_failures, literal(lock_until)),
+                else_=table.c.locked_until,
+            ),
+        },
+    )
+    await db.execute(statement)
+
+
+async def clear(db: AsyncSession, client_id: str) -> None:
+    """Forget the failures of a client id after it authenticates."""
+    await db.execute(delete(AuthThrottle).where(col(AuthThrottle.client_key) == _key(client_id)))

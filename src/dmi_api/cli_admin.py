@@ -1,0 +1,231 @@
+"""Operator commands: clinics, API clients and signing keys (`dmi-api clinics|clients|keys`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from dmi_api.auth.keyring import rotate_signing_key
+from dmi_api.auth.scopes import ALL_SCOPES
+from dmi_api.config import Settings
+from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.errors import ProblemError
+from dmi_api.models import ApiClient, Clinic
+from dmi_api.schemas.clients import ClientCreate, ClientUpdate
+from dmi_api.services import clients as client_service
+from dmi_api.services.clinics import count_clinics, create_clinic
+from dmi_api.tenancy import Tenant, bind_settings
+
+DEMO_CLINIC = "Demo Clinic"
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; printed without a traceback."""
+
+
+async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as db:
+            result = await work(db)
+            await db.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+async def _tenant_of_clinic(db: AsyncSession, clinic_id: str) -> Tenant:
+    try:
+        clinic_uuid = uuid.UUID(clinic_id)
+    except ValueError:
+        raise CommandError("--clinic must be a clinic id (UUID)") from None
+    await bind_settings(db, clinic_id=clinic_uuid)
+    if (
+        await db.execute(select(col(Clinic.id)).where(col(Clinic.id) == clinic_uuid))
+    ).first() is None:
+        raise CommandError("no such clinic")
+    return Tenant(db, clinic_uuid)
+
+
+async def _tenant_of_client(db: AsyncSession, client_id: str) -> tuple[Tenant, uuid.UUID]:
+    try:
+        client_uuid = uuid.UUID(client_id)
+    except ValueError:
+        raise CommandError("the client id must be a UUID") from None
+    await bind_settings(db, client_id=client_uuid)
+    statement = select(col(ApiClient.clinic_id)).where(col(ApiClient.id) == client_uuid)
+    clinic_id = (await db.execute(statement)).scalar_one_or_none()
+    if clinic_id is None:
+        raise CommandError("no such client")
+    await bind_settings(db, clinic_id=clinic_id, client_id=client_uuid)
+    return Tenant(db, clinic_id), client_uuid
+
+
+def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    print(json.dumps(data) if args.json else text)
+
+
+def _clinics_create(args: argparse.Namespace, settings: Settings) -> None:
+    async def work(db: AsyncSession) -> Clinic:
+        return await create_clinic(db, name=args.name)
+
+    clinic: Clinic = asyncio.run(_in_session(settings, work))
+    _emit(args, {"clinic_id": str(clinic.id), "name": clinic.name}, f"clinic_id: {clinic.id}")
+
+
+def _read_jwks(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read the JWKS file: {exc}") from None
+    if not isinstance(document, dict):
+        raise CommandError("the JWKS file must hold a JSON object")
+    return document
+
+
+def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
+    jwks = _read_jwks(args.jwks)
+    try:
+        payload = ClientCreate(
+            name=args.name,
+            scopes=args.scopes.split(),
+            auth_method="private_key_jwt" if jwks else "client_secret",
+            jwks=jwks,
+        )
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]) for e in exc.errors(include_input=False))
+        raise CommandError(f"invalid client: {reasons}") from None
+
+    async def work(db: AsyncSession) -> tuple[ApiClient, str | None]:
+        tenant = await _tenant_of_clinic(db, args.clinic)
+        return await client_service.create_client(tenant, payload=payload)
+
+    client, secret = asyncio.run(_in_session(settings, work))
+    data = {
+        "client_id": str(client.id),
+        "client_secret": secret,
+        "clinic_id": str(client.clinic_id),
+        "scopes": client.scopes,
+    }
+    text = f"client_id: {client.id}\n" + (
+        f"client_secret: {secret}\n(shown once: store it now)"
+        if secret
+        else "auth: private_key_jwt"
+    )
+    _emit(args, data, text)
+
+
+def _clients_disable(args: argparse.Namespace, settings: Settings) -> None:
+    async def work(db: AsyncSession) -> None:
+        tenant, client_id = await _tenant_of_client(db, args.client_id)
+        await client_service.update_client(
+            tenant, client_id=client_id, changes=ClientUpdate(active=False)
+        )
+
+    asyncio.run(_in_session(settings, work))
+    _emit(args, {"client_id": args.client_id, "active": False}, "client disabled")
+
+
+def _clients_rotate_secret(args: argparse.Namespace, settings: Settings) -> None:
+    async def work(db: AsyncSession) -> str:
+        tenant, client_id = await _tenant_of_client(db, args.client_id)
+        return await client_service.rotate_secret(tenant, client_id=client_id)
+
+    secret: str = asyncio.run(_in_session(settings, work))
+    _emit(
+        args,
+        {"client_id": args.client_id, "client_secret": secret},
+        f"client_secret: {secret}\n(shown once: store it now)",
+    )
+
+
+def _keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
+    async def rotate() -> str:
+        engine = create_engine(settings)
+        try:
+            return await rotate_signing_key(create_sessionmaker(engine), settings)
+        finally:
+            await engine.dispose()
+
+    kid = asyncio.run(rotate())
+    _emit(args, {"kid": kid}, f"signing with new key {kid}; older keys verify until they expire")
+
+
+async def create_demo_tenant(settings: Settings) -> dict[str, str] | None:
+    """On an empty embedded database: a demo clinic and an all-scopes client (else None)."""
+
+    async def work(db: AsyncSession) -> dict[str, str] | None:
+        if await count_clinics(db):
+            return None
+        clinic = await create_clinic(db, name=DEMO_CLINIC)
+        payload = ClientCreate(name="Demo client", scopes=sorted(ALL_SCOPES))
+        client, secret = await client_service.create_client(Tenant(db, clinic.id), payload=payload)
+        assert secret is not None
+        return {"clinic_id": str(clinic.id), "client_id": str(client.id), "client_secret": secret}
+
+    result: dict[str, str] | None = await _in_session(settings, work)
+    return result
+
+
+def add_admin_commands(commands: Any) -> None:
+    """Register `clinics`, `clients` and `keys` on the top-level subparsers."""
+    clinics = commands.add_parser("clinics", help="manage clinics").add_subparsers(
+        dest="action", required=True
+    )
+    create = clinics.add_parser("create", help="add a clinic")
+    create.add_argument("--name", required=True)
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=_clinics_create)
+
+    clients = commands.add_parser("clients", help="manage API clients").add_subparsers(
+        dest="action", required=True
+    )
+    create = clients.add_parser("create", help="register a client (prints its secret once)")
+    create.add_argument("--clinic", required=True, help="clinic id")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True, help='space-separated, e.g. "children:read"')
+    create.add_argument("--jwks", type=Path, help="public JWKS file: private_key_jwt client")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=_clients_create)
+    for name, handler, help_text in (
+        ("disable", _clients_disable, "disable a client (its tokens stop working)"),
+        ("rotate-secret", _clients_rotate_secret, "replace a client's secret (printed once)"),
+    ):
+        sub = clients.add_parser(name, help=help_text)
+        sub.add_argument("client_id")
+        sub.add_argument("--json", action="store_true")
+        sub.set_defaults(handler=handler)
+
+    keys = commands.add_parser("keys", help="manage token signing keys").add_subparsers(
+        dest="action", required=True
+    )
+    rotate = keys.add_parser("rotate", help="start signing with a new key")
+    rotate.add_argument("--json", action="store_true")
+    rotate.set_defaults(handler=_keys_rotate)
+
+
+def run_admin(
+    handler: Callable[[argparse.Namespace, Settings], None],
+    args: argparse.Namespace,
+    settings: Settings,
+) -> int:
+    """Run an admin handler, turning operator mistakes into a message and exit code 1."""
+    try:
+        handler(args, settings)
+    except (CommandError, ProblemError) as exc:
+        print(f"dmi-api: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,47 @@
+"""Authentication state shared by every worker: signing keys, used assertions, throttles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text
+from sqlmodel import Field
+
+from dmi_api.models.base import TableModel
+from dmi_api.models.columns import JSON_TYPE, timestamp_field
+
+
+class SigningKey(TableModel, table=True):
+    """An RS256 key of ours; the newest signs, retired ones verify until their tokens expire."""
+
+    __tablename__ = "signing_key"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    public_jwk: dict[str, Any] = Field(sa_type=JSON_TYPE)
+    private_key_encrypted: str = Field(sa_type=Text)
+    created_at: datetime = timestamp_field(index=True)
+    retired_at: datetime | None = timestamp_field(nullable=True)
+
+
+class UsedClientAssertion(TableModel, table=True):
+    """A client assertion `jti` already spent (RFC 7523 replay protection)."""
+
+    __tablename__ = "used_client_assertion"
+
+    clinic_id: uuid.UUID = Field(primary_key=True, foreign_key="clinic.id")
+    client_id: uuid.UUID = Field(primary_key=True, foreign_key="api_client.id")
+    jti: str = Field(primary_key=True, max_length=255)
+    expires_at: datetime = timestamp_field(index=True)
+
+
+class AuthThrottle(TableModel, table=True):
+    """Failed client authentications per presented client id, across workers and replicas."""
+
+    __tablename__ = "auth_throttle"
+
+    client_key: str = Field(primary_key=True, max_length=255)
+    failures: int = 0
+    window_started_at: datetime = timestamp_field()
+    locked_until: datetime | None = timestamp_field(nullable=True)

@@ -1,0 +1,47 @@
+"""Clinics and the API clients that act for them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field
+
+from dmi_api.models.base import TableModel
+from dmi_api.models.columns import JSON_TYPE, clinic_fk, id_field, timestamp_field
+
+
+class Clinic(TableModel, table=True):
+    """A clinic: the tenant every clinical row belongs to."""
+
+    __tablename__ = "clinic"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class ApiClient(TableModel, table=True):
+    """A registered caller (EHR integration, app backend, script) of one clinic."""
+
+    __tablename__ = "api_client"
+    __table_args__ = (
+        CheckConstraint("auth_method IN ('client_secret', 'private_key_jwt')", name="auth_method"),
+        Index("ix_api_client_clinic_id_created_at", "clinic_id", "created_at", "id"),
+    )
+
+    # The id is the OAuth client_id: random, global, never reused.
+    id: uuid.UUID = id_field()
+    clinic_id: uuid.UUID = clinic_fk()
+    name: str = Field(max_length=200)
+    scopes: str = Field(max_length=2000)
+    auth_method: str = Field(max_length=32)
+    secret_hash: str | None = Field(default=None, max_length=200)
+    jwks: dict[str, Any] | None = Field(default=None, sa_type=JSON_TYPE)
+    active: bool = True
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    disabled_at: datetime | None = timestamp_field(nullable=True)

@@ -1,0 +1,69 @@
+"""`/v1/audit-events`: the clinic's audit trail, read-only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Query, Request, Response
+
+from dmi_api.auth.dependencies import AuditReader
+from dmi_api.pagination import decode_keyset, encode_keyset, next_link
+from dmi_api.routers import make_router
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.schemas.audit import AuditEventPublic
+from dmi_api.schemas.common import Page
+from dmi_api.services.audit_queries import AuditFilter, list_events
+
+router = make_router(tag="audit", prefix="/v1/audit-events", errors=(401, 403, 422))
+RESOURCE = "audit_event"
+
+ActionFilter = Literal["read", "list", "create", "update", "delete", "denied", "token"]
+
+
+@router.get("", response_model=Page[AuditEventPublic])
+async def list_audit_events(
+    caller: AuditReader,
+    request: Request,
+    response: Response,
+    occurred_from: Annotated[datetime | None, Query(alias="from")] = None,
+    occurred_to: Annotated[datetime | None, Query(alias="to")] = None,
+    action: ActionFilter | None = None,
+    resource_type: Annotated[str | None, Query(max_length=64)] = None,
+    resource_id: Annotated[str | None, Query(max_length=64)] = None,
+    child_id: uuid.UUID | None = None,
+    client_id: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[int | None, Query(ge=100, le=599)] = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> Page[AuditEventPublic]:
+    """List the clinic's audit events, newest first; `from` inclusive, `to` exclusive."""
+    filters = AuditFilter(
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        child_id=child_id,
+        client_id=client_id,
+        outcome=outcome,
+    )
+    # The cursor is bound to the filters: reusing it with other filters is refused.
+    context = f"{RESOURCE}:{filters!r}"
+    codec = request.app.state.cursor_codec
+    rows = await list_events(
+        caller.tenant,
+        filters=filters,
+        limit=limit + 1,
+        before=decode_keyset(codec, cursor, context=context),
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_keyset(codec, rows[-1].occurred_at, rows[-1].id, context=context)
+    response.headers.update(next_link(request.url, next_cursor))
+    caller.audit("list", RESOURCE, outcome=200)
+    return Page(
+        data=[AuditEventPublic.model_validate(row) for row in rows], next_cursor=next_cursor
+    )

@@ -1,0 +1,83 @@
+"""`/v1/clients`: a clinic's administrators manage its own API clients."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request, Response
+
+from dmi_api.auth.dependencies import ClientsAdmin
+from dmi_api.pagination import decode_keyset, encode_keyset, next_link
+from dmi_api.routers import make_router
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.schemas.clients import (
+    ClientCreate,
+    ClientCreated,
+    ClientPublic,
+    ClientSecret,
+    ClientUpdate,
+)
+from dmi_api.schemas.common import Page
+from dmi_api.services import clients as service
+
+router = make_router(tag="clients", prefix="/v1/clients", errors=(401, 403, 404, 422))
+RESOURCE = "api_client"
+
+
+@router.get("", response_model=Page[ClientPublic])
+async def list_clients(
+    caller: ClientsAdmin,
+    request: Request,
+    response: Response,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> Page[ClientPublic]:
+    """List the clinic's API clients, oldest first."""
+    codec = request.app.state.cursor_codec
+    after = decode_keyset(codec, cursor, context=RESOURCE)
+    rows = await service.list_clients(caller.tenant, limit=limit + 1, after=after)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_keyset(codec, last.created_at, last.id, context=RESOURCE)
+    response.headers.update(next_link(request.url, next_cursor))
+    caller.audit("list", RESOURCE, outcome=200)
+    return Page(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post("", status_code=201, response_model=ClientCreated)
+async def create_client(
+    caller: ClientsAdmin, payload: ClientCreate, response: Response
+) -> ClientCreated:
+    """Register a client; a `client_secret` client's secret is in this response only."""
+    client, secret = await service.create_client(caller.tenant, payload=payload)
+    caller.audit("create", RESOURCE, outcome=201, resource_id=client.id)
+    response.headers["Location"] = f"/v1/clients/{client.id}"
+    return ClientCreated(**service.to_public(client).model_dump(), client_secret=secret)
+
+
+@router.get("/{client_id}", response_model=ClientPublic)
+async def get_client(caller: ClientsAdmin, client_id: uuid.UUID) -> ClientPublic:
+    """One client of the clinic."""
+    client = await service.get_client(caller.tenant, client_id=client_id)
+    caller.audit("read", RESOURCE, outcome=200, resource_id=client.id)
+    return service.to_public(client)
+
+
+@router.patch("/{client_id}", response_model=ClientPublic)
+async def update_client(
+    caller: ClientsAdmin, client_id: uuid.UUID, payload: ClientUpdate
+) -> ClientPublic:
+    """Rename a client, change its scopes or JWKS, or disable it (its tokens stop working)."""
+    client = await service.update_client(caller.tenant, client_id=client_id, changes=payload)
+    caller.audit("update", RESOURCE, outcome=200, resource_id=client.id)
+    return service.to_public(client)
+
+
+@router.post("/{client_id}/rotate-secret", response_model=ClientSecret)
+async def rotate_client_secret(caller: ClientsAdmin, client_id: uuid.UUID) -> ClientSecret:
+    """Replace the client's secret; the old one stops working at once."""
+    secret = await service.rotate_secret(caller.tenant, client_id=client_id)
+    caller.audit("update", RESOURCE, outcome=200, resource_id=client_id)
+    return ClientSecret(client_id=client_id, client_secret=secret)

@@ -1,0 +1,27 @@
+"""Audit events as `GET /v1/audit-events` shows them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AuditEventPublic(BaseModel):
+    """One audited access: who, what, when, from where, and the outcome. Never payloads."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    occurred_at: datetime
+    clinic_id: uuid.UUID | None
+    client_id: str | None
+    token_jti: str | None
+    action: str
+    resource_type: str
+    resource_id: str | None
+    child_id: uuid.UUID | None
+    outcome: int
+    request_id: str | None
+    source_ip: str | None

@@ -1,0 +1,89 @@
+"""API clients as the clients-admin API shows them (never a secret hash)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dmi_api.auth.scopes import parse_scopes, unknown_scopes
+from dmi_api.security.jwt import validate_client_jwks
+
+AuthMethod = Literal["client_secret", "private_key_jwt"]
+
+
+def _check_scopes(value: list[str]) -> list[str]:
+    scopes = parse_scopes(" ".join(value))
+    if not scopes:
+        raise ValueError("at least one scope is required")
+    if unknown := unknown_scopes(scopes):
+        raise ValueError(f"unknown scopes: {' '.join(unknown)}")
+    return scopes
+
+
+def _check_jwks(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else validate_client_jwks(value)
+
+
+class ClientCreate(BaseModel):
+    """A new client of the caller's clinic."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1, max_length=50)
+    auth_method: AuthMethod = "client_secret"
+    jwks: dict[str, Any] | None = Field(default=None, description="public JWKS (private_key_jwt)")
+
+    _scopes = field_validator("scopes")(_check_scopes)
+    _jwks = field_validator("jwks")(_check_jwks)
+
+    @model_validator(mode="after")
+    def _jwks_matches_method(self) -> ClientCreate:
+        if (self.auth_method == "private_key_jwt") != (self.jwks is not None):
+            raise ValueError("jwks is required for private_key_jwt and only for it")
+        return self
+
+
+class ClientUpdate(BaseModel):
+    """Changes to a client; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    scopes: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    active: bool | None = None
+    jwks: dict[str, Any] | None = None
+
+    _scopes = field_validator("scopes")(lambda v: None if v is None else _check_scopes(v))
+    _jwks = field_validator("jwks")(_check_jwks)
+
+
+class ClientPublic(BaseModel):
+    """A client as its clinic's administrators see it."""
+
+    client_id: uuid.UUID
+    clinic_id: uuid.UUID
+    name: str
+    scopes: list[str]
+    auth_method: AuthMethod
+    active: bool
+    jwks: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    disabled_at: datetime | None
+
+
+class ClientCreated(ClientPublic):
+    """The creation response: the only time the secret is shown."""
+
+    client_secret: str | None
+
+
+class ClientSecret(BaseModel):
+    """A newly rotated secret (shown once)."""
+
+    client_id: uuid.UUID
+    client_secret: str

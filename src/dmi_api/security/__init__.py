@@ -1,0 +1,1 @@
+"""Pure security primitives: JWT signing and verification, signing keys, client secrets."""

@@ -1,0 +1,1 @@
+"""Domain services: keyword-only functions that flush and never commit."""

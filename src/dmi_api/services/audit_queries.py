@@ -1,0 +1,59 @@
+"""Reading the audit trail (newest first, keyset-paginated, always one clinic's)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import tuple_
+from sqlmodel import col
+
+from dmi_api.models import AuditEvent
+from dmi_api.tenancy import Tenant
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Optional filters of the audit list."""
+
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    action: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    child_id: uuid.UUID | None = None
+    client_id: str | None = None
+    outcome: int | None = None
+
+
+async def list_events(
+    tenant: Tenant, *, filters: AuditFilter, limit: int, before: tuple[datetime, uuid.UUID] | None
+) -> list[AuditEvent]:
+    """A page of events matching the filters, newest first, before a keyset position."""
+    statement = tenant.select(AuditEvent)
+    f = filters
+    if f.occurred_from is not None:
+        statement = statement.where(col(AuditEvent.occurred_at) >= f.occurred_from)
+    if f.occurred_to is not None:
+        statement = statement.where(col(AuditEvent.occurred_at) < f.occurred_to)
+    equal_to = {
+        "action": f.action,
+        "resource_type": f.resource_type,
+        "resource_id": f.resource_id,
+        "child_id": f.child_id,
+        "client_id": f.client_id,
+        "outcome": f.outcome,
+    }
+    for column, value in equal_to.items():
+        if value is not None:
+            statement = statement.where(getattr(AuditEvent, column) == value)
+    if before is not None:
+        statement = statement.where(
+            tuple_(col(AuditEvent.occurred_at), col(AuditEvent.id)) < before
+        )
+    statement = statement.order_by(
+        col(AuditEvent.occurred_at).desc(),
+        col(AuditEvent.id).desc(),
+    ).limit(limit)
+    return list((await tenant.db.execute(statement)).scalars().all())

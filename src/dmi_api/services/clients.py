@@ -1,0 +1,101 @@
+"""API clients of a clinic: registration, changes, secret rotation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import tuple_
+from sqlmodel import col
+
+from dmi_api.errors import ConflictError, NotFoundError
+from dmi_api.models import ApiClient
+from dmi_api.models.columns import utcnow
+from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
+from dmi_api.security.secrets import generate_client_secret, hash_client_secret
+from dmi_api.tenancy import Tenant
+
+
+def to_public(client: ApiClient) -> ClientPublic:
+    """The public view of a client row."""
+    return ClientPublic(
+        client_id=client.id,
+        clinic_id=client.clinic_id,
+        name=client.name,
+        scopes=client.scopes.split(),
+        auth_method=client.auth_method,
+        active=client.active,
+        jwks=client.jwks,
+        created_at=client.created_at,
+        updated_at=client.updated_at,
+        disabled_at=client.disabled_at,
+    )
+
+
+async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiClient, str | None]:
+    """Register a client; returns it with its secret (the only time the secret exists in clear)."""
+    secret = generate_client_secret() if payload.auth_method == "client_secret" else None
+    client = ApiClient(
+        id=uuid.uuid4(),
+        clinic_id=tenant.clinic_id,
+        name=payload.name,
+        scopes=" ".join(payload.scopes),
+        auth_method=payload.auth_method,
+        secret_hash=hash_client_secret(secret) if secret else None,
+        jwks=payload.jwks,
+    )
+    tenant.add(client)
+    await tenant.db.flush()
+    return client, secret
+
+
+async def get_client(tenant: Tenant, *, client_id: uuid.UUID) -> ApiClient:
+    """One client of the clinic, or 404 (also for another clinic's client)."""
+    client = await tenant.get(ApiClient, client_id)
+    if client is None:
+        raise NotFoundError("No such client.")
+    return client
+
+
+async def list_clients(
+    tenant: Tenant, *, limit: int, after: tuple[Any, Any] | None
+) -> list[ApiClient]:
+    """A page of the clinic's clients, oldest first, after a keyset position."""
+    statement = tenant.select(ApiClient)
+    if after is not None:
+        statement = statement.where(tuple_(col(ApiClient.created_at), col(ApiClient.id)) > after)
+    statement = statement.order_by(col(ApiClient.created_at), col(ApiClient.id)).limit(limit)
+    return list((await tenant.db.execute(statement)).scalars().all())
+
+
+async def update_client(
+    tenant: Tenant, *, client_id: uuid.UUID, changes: ClientUpdate
+) -> ApiClient:
+    """Apply changes; disabling a client revokes its live tokens at once."""
+    client = await get_client(tenant, client_id=client_id)
+    if changes.jwks is not None and client.auth_method != "private_key_jwt":
+        raise ConflictError("Only private_key_jwt clients have a JWKS.")
+    if changes.name is not None:
+        client.name = changes.name
+    if changes.scopes is not None:
+        client.scopes = " ".join(changes.scopes)
+    if changes.jwks is not None:
+        client.jwks = changes.jwks
+    if changes.active is not None and changes.active != client.active:
+        client.active = changes.active
+        client.disabled_at = None if changes.active else utcnow()
+    client.updated_at = utcnow()
+    await tenant.db.flush()
+    return client
+
+
+async def rotate_secret(tenant: Tenant, *, client_id: uuid.UUID) -> str:
+    """Replace a client's secret; the old one stops working immediately."""
+    client = await get_client(tenant, client_id=client_id)
+    if client.auth_method != "client_secret":
+        raise ConflictError("This client authenticates with private_key_jwt, not a secret.")
+    secret = generate_client_secret()
+    client.secret_hash = hash_client_secret(secret)
+    client.updated_at = utcnow()
+    await tenant.db.flush()
+    return secret

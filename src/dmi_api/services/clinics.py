@@ -1,0 +1,25 @@
+"""Clinics: created by operators from the command line."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmi_api.models import Clinic
+from dmi_api.tenancy import bind_settings
+
+
+async def create_clinic(db: AsyncSession, *, name: str) -> Clinic:
+    """Add a clinic (the session is then bound to it)."""
+    clinic = Clinic(id=uuid.uuid4(), name=name)
+    await bind_settings(db, clinic_id=clinic.id)
+    db.add(clinic)
+    await db.flush()
+    return clinic
+
+
+async def count_clinics(db: AsyncSession) -> int:
+    """How many clinics exist (operators' view; row-level security does not apply to owners)."""
+    return int((await db.execute(select(func.count()).select_from(Clinic))).scalar_one())

@@ -1,0 +1,170 @@
+"""The audit trail: every access and every denial, attributable, append-only, clinic-scoped."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.support.tenants import TenantClient, bearer, mint_token
+
+
+async def _events(
+    client: httpx.AsyncClient, headers: dict[str, str], **params: str
+) -> list[dict[str, object]]:
+    response = await client.get("/v1/audit-events", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    data: list[dict[str, object]] = response.json()["data"]
+    return data
+
+
+@pytest.fixture
+async def auditor_a(app: FastAPI, tenant_a: TenantClient) -> dict[str, str]:
+    return bearer(await mint_token(app, tenant_a, scopes=["audit:read"]))
+
+
+class TestListAuditEvents:
+    async def test_no_token(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/v1/audit-events")).status_code == 401
+
+    async def test_wrong_scope(
+        self, app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient
+    ) -> None:
+        token = await mint_token(app, tenant_a, scopes=["clients:admin"])
+        assert (await client.get("/v1/audit-events", headers=bearer(token))).status_code == 403
+
+    async def test_bad_filters(self, client: httpx.AsyncClient, auditor_a: dict[str, str]) -> None:
+        for params in (
+            {"from": "yesterday"},
+            {"outcome": "9999"},
+            {"limit": "0"},
+            {"child_id": "x"},
+        ):
+            response = await client.get("/v1/audit-events", params=params, headers=auditor_a)
+            assert response.status_code == 422, params
+
+    async def test_reads_creates_and_denials_are_recorded(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        auditor_a: dict[str, str],
+    ) -> None:
+        admin = bearer(await mint_token(app, tenant_a, scopes=["clients:admin"]))
+        created = await client.post(
+            "/v1/clients", json={"name": "x", "scopes": ["children:read"]}, headers=admin
+        )
+        new_id = created.json()["client_id"]
+        await client.get(f"/v1/clients/{new_id}", headers=admin)
+        cross = await client.get(f"/v1/clients/{tenant_b.client_id}", headers=admin)
+        assert cross.status_code == 404
+        no_scope = await client.get("/v1/clients", headers=auditor_a)
+        assert no_scope.status_code == 403
+
+        events = await _events(client, auditor_a)
+        by_action = {(e["action"], e["outcome"]) for e in events}
+        assert ("create", 201) in by_action
+        assert ("read", 200) in by_action
+        assert ("denied", 404) in by_action
+        assert ("denied", 403) in by_action
+        denied_404 = next(e for e in events if e["outcome"] == 404)
+        assert denied_404["resource_id"] == str(tenant_b.client_id)
+        assert denied_404["client_id"] == str(tenant_a.client_id)
+        for event in events:
+            assert event["clinic_id"] == str(tenant_a.clinic_id)
+            assert event["request_id"]
+            assert event["token_jti"]
+        # The other clinic sees none of it.
+        auditor_b = bearer(await mint_token(app, tenant_b, scopes=["audit:read"]))
+        assert all(
+            e["clinic_id"] == str(tenant_b.clinic_id) for e in await _events(client, auditor_b)
+        )
+
+    async def test_filters_and_pagination(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        auditor_a: dict[str, str],
+    ) -> None:
+        admin = bearer(await mint_token(app, tenant_a, scopes=["clients:admin"]))
+        for _ in range(3):
+            await client.get(f"/v1/clients/{tenant_a.client_id}", headers=admin)
+        reads = await _events(client, auditor_a, action="read", resource_id=str(tenant_a.client_id))
+        assert len(reads) == 3
+        first = (
+            await client.get(
+                "/v1/audit-events", params={"action": "read", "limit": "2"}, headers=auditor_a
+            )
+        ).json()
+        assert len(first["data"]) == 2
+        rest = (
+            await client.get(
+                "/v1/audit-events",
+                params={"action": "read", "limit": "2", "cursor": first["next_cursor"]},
+                headers=auditor_a,
+            )
+        ).json()
+        assert len(rest["data"]) == 1
+        other_filter = await client.get(
+            "/v1/audit-events",
+            params={"action": "list", "cursor": first["next_cursor"]},
+            headers=auditor_a,
+        )
+        assert other_filter.status_code == 422
+
+    async def test_event_holds_no_payload_or_names(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        auditor_a: dict[str, str],
+    ) -> None:
+        admin = bearer(await mint_token(app, tenant_a, scopes=["clients:admin"]))
+        await client.post(
+            "/v1/clients",
+            json={"name": "Jane Doe's phone", "scopes": ["children:read"]},
+            headers=admin,
+        )
+        response = await client.get("/v1/audit-events", headers=auditor_a)
+        assert "Jane" not in response.text
+
+
+async def _audit_inserts_in_this_transaction(db_connection: AsyncConnection) -> int:
+    query = "SELECT n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = 'audit_event'"
+    return int((await db_connection.execute(text(query))).scalar_one_or_none() or 0)
+
+
+async def test_invalid_token_denials_are_recorded_without_a_clinic(
+    client: httpx.AsyncClient, db_connection: AsyncConnection
+) -> None:
+    is_postgres = db_connection.dialect.name == "postgresql"
+    before = await _audit_inserts_in_this_transaction(db_connection) if is_postgres else 0
+    request_id = f"attack-{uuid.uuid4().hex}"
+    response = await client.get(
+        "/v1/clients", headers={"Authorization": "Bearer forged", "X-Request-ID": request_id}
+    )
+    assert response.status_code == 401
+    if is_postgres:
+        # Row-level security hides clinic-less events from the app's role; count the insert.
+        assert await _audit_inserts_in_this_transaction(db_connection) == before + 1
+        return
+    query = text("SELECT clinic_id, outcome, action FROM audit_event WHERE request_id = :r")
+    row = (await db_connection.execute(query, {"r": request_id})).one()
+    assert tuple(row) == (None, 401, "denied")
+
+
+@pytest.mark.postgres_only
+async def test_app_role_cannot_change_or_delete_audit_events(
+    client: httpx.AsyncClient, db_connection: AsyncConnection, tenant_a: TenantClient
+) -> None:
+    for statement in ("UPDATE audit_event SET outcome = 200", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="permission denied"):
+            async with db_connection.begin_nested():
+                await db_connection.execute(text(statement))

@@ -1,0 +1,97 @@
+"""Every protected route of the app: 401 without a token, 403 with a token lacking its scope."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from dmi_api.auth.scopes import ALL_SCOPES
+from dmi_api.config import Settings
+from tests.conftest import build_test_app
+from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
+
+PUBLIC_PATHS = {
+    "/healthz",
+    "/readyz",
+    "/oauth/token",
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/jwks.json",
+}
+
+
+def _operations(settings: Settings) -> list[tuple[str, str, list[str]]]:
+    schema = build_test_app(settings).openapi()
+    found = []
+    for path, item in schema["paths"].items():
+        if path.startswith("/_probe"):
+            continue
+        for method, operation in item.items():
+            requirements: list[dict[str, list[str]]] = operation.get("security", [])
+            scopes = [scope for req in requirements for scope in req.get("oauth2", [])]
+            found.append((method.upper(), path, scopes))
+    return found
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
+
+
+def _body(method: str) -> dict[str, Any]:
+    return {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+
+
+def test_every_non_public_route_declares_scopes(settings: Settings) -> None:
+    for method, path, scopes in _operations(settings):
+        if path in PUBLIC_PATHS:
+            assert not scopes, (method, path)
+        else:
+            assert scopes, f"{method} {path} declares no scope"
+
+
+@pytest.fixture
+def protected(settings: Settings) -> list[tuple[str, str, list[str]]]:
+    operations = [op for op in _operations(settings) if op[1] not in PUBLIC_PATHS]
+    assert operations, "no protected routes found: the walker is broken"
+    return operations
+
+
+async def test_no_token_is_401_everywhere(
+    client: httpx.AsyncClient, protected: list[tuple[str, str, list[str]]]
+) -> None:
+    for method, path, _ in protected:
+        response = await client.request(method, _concrete(path), **_body(method))
+        assert response.status_code == 401, (method, path)
+        assert response.headers["www-authenticate"] == "Bearer", (method, path)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_token_in_query_string_is_ignored(
+    app: FastAPI, client: httpx.AsyncClient, protected: list[tuple[str, str, list[str]]]
+) -> None:
+    tenant = await make_tenant(app)
+    token = await mint_token(app, tenant)
+    for method, path, _ in protected:
+        response = await client.request(
+            method, _concrete(path), params={"access_token": token}, **_body(method)
+        )
+        assert response.status_code == 401, (method, path)
+
+
+async def test_token_without_the_scope_is_403_everywhere(
+    app: FastAPI, client: httpx.AsyncClient, protected: list[tuple[str, str, list[str]]]
+) -> None:
+    tenant: TenantClient = await make_tenant(app)
+    for method, path, scopes in protected:
+        others = sorted(ALL_SCOPES - set(scopes))
+        token = await mint_token(app, tenant, scopes=others)
+        response = await client.request(
+            method, _concrete(path), headers=bearer(token), **_body(method)
+        )
+        assert response.status_code == 403, (method, path)
+        assert response.json()["code"] == "insufficient_scope"
+        assert 'error="insufficient_scope"' in response.headers["www-authenticate"]

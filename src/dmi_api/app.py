@@ -18,7 +18,7 @@ from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddlewar
 from dmi_api.http.openapi import install_openapi
 from dmi_api.http.problems import problem_responses
 from dmi_api.pagination import CursorCodec
-from dmi_api.routers import audit_events, clients, health, oauth
+from dmi_api.routers import audit_events, clients, health, oauth, practitioners
 
 API_DESCRIPTION = (
     "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth.router)
     app.include_router(clients.router)
     app.include_router(audit_events.router)
+    app.include_router(practitioners.router)
     install_openapi(app)
 
     # Added innermost first: the body limit sits inside CORS, which sits inside request context,

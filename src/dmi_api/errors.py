@@ -132,3 +132,19 @@ class TooManyRequestsError(ProblemError):
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
+
+
+class PreconditionFailedError(ProblemError):
+    """`If-Match` names a version that is no longer current; nothing was changed."""
+
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition Failed"
+
+
+class PreconditionRequiredError(ProblemError):
+    """A change needs `If-Match` with the ETag of the version it was based on."""
+
+    status = 428
+    code = "precondition_required"
+    title = "Precondition Required"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Delete, Select, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 CLINIC_SETTING = "dmi.clinic_id"
@@ -15,11 +15,17 @@ CLIENT_SETTING = "dmi.client_id"
 class ClinicOwned(Protocol):
     """A table model with an owning clinic."""
 
-    id: Any
     clinic_id: Any
 
 
+class IdentifiedClinicOwned(ClinicOwned, Protocol):
+    """A clinic-owned table model with an `id` primary key."""
+
+    id: Any
+
+
 RowT = TypeVar("RowT", bound=ClinicOwned)
+IdRowT = TypeVar("IdRowT", bound=IdentifiedClinicOwned)
 
 
 async def bind_settings(
@@ -51,10 +57,14 @@ class Tenant:
         """`SELECT model` restricted to this clinic's rows."""
         return select(model).where(model.clinic_id == self.clinic_id)
 
-    async def get(self, model: type[RowT], row_id: Any) -> RowT | None:
+    async def get(self, model: type[IdRowT], row_id: Any) -> IdRowT | None:
         """This clinic's row with that id, or None (another clinic's row is None too)."""
         statement = self.select(model).where(model.id == row_id)
         return (await self.db.execute(statement)).scalar_one_or_none()
+
+    def delete(self, model: type[RowT]) -> Delete:
+        """`DELETE FROM model` restricted to this clinic's rows (add conditions with `.where`)."""
+        return delete(model).where(model.clinic_id == self.clinic_id)
 
     def add(self, row: RowT) -> RowT:
         """Stage a new row owned by this clinic."""

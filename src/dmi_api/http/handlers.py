@@ -14,7 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dmi_api.db import is_database_unavailable
-from dmi_api.errors import ProblemError, ServiceUnavailableError, ValidationProblemError
+from dmi_api.errors import (
+    ConflictError,
+    ProblemError,
+    ServiceUnavailableError,
+    ValidationProblemError,
+)
 from dmi_api.http.context import current_request_id
 from dmi_api.http.denials import audit_denial
 from dmi_api.http.errors_log import log_unexpected
@@ -118,6 +123,9 @@ def install_exception_handlers(app: FastAPI, *, retry_after_seconds: int) -> Non
         response = database_error_response(exc, retry_after_seconds)
         if response is not None:
             return response
+        if isinstance(exc, sa_exc.IntegrityError):
+            # A uniqueness race lost to a concurrent request: the same answer as a checked one.
+            return render_problem(ConflictError("The request conflicts with an existing record."))
         log_unexpected(exc)
         return problem_response(
             status=500,

@@ -3,14 +3,37 @@
 from dmi_api.models.audit import AuditEvent
 from dmi_api.models.auth import AuthThrottle, SigningKey, UsedClientAssertion
 from dmi_api.models.base import NAMING_CONVENTION, metadata
+from dmi_api.models.clinical import (
+    Assessment,
+    Child,
+    Exercise,
+    Milestone,
+    Practitioner,
+    Prescription,
+    PrescriptionItem,
+    SessionAmendment,
+    SessionRecord,
+)
+from dmi_api.models.records import IdempotencyKey, ResourceVersion
 from dmi_api.models.tenancy import ApiClient, Clinic
 
 __all__ = [
     "NAMING_CONVENTION",
     "ApiClient",
+    "Assessment",
     "AuditEvent",
     "AuthThrottle",
+    "Child",
     "Clinic",
+    "Exercise",
+    "IdempotencyKey",
+    "Milestone",
+    "Practitioner",
+    "Prescription",
+    "PrescriptionItem",
+    "ResourceVersion",
+    "SessionAmendment",
+    "SessionRecord",
     "SigningKey",
     "UsedClientAssertion",
     "metadata",

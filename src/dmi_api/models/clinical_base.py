@@ -1,0 +1,27 @@
+"""Columns every clinical resource carries: identity, owner, version, timestamps, tombstone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field
+
+from dmi_api.models.base import TableModel
+from dmi_api.models.columns import id_field, timestamp_field
+
+
+class ClinicalRow(TableModel):
+    """Base of clinic-owned resources: versioned (ETag), soft-deleted, synced by `updated_at`."""
+
+    id: uuid.UUID = id_field()
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
+    version: int = Field(default=1, ge=1)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    deleted_at: datetime | None = timestamp_field(nullable=True)
+
+
+def sync_index(table: str) -> tuple[str, ...]:
+    """Name and columns of the index behind `updated_since` feeds and default ordering."""
+    return (f"ix_{table}_clinic_id_updated_at", "clinic_id", "updated_at", "id")

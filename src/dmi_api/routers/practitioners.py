@@ -1,0 +1,142 @@
+"""`/v1/practitioners`: the clinic's therapists."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.routers import make_router
+from dmi_api.routers.resource_support import (
+    IF_MATCH_DOC,
+    IdempotencyKeyHeader,
+    ListParams,
+    idempotent_create,
+    json_body,
+    page_response,
+    resource_response,
+)
+from dmi_api.schemas.base import ExternalId, VersionPublic
+from dmi_api.schemas.common import Page
+from dmi_api.schemas.practitioners import (
+    Discipline,
+    PractitionerCreate,
+    PractitionerPatch,
+    PractitionerPublic,
+)
+from dmi_api.services import practitioners as service
+from dmi_api.services.history import list_versions
+
+router = make_router(
+    tag="practitioners", prefix="/v1/practitioners", errors=(401, 403, 404, 409, 412, 422, 428)
+)
+Reader = Annotated[Caller, require("practitioners:read")]
+Writer = Annotated[Caller, require("practitioners:write")]
+RESOURCE = service.RESOURCE
+
+
+@router.get("", response_model=Page[PractitionerPublic], summary="List practitioners")
+async def list_practitioners(
+    caller: Reader,
+    request: Request,
+    query: ListParams,
+    active: bool | None = None,
+    discipline: Discipline | None = None,
+    external_id: Annotated[ExternalId | None, Query()] = None,
+) -> JSONResponse:
+    """List the clinic's practitioners; `updated_since` includes tombstones for sync."""
+    rows, next_cursor = await service.list_rows(
+        caller.tenant,
+        query=query,
+        codec=request.app.state.cursor_codec,
+        active=active,
+        discipline=discipline,
+        external_id=external_id,
+    )
+    caller.audit("list", RESOURCE)
+    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+
+
+@router.post("", status_code=201, response_model=PractitionerPublic, summary="Add a practitioner")
+async def create_practitioner(
+    caller: Writer,
+    request: Request,
+    payload: PractitionerCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Add a practitioner; retry safely with `Idempotency-Key`."""
+
+    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
+        row = await service.create(
+            caller.tenant, payload=payload, client_id=caller.principal.client_id
+        )
+        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id)
+        headers = {"ETag": etag(row.version), "Location": f"/v1/practitioners/{row.id}"}
+        return 201, json_body(service.to_public(row)), headers
+
+    return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+@router.get("/{practitioner_id}", response_model=PractitionerPublic, summary="Get a practitioner")
+async def get_practitioner(
+    caller: Reader, request: Request, practitioner_id: uuid.UUID
+) -> Response:
+    """One practitioner, with its ETag (`If-None-Match` → 304)."""
+    row = await service.get(caller.tenant, practitioner_id)
+    caller.audit("read", RESOURCE, resource_id=row.id)
+    return resource_response(request, row, service.to_public(row))
+
+
+@router.patch(
+    "/{practitioner_id}", response_model=PractitionerPublic, summary="Change a practitioner"
+)
+async def patch_practitioner(
+    caller: Writer,
+    request: Request,
+    practitioner_id: uuid.UUID,
+    payload: PractitionerPatch,
+    if_match: Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)] = None,
+) -> Response:
+    """Change the fields sent; needs `If-Match`."""
+    row = await service.get(caller.tenant, practitioner_id, for_update=True)
+    require_if_match(request, row.version)
+    row = await service.update(
+        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("update", RESOURCE, resource_id=row.id)
+    return resource_response(request, row, service.to_public(row))
+
+
+@router.delete("/{practitioner_id}", status_code=204, summary="Delete a practitioner")
+async def delete_practitioner(
+    caller: Writer,
+    request: Request,
+    practitioner_id: uuid.UUID,
+    if_match: Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)] = None,
+) -> Response:
+    """Tombstone a practitioner (it stays in `updated_since` feeds); needs `If-Match`."""
+    row = await service.get(caller.tenant, practitioner_id, for_update=True)
+    require_if_match(request, row.version)
+    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+    caller.audit("delete", RESOURCE, resource_id=row.id, outcome=204)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{practitioner_id}/versions", response_model=list[VersionPublic], summary="Version history"
+)
+async def practitioner_versions(caller: Reader, practitioner_id: uuid.UUID) -> list[VersionPublic]:
+    """Every version of the practitioner, oldest first."""
+    row = await service.get(caller.tenant, practitioner_id)
+    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
+    caller.audit("read", RESOURCE, resource_id=row.id)
+    return [
+        VersionPublic(
+            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
+        )
+        for v in versions
+    ]

@@ -1,0 +1,106 @@
+"""What every clinical resource router shares: list parameters, ETags, idempotent creation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from dmi_api.auth.dependencies import Caller
+from dmi_api.http.conditional import etag, is_not_modified
+from dmi_api.models.clinical_base import ClinicalRow
+from dmi_api.pagination import MAX_LIMIT, next_link
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE
+from dmi_api.services import idempotency
+from dmi_api.services.resources import ListQuery, SortKey
+
+
+def list_query(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page")
+    ] = None,
+    sort: Annotated[SortKey, Query(description="order; `-` for descending")] = "updated_at",
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="only rows changed at or after this instant, tombstones included"),
+    ] = None,
+) -> ListQuery:
+    """The common list parameters."""
+    return ListQuery(limit=limit, cursor=cursor, sort=sort, updated_since=updated_since)
+
+
+ListParams = Annotated[ListQuery, Depends(list_query)]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="retry-safe creation: the same key and body replay the first response",
+    ),
+]
+IF_MATCH_DOC = "ETag of the version being changed (required)"
+
+
+def json_body(model: BaseModel) -> dict[str, Any]:
+    """A response model as JSON-ready data."""
+    data: dict[str, Any] = model.model_dump(mode="json")
+    return data
+
+
+def page_response(request: Request, data: list[BaseModel], next_cursor: str | None) -> JSONResponse:
+    """A list page with its `Link` header."""
+    return JSONResponse(
+        {"data": [json_body(item) for item in data], "next_cursor": next_cursor},
+        headers=next_link(request.url, next_cursor),
+    )
+
+
+def resource_response(
+    request: Request, row: ClinicalRow, body: BaseModel, *, status_code: int = 200
+) -> Response:
+    """A single resource with its ETag; 304 when the caller already has this version."""
+    headers = {"ETag": etag(row.version)}
+    if status_code == 200 and request.method == "GET" and is_not_modified(request, row.version):
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(json_body(body), status_code=status_code, headers=headers)
+
+
+async def idempotent_create(
+    caller: Caller,
+    request: Request,
+    key: str | None,
+    payload: BaseModel,
+    create: Callable[[], Awaitable[tuple[int, dict[str, Any], dict[str, str]]]],
+) -> JSONResponse:
+    """Run `create` once per Idempotency-Key: a retry with the same body replays the response."""
+    if key is None:
+        status, body, headers = await create()
+        return JSONResponse(body, status_code=status, headers=headers)
+    request_hash = idempotency.fingerprint(
+        request.method, request.url.path, payload.model_dump(mode="json")
+    )
+    stored = await idempotency.claim(
+        caller.tenant, client_id=caller.principal.client_id, key=key, request_hash=request_hash
+    )
+    if stored is not None:
+        return JSONResponse(
+            stored.body,
+            status_code=stored.status_code,
+            headers={**stored.headers, "Idempotent-Replayed": "true"},
+        )
+    status, body, headers = await create()
+    await idempotency.complete(
+        caller.tenant,
+        client_id=caller.principal.client_id,
+        key=key,
+        status_code=status,
+        body=body,
+        headers=headers,
+    )
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -1,0 +1,58 @@
+"""Practitioners (therapists) as the API shows and accepts them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict
+
+from dmi_api.schemas.base import ExternalId, RequestModel, ResourceMeta, ShortText
+
+Discipline = Literal["PT", "OT", "SLP", "other"]
+REQUIRED = frozenset({"name", "discipline", "active"})
+
+
+class PractitionerCreate(RequestModel):
+    """A new practitioner."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Ana Ruiz",
+                    "discipline": "PT",
+                    "credentials": "DPT",
+                    "external_id": "P-77",
+                }
+            ]
+        },
+    )
+
+    name: ShortText
+    discipline: Discipline
+    credentials: ShortText | None = None
+    external_id: ExternalId | None = None
+    active: bool = True
+
+
+class PractitionerPatch(RequestModel):
+    """Changes to a practitioner: only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
+
+    name: ShortText | None = None
+    discipline: Discipline | None = None
+    credentials: ShortText | None = None
+    external_id: ExternalId | None = None
+    active: bool | None = None
+
+
+class PractitionerPublic(ResourceMeta):
+    """A practitioner."""
+
+    name: str
+    discipline: Discipline
+    credentials: str | None
+    external_id: str | None
+    active: bool

@@ -1,0 +1,143 @@
+"""Generic operations on clinical resources: live lookups, version bumps, sync-friendly lists."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import ColumnElement, tuple_
+from sqlmodel import col
+
+from dmi_api.errors import NotFoundError, ValidationProblemError
+from dmi_api.models.clinical_base import ClinicalRow
+from dmi_api.models.columns import utcnow
+from dmi_api.pagination import CursorCodec, invalid_cursor
+from dmi_api.tenancy import Tenant
+
+RowT = TypeVar("RowT", bound=ClinicalRow)
+SortKey = Literal["updated_at", "-updated_at", "created_at", "-created_at"]
+
+
+def _label(model: type[ClinicalRow]) -> str:
+    return str(model.__tablename__).replace("_", " ")
+
+
+async def get_live(
+    tenant: Tenant, model: type[RowT], row_id: uuid.UUID, *, for_update: bool = False
+) -> RowT:
+    """A row of this clinic that is not deleted, else 404 (the same for another clinic's row)."""
+    statement = tenant.select(model).where(col(model.id) == row_id, col(model.deleted_at).is_(None))
+    if for_update:
+        # Serialises concurrent writers: the second sees the first's version and gets 412.
+        statement = statement.with_for_update()
+    row = (await tenant.db.execute(statement)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError(f"No such {_label(model)}.")
+    return row
+
+
+async def find_reference(
+    tenant: Tenant, model: type[RowT], row_id: uuid.UUID | None, *, pointer: str
+) -> RowT | None:
+    """A referenced row of this clinic, else a 422 that does not say whether it exists elsewhere."""
+    if row_id is None:
+        return None
+    row = await tenant.get(model, row_id)
+    if row is None or row.deleted_at is not None:
+        name = _label(model)
+        raise ValidationProblemError(
+            [
+                {
+                    "location": "body",
+                    "pointer": pointer,
+                    "detail": f"No such {name} in this clinic.",
+                    "code": "reference_not_found",
+                }
+            ]
+        )
+    return row
+
+
+def touch(row: ClinicalRow) -> None:
+    """Mark a change: next version, new `updated_at`."""
+    row.version += 1
+    row.updated_at = utcnow()
+
+
+def soft_delete(row: ClinicalRow) -> None:
+    """Tombstone a row: it leaves reads and lists but stays in `updated_since` feeds."""
+    touch(row)
+    row.deleted_at = row.updated_at
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The common list parameters."""
+
+    limit: int
+    cursor: str | None
+    sort: SortKey = "updated_at"
+    updated_since: datetime | None = None
+
+
+async def list_page(
+    tenant: Tenant,
+    model: type[RowT],
+    *,
+    query: ListQuery,
+    filters: list[ColumnElement[bool]],
+    codec: CursorCodec,
+    context: str,
+) -> tuple[list[RowT], str | None]:
+    """One keyset page, stable under concurrent inserts; tombstones only in `updated_since`."""
+    column_name = query.sort.lstrip("-")
+    descending = query.sort.startswith("-")
+    sort_column = getattr(model, column_name)
+    statement = tenant.select(model).where(*filters)
+    if query.updated_since is not None:
+        statement = statement.where(col(model.updated_at) >= query.updated_since)
+    else:
+        statement = statement.where(col(model.deleted_at).is_(None))
+    # The cursor is bound to the query: filters and sort are part of its context.
+    context = f"{context}|{query.sort}|{query.updated_since}"
+    if query.cursor:
+        position = codec.decode(query.cursor, context=context)
+        try:
+            after = (datetime.fromisoformat(position[0]), uuid.UUID(position[1]))
+        except (IndexError, TypeError, ValueError):
+            raise invalid_cursor() from None
+        keyset = tuple_(sort_column, col(model.id))
+        statement = statement.where(keyset < after if descending else keyset > after)
+    order = (
+        (sort_column.desc(), col(model.id).desc()) if descending else (sort_column, col(model.id))
+    )
+    statement = statement.order_by(*order).limit(query.limit + 1)
+    rows = list((await tenant.db.execute(statement)).scalars().all())
+    if len(rows) <= query.limit:
+        return rows, None
+    rows = rows[: query.limit]
+    last: Any = rows[-1]
+    next_cursor = codec.encode(
+        [getattr(last, column_name).isoformat(), str(last.id)], context=context
+    )
+    return rows, next_cursor
+
+
+def apply_patch(row: Any, changes: dict[str, Any], *, required: frozenset[str]) -> None:
+    """Set the fields a PATCH names; `null` clears an optional field, never a required one."""
+    errors = [
+        {
+            "location": "body",
+            "pointer": f"#/{name}",
+            "detail": "This field cannot be null.",
+            "code": "null_not_allowed",
+        }
+        for name, value in changes.items()
+        if value is None and name in required
+    ]
+    if errors:
+        raise ValidationProblemError(errors)
+    for name, value in changes.items():
+        setattr(row, name, value)

@@ -18,7 +18,19 @@ from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddlewar
 from dmi_api.http.openapi import install_openapi
 from dmi_api.http.problems import problem_responses
 from dmi_api.pagination import CursorCodec
-from dmi_api.routers import audit_events, clients, health, oauth, practitioners
+from dmi_api.routers import (
+    assessments,
+    audit_events,
+    children,
+    clients,
+    exercises,
+    health,
+    milestones,
+    oauth,
+    practitioners,
+    prescriptions,
+    session_records,
+)
 
 API_DESCRIPTION = (
     "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
@@ -61,7 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth.router)
     app.include_router(clients.router)
     app.include_router(audit_events.router)
-    app.include_router(practitioners.router)
+    for resource in (
+        practitioners,
+        children,
+        milestones,
+        exercises,
+        prescriptions,
+        session_records,
+        assessments,
+    ):
+        app.include_router(resource.router)
     install_openapi(app)
 
     # Added innermost first: the body limit sits inside CORS, which sits inside request context,

@@ -1,0 +1,9 @@
+"""`/v1/assessments`: placeholder until the resource is implemented."""
+
+from __future__ import annotations
+
+from dmi_api.routers import make_router
+
+router = make_router(
+    tag="assessments", prefix="/v1/assessments", errors=(401, 403, 404, 409, 412, 422, 428)
+)

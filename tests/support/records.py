@@ -1,0 +1,101 @@
+"""Seed rows written straight through the Tenant (for tests of resources that reference them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from dmi_api.models import Child, Exercise, Practitioner, Prescription, PrescriptionItem
+from dmi_api.tenancy import Tenant, bind_settings
+from tests.support.tenants import TenantClient
+
+
+async def _add(app: FastAPI, tenant: TenantClient, row: Any) -> Any:
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=tenant.clinic_id)
+        Tenant(db, tenant.clinic_id).add(row)
+        await db.commit()
+    return row
+
+
+async def seed_child(
+    app: FastAPI, tenant: TenantClient, *, birth_date: date = date(2024, 3, 1), **fields: Any
+) -> Child:
+    """A child of the tenant's clinic."""
+    values: dict[str, Any] = {
+        "given_name": "Mia",
+        "family_name": "Test",
+        "birth_date": birth_date,
+        "sex": "female",
+        "clinic_id": tenant.clinic_id,
+    }
+    values.update(fields)
+    row: Child = await _add(app, tenant, Child(**values))
+    return row
+
+
+async def seed_practitioner(app: FastAPI, tenant: TenantClient, **fields: Any) -> Practitioner:
+    """A practitioner of the tenant's clinic."""
+    values: dict[str, Any] = {"name": "Ana Ruiz", "discipline": "PT", "clinic_id": tenant.clinic_id}
+    values.update(fields)
+    row: Practitioner = await _add(app, tenant, Practitioner(**values))
+    return row
+
+
+async def seed_exercise(app: FastAPI, tenant: TenantClient, **fields: Any) -> Exercise:
+    """An exercise of the tenant's library."""
+    values: dict[str, Any] = {
+        "code": f"EX-{uuid.uuid4().hex[:6]}",
+        "name": "Supported sitting, hold at pelvis",
+        "category": "sitting",
+        "surface": "table",
+        "default_support_point": "pelvis",
+        "clinic_id": tenant.clinic_id,
+    }
+    values.update(fields)
+    row: Exercise = await _add(app, tenant, Exercise(**values))
+    return row
+
+
+async def seed_prescription_item(
+    app: FastAPI,
+    tenant: TenantClient,
+    *,
+    child: Child,
+    prescriber: Practitioner,
+    exercise: Exercise,
+) -> PrescriptionItem:
+    """An active prescription of one item for a child; returns the item."""
+    prescription: Prescription = await _add(
+        app,
+        tenant,
+        Prescription(
+            clinic_id=tenant.clinic_id,
+            child_id=child.id,
+            prescriber_id=prescriber.id,
+            setting="home",
+            status="active",
+            period_start=date(2025, 1, 1),
+        ),
+    )
+    item: PrescriptionItem = await _add(
+        app,
+        tenant,
+        PrescriptionItem(
+            clinic_id=tenant.clinic_id,
+            prescription_id=prescription.id,
+            exercise_id=exercise.id,
+            position=0,
+            repetitions=5,
+            sets=1,
+        ),
+    )
+    return item
+
+
+def iso(moment: datetime | date) -> str:
+    """ISO 8601 text of a date or instant."""
+    return moment.isoformat()

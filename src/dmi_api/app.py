@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        responses=problem_responses(404, 405),
+        responses=problem_responses(404, 405, 413, 415, 503),
     )
     app.state.settings = settings
     app.state.engine = engine

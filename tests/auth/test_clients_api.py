@@ -36,7 +36,7 @@ class TestCreate:
         [
             ({"name": "", "scopes": ["children:read"]}, "#/name"),
             ({"name": "x", "scopes": []}, "#/scopes"),
-            ({"name": "x", "scopes": ["root:everything"]}, "#/scopes"),
+            ({"name": "x", "scopes": ["root:everything"]}, "#/scopes/0"),
             (
                 {"name": "x", "scopes": ["children:read"], "clinic_id": str(uuid.uuid4())},
                 "#/clinic_id",

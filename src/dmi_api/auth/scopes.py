@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 RESOURCES = (
     "children",
     "practitioners",
@@ -23,6 +25,29 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     EXPORT_READ: "Export records (FHIR)",
 }
 ALL_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
+
+# Spelled out so that the OpenAPI document lists them (an import-time check keeps it in sync).
+ScopeName = Literal[
+    "children:read",
+    "children:write",
+    "practitioners:read",
+    "practitioners:write",
+    "exercises:read",
+    "exercises:write",
+    "prescriptions:read",
+    "prescriptions:write",
+    "sessions:read",
+    "sessions:write",
+    "assessments:read",
+    "assessments:write",
+    "milestones:read",
+    "milestones:write",
+    "audit:read",
+    "clients:admin",
+    "export:read",
+]
+if frozenset(get_args(ScopeName)) != ALL_SCOPES:  # pragma: no cover - a developer's mistake
+    raise RuntimeError("ScopeName and SCOPE_DESCRIPTIONS disagree")
 
 
 def parse_scopes(value: str) -> list[str]:

@@ -115,6 +115,19 @@ class DmiRoute(APIRoute):
             return
         if media_type is None or not _is_json(media_type):
             raise UnsupportedMediaTypeError("This operation accepts application/json bodies.")
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationProblemError(
+                [
+                    {
+                        "location": "body",
+                        "pointer": "#",
+                        "detail": "The body is not valid UTF-8 JSON.",
+                        "code": "json_invalid",
+                    }
+                ]
+            ) from None
         # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
         if b"\\u" not in body:
             return

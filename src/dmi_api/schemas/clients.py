@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dmi_api.auth.scopes import parse_scopes, unknown_scopes
+from dmi_api.auth.scopes import ScopeName, parse_scopes, unknown_scopes
 from dmi_api.security.jwt import validate_client_jwks
 
 AuthMethod = Literal["client_secret", "private_key_jwt"]
@@ -33,7 +33,7 @@ class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1, max_length=50)
+    scopes: list[ScopeName] = Field(min_length=1, max_length=50)
     auth_method: AuthMethod = "client_secret"
     jwks: dict[str, Any] | None = Field(default=None, description="public JWKS (private_key_jwt)")
 
@@ -53,7 +53,7 @@ class ClientUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    scopes: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    scopes: list[ScopeName] | None = Field(default=None, min_length=1, max_length=50)
     active: bool | None = None
     jwks: dict[str, Any] | None = None
 

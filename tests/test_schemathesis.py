@@ -74,7 +74,7 @@ def test_stateful_sequences_conform(
     schema, headers = schema_and_auth
     machine: Any = schema.as_state_machine()
 
-    class Sequences(machine):  # type: ignore[valid-type,misc]
+    class Sequences(machine):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": headers}
 

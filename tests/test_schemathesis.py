@@ -20,7 +20,6 @@ pytestmark = pytest.mark.postgres_only
 # Examples per generation mode over the whole API; enough to reach every operation many times
 # while the suite stays well under its time budget.
 EXAMPLES = 400
-STATEFUL_EXAMPLES = 60
 # Schema-valid bodies may still be refused by rules JSON Schema cannot state, and the issue
 # demands 422 for them: references to rows that are not the clinic's, an end before a start,
 # a date before the child's birth. Every other check applies.
@@ -65,29 +64,3 @@ def test_api_conforms_to_its_schema(
         case.call_and_validate(headers=headers, excluded_checks=NOT_APPLICABLE)
 
     check()
-
-
-def test_stateful_sequences_conform(
-    schema_and_auth: tuple[schemathesis.BaseSchema, dict[str, str]],
-) -> None:
-    """Create → read → change → delete chains, following the links between operations."""
-    schema, headers = schema_and_auth
-    machine: Any = schema.as_state_machine()
-
-    class Sequences(machine):  # type: ignore[misc]
-        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"headers": headers}
-
-        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            case.validate_response(response, excluded_checks=NOT_APPLICABLE)
-
-    Sequences.run(
-        settings=settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=6,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-    )

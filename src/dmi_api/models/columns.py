@@ -6,12 +6,31 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 # JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp that reads back aware on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC; a naive value is taken to be UTC already."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
@@ -27,8 +46,8 @@ def id_field() -> Any:
 def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     """A timezone-aware timestamp column (defaults to now unless nullable)."""
     if nullable:
-        return Field(default=None, sa_type=DateTime(timezone=True), nullable=True, index=index)
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=index)
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index)
 
 
 def clinic_fk(*, nullable: bool = False) -> Any:

@@ -1,9 +1,204 @@
-"""`/v1/children`: placeholder until the resource is implemented."""
+"""`/v1/children`: the clinic's patients, with an upsert by the EHR's MRN."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.errors import PreconditionFailedError, ValidationProblemError
+from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.routers import make_router
+from dmi_api.routers.resource_support import (
+    IF_MATCH_DOC,
+    IdempotencyKeyHeader,
+    ListParams,
+    idempotent_create,
+    json_body,
+    page_response,
+    resource_response,
+)
+from dmi_api.schemas.base import ExternalId, VersionPublic
+from dmi_api.schemas.children import (
+    ChildCreate,
+    ChildPatch,
+    ChildPublic,
+    ChildReplace,
+    ChildStatus,
+)
+from dmi_api.schemas.common import Page
+from dmi_api.services import children as service
+from dmi_api.services.history import list_versions
 
 router = make_router(
     tag="children", prefix="/v1/children", errors=(401, 403, 404, 409, 412, 422, 428)
 )
+Reader = Annotated[Caller, require("children:read")]
+Writer = Annotated[Caller, require("children:write")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
+RESOURCE = service.RESOURCE
+UPSERT_DOC = (
+    "Create or replace the child with this external_id (the EHR's MRN). Creating answers 201 "
+    "(no If-Match allowed: 412); replacing a live child answers 200 and needs If-Match. A deleted "
+    "child with this external_id is revived under its old id (201). Idempotency-Key replays the "
+    "first response of either branch."
+)
+
+
+@router.get("", response_model=Page[ChildPublic], summary="List children")
+async def list_children(
+    caller: Reader,
+    request: Request,
+    query: ListParams,
+    status: ChildStatus | None = None,
+    external_id: Annotated[ExternalId | None, Query()] = None,
+    birth_date_from: Annotated[date | None, Query(description="inclusive")] = None,
+    birth_date_to: Annotated[date | None, Query(description="inclusive")] = None,
+) -> JSONResponse:
+    """List the clinic's children; `updated_since` includes tombstones for sync."""
+    if birth_date_from and birth_date_to and birth_date_to < birth_date_from:
+        raise ValidationProblemError(
+            [
+                {
+                    "location": "query",
+                    "pointer": "#/birth_date_to",
+                    "detail": "The end of the range is before its start.",
+                    "code": "before_start",
+                }
+            ]
+        )
+    rows, next_cursor = await service.list_rows(
+        caller.tenant,
+        query=query,
+        codec=request.app.state.cursor_codec,
+        status=status,
+        external_id=external_id,
+        birth_date_from=birth_date_from,
+        birth_date_to=birth_date_to,
+    )
+    caller.audit("list", RESOURCE)
+    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+
+
+@router.post("", status_code=201, response_model=ChildPublic, summary="Add a child")
+async def create_child(
+    caller: Writer,
+    request: Request,
+    payload: ChildCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Add a child; retry safely with `Idempotency-Key`."""
+
+    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
+        row = await service.create(
+            caller.tenant, payload=payload, client_id=caller.principal.client_id
+        )
+        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.id)
+        headers = {"ETag": etag(row.version), "Location": f"/v1/children/{row.id}"}
+        return 201, json_body(service.to_public(row)), headers
+
+    return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+@router.put(
+    "/by-external-id/{external_id}",
+    response_model=ChildPublic,
+    responses={201: {"model": ChildPublic, "description": "Created (or revived)"}},
+    summary="Create or replace a child by external_id",
+    description=UPSERT_DOC,
+)
+async def upsert_child(
+    caller: Writer,
+    request: Request,
+    external_id: Annotated[ExternalId, Path()],
+    payload: ChildReplace,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Create or replace the child with this external_id (upsert from the EHR)."""
+
+    def precondition(live_version: int | None) -> None:
+        if live_version is not None:
+            require_if_match(request, live_version)
+        elif request.headers.get("if-match") is not None:
+            # RFC 9110 §13.1.1: If-Match is false when there is no current representation.
+            raise PreconditionFailedError("No child has this external_id; send no If-Match.")
+
+    async def upsert() -> tuple[int, dict[str, object], dict[str, str]]:
+        row, created = await service.upsert(
+            caller.tenant,
+            external_id=external_id,
+            payload=payload,
+            precondition=precondition,
+            client_id=caller.principal.client_id,
+        )
+        headers = {"ETag": etag(row.version)}
+        if created:
+            headers["Location"] = f"/v1/children/{row.id}"
+        status = 201 if created else 200
+        caller.audit(
+            "create" if created else "update",
+            RESOURCE,
+            outcome=status,
+            resource_id=row.id,
+            child_id=row.id,
+        )
+        return status, json_body(service.to_public(row)), headers
+
+    return await idempotent_create(caller, request, idempotency_key, payload, upsert)
+
+
+@router.get("/{child_id}", response_model=ChildPublic, summary="Get a child")
+async def get_child(caller: Reader, request: Request, child_id: uuid.UUID) -> Response:
+    """One child, with its ETag (`If-None-Match` → 304)."""
+    row = await service.get(caller.tenant, child_id)
+    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.id)
+    return resource_response(request, row, service.to_public(row))
+
+
+@router.patch("/{child_id}", response_model=ChildPublic, summary="Change a child")
+async def patch_child(
+    caller: Writer,
+    request: Request,
+    child_id: uuid.UUID,
+    payload: ChildPatch,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent; needs `If-Match`."""
+    row = await service.get(caller.tenant, child_id, for_update=True)
+    require_if_match(request, row.version)
+    row = await service.update(
+        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.id)
+    return resource_response(request, row, service.to_public(row))
+
+
+@router.delete("/{child_id}", status_code=204, summary="Delete a child")
+async def delete_child(
+    caller: Writer, request: Request, child_id: uuid.UUID, if_match: IfMatch = None
+) -> Response:
+    """Tombstone a child (it stays in `updated_since` feeds); needs `If-Match`."""
+    row = await service.get(caller.tenant, child_id, for_update=True)
+    require_if_match(request, row.version)
+    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.id, outcome=204)
+    return Response(status_code=204)
+
+
+@router.get("/{child_id}/versions", response_model=list[VersionPublic], summary="Version history")
+async def child_versions(caller: Reader, child_id: uuid.UUID) -> list[VersionPublic]:
+    """Every version of the child, oldest first."""
+    row = await service.get(caller.tenant, child_id)
+    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
+    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.id)
+    return [
+        VersionPublic(
+            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
+        )
+        for v in versions
+    ]

@@ -1,9 +1,173 @@
-"""`/v1/milestones`: placeholder until the resource is implemented."""
+"""`/v1/milestones` (and `/v1/children/{child_id}/milestones`): gross-motor milestone observations.
+
+The router has no prefix because the nested child list lives here too: one module owns the
+resource's routes, under its own tag.
+"""
 
 from __future__ import annotations
 
-from dmi_api.routers import make_router
+import uuid
+from typing import Annotated
 
-router = make_router(
-    tag="milestones", prefix="/v1/milestones", errors=(401, 403, 404, 409, 412, 422, 428)
+from fastapi import Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.routers import make_router
+from dmi_api.routers.resource_support import (
+    IF_MATCH_DOC,
+    IdempotencyKeyHeader,
+    ListParams,
+    idempotent_create,
+    json_body,
+    page_response,
+    resource_response,
 )
+from dmi_api.schemas.base import VersionPublic
+from dmi_api.schemas.common import Page
+from dmi_api.schemas.milestones import (
+    MilestoneCode,
+    MilestoneCreate,
+    MilestonePatch,
+    MilestonePublic,
+)
+from dmi_api.services import children as child_service
+from dmi_api.services import milestones as service
+from dmi_api.services.history import list_versions
+
+router = make_router(tag="milestones", errors=(401, 403, 404, 409, 412, 422, 428))
+URL = "/v1/milestones"
+Reader = Annotated[Caller, require("milestones:read")]
+Writer = Annotated[Caller, require("milestones:write")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
+RESOURCE = service.RESOURCE
+
+
+@router.get(URL, response_model=Page[MilestonePublic], summary="List milestone observations")
+async def list_milestones(
+    caller: Reader,
+    request: Request,
+    query: ListParams,
+    child_id: uuid.UUID | None = None,
+    milestone: MilestoneCode | None = None,
+) -> JSONResponse:
+    """List the clinic's milestone observations; `updated_since` includes tombstones for sync."""
+    rows, next_cursor = await service.list_rows(
+        caller.tenant,
+        query=query,
+        codec=request.app.state.cursor_codec,
+        child_id=child_id,
+        milestone=milestone,
+    )
+    caller.audit("list", RESOURCE, child_id=child_id)
+    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+
+
+@router.get(
+    "/v1/children/{child_id}/milestones",
+    response_model=Page[MilestonePublic],
+    summary="List a child's milestone observations",
+)
+async def list_child_milestones(
+    caller: Reader,
+    request: Request,
+    child_id: uuid.UUID,
+    query: ListParams,
+    milestone: MilestoneCode | None = None,
+) -> JSONResponse:
+    """The milestone observations of one child of the clinic (404 for any other child)."""
+    child = await child_service.get(caller.tenant, child_id)
+    rows, next_cursor = await service.list_rows(
+        caller.tenant,
+        query=query,
+        codec=request.app.state.cursor_codec,
+        child_id=child.id,
+        milestone=milestone,
+    )
+    caller.audit("list", RESOURCE, child_id=child.id)
+    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+
+
+@router.post(
+    URL, status_code=201, response_model=MilestonePublic, summary="Record a milestone observation"
+)
+async def create_milestone(
+    caller: Writer,
+    request: Request,
+    payload: MilestoneCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Record an observation of a child's milestone; retry safely with `Idempotency-Key`."""
+
+    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
+        row = await service.create(
+            caller.tenant, payload=payload, client_id=caller.principal.client_id
+        )
+        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
+        headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+        return 201, json_body(service.to_public(row)), headers
+
+    return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+@router.get(
+    f"{URL}/{{milestone_id}}", response_model=MilestonePublic, summary="Get a milestone observation"
+)
+async def get_milestone(caller: Reader, request: Request, milestone_id: uuid.UUID) -> Response:
+    """One observation, with its ETag (`If-None-Match` → 304)."""
+    row = await service.get(caller.tenant, milestone_id)
+    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return resource_response(request, row, service.to_public(row))
+
+
+@router.patch(
+    f"{URL}/{{milestone_id}}",
+    response_model=MilestonePublic,
+    summary="Change a milestone observation",
+)
+async def patch_milestone(
+    caller: Writer,
+    request: Request,
+    milestone_id: uuid.UUID,
+    payload: MilestonePatch,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the fields sent; needs `If-Match`."""
+    row = await service.get(caller.tenant, milestone_id, for_update=True)
+    require_if_match(request, row.version)
+    row = await service.update(
+        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return resource_response(request, row, service.to_public(row))
+
+
+@router.delete(f"{URL}/{{milestone_id}}", status_code=204, summary="Delete a milestone observation")
+async def delete_milestone(
+    caller: Writer, request: Request, milestone_id: uuid.UUID, if_match: IfMatch = None
+) -> Response:
+    """Tombstone an observation (it stays in `updated_since` feeds); needs `If-Match`."""
+    row = await service.get(caller.tenant, milestone_id, for_update=True)
+    require_if_match(request, row.version)
+    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
+    return Response(status_code=204)
+
+
+@router.get(
+    f"{URL}/{{milestone_id}}/versions",
+    response_model=list[VersionPublic],
+    summary="Version history",
+)
+async def milestone_versions(caller: Reader, milestone_id: uuid.UUID) -> list[VersionPublic]:
+    """Every version of the observation, oldest first."""
+    row = await service.get(caller.tenant, milestone_id)
+    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
+    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return [
+        VersionPublic(
+            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
+        )
+        for v in versions
+    ]

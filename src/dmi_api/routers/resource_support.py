@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -15,6 +14,7 @@ from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.models.clinical_base import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
+from dmi_api.schemas.base import IsoDateTime
 from dmi_api.services import idempotency
 from dmi_api.services.resources import ListQuery, SortKey
 
@@ -26,7 +26,7 @@ def list_query(
     ] = None,
     sort: Annotated[SortKey, Query(description="order; `-` for descending")] = "updated_at",
     updated_since: Annotated[
-        datetime | None,
+        IsoDateTime | None,
         Query(description="only rows changed at or after this instant, tombstones included"),
     ] = None,
 ) -> ListQuery:

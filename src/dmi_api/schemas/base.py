@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 # Unknown fields, server-owned ones included (id, clinic_id, version, created_at), are refused.
 STRICT = ConfigDict(extra="forbid")
@@ -17,6 +18,20 @@ LongText = Annotated[str, StringConstraints(max_length=10_000)]
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")
 ]
+
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic reads "6" as a Unix time; the API documents ISO 8601 and means it.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date or date-time")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
 
 
 class RequestModel(BaseModel):

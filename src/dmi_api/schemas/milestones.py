@@ -1,0 +1,86 @@
+"""Gross-motor milestone observations as the API shows and accepts them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from dmi_api.schemas.base import LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.clinical_dates import PastDate
+
+# The six WHO MGRS milestones first, then the other DMI targets.
+MilestoneCode = Literal[
+    "sitting_without_support",
+    "standing_with_assistance",
+    "hands_and_knees_crawling",
+    "walking_with_assistance",
+    "standing_alone",
+    "walking_alone",
+    "head_control",
+    "rolling",
+    "four_point",
+    "kneeling",
+    "transitions",
+    "stairs",
+    "uneven_ground",
+]
+SupportNeeded = Literal["none", "minimal", "moderate", "maximal"]
+REQUIRED = frozenset({"milestone"})
+
+ACHIEVED_DOC = "when first achieved; null records 'not yet'. Not before birth, not in the future"
+OBSERVED_DOC = "when observed; not before birth, not in the future, not before `achieved_on`"
+
+
+class MilestoneCreate(RequestModel):
+    """A new milestone observation of a child."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "child_id": "6f1c2a52-4a77-4d36-9a53-0e6b1f7d2c11",
+                    "milestone": "sitting_without_support",
+                    "achieved_on": "2024-11-20",
+                    "observed_on": "2024-11-25",
+                    "support_needed": "none",
+                    "note": "Sat 15 s, arms free.",
+                }
+            ]
+        },
+    )
+
+    child_id: uuid.UUID = Field(description="a live child of the clinic")
+    milestone: MilestoneCode
+    achieved_on: PastDate | None = Field(default=None, description=ACHIEVED_DOC)
+    observed_on: PastDate | None = Field(default=None, description=OBSERVED_DOC)
+    support_needed: SupportNeeded | None = None
+    note: LongText | None = None
+
+
+class MilestonePatch(RequestModel):
+    """Changes to an observation: only the fields sent are changed (the child cannot change)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"achieved_on": "2024-12-02"}]}
+    )
+
+    milestone: MilestoneCode | None = None
+    achieved_on: PastDate | None = Field(default=None, description=ACHIEVED_DOC)
+    observed_on: PastDate | None = Field(default=None, description=OBSERVED_DOC)
+    support_needed: SupportNeeded | None = None
+    note: LongText | None = None
+
+
+class MilestonePublic(ResourceMeta):
+    """A milestone observation."""
+
+    child_id: uuid.UUID
+    milestone: MilestoneCode
+    achieved_on: date | None
+    observed_on: date | None
+    support_needed: SupportNeeded | None
+    note: str | None

@@ -1,0 +1,187 @@
+"""Exercise prescriptions (programs) and their dosed items, as the API shows and accepts them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
+
+from dmi_api.schemas.base import RequestModel, ResourceMeta
+from dmi_api.schemas.exercises import SupportPoint
+
+Setting = Literal["clinic", "home", "intensive"]
+Status = Literal["draft", "active", "paused", "completed", "discontinued"]
+InitialStatus = Literal["draft", "active"]
+Side = Literal["left", "right", "bilateral", "n/a"]
+REQUIRED = frozenset({"prescriber_id", "setting", "period_start", "status", "items"})
+MAX_ITEMS = 50
+
+Goal = Annotated[str, StringConstraints(max_length=2000)]
+Instructions = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    Field(description="Free-text instructions for the therapist or caregiver (≤ 2000)."),
+]
+
+
+class PrescriptionItemCreate(RequestModel):
+    """One exercise of the program with its dose (the shape of FHIR `Timing.repeat`)."""
+
+    exercise_id: uuid.UUID = Field(description="An exercise of the clinic's library.")
+    repetitions: int = Field(ge=1, le=100, description="Repetitions per set, 1 to 100.")
+    sets: int = Field(default=1, ge=1, le=20, description="Sets per practice, 1 to 20.")
+    hold_seconds: int | None = Field(
+        default=None, ge=0, le=600, description="Seconds each position is held, 0 to 600."
+    )
+    support_point: SupportPoint | None = Field(
+        default=None,
+        description="Where the therapist holds; null means the exercise's default support point.",
+    )
+    side: Side = "n/a"
+    times_per_day: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="Practices per day, 1 to 10 (Timing.repeat.frequency).",
+    )
+    days_per_week: int | None = Field(
+        default=None, ge=1, le=7, description="Practice days per week, 1 to 7."
+    )
+    instructions: Instructions | None = None
+
+
+class PrescriptionItemReplace(PrescriptionItemCreate):
+    """A whole item of a PATCH: with the `id` of a current item it keeps that id, else it is new."""
+
+    id: uuid.UUID | None = Field(
+        default=None, description="The id of an item of this prescription to keep; omit for new."
+    )
+
+
+_ITEM_EXAMPLE: JsonDict = {
+    "exercise_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "repetitions": 5,
+    "sets": 2,
+    "hold_seconds": 10,
+    "support_point": "pelvis",
+    "side": "bilateral",
+    "times_per_day": 2,
+    "days_per_week": 5,
+    "instructions": "Stop when the child tires.",
+}
+
+
+class PrescriptionCreate(RequestModel):
+    """A new exercise program for a child (1 to 50 items, stored all or nothing)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                    "prescriber_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+                    "setting": "home",
+                    "status": "active",
+                    "period_start": "2025-03-01",
+                    "period_end": "2025-04-30",
+                    "goal": "Sit without support for 10 seconds.",
+                    "items": [_ITEM_EXAMPLE],
+                }
+            ]
+        },
+    )
+
+    child_id: uuid.UUID
+    prescriber_id: uuid.UUID = Field(description="The prescribing practitioner.")
+    setting: Setting
+    status: InitialStatus = Field(default="draft", description="A new program is draft or active.")
+    period_start: date
+    period_end: date | None = Field(default=None, description="On or after `period_start`.")
+    goal: Goal | None = None
+    items: list[PrescriptionItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class PrescriptionPatch(RequestModel):
+    """Changes to a prescription; `items`, when sent, replaces the whole list."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "paused", "status_date": "2025-03-10"},
+                {
+                    "items": [
+                        {"id": "9b2d6a0e-5f0e-4c55-9d0b-0c4c0f1f3e11", "repetitions": 6},
+                        _ITEM_EXAMPLE,
+                    ]
+                },
+            ]
+        },
+    )
+
+    prescriber_id: uuid.UUID | None = None
+    setting: Setting | None = None
+    status: Status | None = Field(
+        default=None,
+        description=(
+            "draft→active|discontinued; active→paused|completed|discontinued; "
+            "paused→active|completed|discontinued; completed and discontinued are final. "
+            "Another change is 422 at `#/status`."
+        ),
+    )
+    status_date: date | None = Field(
+        default=None,
+        description="When a status change takes effect (default today): opens or closes a pause.",
+    )
+    period_start: date | None = None
+    period_end: date | None = None
+    goal: Goal | None = None
+    items: list[PrescriptionItemReplace] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description=(
+            "The whole new list: items with an existing `id` keep it, items without get a new "
+            "one, omitted items are removed (sessions that recorded them stay valid)."
+        ),
+    )
+
+
+class PauseSpan(BaseModel):
+    """A span during which the program was paused (`end` null while paused)."""
+
+    start: date
+    end: date | None
+
+
+class PrescriptionItemPublic(BaseModel):
+    """One dosed exercise of a prescription; `id` is stable across edits."""
+
+    id: uuid.UUID
+    exercise_id: uuid.UUID
+    repetitions: int | None
+    sets: int | None
+    hold_seconds: int | None
+    support_point: SupportPoint | None
+    side: Side
+    times_per_day: int | None
+    days_per_week: int | None
+    instructions: str | None
+
+
+class PrescriptionPublic(ResourceMeta):
+    """An exercise program prescribed to a child, its items in order."""
+
+    child_id: uuid.UUID
+    prescriber_id: uuid.UUID
+    setting: Setting
+    status: Status
+    period_start: date
+    period_end: date | None
+    goal: str | None
+    pauses: list[PauseSpan]
+    items: list[PrescriptionItemPublic]

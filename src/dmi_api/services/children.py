@@ -1,0 +1,238 @@
+"""Children: the clinic's patients, matched to the EHR by `external_id` (its MRN)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from dmi_api.errors import ConflictError, ValidationProblemError
+from dmi_api.models import Child
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.children import (
+    REQUIRED,
+    ChildCreate,
+    ChildPatch,
+    ChildPublic,
+    ChildReplace,
+    consistency_errors,
+)
+from dmi_api.services import milestones
+from dmi_api.services.history import record_version
+from dmi_api.services.resources import (
+    ListQuery,
+    apply_patch,
+    get_live,
+    list_page,
+    soft_delete,
+    touch,
+)
+from dmi_api.tenancy import Tenant
+
+RESOURCE = "child"
+# Never echo the MRN: it identifies a patient.
+TAKEN = "Another child of the clinic (possibly deleted) has this external_id."
+
+
+def to_public(row: Child) -> ChildPublic:
+    """The API view of a row."""
+    return ChildPublic.model_validate(row, from_attributes=True)
+
+
+async def find_by_external_id(
+    tenant: Tenant, external_id: str, *, for_update: bool = False
+) -> Child | None:
+    """The clinic's child with this external_id, tombstoned or not (the column is unique)."""
+    statement = tenant.select(Child).where(col(Child.external_id) == external_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await tenant.db.execute(statement)).scalar_one_or_none()
+
+
+async def _external_id_taken(
+    tenant: Tenant, external_id: str | None, own: uuid.UUID | None
+) -> bool:
+    if external_id is None:
+        return False
+    row = await find_by_external_id(tenant, external_id)
+    return row is not None and row.id != own
+
+
+async def _check(
+    tenant: Tenant, values: dict[str, Any], *, row: Child | None, sent: frozenset[str]
+) -> None:
+    """Cross-field rules on the child as it would be stored; 422 with a pointer per rule."""
+    errors = consistency_errors(values, sent=sent)
+    birth_date: date = values["birth_date"]
+    if (
+        row is not None
+        and birth_date > row.birth_date
+        and await milestones.dated_before(tenant, row.id, birth_date)
+    ):
+        errors.append(
+            {
+                "location": "body",
+                "pointer": "#/birth_date",
+                "detail": "Milestones of this child are dated before this birth date.",
+                "code": "records_before_birth",
+            }
+        )
+    if errors:
+        raise ValidationProblemError(errors)
+
+
+def _keep(tenant: Tenant, row: Child, client_id: uuid.UUID) -> None:
+    record_version(
+        tenant,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=to_public(row).model_dump(mode="json"),
+        client_id=client_id,
+    )
+
+
+async def create(tenant: Tenant, *, payload: ChildCreate, client_id: uuid.UUID) -> Child:
+    """Add a child (409 when its external_id is taken, tombstones included)."""
+    values = payload.model_dump()
+    await _check(tenant, values, row=None, sent=frozenset(payload.model_fields_set))
+    if await _external_id_taken(tenant, payload.external_id, None):
+        raise ConflictError(TAKEN)
+    row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uuid.UUID) -> Child:
+    """Apply a PATCH (the caller checked If-Match); the merged child must stay consistent."""
+    changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    # Nulling a required field is refused before anything else (this call changes nothing).
+    apply_patch(
+        row, {k: v for k, v in changes.items() if v is None and k in REQUIRED}, required=REQUIRED
+    )
+    merged = {**to_public(row).model_dump(), **changes}
+    await _check(tenant, merged, row=row, sent=frozenset(changes))
+    if "external_id" in changes and await _external_id_taken(
+        tenant, changes["external_id"], row.id
+    ):
+        raise ConflictError(TAKEN)
+    apply_patch(row, changes, required=REQUIRED)
+    touch(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+def _replacement(payload: ChildReplace, external_id: str) -> dict[str, Any]:
+    if payload.external_id is not None and payload.external_id != external_id:
+        raise ValidationProblemError(
+            [
+                {
+                    "location": "body",
+                    "pointer": "#/external_id",
+                    "detail": "The external_id must equal the one in the path.",
+                    "code": "external_id_mismatch",
+                }
+            ]
+        )
+    return {**payload.model_dump(), "external_id": external_id}
+
+
+async def replace(
+    tenant: Tenant, *, row: Child, payload: ChildReplace, external_id: str, client_id: uuid.UUID
+) -> Child:
+    """Replace every field of a child (PUT); a tombstoned child is revived with the same id."""
+    values = _replacement(payload, external_id)
+    await _check(tenant, values, row=row, sent=frozenset(values))
+    for name, value in values.items():
+        setattr(row, name, value)
+    touch(row)
+    row.deleted_at = None
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def create_with_external_id(
+    tenant: Tenant, *, payload: ChildReplace, external_id: str, client_id: uuid.UUID
+) -> Child:
+    """The create branch of the PUT upsert: no child (live or deleted) has this external_id."""
+    values = _replacement(payload, external_id)
+    await _check(tenant, values, row=None, sent=frozenset(values))
+    row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def upsert(
+    tenant: Tenant,
+    *,
+    external_id: str,
+    payload: ChildReplace,
+    precondition: Callable[[int | None], None],
+    client_id: uuid.UUID,
+) -> tuple[Child, bool]:
+    """PUT by external_id: replace the live child, else revive the deleted one, else create.
+
+    `precondition` gets the live child's version (None when there is none) and raises to refuse;
+    the result says whether the child was (re)created.
+    """
+    row = await find_by_external_id(tenant, external_id, for_update=True)
+    live = row is not None and row.deleted_at is None
+    precondition(row.version if row is not None and live else None)
+    if row is None:
+        return await create_with_external_id(
+            tenant, payload=payload, external_id=external_id, client_id=client_id
+        ), True
+    row = await replace(
+        tenant, row=row, payload=payload, external_id=external_id, client_id=client_id
+    )
+    return row, not live
+
+
+async def delete(tenant: Tenant, *, row: Child, client_id: uuid.UUID) -> None:
+    """Tombstone a child (its external_id stays reserved: a PUT by it revives the child)."""
+    soft_delete(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+
+
+async def get(tenant: Tenant, child_id: uuid.UUID, *, for_update: bool = False) -> Child:
+    """A live child of the clinic, else 404."""
+    return await get_live(tenant, Child, child_id, for_update=for_update)
+
+
+async def list_rows(
+    tenant: Tenant,
+    *,
+    query: ListQuery,
+    codec: CursorCodec,
+    status: str | None,
+    external_id: str | None,
+    birth_date_from: date | None,
+    birth_date_to: date | None,
+) -> tuple[list[Child], str | None]:
+    """A page of children matching the filters (birth date bounds are inclusive)."""
+    conditions: list[ColumnElement[bool]] = []
+    if status is not None:
+        conditions.append(col(Child.status) == status)
+    if external_id is not None:
+        conditions.append(col(Child.external_id) == external_id)
+    if birth_date_from is not None:
+        conditions.append(col(Child.birth_date) >= birth_date_from)
+    if birth_date_to is not None:
+        conditions.append(col(Child.birth_date) <= birth_date_to)
+    return await list_page(
+        tenant,
+        Child,
+        query=query,
+        filters=conditions,
+        codec=codec,
+        context=f"{RESOURCE}|{status}|{external_id}|{birth_date_from}|{birth_date_to}",
+    )

@@ -1,0 +1,115 @@
+"""Exercises: the clinic's own library (DMI exercise lists are not public)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from dmi_api.errors import ConflictError
+from dmi_api.models import Exercise
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.exercises import REQUIRED, ExerciseCreate, ExercisePatch, ExercisePublic
+from dmi_api.services.history import record_version
+from dmi_api.services.resources import (
+    ListQuery,
+    apply_patch,
+    get_live,
+    list_page,
+    soft_delete,
+    touch,
+)
+from dmi_api.tenancy import Tenant
+
+RESOURCE = "exercise"
+_CODE_TAKEN = "Another exercise of the library has (or had) this code."
+
+
+def to_public(row: Exercise) -> ExercisePublic:
+    """The API view of a row."""
+    return ExercisePublic.model_validate(row, from_attributes=True)
+
+
+async def _code_taken(tenant: Tenant, code: str, own: uuid.UUID | None) -> bool:
+    # Deleted exercises keep their code (the unique constraint covers them): old session records
+    # and prescriptions still name it, so reusing it would make history ambiguous.
+    statement = tenant.select(Exercise).where(col(Exercise.code) == code)
+    row = (await tenant.db.execute(statement)).scalar_one_or_none()
+    return row is not None and row.id != own
+
+
+def _keep(tenant: Tenant, row: Exercise, client_id: uuid.UUID) -> None:
+    record_version(
+        tenant,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=to_public(row).model_dump(mode="json"),
+        client_id=client_id,
+    )
+
+
+async def create(tenant: Tenant, *, payload: ExerciseCreate, client_id: uuid.UUID) -> Exercise:
+    """Add an exercise to the library; a code already used is 409."""
+    if await _code_taken(tenant, payload.code, None):
+        raise ConflictError(_CODE_TAKEN)
+    row = tenant.add(Exercise(**payload.model_dump(), clinic_id=tenant.clinic_id))
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def update(
+    tenant: Tenant, *, row: Exercise, patch: ExercisePatch, client_id: uuid.UUID
+) -> Exercise:
+    """Apply a PATCH (the caller checked If-Match)."""
+    changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    code = changes.get("code")
+    if code is not None and await _code_taken(tenant, code, row.id):
+        raise ConflictError(_CODE_TAKEN)
+    apply_patch(row, changes, required=REQUIRED)
+    touch(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def delete(tenant: Tenant, *, row: Exercise, client_id: uuid.UUID) -> None:
+    """Tombstone an exercise; prescription items that name it stay readable."""
+    soft_delete(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+
+
+async def get(tenant: Tenant, exercise_id: uuid.UUID, *, for_update: bool = False) -> Exercise:
+    """A live exercise of the clinic, else 404."""
+    return await get_live(tenant, Exercise, exercise_id, for_update=for_update)
+
+
+async def list_rows(
+    tenant: Tenant,
+    *,
+    query: ListQuery,
+    codec: CursorCodec,
+    category: str | None,
+    active: bool | None,
+    code: str | None,
+) -> tuple[list[Exercise], str | None]:
+    """A page of exercises matching the filters."""
+    conditions: list[ColumnElement[bool]] = []
+    if category is not None:
+        conditions.append(col(Exercise.category) == category)
+    if active is not None:
+        conditions.append(col(Exercise.active) == active)
+    if code is not None:
+        conditions.append(col(Exercise.code) == code)
+    return await list_page(
+        tenant,
+        Exercise,
+        query=query,
+        filters=conditions,
+        codec=codec,
+        context=f"{RESOURCE}|{category}|{active}|{code}",
+    )

@@ -1,0 +1,148 @@
+"""Milestones: dated observations of a child's gross-motor milestones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import col
+
+from dmi_api.errors import ValidationProblemError
+from dmi_api.models import Child, Milestone
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.milestones import (
+    REQUIRED,
+    MilestoneCreate,
+    MilestonePatch,
+    MilestonePublic,
+)
+from dmi_api.services.history import record_version
+from dmi_api.services.resources import (
+    ListQuery,
+    apply_patch,
+    find_reference,
+    get_live,
+    list_page,
+    soft_delete,
+    touch,
+)
+from dmi_api.tenancy import Tenant
+
+RESOURCE = "milestone"
+
+
+def to_public(row: Milestone) -> MilestonePublic:
+    """The API view of a row."""
+    return MilestonePublic.model_validate(row, from_attributes=True)
+
+
+def _error(field: str, detail: str, code: str) -> dict[str, str]:
+    return {"location": "body", "pointer": f"#/{field}", "detail": detail, "code": code}
+
+
+def _check_dates(birth_date: date, achieved_on: date | None, observed_on: date | None) -> None:
+    errors = [
+        _error(field, "The date is before the child's birth date.", "date_before_birth")
+        for field, value in (("achieved_on", achieved_on), ("observed_on", observed_on))
+        if value is not None and value < birth_date
+    ]
+    if achieved_on is not None and observed_on is not None and observed_on < achieved_on:
+        # An observation cannot report an achievement that happens after it.
+        errors.append(
+            _error("observed_on", "The observation is before the achievement.", "before_start")
+        )
+    if errors:
+        raise ValidationProblemError(errors)
+
+
+def _keep(tenant: Tenant, row: Milestone, client_id: uuid.UUID) -> None:
+    record_version(
+        tenant,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=to_public(row).model_dump(mode="json"),
+        client_id=client_id,
+    )
+
+
+async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UUID) -> Milestone:
+    """Record an observation of a live child of the clinic (else 422 at `#/child_id`)."""
+    child = await find_reference(tenant, Child, payload.child_id, pointer="#/child_id")
+    assert child is not None
+    _check_dates(child.birth_date, payload.achieved_on, payload.observed_on)
+    row = tenant.add(Milestone(**payload.model_dump(), clinic_id=tenant.clinic_id))
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def update(
+    tenant: Tenant, *, row: Milestone, patch: MilestonePatch, client_id: uuid.UUID
+) -> Milestone:
+    """Apply a PATCH (the caller checked If-Match); dates are checked against the birth date."""
+    changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
+    child = await tenant.get(Child, row.child_id)
+    assert child is not None, "a milestone always belongs to a child of its clinic"
+    _check_dates(
+        child.birth_date,
+        changes.get("achieved_on", row.achieved_on),
+        changes.get("observed_on", row.observed_on),
+    )
+    apply_patch(row, changes, required=REQUIRED)
+    touch(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def delete(tenant: Tenant, *, row: Milestone, client_id: uuid.UUID) -> None:
+    """Tombstone an observation."""
+    soft_delete(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+
+
+async def get(tenant: Tenant, milestone_id: uuid.UUID, *, for_update: bool = False) -> Milestone:
+    """A live observation of the clinic, else 404."""
+    return await get_live(tenant, Milestone, milestone_id, for_update=for_update)
+
+
+async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
+    """Whether a live observation of the child is dated before `day` (a new birth date)."""
+    statement = (
+        tenant.select(Milestone)
+        .where(
+            col(Milestone.child_id) == child_id,
+            col(Milestone.deleted_at).is_(None),
+            or_(col(Milestone.achieved_on) < day, col(Milestone.observed_on) < day),
+        )
+        .limit(1)
+    )
+    return (await tenant.db.execute(statement)).first() is not None
+
+
+async def list_rows(
+    tenant: Tenant,
+    *,
+    query: ListQuery,
+    codec: CursorCodec,
+    child_id: uuid.UUID | None,
+    milestone: str | None,
+) -> tuple[list[Milestone], str | None]:
+    """A page of observations matching the filters."""
+    conditions: list[ColumnElement[bool]] = []
+    if child_id is not None:
+        conditions.append(col(Milestone.child_id) == child_id)
+    if milestone is not None:
+        conditions.append(col(Milestone.milestone) == milestone)
+    return await list_page(
+        tenant,
+        Milestone,
+        query=query,
+        filters=conditions,
+        codec=codec,
+        context=f"{RESOURCE}|{child_id}|{milestone}",
+    )

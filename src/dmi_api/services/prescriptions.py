@@ -1,0 +1,247 @@
+"""Prescriptions: a child's exercise program, its dosed items and its status lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from dmi_api.errors import ValidationProblemError
+from dmi_api.models import Child, Practitioner, Prescription, PrescriptionItem
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.prescriptions import (
+    REQUIRED,
+    PrescriptionCreate,
+    PrescriptionPatch,
+    PrescriptionPublic,
+)
+from dmi_api.services import prescription_items as items_service
+from dmi_api.services.history import record_version
+from dmi_api.services.resources import (
+    ListQuery,
+    find_reference,
+    get_live,
+    list_page,
+    soft_delete,
+    touch,
+)
+from dmi_api.tenancy import Tenant
+
+RESOURCE = "prescription"
+Errors = list[dict[str, str]]
+Items = list[PrescriptionItem]
+
+# The lifecycle: completed and discontinued are final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"active", "discontinued"}),
+    "active": frozenset({"paused", "completed", "discontinued"}),
+    "paused": frozenset({"active", "completed", "discontinued"}),
+    "completed": frozenset(),
+    "discontinued": frozenset(),
+}
+
+
+def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
+    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
+
+
+def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
+    """The API view of a prescription with its live items."""
+    fields = {
+        name: getattr(row, name) for name in PrescriptionPublic.model_fields if name != "items"
+    }
+    return PrescriptionPublic.model_validate(
+        {**fields, "items": [items_service.to_public(item) for item in items]}
+    )
+
+
+def _keep(tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID) -> None:
+    record_version(
+        tenant,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=to_public(row, items).model_dump(mode="json"),
+        client_id=client_id,
+    )
+
+
+async def _reference_errors(
+    tenant: Tenant, model: type[Child] | type[Practitioner], row_id: uuid.UUID, pointer: str
+) -> tuple[Errors, Any]:
+    # Collected rather than raised, so that one answer lists every bad field.
+    try:
+        return [], await find_reference(tenant, model, row_id, pointer=pointer)
+    except ValidationProblemError as problem:
+        return list(problem.extensions["errors"]), None
+
+
+def _period_errors(start: date, end: date | None, *, pointer: str = "#/period_end") -> Errors:
+    if end is not None and end < start:
+        return [_error(pointer, "The period cannot end before it starts.", "end_before_start")]
+    return []
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _status_change(
+    row: Prescription, status: str | None, on: date | None, period_start: date
+) -> tuple[Errors, list[dict[str, Any]] | None]:
+    """Errors of a status change, and the pause spans after it (None: status unchanged)."""
+    if status is None or status == row.status:
+        if on is not None:
+            detail = "Only meaningful with a change of status."
+            return [_error("#/status_date", detail, "status_date_without_change")], None
+        return [], None
+    if status not in TRANSITIONS[row.status]:
+        detail = f"A {row.status} prescription cannot become {status}."
+        return [_error("#/status", detail, "invalid_transition")], None
+    effective = on or _today()
+    pauses = [dict(span) for span in row.pauses]
+    if row.status == "paused" and pauses and pauses[-1]["end"] is None:
+        if effective < date.fromisoformat(pauses[-1]["start"]):
+            detail = "The pause cannot end before it started."
+            return [_error("#/status_date", detail, "end_before_start")], None
+        pauses[-1]["end"] = effective.isoformat()
+    if status == "paused":
+        ends = [date.fromisoformat(span["end"]) for span in pauses if span["end"] is not None]
+        if effective < period_start or (ends and effective < max(ends)):
+            detail = "A pause cannot start before the period or the end of an earlier pause."
+            return [_error("#/status_date", detail, "pause_out_of_order")], None
+        pauses.append({"start": effective.isoformat(), "end": None})
+    return [], pauses
+
+
+async def create(
+    tenant: Tenant, *, payload: PrescriptionCreate, client_id: uuid.UUID
+) -> tuple[Prescription, Items]:
+    """Add a prescription with its items, all or nothing."""
+    errors, child = await _reference_errors(tenant, Child, payload.child_id, "#/child_id")
+    more, _ = await _reference_errors(
+        tenant, Practitioner, payload.prescriber_id, "#/prescriber_id"
+    )
+    errors += more
+    if child is not None and payload.period_start < child.birth_date:
+        detail = "The period cannot start before the child's birth."
+        errors.append(_error("#/period_start", detail, "before_birth"))
+    errors += _period_errors(payload.period_start, payload.period_end)
+    errors += await items_service.check(tenant, payload.items)
+    if errors:
+        raise ValidationProblemError(errors)
+    row = tenant.add(
+        Prescription(**payload.model_dump(exclude={"items"}), clinic_id=tenant.clinic_id)
+    )
+    # The items' foreign key needs the prescription row first.
+    await tenant.db.flush()
+    items = items_service.add_all(tenant, row.id, payload.items)
+    await tenant.db.flush()
+    _keep(tenant, row, items, client_id)
+    return row, items
+
+
+def _null_errors(patch: PrescriptionPatch) -> Errors:
+    return [
+        _error(f"#/{name}", "This field cannot be null.", "null_not_allowed")
+        for name in sorted(patch.model_fields_set & REQUIRED)
+        if getattr(patch, name) is None
+    ]
+
+
+async def update(
+    tenant: Tenant, *, row: Prescription, patch: PrescriptionPatch, client_id: uuid.UUID
+) -> tuple[Prescription, Items]:
+    """Apply a PATCH (the caller checked If-Match): fields, status and items, all or nothing."""
+    errors = _null_errors(patch)
+    if errors:
+        raise ValidationProblemError(errors)
+    changes: dict[str, Any] = patch.model_dump(
+        exclude_unset=True, exclude={"items", "status", "status_date"}
+    )
+    if "prescriber_id" in changes:
+        more, _ = await _reference_errors(
+            tenant, Practitioner, changes["prescriber_id"], "#/prescriber_id"
+        )
+        errors += more
+    start = changes.get("period_start", row.period_start)
+    end = changes.get("period_end", row.period_end)
+    errors += _period_errors(
+        start, end, pointer="#/period_end" if "period_end" in changes else "#/period_start"
+    )
+    status_errors, pauses = _status_change(row, patch.status, patch.status_date, start)
+    errors += status_errors
+    current = (await items_service.load(tenant, [row.id]))[row.id]
+    if patch.items is not None:
+        errors += await items_service.check(tenant, patch.items, current)
+    if errors:
+        raise ValidationProblemError(errors)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if pauses is not None:
+        row.status = str(patch.status)
+        row.pauses = pauses
+    items = current
+    if patch.items is not None:
+        items = items_service.replace(tenant, row.id, current, patch.items)
+    touch(row)
+    await tenant.db.flush()
+    _keep(tenant, row, items, client_id)
+    return row, items
+
+
+async def delete(tenant: Tenant, *, row: Prescription, client_id: uuid.UUID) -> None:
+    """Tombstone a prescription; its items stay for the session records that name them."""
+    items = await items_of(tenant, row)
+    soft_delete(row)
+    await tenant.db.flush()
+    _keep(tenant, row, items, client_id)
+
+
+async def get(
+    tenant: Tenant, prescription_id: uuid.UUID, *, for_update: bool = False
+) -> Prescription:
+    """A live prescription of the clinic, else 404."""
+    return await get_live(tenant, Prescription, prescription_id, for_update=for_update)
+
+
+async def items_of(tenant: Tenant, row: Prescription) -> Items:
+    """The live items of one prescription, in order."""
+    return (await items_service.load(tenant, [row.id]))[row.id]
+
+
+async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
+    """A live child of the clinic, else 404 (for the nested list)."""
+    return await get_live(tenant, Child, child_id)
+
+
+async def list_public(
+    tenant: Tenant,
+    *,
+    query: ListQuery,
+    codec: CursorCodec,
+    child_id: uuid.UUID | None,
+    status: str | None,
+    setting: str | None,
+) -> tuple[list[PrescriptionPublic], str | None]:
+    """A page of prescriptions with their items (two queries in all)."""
+    conditions: list[ColumnElement[bool]] = []
+    if child_id is not None:
+        conditions.append(col(Prescription.child_id) == child_id)
+    if status is not None:
+        conditions.append(col(Prescription.status) == status)
+    if setting is not None:
+        conditions.append(col(Prescription.setting) == setting)
+    rows, next_cursor = await list_page(
+        tenant,
+        Prescription,
+        query=query,
+        filters=conditions,
+        codec=codec,
+        context=f"{RESOURCE}|{child_id}|{status}|{setting}",
+    )
+    items = await items_service.load(tenant, [row.id for row in rows])
+    return [to_public(row, items[row.id]) for row in rows], next_cursor

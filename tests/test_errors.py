@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -37,6 +38,12 @@ class TestUnknownRoutesAndMethods:
         response = await client.delete("/healthz")
         assert_problem(response, 405, "method_not_allowed")
         assert response.headers["allow"] == "GET"
+
+    async def test_allow_lists_every_method_of_the_path(self, client: httpx.AsyncClient) -> None:
+        # Three routes serve this path; Starlette alone would name only the first one's method.
+        response = await client.put(f"/v1/practitioners/{uuid.uuid4()}", json={})
+        assert_problem(response, 405, "method_not_allowed")
+        assert response.headers["allow"] == "DELETE, GET, PATCH"
 
 
 class TestBodyLimit:

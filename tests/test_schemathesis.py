@@ -24,6 +24,7 @@ EXAMPLES = 400
 # demands 422 for them: references to rows that are not the clinic's, an end before a start,
 # a date before the child's birth. Every other check applies.
 NOT_APPLICABLE = [schemathesis.checks.positive_data_acceptance]
+NOT_APPLICABLE_NAMES = ["positive_data_acceptance"]
 
 
 def _token(settings: Settings) -> dict[str, str]:

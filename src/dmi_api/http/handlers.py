@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -76,16 +77,40 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
     return render_problem(exc)
 
 
-async def _http_exception(_request: Request, exc: Exception) -> Response:
+def allowed_methods(request: Request) -> str:
+    """Every method the path supports, across all the operations that share it.
+
+    Starlette names only the first route that matched, but a path such as
+    `/v1/children/{child_id}` is served by several (GET, PATCH, DELETE); the OpenAPI document
+    knows them all.
+    """
+    table: list[tuple[re.Pattern[str], str]] | None = getattr(request.app.state, "allow", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"),
+                ", ".join(sorted(method.upper() for method in item)),
+            )
+            for path, item in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allow = table
+    path = request.url.path
+    return next((methods for pattern, methods in table if pattern.match(path)), "")
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = allowed_methods(request)
     detail = exc.detail if isinstance(exc.detail, str) else status_title(status)
     return problem_response(
         status=status,
         code=status_code_name(status),
         title=status_title(status),
         detail=detail,
-        headers=exc.headers,
+        headers=headers,
     )
 
 

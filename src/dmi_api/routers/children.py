@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Header, Path, Query, Request
@@ -22,7 +21,7 @@ from dmi_api.routers.resource_support import (
     page_response,
     resource_response,
 )
-from dmi_api.schemas.base import ExternalId, VersionPublic
+from dmi_api.schemas.base import ExternalId, IsoDate, VersionPublic
 from dmi_api.schemas.children import (
     ChildCreate,
     ChildPatch,
@@ -56,8 +55,8 @@ async def list_children(
     query: ListParams,
     status: ChildStatus | None = None,
     external_id: Annotated[ExternalId | None, Query()] = None,
-    birth_date_from: Annotated[date | None, Query(description="inclusive")] = None,
-    birth_date_to: Annotated[date | None, Query(description="inclusive")] = None,
+    birth_date_from: Annotated[IsoDate | None, Query(description="inclusive")] = None,
+    birth_date_to: Annotated[IsoDate | None, Query(description="inclusive")] = None,
 ) -> JSONResponse:
     """List the clinic's children; `updated_since` includes tombstones for sync."""
     if birth_date_from and birth_date_to and birth_date_to < birth_date_from:

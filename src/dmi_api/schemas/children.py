@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from dmi_api.schemas.base import ExternalId, Name, RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.base import ExternalId, IsoDate, Name, RequestModel, ResourceMeta, ShortText
 from dmi_api.schemas.clinical_dates import BirthDate
 
 Sex = Literal["female", "male", "other", "unknown"]
@@ -35,10 +34,10 @@ Phone = Annotated[
 ]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 GestationalWeeks = Annotated[
-    int, Field(ge=22, le=44, description="completed weeks of gestation at birth (22-44)")
+    StrictInt, Field(ge=22, le=44, description="completed weeks of gestation at birth (22-44)")
 ]
 GestationalDays = Annotated[
-    int,
+    StrictInt,
     Field(ge=0, le=6, description="days beyond the completed weeks (0-6); only with weeks"),
 ]
 
@@ -57,8 +56,10 @@ class Caregiver(RequestModel):
     relationship: Relationship
     phone: Phone | None = None
     email: Email | None = None
-    primary: bool = Field(default=False, description="the main contact; at most one per child")
-    consent_to_contact: bool = False
+    primary: StrictBool = Field(
+        default=False, description="the main contact; at most one per child"
+    )
+    consent_to_contact: StrictBool = False
 
 
 Diagnoses = Annotated[list[Diagnosis], Field(max_length=MAX_DIAGNOSES)]
@@ -155,8 +156,8 @@ class CaregiverPublic(BaseModel):
     relationship: Relationship
     phone: str | None = None
     email: str | None = None
-    primary: bool = False
-    consent_to_contact: bool = False
+    primary: StrictBool = False
+    consent_to_contact: StrictBool = False
 
 
 class ChildPublic(ResourceMeta):
@@ -165,7 +166,7 @@ class ChildPublic(ResourceMeta):
     given_name: str
     family_name: str
     preferred_name: str | None
-    birth_date: date
+    birth_date: IsoDate
     sex: Sex
     gestational_age_weeks: int | None
     gestational_age_days: int | None

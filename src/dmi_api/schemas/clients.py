@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from dmi_api.auth.scopes import ScopeName, parse_scopes, unknown_scopes
 from dmi_api.security.jwt import validate_client_jwks
@@ -54,7 +54,7 @@ class ClientUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     scopes: list[ScopeName] | None = Field(default=None, min_length=1, max_length=50)
-    active: bool | None = None
+    active: StrictBool | None = None
     jwks: dict[str, Any] | None = None
 
     _scopes = field_validator("scopes")(lambda v: None if v is None else _check_scopes(v))
@@ -69,7 +69,7 @@ class ClientPublic(BaseModel):
     name: str
     scopes: list[str]
     auth_method: AuthMethod
-    active: bool
+    active: StrictBool
     jwks: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime

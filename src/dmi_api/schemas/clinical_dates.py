@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from dmi_api.schemas.base import IsoDate
+
 # Children served are pediatric; an earlier birth date is a typing error, not a patient.
 EARLIEST_BIRTH_DATE = date(1990, 1, 1)
 # UTC+14 is the most advanced time zone: a date that is already "today" somewhere is accepted.
@@ -33,5 +35,5 @@ def _plausible_birth(value: date) -> date:
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_not_in_future)]
-BirthDate = Annotated[date, AfterValidator(_not_in_future), AfterValidator(_plausible_birth)]
+PastDate = Annotated[IsoDate, AfterValidator(_not_in_future)]
+BirthDate = Annotated[IsoDate, AfterValidator(_not_in_future), AfterValidator(_plausible_birth)]

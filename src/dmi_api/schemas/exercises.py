@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
 from dmi_api.schemas.base import RequestModel, ResourceMeta, ShortText
@@ -44,7 +44,9 @@ ExerciseCode = Annotated[
     Field(description="The clinic's unique code: 1 to 50 characters of A-Z a-z 0-9 . _ -"),
 ]
 ResponseText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Level = Annotated[int, Field(ge=1, le=10, description="Progression level, 1 (easiest) to 10.")]
+Level = Annotated[
+    StrictInt, Field(ge=1, le=10, description="Progression level, 1 (easiest) to 10.")
+]
 
 
 def _https_only(value: str) -> str:
@@ -100,7 +102,7 @@ class ExerciseCreate(RequestModel):
     undesired_responses: UndesiredResponses = Field(default_factory=list)
     progression_level: Level | None = None
     media_url: MediaUrl | None = None
-    active: bool = True
+    active: StrictBool = True
 
 
 class ExercisePatch(RequestModel):
@@ -123,7 +125,7 @@ class ExercisePatch(RequestModel):
     undesired_responses: UndesiredResponses | None = None
     progression_level: Level | None = None
     media_url: MediaUrl | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class ExercisePublic(ResourceMeta):
@@ -139,4 +141,4 @@ class ExercisePublic(ResourceMeta):
     undesired_responses: list[str]
     progression_level: int | None
     media_url: str | None
-    active: bool
+    active: StrictBool

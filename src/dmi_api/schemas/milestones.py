@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from dmi_api.schemas.base import LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
 
 # The six WHO MGRS milestones first, then the other DMI targets.
@@ -80,7 +79,7 @@ class MilestonePublic(ResourceMeta):
 
     child_id: uuid.UUID
     milestone: MilestoneCode
-    achieved_on: date | None
-    observed_on: date | None
+    achieved_on: IsoDate | None
+    observed_on: IsoDate | None
     support_needed: SupportNeeded | None
     note: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from dmi_api.schemas.base import ExternalId, RequestModel, ResourceMeta, ShortText
 
@@ -33,7 +33,7 @@ class PractitionerCreate(RequestModel):
     discipline: Discipline
     credentials: ShortText | None = None
     external_id: ExternalId | None = None
-    active: bool = True
+    active: StrictBool = True
 
 
 class PractitionerPatch(RequestModel):
@@ -45,7 +45,7 @@ class PractitionerPatch(RequestModel):
     discipline: Discipline | None = None
     credentials: ShortText | None = None
     external_id: ExternalId | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class PractitionerPublic(ResourceMeta):
@@ -55,4 +55,4 @@ class PractitionerPublic(ResourceMeta):
     discipline: Discipline
     credentials: str | None
     external_id: str | None
-    active: bool
+    active: StrictBool

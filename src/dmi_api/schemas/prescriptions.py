@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
-from dmi_api.schemas.base import RequestModel, ResourceMeta
+from dmi_api.schemas.base import IsoDate, RequestModel, ResourceMeta
 from dmi_api.schemas.exercises import SupportPoint
 
 Setting = Literal["clinic", "home", "intensive"]
@@ -31,9 +30,9 @@ class PrescriptionItemCreate(RequestModel):
     """One exercise of the program with its dose (the shape of FHIR `Timing.repeat`)."""
 
     exercise_id: uuid.UUID = Field(description="An exercise of the clinic's library.")
-    repetitions: int = Field(ge=1, le=100, description="Repetitions per set, 1 to 100.")
-    sets: int = Field(default=1, ge=1, le=20, description="Sets per practice, 1 to 20.")
-    hold_seconds: int | None = Field(
+    repetitions: StrictInt = Field(ge=1, le=100, description="Repetitions per set, 1 to 100.")
+    sets: StrictInt = Field(default=1, ge=1, le=20, description="Sets per practice, 1 to 20.")
+    hold_seconds: StrictInt | None = Field(
         default=None, ge=0, le=600, description="Seconds each position is held, 0 to 600."
     )
     support_point: SupportPoint | None = Field(
@@ -41,13 +40,13 @@ class PrescriptionItemCreate(RequestModel):
         description="Where the therapist holds; null means the exercise's default support point.",
     )
     side: Side = "n/a"
-    times_per_day: int | None = Field(
+    times_per_day: StrictInt | None = Field(
         default=None,
         ge=1,
         le=10,
         description="Practices per day, 1 to 10 (Timing.repeat.frequency).",
     )
-    days_per_week: int | None = Field(
+    days_per_week: StrictInt | None = Field(
         default=None, ge=1, le=7, description="Practice days per week, 1 to 7."
     )
     instructions: Instructions | None = None
@@ -99,8 +98,8 @@ class PrescriptionCreate(RequestModel):
     prescriber_id: uuid.UUID = Field(description="The prescribing practitioner.")
     setting: Setting
     status: InitialStatus = Field(default="draft", description="A new program is draft or active.")
-    period_start: date
-    period_end: date | None = Field(default=None, description="On or after `period_start`.")
+    period_start: IsoDate
+    period_end: IsoDate | None = Field(default=None, description="On or after `period_start`.")
     goal: Goal | None = None
     items: list[PrescriptionItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
 
@@ -133,12 +132,12 @@ class PrescriptionPatch(RequestModel):
             "Another change is 422 at `#/status`."
         ),
     )
-    status_date: date | None = Field(
+    status_date: IsoDate | None = Field(
         default=None,
         description="When a status change takes effect (default today): opens or closes a pause.",
     )
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
     goal: Goal | None = None
     items: list[PrescriptionItemReplace] | None = Field(
         default=None,
@@ -154,8 +153,8 @@ class PrescriptionPatch(RequestModel):
 class PauseSpan(BaseModel):
     """A span during which the program was paused (`end` null while paused)."""
 
-    start: date
-    end: date | None
+    start: IsoDate
+    end: IsoDate | None
 
 
 class PrescriptionItemPublic(BaseModel):
@@ -180,8 +179,8 @@ class PrescriptionPublic(ResourceMeta):
     prescriber_id: uuid.UUID
     setting: Setting
     status: Status
-    period_start: date
-    period_end: date | None
+    period_start: IsoDate
+    period_end: IsoDate | None
     goal: str | None
     pauses: list[PauseSpan]
     items: list[PrescriptionItemPublic]

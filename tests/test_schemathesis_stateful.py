@@ -1,0 +1,82 @@
+"""Schemathesis, every phase (examples, coverage, fuzzing, stateful), against `dmi-api serve`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dmi_api.config import Settings
+from tests.support.ports import free_port
+from tests.test_schemathesis import NOT_APPLICABLE_NAMES, _token
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real server on PostgreSQL (as the non-owner role), started as operators start it."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    env |= {
+        "DMI_DATABASE_URL": settings.database_url_value,
+        "DMI_ISSUER": settings.issuer,
+        "DMI_DB_POOL_SIZE": "4",
+    }
+    log = (tmp_path_factory.mktemp("stateful") / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def test_schemathesis_run_finds_nothing(settings: Settings, server: str, tmp_path: Path) -> None:
+    headers = _token(settings)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "st"),
+            "run",
+            f"{server}/openapi.json",
+            "--phases=examples,coverage,fuzzing,stateful",
+            "--checks=all",
+            f"--exclude-checks={','.join(NOT_APPLICABLE_NAMES)}",
+            f"--header=Authorization: {headers['Authorization']}",
+            "--max-examples=60",
+            "--seed=20261124",
+            "--request-timeout=10",
+            "--workers=1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    report = result.stdout[-6000:]
+    assert result.returncode == 0, report
+    assert "Stateful" in result.stdout, report

@@ -25,9 +25,10 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 run: $(RUN_STAMP)
 	$(BIN)/dmi-api serve
 
-## The whole suite on PostgreSQL, the portable subset on SQLite, then lint.
+## The whole suite on PostgreSQL, the portable subset on SQLite, and lint, side by side (each
+## part's output is printed whole when it ends; any failure fails `make test`).
 test: $(DEV_STAMP)
-	$(MAKE) --no-print-directory test-postgres test-sqlite lint
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-postgres test-sqlite lint
 
 test-postgres: $(DEV_STAMP)
 	$(BIN)/python -m pytest

@@ -23,8 +23,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from dmi_api.app import create_app
+from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings
-from dmi_api.db import create_engine
+from dmi_api.db import DbSessionMaker, create_engine
 from dmi_api.migrate import upgrade_to_head
 from tests.support import probe
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
@@ -160,18 +161,41 @@ def build_test_app(settings: Settings) -> FastAPI:
     return app
 
 
+def reset_app_state(app: FastAPI, sessionmaker: DbSessionMaker) -> FastAPI:
+    """Give a shared app a test's own sessions and caches, as a freshly started worker has."""
+    app.state.sessionmaker = sessionmaker
+    app.state.keyring = KeyRing(app.state.settings, lambda: app.state.sessionmaker)
+    return app
+
+
+@pytest.fixture(scope="session")
+async def shared_apps(settings: Settings) -> AsyncIterator[dict[str, FastAPI]]:
+    """Apps built once per run: FastAPI prepares each route on an app's first requests
+    (several milliseconds a route), far too slow to repeat for every test."""
+    apps: dict[str, FastAPI] = {}
+    yield apps
+    for built in apps.values():
+        await built.state.engine.dispose()
+
+
+def shared_app(apps: dict[str, FastAPI], name: str, settings: Settings) -> FastAPI:
+    if name not in apps:
+        apps[name] = build_test_app(settings)
+    return apps[name]
+
+
 @pytest.fixture
-async def app(settings: Settings, db_connection: AsyncConnection) -> AsyncIterator[FastAPI]:
+async def app(
+    settings: Settings, db_connection: AsyncConnection, shared_apps: dict[str, FastAPI]
+) -> FastAPI:
     """The app with its sessions bound to the test's transaction (commits become savepoints)."""
-    app = build_test_app(settings)
-    app.state.sessionmaker = async_sessionmaker(
+    sessionmaker = async_sessionmaker(
         bind=db_connection,
         expire_on_commit=False,
         autoflush=False,
         join_transaction_mode="create_savepoint",
     )
-    yield app
-    await app.state.engine.dispose()
+    return reset_app_state(shared_app(shared_apps, "rollback", settings), sessionmaker)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 from fastapi import FastAPI
 
 from dmi_api.config import Settings
-from tests.conftest import build_test_app
+from dmi_api.db import create_sessionmaker
+from tests.conftest import reset_app_state, shared_app
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
 
 Headers = Callable[..., Awaitable[dict[str, str]]]
@@ -36,11 +37,10 @@ def headers_for(app: FastAPI) -> Headers:
 
 
 @pytest.fixture
-async def live_app(settings: Settings) -> AsyncIterator[FastAPI]:
+def live_app(settings: Settings, shared_apps: dict[str, FastAPI]) -> FastAPI:
     """The app on its own pool, committing for real: for tests of concurrent requests."""
-    app = build_test_app(settings)
-    yield app
-    await app.state.engine.dispose()
+    app = shared_app(shared_apps, "live", settings)
+    return reset_app_state(app, create_sessionmaker(app.state.engine))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from dmi_api.http.openapi_links import document_headers_and_links
 from dmi_api.http.problems import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -41,6 +42,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.get("components", {}).get("schemas", {})
     for name in _UNUSED_SCHEMAS:
         components.pop(name, None)
+    document_headers_and_links(schema)
     app.openapi_schema = schema
     return schema
 

@@ -1,9 +1,239 @@
-"""`/v1/session-records`: placeholder until the resource is implemented."""
+"""`/v1/session-records` (and `/v1/children/{child_id}/session-records`): sessions as they happened.
+
+The router has no prefix because the nested child list lives here too: one module owns the
+resource and its scopes.
+"""
 
 from __future__ import annotations
 
-from dmi_api.routers import make_router
+import uuid
+from typing import Annotated
 
-router = make_router(
-    tag="session-records", prefix="/v1/session-records", errors=(401, 403, 404, 409, 412, 422, 428)
+from fastapi import Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.routers import make_router
+from dmi_api.routers.resource_support import (
+    IF_MATCH_DOC,
+    IdempotencyKeyHeader,
+    ListParams,
+    idempotent_create,
+    json_body,
+    page_response,
+    resource_response,
 )
+from dmi_api.schemas.base import IsoAwareDateTime, VersionPublic
+from dmi_api.schemas.common import Page
+from dmi_api.schemas.session_records import (
+    AmendmentCreate,
+    AmendmentPublic,
+    SessionRecordCreate,
+    SessionRecordPatch,
+    SessionRecordPublic,
+    SessionType,
+    SignRequest,
+)
+from dmi_api.services import session_records as service
+from dmi_api.services.history import list_versions
+
+router = make_router(tag="session-records", errors=(401, 403, 404, 409, 412, 422, 428))
+URL = "/v1/session-records"
+ITEM_URL = URL + "/{record_id}"
+Reader = Annotated[Caller, require("sessions:read")]
+Writer = Annotated[Caller, require("sessions:write")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
+From = Annotated[
+    IsoAwareDateTime | None,
+    Query(alias="from", description="sessions that started at or after this instant"),
+]
+To = Annotated[
+    IsoAwareDateTime | None,
+    Query(alias="to", description="sessions that started before this instant"),
+]
+TypeFilter = Annotated[SessionType | None, Query(alias="type", description="session type")]
+RESOURCE = service.RESOURCE
+
+
+@router.get(URL, response_model=Page[SessionRecordPublic], summary="List session records")
+async def list_session_records(
+    caller: Reader,
+    request: Request,
+    query: ListParams,
+    child_id: uuid.UUID | None = None,
+    practitioner_id: uuid.UUID | None = None,
+    session_type: TypeFilter = None,
+    started_from: From = None,
+    started_to: To = None,
+) -> JSONResponse:
+    """List records with amendments; `updated_since` includes tombstones for sync."""
+    data, next_cursor = await service.list_public(
+        caller.tenant,
+        query=query,
+        codec=request.app.state.cursor_codec,
+        child_id=child_id,
+        practitioner_id=practitioner_id,
+        session_type=session_type,
+        started_from=started_from,
+        started_to=started_to,
+    )
+    caller.audit("list", RESOURCE, child_id=child_id)
+    return page_response(request, list(data), next_cursor)
+
+
+@router.get(
+    "/v1/children/{child_id}/session-records",
+    response_model=Page[SessionRecordPublic],
+    summary="List a child's session records",
+)
+async def list_child_session_records(
+    caller: Reader,
+    request: Request,
+    child_id: uuid.UUID,
+    query: ListParams,
+    practitioner_id: uuid.UUID | None = None,
+    session_type: TypeFilter = None,
+    started_from: From = None,
+    started_to: To = None,
+) -> JSONResponse:
+    """One child's session records; 404 if the child is not the clinic's."""
+    child = await service.live_child(caller.tenant, child_id)
+    data, next_cursor = await service.list_public(
+        caller.tenant,
+        query=query,
+        codec=request.app.state.cursor_codec,
+        child_id=child.id,
+        practitioner_id=practitioner_id,
+        session_type=session_type,
+        started_from=started_from,
+        started_to=started_to,
+    )
+    caller.audit("list", RESOURCE, child_id=child.id)
+    return page_response(request, list(data), next_cursor)
+
+
+@router.post(URL, status_code=201, response_model=SessionRecordPublic, summary="Record a session")
+async def create_session_record(
+    caller: Writer,
+    request: Request,
+    payload: SessionRecordCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Record a session with its exercises (all or none); retry safely with `Idempotency-Key`."""
+
+    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
+        row = await service.create(
+            caller.tenant, payload=payload, client_id=caller.principal.client_id
+        )
+        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
+        headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+        return 201, json_body(service.to_public(row, [])), headers
+
+    return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+@router.get(ITEM_URL, response_model=SessionRecordPublic, summary="Get a session record")
+async def get_session_record(caller: Reader, request: Request, record_id: uuid.UUID) -> Response:
+    """One record with its amendments and ETag (`If-None-Match` → 304)."""
+    row = await service.get(caller.tenant, record_id)
+    amendments = await service.amendments_of(caller.tenant, row)
+    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return resource_response(request, row, service.to_public(row, amendments))
+
+
+@router.patch(ITEM_URL, response_model=SessionRecordPublic, summary="Change a session record")
+async def patch_session_record(
+    caller: Writer,
+    request: Request,
+    record_id: uuid.UUID,
+    payload: SessionRecordPatch,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`."""
+    row = await service.get(caller.tenant, record_id, for_update=True)
+    require_if_match(request, row.version)
+    row = await service.update(
+        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return resource_response(request, row, service.to_public(row, []))
+
+
+@router.delete(ITEM_URL, status_code=204, summary="Delete a session record")
+async def delete_session_record(
+    caller: Writer, request: Request, record_id: uuid.UUID, if_match: IfMatch = None
+) -> Response:
+    """Tombstone an unsigned record (signed: 409 `session_signed`); needs `If-Match`."""
+    row = await service.get(caller.tenant, record_id, for_update=True)
+    require_if_match(request, row.version)
+    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
+    return Response(status_code=204)
+
+
+@router.post(
+    ITEM_URL + "/sign", response_model=SessionRecordPublic, summary="Sign a session record"
+)
+async def sign_session_record(
+    caller: Writer,
+    request: Request,
+    record_id: uuid.UUID,
+    payload: SignRequest,
+    if_match: IfMatch = None,
+) -> Response:
+    """Sign the record (signed already: 409 `already_signed`); needs `If-Match`."""
+    row = await service.get(caller.tenant, record_id, for_update=True)
+    require_if_match(request, row.version)
+    row = await service.sign(
+        caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return resource_response(request, row, service.to_public(row, []))
+
+
+@router.post(
+    ITEM_URL + "/amendments",
+    status_code=201,
+    response_model=AmendmentPublic,
+    summary="Amend a signed session record",
+)
+async def amend_session_record(
+    caller: Writer,
+    request: Request,
+    record_id: uuid.UUID,
+    payload: AmendmentCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Append an amendment to a signed record (unsigned: 409 `session_not_signed`)."""
+
+    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
+        row = await service.get(caller.tenant, record_id, for_update=True)
+        amendment = await service.amend(
+            caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
+        )
+        caller.audit(
+            "create",
+            service.AMENDMENT,
+            outcome=201,
+            resource_id=amendment.id,
+            child_id=row.child_id,
+        )
+        body = AmendmentPublic.model_validate(amendment, from_attributes=True)
+        return 201, json_body(body), {"Location": f"{URL}/{row.id}"}
+
+    return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+@router.get(ITEM_URL + "/versions", response_model=list[VersionPublic], summary="Version history")
+async def session_record_versions(caller: Reader, record_id: uuid.UUID) -> list[VersionPublic]:
+    """Every version of the record, amendments included, oldest first."""
+    row = await service.get(caller.tenant, record_id)
+    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
+    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
+    return [
+        VersionPublic(
+            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
+        )
+        for v in versions
+    ]

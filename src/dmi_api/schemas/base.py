@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 # Unknown fields, server-owned ones included (id, clinic_id, version, created_at), are refused.
 STRICT = ConfigDict(extra="forbid")
@@ -32,6 +32,7 @@ def _iso_only(value: Any) -> Any:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoAwareDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
 class RequestModel(BaseModel):

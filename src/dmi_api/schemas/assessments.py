@@ -1,0 +1,115 @@
+"""Assessments (standardized instruments and DMI evaluations) as the API shows and accepts them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
+
+from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.clinical_dates import PastDate
+from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
+
+Status = Literal["draft", "final"]
+REQUIRED = frozenset({"performed_on", "status", "items", "goal_dimensions", "entered"})
+
+ITEMS_DOC = (
+    "Item id → score, at most 300. gmfm88/gmfm66: ids '1'..'88', scores 0-3 or 'NT'; aims: "
+    "'prone-1'..'prone-21', 'supine-1'..'supine-9', 'sitting-1'..'sitting-12', "
+    "'standing-1'..'standing-16', scores 0/1; hine: '1'..'26', 0-3; pdms2: '<subtest>-<n>' "
+    "(reflexes 8, stationary 30, locomotion 89, object_manipulation 24, grasping 26, "
+    "visual_motor_integration 72), 0/1/2; pdms3: '<subtest>-<n>' (body_control, body_transport, "
+    "object_control, hand_manipulation, eye_hand_coordination, physical_fitness; n 1-60), 0/1/2; "
+    "gmfcs: none; feas: '1'..'60', 0/1/2; dmi_evaluation and custom: ids of 1-64 characters "
+    "[A-Za-z0-9._-], a number 0-100 or text of 1-50 characters. A bad id or score is 422 at "
+    "`#/items/<id>`. Item wording is never stored."
+)
+ENTERED_DOC = (
+    "Values entered by the clinician from licensed tables or other software. gmfm66: "
+    "gmae_score 0-100, standard_error ≥ 0, ci95_low ≤ gmae_score ≤ ci95_high; pdms2/pdms3: "
+    "standard_scores {subtest: 1-20}, gmq/fmq/tmq 35-165; gmfcs: level 1-5 or 'I'..'V' (stored "
+    "1-5; required when final); aims: percentile 0-100; dmi_evaluation/custom: like items; "
+    "gmfm88, hine, feas: none."
+)
+GOALS_DOC = "GMFM goal dimensions (A-E, each once); gmfm88 and gmfm66 only."
+PERFORMED_DOC = "Not before the child's birth, not in the future."
+STATUS_DOC = "draft → final; a final assessment never returns to draft (422 at `#/status`)."
+
+_EXAMPLE: JsonDict = {
+    "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "assessor_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+    "instrument": "gmfm88",
+    "performed_on": "2025-03-04",
+    "status": "final",
+    "items": {"1": 3, "2": 2, "18": 1, "52": "NT"},
+    "goal_dimensions": ["B", "C"],
+    "notes": "Tested on the floor mat.",
+}
+
+
+class AssessmentCreate(RequestModel):
+    """A new assessment; items and entered values are checked against the instrument."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                _EXAMPLE,
+                {
+                    "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                    "instrument": "gmfcs",
+                    "performed_on": "2025-03-04",
+                    "status": "final",
+                    "entered": {"level": "III"},
+                },
+            ]
+        },
+    )
+
+    child_id: uuid.UUID
+    assessor_id: uuid.UUID | None = Field(default=None, description="A practitioner, optional.")
+    instrument: Instrument
+    performed_on: PastDate = Field(description=PERFORMED_DOC)
+    status: Status = Field(default="draft", description=STATUS_DOC)
+    items: dict[str, Any] = Field(default_factory=dict, max_length=MAX_ITEMS, description=ITEMS_DOC)
+    goal_dimensions: list[GoalDimension] = Field(
+        default_factory=list, max_length=5, description=GOALS_DOC
+    )
+    entered: dict[str, Any] = Field(default_factory=dict, max_length=50, description=ENTERED_DOC)
+    notes: LongText | None = None
+
+
+class AssessmentPatch(RequestModel):
+    """Changes to an assessment; `items`, `entered` and `goal_dimensions` replace the old ones."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "final", "items": {"1": 3, "2": 3}}]},
+    )
+
+    assessor_id: uuid.UUID | None = None
+    performed_on: PastDate | None = Field(default=None, description=PERFORMED_DOC)
+    status: Status | None = Field(default=None, description=STATUS_DOC)
+    items: dict[str, Any] | None = Field(default=None, max_length=MAX_ITEMS, description=ITEMS_DOC)
+    goal_dimensions: list[GoalDimension] | None = Field(
+        default=None, max_length=5, description=GOALS_DOC
+    )
+    entered: dict[str, Any] | None = Field(default=None, max_length=50, description=ENTERED_DOC)
+    notes: LongText | None = None
+
+
+class AssessmentPublic(ResourceMeta):
+    """An assessment; `scores` are computed by the server (null until scoring exists)."""
+
+    child_id: uuid.UUID
+    assessor_id: uuid.UUID | None
+    instrument: Instrument
+    performed_on: IsoDate
+    status: Status
+    items: dict[str, Any]
+    goal_dimensions: list[GoalDimension]
+    entered: dict[str, Any]
+    scores: dict[str, Any] | None
+    notes: str | None

@@ -1,0 +1,195 @@
+"""Assessments: instrument items and entered values, checked against the instrument catalogue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from dmi_api.errors import ValidationProblemError
+from dmi_api.models import Assessment, Child, Practitioner
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.assessments import (
+    REQUIRED,
+    AssessmentCreate,
+    AssessmentPatch,
+    AssessmentPublic,
+)
+from dmi_api.schemas.instruments import entered_errors, goal_dimension_errors, item_errors
+from dmi_api.services.history import record_version
+from dmi_api.services.resources import (
+    ListQuery,
+    find_reference,
+    get_live,
+    list_page,
+    soft_delete,
+    touch,
+)
+from dmi_api.tenancy import Tenant
+
+RESOURCE = "assessment"
+Errors = list[dict[str, str]]
+
+
+def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
+    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
+
+
+def to_public(row: Assessment) -> AssessmentPublic:
+    """The API view of a row."""
+    return AssessmentPublic.model_validate(row, from_attributes=True)
+
+
+def _keep(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
+    record_version(
+        tenant,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=to_public(row).model_dump(mode="json"),
+        client_id=client_id,
+    )
+
+
+async def _ref(
+    tenant: Tenant, model: type[Child] | type[Practitioner], row_id: uuid.UUID | None, pointer: str
+) -> tuple[Errors, Any]:
+    # Collected rather than raised, so that one answer lists every bad field.
+    try:
+        return [], await find_reference(tenant, model, row_id, pointer=pointer)
+    except ValidationProblemError as problem:
+        return list(problem.extensions["errors"]), None
+
+
+def _before_birth(child: Child | None, performed_on: date) -> Errors:
+    if child is not None and performed_on < child.birth_date:
+        detail = "The assessment cannot be before the child's birth."
+        return [_error("#/performed_on", detail, "before_birth")]
+    return []
+
+
+def _content_errors(
+    instrument: str,
+    items: dict[str, Any],
+    entered: dict[str, Any],
+    goal_dimensions: list[str],
+    *,
+    final: bool,
+) -> tuple[Errors, dict[str, Any]]:
+    """Errors of items, entered values and goals for the instrument; the entered values stored."""
+    errors = item_errors(instrument, items)
+    more, stored = entered_errors(instrument, entered, final=final)
+    return errors + more + goal_dimension_errors(instrument, goal_dimensions), stored
+
+
+async def create(tenant: Tenant, *, payload: AssessmentCreate, client_id: uuid.UUID) -> Assessment:
+    """Add an assessment with all its items, or nothing."""
+    errors, child = await _ref(tenant, Child, payload.child_id, "#/child_id")
+    more, _ = await _ref(tenant, Practitioner, payload.assessor_id, "#/assessor_id")
+    errors += more + _before_birth(child, payload.performed_on)
+    content, entered = _content_errors(
+        payload.instrument,
+        payload.items,
+        payload.entered,
+        list(payload.goal_dimensions),
+        final=payload.status == "final",
+    )
+    errors += content
+    if errors:
+        raise ValidationProblemError(errors)
+    fields = payload.model_dump(exclude={"entered"})
+    row = tenant.add(Assessment(**fields, entered=entered, clinic_id=tenant.clinic_id))
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def update(
+    tenant: Tenant, *, row: Assessment, patch: AssessmentPatch, client_id: uuid.UUID
+) -> Assessment:
+    """Apply a PATCH (the caller checked If-Match), checked as a whole against the instrument."""
+    sent = patch.model_fields_set
+    errors = [
+        _error(f"#/{name}", "This field cannot be null.", "null_not_allowed")
+        for name in sorted(sent & REQUIRED)
+        if getattr(patch, name) is None
+    ]
+    if errors:
+        raise ValidationProblemError(errors)
+    if patch.status == "draft" and row.status == "final":
+        detail = "A final assessment cannot return to draft."
+        errors.append(_error("#/status", detail, "invalid_transition"))
+    if "assessor_id" in sent:
+        more, _ = await _ref(tenant, Practitioner, patch.assessor_id, "#/assessor_id")
+        errors += more
+    if patch.performed_on is not None:
+        errors += _before_birth(await tenant.get(Child, row.child_id), patch.performed_on)
+    status = patch.status or row.status
+    content, entered = _content_errors(
+        row.instrument,
+        patch.items if patch.items is not None else row.items,
+        patch.entered if patch.entered is not None else row.entered,
+        list(patch.goal_dimensions if patch.goal_dimensions is not None else row.goal_dimensions),
+        final=status == "final",
+    )
+    errors += content
+    if errors:
+        raise ValidationProblemError(errors)
+    changes: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"entered"})
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.entered = entered
+    touch(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+    return row
+
+
+async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> None:
+    """Tombstone an assessment."""
+    soft_delete(row)
+    await tenant.db.flush()
+    _keep(tenant, row, client_id)
+
+
+async def get(tenant: Tenant, assessment_id: uuid.UUID, *, for_update: bool = False) -> Assessment:
+    """A live assessment of the clinic, else 404."""
+    return await get_live(tenant, Assessment, assessment_id, for_update=for_update)
+
+
+async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
+    """A live child of the clinic, else 404 (for the nested list)."""
+    return await get_live(tenant, Child, child_id)
+
+
+async def list_rows(
+    tenant: Tenant,
+    *,
+    query: ListQuery,
+    codec: CursorCodec,
+    child_id: uuid.UUID | None,
+    instrument: str | None,
+    performed_from: date | None,
+    performed_to: date | None,
+) -> tuple[list[Assessment], str | None]:
+    """A page of assessments; `from` inclusive, `to` exclusive (on `performed_on`)."""
+    conditions: list[ColumnElement[bool]] = []
+    if child_id is not None:
+        conditions.append(col(Assessment.child_id) == child_id)
+    if instrument is not None:
+        conditions.append(col(Assessment.instrument) == instrument)
+    if performed_from is not None:
+        conditions.append(col(Assessment.performed_on) >= performed_from)
+    if performed_to is not None:
+        conditions.append(col(Assessment.performed_on) < performed_to)
+    return await list_page(
+        tenant,
+        Assessment,
+        query=query,
+        filters=conditions,
+        codec=codec,
+        context=f"{RESOURCE}|{child_id}|{instrument}|{performed_from}|{performed_to}",
+    )

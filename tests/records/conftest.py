@@ -26,14 +26,19 @@ async def tenant_b(app: FastAPI) -> TenantClient:
     return await make_tenant(app)
 
 
-@pytest.fixture
-def headers_for(app: FastAPI) -> Headers:
-    """`await headers_for(tenant, "children:read", ...)`: an Authorization header."""
+def headers_maker(app: FastAPI) -> Headers:
+    """`await make(tenant, "children:read", ...)`: an Authorization header signed by `app`."""
 
     async def make(tenant: TenantClient, *scopes: str) -> dict[str, str]:
         return bearer(await mint_token(app, tenant, scopes=list(scopes) or None))
 
     return make
+
+
+@pytest.fixture
+def headers_for(app: FastAPI) -> Headers:
+    """`await headers_for(tenant, "children:read", ...)`: an Authorization header."""
+    return headers_maker(app)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +16,14 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tests.records.conftest import Headers
+from tests.records.conftest import Headers, headers_maker
 from tests.support.records import (
     seed_child,
     seed_exercise,
     seed_practitioner,
     seed_prescription_item,
 )
-from tests.support.tenants import TenantClient
+from tests.support.tenants import TenantClient, make_tenant
 
 URL = "/v1/session-records"
 START = "2025-03-04T09:00:00+01:00"
@@ -337,6 +338,23 @@ class TestAtomicityAndIdempotency:
         other = await client.post(URL, json=clinic.new(duration_minutes=30), headers=keyed)
         assert other.status_code == 422
         assert await listed(client, clinic) == [first.json()["id"]]
+
+    @pytest.mark.postgres_only
+    async def test_concurrent_requests_with_one_key_make_one_row(
+        self, live_app: FastAPI, live_client: httpx.AsyncClient
+    ) -> None:
+        tenant = await make_tenant(live_app)
+        # Minted and seeded by the live app: its rows are committed, the rolled-back app's are not.
+        clinic = await _clinic(live_app, tenant, headers_maker(live_app))
+        keyed = {**clinic.headers, "Idempotency-Key": f"race-{uuid.uuid4()}"}
+        responses = await asyncio.gather(
+            *(live_client.post(URL, json=clinic.new(), headers=keyed) for _ in range(5))
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert set(statuses) <= {201, 409}, statuses
+        assert len({r.json()["id"] for r in responses if r.status_code == 201}) == 1
+        listed = await live_client.get(URL, headers=clinic.headers)
+        assert len(listed.json()["data"]) == 1
 
 
 class TestReadAndConditional:

@@ -23,8 +23,10 @@ from dmi_api.routers import (
     audit_events,
     children,
     clients,
+    clinic_settings,
     exercises,
     health,
+    insights,
     milestones,
     oauth,
     practitioners,
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prescriptions,
         session_records,
         assessments,
+        clinic_settings,
+        insights,
     ):
         app.include_router(resource.router)
     install_openapi(app)

@@ -16,6 +16,8 @@ RESOURCES = (
 AUDIT_READ = "audit:read"
 CLIENTS_ADMIN = "clients:admin"
 EXPORT_READ = "export:read"
+SETTINGS_READ = "settings:read"
+SETTINGS_WRITE = "settings:write"
 
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     **{f"{r}:read": f"Read {r.replace('_', ' ')}" for r in RESOURCES},
@@ -23,6 +25,8 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     AUDIT_READ: "Read the clinic's audit trail",
     CLIENTS_ADMIN: "Manage the clinic's API clients",
     EXPORT_READ: "Export records (FHIR)",
+    SETTINGS_READ: "Read the clinic's settings of the clinical rules",
+    SETTINGS_WRITE: "Change the clinic's settings of the clinical rules",
 }
 ALL_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
 
@@ -45,6 +49,8 @@ ScopeName = Literal[
     "audit:read",
     "clients:admin",
     "export:read",
+    "settings:read",
+    "settings:write",
 ]
 if frozenset(get_args(ScopeName)) != ALL_SCOPES:  # pragma: no cover - a developer's mistake
     raise RuntimeError("ScopeName and SCOPE_DESCRIPTIONS disagree")

@@ -15,6 +15,7 @@ from dmi_api.models.clinical import (
     SessionRecord,
 )
 from dmi_api.models.records import IdempotencyKey, ResourceVersion
+from dmi_api.models.settings import ClinicSettings
 from dmi_api.models.tenancy import ApiClient, Clinic
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AuthThrottle",
     "Child",
     "Clinic",
+    "ClinicSettings",
     "Exercise",
     "IdempotencyKey",
     "Milestone",

@@ -63,7 +63,7 @@ async def list_assessments(
         performed_to=performed_to,
     )
     caller.audit("list", RESOURCE, child_id=child_id)
-    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+    return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
 @router.get(
@@ -92,7 +92,7 @@ async def list_child_assessments(
         performed_to=performed_to,
     )
     caller.audit("list", RESOURCE, child_id=child.id)
-    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+    return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
 @router.post(URL, status_code=201, response_model=AssessmentPublic, summary="Record an assessment")
@@ -110,7 +110,7 @@ async def create_assessment(
         )
         caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
         headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-        return 201, json_body(service.to_public(row)), headers
+        return 201, json_body(await service.public_view(caller.tenant, row)), headers
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
 
@@ -120,7 +120,7 @@ async def get_assessment(caller: Reader, request: Request, assessment_id: uuid.U
     """One assessment, with its ETag (`If-None-Match` → 304)."""
     row = await service.get(caller.tenant, assessment_id)
     caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row))
+    return resource_response(request, row, await service.public_view(caller.tenant, row))
 
 
 @router.patch(ITEM_URL, response_model=AssessmentPublic, summary="Change an assessment")
@@ -138,7 +138,7 @@ async def patch_assessment(
         caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
     )
     caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row))
+    return resource_response(request, row, await service.public_view(caller.tenant, row))
 
 
 @router.delete(ITEM_URL, status_code=204, summary="Delete an assessment")

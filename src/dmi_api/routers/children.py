@@ -80,7 +80,7 @@ async def list_children(
         birth_date_to=birth_date_to,
     )
     caller.audit("list", RESOURCE)
-    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+    return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
 @router.post("", status_code=201, response_model=ChildPublic, summary="Add a child")
@@ -98,7 +98,7 @@ async def create_child(
         )
         caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.id)
         headers = {"ETag": etag(row.version), "Location": f"/v1/children/{row.id}"}
-        return 201, json_body(service.to_public(row)), headers
+        return 201, json_body(await service.public_view(caller.tenant, row)), headers
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
 
@@ -146,7 +146,7 @@ async def upsert_child(
             resource_id=row.id,
             child_id=row.id,
         )
-        return status, json_body(service.to_public(row)), headers
+        return status, json_body(await service.public_view(caller.tenant, row)), headers
 
     return await idempotent_create(caller, request, idempotency_key, payload, upsert)
 
@@ -156,7 +156,7 @@ async def get_child(caller: Reader, request: Request, child_id: uuid.UUID) -> Re
     """One child, with its ETag (`If-None-Match` → 304)."""
     row = await service.get(caller.tenant, child_id)
     caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.id)
-    return resource_response(request, row, service.to_public(row))
+    return resource_response(request, row, await service.public_view(caller.tenant, row))
 
 
 @router.patch("/{child_id}", response_model=ChildPublic, summary="Change a child")
@@ -174,7 +174,7 @@ async def patch_child(
         caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
     )
     caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.id)
-    return resource_response(request, row, service.to_public(row))
+    return resource_response(request, row, await service.public_view(caller.tenant, row))
 
 
 @router.delete("/{child_id}", status_code=204, summary="Delete a child")

@@ -61,7 +61,7 @@ async def list_milestones(
         milestone=milestone,
     )
     caller.audit("list", RESOURCE, child_id=child_id)
-    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+    return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
 @router.get(
@@ -86,7 +86,7 @@ async def list_child_milestones(
         milestone=milestone,
     )
     caller.audit("list", RESOURCE, child_id=child.id)
-    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
+    return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
 @router.post(
@@ -106,7 +106,7 @@ async def create_milestone(
         )
         caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
         headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-        return 201, json_body(service.to_public(row)), headers
+        return 201, json_body(await service.public_view(caller.tenant, row)), headers
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
 
@@ -118,7 +118,7 @@ async def get_milestone(caller: Reader, request: Request, milestone_id: uuid.UUI
     """One observation, with its ETag (`If-None-Match` → 304)."""
     row = await service.get(caller.tenant, milestone_id)
     caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row))
+    return resource_response(request, row, await service.public_view(caller.tenant, row))
 
 
 @router.patch(
@@ -140,7 +140,7 @@ async def patch_milestone(
         caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
     )
     caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row))
+    return resource_response(request, row, await service.public_view(caller.tenant, row))
 
 
 @router.delete(f"{URL}/{{milestone_id}}", status_code=204, summary="Delete a milestone observation")

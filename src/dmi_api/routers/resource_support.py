@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -53,7 +53,9 @@ def json_body(model: BaseModel) -> dict[str, Any]:
     return data
 
 
-def page_response(request: Request, data: list[BaseModel], next_cursor: str | None) -> JSONResponse:
+def page_response(
+    request: Request, data: Sequence[BaseModel], next_cursor: str | None
+) -> JSONResponse:
     """A list page with its `Link` header."""
     return JSONResponse(
         {"data": [json_body(item) for item in data], "next_cursor": next_cursor},

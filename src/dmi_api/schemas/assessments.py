@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
+from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
@@ -113,3 +114,4 @@ class AssessmentPublic(ResourceMeta):
     entered: dict[str, Any]
     scores: dict[str, Any] | None
     notes: str | None
+    age: AgePublic | None = Field(default=None, description="Ages on `performed_on`.")

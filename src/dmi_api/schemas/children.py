@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
+from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import ExternalId, IsoDate, Name, RequestModel, ResourceMeta, ShortText
 from dmi_api.schemas.clinical_dates import BirthDate
 
@@ -174,6 +175,7 @@ class ChildPublic(ResourceMeta):
     diagnoses: list[DiagnosisPublic]
     caregivers: list[CaregiverPublic]
     status: ChildStatus
+    age: AgePublic | None = Field(default=None, description="Ages as of today (UTC).")
 
 
 def _error(pointer: str, detail: str, code: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
 
@@ -83,3 +84,6 @@ class MilestonePublic(ResourceMeta):
     observed_on: IsoDate | None
     support_needed: SupportNeeded | None
     note: str | None
+    age: AgePublic | None = Field(
+        default=None, description="Ages on `achieved_on` (else `observed_on`)."
+    )

@@ -19,7 +19,8 @@ from dmi_api.schemas.assessments import (
     AssessmentPublic,
 )
 from dmi_api.schemas.instruments import entered_errors, goal_dimension_errors, item_errors
-from dmi_api.services.history import record_version
+from dmi_api.services import rule_settings
+from dmi_api.services.assessment_scores import keep_version, rescore_child
 from dmi_api.services.resources import (
     ListQuery,
     find_reference,
@@ -39,19 +40,41 @@ def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
 
 
 def to_public(row: Assessment) -> AssessmentPublic:
-    """The API view of a row."""
+    """The API view of a row, without ages."""
     return AssessmentPublic.model_validate(row, from_attributes=True)
 
 
-def _keep(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json"),
-        client_id=client_id,
+async def public_views(tenant: Tenant, rows: list[Assessment]) -> list[AssessmentPublic]:
+    """The API views of rows, each with the child's ages on its date (one query per page)."""
+    return await rule_settings.views_with_ages(
+        tenant, rows, to_public, lambda row: row.performed_on
     )
+
+
+async def public_view(tenant: Tenant, row: Assessment) -> AssessmentPublic:
+    """The API view of one row, with the child's ages on its date."""
+    return (await public_views(tenant, [row]))[0]
+
+
+async def _rescore(tenant: Tenant, row: Assessment, client_id: uuid.UUID, *, current: bool) -> None:
+    child = await tenant.get(Child, row.child_id)
+    assert child is not None, "an assessment always belongs to a child of its clinic"
+    rules = await rule_settings.load(tenant)
+    await rescore_child(tenant, child, rules, client_id=client_id, current=row if current else None)
+
+
+async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
+    """Whether a live assessment of the child is dated before `day` (a new birth date)."""
+    statement = (
+        tenant.select(Assessment)
+        .where(
+            col(Assessment.child_id) == child_id,
+            col(Assessment.deleted_at).is_(None),
+            col(Assessment.performed_on) < day,
+        )
+        .limit(1)
+    )
+    return (await tenant.db.execute(statement)).first() is not None
 
 
 async def _ref(
@@ -103,7 +126,8 @@ async def create(tenant: Tenant, *, payload: AssessmentCreate, client_id: uuid.U
     fields = payload.model_dump(exclude={"entered"})
     row = tenant.add(Assessment(**fields, entered=entered, clinic_id=tenant.clinic_id))
     await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    await _rescore(tenant, row, client_id, current=True)
+    keep_version(tenant, row, client_id)
     return row
 
 
@@ -144,15 +168,17 @@ async def update(
     row.entered = entered
     touch(row)
     await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    await _rescore(tenant, row, client_id, current=True)
+    keep_version(tenant, row, client_id)
     return row
 
 
 async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> None:
-    """Tombstone an assessment."""
+    """Tombstone an assessment (a later GMFM-88's change is then against the one before)."""
     soft_delete(row)
     await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    keep_version(tenant, row, client_id)
+    await _rescore(tenant, row, client_id, current=False)
 
 
 async def get(tenant: Tenant, assessment_id: uuid.UUID, *, for_update: bool = False) -> Assessment:

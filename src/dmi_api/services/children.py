@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from dmi_api.errors import ConflictError, ValidationProblemError
 from dmi_api.models import Child
+from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.schemas.children import (
     REQUIRED,
@@ -21,7 +22,7 @@ from dmi_api.schemas.children import (
     ChildReplace,
     consistency_errors,
 )
-from dmi_api.services import milestones
+from dmi_api.services import assessment_scores, assessments, milestones, rule_settings
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
@@ -39,8 +40,37 @@ TAKEN = "Another child of the clinic (possibly deleted) has this external_id."
 
 
 def to_public(row: Child) -> ChildPublic:
-    """The API view of a row."""
+    """The API view of a row, without ages."""
     return ChildPublic.model_validate(row, from_attributes=True)
+
+
+async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
+    """The API views of rows, with each child's ages as of today (UTC)."""
+    rules = await rule_settings.load(tenant)
+    today = utcnow().date()
+    views = []
+    for row in rows:
+        view = to_public(row)
+        view.age = rule_settings.age_public(rules, row, today)
+        views.append(view)
+    return views
+
+
+async def public_view(tenant: Tenant, row: Child) -> ChildPublic:
+    """The API view of one row, with its ages as of today (UTC)."""
+    return (await public_views(tenant, [row]))[0]
+
+
+_AGE_INPUTS = ("birth_date", "gestational_age_weeks", "gestational_age_days")
+
+
+async def _rescore_if_aged(
+    tenant: Tenant, row: Child, before: tuple[Any, ...], client_id: uuid.UUID
+) -> None:
+    # Ages feed scores (AIMS percentile, HINE optimality, GMFCS band): recompute them.
+    if tuple(getattr(row, name) for name in _AGE_INPUTS) != before:
+        rules = await rule_settings.load(tenant)
+        await assessment_scores.rescore_child(tenant, row, rules, client_id=client_id)
 
 
 async def find_by_external_id(
@@ -68,19 +98,17 @@ async def _check(
     """Cross-field rules on the child as it would be stored; 422 with a pointer per rule."""
     errors = consistency_errors(values, sent=sent)
     birth_date: date = values["birth_date"]
-    if (
-        row is not None
-        and birth_date > row.birth_date
-        and await milestones.dated_before(tenant, row.id, birth_date)
-    ):
-        errors.append(
-            {
-                "location": "body",
-                "pointer": "#/birth_date",
-                "detail": "Milestones of this child are dated before this birth date.",
-                "code": "records_before_birth",
-            }
-        )
+    if row is not None and birth_date > row.birth_date:
+        for kind, module in (("Milestones", milestones), ("Assessments", assessments)):
+            if await module.dated_before(tenant, row.id, birth_date):
+                errors.append(
+                    {
+                        "location": "body",
+                        "pointer": "#/birth_date",
+                        "detail": f"{kind} of this child are dated before this birth date.",
+                        "code": "records_before_birth",
+                    }
+                )
     if errors:
         raise ValidationProblemError(errors)
 
@@ -91,7 +119,7 @@ def _keep(tenant: Tenant, row: Child, client_id: uuid.UUID) -> None:
         resource_type=RESOURCE,
         resource_id=row.id,
         version=row.version,
-        snapshot=to_public(row).model_dump(mode="json"),
+        snapshot=to_public(row).model_dump(mode="json", exclude={"age"}),
         client_id=client_id,
     )
 
@@ -121,10 +149,12 @@ async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uu
         tenant, changes["external_id"], row.id
     ):
         raise ConflictError(TAKEN)
+    before = tuple(getattr(row, name) for name in _AGE_INPUTS)
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
     await tenant.db.flush()
     _keep(tenant, row, client_id)
+    await _rescore_if_aged(tenant, row, before, client_id)
     return row
 
 
@@ -149,12 +179,14 @@ async def replace(
     """Replace every field of a child (PUT); a tombstoned child is revived with the same id."""
     values = _replacement(payload, external_id)
     await _check(tenant, values, row=row, sent=frozenset(values))
+    before = tuple(getattr(row, name) for name in _AGE_INPUTS)
     for name, value in values.items():
         setattr(row, name, value)
     touch(row)
     row.deleted_at = None
     await tenant.db.flush()
     _keep(tenant, row, client_id)
+    await _rescore_if_aged(tenant, row, before, client_id)
     return row
 
 

@@ -18,6 +18,7 @@ from dmi_api.schemas.milestones import (
     MilestonePatch,
     MilestonePublic,
 )
+from dmi_api.services import rule_settings
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
@@ -34,8 +35,20 @@ RESOURCE = "milestone"
 
 
 def to_public(row: Milestone) -> MilestonePublic:
-    """The API view of a row."""
+    """The API view of a row, without ages."""
     return MilestonePublic.model_validate(row, from_attributes=True)
+
+
+async def public_views(tenant: Tenant, rows: list[Milestone]) -> list[MilestonePublic]:
+    """The API views of rows, each with the child's ages on its date (one query per page)."""
+    return await rule_settings.views_with_ages(
+        tenant, rows, to_public, lambda row: row.achieved_on or row.observed_on
+    )
+
+
+async def public_view(tenant: Tenant, row: Milestone) -> MilestonePublic:
+    """The API view of one row, with the child's ages on its date."""
+    return (await public_views(tenant, [row]))[0]
 
 
 def _error(field: str, detail: str, code: str) -> dict[str, str]:
@@ -63,7 +76,7 @@ def _keep(tenant: Tenant, row: Milestone, client_id: uuid.UUID) -> None:
         resource_type=RESOURCE,
         resource_id=row.id,
         version=row.version,
-        snapshot=to_public(row).model_dump(mode="json"),
+        snapshot=to_public(row).model_dump(mode="json", exclude={"age"}),
         client_id=client_id,
     )
 

@@ -1,0 +1,1 @@
+"""Pure clinical rules: ages, instrument scoring, WHO milestone windows, adherence."""

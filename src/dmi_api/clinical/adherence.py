@@ -1,0 +1,237 @@
+"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@1`).
+
+What a clinician reads from the result:
+
+- **Counted days.** The days of the window `[window_from, window_to]` that fall inside the
+  prescription period `[period_start, period_end]` (an open-ended period runs to `window_to`),
+  minus the paused days. `active_days` is their number; `paused_days` is the number of days inside
+  window and period that a pause covered.
+- **Pauses.** Each pause is `{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD" | null}` as the
+  prescription service writes it: `start` is the day the pause took effect and `end` is the day the
+  next status (active again, completed or discontinued) took effect, so a pause covers
+  `start <= day < end`; a pause that ends on the day it starts covers no day. While `end` is null
+  the pause covers every day from `start` on.
+- **Prescribed dose of an item.** `occasions = times_per_day * days_per_week * active_days / 7`
+  (a weekly schedule spread evenly over the counted days, so it can be fractional) and
+  `repetitions = occasions * (sets or 1) * (repetitions or 1)`. An item without `times_per_day` or
+  without `days_per_week` has no schedule: its prescribed dose and its percentages are null, but
+  what was delivered is still reported.
+- **Delivered dose of an item.** Only deliveries on counted days count (not during a pause, not
+  outside the window or the period). A delivery belongs to an item when it names the item's id, or
+  when it names no item and its exercise is the item's exercise and that exercise appears in exactly
+  one item of the prescription; an un-itemized delivery of an exercise prescribed in two or more
+  items is ambiguous and counts for none of them. A delivery naming an item that is not in `items`
+  counts for none. `occasions` is the number of deliveries and
+  `repetitions = sum of (sets or 1) * (repetitions or 1)`, also split by source: `clinic` (any
+  session type but home practice) and `home` (caregiver home-practice logs).
+- **Percent** = delivered / prescribed * 100, rounded to 1 decimal and not capped, so
+  over-delivery shows above 100; null when the prescribed value is null or 0 (no counted day).
+- **Overall** sums the scheduled items only (an unscheduled item has nothing to compare with).
+- **Rounding** is half away from zero on the shortest decimal form of the value: prescribed
+  values to 2 decimals, percentages to 1; percentages are computed from unrounded values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+RULE = "adherence@1"
+SOURCES = ("clinic", "home")
+
+
+@dataclass(frozen=True)
+class ItemDose:
+    """The scheduled dose of one prescription item."""
+
+    item_id: uuid.UUID
+    exercise_id: uuid.UUID
+    repetitions: int | None
+    sets: int | None
+    times_per_day: int | None
+    days_per_week: int | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One exercise entry of an attended session record, on the day it happened."""
+
+    on: date
+    item_id: uuid.UUID | None
+    exercise_id: uuid.UUID
+    repetitions: int | None
+    sets: int | None
+    source: str  # "clinic" (any session type but home_practice) or "home" (home_practice)
+
+
+@dataclass
+class _Tally:
+    """Delivered occasions and repetitions, accumulated."""
+
+    occasions: int = 0
+    repetitions: int = 0
+
+    def add(self, repetitions: int) -> None:
+        """Count one delivery of `repetitions` repetitions."""
+        self.occasions += 1
+        self.repetitions += repetitions
+
+    def as_dict(self) -> dict[str, int]:
+        """The tally as output."""
+        return {"occasions": self.occasions, "repetitions": self.repetitions}
+
+
+def _round(value: float, places: int) -> float:
+    # Half away from zero on the shortest repr, so 0.125 shows as 0.13 as a clinician expects
+    # (built-in round() would give 0.12 from the binary value).
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def _as_date(value: Any, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise ValueError(f"pause {field} must be an ISO date, not {value!r}")
+
+
+def _days(first: date, last: date) -> set[date]:
+    """Every day from `first` to `last` inclusive (empty when last < first)."""
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def _counted_days(
+    period_start: date,
+    period_end: date | None,
+    pauses: Sequence[Mapping[str, Any]],
+    window_from: date,
+    window_to: date,
+) -> tuple[set[date], int]:
+    """The counted days and the number of paused days inside window and period."""
+    first = max(window_from, period_start)
+    last = min(window_to, period_end if period_end is not None else window_to)
+    in_scope = _days(first, last)
+    paused: set[date] = set()
+    for pause in pauses:
+        start = _as_date(pause.get("start"), "start")
+        end = pause.get("end")
+        # `end` is the day the program resumed (exclusive); an open pause runs past the window.
+        until = last if end is None else _as_date(end, "end") - timedelta(days=1)
+        paused |= _days(max(start, first), min(until, last))
+    return in_scope - paused, len(paused)
+
+
+def _item_of(
+    delivery: Delivery, ids: set[uuid.UUID], by_exercise: dict[uuid.UUID, uuid.UUID]
+) -> uuid.UUID | None:
+    """The item a delivery counts for, or None when it names another item or is ambiguous."""
+    if delivery.item_id is not None:
+        return delivery.item_id if delivery.item_id in ids else None
+    return by_exercise.get(delivery.exercise_id)
+
+
+def _percent(delivered: int, prescribed: float) -> float | None:
+    if prescribed == 0:
+        return None
+    return _round(delivered / prescribed * 100, 1)
+
+
+def _prescribed(item: ItemDose, active_days: int) -> tuple[float, float] | None:
+    """Unrounded prescribed (occasions, repetitions), or None for an unscheduled item."""
+    if item.times_per_day is None or item.days_per_week is None:
+        return None
+    occasions = item.times_per_day * item.days_per_week * active_days / 7
+    return occasions, occasions * (item.sets or 1) * (item.repetitions or 1)
+
+
+def _dose(values: tuple[float, float]) -> dict[str, float]:
+    return {"occasions": _round(values[0], 2), "repetitions": _round(values[1], 2)}
+
+
+def _percents(delivered: _Tally, prescribed: tuple[float, float] | None) -> dict[str, float | None]:
+    if prescribed is None:
+        return {"occasions": None, "repetitions": None}
+    return {
+        "occasions": _percent(delivered.occasions, prescribed[0]),
+        "repetitions": _percent(delivered.repetitions, prescribed[1]),
+    }
+
+
+def prescription_adherence(
+    *,
+    period_start: date,
+    period_end: date | None,
+    pauses: Sequence[Mapping[str, Any]],
+    items: Sequence[ItemDose],
+    deliveries: Sequence[Delivery],
+    window_from: date,
+    window_to: date,
+) -> dict[str, Any]:
+    """Delivered against prescribed dose per item and overall, over a window (rule adherence@1)."""
+    if window_to < window_from:
+        raise ValueError("window_to is before window_from")
+    counted, paused_days = _counted_days(period_start, period_end, pauses, window_from, window_to)
+    active_days = len(counted)
+
+    ids = {item.item_id for item in items}
+    exercises: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for item in items:
+        exercises.setdefault(item.exercise_id, []).append(item.item_id)
+    # Only an exercise prescribed in exactly one item can take an un-itemized delivery.
+    by_exercise = {exercise: found[0] for exercise, found in exercises.items() if len(found) == 1}
+
+    totals = {item.item_id: _Tally() for item in items}
+    split = {item.item_id: {source: _Tally() for source in SOURCES} for item in items}
+    for delivery in deliveries:
+        if delivery.source not in SOURCES:
+            raise ValueError(f"delivery source must be clinic or home, not {delivery.source!r}")
+        if delivery.on not in counted:
+            continue
+        item_id = _item_of(delivery, ids, by_exercise)
+        if item_id is None:
+            continue
+        repetitions = (delivery.sets or 1) * (delivery.repetitions or 1)
+        totals[item_id].add(repetitions)
+        split[item_id][delivery.source].add(repetitions)
+
+    rows: list[dict[str, Any]] = []
+    overall_prescribed = [0.0, 0.0]
+    overall_delivered = _Tally()
+    for item in items:
+        prescribed = _prescribed(item, active_days)
+        delivered = totals[item.item_id]
+        if prescribed is not None:
+            overall_prescribed[0] += prescribed[0]
+            overall_prescribed[1] += prescribed[1]
+            overall_delivered.occasions += delivered.occasions
+            overall_delivered.repetitions += delivered.repetitions
+        rows.append(
+            {
+                "item_id": str(item.item_id),
+                "exercise_id": str(item.exercise_id),
+                "prescribed": _dose(prescribed) if prescribed is not None else None,
+                "delivered": {
+                    **delivered.as_dict(),
+                    "by_source": {s: split[item.item_id][s].as_dict() for s in SOURCES},
+                },
+                "percent": _percents(delivered, prescribed),
+            }
+        )
+    overall = (overall_prescribed[0], overall_prescribed[1])
+    return {
+        "rule": RULE,
+        "window": {"from": window_from.isoformat(), "to": window_to.isoformat()},
+        "active_days": active_days,
+        "paused_days": paused_days,
+        "items": rows,
+        "overall": {
+            "prescribed": _dose(overall),
+            "delivered": overall_delivered.as_dict(),
+            "percent": _percents(overall_delivered, overall),
+        },
+    }

@@ -1,0 +1,84 @@
+"""Chronological and corrected (prematurity-adjusted) ages, rule `corrected-age@1`."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+RULE = "corrected-age@1"
+DAYS_PER_MONTH = 30.4375  # WHO: 365.25 / 12
+TERM_DAYS = 280  # 40 weeks: corrected age counts from this term-equivalent date
+
+
+@dataclass(frozen=True)
+class AgeRule:
+    """When an age is corrected for prematurity; both thresholds are configurable per clinic."""
+
+    preterm_below_weeks: int = 37  # correct only when gestational age at birth < this many weeks
+    correct_until_months: int = 24  # ... and the chronological age is < this many (calendar) months
+
+
+@dataclass(frozen=True)
+class Age:
+    """A child's age in days on one date, with the corrected age when the rule applies."""
+
+    chronological_days: int
+    # Negative before the due date, on purpose: it tells the clinician how far before
+    # term-equivalent age the child is, which a clamp to 0 would hide.
+    corrected_days: int | None
+    rule: str = RULE
+
+    @property
+    def effective_days(self) -> int:
+        """The age age-dependent rules use: corrected when the rule applies, else chronological."""
+        return self.corrected_days if self.corrected_days is not None else self.chronological_days
+
+    def as_json(self) -> dict[str, object]:
+        """Both ages and the rule version, so that every age-dependent result stays auditable."""
+        return {
+            "chronological_days": self.chronological_days,
+            "corrected_days": self.corrected_days,
+            "rule": self.rule,
+        }
+
+
+def add_months(start: date, count: int) -> date:
+    """`start` plus `count` calendar months, clamping the day (2024-01-31 + 1 → 2024-02-29)."""
+    index = start.year * 12 + (start.month - 1) + count
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def age_on(
+    *,
+    birth_date: date,
+    gestational_age_weeks: int | None,
+    gestational_age_days: int | None,
+    on: date,
+    rule: AgeRule = AgeRule(),  # frozen, so one shared default instance is safe
+) -> Age:
+    """The child's age on `on`; raises ValueError for a date before birth."""
+    if on < birth_date:
+        raise ValueError(f"{on.isoformat()} is before the birth date {birth_date.isoformat()}")
+    chronological = (on - birth_date).days
+    if gestational_age_weeks is None:
+        # Unknown gestational age: nothing to correct by, so the chronological age stands.
+        return Age(chronological_days=chronological, corrected_days=None)
+    # Whole days avoid float error at the threshold: 36+6 is 258 days < 37 * 7 = 259.
+    gestation = gestational_age_weeks * 7 + (gestational_age_days or 0)
+    preterm = gestation < rule.preterm_below_weeks * 7
+    young_enough = on < add_months(birth_date, rule.correct_until_months)
+    if not (preterm and young_enough):
+        return Age(chronological_days=chronological, corrected_days=None)
+    return Age(
+        chronological_days=chronological,
+        corrected_days=chronological - (TERM_DAYS - gestation),
+    )
+
+
+def months(days: int) -> float:
+    """Days as (WHO) months of 30.4375 days, unrounded."""
+    return days / DAYS_PER_MONTH

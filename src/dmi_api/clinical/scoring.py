@@ -1,0 +1,114 @@
+"""Scores computed from an assessment's items and entered values, one versioned rule per instrument.
+
+Inputs have already passed the API's validation (`dmi_api.schemas.instruments`), so nothing is
+checked again here. Floats are rounded to 2 decimals with Python's `round` (see `round2`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dmi_api.clinical.ages import Age
+from dmi_api.clinical.scoring_aims import AimsNorms, score_aims
+from dmi_api.clinical.scoring_common import score_of
+from dmi_api.clinical.scoring_gmfm import score_gmfm66, score_gmfm88
+from dmi_api.clinical.scoring_hine import score_hine
+
+__all__ = ["AimsNorms", "score_assessment"]
+
+PDMS_RULES = {"pdms2": "pdms2@2nd-ed", "pdms3": "pdms3@3rd-ed"}
+PDMS_ENTERED = ("gmq", "fmq", "tmq")
+GMFCS_RULE = "gmfcs-er@2007"
+GMFCS_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
+# Upper bounds in whole years of the GMFCS-E&R bands; the last band is open.
+GMFCS_BANDS: tuple[tuple[int, str], ...] = (
+    (2, "<2"),
+    (4, "2-4"),
+    (6, "4-6"),
+    (12, "6-12"),
+    (18, "12-18"),
+)
+FEAS_RULE = "feas@raw-total"
+UNSCORED = frozenset({"dmi_evaluation", "custom"})
+
+
+def score_assessment(
+    *,
+    instrument: str,
+    items: Mapping[str, object],
+    entered: Mapping[str, object],
+    goal_dimensions: Sequence[str],
+    age: Age | None,
+    aims_norms: AimsNorms | None = None,
+) -> dict[str, Any] | None:
+    """The JSON-ready `scores` of one assessment, or None for an instrument without scoring."""
+    if instrument in UNSCORED:
+        return None
+    if instrument == "gmfm88":
+        return score_gmfm88(items=items, goal_dimensions=goal_dimensions)
+    if instrument == "gmfm66":
+        return score_gmfm66(items=items, entered=entered)
+    if instrument == "aims":
+        return score_aims(items=items, entered=entered, age=age, aims_norms=aims_norms)
+    if instrument == "hine":
+        return score_hine(items=items, age=age)
+    if instrument in PDMS_RULES:
+        return _score_pdms(PDMS_RULES[instrument], items=items, entered=entered)
+    if instrument == "gmfcs":
+        return _score_gmfcs(entered=entered, age=age)
+    if instrument == "feas":
+        return _score_feas(items=items)
+    raise ValueError(f"No scoring rule for instrument {instrument!r}")
+
+
+def _score_pdms(
+    rule: str, *, items: Mapping[str, object], entered: Mapping[str, object]
+) -> dict[str, Any]:
+    # Only raw totals are computed: standard scores and quotients come from licensed tables,
+    # so they are reported exactly as the clinician entered them.
+    subtests: dict[str, dict[str, int]] = {}
+    for item_id in sorted(items):
+        score = score_of(items[item_id])
+        if score is None:
+            continue
+        name = item_id.rpartition("-")[0]  # ids are '<subtest>-<n>'
+        subtest = subtests.setdefault(name, {"raw": 0, "items_scored": 0})
+        subtest["raw"] += score
+        subtest["items_scored"] += 1
+    standard = entered.get("standard_scores")
+    result: dict[str, Any] = {
+        "rule": rule,
+        "subtests": dict(sorted(subtests.items())),
+        "standard_scores": dict(standard) if isinstance(standard, Mapping) else None,
+    }
+    for name in PDMS_ENTERED:
+        result[name] = entered.get(name)
+    return result
+
+
+def _score_gmfcs(*, entered: Mapping[str, object], age: Age | None) -> dict[str, Any]:
+    level = score_of(entered.get("level"))
+    return {
+        "rule": GMFCS_RULE,
+        "level": level,
+        "level_roman": None if level is None else GMFCS_ROMAN[level],
+        "age_band": None if age is None else gmfcs_age_band(age),
+    }
+
+
+def gmfcs_age_band(age: Age) -> str:
+    """The GMFCS-E&R age band of `age` (corrected when the rule applies; years of 365.25 days)."""
+    # The E&R asks for corrected age under 2 years; `effective_days` is corrected exactly when
+    # the clinic's correction rule applies. 4 * days < 1461 * years compares days / 365.25 with
+    # the bound without float error. A negative corrected age (before term) falls in "<2".
+    days = age.effective_days
+    for upper_years, band in GMFCS_BANDS:
+        if 4 * days < 1461 * upper_years:
+            return band
+    return ">=18"
+
+
+def _score_feas(*, items: Mapping[str, object]) -> dict[str, Any]:
+    scores = [s for s in (score_of(v) for v in items.values()) if s is not None]
+    return {"rule": FEAS_RULE, "total": sum(scores), "items_tested": len(scores)}

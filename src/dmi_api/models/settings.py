@@ -1,0 +1,31 @@
+"""Per-clinic settings of the clinical rules (corrected age thresholds, AIMS norm table)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field
+
+from dmi_api.models.base import TableModel
+from dmi_api.models.columns import JSON_TYPE, timestamp_field
+
+
+class ClinicSettings(TableModel, table=True):
+    """One row per clinic that changed a default; absent means every default applies."""
+
+    __tablename__ = "clinic_settings"
+    __table_args__ = (
+        CheckConstraint("preterm_below_weeks BETWEEN 22 AND 42", name="preterm_below_weeks"),
+        CheckConstraint("correct_until_months BETWEEN 0 AND 60", name="correct_until_months"),
+    )
+
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True)
+    version: int = Field(default=1, ge=1)
+    preterm_below_weeks: int = 37
+    correct_until_months: int = 24
+    # {"name": str, "rows": [{"age_months": int, "percentiles": {"10": min_total, ...}}]}
+    aims_norms: dict[str, Any] | None = Field(default=None, sa_type=JSON_TYPE)
+    updated_at: datetime = timestamp_field()

@@ -1,0 +1,143 @@
+"""Computed views of a child's records: WHO milestone windows, adherence, progress report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import Query
+from fastapi.responses import Response
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.errors import ValidationProblemError
+from dmi_api.models import Child
+from dmi_api.models.columns import utcnow
+from dmi_api.routers import make_router
+from dmi_api.schemas.base import IsoDate
+from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressReport
+from dmi_api.services import adherence, prescriptions, progress, rule_settings
+from dmi_api.services.milestone_windows import first_achievements, windows_of
+from dmi_api.services.resources import get_live
+from dmi_api.tenancy import Tenant
+
+router = make_router(tag="insights", errors=(401, 403, 404, 422))
+From = Annotated[IsoDate | None, Query(alias="from", description="first day (inclusive)")]
+To = Annotated[IsoDate | None, Query(alias="to", description="end day (exclusive)")]
+ProgressReader = Annotated[
+    Caller,
+    require(
+        "children:read",
+        "assessments:read",
+        "milestones:read",
+        "sessions:read",
+        "prescriptions:read",
+    ),
+]
+SVG_MEDIA_TYPE = "image/svg+xml"
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _query_error(name: str, detail: str, code: str) -> ValidationProblemError:
+    return ValidationProblemError(
+        [{"location": "query", "pointer": name, "detail": detail, "code": code}]
+    )
+
+
+async def _child(tenant: Tenant, child_id: uuid.UUID) -> Child:
+    return await get_live(tenant, Child, child_id)
+
+
+def _period(child: Child, first: date | None, end: date | None) -> progress.Period:
+    # `from` before birth starts at birth; `to` (exclusive) defaults to tomorrow.
+    first_day = max(first or child.birth_date, child.birth_date)
+    last_day = (end or _today() + timedelta(days=1)) - timedelta(days=1)
+    if last_day < first_day:
+        detail = "`to` must be after `from` and after the birth date."
+        raise _query_error("to", detail, "bad_period")
+    return progress.Period(first=first_day, last=last_day)
+
+
+@router.get(
+    "/v1/children/{child_id}/milestone-windows",
+    response_model=list[MilestoneWindow],
+    summary="WHO milestone windows of a child",
+)
+async def child_milestone_windows(
+    caller: Annotated[Caller, require("children:read", "milestones:read")],
+    child_id: uuid.UUID,
+    as_of: Annotated[IsoDate | None, Query(description="the day to judge on (today)")] = None,
+) -> list[MilestoneWindow]:
+    """Each WHO milestone's window and the child's status in it, on corrected age."""
+    child = await _child(caller.tenant, child_id)
+    day = as_of or _today()
+    if day < child.birth_date:
+        raise _query_error("as_of", "The date is before the child's birth.", "before_birth")
+    rules = await rule_settings.load(caller.tenant)
+    achieved = await first_achievements(caller.tenant, child.id)
+    caller.audit("read", "milestone_windows", resource_id=child.id, child_id=child.id)
+    return windows_of(child, rules, achieved, day)
+
+
+@router.get(
+    "/v1/prescriptions/{prescription_id}/adherence",
+    response_model=AdherenceReport,
+    summary="Adherence to a prescription",
+)
+async def prescription_adherence(
+    caller: Annotated[Caller, require("prescriptions:read", "sessions:read")],
+    prescription_id: uuid.UUID,
+    first: From = None,
+    end: To = None,
+) -> AdherenceReport:
+    """Prescribed dose against the dose recorded in sessions and home practice, pauses left
+    out; by default over the prescription's period up to today."""
+    row = await prescriptions.get(caller.tenant, prescription_id)
+    first_day, last_day = adherence.window_or_422(row, _today(), first, end)
+    items = await prescriptions.items_of(caller.tenant, row)
+    result = await adherence.adherence_of(caller.tenant, row, items, first_day, last_day)
+    caller.audit("read", "adherence", resource_id=row.id, child_id=row.child_id)
+    return AdherenceReport.model_validate(result)
+
+
+@router.get(
+    "/v1/children/{child_id}/progress",
+    response_model=ProgressReport,
+    summary="Progress report of a child",
+)
+async def child_progress(
+    caller: ProgressReader, child_id: uuid.UUID, first: From = None, end: To = None
+) -> ProgressReport:
+    """Ages, scores with their change, the GMFM-88 series, WHO milestones, adherence of the
+    active prescriptions, sessions by type and the support points used, over the period."""
+    child = await _child(caller.tenant, child_id)
+    period = _period(child, first, end)
+    rules = await rule_settings.load(caller.tenant)
+    report = await progress.report(caller.tenant, child, rules, period)
+    caller.audit("read", "progress", resource_id=child.id, child_id=child.id)
+    return report
+
+
+@router.get(
+    "/v1/children/{child_id}/progress.svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    summary="Progress chart of a child (SVG)",
+)
+async def child_progress_chart(
+    caller: ProgressReader, child_id: uuid.UUID, first: From = None, end: To = None
+) -> Response:
+    """The GMFM-88 total over the period with WHO milestones marked: an SVG to embed."""
+    child = await _child(caller.tenant, child_id)
+    period = _period(child, first, end)
+    rules = await rule_settings.load(caller.tenant)
+    report = await progress.report(caller.tenant, child, rules, period)
+    caller.audit("read", "progress", resource_id=child.id, child_id=child.id)
+    return Response(
+        progress.chart(report),
+        media_type=SVG_MEDIA_TYPE,
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )

@@ -1,0 +1,64 @@
+"""The clinic's settings of the clinical rules, as the API shows and accepts them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic.config import JsonDict
+
+from dmi_api.schemas.base import RequestModel
+
+PercentileKey = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]?$")]
+AimsScore = Annotated[StrictInt, Field(ge=0, le=58)]
+
+
+class AimsNormRow(RequestModel):
+    """Minimum AIMS total reaching each percentile at one age (whole months, corrected)."""
+
+    age_months: StrictInt = Field(ge=0, le=24)
+    percentiles: dict[PercentileKey, AimsScore] = Field(min_length=1, max_length=99)
+
+
+class AimsNormTable(RequestModel):
+    """A norm table the clinic is licensed to use; ages increasing, scores rising with rank."""
+
+    name: str = Field(min_length=1, max_length=100)
+    rows: list[AimsNormRow] = Field(min_length=1, max_length=25)
+
+
+_EXAMPLE: JsonDict = {
+    "preterm_below_weeks": 37,
+    "correct_until_months": 24,
+    "aims_norms": {
+        "name": "Clinic licensed AIMS norms",
+        "rows": [{"age_months": 4, "percentiles": {"10": 12, "50": 17, "90": 21}}],
+    },
+}
+
+
+class ClinicSettingsPut(RequestModel):
+    """Every setting (PUT replaces them all; omitted ones return to their defaults)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    preterm_below_weeks: StrictInt = Field(
+        default=37, ge=22, le=42, description="Correct the age of children born before this week."
+    )
+    correct_until_months: StrictInt = Field(
+        default=24, ge=0, le=60, description="Correct the age until the child is this old."
+    )
+    aims_norms: AimsNormTable | None = Field(
+        default=None, description="AIMS percentiles are reported only from this table."
+    )
+
+
+class ClinicSettingsPublic(BaseModel):
+    """The clinic's settings; `version` 0 means the defaults were never changed."""
+
+    version: int
+    preterm_below_weeks: int
+    correct_until_months: int
+    aims_norms: AimsNormTable | None
+    updated_at: datetime | None

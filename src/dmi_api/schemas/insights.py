@@ -1,0 +1,180 @@
+"""Computed views of a child's records: WHO milestone windows and the progress report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from dmi_api.schemas.ages import AgePublic
+from dmi_api.schemas.exercises import SupportPoint
+from dmi_api.schemas.session_records import SessionType
+
+WhoMilestone = Literal[
+    "sitting_without_support",
+    "standing_with_assistance",
+    "hands_and_knees_crawling",
+    "walking_with_assistance",
+    "standing_alone",
+    "walking_alone",
+]
+WindowStatus = Literal[
+    "not_yet_expected",
+    "within_window",
+    "late",
+    "skipped",
+    "achieved_early",
+    "achieved_within",
+    "achieved_late",
+]
+WINDOW_STATUS_DOC = (
+    "On corrected age (when it applies). Not achieved: `not_yet_expected` before the 1st "
+    "percentile, `within_window` up to the 99th, `late` past it; `skipped` for a crawl never "
+    "seen in a child who stands or walks alone (4.3% of children never crawl). Achieved: "
+    "`achieved_early|achieved_within|achieved_late` by the age on `achieved_on`."
+)
+
+
+class MilestoneWindow(BaseModel):
+    """One WHO milestone's window of achievement (WHO MGRS 2006, 1st-99th percentile)."""
+
+    milestone: WhoMilestone
+    window_from_months: float
+    window_to_months: float
+    status: WindowStatus = Field(description=WINDOW_STATUS_DOC)
+    achieved_on: date | None
+    age_months: float = Field(description="Age (corrected when it applies), at achievement or now.")
+    rule: str
+
+
+class InstrumentScore(BaseModel):
+    """One assessment's headline score (the one a progress chart shows)."""
+
+    assessment_id: uuid.UUID
+    performed_on: date
+    measure: str = Field(description="Which score `value` is, e.g. `total_percent`, `level`.")
+    value: float | None
+
+
+class InstrumentProgress(BaseModel):
+    """The latest and previous final assessment of one instrument in the period."""
+
+    instrument: str
+    latest: InstrumentScore
+    previous: InstrumentScore | None
+    change: float | None = Field(description="latest - previous, when both have a value.")
+
+
+class GmfmPoint(BaseModel):
+    """One final GMFM-88 of the series."""
+
+    assessment_id: uuid.UUID
+    performed_on: date
+    total_percent: float
+    goal_total_percent: float | None
+    age: AgePublic | None
+
+
+class SessionTotals(BaseModel):
+    """Sessions of one type in the period."""
+
+    type: SessionType
+    attended: int
+    cancelled: int
+    no_show: int
+    minutes: int = Field(description="Minutes of attended sessions.")
+
+
+class SupportPointUse(BaseModel):
+    """The hold used for an exercise in one session."""
+
+    on: date
+    session_record_id: uuid.UUID
+    support_point: SupportPoint
+    response: str | None
+
+
+class ExerciseProgression(BaseModel):
+    """The support point used for one exercise over time (DMI: from the trunk to the ankles)."""
+
+    exercise_id: uuid.UUID
+    code: str
+    name: str
+    uses: list[SupportPointUse]
+
+
+class Dose(BaseModel):
+    """A dose as occasions (an exercise done once, in any number of sets) and repetitions."""
+
+    occasions: float
+    repetitions: float
+
+
+class DeliveredDose(BaseModel):
+    """The dose recorded, also split by where it was done."""
+
+    occasions: int
+    repetitions: int
+    by_source: dict[Literal["clinic", "home"], Dose]
+
+
+class AdherencePercent(BaseModel):
+    """Delivered / prescribed * 100, not capped; null without a schedule."""
+
+    occasions: float | None
+    repetitions: float | None
+
+
+class ItemAdherence(BaseModel):
+    """Adherence to one prescription item."""
+
+    item_id: uuid.UUID
+    exercise_id: uuid.UUID
+    prescribed: Dose | None = Field(description="Null when the item has no weekly schedule.")
+    delivered: DeliveredDose
+    percent: AdherencePercent
+
+
+class OverallAdherence(BaseModel):
+    """The scheduled items together."""
+
+    prescribed: Dose
+    delivered: Dose
+    percent: AdherencePercent
+
+
+class AdherenceWindow(BaseModel):
+    """The days counted (both inclusive)."""
+
+    from_: date = Field(alias="from")
+    to: date
+
+
+class AdherenceReport(BaseModel):
+    """Prescribed dose against the dose recorded in session records and home practice."""
+
+    prescription_id: uuid.UUID
+    status: str
+    rule: str
+    window: AdherenceWindow
+    active_days: int = Field(description="Days of the window in the period and not paused.")
+    paused_days: int
+    items: list[ItemAdherence]
+    overall: OverallAdherence
+
+
+class ProgressReport(BaseModel):
+    """What a therapist and a parent look at: scores, milestones, dose and sessions."""
+
+    child_id: uuid.UUID
+    period_from: date
+    period_to: date = Field(description="Exclusive, like every `to` of this API.")
+    age: AgePublic | None = Field(description="Ages on the last day of the period.")
+    instruments: list[InstrumentProgress]
+    gmfm88_series: list[GmfmPoint]
+    milestones: list[MilestoneWindow]
+    adherence: list[AdherenceReport] = Field(description="Each active or paused prescription.")
+    sessions: list[SessionTotals]
+    support_points: list[ExerciseProgression]

@@ -1,0 +1,125 @@
+"""Adherence of a prescription: its dose against the exercises recorded in session records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import col
+
+from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
+from dmi_api.errors import ValidationProblemError
+from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
+from dmi_api.tenancy import Tenant
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+async def deliveries(
+    tenant: Tenant, child_id: uuid.UUID, first_day: date, last_day: date
+) -> list[Delivery]:
+    """Every exercise of the child's attended sessions (home practice included) in the days.
+
+    Days are UTC days of `started_at`: the clinic's time zone is not known to the API.
+    """
+    statement = tenant.select(SessionRecord).where(
+        col(SessionRecord.child_id) == child_id,
+        col(SessionRecord.deleted_at).is_(None),
+        col(SessionRecord.attendance) == "attended",
+        col(SessionRecord.started_at) >= _instant(first_day),
+        col(SessionRecord.started_at) < _instant(last_day + timedelta(days=1)),
+    )
+    return deliveries_from(list((await tenant.db.execute(statement)).scalars()))
+
+
+def deliveries_from(records: list[SessionRecord]) -> list[Delivery]:
+    """The exercises of attended session records as deliveries of a dose."""
+    found: list[Delivery] = []
+    for record in records:
+        if record.attendance != "attended":
+            continue
+        source = "home" if record.type == "home_practice" else "clinic"
+        on = record.started_at.astimezone(UTC).date()
+        for done in record.exercises:
+            exercise_id = _uuid(done.get("exercise_id"))
+            if exercise_id is None:
+                continue
+            found.append(
+                Delivery(
+                    on=on,
+                    item_id=_uuid(done.get("prescription_item_id")),
+                    exercise_id=exercise_id,
+                    repetitions=done.get("repetitions"),
+                    sets=done.get("sets"),
+                    source=source,
+                )
+            )
+    return found
+
+
+def default_window(row: Prescription, today: date) -> tuple[date, date]:
+    """The prescription's period up to today (inclusive days)."""
+    last = min(row.period_end, today) if row.period_end else today
+    return row.period_start, max(last, row.period_start)
+
+
+def window_or_422(
+    row: Prescription, today: date, first: date | None, end: date | None
+) -> tuple[date, date]:
+    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window."""
+    default_first, default_last = default_window(row, today)
+    first_day = first or default_first
+    last_day = end - timedelta(days=1) if end else default_last
+    if last_day < first_day:
+        raise ValidationProblemError(
+            [
+                {
+                    "location": "query",
+                    "pointer": "to",
+                    "detail": "`to` must be after `from`.",
+                    "code": "end_before_start",
+                }
+            ]
+        )
+    return first_day, last_day
+
+
+async def adherence_of(
+    tenant: Tenant,
+    row: Prescription,
+    items: list[PrescriptionItem],
+    first_day: date,
+    last_day: date,
+    *,
+    delivered: list[Delivery] | None = None,
+) -> dict[str, Any]:
+    """The adherence of one prescription over inclusive days."""
+    if delivered is None:
+        delivered = await deliveries(tenant, row.child_id, first_day, last_day)
+    result = prescription_adherence(
+        period_start=row.period_start,
+        period_end=row.period_end,
+        pauses=row.pauses,
+        items=[
+            ItemDose(
+                item_id=item.id,
+                exercise_id=item.exercise_id,
+                repetitions=item.repetitions,
+                sets=item.sets,
+                times_per_day=item.times_per_day,
+                days_per_week=item.days_per_week,
+            )
+            for item in items
+        ],
+        deliveries=delivered,
+        window_from=first_day,
+        window_to=last_day,
+    )
+    return {"prescription_id": str(row.id), "status": row.status, **result}

@@ -1,0 +1,122 @@
+"""Scores of final assessments, kept current when anything they depend on changes.
+
+A score depends on the assessment (items, entered values, goals, date), on the child (birth date
+and gestational age, through the ages), on the clinic's rule settings and, for the GMFM-88 change,
+on the child's previous final GMFM-88. Whenever one of those changes, the child's scores are
+computed again; a row whose scores change gets a new version like any other change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlmodel import col
+
+from dmi_api.clinical.scoring import score_assessment
+from dmi_api.models import Assessment, Child
+from dmi_api.schemas.assessments import AssessmentPublic
+from dmi_api.services.history import record_version
+from dmi_api.services.resources import touch
+from dmi_api.services.rule_settings import RuleSettings
+from dmi_api.tenancy import Tenant
+
+RESOURCE = "assessment"
+
+
+def snapshot(row: Assessment) -> dict[str, Any]:
+    """The version kept in the history (ages are derived on read, not kept)."""
+    public = AssessmentPublic.model_validate(row, from_attributes=True)
+    data: dict[str, Any] = public.model_dump(mode="json", exclude={"age"})
+    return data
+
+
+def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
+    """Record the row's current version in its history."""
+    record_version(
+        tenant,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=snapshot(row),
+        client_id=client_id,
+    )
+
+
+def _change(current: dict[str, Any], previous: Assessment | None) -> dict[str, Any] | None:
+    if previous is None or previous.scores is None:
+        return None
+    before = previous.scores
+
+    def delta(name: str) -> float | None:
+        now, then = current.get(name), before.get(name)
+        return None if now is None or then is None else round(now - then, 2)
+
+    return {
+        "previous_assessment_id": str(previous.id),
+        "previous_performed_on": previous.performed_on.isoformat(),
+        "total_percent": delta("total_percent"),
+        "goal_total_percent": delta("goal_total_percent"),
+    }
+
+
+def compute(row: Assessment, child: Child, rules: RuleSettings) -> dict[str, Any] | None:
+    """The scores of one assessment on its own (no GMFM-88 change); None unless final."""
+    if row.status != "final" or row.deleted_at is not None:
+        return None
+    return score_assessment(
+        instrument=row.instrument,
+        items=row.items,
+        entered=row.entered,
+        goal_dimensions=row.goal_dimensions,
+        age=rules.age(child, row.performed_on),
+        aims_norms=rules.aims_norms,
+    )
+
+
+async def rescore_child(
+    tenant: Tenant,
+    child: Child,
+    rules: RuleSettings,
+    *,
+    client_id: uuid.UUID,
+    current: Assessment | None = None,
+) -> None:
+    """Recompute the scores of the child's assessments.
+
+    `current` is the row the request is writing: it gets its scores without another version
+    (its own write made one); every other row whose scores change is versioned here.
+    """
+    statement = (
+        tenant.select(Assessment)
+        .where(col(Assessment.child_id) == child.id, col(Assessment.deleted_at).is_(None))
+        .order_by(col(Assessment.performed_on), col(Assessment.created_at), col(Assessment.id))
+    )
+    rows = list((await tenant.db.execute(statement)).scalars().all())
+    if current is not None and current not in rows:
+        current.scores = compute(current, child, rules)
+    previous_gmfm: Assessment | None = None
+    for row in rows:
+        scores = compute(row, child, rules)
+        if scores is not None and row.instrument == "gmfm88":
+            scores["change"] = _change(scores, previous_gmfm)
+            previous_gmfm = row
+        if scores == row.scores:
+            continue
+        row.scores = scores
+        if row is not current:
+            touch(row)
+            keep_version(tenant, row, client_id)
+    await tenant.db.flush()
+
+
+async def rescore_clinic(tenant: Tenant, rules: RuleSettings, *, client_id: uuid.UUID) -> None:
+    """Recompute every child's scores (after the clinic's rule settings change)."""
+    scored = (
+        tenant.select(Assessment)
+        .with_only_columns(col(Assessment.child_id))
+        .where(col(Assessment.status) == "final", col(Assessment.deleted_at).is_(None))
+    )
+    children = tenant.select(Child).where(col(Child.id).in_(scored))
+    for child in (await tenant.db.execute(children)).scalars().all():
+        await rescore_child(tenant, child, rules, client_id=client_id)

@@ -1,0 +1,47 @@
+"""A child's WHO milestone windows from its milestone observations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import col
+
+from dmi_api.clinical.ages import Age
+from dmi_api.clinical.who_windows import WHO_MILESTONES, milestone_windows
+from dmi_api.models import Child, Milestone
+from dmi_api.schemas.insights import MilestoneWindow
+from dmi_api.services.rule_settings import RuleSettings
+from dmi_api.tenancy import Tenant
+
+
+async def first_achievements(tenant: Tenant, child_id: object) -> dict[str, date]:
+    """The earliest `achieved_on` of each WHO milestone among the child's live observations."""
+    statement = tenant.select(Milestone).where(
+        col(Milestone.child_id) == child_id,
+        col(Milestone.deleted_at).is_(None),
+        col(Milestone.achieved_on).is_not(None),
+        col(Milestone.milestone).in_(WHO_MILESTONES),
+    )
+    first: dict[str, date] = {}
+    for row in (await tenant.db.execute(statement)).scalars():
+        assert row.achieved_on is not None
+        if row.milestone not in first or row.achieved_on < first[row.milestone]:
+            first[row.milestone] = row.achieved_on
+    return first
+
+
+def windows_of(
+    child: Child, rules: RuleSettings, achieved: dict[str, date], as_of: date
+) -> list[MilestoneWindow]:
+    """The six windows on `as_of`; achievements after `as_of` are not known yet on that day."""
+    age_now = rules.age(child, as_of)
+    assert age_now is not None, "callers refuse a date before birth"
+    ages: dict[str, tuple[date, Age]] = {}
+    for milestone, on in achieved.items():
+        age = rules.age(child, on)
+        if age is not None and on <= as_of:
+            ages[milestone] = (on, age)
+    return [
+        MilestoneWindow.model_validate(window)
+        for window in milestone_windows(age_now=age_now, ages_achieved=ages)
+    ]

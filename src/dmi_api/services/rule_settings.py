@@ -1,0 +1,117 @@
+"""The clinic's settings of the clinical rules, with the published defaults when unset."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol, TypeVar
+
+from sqlmodel import col
+
+from dmi_api.clinical.ages import Age, AgeRule, age_on
+from dmi_api.clinical.scoring import AimsNorms
+from dmi_api.models import Child, ClinicSettings
+from dmi_api.schemas.ages import AgePublic
+from dmi_api.tenancy import Tenant
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """What the clinical rules of one clinic need from its settings."""
+
+    age_rule: AgeRule
+    aims_norms: AimsNorms | None
+
+    def age(self, child: Child, on: date) -> Age | None:
+        """The child's ages on a date (None before birth: such a date is refused on write)."""
+        if on < child.birth_date:
+            return None
+        return age_on(
+            birth_date=child.birth_date,
+            gestational_age_weeks=child.gestational_age_weeks,
+            gestational_age_days=child.gestational_age_days,
+            on=on,
+            rule=self.age_rule,
+        )
+
+
+async def load_row(tenant: Tenant, *, for_update: bool = False) -> ClinicSettings:
+    """The clinic's settings row; an unsaved row of defaults (version 0) when there is none."""
+    statement = tenant.select(ClinicSettings)
+    if for_update:
+        statement = statement.with_for_update()
+    row = (await tenant.db.execute(statement)).scalar_one_or_none()
+    if row is None:
+        row = ClinicSettings(clinic_id=tenant.clinic_id, version=0)
+    return row
+
+
+def rules_of(row: ClinicSettings) -> RuleSettings:
+    """The rule settings a settings row describes (its norm table was checked when stored)."""
+    return RuleSettings(
+        age_rule=AgeRule(
+            preterm_below_weeks=row.preterm_below_weeks,
+            correct_until_months=row.correct_until_months,
+        ),
+        aims_norms=AimsNorms.from_json(row.aims_norms) if row.aims_norms else None,
+    )
+
+
+async def load(tenant: Tenant) -> RuleSettings:
+    """The clinic's rule settings."""
+    return rules_of(await load_row(tenant))
+
+
+def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic | None:
+    """The ages shown on a row dated `on` (None for an undated row or a date before birth)."""
+    age = rules.age(child, on) if on is not None else None
+    if age is None or on is None:
+        return None
+    return AgePublic(
+        as_of=on,
+        chronological_days=age.chronological_days,
+        corrected_days=age.corrected_days,
+        rule=age.rule,
+    )
+
+
+async def children_by_id(tenant: Tenant, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Child]:
+    """The clinic's children with these ids (tombstoned ones too), in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    statement = tenant.select(Child).where(col(Child.id).in_(wanted))
+    return {child.id: child for child in (await tenant.db.execute(statement)).scalars().all()}
+
+
+class _Dated(Protocol):
+    child_id: uuid.UUID
+
+
+class _Aged(Protocol):
+    age: AgePublic | None
+
+
+RowT = TypeVar("RowT", bound=_Dated)
+ViewT = TypeVar("ViewT", bound=_Aged)
+
+
+async def views_with_ages(
+    tenant: Tenant,
+    rows: Sequence[RowT],
+    view: Callable[[RowT], ViewT],
+    dated: Callable[[RowT], date | None],
+) -> list[ViewT]:
+    """API views of a child's dated rows, each with the child's ages on its date (2 queries)."""
+    rules = await load(tenant)
+    children = await children_by_id(tenant, (row.child_id for row in rows))
+    views = []
+    for row in rows:
+        shown = view(row)
+        child = children.get(row.child_id)
+        if child is not None:
+            shown.age = age_public(rules, child, dated(row))
+        views.append(shown)
+    return views

@@ -1,0 +1,439 @@
+"""WHO milestone windows, prescription adherence and the progress report (with its SVG)."""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.records.conftest import Headers
+from tests.support.records import seed_child, seed_exercise, seed_practitioner
+from tests.support.tenants import TenantClient
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """A child born at term on 2024-01-01, a therapist, two exercises; every scope."""
+
+    tenant: TenantClient
+    headers: dict[str, str]
+    child_id: str
+    practitioner_id: str
+    exercise_ids: list[str]
+
+    async def post(self, client: httpx.AsyncClient, url: str, **body: Any) -> dict[str, Any]:
+        response = await client.post(url, json=body, headers=self.headers)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def patch(
+        self, client: httpx.AsyncClient, url: str, version: int, **body: Any
+    ) -> dict[str, Any]:
+        response = await client.patch(
+            url, json=body, headers={**self.headers, "If-Match": f'"{version}"'}
+        )
+        assert response.status_code == 200, response.text
+        patched: dict[str, Any] = response.json()
+        return patched
+
+    async def milestone(self, client: httpx.AsyncClient, code: str, on: str) -> None:
+        await self.post(
+            client, "/v1/milestones", child_id=self.child_id, milestone=code, achieved_on=on
+        )
+
+    async def session(
+        self,
+        client: httpx.AsyncClient,
+        started_at: str,
+        exercises: list[dict[str, Any]],
+        **more: Any,
+    ) -> dict[str, Any]:
+        fields = {
+            "child_id": self.child_id,
+            "type": "home_practice",
+            "setting": "home",
+            "started_at": started_at,
+            "duration_minutes": 20,
+            "exercises": exercises,
+            **more,
+        }
+        return await self.post(client, "/v1/session-records", **fields)
+
+
+async def _clinic(app: FastAPI, tenant: TenantClient, headers_for: Headers) -> Clinic:
+    child = await seed_child(app, tenant, birth_date=date(2024, 1, 1), gestational_age_weeks=40)
+    practitioner = await seed_practitioner(app, tenant)
+    first = await seed_exercise(app, tenant, code="SIT-1", name="Sitting, hold at trunk")
+    second = await seed_exercise(app, tenant, code="STAND-1", name="Standing, hold at thighs")
+    return Clinic(
+        tenant=tenant,
+        headers=await headers_for(tenant),
+        child_id=str(child.id),
+        practitioner_id=str(practitioner.id),
+        exercise_ids=[str(first.id), str(second.id)],
+    )
+
+
+@pytest.fixture
+async def clinic(app: FastAPI, tenant_a: TenantClient, headers_for: Headers) -> Clinic:
+    return await _clinic(app, tenant_a, headers_for)
+
+
+@pytest.fixture
+async def other(app: FastAPI, tenant_b: TenantClient, headers_for: Headers) -> Clinic:
+    return await _clinic(app, tenant_b, headers_for)
+
+
+def _windows(body: list[dict[str, Any]]) -> dict[str, str]:
+    return {w["milestone"]: w["status"] for w in body}
+
+
+class TestMilestoneWindows:
+    def url(self, clinic: Clinic) -> str:
+        return f"/v1/children/{clinic.child_id}/milestone-windows"
+
+    async def test_access(
+        self, client: httpx.AsyncClient, clinic: Clinic, other: Clinic, headers_for: Headers
+    ) -> None:
+        assert (await client.get(self.url(clinic))).status_code == 401
+        partial = await headers_for(clinic.tenant, "milestones:read")
+        assert (await client.get(self.url(clinic), headers=partial)).status_code == 403
+        theirs = await client.get(self.url(clinic), headers=other.headers)
+        missing = await client.get(
+            f"/v1/children/{uuid.uuid4()}/milestone-windows", headers=other.headers
+        )
+        assert theirs.status_code == missing.status_code == 404
+
+    async def test_bad_input(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
+        for as_of in ("2023-12-31", "2024-13-01", "7"):
+            response = await client.get(
+                self.url(clinic), params={"as_of": as_of}, headers=clinic.headers
+            )
+            assert response.status_code == 422, as_of
+
+    async def test_statuses_on_a_date(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
+        await clinic.milestone(client, "sitting_without_support", "2024-07-01")  # 6.0 months
+        await clinic.milestone(client, "standing_alone", "2025-07-01")  # 18.0 months: late
+        # An achievement recorded twice counts from its first date.
+        await clinic.milestone(client, "sitting_without_support", "2024-08-01")
+        response = await client.get(
+            self.url(clinic), params={"as_of": "2024-11-01"}, headers=clinic.headers
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert [w["milestone"] for w in body] == [
+            "sitting_without_support",
+            "standing_with_assistance",
+            "hands_and_knees_crawling",
+            "walking_with_assistance",
+            "standing_alone",
+            "walking_alone",
+        ]
+        sitting = body[0]
+        assert sitting["achieved_on"] == "2024-07-01"
+        assert (sitting["window_from_months"], sitting["window_to_months"]) == (3.8, 9.2)
+        assert sitting["rule"] == "who-mgrs-2006"
+        # 2024-11-01 is 305 days (10.02 months): standing alone is not known yet on that day.
+        assert _windows(body) == {
+            "sitting_without_support": "achieved_within",
+            "standing_with_assistance": "within_window",
+            "hands_and_knees_crawling": "within_window",
+            "walking_with_assistance": "within_window",
+            "standing_alone": "within_window",
+            "walking_alone": "within_window",
+        }
+        later = await client.get(
+            self.url(clinic), params={"as_of": "2025-09-01"}, headers=clinic.headers
+        )
+        assert _windows(later.json()) == {
+            "sitting_without_support": "achieved_within",
+            "standing_with_assistance": "late",
+            # Never seen crawling, but stands alone: crawling may be skipped.
+            "hands_and_knees_crawling": "skipped",
+            "walking_with_assistance": "late",
+            "standing_alone": "achieved_late",
+            "walking_alone": "late",
+        }
+
+    async def test_judged_on_corrected_age(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Born at 28+0 (84 days early): 130 days old is 4.27 months, but 1.51 corrected.
+        preterm = await seed_child(
+            app, clinic.tenant, birth_date=date(2024, 1, 1), gestational_age_weeks=28
+        )
+        response = await client.get(
+            f"/v1/children/{preterm.id}/milestone-windows",
+            params={"as_of": "2024-05-10"},
+            headers=clinic.headers,
+        )
+        assert _windows(response.json())["sitting_without_support"] == "not_yet_expected"
+        term = await client.get(
+            self.url(clinic), params={"as_of": "2024-05-10"}, headers=clinic.headers
+        )
+        assert _windows(term.json())["sitting_without_support"] == "within_window"
+
+
+async def _program(client: httpx.AsyncClient, clinic: Clinic, **fields: Any) -> dict[str, Any]:
+    # 5 repetitions, once a day, every day: 7 occasions and 35 repetitions a week.
+    body = {
+        "child_id": clinic.child_id,
+        "prescriber_id": clinic.practitioner_id,
+        "setting": "home",
+        "status": "active",
+        "period_start": "2025-03-01",
+        "period_end": "2025-03-14",
+        "items": [
+            {
+                "exercise_id": clinic.exercise_ids[0],
+                "repetitions": 5,
+                "sets": 1,
+                "times_per_day": 1,
+                "days_per_week": 7,
+            }
+        ],
+        **fields,
+    }
+    return await clinic.post(client, "/v1/prescriptions", **body)
+
+
+class TestAdherence:
+    def url(self, program: dict[str, Any]) -> str:
+        return f"/v1/prescriptions/{program['id']}/adherence"
+
+    async def test_access(
+        self, client: httpx.AsyncClient, clinic: Clinic, other: Clinic, headers_for: Headers
+    ) -> None:
+        program = await _program(client, clinic)
+        assert (await client.get(self.url(program))).status_code == 401
+        partial = await headers_for(clinic.tenant, "prescriptions:read")
+        assert (await client.get(self.url(program), headers=partial)).status_code == 403
+        assert (await client.get(self.url(program), headers=other.headers)).status_code == 404
+        bad = await client.get(
+            self.url(program),
+            params={"from": "2025-03-10", "to": "2025-03-10"},
+            headers=clinic.headers,
+        )
+        assert bad.status_code == 422
+
+    async def test_half_the_dose_with_a_pause_left_out(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        program = await _program(client, clinic)
+        item_id = program["items"][0]["id"]
+        for day in range(1, 8):  # 7 days of 5 repetitions
+            await clinic.session(
+                client,
+                f"2025-03-{day:02d}T17:00:00Z",
+                [
+                    {
+                        "exercise_id": clinic.exercise_ids[0],
+                        "prescription_item_id": item_id,
+                        "repetitions": 5,
+                    }
+                ],
+            )
+        # Cancelled sessions and other exercises deliver nothing.
+        await clinic.session(
+            client,
+            "2025-03-08T17:00:00Z",
+            [{"exercise_id": clinic.exercise_ids[0], "repetitions": 5}],
+            attendance="cancelled",
+        )
+        window = {"from": "2025-03-01", "to": "2025-03-15"}
+        report = (await client.get(self.url(program), params=window, headers=clinic.headers)).json()
+        assert report["rule"] == "adherence@1"
+        assert report["window"] == {"from": "2025-03-01", "to": "2025-03-14"}
+        assert report["active_days"] == 14
+        item = report["items"][0]
+        assert item["prescribed"] == {"occasions": 14, "repetitions": 70}
+        assert item["delivered"]["occasions"] == 7
+        assert item["delivered"]["repetitions"] == 35
+        assert item["delivered"]["by_source"]["home"]["repetitions"] == 35
+        assert item["percent"] == {"occasions": 50.0, "repetitions": 50.0}
+        assert report["overall"]["percent"]["repetitions"] == 50.0
+        # Paused from the 8th, active again on the 12th: 4 days leave the count.
+        paused = await clinic.patch(
+            client,
+            f"/v1/prescriptions/{program['id']}",
+            program["version"],
+            status="paused",
+            status_date="2025-03-08",
+        )
+        await clinic.patch(
+            client,
+            f"/v1/prescriptions/{program['id']}",
+            paused["version"],
+            status="active",
+            status_date="2025-03-12",
+        )
+        again = (await client.get(self.url(program), params=window, headers=clinic.headers)).json()
+        assert again["active_days"] == 10
+        assert again["paused_days"] == 4
+        assert again["items"][0]["percent"]["occasions"] == 70.0
+
+
+class TestProgress:
+    def url(self, clinic: Clinic, suffix: str = "") -> str:
+        return f"/v1/children/{clinic.child_id}/progress{suffix}"
+
+    async def test_access(
+        self, client: httpx.AsyncClient, clinic: Clinic, other: Clinic, headers_for: Headers
+    ) -> None:
+        for suffix in ("", ".svg"):
+            assert (await client.get(self.url(clinic, suffix))).status_code == 401
+            partial = await headers_for(
+                clinic.tenant,
+                "children:read",
+                "assessments:read",
+                "milestones:read",
+                "sessions:read",
+            )
+            response = await client.get(self.url(clinic, suffix), headers=partial)
+            assert response.status_code == 403
+            theirs = await client.get(self.url(clinic, suffix), headers=other.headers)
+            assert theirs.status_code == 404
+            bad = await client.get(
+                self.url(clinic, suffix),
+                params={"from": "2025-01-01", "to": "2024-01-01"},
+                headers=clinic.headers,
+            )
+            assert bad.status_code == 422
+
+    async def _records(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
+        base = {"child_id": clinic.child_id, "instrument": "gmfm88", "status": "final"}
+        for on, score in (("2024-09-01", 1), ("2025-01-15", 2)):
+            await clinic.post(
+                client,
+                "/v1/assessments",
+                **base,
+                performed_on=on,
+                items={str(n): score for n in range(1, 89)},
+            )
+        await clinic.post(
+            client,
+            "/v1/assessments",
+            child_id=clinic.child_id,
+            instrument="gmfcs",
+            status="final",
+            performed_on="2025-01-15",
+            entered={"level": 2},
+        )
+        await clinic.milestone(client, "sitting_without_support", "2024-08-20")
+        await clinic.milestone(client, "standing_alone", "2025-03-20")  # after the period
+        dmi = {"type": "dmi", "setting": "clinic", "practitioner_id": clinic.practitioner_id}
+        sitting = clinic.exercise_ids[0]
+        for started_at, point, minutes in (
+            ("2024-10-01T09:00:00Z", "trunk", 50),
+            ("2024-11-01T09:00:00Z", "pelvis", 45),
+        ):
+            await clinic.session(
+                client,
+                started_at,
+                [{"exercise_id": sitting, "support_point": point, "response": "partial"}],
+                duration_minutes=minutes,
+                **dmi,
+            )
+        await clinic.session(client, "2024-12-01T09:00:00Z", [], attendance="no_show", **dmi)
+        await clinic.session(client, "2024-12-02T18:00:00Z", [])
+
+    async def test_report(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
+        await self._records(client, clinic)
+        response = await client.get(
+            self.url(clinic),
+            params={"from": "2024-06-01", "to": "2025-02-01"},
+            headers=clinic.headers,
+        )
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert (report["period_from"], report["period_to"]) == ("2024-06-01", "2025-02-01")
+        assert report["age"]["as_of"] == "2025-01-31"
+        assert report["age"]["chronological_days"] == 396
+        gmfm = next(i for i in report["instruments"] if i["instrument"] == "gmfm88")
+        assert gmfm["latest"]["value"] == pytest.approx(66.67, abs=0.01)
+        assert gmfm["previous"]["value"] == pytest.approx(33.33, abs=0.01)
+        # The change is of the shown (2-decimal) values: 66.67 - 33.33.
+        assert gmfm["change"] == 33.34
+        gmfcs = next(i for i in report["instruments"] if i["instrument"] == "gmfcs")
+        assert (gmfcs["latest"]["measure"], gmfcs["latest"]["value"]) == ("level", 2)
+        assert [p["performed_on"] for p in report["gmfm88_series"]] == ["2024-09-01", "2025-01-15"]
+        statuses = _windows(report["milestones"])
+        assert statuses["sitting_without_support"] == "achieved_within"
+        assert statuses["standing_alone"] == "within_window"  # achieved only after the period
+        sessions = {s["type"]: s for s in report["sessions"]}
+        assert sessions["dmi"] == {
+            "type": "dmi",
+            "attended": 2,
+            "cancelled": 0,
+            "no_show": 1,
+            "minutes": 95,
+        }
+        assert sessions["home_practice"]["attended"] == 1
+        [progression] = report["support_points"]
+        assert progression["code"] == "SIT-1"
+        assert [u["support_point"] for u in progression["uses"]] == ["trunk", "pelvis"]
+        assert report["adherence"] == []
+
+    async def test_adherence_of_active_programs(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        program = await _program(client, clinic)
+        item_id = program["items"][0]["id"]
+        await clinic.session(
+            client,
+            "2025-03-02T17:00:00Z",
+            [
+                {
+                    "exercise_id": clinic.exercise_ids[0],
+                    "prescription_item_id": item_id,
+                    "repetitions": 5,
+                }
+            ],
+        )
+        report = (
+            await client.get(
+                self.url(clinic),
+                params={"from": "2025-03-01", "to": "2025-03-08"},
+                headers=clinic.headers,
+            )
+        ).json()
+        [adherence] = report["adherence"]
+        assert adherence["prescription_id"] == program["id"]
+        assert adherence["items"][0]["prescribed"]["occasions"] == 7
+        assert adherence["items"][0]["delivered"]["occasions"] == 1
+
+    async def test_svg_points_match_the_data(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        await self._records(client, clinic)
+        params = {"from": "2024-06-01", "to": "2025-02-01"}
+        report = (await client.get(self.url(clinic), params=params, headers=clinic.headers)).json()
+        response = await client.get(self.url(clinic, ".svg"), params=params, headers=clinic.headers)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        root = ET.fromstring(response.text)  # noqa: S314 - our own output, under test
+        assert root.tag == f"{SVG}svg"
+        circles = [c for c in root.iter(f"{SVG}circle") if "point" in c.get("class", "")]
+        expected = [(p["performed_on"], p["total_percent"]) for p in report["gmfm88_series"]]
+        assert [c.get("data-date") for c in circles] == [on for on, _ in expected]
+        values = [float(c.get("data-value", "nan")) for c in circles]
+        assert values == pytest.approx([value for _, value in expected], abs=0.005)
+        xs = [float(c.get("cx", "0")) for c in circles]
+        ys = [float(c.get("cy", "0")) for c in circles]
+        assert xs[0] < xs[1]  # later
+        assert ys[1] < ys[0]  # and higher on the chart
+        events = [e for e in root.iter(f"{SVG}line") if "event" in e.get("class", "")]
+        assert [(e.get("data-date"), e.get("data-milestone")) for e in events] == [
+            ("2024-08-20", "sitting_without_support")
+        ]
+        # No PHI in the chart: the child's name is not drawn.
+        assert "Mia" not in response.text

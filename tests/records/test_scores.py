@@ -1,0 +1,196 @@
+"""Scores of final assessments, computed by the server and kept current when inputs change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.records.conftest import Headers
+from tests.support.records import seed_child
+from tests.support.tenants import TenantClient
+
+URL = "/v1/assessments"
+
+
+def gmfm(score: int | str) -> dict[str, Any]:
+    return {str(n): score for n in range(1, 89)}
+
+
+class Scoring:
+    def __init__(self, client: httpx.AsyncClient, headers: dict[str, str], child_id: str):
+        self.client, self.headers, self.child_id = client, headers, child_id
+
+    async def create(self, **fields: Any) -> dict[str, Any]:
+        body = {"child_id": self.child_id, "instrument": "gmfm88", "status": "final", **fields}
+        response = await self.client.post(URL, json=body, headers=self.headers)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def get(self, row: dict[str, Any]) -> dict[str, Any]:
+        response = await self.client.get(f"{URL}/{row['id']}", headers=self.headers)
+        assert response.status_code == 200
+        got: dict[str, Any] = response.json()
+        return got
+
+    async def patch(self, row: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        current = await self.get(row)
+        response = await self.client.patch(
+            f"{URL}/{row['id']}",
+            json=fields,
+            headers={**self.headers, "If-Match": f'"{current["version"]}"'},
+        )
+        assert response.status_code == 200, response.text
+        patched: dict[str, Any] = response.json()
+        return patched
+
+
+@pytest.fixture
+async def scoring(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+) -> Scoring:
+    child = await seed_child(app, tenant_a)
+    return Scoring(client, await headers_for(tenant_a), str(child.id))
+
+
+class TestGmfm88:
+    async def test_draft_has_no_scores_until_final(self, scoring: Scoring) -> None:
+        row = await scoring.create(status="draft", performed_on="2025-01-10", items=gmfm(3))
+        assert row["scores"] is None
+        final = await scoring.patch(row, status="final")
+        assert final["scores"]["total_percent"] == 100
+        assert final["scores"]["rule"] == "gmfm88@3rd-ed"
+
+    async def test_all_three_and_goal_dimensions(self, scoring: Scoring) -> None:
+        row = await scoring.create(
+            performed_on="2025-01-10", items=gmfm(3), goal_dimensions=["B", "D"]
+        )
+        scores = row["scores"]
+        for dimension, maximum in (("A", 51), ("B", 60), ("C", 42), ("D", 39), ("E", 72)):
+            assert scores["dimensions"][dimension]["raw"] == maximum
+            assert scores["dimensions"][dimension]["percent"] == 100
+        assert scores["total_percent"] == 100
+        assert scores["goal_total_percent"] == 100
+        assert scores["items_tested"] == 88
+        assert scores["change"] is None
+
+    async def test_all_not_tested_is_zero(self, scoring: Scoring) -> None:
+        row = await scoring.create(performed_on="2025-01-10", items=gmfm("NT"))
+        assert row["scores"]["total_percent"] == 0
+        assert row["scores"]["items_tested"] == 0
+        assert row["scores"]["goal_total_percent"] is None
+
+    async def test_change_follows_amendments_and_deletes(self, scoring: Scoring) -> None:
+        first = await scoring.create(performed_on="2025-01-10", items=gmfm(1))
+        second = await scoring.create(performed_on="2025-04-10", items=gmfm(3))
+        change = second["scores"]["change"]
+        assert change["previous_assessment_id"] == first["id"]
+        assert change["total_percent"] == pytest.approx(66.67, abs=0.01)
+        # Amending the earlier one changes the later one's change, as a new version of it.
+        await scoring.patch(first, items=gmfm(2))
+        later = await scoring.get(second)
+        assert later["scores"]["change"]["total_percent"] == pytest.approx(33.33, abs=0.01)
+        assert later["version"] == second["version"] + 1
+        versions = await scoring.client.get(
+            f"{URL}/{second['id']}/versions", headers=scoring.headers
+        )
+        assert [v["version"] for v in versions.json()] == [1, 2]
+        # A draft in between does not count; deleting the earlier leaves no previous one.
+        await scoring.create(status="draft", performed_on="2025-02-10", items=gmfm(0))
+        current = await scoring.get(first)
+        deleted = await scoring.client.delete(
+            f"{URL}/{first['id']}",
+            headers={**scoring.headers, "If-Match": f'"{current["version"]}"'},
+        )
+        assert deleted.status_code == 204
+        assert (await scoring.get(second))["scores"]["change"] is None
+
+
+class TestOtherInstruments:
+    async def test_gmfm66_keeps_the_gmae_values_and_computes_no_percentage(
+        self, scoring: Scoring
+    ) -> None:
+        row = await scoring.create(
+            instrument="gmfm66",
+            performed_on="2025-01-10",
+            items={"1": 3, "2": 2},
+            entered={
+                "gmae_score": 45.2,
+                "standard_error": 1.1,
+                "ci95_low": 43.0,
+                "ci95_high": 47.4,
+            },
+        )
+        scores = row["scores"]
+        assert scores["gmae_score"] == 45.2
+        assert scores["ci95_high"] == 47.4
+        assert scores["rule"] == "gmfm66@gmae-2"
+        assert not any("percent" in key for key in scores)
+
+    async def test_hine_sections(self, scoring: Scoring) -> None:
+        row = await scoring.create(
+            instrument="hine",
+            performed_on="2024-06-01",
+            items={str(n): 3 for n in range(1, 27)},
+        )
+        scores = row["scores"]
+        assert scores["global"] == 78
+        assert scores["sections"]["tone"] == {"raw": 24, "max": 24}
+
+    async def test_gmfcs_band_follows_the_birth_date(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        scoring: Scoring,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        row = await scoring.create(
+            instrument="gmfcs", performed_on="2025-03-04", entered={"level": "III"}
+        )
+        assert row["scores"]["level"] == 3
+        assert row["scores"]["level_roman"] == "III"
+        assert row["scores"]["age_band"] == "<2"
+        child_path = f"/v1/children/{scoring.child_id}"
+        child = (await client.get(child_path, headers=scoring.headers)).json()
+        moved = await client.patch(
+            child_path,
+            json={"birth_date": "2022-01-01"},
+            headers={**scoring.headers, "If-Match": f'"{child["version"]}"'},
+        )
+        assert moved.status_code == 200, moved.text
+        rescored = await scoring.get(row)
+        assert rescored["scores"]["age_band"] == "2-4"
+        assert rescored["version"] == row["version"] + 1
+
+    async def test_aims_percentile_only_from_the_clinics_norms(
+        self, client: httpx.AsyncClient, scoring: Scoring
+    ) -> None:
+        # Born 2024-03-01 at term; 4 months old on 2024-07-05; 10 items observed.
+        items = {f"prone-{n}": 1 for n in range(1, 11)} | {"supine-1": 0}
+        row = await scoring.create(instrument="aims", performed_on="2024-07-05", items=items)
+        assert row["scores"]["total"] == 10
+        assert row["scores"]["positions"]["prone"] == {"raw": 10, "max": 21}
+        assert row["scores"]["percentile"] is None
+        norms = {
+            "name": "Clinic norms",
+            "rows": [{"age_months": 4, "percentiles": {"10": 8, "50": 12}}],
+        }
+        put = await client.put(
+            "/v1/clinic-settings",
+            json={"aims_norms": norms},
+            headers={**scoring.headers, "If-Match": '"0"'},
+        )
+        assert put.status_code == 200, put.text
+        rescored = await scoring.get(row)
+        assert rescored["scores"]["percentile"] == 10
+        assert rescored["scores"]["percentile_source"] == "clinic_norms"
+
+    async def test_free_instruments_have_no_scores(self, scoring: Scoring) -> None:
+        row = await scoring.create(
+            instrument="dmi_evaluation", performed_on="2025-01-10", items={"head-control": 40}
+        )
+        assert row["scores"] is None

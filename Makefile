@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-sqlite lint format openapi migrate clean
+.PHONY: run test test-postgres test-sqlite lint format openapi migrate clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -50,6 +50,13 @@ openapi: $(RUN_STAMP)
 
 migrate: $(RUN_STAMP)
 	$(BIN)/dmi-api migrate
+
+## Load benchmark: the API against a raw asyncpg baseline on PostgreSQL, driven by wrk (installed
+## with apt when missing). Knobs: BENCH_* variables, BENCH_ARGS="--compare-scale" (bench/README.md).
+bench: $(RUN_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; }; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dmi.db dmi.db-wal dmi.db-shm

@@ -1,0 +1,1 @@
+"""Load benchmark of dmi-api against a minimal asyncpg baseline (see bench/README.md)."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -21,6 +21,7 @@ from dmi_api.deps import DbSession
 from dmi_api.errors import AuthenticationError, InsufficientScopeError
 from dmi_api.models import ApiClient
 from dmi_api.security.jwt import InvalidTokenError, read_token_kid, verify_access_token
+from dmi_api.services import rule_settings
 from dmi_api.services.audit import Action, record_event
 from dmi_api.tenancy import Tenant, bind_settings
 
@@ -92,6 +93,38 @@ async def _verify(token: str, keyring: KeyRing, settings: Settings) -> Principal
     )
 
 
+async def _bind_active_client(db: AsyncSession, principal: Principal) -> bool:
+    """Bind the tenant for row-level security and check the client is still active; on
+    PostgreSQL one round trip, which also reads the clinic's rule settings for the request."""
+    if db.get_bind().dialect.name == "postgresql":
+        row = (
+            await db.execute(
+                text("SELECT * FROM dmi_authorize(:clinic, :client)"),
+                {"clinic": principal.clinic_id, "client": principal.client_id},
+            )
+        ).one_or_none()
+        if row is None or not row.active:
+            return False
+        rule_settings.remember(
+            db,
+            principal.clinic_id,
+            preterm_below_weeks=row.preterm_below_weeks,
+            correct_until_months=row.correct_until_months,
+            aims_norms=row.aims_norms,
+        )
+        return True
+    await bind_settings(db, clinic_id=principal.clinic_id, client_id=principal.client_id)
+    active = (
+        await db.execute(
+            select(col(ApiClient.active)).where(
+                col(ApiClient.id) == principal.client_id,
+                col(ApiClient.clinic_id) == principal.clinic_id,
+            )
+        )
+    ).scalar_one_or_none()
+    return bool(active)
+
+
 async def authenticate(
     security_scopes: SecurityScopes,
     request: Request,
@@ -111,16 +144,7 @@ async def authenticate(
         )
     except InvalidTokenError:
         raise AuthenticationError() from None
-    await bind_settings(db, clinic_id=principal.clinic_id, client_id=principal.client_id)
-    active = (
-        await db.execute(
-            select(col(ApiClient.active)).where(
-                col(ApiClient.id) == principal.client_id,
-                col(ApiClient.clinic_id) == principal.clinic_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if not active:
+    if not await _bind_active_client(db, principal):
         # A disabled (or deleted) client's tokens die with it, before they expire.
         raise AuthenticationError()
     request.state.principal = principal

@@ -80,7 +80,7 @@ async def list_children(
         birth_date_to=birth_date_to,
     )
     caller.audit("list", RESOURCE)
-    return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
+    return page_response(request, await service.plain_views(caller.tenant, rows), next_cursor)
 
 
 @router.post("", status_code=201, response_model=ChildPublic, summary="Add a child")
@@ -156,7 +156,8 @@ async def get_child(caller: Reader, request: Request, child_id: uuid.UUID) -> Re
     """One child, with its ETag (`If-None-Match` → 304)."""
     row = await service.get(caller.tenant, child_id)
     caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
+    [body] = await service.plain_views(caller.tenant, [row])
+    return resource_response(request, row, body)
 
 
 @router.patch("/{child_id}", response_model=ChildPublic, summary="Change a child")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Header, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, is_not_modified, require_if_match
+from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.routers import make_router
 from dmi_api.routers.resource_support import IF_MATCH_DOC, json_body
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut

@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from dmi_api.auth.dependencies import Caller
 from dmi_api.http.conditional import etag, is_not_modified
+from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_base import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
@@ -53,24 +54,32 @@ def json_body(model: BaseModel) -> dict[str, Any]:
     return data
 
 
+def _body(item: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    return json_body(item) if isinstance(item, BaseModel) else item
+
+
 def page_response(
-    request: Request, data: Sequence[BaseModel], next_cursor: str | None
+    request: Request, data: Sequence[BaseModel | dict[str, Any]], next_cursor: str | None
 ) -> JSONResponse:
     """A list page with its `Link` header."""
     return JSONResponse(
-        {"data": [json_body(item) for item in data], "next_cursor": next_cursor},
+        {"data": [_body(item) for item in data], "next_cursor": next_cursor},
         headers=next_link(request.url, next_cursor),
     )
 
 
 def resource_response(
-    request: Request, row: ClinicalRow, body: BaseModel, *, status_code: int = 200
+    request: Request,
+    row: ClinicalRow,
+    body: BaseModel | dict[str, Any],
+    *,
+    status_code: int = 200,
 ) -> Response:
     """A single resource with its ETag; 304 when the caller already has this version."""
     headers = {"ETag": etag(row.version)}
     if status_code == 200 and request.method == "GET" and is_not_modified(request, row.version):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(json_body(body), status_code=status_code, headers=headers)
+    return JSONResponse(_body(body), status_code=status_code, headers=headers)
 
 
 async def idempotent_create(

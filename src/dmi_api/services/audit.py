@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from dmi_api.auth.principal import Principal
 from dmi_api.http.context import current_client_ip, current_request_id
 from dmi_api.models import AuditEvent
+from dmi_api.models.columns import utcnow
 
 Action = Literal["read", "list", "create", "update", "delete", "denied", "token"]
 
@@ -25,19 +28,44 @@ def record_event(
     client_id: str | None = None,
     resource_id: uuid.UUID | str | None = None,
     child_id: uuid.UUID | None = None,
-) -> AuditEvent:
-    """Stage an audit event in the caller's transaction (it commits or fails with the change)."""
-    event = AuditEvent(
-        clinic_id=principal.clinic_id if principal else clinic_id,
-        client_id=str(principal.client_id) if principal else client_id,
-        token_jti=principal.token_jti if principal else None,
-        action=action,
-        resource_type=resource_type,
-        resource_id=str(resource_id) if resource_id is not None else None,
-        child_id=child_id,
-        outcome=outcome,
-        request_id=current_request_id(),
-        source_ip=current_client_ip(),
+) -> None:
+    """Stage an audit event in the caller's transaction (it commits or fails with the change).
+
+    Events are written by one INSERT just before the commit (`_write_staged`): no ORM object
+    and no flush per event, on the hot path of every request.
+    """
+    staged: list[dict[str, Any]] = db.sync_session.info.setdefault(_STAGED, [])
+    staged.append(
+        {
+            "id": uuid.uuid4(),
+            "occurred_at": utcnow(),
+            "clinic_id": principal.clinic_id if principal else clinic_id,
+            "client_id": str(principal.client_id) if principal else client_id,
+            "token_jti": principal.token_jti if principal else None,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": str(resource_id) if resource_id is not None else None,
+            "child_id": child_id,
+            "outcome": outcome,
+            "request_id": current_request_id(),
+            "source_ip": current_client_ip(),
+        }
     )
-    db.add(event)
-    return event
+
+
+_STAGED = "dmi.audit_events"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_staged(session: Session) -> None:
+    # Runs inside the commit (in the session's greenlet on the async engine): the events are
+    # part of the transaction they describe.
+    staged = session.info.pop(_STAGED, None)
+    if staged:
+        session.execute(insert(AuditEvent).execution_options(render_nulls=True), staged)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_staged(session: Session, _previous: object) -> None:
+    # What the rolled-back transaction did is not recorded as done.
+    session.info.pop(_STAGED, None)

@@ -14,6 +14,7 @@ from dmi_api.errors import ConflictError, ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.base import plain
 from dmi_api.schemas.children import (
     REQUIRED,
     ChildCreate,
@@ -54,6 +55,13 @@ async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
         view.age = rule_settings.age_public(rules, row, today)
         views.append(view)
     return views
+
+
+async def plain_views(tenant: Tenant, rows: list[Child]) -> list[dict[str, Any]]:
+    """`public_views` as plain data, built without validating each row again (hot paths)."""
+    rules = await rule_settings.load(tenant)
+    today = utcnow().date()
+    return [plain(row, ChildPublic, age=rule_settings.age_plain(rules, row, today)) for row in rows]
 
 
 async def public_view(tenant: Tenant, row: Child) -> ChildPublic:

@@ -59,5 +59,6 @@ async def replace(
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()
+    rule_settings.remember_row(tenant.db, row)
     await rescore_clinic(tenant, rule_settings.rules_of(row), client_id=client_id)
     return row

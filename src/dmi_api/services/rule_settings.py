@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from dmi_api.clinical.ages import Age, AgeRule, age_on
@@ -59,9 +60,54 @@ def rules_of(row: ClinicSettings) -> RuleSettings:
     )
 
 
+# The request's session remembers the settings read with its authorization (one round trip).
+_SESSION_KEY = "dmi.rule_settings"
+DEFAULTS = ClinicSettings(clinic_id=uuid.UUID(int=0), version=0)
+
+
+def remember(
+    db: AsyncSession,
+    clinic_id: uuid.UUID,
+    *,
+    preterm_below_weeks: int | None,
+    correct_until_months: int | None,
+    aims_norms: dict[str, Any] | None,
+) -> None:
+    """Keep the clinic's settings (None: the default) for the rest of the request."""
+    rules = RuleSettings(
+        age_rule=AgeRule(
+            preterm_below_weeks=DEFAULTS.preterm_below_weeks
+            if preterm_below_weeks is None
+            else preterm_below_weeks,
+            correct_until_months=DEFAULTS.correct_until_months
+            if correct_until_months is None
+            else correct_until_months,
+        ),
+        aims_norms=AimsNorms.from_json(aims_norms) if aims_norms else None,
+    )
+    db.info[_SESSION_KEY] = (clinic_id, rules)
+
+
+def remember_row(db: AsyncSession, row: ClinicSettings) -> None:
+    """Keep a settings row for the rest of the request."""
+    remember(
+        db,
+        row.clinic_id,
+        preterm_below_weeks=row.preterm_below_weeks,
+        correct_until_months=row.correct_until_months,
+        aims_norms=row.aims_norms,
+    )
+
+
 async def load(tenant: Tenant) -> RuleSettings:
-    """The clinic's rule settings."""
-    return rules_of(await load_row(tenant))
+    """The clinic's rule settings (read once per request)."""
+    cached = tenant.db.info.get(_SESSION_KEY)
+    if cached is not None and cached[0] == tenant.clinic_id:
+        rules: RuleSettings = cached[1]
+        return rules
+    row = await load_row(tenant)
+    remember_row(tenant.db, row)
+    return rules_of(row)
 
 
 def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic | None:
@@ -75,6 +121,19 @@ def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic 
         corrected_days=age.corrected_days,
         rule=age.rule,
     )
+
+
+def age_plain(rules: RuleSettings, child: Child, on: date | None) -> dict[str, Any] | None:
+    """`age_public` as plain data (for bodies built without validation)."""
+    age = rules.age(child, on) if on is not None else None
+    if age is None:
+        return None
+    return {
+        "as_of": on,
+        "chronological_days": age.chronological_days,
+        "corrected_days": age.corrected_days,
+        "rule": age.rule,
+    }
 
 
 async def children_by_id(tenant: Tenant, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Child]:

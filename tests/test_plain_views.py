@@ -1,0 +1,73 @@
+"""Bodies built straight from rows (`plain`) equal what the response models produce."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from dmi_api.clinical.ages import AgeRule
+from dmi_api.http.responses import FastJSONResponse
+from dmi_api.models import Child
+from dmi_api.schemas.base import plain
+from dmi_api.schemas.children import ChildPublic
+from dmi_api.services.rule_settings import RuleSettings, age_plain, age_public
+
+RULES = RuleSettings(age_rule=AgeRule(), aims_norms=None)
+
+
+def _child(**fields: Any) -> Child:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "clinic_id": uuid.uuid4(),
+        "version": 3,
+        "created_at": datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+        "updated_at": datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC),
+        "deleted_at": None,
+        "given_name": "Mia",
+        "family_name": "Lopez",
+        "preferred_name": None,
+        "birth_date": date(2024, 3, 1),
+        "sex": "female",
+        "gestational_age_weeks": 32,
+        "gestational_age_days": 4,
+        "diagnoses": [{"code": "Q90.9", "text": "Down syndrome"}, {"code": "G80.1", "text": None}],
+        "caregivers": [
+            {
+                "name": "Sara Lopez",
+                "relationship": "mother",
+                "phone": "+15551234567",
+                "email": None,
+                "primary": True,
+                "consent_to_contact": True,
+            }
+        ],
+        "status": "active",
+        "external_id": "MRN-1042",
+    }
+    values.update(fields)
+    return Child(**values)
+
+
+def _rendered(body: dict[str, Any]) -> Any:
+    return json.loads(bytes(FastJSONResponse(body).body))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"gestational_age_weeks": None, "gestational_age_days": None, "diagnoses": []},
+        {"deleted_at": datetime(2025, 3, 1, tzinfo=UTC), "caregivers": [], "external_id": None},
+    ],
+)
+def test_child_plain_body_equals_the_model(fields: dict[str, Any]) -> None:
+    row = _child(**fields)
+    on = date(2024, 9, 1)
+    model = ChildPublic.model_validate(row, from_attributes=True)
+    model.age = age_public(RULES, row, on)
+    expected = model.model_dump(mode="json")
+    assert _rendered(plain(row, ChildPublic, age=age_plain(RULES, row, on))) == expected

@@ -11,9 +11,10 @@ import pytest
 
 from dmi_api.clinical.ages import AgeRule
 from dmi_api.http.responses import FastJSONResponse
-from dmi_api.models import Child
+from dmi_api.models import Child, SessionAmendment, SessionRecord
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.children import ChildPublic
+from dmi_api.services import session_records
 from dmi_api.services.rule_settings import RuleSettings, age_plain, age_public
 
 RULES = RuleSettings(age_rule=AgeRule(), aims_norms=None)
@@ -71,3 +72,56 @@ def test_child_plain_body_equals_the_model(fields: dict[str, Any]) -> None:
     model.age = age_public(RULES, row, on)
     expected = model.model_dump(mode="json")
     assert _rendered(plain(row, ChildPublic, age=age_plain(RULES, row, on))) == expected
+
+
+def _record(**fields: Any) -> SessionRecord:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "clinic_id": uuid.uuid4(),
+        "version": 2,
+        "created_at": datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "updated_at": datetime(2025, 1, 2, 3, 4, 5, 1, tzinfo=UTC),
+        "child_id": uuid.uuid4(),
+        "practitioner_id": uuid.uuid4(),
+        "type": "dmi",
+        "setting": "clinic",
+        "started_at": datetime(2025, 1, 2, 9, 0, tzinfo=UTC),
+        "duration_minutes": 50,
+        "attendance": "attended",
+        "caregiver_present": True,
+        # As stored: every key, or (older rows) only some.
+        "exercises": [
+            {"exercise_id": str(uuid.uuid4()), "repetitions": 5, "support_point": "knees"},
+            {
+                "exercise_id": str(uuid.uuid4()),
+                "prescription_item_id": str(uuid.uuid4()),
+                "repetitions": None,
+                "sets": 2,
+                "support_point": None,
+                "response": "full",
+                "note": "Tired.",
+            },
+        ],
+        "notes": {"subjective": "Slept well.", "plan": None},
+        "signed_at": datetime(2025, 1, 2, 10, 0, tzinfo=UTC),
+        "signed_by": uuid.uuid4(),
+    }
+    values.update(fields)
+    return SessionRecord(**values)
+
+
+@pytest.mark.parametrize("fields", [{}, {"exercises": [], "notes": {}, "signed_at": None}])
+def test_session_record_plain_body_equals_the_model(fields: dict[str, Any]) -> None:
+    row = _record(**fields)
+    amendment = SessionAmendment(
+        id=uuid.uuid4(),
+        clinic_id=row.clinic_id,
+        session_record_id=row.id,
+        author_id=None,
+        reason="Typo",
+        text="Knees, not thighs.",
+        created_at=datetime(2025, 1, 3, tzinfo=UTC),
+        client_id=uuid.uuid4(),
+    )
+    expected = session_records.to_public(row, [amendment]).model_dump(mode="json")
+    assert _rendered(session_records.plain_view(row, [amendment])) == expected

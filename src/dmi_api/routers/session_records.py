@@ -139,7 +139,7 @@ async def get_session_record(caller: Reader, request: Request, record_id: uuid.U
     row = await service.get(caller.tenant, record_id)
     amendments = await service.amendments_of(caller.tenant, row)
     caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, amendments))
+    return resource_response(request, row, service.plain_view(row, amendments))
 
 
 @router.patch(ITEM_URL, response_model=SessionRecordPublic, summary="Change a session record")

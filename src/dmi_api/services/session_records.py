@@ -22,15 +22,19 @@ from dmi_api.models import (
 )
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.base import plain
 from dmi_api.schemas.session_records import (
     MAX_DURATION,
     REQUIRED,
     AmendmentCreate,
+    AmendmentPublic,
     PerformedExercise,
+    PerformedExercisePublic,
     SessionRecordCreate,
     SessionRecordPatch,
     SessionRecordPublic,
     SignRequest,
+    SoapNotesPublic,
 )
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
@@ -94,6 +98,25 @@ def to_public(row: SessionRecord, amendments: Sequence[SessionAmendment]) -> Ses
         ],
     )
     return SessionRecordPublic.model_validate(fields)
+
+
+_EXERCISE_FIELDS = tuple(PerformedExercisePublic.model_fields)
+_NOTE_FIELDS = tuple(SoapNotesPublic.model_fields)
+_AMENDMENT_FIELDS = tuple(AmendmentPublic.model_fields)
+
+
+def plain_view(row: SessionRecord, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
+    """`to_public` as plain data, built without validating the stored record again (lists)."""
+    started = _aware(row.started_at)
+    return plain(
+        row,
+        SessionRecordPublic,
+        started_at=started,
+        ended_at=started + timedelta(minutes=row.duration_minutes),
+        exercises=[{k: done.get(k) for k in _EXERCISE_FIELDS} for done in row.exercises],
+        notes={k: row.notes.get(k) for k in _NOTE_FIELDS},
+        amendments=[{k: getattr(a, k) for k in _AMENDMENT_FIELDS} for a in amendments],
+    )
 
 
 def _keep(tenant: Tenant, row: SessionRecord, amendments: Amendments, client_id: uuid.UUID) -> None:
@@ -394,7 +417,7 @@ async def list_public(
     session_type: str | None,
     started_from: datetime | None,
     started_to: datetime | None,
-) -> tuple[list[SessionRecordPublic], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of records with their amendments (two queries); `from` inclusive, `to` exclusive."""
     conditions: list[ColumnElement[bool]] = []
     if child_id is not None:
@@ -420,4 +443,4 @@ async def list_public(
         ),
     )
     amendments = await load_amendments(tenant, [row.id for row in rows])
-    return [to_public(row, amendments[row.id]) for row in rows], next_cursor
+    return [plain_view(row, amendments[row.id]) for row in rows], next_cursor

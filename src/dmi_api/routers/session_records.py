@@ -123,12 +123,12 @@ async def create_session_record(
     """Record a session with its exercises (all or none); retry safely with `Idempotency-Key`."""
 
     async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row = await service.create(
+        row, body = await service.create(
             caller.tenant, payload=payload, client_id=caller.principal.client_id
         )
         caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
         headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-        return 201, json_body(service.to_public(row, [])), headers
+        return 201, body, headers
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
 

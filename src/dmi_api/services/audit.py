@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from sqlalchemy import event, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,7 @@ def record_event(
 
 
 _STAGED = "dmi.audit_events"
+AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "before_commit")
@@ -62,7 +63,8 @@ def _write_staged(session: Session) -> None:
     # part of the transaction they describe.
     staged = session.info.pop(_STAGED, None)
     if staged:
-        session.execute(insert(AuditEvent).execution_options(render_nulls=True), staged)
+        # A Core insert of the table: no ORM bulk-persistence machinery on every request.
+        session.execute(insert(AUDIT_TABLE), staged)
 
 
 @event.listens_for(Session, "after_soft_rollback")

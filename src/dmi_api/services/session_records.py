@@ -119,15 +119,20 @@ def plain_view(row: SessionRecord, amendments: Sequence[SessionAmendment]) -> di
     )
 
 
-def _keep(tenant: Tenant, row: SessionRecord, amendments: Amendments, client_id: uuid.UUID) -> None:
+def _keep(
+    tenant: Tenant, row: SessionRecord, amendments: Amendments, client_id: uuid.UUID
+) -> dict[str, Any]:
+    """Keep this version; returns it as the API shows it (the response body, validated once)."""
+    snapshot: dict[str, Any] = to_public(row, amendments).model_dump(mode="json")
     record_version(
         tenant,
         resource_type=RESOURCE,
         resource_id=row.id,
         version=row.version,
-        snapshot=to_public(row, amendments).model_dump(mode="json"),
+        snapshot=snapshot,
         client_id=client_id,
     )
+    return snapshot
 
 
 async def _ref(
@@ -244,8 +249,8 @@ def _exercise_rows(entries: Sequence[PerformedExercise]) -> list[dict[str, Any]]
 
 async def create(
     tenant: Tenant, *, payload: SessionRecordCreate, client_id: uuid.UUID
-) -> SessionRecord:
-    """Add a record with all its exercises, or nothing."""
+) -> tuple[SessionRecord, dict[str, Any]]:
+    """Add a record with all its exercises, or nothing; the row and its JSON body."""
     errors, child = await _ref(tenant, Child, payload.child_id, "#/child_id")
     more, _ = await _ref(tenant, Practitioner, payload.practitioner_id, "#/practitioner_id")
     errors += more + _practitioner_rule(payload.type, payload.practitioner_id)
@@ -270,8 +275,7 @@ async def create(
         )
     )
     await tenant.db.flush()
-    _keep(tenant, row, [], client_id)
-    return row
+    return row, _keep(tenant, row, [], client_id)
 
 
 def _refuse_if_signed(row: SessionRecord) -> None:

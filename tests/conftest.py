@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ from dmi_api.app import create_app
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker, create_engine
+from dmi_api.direct.pool import DirectDb, SharedConnectionSource
 from dmi_api.migrate import upgrade_to_head
 from tests.support import probe
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
@@ -148,6 +150,9 @@ async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection inside a transaction that is rolled back after the test."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
+        # The driver begins lazily; begin now, so that direct reads on this connection (see
+        # `app`) run inside the transaction that is rolled back.
+        await connection.execute(text("SELECT 1"))
         try:
             yield connection
         finally:
@@ -161,10 +166,16 @@ def build_test_app(settings: Settings) -> FastAPI:
     return app
 
 
-def reset_app_state(app: FastAPI, sessionmaker: DbSessionMaker) -> FastAPI:
-    """Give a shared app a test's own sessions and caches, as a freshly started worker has."""
+def reset_app_state(
+    app: FastAPI, sessionmaker: DbSessionMaker, direct: DirectDb | None = None
+) -> FastAPI:
+    """Give a shared app a test's own sessions and caches, as a freshly started worker has;
+    `direct`: where its direct reads run (by default the app's own pool, if it has one)."""
     app.state.sessionmaker = sessionmaker
     app.state.keyring = KeyRing(app.state.settings, lambda: app.state.sessionmaker)
+    if not hasattr(app.state, "own_direct"):
+        app.state.own_direct = app.state.direct
+    app.state.direct = direct if direct is not None else app.state.own_direct
     return app
 
 
@@ -175,6 +186,9 @@ async def shared_apps(settings: Settings) -> AsyncIterator[dict[str, FastAPI]]:
     apps: dict[str, FastAPI] = {}
     yield apps
     for built in apps.values():
+        own_direct = getattr(built.state, "own_direct", None)
+        if own_direct is not None:
+            await own_direct.close()
         await built.state.engine.dispose()
 
 
@@ -195,7 +209,16 @@ async def app(
         autoflush=False,
         join_transaction_mode="create_savepoint",
     )
-    return reset_app_state(shared_app(shared_apps, "rollback", settings), sessionmaker)
+    direct = None
+    if not settings.is_sqlite:
+        # Direct reads run on the test's connection too, inside its transaction.
+        async def driver_connection() -> Any:
+            raw = await db_connection.get_raw_connection()
+            return raw.driver_connection
+
+        direct = DirectDb(SharedConnectionSource(driver_connection))
+    app = shared_app(shared_apps, "rollback", settings)
+    return reset_app_state(app, sessionmaker, direct)
 
 
 @pytest.fixture

@@ -72,3 +72,19 @@ def test_every_clinic_owned_unique_index_leads_with_clinic_id() -> None:
         for unique in uniques:
             first = next(iter(getattr(unique, "columns", [])))
             assert first.name == "clinic_id", f"{table.name}: {unique.name}"
+
+
+def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
+    # Direct statements run only through `DirectDb.fetch`, which takes the principal, binds
+    # its clinic and supplies its values; no other module touches an asyncpg connection.
+    importers = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if re.search(r"^\s*(from|import) asyncpg\b", path.read_text(), re.MULTILINE)
+    ]
+    assert importers == ["direct/pool.py"]
+    for path in (SRC / "direct").glob("*.py"):
+        if path.name != "pool.py":
+            text = path.read_text()
+            assert "conn." not in text, path.name
+            assert set(re.findall(r"(\w+)\.fetch\(", text)) <= {"direct"}, path.name

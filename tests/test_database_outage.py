@@ -13,7 +13,9 @@ from sqlalchemy.engine import make_url
 
 from dmi_api.config import Settings
 from tests.conftest import build_test_app
+from tests.support.records import seed_child
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.tenants import bearer, make_tenant, mint_token
 
 pytestmark = pytest.mark.postgres_only
 
@@ -116,4 +118,33 @@ class TestDatabaseDown:
             assert_unavailable(response)
             assert elapsed < 3
         finally:
+            await app.state.engine.dispose()
+
+
+@pytest.mark.postgres_only
+class TestDirectReadsWhenTheDatabaseIsDown:
+    """The direct statements' own pool fails the same way: 503 and Retry-After, then recovers."""
+
+    async def test_cut_then_back(self, proxy: TcpProxy, database_url: str) -> None:
+        app = build_test_app(_settings_through(proxy, database_url, db_statement_timeout_ms=500))
+        try:
+            tenant = await make_tenant(app)
+            child = await seed_child(app, tenant)
+            headers = bearer(await mint_token(app, tenant))
+            path = f"/v1/children/{child.id}"
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client:
+                assert (await client.get(path, headers=headers)).status_code == 200
+                await proxy.cut()  # the pooled connection dies under the pool
+                for _ in range(2):
+                    started = time.monotonic()
+                    response = await client.get(path, headers=headers)
+                    assert_unavailable(response)
+                    assert time.monotonic() - started < 5
+                await proxy.start()
+                assert (await client.get(path, headers=headers)).status_code == 200
+                assert (await client.get("/v1/children", headers=headers)).status_code == 200
+        finally:
+            await app.state.direct.close()
             await app.state.engine.dispose()

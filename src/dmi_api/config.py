@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
     db_retry_after_seconds: int = Field(default=2, ge=1, le=300)
+    # Direct reads (PostgreSQL): the hot read endpoints as one statement on a pool of their own.
+    direct_reads: bool = True
+    direct_pool_size: int = Field(default=10, ge=1, le=200)
+    # Whether a read waits for its audit event to reach the disk (see README: "Audit of reads").
+    durable_read_audit: bool = False
 
     migration_database_url: SecretStr | None = None
 

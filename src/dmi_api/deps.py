@@ -14,8 +14,9 @@ from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 
 
-async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit when the handler succeeds, roll back when it raises."""
+@contextlib.asynccontextmanager
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit when the block succeeds, roll back when it raises."""
     sessionmaker: DbSessionMaker = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
@@ -28,7 +29,13 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, committed at the request boundary (`request_session`)."""
+    async with request_session(request) as session:
+        yield session
+
+
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings

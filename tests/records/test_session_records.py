@@ -16,6 +16,9 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dmi_api.schemas.clients import ClientUpdate
+from dmi_api.services import clients as client_service
+from dmi_api.tenancy import Tenant, bind_settings
 from tests.records.conftest import Headers, headers_maker
 from tests.support.records import (
     seed_child,
@@ -319,14 +322,45 @@ class TestAtomicityAndIdempotency:
         assert len(good["exercises"]) == 50
 
     async def test_references_resolve_in_one_query_each(
-        self, client: httpx.AsyncClient, clinic: Clinic, db_connection: AsyncConnection
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clinic: Clinic,
+        db_connection: AsyncConnection,
     ) -> None:
         entries = [clinic.exercise(i % 3) for i in range(30)]
         entries += [clinic.exercise(0, prescription_item_id=clinic.item_id)] * 10
-        with _selects(db_connection, "exercise", "prescription_item") as seen:
-            await create(client, clinic, exercises=entries)
+        direct = app.state.direct
+        app.state.direct = None  # the session path (SQLite's)
+        try:
+            with _selects(db_connection, "exercise", "prescription_item") as seen:
+                await create(client, clinic, exercises=entries)
+        finally:
+            app.state.direct = direct
         assert len(seen["exercise"]) == 1
         assert len(seen["prescription_item"]) == 1
+
+    @pytest.mark.postgres_only
+    async def test_a_direct_create_is_two_statements_whatever_its_size(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        statements: list[str] = []
+        direct = app.state.direct
+        original = direct.fetch
+
+        async def counting(principal: Any, sql: str, args: Any) -> Any:
+            statements.append(sql)
+            return await original(principal, sql, args)
+
+        direct.fetch = counting
+        try:
+            entries = [clinic.exercise(i % 3) for i in range(30)]
+            entries += [clinic.exercise(0, prescription_item_id=clinic.item_id)] * 10
+            created = await create(client, clinic, exercises=entries)
+        finally:
+            del direct.fetch
+        assert len(created["exercises"]) == 40
+        assert len(statements) == 2
 
     async def test_replay_and_reuse(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
         keyed = {**clinic.headers, "Idempotency-Key": "session-1"}
@@ -713,3 +747,99 @@ def _selects(connection: AsyncConnection, *tables: str) -> Iterator[dict[str, li
         yield seen
     finally:
         event.remove(sync, "before_cursor_execute", record)
+
+
+@pytest.mark.postgres_only
+class TestDirectCreate:
+    """PostgreSQL creates records in two direct statements; SQLite through the session. Both
+    answer alike, keep the same first version and audit the same event."""
+
+    async def _both(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, body: dict[str, Any]
+    ) -> tuple[httpx.Response, httpx.Response]:
+        direct = app.state.direct
+        assert direct is not None
+        first = await client.post(URL, json=body, headers=clinic.headers)
+        app.state.direct = None
+        try:
+            second = await client.post(URL, json=body, headers=clinic.headers)
+        finally:
+            app.state.direct = direct
+        return first, second
+
+    async def test_the_same_record_version_and_headers(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        direct, session = await self._both(app, client, clinic, clinic.new())
+        assert direct.status_code == session.status_code == 201
+        server_owned = {"id", "created_at", "updated_at"}
+        assert {k: v for k, v in direct.json().items() if k not in server_owned} == {
+            k: v for k, v in session.json().items() if k not in server_owned
+        }
+        for response in (direct, session):
+            record = response.json()
+            assert response.headers["location"] == f"{URL}/{record['id']}"
+            assert response.headers["etag"] == '"1"'
+            read = await client.get(response.headers["location"], headers=clinic.headers)
+            assert read.json() == record
+            versions = await client.get(f"{URL}/{record['id']}/versions", headers=clinic.headers)
+            [kept] = versions.json()
+            assert kept["version"] == 1
+            assert kept["resource"] == record
+            assert kept["client_id"] == str(clinic.tenant.client_id)
+
+    async def test_the_same_problems(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        bad = clinic.new(
+            practitioner_id=str(uuid.uuid4()),
+            started_at="2000-01-01T09:00:00Z",
+            exercises=[
+                clinic.exercise(0, prescription_item_id=clinic.sibling_item_id),
+                {"exercise_id": str(uuid.uuid4()), "repetitions": 1, "sets": 1},
+                clinic.exercise(1, prescription_item_id=clinic.item_id),
+            ],
+        )
+        for body in (
+            bad,
+            clinic.new(child_id=str(uuid.uuid4())),
+            clinic.new(
+                child_id=clinic.sibling_id,
+                exercises=[clinic.exercise(0, prescription_item_id=clinic.item_id)],
+            ),
+        ):
+            direct, session = await self._both(app, client, clinic, body)
+            assert direct.status_code == session.status_code == 422
+            assert direct.json()["errors"] == session.json()["errors"]
+            assert len(direct.json()["errors"]) >= 1
+        assert await listed(client, clinic) == []
+
+    async def test_another_clinics_references_are_unknown(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, other: Clinic
+    ) -> None:
+        body = clinic.new(child_id=other.child_id, practitioner_id=other.practitioner_id)
+        response = await client.post(URL, json=body, headers=clinic.headers)
+        assert response.status_code == 422
+        assert {e["pointer"] for e in response.json()["errors"]} == {
+            "#/child_id",
+            "#/practitioner_id",
+        }
+        assert await listed(client, other) == []
+
+    async def test_a_disabled_client_writes_nothing(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        assert (
+            await client.post(URL, json=clinic.new(), headers=clinic.headers)
+        ).status_code == 201
+        async with app.state.sessionmaker() as db:
+            await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
+            await client_service.update_client(
+                Tenant(db, clinic.tenant.clinic_id),
+                client_id=clinic.tenant.client_id,
+                changes=ClientUpdate(active=False),
+            )
+            await db.commit()
+        response = await client.post(URL, json=clinic.new(), headers=clinic.headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"

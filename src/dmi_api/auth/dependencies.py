@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,7 +19,7 @@ from dmi_api.auth.keyring import KeyRing
 from dmi_api.auth.principal import Principal
 from dmi_api.auth.scopes import AUDIT_READ, CLIENTS_ADMIN, SCOPE_DESCRIPTIONS
 from dmi_api.config import Settings
-from dmi_api.deps import DbSession
+from dmi_api.deps import DbSession, request_session
 from dmi_api.errors import AuthenticationError, InsufficientScopeError
 from dmi_api.models import ApiClient
 from dmi_api.security.jwt import InvalidTokenError, read_token_kid, verify_access_token
@@ -72,7 +74,11 @@ class Caller:
 
 
 async def _verify(token: str, keyring: KeyRing, settings: Settings) -> Principal:
-    keys = await keyring.for_kid(read_token_kid(token))
+    known = keyring.verified.get(token, (await keyring.current()).kids)
+    if known is not None:
+        return known
+    kid = read_token_kid(token)
+    keys = await keyring.for_kid(kid)
     claims = verify_access_token(
         token,
         keys,
@@ -85,12 +91,15 @@ async def _verify(token: str, keyring: KeyRing, settings: Settings) -> Principal
         client_id, clinic_id = uuid.UUID(claims.client_id), uuid.UUID(claims.clinic_id)
     except ValueError:
         raise InvalidTokenError("malformed client or clinic id") from None
-    return Principal(
+    principal = Principal(
         client_id=client_id,
         clinic_id=clinic_id,
         scopes=frozenset(claims.scope.split()),
         token_jti=claims.jti,
     )
+    if kid is not None:  # verification found the key by this kid
+        keyring.verified.put(token, principal, kid=kid, expires_at=claims.expires_at)
+    return principal
 
 
 async def _bind_active_client(db: AsyncSession, principal: Principal) -> bool:
@@ -125,13 +134,8 @@ async def _bind_active_client(db: AsyncSession, principal: Principal) -> bool:
     return bool(active)
 
 
-async def authenticate(
-    security_scopes: SecurityScopes,
-    request: Request,
-    db: DbSession,
-    authorization: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Caller:
-    """Verify the bearer token, check the client is still active, bind the clinic, check scopes."""
+async def _principal_of(request: Request, authorization: str | None) -> Principal:
+    """The principal a valid bearer token proves (401 otherwise); nothing is looked up."""
     request.state.audit_denials = True
     if not authorization:
         raise AuthenticationError(token_present=False)
@@ -139,11 +143,19 @@ async def authenticate(
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("Use the Bearer authentication scheme.")
     try:
-        principal = await _verify(
-            token.strip(), request.app.state.keyring, request.app.state.settings
-        )
+        return await _verify(token.strip(), request.app.state.keyring, request.app.state.settings)
     except InvalidTokenError:
         raise AuthenticationError() from None
+
+
+async def authenticate(
+    security_scopes: SecurityScopes,
+    request: Request,
+    db: DbSession,
+    authorization: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """Verify the bearer token, check the client is still active, bind the clinic, check scopes."""
+    principal = await _principal_of(request, authorization)
     if not await _bind_active_client(db, principal):
         # A disabled (or deleted) client's tokens die with it, before they expire.
         raise AuthenticationError()
@@ -153,9 +165,38 @@ async def authenticate(
     return Caller(principal=principal, tenant=Tenant(db, principal.clinic_id))
 
 
+async def authenticate_token(
+    security_scopes: SecurityScopes,
+    request: Request,
+    authorization: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """Verify the bearer token and its scopes only, for routes that check the client in their
+    own statement (`dmi_api.direct`) or open their session with `caller_session`."""
+    principal = await _principal_of(request, authorization)
+    request.state.principal = principal
+    if not principal.has_scopes(security_scopes.scopes):
+        raise InsufficientScopeError(security_scopes.scopes)
+    return principal
+
+
+@asynccontextmanager
+async def caller_session(request: Request, principal: Principal) -> AsyncIterator[Caller]:
+    """A session for a principal from `authenticate_token`, checked and bound as `authenticate`
+    does, committed when the block succeeds (the request boundary of such a route)."""
+    async with request_session(request) as db:
+        if not await _bind_active_client(db, principal):
+            raise AuthenticationError()
+        yield Caller(principal=principal, tenant=Tenant(db, principal.clinic_id))
+
+
 def require(*scopes: str) -> Any:
     """A dependency marker: authenticate and demand these scopes (documented in OpenAPI)."""
     return Security(authenticate, scopes=list(scopes))
+
+
+def require_token(*scopes: str) -> Any:
+    """`require` without the session: a verified `Principal` with these scopes."""
+    return Security(authenticate_token, scopes=list(scopes))
 
 
 ClientsAdmin = Annotated[Caller, require(CLIENTS_ADMIN)]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlmodel import col
 
+from dmi_api.auth.token_memo import VerifiedTokens
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 from dmi_api.models import SigningKey
@@ -32,6 +33,8 @@ class KeyRing:
         self._keys: SigningKeySet | None = None
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
+        # Tokens verified with these keys (a hit needs the token's key still in the set).
+        self.verified = VerifiedTokens(leeway_seconds=settings.token_leeway_seconds)
 
     def verification_window(self) -> timedelta:
         """How long a retired key keeps verifying: the longest token it may have signed."""

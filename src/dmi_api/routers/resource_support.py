@@ -20,7 +20,7 @@ from dmi_api.services import idempotency
 from dmi_api.services.resources import ListQuery, SortKey
 
 
-def list_query(
+async def list_query(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
         str | None, Query(max_length=1024, description="`next_cursor` of the previous page")
@@ -76,8 +76,19 @@ def resource_response(
     status_code: int = 200,
 ) -> Response:
     """A single resource with its ETag; 304 when the caller already has this version."""
-    headers = {"ETag": etag(row.version)}
-    if status_code == 200 and request.method == "GET" and is_not_modified(request, row.version):
+    return versioned_response(request, row.version, body, status_code=status_code)
+
+
+def versioned_response(
+    request: Request,
+    version: int,
+    body: BaseModel | dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Response:
+    """A body of a resource's version with its ETag; 304 when the caller already has it."""
+    headers = {"ETag": etag(version)}
+    if status_code == 200 and request.method == "GET" and is_not_modified(request, version):
         return Response(status_code=304, headers=headers)
     return JSONResponse(_body(body), status_code=status_code, headers=headers)
 

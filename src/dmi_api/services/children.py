@@ -274,5 +274,15 @@ async def list_rows(
         query=query,
         filters=conditions,
         codec=codec,
-        context=f"{RESOURCE}|{status}|{external_id}|{birth_date_from}|{birth_date_to}",
+        context=list_context(status, external_id, birth_date_from, birth_date_to),
     )
+
+
+def list_context(
+    status: str | None,
+    external_id: str | None,
+    birth_date_from: date | None,
+    birth_date_to: date | None,
+) -> str:
+    """The filters a list cursor is bound to."""
+    return f"{RESOURCE}|{status}|{external_id}|{birth_date_from}|{birth_date_to}"

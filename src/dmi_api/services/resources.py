@@ -34,8 +34,13 @@ async def get_live(
         statement = statement.with_for_update()
     row = (await tenant.db.execute(statement)).scalar_one_or_none()
     if row is None:
-        raise NotFoundError(f"No such {_label(model)}.")
+        raise not_found(model)
     return row
+
+
+def not_found(model: type[Any]) -> NotFoundError:
+    """The 404 of a model's row (the same words for a missing row and another clinic's)."""
+    return NotFoundError(f"No such {_label(model)}.")
 
 
 async def find_reference(
@@ -46,18 +51,18 @@ async def find_reference(
         return None
     row = await tenant.get(model, row_id)
     if row is None or row.deleted_at is not None:
-        name = _label(model)
-        raise ValidationProblemError(
-            [
-                {
-                    "location": "body",
-                    "pointer": pointer,
-                    "detail": f"No such {name} in this clinic.",
-                    "code": "reference_not_found",
-                }
-            ]
-        )
+        raise ValidationProblemError([reference_problem(model, pointer)])
     return row
+
+
+def reference_problem(model: type[Any], pointer: str) -> dict[str, str]:
+    """The 422 entry of a reference to no live row of the clinic (wherever else it exists)."""
+    return {
+        "location": "body",
+        "pointer": pointer,
+        "detail": f"No such {_label(model)} in this clinic.",
+        "code": "reference_not_found",
+    }
 
 
 def touch(row: ClinicalRow) -> None:
@@ -82,6 +87,29 @@ class ListQuery:
     updated_since: datetime | None = None
 
 
+def page_context(context: str, query: ListQuery) -> str:
+    """What a cursor is bound to: the query's filters (`context`), its sort and sync point."""
+    return f"{context}|{query.sort}|{query.updated_since}"
+
+
+def cursor_position(
+    codec: CursorCodec, query: ListQuery, context: str
+) -> tuple[datetime, uuid.UUID] | None:
+    """Where the page starts after (sort value, id), from the query's cursor; None: the start."""
+    if not query.cursor:
+        return None
+    position = codec.decode(query.cursor, context=context)
+    try:
+        return datetime.fromisoformat(position[0]), uuid.UUID(position[1])
+    except (IndexError, TypeError, ValueError):
+        raise invalid_cursor() from None
+
+
+def next_cursor(codec: CursorCodec, context: str, sort_value: datetime, row_id: Any) -> str:
+    """The cursor of the page after a row (its sort value and id)."""
+    return codec.encode([sort_value.isoformat(), str(row_id)], context=context)
+
+
 async def list_page(
     tenant: Tenant,
     model: type[RowT],
@@ -101,13 +129,9 @@ async def list_page(
     else:
         statement = statement.where(col(model.deleted_at).is_(None))
     # The cursor is bound to the query: filters and sort are part of its context.
-    context = f"{context}|{query.sort}|{query.updated_since}"
-    if query.cursor:
-        position = codec.decode(query.cursor, context=context)
-        try:
-            after = (datetime.fromisoformat(position[0]), uuid.UUID(position[1]))
-        except (IndexError, TypeError, ValueError):
-            raise invalid_cursor() from None
+    context = page_context(context, query)
+    after = cursor_position(codec, query, context)
+    if after is not None:
         keyset = tuple_(sort_column, col(model.id))
         statement = statement.where(keyset < after if descending else keyset > after)
     order = (
@@ -119,10 +143,7 @@ async def list_page(
         return rows, None
     rows = rows[: query.limit]
     last: Any = rows[-1]
-    next_cursor = codec.encode(
-        [getattr(last, column_name).isoformat(), str(last.id)], context=context
-    )
-    return rows, next_cursor
+    return rows, next_cursor(codec, context, getattr(last, column_name), last.id)
 
 
 def apply_patch(row: Any, changes: dict[str, Any], *, required: frozenset[str]) -> None:

@@ -18,6 +18,17 @@ from dmi_api.schemas.ages import AgePublic
 from dmi_api.tenancy import Tenant
 
 
+class AgeInputs(Protocol):
+    """What a child's ages are computed from."""
+
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def gestational_age_weeks(self) -> int | None: ...
+    @property
+    def gestational_age_days(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class RuleSettings:
     """What the clinical rules of one clinic need from its settings."""
@@ -25,7 +36,7 @@ class RuleSettings:
     age_rule: AgeRule
     aims_norms: AimsNorms | None
 
-    def age(self, child: Child, on: date) -> Age | None:
+    def age(self, child: AgeInputs, on: date) -> Age | None:
         """The child's ages on a date (None before birth: such a date is refused on write)."""
         if on < child.birth_date:
             return None
@@ -65,16 +76,14 @@ _SESSION_KEY = "dmi.rule_settings"
 DEFAULTS = ClinicSettings(clinic_id=uuid.UUID(int=0), version=0)
 
 
-def remember(
-    db: AsyncSession,
-    clinic_id: uuid.UUID,
+def from_values(
     *,
     preterm_below_weeks: int | None,
     correct_until_months: int | None,
     aims_norms: dict[str, Any] | None,
-) -> None:
-    """Keep the clinic's settings (None: the default) for the rest of the request."""
-    rules = RuleSettings(
+) -> RuleSettings:
+    """The rule settings of a settings row's values (None: no row, the defaults)."""
+    return RuleSettings(
         age_rule=AgeRule(
             preterm_below_weeks=DEFAULTS.preterm_below_weeks
             if preterm_below_weeks is None
@@ -84,6 +93,22 @@ def remember(
             else correct_until_months,
         ),
         aims_norms=AimsNorms.from_json(aims_norms) if aims_norms else None,
+    )
+
+
+def remember(
+    db: AsyncSession,
+    clinic_id: uuid.UUID,
+    *,
+    preterm_below_weeks: int | None,
+    correct_until_months: int | None,
+    aims_norms: dict[str, Any] | None,
+) -> None:
+    """Keep the clinic's settings (None: the default) for the rest of the request."""
+    rules = from_values(
+        preterm_below_weeks=preterm_below_weeks,
+        correct_until_months=correct_until_months,
+        aims_norms=aims_norms,
     )
     db.info[_SESSION_KEY] = (clinic_id, rules)
 
@@ -123,7 +148,7 @@ def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic 
     )
 
 
-def age_plain(rules: RuleSettings, child: Child, on: date | None) -> dict[str, Any] | None:
+def age_plain(rules: RuleSettings, child: AgeInputs, on: date | None) -> dict[str, Any] | None:
     """`age_public` as plain data (for bodies built without validation)."""
     age = rules.age(child, on) if on is not None else None
     if age is None:

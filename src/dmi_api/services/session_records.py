@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -123,16 +123,16 @@ def _keep(
     tenant: Tenant, row: SessionRecord, amendments: Amendments, client_id: uuid.UUID
 ) -> dict[str, Any]:
     """Keep this version; returns it as the API shows it (the response body, validated once)."""
-    snapshot: dict[str, Any] = to_public(row, amendments).model_dump(mode="json")
+    body = snapshot(row, amendments)
     record_version(
         tenant,
         resource_type=RESOURCE,
         resource_id=row.id,
         version=row.version,
-        snapshot=snapshot,
+        snapshot=body,
         client_id=client_id,
     )
-    return snapshot
+    return body
 
 
 async def _ref(
@@ -181,12 +181,7 @@ async def _exercise_errors(
     An entry kept as it was is not re-checked: retiring an exercise or a prescription item must
     not make the records that used it uneditable.
     """
-    kept = {_entry_key(e.get("exercise_id"), e.get("prescription_item_id")) for e in current}
-    fresh = [
-        (index, entry)
-        for index, entry in enumerate(entries)
-        if _entry_key(entry.exercise_id, entry.prescription_item_id) not in kept
-    ]
+    fresh = fresh_entries(entries, current)
     exercise_ids = {entry.exercise_id for _, entry in fresh}
     item_ids = {entry.prescription_item_id for _, entry in fresh} - {None}
     live_exercises: set[uuid.UUID] = set()
@@ -211,6 +206,28 @@ async def _exercise_errors(
         items = {
             row.id: row.exercise_id for row in (await tenant.db.execute(statement_items)).scalars()
         }
+    return exercise_problems(fresh, live_exercises, items)
+
+
+def fresh_entries(
+    entries: Sequence[PerformedExercise], current: Sequence[dict[str, Any]] = ()
+) -> list[tuple[int, PerformedExercise]]:
+    """The entries to check (with their index): those not kept as they were."""
+    kept = {_entry_key(e.get("exercise_id"), e.get("prescription_item_id")) for e in current}
+    return [
+        (index, entry)
+        for index, entry in enumerate(entries)
+        if _entry_key(entry.exercise_id, entry.prescription_item_id) not in kept
+    ]
+
+
+def exercise_problems(
+    fresh: Sequence[tuple[int, PerformedExercise]],
+    live_exercises: set[uuid.UUID],
+    items: dict[uuid.UUID, uuid.UUID],
+) -> Errors:
+    """Entries naming an exercise that is not live, or a prescription item that is not this
+    child's (`items`: live item id → its exercise)."""
     errors: Errors = []
     for index, entry in fresh:
         if entry.exercise_id not in live_exercises:
@@ -236,8 +253,8 @@ def _practitioner_rule(session_type: str, practitioner_id: uuid.UUID | None) -> 
     return []
 
 
-def _before_birth(child: Child | None, started: datetime) -> Errors:
-    if child is not None and started.date() < child.birth_date:
+def _before_birth(birth_date: date | None, started: datetime) -> Errors:
+    if birth_date is not None and started.date() < birth_date:
         detail = "The session cannot start before the child's birth."
         return [_error("#/started_at", detail, "before_birth")]
     return []
@@ -253,29 +270,54 @@ async def create(
     """Add a record with all its exercises, or nothing; the row and its JSON body."""
     errors, child = await _ref(tenant, Child, payload.child_id, "#/child_id")
     more, _ = await _ref(tenant, Practitioner, payload.practitioner_id, "#/practitioner_id")
-    errors += more + _practitioner_rule(payload.type, payload.practitioner_id)
-    errors += _before_birth(child, payload.started_at)
+    exercise_errors = (
+        await _exercise_errors(tenant, child.id, payload.exercises) if child is not None else []
+    )
+    row = new_record(
+        payload,
+        clinic_id=tenant.clinic_id,
+        reference_errors=errors + more,
+        birth_date=child.birth_date if child is not None else None,
+        exercise_errors=exercise_errors,
+    )
+    tenant.add(row)
+    await tenant.db.flush()
+    return row, _keep(tenant, row, [], client_id)
+
+
+def new_record(
+    payload: SessionRecordCreate,
+    *,
+    clinic_id: uuid.UUID,
+    reference_errors: Errors,
+    birth_date: date | None,
+    exercise_errors: Errors,
+) -> SessionRecord:
+    """The new record's row (unsaved), or a 422 listing every problem of the payload, given
+    what the database said of its references (`birth_date`: of the live child, if found)."""
+    errors = reference_errors + _practitioner_rule(payload.type, payload.practitioner_id)
+    errors += _before_birth(birth_date, payload.started_at)
     duration_errors, minutes = _duration(
         payload.started_at, payload.duration_minutes, payload.ended_at, current=None
     )
-    errors += duration_errors
-    if child is not None:
-        errors += await _exercise_errors(tenant, child.id, payload.exercises)
+    errors += duration_errors + exercise_errors
     if errors:
         raise ValidationProblemError(errors)
     assert minutes is not None
     fields = payload.model_dump(exclude={"duration_minutes", "ended_at", "exercises", "notes"})
-    row = tenant.add(
-        SessionRecord(
-            **fields,
-            duration_minutes=minutes,
-            exercises=_exercise_rows(payload.exercises),
-            notes=payload.notes.model_dump(),
-            clinic_id=tenant.clinic_id,
-        )
+    return SessionRecord(
+        **fields,
+        duration_minutes=minutes,
+        exercises=_exercise_rows(payload.exercises),
+        notes=payload.notes.model_dump(),
+        clinic_id=clinic_id,
     )
-    await tenant.db.flush()
-    return row, _keep(tenant, row, [], client_id)
+
+
+def snapshot(row: SessionRecord, amendments: Amendments) -> dict[str, Any]:
+    """The record as the API shows it, as JSON data (kept as its version, and the body)."""
+    data: dict[str, Any] = to_public(row, amendments).model_dump(mode="json")
+    return data
 
 
 def _refuse_if_signed(row: SessionRecord) -> None:
@@ -306,7 +348,8 @@ async def update(
     errors += _practitioner_rule(session_type, practitioner_id)
     started = patch.started_at or _aware(row.started_at)
     if patch.started_at is not None:
-        errors += _before_birth(await tenant.get(Child, row.child_id), started)
+        child = await tenant.get(Child, row.child_id)
+        errors += _before_birth(child.birth_date if child is not None else None, started)
     duration_errors, minutes = _duration(
         started, patch.duration_minutes, patch.ended_at, current=row.duration_minutes
     )

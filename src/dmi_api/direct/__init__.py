@@ -1,0 +1,9 @@
+"""Direct reads on PostgreSQL: the hottest read endpoints as one asyncpg statement each.
+
+A read through the ORM session costs five round trips (BEGIN, authorize, the rows, the audit
+INSERT, COMMIT) and the session's bookkeeping. Here the client check, the clinic's rule settings,
+the rows and the audit event are one statement (a data-modifying CTE) run in autocommit, on a
+pool of plain asyncpg connections whose clinic binding for row-level security is kept per
+connection. The SQLite (development) database takes the session path instead, which
+tests/direct/ proves gives the same bodies.
+"""

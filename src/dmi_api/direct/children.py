@@ -1,0 +1,178 @@
+"""GET one child and list children as one statement each (see `dmi_api.direct`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, NamedTuple
+
+import orjson
+
+from dmi_api.auth.principal import Principal
+from dmi_api.direct.pool import DirectDb
+from dmi_api.direct.statements import (
+    COMMON_PARAMETERS,
+    STATEMENT_PREFIX,
+    audit_cte,
+)
+from dmi_api.errors import AuthenticationError
+from dmi_api.models import Child
+from dmi_api.models.columns import utcnow
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.children import ChildPublic
+from dmi_api.services import children as child_service
+from dmi_api.services import rule_settings
+from dmi_api.services.resources import (
+    ListQuery,
+    cursor_position,
+    next_cursor,
+    not_found,
+    page_context,
+)
+
+RESOURCE = child_service.RESOURCE
+_JSON_FIELDS = frozenset({"diagnoses", "caregivers"})
+_FIELDS = tuple(name for name in ChildPublic.model_fields if name != "age")
+# JSON columns come as their text, passed through to the response unparsed.
+_COLUMNS = ", ".join(
+    f"{name}::text AS {name}" if name in _JSON_FIELDS else name for name in _FIELDS
+)
+
+_GET = (
+    f"{STATEMENT_PREFIX},"
+    f" found AS (SELECT {_COLUMNS} FROM child"
+    " WHERE clinic_id = $2::uuid AND id = $7::uuid AND deleted_at IS NULL"
+    " AND EXISTS (SELECT FROM auth)),"
+    f" {audit_cte(action='read', resource_type=RESOURCE, source='found', resource_id='found.id')}"
+    " SELECT auth.preterm_below_weeks AS rule_preterm_below_weeks,"
+    " auth.correct_until_months AS rule_correct_until_months, found.*"
+    " FROM auth LEFT JOIN found ON true"
+)
+
+
+class _AgeInputs(NamedTuple):
+    birth_date: date
+    gestational_age_weeks: int | None
+    gestational_age_days: int | None
+
+
+class ChildRead(NamedTuple):
+    """A child's body (ages as of today) and its version (for the ETag)."""
+
+    body: dict[str, Any]
+    version: int
+
+
+def _rules(record: Any) -> rule_settings.RuleSettings:
+    return rule_settings.from_values(
+        preterm_below_weeks=record["rule_preterm_below_weeks"],
+        correct_until_months=record["rule_correct_until_months"],
+        aims_norms=None,  # a child's ages need only the age rule
+    )
+
+
+def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[str, Any]:
+    body = {name: record[name] for name in _FIELDS}
+    for name in _JSON_FIELDS:
+        body[name] = orjson.Fragment(body[name])
+    facts = _AgeInputs(
+        body["birth_date"], body["gestational_age_weeks"], body["gestational_age_days"]
+    )
+    body["age"] = rule_settings.age_plain(rules, facts, today)
+    return body
+
+
+async def get_child(direct: DirectDb, principal: Principal, child_id: uuid.UUID) -> ChildRead:
+    """The clinic's live child (401: the client is no longer active; 404: no such child)."""
+    rows = await direct.fetch(principal, _GET, [child_id])
+    if not rows:
+        raise AuthenticationError()
+    record = rows[0]
+    if record["id"] is None:
+        raise not_found(Child)
+    return ChildRead(_body(record, _rules(record), utcnow().date()), record["version"])
+
+
+class _Parameters:
+    """A statement's own parameters, numbered after the common ones in the order added."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def add(self, value: Any, cast: str) -> str:
+        self.values.append(value)
+        return f"${COMMON_PARAMETERS + len(self.values)}::{cast}"
+
+
+_SORT_COLUMNS = frozenset({"updated_at", "created_at"})
+# Optional filters: (name, column and operator, type).
+_FILTERS = (
+    ("status", "status =", "text"),
+    ("external_id", "external_id =", "text"),
+    ("birth_date_from", "birth_date >=", "date"),
+    ("birth_date_to", "birth_date <=", "date"),
+)
+
+
+async def list_children(
+    direct: DirectDb,
+    principal: Principal,
+    *,
+    query: ListQuery,
+    codec: CursorCodec,
+    status: str | None,
+    external_id: str | None,
+    birth_date_from: date | None,
+    birth_date_to: date | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the clinic's children: `services.children.list_rows` and its bodies, in one
+    statement (tests/direct/ compares the two on the same rows)."""
+    context = page_context(
+        child_service.list_context(status, external_id, birth_date_from, birth_date_to), query
+    )
+    after = cursor_position(codec, query, context)
+    values = {
+        "status": status,
+        "external_id": external_id,
+        "birth_date_from": birth_date_from,
+        "birth_date_to": birth_date_to,
+    }
+    params = _Parameters()
+    limit = params.add(query.limit + 1, "int")
+    conditions = ["clinic_id = $2::uuid"]
+    for name, operator, cast in _FILTERS:
+        if values[name] is not None:
+            conditions.append(f"{operator} {params.add(values[name], cast)}")
+    if query.updated_since is not None:
+        conditions.append(f"updated_at >= {params.add(query.updated_since, 'timestamptz')}")
+    else:
+        conditions.append("deleted_at IS NULL")
+    # The sort column is one of ListQuery's literals (validated), never the caller's text.
+    sort = query.sort.lstrip("-")
+    if sort not in _SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    descending = query.sort.startswith("-")
+    if after is not None:
+        keyset = f"({params.add(after[0], 'timestamptz')}, {params.add(after[1], 'uuid')})"
+        conditions.append(f"({sort}, id) {'<' if descending else '>'} {keyset}")
+    direction = " DESC" if descending else ""
+    sql = (
+        f"{STATEMENT_PREFIX},"
+        f" {audit_cte(action='list', resource_type=RESOURCE, source='auth', resource_id='NULL')}"
+        " SELECT auth.preterm_below_weeks AS rule_preterm_below_weeks,"
+        " auth.correct_until_months AS rule_correct_until_months, page.*"
+        f" FROM auth LEFT JOIN LATERAL (SELECT {_COLUMNS}, {sort} AS sort_value FROM child"
+        f" WHERE {' AND '.join(conditions)} ORDER BY {sort}{direction}, id{direction}"
+        f" LIMIT {limit}) AS page ON true"
+        f" ORDER BY page.sort_value{direction}, page.id{direction}"
+    )
+    rows = await direct.fetch(principal, sql, params.values)
+    if not rows:
+        raise AuthenticationError()
+    rules, today = _rules(rows[0]), utcnow().date()
+    page = [row for row in rows if row["id"] is not None]
+    cursor = None
+    if len(page) > query.limit:
+        page = page[: query.limit]
+        cursor = next_cursor(codec, context, page[-1]["sort_value"], page[-1]["id"])
+    return [_body(row, rules, today) for row in page], cursor

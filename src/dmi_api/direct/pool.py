@@ -1,0 +1,197 @@
+"""Connections for direct reads: bound to the caller's clinic for row-level security."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
+from starlette.requests import Request
+
+from dmi_api.auth.principal import Principal
+from dmi_api.config import Settings
+from dmi_api.direct.statements import STATEMENT_PREFIX, common_args
+from dmi_api.tenancy import CLIENT_SETTING, CLINIC_SETTING
+
+Binding = tuple[uuid.UUID, uuid.UUID]
+_BIND = "SELECT set_config($1, $2, false), set_config($3, $4, false)"
+_CURRENT = "SELECT current_setting($1, true), current_setting($2, true)"
+
+
+class BoundConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection that remembers which clinic and client its session is bound to."""
+
+    dmi_binding: Binding | None = None
+
+    def remember_binding(self, binding: Binding) -> None:
+        """Note the session's binding (a method: the pool hands out proxies of connections)."""
+        self.dmi_binding = binding
+
+
+async def _bind(conn: Any, principal: Principal, *, remember: bool) -> None:
+    # Session-level settings (not transaction-local): each statement is its own transaction.
+    # Every direct statement also filters by clinic_id itself; the binding is what row-level
+    # security checks on top, and a stale one could only hide rows, never show another's.
+    binding = (principal.clinic_id, principal.client_id)
+    if remember and getattr(conn, "dmi_binding", None) == binding:
+        return
+    await conn.execute(_BIND, CLINIC_SETTING, str(binding[0]), CLIENT_SETTING, str(binding[1]))
+    if remember:
+        conn.remember_binding(binding)
+
+
+class Source(Protocol):
+    """Where direct statements run."""
+
+    def connection(self, principal: Principal) -> AbstractAsyncContextManager[Any]:
+        """A connection bound to the principal's clinic, for one statement."""
+
+    async def close(self) -> None:
+        """Release what the source holds."""
+
+
+async def _keep_session_state(_conn: asyncpg.Connection) -> None:
+    # asyncpg's default reset runs RESET ALL (a round trip per release, and the binding lost);
+    # our statements run in autocommit and leave nothing but the binding behind. An open
+    # transaction (a cancelled statement) is still rolled back by asyncpg before this runs.
+    return None
+
+
+class PoolSource:
+    """A pool of asyncpg connections of its own, created on first use in the serving loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = make_url(settings.database_url_value).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self._settings = settings
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+
+    async def _get_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    self._pool = await self._create_pool()
+        return self._pool
+
+    async def _create_pool(self) -> asyncpg.Pool:
+        s = self._settings
+        timeout_ms = s.db_statement_timeout_ms
+        server_settings = {
+            "application_name": "dmi-api-direct",
+            "statement_timeout": str(timeout_ms),
+            "idle_in_transaction_session_timeout": str(max(timeout_ms * 2, 60_000)),
+        }
+        if not s.durable_read_audit:
+            # Only reads run here; their one write is the audit event of the read. See README.
+            server_settings["synchronous_commit"] = "off"
+        pool: asyncpg.Pool = await asyncpg.create_pool(
+            self._dsn,
+            min_size=0,
+            max_size=s.direct_pool_size,
+            max_inactive_connection_lifetime=300,
+            connection_class=BoundConnection,
+            reset=_keep_session_state,
+            timeout=s.db_connect_timeout_seconds,
+            command_timeout=timeout_ms / 1000 + 5,
+            server_settings=server_settings,
+        )
+        return pool
+
+    @asynccontextmanager
+    async def connection(self, principal: Principal) -> AsyncIterator[Any]:
+        """A pooled connection bound to the principal's clinic (rebound only on a change)."""
+        pool = await self._get_pool()
+        async with pool.acquire(timeout=self._settings.db_pool_timeout_seconds) as conn:
+            await _bind(conn, principal, remember=True)
+            yield conn
+
+    async def close(self) -> None:
+        """Close the pool (at shutdown)."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+
+class SharedConnectionSource:
+    """One connection that is inside an open transaction (the test suite's rolled-back one).
+
+    Each statement runs in a savepoint, so that a failed one leaves the transaction usable as
+    it would leave an autocommit connection; the binding is set for the statement and the
+    connection's previous one restored after it (the connection is shared with ORM sessions).
+    """
+
+    def __init__(self, get_connection: Callable[[], Awaitable[Any]]) -> None:
+        self._get_connection = get_connection
+
+    @asynccontextmanager
+    async def connection(self, principal: Principal) -> AsyncIterator[Any]:
+        """The shared connection, bound to the principal's clinic, in a savepoint."""
+        conn = await self._get_connection()
+        if not conn.is_in_transaction():
+            raise RuntimeError("the shared connection must be inside a transaction")
+        previous = await conn.fetchrow(_CURRENT, CLINIC_SETTING, CLIENT_SETTING)
+        try:
+            async with conn.transaction():
+                await _bind(conn, principal, remember=False)
+                yield conn
+        finally:
+            await conn.execute(
+                _BIND, CLINIC_SETTING, previous[0] or "", CLIENT_SETTING, previous[1] or ""
+            )
+
+    async def close(self) -> None:
+        """Nothing to release: the connection belongs to its owner."""
+
+
+# SQLSTATE classes meaning "cannot serve now": connection, resources, operator intervention
+# (statement timeout, shutdown), as for the session path (`db.is_database_unavailable`).
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+
+
+class DatabaseUnavailableError(ConnectionError):
+    """The database cannot serve a direct statement now (answered 503 with Retry-After)."""
+
+
+def _unavailable(exc: Exception) -> bool:
+    if isinstance(exc, asyncpg.InterfaceError):  # a closed or broken connection
+        return True
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_CLASSES)
+
+
+class DirectDb:
+    """The choke point of direct statements: each runs for a principal, on a connection bound
+    to its clinic, with the principal's own values as parameters $1..$6 (`common_args`), and
+    must start with the `auth` CTE, which filters by that clinic and checks the client."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    async def fetch(self, principal: Principal, sql: str, args: Sequence[Any]) -> list[Any]:
+        """The rows of one statement; `args` are its own parameters, from $7 on."""
+        if not sql.startswith(STATEMENT_PREFIX):
+            raise ValueError("a direct statement must start with the auth CTE")
+        try:
+            async with self.source.connection(principal) as conn:
+                rows: list[Any] = await conn.fetch(sql, *common_args(principal), *args)
+                return rows
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if _unavailable(exc):
+                # The driver's text never leaves: it can quote the statement's values.
+                raise DatabaseUnavailableError(type(exc).__name__) from None
+            raise
+
+    async def close(self) -> None:
+        """Release the source (at shutdown)."""
+        await self.source.close()
+
+
+def direct_db(request: Request) -> DirectDb | None:
+    """The app's direct reads, or None (SQLite, or turned off): take the session path."""
+    direct: DirectDb | None = request.app.state.direct
+    return direct

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-sqlite lint format openapi migrate clean bench
+.PHONY: run test test-postgres test-stateful test-sqlite lint format openapi migrate clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,12 +26,19 @@ run: $(RUN_STAMP)
 	$(BIN)/dmi-api serve
 
 ## The whole suite on PostgreSQL, the portable subset on SQLite, and lint, side by side (each
-## part's output is printed whole when it ends; any failure fails `make test`).
+## part's output is printed whole when it ends; any failure fails `make test`). The long stateful
+## schemathesis run (its own database, like every pytest run) goes beside the rest of the
+## PostgreSQL suite rather than after it.
+STATEFUL := tests/test_schemathesis_stateful.py
+
 test: $(DEV_STAMP)
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-postgres test-sqlite lint
+	$(MAKE) --no-print-directory -j4 --output-sync=target test-stateful test-postgres test-sqlite lint
 
 test-postgres: $(DEV_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=$(STATEFUL)
+
+test-stateful: $(DEV_STAMP)
+	$(BIN)/python -m pytest $(STATEFUL)
 
 test-sqlite: $(DEV_STAMP)
 	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only"

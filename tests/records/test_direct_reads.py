@@ -11,10 +11,12 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.auth.principal import Principal
@@ -23,6 +25,7 @@ from dmi_api.direct.pool import DirectDb, PoolSource
 from dmi_api.schemas.clients import ClientUpdate
 from dmi_api.services import clients as client_service
 from dmi_api.tenancy import Tenant, bind_settings
+from tests.conftest import Database
 from tests.records.conftest import Headers
 from tests.support.records import seed_child
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
@@ -327,6 +330,43 @@ class TestPooledConnections:
             live_app.state.direct = live_app.state.own_direct
             await own.close()
 
+    async def test_statements_are_planned_once_not_per_request(
+        self,
+        database: Database,
+        settings: Settings,
+        live_app: FastAPI,
+        live_client: httpx.AsyncClient,
+    ) -> None:
+        # PostgreSQL re-plans a prepared statement whose generic plan looks worse than a custom
+        # one; a LIMIT passed as a parameter did that once a clinic had thousands of children
+        # (the generic plan guesses a tenth of the table): twice the server's time per list.
+        own = DirectDb(PoolSource(settings.model_copy(update={"direct_pool_size": 1})))
+        live_app.state.direct = own
+        tenant = await make_tenant(live_app)
+        owner = await asyncpg.connect(asyncpg_url(database.owner_url))
+        try:
+            await owner.execute(_MANY_CHILDREN, tenant.clinic_id, 3000)
+            await owner.execute("ANALYZE child")
+            child = await seed_child(live_app, tenant)
+            headers = bearer(await mint_token(live_app, tenant))
+            paths = (f"{URL}?limit=50", f"{URL}?limit=2&status=active", f"{URL}/{child.id}")
+            for _ in range(12):
+                for path in paths:
+                    assert (await live_client.get(path, headers=headers)).status_code == 200
+            async with own.source.connection(_principal(tenant)) as conn:
+                plans = await conn.fetch(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                    " WHERE statement LIKE 'WITH auth AS%FROM child%'"
+                )
+            # PostgreSQL tries custom plans for the first five executions, then keeps one.
+            assert [(p["generic_plans"], p["custom_plans"]) for p in plans] == [(7, 5)] * 3
+        finally:
+            live_app.state.direct = live_app.state.own_direct
+            await own.close()
+            await owner.execute("DELETE FROM child WHERE clinic_id = $1", tenant.clinic_id)
+            await owner.execute("ANALYZE child")
+            await owner.close()
+
     @pytest.mark.parametrize(("durable", "expected"), [(False, "off"), (True, "on")])
     async def test_read_audit_durability_is_a_setting(
         self, settings: Settings, live_app: FastAPI, durable: bool, expected: str
@@ -342,6 +382,22 @@ class TestPooledConnections:
                 )
         finally:
             await source.close()
+
+
+_MANY_CHILDREN = (
+    "INSERT INTO child (id, clinic_id, version, created_at, updated_at, given_name, family_name,"
+    " birth_date, sex, diagnoses, status, caregivers)"
+    " SELECT gen_random_uuid(), $1, 1, now(), now() - n * interval '1 minute', 'Mia', 'Test',"
+    " date '2024-01-01' + n % 700, 'female', '[]', 'active', '[]'"
+    " FROM generate_series(1, $2::int) AS n"
+)
+
+
+def asyncpg_url(sqlalchemy_url: str) -> str:
+    """The same URL for asyncpg itself."""
+    return (
+        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 def _principal(tenant: TenantClient) -> Principal:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from dmi_api.clinical.ages import (
     age_on,
     months,
 )
+from dmi_api.services.rule_settings import age_plain, from_values
 from tests.clinical.golden_cases import NONE, cases
 
 
@@ -96,6 +99,36 @@ def test_days_of_gestation_push_past_the_threshold() -> None:
 )
 def test_calendar_month_addition_clamps_the_day(start: date, count: int, expected: date) -> None:
     assert add_months(start, count) == expected
+
+
+def test_month_addition_agrees_with_the_calendar_module_on_every_day() -> None:
+    # Four years (a leap year among them), every start day, 0..36 months ahead.
+    start = date(2023, 1, 1)
+    for offset in range(4 * 366):
+        day = start + timedelta(days=offset)
+        for count in range(37):
+            year, month = divmod(day.year * 12 + day.month - 1 + count, 12)
+            last = calendar.monthrange(year, month + 1)[1]
+            assert add_months(day, count) == date(year, month + 1, min(day.day, last))
+
+
+def test_plain_ages_equal_the_rule_on_every_day_around_the_thresholds() -> None:
+    rules = from_values(preterm_below_weeks=None, correct_until_months=None, aims_norms=None)
+    birth = date(2024, 2, 29)
+    for weeks, days in ((None, None), (23, 0), (36, 6), (37, 0), (41, 2)):
+        child = SimpleNamespace(
+            birth_date=birth, gestational_age_weeks=weeks, gestational_age_days=days
+        )
+        for offset in range(-2, 800, 7):
+            on = birth + timedelta(days=offset)
+            plain = age_plain(rules, child, on)
+            if offset < 0:
+                assert plain is None
+                continue
+            age = age_on(
+                birth_date=birth, gestational_age_weeks=weeks, gestational_age_days=days, on=on
+            )
+            assert plain == {"as_of": on, **age.as_json()}
 
 
 def test_months_are_who_months() -> None:

@@ -43,13 +43,41 @@ class Age:
         }
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(start: date, count: int) -> date:
     """`start` plus `count` calendar months, clamping the day (2024-01-31 + 1 → 2024-02-29)."""
-    index = start.year * 12 + (start.month - 1) + count
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    year, month_index = divmod(start.year * 12 + (start.month - 1) + count, 12)
+    last_day = _DAYS_IN_MONTH[month_index] + (month_index == 1 and calendar.isleap(year))
+    return date(year, month_index + 1, min(start.day, last_day))
+
+
+def age_days(
+    birth_date: date,
+    gestational_age_weeks: int | None,
+    gestational_age_days: int | None,
+    on: date,
+    rule: AgeRule,
+) -> tuple[int, int | None]:
+    """The rule itself: (chronological days, corrected days or None when it does not apply).
+
+    Raises ValueError for a date before birth. `age_on` wraps it; bodies built without
+    validation (lists of children) call it directly, once per child.
+    """
+    if on < birth_date:
+        raise ValueError(f"{on.isoformat()} is before the birth date {birth_date.isoformat()}")
+    chronological = (on - birth_date).days
+    if gestational_age_weeks is None:
+        # Unknown gestational age: nothing to correct by, so the chronological age stands.
+        return chronological, None
+    # Whole days avoid float error at the threshold: 36+6 is 258 days < 37 * 7 = 259.
+    gestation = gestational_age_weeks * 7 + (gestational_age_days or 0)
+    if gestation >= rule.preterm_below_weeks * 7:
+        return chronological, None
+    if on >= add_months(birth_date, rule.correct_until_months):
+        return chronological, None
+    return chronological, chronological - (TERM_DAYS - gestation)
 
 
 def age_on(
@@ -61,22 +89,10 @@ def age_on(
     rule: AgeRule = AgeRule(),  # frozen, so one shared default instance is safe
 ) -> Age:
     """The child's age on `on`; raises ValueError for a date before birth."""
-    if on < birth_date:
-        raise ValueError(f"{on.isoformat()} is before the birth date {birth_date.isoformat()}")
-    chronological = (on - birth_date).days
-    if gestational_age_weeks is None:
-        # Unknown gestational age: nothing to correct by, so the chronological age stands.
-        return Age(chronological_days=chronological, corrected_days=None)
-    # Whole days avoid float error at the threshold: 36+6 is 258 days < 37 * 7 = 259.
-    gestation = gestational_age_weeks * 7 + (gestational_age_days or 0)
-    preterm = gestation < rule.preterm_below_weeks * 7
-    young_enough = on < add_months(birth_date, rule.correct_until_months)
-    if not (preterm and young_enough):
-        return Age(chronological_days=chronological, corrected_days=None)
-    return Age(
-        chronological_days=chronological,
-        corrected_days=chronological - (TERM_DAYS - gestation),
+    chronological, corrected = age_days(
+        birth_date, gestational_age_weeks, gestational_age_days, on, rule
     )
+    return Age(chronological_days=chronological, corrected_days=corrected)
 
 
 def months(days: int) -> float:

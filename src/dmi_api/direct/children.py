@@ -44,8 +44,9 @@ _GET = (
     " WHERE clinic_id = $2::uuid AND id = $7::uuid AND deleted_at IS NULL"
     " AND EXISTS (SELECT FROM auth)),"
     f" {audit_cte(action='read', resource_type=RESOURCE, source='found', resource_id='found.id')}"
-    " SELECT auth.preterm_below_weeks AS rule_preterm_below_weeks,"
-    " auth.correct_until_months AS rule_correct_until_months, found.*"
+    # The child's columns first, in `_FIELDS` order (`_body` zips them).
+    " SELECT found.*, auth.preterm_below_weeks AS rule_preterm_below_weeks,"
+    " auth.correct_until_months AS rule_correct_until_months"
     " FROM auth LEFT JOIN found ON true"
 )
 
@@ -72,7 +73,7 @@ def _rules(record: Any) -> rule_settings.RuleSettings:
 
 
 def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[str, Any]:
-    body = {name: record[name] for name in _FIELDS}
+    body = dict(zip(_FIELDS, record, strict=False))  # the record's first columns
     for name in _JSON_FIELDS:
         body[name] = orjson.Fragment(body[name])
     facts = _AgeInputs(
@@ -162,8 +163,8 @@ async def list_children(
     sql = (
         f"{STATEMENT_PREFIX},"
         f" {audit_cte(action='list', resource_type=RESOURCE, source='auth', resource_id='NULL')}"
-        " SELECT auth.preterm_below_weeks AS rule_preterm_below_weeks,"
-        " auth.correct_until_months AS rule_correct_until_months, page.*"
+        " SELECT page.*, auth.preterm_below_weeks AS rule_preterm_below_weeks,"
+        " auth.correct_until_months AS rule_correct_until_months"
         f" FROM auth LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM child"
         f" WHERE {' AND '.join(conditions)} ORDER BY {sort}{direction}, id{direction}"
         f" LIMIT {limit:d}) AS page ON true"

@@ -11,7 +11,8 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from dmi_api.clinical.ages import Age, AgeRule, age_on
+from dmi_api.clinical.ages import RULE as AGE_RULE
+from dmi_api.clinical.ages import Age, AgeRule, age_days, age_on
 from dmi_api.clinical.scoring import AimsNorms
 from dmi_api.models import Child, ClinicSettings
 from dmi_api.schemas.ages import AgePublic
@@ -149,15 +150,21 @@ def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic 
 
 
 def age_plain(rules: RuleSettings, child: AgeInputs, on: date | None) -> dict[str, Any] | None:
-    """`age_public` as plain data (for bodies built without validation)."""
-    age = rules.age(child, on) if on is not None else None
-    if age is None:
+    """`age_public` as plain data (for bodies built without validation, once per row)."""
+    if on is None or on < child.birth_date:
         return None
+    chronological, corrected = age_days(
+        child.birth_date,
+        child.gestational_age_weeks,
+        child.gestational_age_days,
+        on,
+        rules.age_rule,
+    )
     return {
         "as_of": on,
-        "chronological_days": age.chronological_days,
-        "corrected_days": age.corrected_days,
-        "rule": age.rule,
+        "chronological_days": chronological,
+        "corrected_days": corrected,
+        "rule": AGE_RULE,
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,10 +13,12 @@ from starlette.requests import Request
 
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
+from dmi_api.direct.connection_pool import ConnectionPool
 from dmi_api.direct.statements import STATEMENT_PREFIX, common_args
 from dmi_api.tenancy import CLIENT_SETTING, CLINIC_SETTING
 
 Binding = tuple[uuid.UUID, uuid.UUID]
+_IDLE_SECONDS = 300  # an idle connection is closed after this long
 _BIND = "SELECT set_config($1, $2, false), set_config($3, $4, false)"
 _CURRENT = "SELECT current_setting($1, true), current_setting($2, true)"
 
@@ -54,32 +55,27 @@ class Source(Protocol):
         """Release what the source holds."""
 
 
-async def _keep_session_state(_conn: asyncpg.Connection) -> None:
-    # asyncpg's default reset runs RESET ALL (a round trip per release, and the binding lost);
-    # our statements run in autocommit and leave nothing but the binding behind. An open
-    # transaction (a cancelled statement) is still rolled back by asyncpg before this runs.
-    return None
-
-
 class PoolSource:
-    """A pool of asyncpg connections of its own, created on first use in the serving loop."""
+    """A pool of asyncpg connections of its own (`ConnectionPool`), for the serving loop.
+
+    Nothing is reset between statements (asyncpg's pool would run RESET ALL, a round trip and
+    the binding lost): each statement is its own transaction and leaves only the binding.
+    """
 
     def __init__(self, settings: Settings) -> None:
         url = make_url(settings.database_url_value).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         self._settings = settings
-        self._pool: asyncpg.Pool | None = None
-        self._lock = asyncio.Lock()
+        self._server_settings = self._session_settings(settings)
+        self.pool: ConnectionPool[BoundConnection] = ConnectionPool(
+            self._connect,
+            size=settings.direct_pool_size,
+            idle_seconds=_IDLE_SECONDS,
+            acquire_timeout=settings.db_pool_timeout_seconds,
+        )
 
-    async def _get_pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._lock:
-                if self._pool is None:
-                    self._pool = await self._create_pool()
-        return self._pool
-
-    async def _create_pool(self) -> asyncpg.Pool:
-        s = self._settings
+    @staticmethod
+    def _session_settings(s: Settings) -> dict[str, str]:
         timeout_ms = s.db_statement_timeout_ms
         server_settings = {
             "application_name": "dmi-api-direct",
@@ -89,32 +85,41 @@ class PoolSource:
         if not s.durable_read_audit:
             # Only reads run here; their one write is the audit event of the read. See README.
             server_settings["synchronous_commit"] = "off"
-        pool: asyncpg.Pool = await asyncpg.create_pool(
+        return server_settings
+
+    async def _connect(self) -> BoundConnection:
+        s = self._settings
+        conn: BoundConnection = await asyncpg.connect(
             self._dsn,
-            min_size=0,
-            max_size=s.direct_pool_size,
-            max_inactive_connection_lifetime=300,
             connection_class=BoundConnection,
-            reset=_keep_session_state,
             timeout=s.db_connect_timeout_seconds,
-            command_timeout=timeout_ms / 1000 + 5,
-            server_settings=server_settings,
+            command_timeout=s.db_statement_timeout_ms / 1000 + 5,
+            server_settings=self._server_settings,
         )
-        return pool
+        return conn
 
     @asynccontextmanager
     async def connection(self, principal: Principal) -> AsyncIterator[Any]:
         """A pooled connection bound to the principal's clinic (rebound only on a change)."""
-        pool = await self._get_pool()
-        async with pool.acquire(timeout=self._settings.db_pool_timeout_seconds) as conn:
+        conn = await self.pool.acquire()
+        reusable = False
+        try:
             await _bind(conn, principal, remember=True)
             yield conn
+            reusable = True
+        except asyncpg.PostgresConnectionError:
+            raise  # the connection is gone
+        except asyncpg.PostgresError:
+            # The server refused the statement and is ready for the next: the connection is
+            # fine. Anything else (cancelled, timed out, broken) may leave it mid-statement.
+            reusable = True
+            raise
+        finally:
+            self.pool.release(conn, reusable=reusable)
 
     async def close(self) -> None:
         """Close the pool (at shutdown)."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
+        await self.pool.close()
 
 
 class SharedConnectionSource:

@@ -121,23 +121,12 @@ async def list_children(
     *,
     query: ListQuery,
     codec: CursorCodec,
-    status: str | None,
-    external_id: str | None,
-    birth_date_from: date | None,
-    birth_date_to: date | None,
+    filters: child_service.ChildFilters,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the clinic's children: `services.children.list_rows` and its bodies, in one
-    statement (tests/direct/ compares the two on the same rows)."""
-    context = page_context(
-        child_service.list_context(status, external_id, birth_date_from, birth_date_to), query
-    )
+    statement (tests/records/test_direct_reads.py compares the two on the same rows)."""
+    context = page_context(child_service.list_context(filters), query)
     after = cursor_position(codec, query, context)
-    values = {
-        "status": status,
-        "external_id": external_id,
-        "birth_date_from": birth_date_from,
-        "birth_date_to": birth_date_to,
-    }
     params = _Parameters()
     # The limit is written into the text (a validated int, 1..MAX_LIMIT), not passed as a
     # parameter: a generic plan that does not know it estimates a tenth of the table, so
@@ -145,8 +134,8 @@ async def list_children(
     limit = int(query.limit) + 1
     conditions = ["clinic_id = $2::uuid"]
     for name, operator, cast in _FILTERS:
-        if values[name] is not None:
-            conditions.append(f"{operator} {params.add(values[name], cast)}")
+        if (value := getattr(filters, name)) is not None:
+            conditions.append(f"{operator} {params.add(value, cast)}")
     if query.updated_since is not None:
         conditions.append(f"updated_at >= {params.add(query.updated_since, 'timestamptz')}")
     else:

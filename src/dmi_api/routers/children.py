@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
 from dmi_api.auth.principal import Principal
@@ -14,18 +15,19 @@ from dmi_api.direct import children as direct_children
 from dmi_api.direct.pool import direct_db
 from dmi_api.errors import PreconditionFailedError, ValidationProblemError
 from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
-    ListParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
     versioned_response,
 )
-from dmi_api.schemas.base import ExternalId, IsoDate, VersionPublic
+from dmi_api.schemas.base import ExternalId, IsoDate, IsoDateTime, VersionPublic
 from dmi_api.schemas.children import (
     ChildCreate,
     ChildPatch,
@@ -36,6 +38,7 @@ from dmi_api.schemas.children import (
 from dmi_api.schemas.common import Page
 from dmi_api.services import children as service
 from dmi_api.services.history import list_versions
+from dmi_api.services.resources import ListQuery, SortKey
 
 router = make_router(
     tag="children", prefix="/v1/children", errors=(401, 403, 404, 409, 412, 422, 428)
@@ -54,18 +57,48 @@ UPSERT_DOC = (
 )
 
 
+class ChildListQuery(BaseModel):
+    """The list's query string, validated as one model (one step instead of one per field)."""
+
+    status: ChildStatus | None = None
+    external_id: ExternalId | None = None
+    birth_date_from: IsoDate | None = Field(default=None, description="inclusive")
+    birth_date_to: IsoDate | None = Field(default=None, description="inclusive")
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_LIMIT, description="page size")
+    cursor: str | None = Field(
+        default=None, max_length=1024, description="`next_cursor` of the previous page"
+    )
+    sort: SortKey = Field(default="updated_at", description="order; `-` for descending")
+    updated_since: IsoDateTime | None = Field(
+        default=None, description="only rows changed at or after this instant, tombstones included"
+    )
+
+    def page(self) -> ListQuery:
+        """The common list parameters."""
+        return ListQuery(
+            limit=self.limit, cursor=self.cursor, sort=self.sort, updated_since=self.updated_since
+        )
+
+    def filters(self) -> service.ChildFilters:
+        """The filters, for either path."""
+        return service.ChildFilters(
+            status=self.status,
+            external_id=self.external_id,
+            birth_date_from=self.birth_date_from,
+            birth_date_to=self.birth_date_to,
+        )
+
+
 @router.get("", response_model=Page[ChildPublic], summary="List children")
 async def list_children(
-    principal: ReadToken,
-    request: Request,
-    query: ListParams,
-    status: ChildStatus | None = None,
-    external_id: Annotated[ExternalId | None, Query()] = None,
-    birth_date_from: Annotated[IsoDate | None, Query(description="inclusive")] = None,
-    birth_date_to: Annotated[IsoDate | None, Query(description="inclusive")] = None,
+    principal: ReadToken, request: Request, params: Annotated[ChildListQuery, Query()]
 ) -> JSONResponse:
     """List the clinic's children; `updated_since` includes tombstones for sync."""
-    if birth_date_from and birth_date_to and birth_date_to < birth_date_from:
+    if (
+        params.birth_date_from
+        and params.birth_date_to
+        and params.birth_date_to < params.birth_date_from
+    ):
         raise ValidationProblemError(
             [
                 {
@@ -77,27 +110,15 @@ async def list_children(
             ]
         )
     codec = request.app.state.cursor_codec
+    query, filters = params.page(), params.filters()
     if (direct := direct_db(request)) is not None:
         bodies, next_cursor = await direct_children.list_children(
-            direct,
-            principal,
-            query=query,
-            codec=codec,
-            status=status,
-            external_id=external_id,
-            birth_date_from=birth_date_from,
-            birth_date_to=birth_date_to,
+            direct, principal, query=query, codec=codec, filters=filters
         )
         return page_response(request, bodies, next_cursor)
     async with caller_session(request, principal) as caller:
         rows, next_cursor = await service.list_rows(
-            caller.tenant,
-            query=query,
-            codec=codec,
-            status=status,
-            external_id=external_id,
-            birth_date_from=birth_date_from,
-            birth_date_to=birth_date_to,
+            caller.tenant, query=query, codec=codec, filters=filters
         )
         caller.audit("list", RESOURCE)
         bodies = await service.plain_views(caller.tenant, rows)

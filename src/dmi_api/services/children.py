@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -248,41 +249,40 @@ async def get(tenant: Tenant, child_id: uuid.UUID, *, for_update: bool = False) 
     return await get_live(tenant, Child, child_id, for_update=for_update)
 
 
+@dataclass(frozen=True, slots=True)
+class ChildFilters:
+    """What a list of children is filtered by (birth date bounds are inclusive)."""
+
+    status: str | None = None
+    external_id: str | None = None
+    birth_date_from: date | None = None
+    birth_date_to: date | None = None
+
+
 async def list_rows(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    status: str | None,
-    external_id: str | None,
-    birth_date_from: date | None,
-    birth_date_to: date | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: ChildFilters
 ) -> tuple[list[Child], str | None]:
-    """A page of children matching the filters (birth date bounds are inclusive)."""
+    """A page of children matching the filters."""
     conditions: list[ColumnElement[bool]] = []
-    if status is not None:
-        conditions.append(col(Child.status) == status)
-    if external_id is not None:
-        conditions.append(col(Child.external_id) == external_id)
-    if birth_date_from is not None:
-        conditions.append(col(Child.birth_date) >= birth_date_from)
-    if birth_date_to is not None:
-        conditions.append(col(Child.birth_date) <= birth_date_to)
+    if filters.status is not None:
+        conditions.append(col(Child.status) == filters.status)
+    if filters.external_id is not None:
+        conditions.append(col(Child.external_id) == filters.external_id)
+    if filters.birth_date_from is not None:
+        conditions.append(col(Child.birth_date) >= filters.birth_date_from)
+    if filters.birth_date_to is not None:
+        conditions.append(col(Child.birth_date) <= filters.birth_date_to)
     return await list_page(
         tenant,
         Child,
         query=query,
         filters=conditions,
         codec=codec,
-        context=list_context(status, external_id, birth_date_from, birth_date_to),
+        context=list_context(filters),
     )
 
 
-def list_context(
-    status: str | None,
-    external_id: str | None,
-    birth_date_from: date | None,
-    birth_date_to: date | None,
-) -> str:
+def list_context(filters: ChildFilters) -> str:
     """The filters a list cursor is bound to."""
-    return f"{RESOURCE}|{status}|{external_id}|{birth_date_from}|{birth_date_to}"
+    f = filters
+    return f"{RESOURCE}|{f.status}|{f.external_id}|{f.birth_date_from}|{f.birth_date_to}"

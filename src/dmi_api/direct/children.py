@@ -31,7 +31,7 @@ from dmi_api.services.resources import (
 )
 
 RESOURCE = child_service.RESOURCE
-_JSON_FIELDS = frozenset({"diagnoses", "caregivers"})
+_JSON_FIELDS = frozenset({"diagnoses", "caregivers"})  # `_body` wraps each as a Fragment
 _FIELDS = tuple(name for name in ChildPublic.model_fields if name != "age")
 # JSON columns come as their text, passed through to the response unparsed.
 _COLUMNS = ", ".join(
@@ -51,12 +51,6 @@ _GET = (
 )
 
 
-class _AgeInputs(NamedTuple):
-    birth_date: date
-    gestational_age_weeks: int | None
-    gestational_age_days: int | None
-
-
 class ChildRead(NamedTuple):
     """A child's body (ages as of today) and its version (for the ETag)."""
 
@@ -74,12 +68,15 @@ def _rules(record: Any) -> rule_settings.RuleSettings:
 
 def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[str, Any]:
     body = dict(zip(_FIELDS, record, strict=False))  # the record's first columns
-    for name in _JSON_FIELDS:
-        body[name] = orjson.Fragment(body[name])
-    facts = _AgeInputs(
-        body["birth_date"], body["gestational_age_weeks"], body["gestational_age_days"]
+    body["diagnoses"] = orjson.Fragment(body["diagnoses"])
+    body["caregivers"] = orjson.Fragment(body["caregivers"])
+    body["age"] = rule_settings.age_plain_of(
+        rules,
+        body["birth_date"],
+        body["gestational_age_weeks"],
+        body["gestational_age_days"],
+        today,
     )
-    body["age"] = rule_settings.age_plain(rules, facts, today)
     return body
 
 

@@ -150,15 +150,24 @@ def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic 
 
 
 def age_plain(rules: RuleSettings, child: AgeInputs, on: date | None) -> dict[str, Any] | None:
-    """`age_public` as plain data (for bodies built without validation, once per row)."""
-    if on is None or on < child.birth_date:
+    """`age_public` as plain data (for bodies built without validation)."""
+    return age_plain_of(
+        rules, child.birth_date, child.gestational_age_weeks, child.gestational_age_days, on
+    )
+
+
+def age_plain_of(
+    rules: RuleSettings,
+    birth_date: date,
+    gestational_age_weeks: int | None,
+    gestational_age_days: int | None,
+    on: date | None,
+) -> dict[str, Any] | None:
+    """`age_plain` of a child's values (lists: once per row, without an object per child)."""
+    if on is None or on < birth_date:
         return None
     chronological, corrected = age_days(
-        child.birth_date,
-        child.gestational_age_weeks,
-        child.gestational_age_days,
-        on,
-        rules.age_rule,
+        birth_date, gestational_age_weeks, gestational_age_days, on, rules.age_rule
     )
     return {
         "as_of": on,

@@ -225,6 +225,7 @@ class TestListChildren:
             "limit=1&sort=-created_at&status=active",
             "limit=2&birth_date_from=2021-01-01&birth_date_to=2030-01-01",
             "limit=2&updated_since=2000-01-01T00:00:00Z",
+            "limit=2&updated_since=2000-01-01T00:00:00",  # naive: both paths must agree
             "limit=50&status=discharged",
             "limit=50&external_id=MRN-none",
         ],

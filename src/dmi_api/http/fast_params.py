@@ -76,7 +76,9 @@ def _token(dependant: Dependant, token: TokenDependency) -> tuple[str, list[str]
     sub = dependant.dependencies[0]
     if sub.call is not token or sub.name is None:
         return False
-    scopes = list(sub.parent_oauth_scopes or [])
+    if not hasattr(sub, "own_oauth_scopes"):  # another FastAPI's Dependant: let it solve
+        return False
+    scopes = list(getattr(sub, "parent_oauth_scopes", None) or [])
     scopes += [scope for scope in sub.own_oauth_scopes or [] if scope not in scopes]
     return sub.name, scopes
 
@@ -96,14 +98,19 @@ def plan(dependant: Dependant, token: TokenDependency) -> Handler | None:
         endpoint is None
         or not inspect.iscoroutinefunction(endpoint)
         or not _returns_response(endpoint)
-        or dependant.header_params
-        or dependant.cookie_params
-        or dependant.body_params
-        or dependant.websocket_param_name
-        or dependant.http_connection_param_name
-        or dependant.response_param_name
-        or dependant.background_tasks_param_name
-        or dependant.security_scopes_param_name
+        or any(
+            getattr(dependant, name, None)
+            for name in (
+                "header_params",
+                "cookie_params",
+                "body_params",
+                "websocket_param_name",
+                "http_connection_param_name",
+                "response_param_name",
+                "background_tasks_param_name",
+                "security_scopes_param_name",
+            )
+        )
     ):
         return None
     query = _query_model(dependant)

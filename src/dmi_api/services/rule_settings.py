@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -84,16 +85,31 @@ def from_values(
     aims_norms: dict[str, Any] | None,
 ) -> RuleSettings:
     """The rule settings of a settings row's values (None: no row, the defaults)."""
+    if not aims_norms:  # immutable values: one shared object per age rule
+        return _age_rule_only(preterm_below_weeks, correct_until_months)
     return RuleSettings(
-        age_rule=AgeRule(
-            preterm_below_weeks=DEFAULTS.preterm_below_weeks
-            if preterm_below_weeks is None
-            else preterm_below_weeks,
-            correct_until_months=DEFAULTS.correct_until_months
-            if correct_until_months is None
-            else correct_until_months,
-        ),
-        aims_norms=AimsNorms.from_json(aims_norms) if aims_norms else None,
+        age_rule=_age_rule(preterm_below_weeks, correct_until_months),
+        aims_norms=AimsNorms.from_json(aims_norms),
+    )
+
+
+def _age_rule(preterm_below_weeks: int | None, correct_until_months: int | None) -> AgeRule:
+    return AgeRule(
+        preterm_below_weeks=DEFAULTS.preterm_below_weeks
+        if preterm_below_weeks is None
+        else preterm_below_weeks,
+        correct_until_months=DEFAULTS.correct_until_months
+        if correct_until_months is None
+        else correct_until_months,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _age_rule_only(
+    preterm_below_weeks: int | None, correct_until_months: int | None
+) -> RuleSettings:
+    return RuleSettings(
+        age_rule=_age_rule(preterm_below_weeks, correct_until_months), aims_norms=None
     )
 
 

@@ -86,6 +86,16 @@ class TestBrokenConnections:
         assert source.pool.open_count == 1
 
 
+async def _held_and_waiting(
+    pool: ConnectionPool[Any],
+) -> tuple[Any, asyncio.Future[Any]]:
+    """The pool's one connection taken, and a second caller waiting for it."""
+    held = await pool.acquire()
+    waiter = asyncio.ensure_future(pool.acquire())
+    await asyncio.sleep(0)
+    return held, waiter
+
+
 class TestWaiting:
     @pytest.mark.parametrize("source", [{"direct_pool_size": 1}], indirect=True)
     async def test_a_caller_waits_then_times_out(
@@ -108,9 +118,7 @@ class TestWaiting:
     @pytest.mark.parametrize("source", [{"direct_pool_size": 1}], indirect=True)
     async def test_a_released_connection_goes_to_the_first_waiter(self, source: PoolSource) -> None:
         pool = source.pool
-        held = await pool.acquire()
-        waiter = asyncio.ensure_future(pool.acquire())
-        await asyncio.sleep(0)
+        held, waiter = await _held_and_waiting(pool)
         pool.release(held, reusable=True)
         assert await waiter is held
         pool.release(held, reusable=True)
@@ -120,9 +128,7 @@ class TestWaiting:
         self, source: PoolSource
     ) -> None:
         pool = source.pool
-        held = await pool.acquire()
-        waiter = asyncio.ensure_future(pool.acquire())
-        await asyncio.sleep(0)
+        held, waiter = await _held_and_waiting(pool)
         pool.release(held, reusable=True)  # handed to the waiter ...
         waiter.cancel()  # ... which gives up before it runs
         with pytest.raises(asyncio.CancelledError):
@@ -136,9 +142,7 @@ class TestWaiting:
         self, source: PoolSource
     ) -> None:
         pool = source.pool
-        held = await pool.acquire()
-        waiter = asyncio.ensure_future(pool.acquire())
-        await asyncio.sleep(0)
+        held, waiter = await _held_and_waiting(pool)
         pool.release(held, reusable=False)  # terminated: the waiter opens a new one
         assert pool.open_count == 1
         fresh = await waiter

@@ -31,7 +31,7 @@ from dmi_api.services.resources import (
 )
 
 RESOURCE = child_service.RESOURCE
-_JSON_FIELDS = frozenset({"diagnoses", "caregivers"})  # `_body` wraps each as a Fragment
+_JSON_FIELDS = ("diagnoses", "caregivers")
 _FIELDS = tuple(name for name in ChildPublic.model_fields if name != "age")
 # JSON columns come as their text, passed through to the response unparsed.
 _COLUMNS = ", ".join(
@@ -68,8 +68,8 @@ def _rules(record: Any) -> rule_settings.RuleSettings:
 
 def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[str, Any]:
     body = dict(zip(_FIELDS, record, strict=False))  # the record's first columns
-    body["diagnoses"] = orjson.Fragment(body["diagnoses"])
-    body["caregivers"] = orjson.Fragment(body["caregivers"])
+    for name in _JSON_FIELDS:
+        body[name] = orjson.Fragment(body[name])
     body["age"] = rule_settings.age_plain_of(
         rules,
         body["birth_date"],

@@ -60,9 +60,7 @@ def _query_model(dependant: Dependant) -> tuple[Any, type[BaseModel]] | bool | N
 
 def _is_collection(annotation: Any) -> bool:
     origin = get_origin(annotation)
-    if origin in (list, tuple, set, frozenset) or (
-        inspect.isclass(origin) and issubclass(origin, abc.Collection) and origin is not str
-    ):
+    if inspect.isclass(origin) and issubclass(origin, abc.Collection) and origin is not str:
         return True
     return any(_is_collection(arg) for arg in get_args(annotation))
 

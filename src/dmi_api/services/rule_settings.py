@@ -64,12 +64,10 @@ async def load_row(tenant: Tenant, *, for_update: bool = False) -> ClinicSetting
 
 def rules_of(row: ClinicSettings) -> RuleSettings:
     """The rule settings a settings row describes (its norm table was checked when stored)."""
-    return RuleSettings(
-        age_rule=AgeRule(
-            preterm_below_weeks=row.preterm_below_weeks,
-            correct_until_months=row.correct_until_months,
-        ),
-        aims_norms=AimsNorms.from_json(row.aims_norms) if row.aims_norms else None,
+    return from_values(
+        preterm_below_weeks=row.preterm_below_weeks,
+        correct_until_months=row.correct_until_months,
+        aims_norms=row.aims_norms,
     )
 
 

@@ -80,7 +80,7 @@ class TestBrokenConnections:
             await other.close()
         try:
             after = await _pid(source)  # the pool saw the connection close while idle ...
-        except (asyncpg.PostgresError, asyncpg.InterfaceError):
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError):
             after = await _pid(source)  # ... or its statement found out, once
         assert after != before
         assert source.pool.open_count == 1

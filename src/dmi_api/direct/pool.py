@@ -163,7 +163,9 @@ class DatabaseUnavailableError(ConnectionError):
 
 
 def _unavailable(exc: Exception) -> bool:
-    if isinstance(exc, asyncpg.InterfaceError):  # a closed or broken connection
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+        # A closed or broken connection; the second is also what asyncpg raises when the
+        # server ended an idle connection and the driver finds out mid-statement.
         return True
     sqlstate = getattr(exc, "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_CLASSES)
@@ -185,7 +187,7 @@ class DirectDb:
             async with self.source.connection(principal) as conn:
                 rows: list[Any] = await conn.fetch(sql, *common_args(principal), *args)
                 return rows
-        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
             if _unavailable(exc):
                 # The driver's text never leaves: it can quote the statement's values.
                 raise DatabaseUnavailableError(type(exc).__name__) from None

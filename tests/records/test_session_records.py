@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.schemas.clients import ClientUpdate
@@ -341,26 +341,15 @@ class TestAtomicityAndIdempotency:
         assert len(seen["prescription_item"]) == 1
 
     @pytest.mark.postgres_only
-    async def test_a_direct_create_is_two_statements_whatever_its_size(
+    async def test_a_direct_create_is_one_statement_whatever_its_size(
         self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
     ) -> None:
-        statements: list[str] = []
-        direct = app.state.direct
-        original = direct.fetch
-
-        async def counting(principal: Any, sql: str, args: Any) -> Any:
-            statements.append(sql)
-            return await original(principal, sql, args)
-
-        direct.fetch = counting
-        try:
-            entries = [clinic.exercise(i % 3) for i in range(30)]
-            entries += [clinic.exercise(0, prescription_item_id=clinic.item_id)] * 10
+        entries = [clinic.exercise(i % 3) for i in range(30)]
+        entries += [clinic.exercise(0, prescription_item_id=clinic.item_id)] * 10
+        with _direct_statements(app) as statements:
             created = await create(client, clinic, exercises=entries)
-        finally:
-            del direct.fetch
         assert len(created["exercises"]) == 40
-        assert len(statements) == 2
+        assert len(statements) == 1
 
     async def test_replay_and_reuse(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
         keyed = {**clinic.headers, "Idempotency-Key": "session-1"}
@@ -749,6 +738,35 @@ def _selects(connection: AsyncConnection, *tables: str) -> Iterator[dict[str, li
         event.remove(sync, "before_cursor_execute", record)
 
 
+@contextmanager
+def _direct_statements(app: FastAPI) -> Iterator[list[str]]:
+    """The direct statements run meanwhile (their SQL), in order."""
+    statements: list[str] = []
+    direct = app.state.direct
+    original = direct.fetch
+
+    async def counting(principal: Any, sql: str, args: Any) -> Any:
+        statements.append(sql)
+        return await original(principal, sql, args)
+
+    direct.fetch = counting
+    try:
+        yield statements
+    finally:
+        del direct.fetch
+
+
+async def _hide(app: FastAPI, clinic: Clinic, table: str, column: str, row_id: str) -> None:
+    """Soft-delete a row behind the API's back (`column`: deleted_at or removed_at)."""
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
+        await db.execute(
+            text(f"UPDATE {table} SET {column} = now() WHERE id = :id"),  # noqa: S608 (constants)
+            {"id": uuid.UUID(row_id)},
+        )
+        await db.commit()
+
+
 @pytest.mark.postgres_only
 class TestDirectCreate:
     """PostgreSQL creates records in two direct statements; SQLite through the session. Both
@@ -843,3 +861,106 @@ class TestDirectCreate:
         response = await client.post(URL, json=clinic.new(), headers=clinic.headers)
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            # Born that very day in UTC (the day before where the session was written down).
+            {"started_at": "2024-02-29T23:30:00-05:00"},
+            {"type": "home_practice", "setting": "home", "practitioner_id": None},
+            {"exercises": []},
+            {"exercises": [{"index": 0, "prescription_item_id": "item"}] * 3},
+        ],
+        ids=["born-that-day", "no-practitioner", "no-exercises", "one-item-thrice"],
+    )
+    async def test_a_valid_record_is_written_in_one_statement(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, fields: dict[str, Any]
+    ) -> None:
+        if "exercises" in fields:
+            fields = {
+                "exercises": [
+                    clinic.exercise(e["index"], prescription_item_id=clinic.item_id)
+                    for e in fields["exercises"]
+                ]
+            }
+        with _direct_statements(app) as statements:
+            response = await client.post(URL, json=clinic.new(**fields), headers=clinic.headers)
+        assert response.status_code == 201, response.text
+        assert len(statements) == 1
+        read = await client.get(response.headers["location"], headers=clinic.headers)
+        assert read.json() == response.json()
+
+    @pytest.mark.parametrize(
+        ("wrong", "expected"),
+        [
+            ("unknown-child", [("#/child_id", "reference_not_found")]),
+            ("deleted-child", [("#/child_id", "reference_not_found")]),
+            ("unknown-practitioner", [("#/practitioner_id", "reference_not_found")]),
+            ("deleted-practitioner", [("#/practitioner_id", "reference_not_found")]),
+            ("unknown-exercise", [("#/exercises/1/exercise_id", "reference_not_found")]),
+            ("deleted-exercise", [("#/exercises/1/exercise_id", "reference_not_found")]),
+            ("siblings-item", [("#/exercises/0/prescription_item_id", "reference_not_found")]),
+            ("removed-item", [("#/exercises/0/prescription_item_id", "reference_not_found")]),
+            (
+                "item-for-another-exercise",
+                [("#/exercises/1/prescription_item_id", "exercise_mismatch")],
+            ),
+            (
+                "one-item-two-exercises",
+                [("#/exercises/1/prescription_item_id", "exercise_mismatch")],
+            ),
+            # The day before the birth in UTC (where the session was written down: the birth day).
+            ("before-birth", [("#/started_at", "before_birth")]),
+        ],
+    )
+    async def test_one_wrong_reference_writes_nothing_and_is_named(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clinic: Clinic,
+        wrong: str,
+        expected: list[tuple[str, str]],
+    ) -> None:
+        body = clinic.new()
+        same_item = {"prescription_item_id": clinic.item_id}
+        match wrong:
+            case "unknown-child":
+                body["child_id"] = str(uuid.uuid4())
+            case "deleted-child":
+                await _hide(app, clinic, "child", "deleted_at", clinic.child_id)
+            case "unknown-practitioner":
+                body["practitioner_id"] = str(uuid.uuid4())
+            case "deleted-practitioner":
+                await _hide(app, clinic, "practitioner", "deleted_at", clinic.practitioner_id)
+            case "unknown-exercise":
+                body["exercises"][1]["exercise_id"] = str(uuid.uuid4())
+            case "deleted-exercise":
+                await _hide(app, clinic, "exercise", "deleted_at", clinic.exercise_ids[1])
+            case "siblings-item":
+                body["exercises"][0]["prescription_item_id"] = clinic.sibling_item_id
+            case "removed-item":
+                await _hide(app, clinic, "prescription_item", "removed_at", clinic.item_id)
+            case "item-for-another-exercise":
+                body["exercises"] = [clinic.exercise(0), clinic.exercise(1, **same_item)]
+            case "one-item-two-exercises":
+                body["exercises"] = [
+                    clinic.exercise(0, **same_item),
+                    clinic.exercise(1, **same_item),
+                ]
+            case "before-birth":
+                body["started_at"] = "2024-03-01T00:30:00+02:00"
+        with _direct_statements(app) as statements:
+            response = await client.post(URL, json=body, headers=clinic.headers)
+        assert response.status_code == 422, response.text
+        errors = [(e["pointer"], e["code"]) for e in response.json()["errors"]]
+        assert errors == expected
+        # Tried at once (unless the payload alone shows a mismatch), then read and explained:
+        # no write follows the 422.
+        assert len(statements) == (1 if wrong == "one-item-two-exercises" else 2)
+        assert await listed(client, clinic) == []
+        app.state.direct, direct = None, app.state.direct
+        try:
+            session = await client.post(URL, json=body, headers=clinic.headers)
+        finally:
+            app.state.direct = direct
+        assert session.json()["errors"] == response.json()["errors"]

@@ -1,10 +1,14 @@
-"""POST a session record in two statements: its references, then the record, its first kept
-version and its audit event together (see `dmi_api.direct`).
+"""POST a session record: in one statement when it is valid, else in two that say why.
 
-The payload's rules are those of `services.session_records` (`new_record`), given what the first
-statement found; the second writes the row that function built, so the body, the kept version
-and the stored row are the session path's. The write commits durably whatever the pool's
-setting for reads (`synchronous_commit` is set for its own transaction).
+The payload's rules are those of `services.session_records` (`new_record`). The row is built
+first as if every reference were right, and one statement writes it, with its first kept version
+and its audit event, only if the database agrees: the child is live and born by the session's
+date, the practitioner (if any) and every exercise live, every prescription item this child's
+and for the exercise it is named with. Otherwise (or when the payload alone is wrong) two
+statements take over: the references are read, the rules report every problem (422) or, if the
+references changed in between, the row is written. Either way the body, the kept version and
+the stored row are the session path's. A write commits durably whatever the pool's setting for
+reads (`synchronous_commit` is set for its own transaction).
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from sqlalchemy.dialects import postgresql
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import COMMON_PARAMETERS, STATEMENT_PREFIX, audit_cte
-from dmi_api.errors import AuthenticationError
+from dmi_api.errors import AuthenticationError, ValidationProblemError
 from dmi_api.models import Child, Practitioner, SessionRecord
-from dmi_api.schemas.session_records import SessionRecordCreate
+from dmi_api.schemas.session_records import PerformedExercise, SessionRecordCreate
 from dmi_api.services import session_records as service
 from dmi_api.services.resources import reference_problem
 
@@ -49,32 +53,62 @@ _COLUMNS = [column.name for column in _TABLE.columns]
 # JSON goes as text (the same on every connection, whatever its codecs) and is cast there.
 _JSON_COLUMNS = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, JSON))
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-_VALUES = ", ".join(
-    f"${COMMON_PARAMETERS + n}::text::jsonb"
-    if column.name in _JSON_COLUMNS
-    else f"${COMMON_PARAMETERS + n}::{column.type.compile(dialect=_PG)}"
-    for n, column in enumerate(_TABLE.columns, start=1)
-)
-_SNAPSHOT = f"${COMMON_PARAMETERS + len(_COLUMNS) + 1}::text::jsonb"
-_AUDIT = audit_cte(
-    action="create",
-    resource_type=RESOURCE,
-    source="saved",
-    resource_id="saved.id",
-    child_id="saved.child_id",
-    outcome=201,
-)
-_INSERT = (
+
+
+def _values(first: int) -> str:
+    """The row's columns as parameters $first.. (then the kept snapshot's)."""
+    return ", ".join(
+        f"${n}::text::jsonb"
+        if column.name in _JSON_COLUMNS
+        else f"${n}::{column.type.compile(dialect=_PG)}"
+        for n, column in enumerate(_TABLE.columns, start=first)
+    )
+
+
+def _insert(source: str, first: int) -> str:
+    """The rest of an INSERT statement: the row from `first` on (once per row of `source`),
+    its first kept version and its audit event; `durable` and the new id (NULL: none)."""
+    snapshot = f"${first + len(_COLUMNS)}::text::jsonb"
+    audit = audit_cte(
+        action="create",
+        resource_type=RESOURCE,
+        source="saved",
+        resource_id="saved.id",
+        child_id="saved.child_id",
+        outcome=201,
+    )
+    return (
+        f" saved AS (INSERT INTO session_record ({', '.join(_COLUMNS)})"
+        f" SELECT {_values(first)} FROM {source} RETURNING id, child_id, version),"
+        " kept AS (INSERT INTO resource_version"
+        " (clinic_id, resource_type, resource_id, version, snapshot, recorded_at, client_id)"
+        f" SELECT $2::uuid, '{RESOURCE}', saved.id, saved.version, {snapshot}, now(), $1::uuid"
+        " FROM saved),"
+        f" {audit}"
+        " SELECT set_config('synchronous_commit', 'on', true) AS durable, saved.id"
+        " FROM auth LEFT JOIN saved ON true"
+    )
+
+
+# After the references were read and the rules found nothing wrong.
+_INSERT = f"{STATEMENT_PREFIX},{_insert('auth', COMMON_PARAMETERS + 1)}"
+# All at once: `agreed` has auth's row when the database agrees with what the row assumes.
+_CHECKED_INSERT = (
     f"{STATEMENT_PREFIX},"
-    f" saved AS (INSERT INTO session_record ({', '.join(_COLUMNS)})"
-    f" SELECT {_VALUES} FROM auth RETURNING id, child_id, version),"
-    " kept AS (INSERT INTO resource_version"
-    " (clinic_id, resource_type, resource_id, version, snapshot, recorded_at, client_id)"
-    f" SELECT $2::uuid, '{RESOURCE}', saved.id, saved.version, {_SNAPSHOT}, now(), $1::uuid"
-    " FROM saved),"
-    f" {_AUDIT}"
-    " SELECT set_config('synchronous_commit', 'on', true) AS durable, saved.id"
-    " FROM auth LEFT JOIN saved ON true"
+    " agreed AS (SELECT FROM auth WHERE EXISTS (SELECT FROM child"
+    "   WHERE clinic_id = $2::uuid AND id = $7::uuid AND deleted_at IS NULL"
+    "   AND birth_date <= $8::date)"
+    " AND ($9::uuid IS NULL OR EXISTS (SELECT FROM practitioner"
+    "   WHERE clinic_id = $2::uuid AND id = $9::uuid AND deleted_at IS NULL))"
+    " AND (SELECT count(*) FROM exercise"
+    "   WHERE clinic_id = $2::uuid AND id = ANY($10::uuid[]) AND deleted_at IS NULL)"
+    "   = cardinality($10::uuid[])"
+    " AND coalesce((SELECT jsonb_object_agg(i.id, i.exercise_id)"
+    "   FROM prescription_item AS i JOIN prescription AS p ON p.id = i.prescription_id"
+    "   WHERE i.clinic_id = $2::uuid AND i.id = ANY($11::uuid[]) AND i.removed_at IS NULL"
+    "   AND p.clinic_id = $2::uuid AND p.child_id = $7::uuid AND p.deleted_at IS NULL),"
+    "   '{}'::jsonb) = $12::text::jsonb),"
+    f"{_insert('agreed', COMMON_PARAMETERS + 7)}"
 )
 
 
@@ -90,9 +124,74 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _row_values(row: SessionRecord) -> list[Any]:
+    """The row's columns, as `_insert` takes them."""
+    return [
+        _json_text(getattr(row, name)) if name in _JSON_COLUMNS else getattr(row, name)
+        for name in _COLUMNS
+    ]
+
+
+async def _write(
+    direct: DirectDb, principal: Principal, sql: str, checks: list[Any], row: SessionRecord
+) -> Created | None:
+    """Run an insert; None when its checks did not hold (401: the client is not active)."""
+    body = service.snapshot(row, [])
+    rows = await direct.fetch(principal, sql, [*checks, *_row_values(row), _json_text(body)])
+    if not rows:
+        raise AuthenticationError()
+    return Created(body, row.id, row.version) if rows[0]["id"] is not None else None
+
+
+def _assumed_items(fresh: list[tuple[int, PerformedExercise]]) -> dict[str, str] | None:
+    """Each prescription item named → the exercise named with it (None: one item is named
+    with two exercises, so one of them is wrong whatever the database holds)."""
+    items: dict[str, str] = {}
+    for _, entry in fresh:
+        if entry.prescription_item_id is not None:
+            item, exercise = str(entry.prescription_item_id), str(entry.exercise_id)
+            if items.setdefault(item, exercise) != exercise:
+                return None
+    return items
+
+
 async def create(direct: DirectDb, principal: Principal, payload: SessionRecordCreate) -> Created:
     """Record a session (401: the client is no longer active; 422: what is wrong with it)."""
     fresh = service.fresh_entries(payload.exercises)
+    items = _assumed_items(fresh)
+    if items is not None:
+        try:
+            row = service.new_record(
+                payload,
+                clinic_id=principal.clinic_id,
+                reference_errors=[],
+                birth_date=None,
+                exercise_errors=[],
+            )
+        except ValidationProblemError:
+            pass  # wrong whatever the references: the checked path lists every problem
+        else:
+            checks = [
+                payload.child_id,
+                service.latest_birth_date(payload.started_at),
+                payload.practitioner_id,
+                sorted({entry.exercise_id for _, entry in fresh}),
+                sorted(items),
+                _json_text(items),
+            ]
+            created = await _write(direct, principal, _CHECKED_INSERT, checks, row)
+            if created is not None:
+                return created
+    return await _create_checked(direct, principal, payload, fresh)
+
+
+async def _create_checked(
+    direct: DirectDb,
+    principal: Principal,
+    payload: SessionRecordCreate,
+    fresh: list[tuple[int, PerformedExercise]],
+) -> Created:
+    """Read the references, apply the rules to what was found, then write."""
     item_ids = sorted({e.prescription_item_id for _, e in fresh} - {None})  # type: ignore[type-var]
     references = [
         payload.child_id,
@@ -123,12 +222,7 @@ async def create(direct: DirectDb, principal: Principal, payload: SessionRecordC
         birth_date=birth_date,
         exercise_errors=exercise_errors,
     )
-    body = service.snapshot(row, [])
-    values = [
-        _json_text(getattr(row, name)) if name in _JSON_COLUMNS else getattr(row, name)
-        for name in _COLUMNS
-    ]
-    rows = await direct.fetch(principal, _INSERT, [*values, _json_text(body)])
-    if not rows or rows[0]["id"] is None:
+    created = await _write(direct, principal, _INSERT, [], row)
+    if created is None:
         raise AuthenticationError()  # disabled between the two statements: nothing was written
-    return Created(body, row.id, row.version)
+    return created

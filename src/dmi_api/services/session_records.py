@@ -253,8 +253,14 @@ def _practitioner_rule(session_type: str, practitioner_id: uuid.UUID | None) -> 
     return []
 
 
+def latest_birth_date(started: datetime) -> date:
+    """The latest birth date of a child who may have a session starting at `started`: its
+    date as the client wrote it (a session never starts before the child's birth day)."""
+    return started.date()
+
+
 def _before_birth(birth_date: date | None, started: datetime) -> Errors:
-    if birth_date is not None and started.date() < birth_date:
+    if birth_date is not None and birth_date > latest_birth_date(started):
         detail = "The session cannot start before the child's birth."
         return [_error("#/started_at", detail, "before_birth")]
     return []

@@ -16,8 +16,12 @@ from fastapi import FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dmi_api.direct import session_records as direct_records
+from dmi_api.models import SessionRecord
 from dmi_api.schemas.clients import ClientUpdate
+from dmi_api.schemas.session_records import SessionRecordCreate
 from dmi_api.services import clients as client_service
+from dmi_api.services import session_records as service
 from dmi_api.tenancy import Tenant, bind_settings
 from tests.records.conftest import Headers, headers_maker
 from tests.support.records import (
@@ -964,3 +968,23 @@ class TestDirectCreate:
         finally:
             app.state.direct = direct
         assert session.json()["errors"] == response.json()["errors"]
+
+    def test_the_row_written_is_the_models_row(self, clinic: Clinic) -> None:
+        payload = SessionRecordCreate.model_validate(clinic.new())
+        checked: dict[str, Any] = {
+            "clinic_id": clinic.tenant.clinic_id,
+            "reference_errors": [],
+            "birth_date": None,
+            "exercise_errors": [],
+        }
+        written = direct_records._unsaved(payload, **checked)
+        model = service.new_record(payload, **checked)
+        generated = {"id", "created_at", "updated_at"}
+        for name in SessionRecord.model_fields:
+            if name in generated:
+                assert type(getattr(written, name)) is type(getattr(model, name)), name
+            else:
+                assert getattr(written, name) == getattr(model, name), name
+        assert written.id != model.id
+        assert written.version == 1
+        assert written.signed_at is None

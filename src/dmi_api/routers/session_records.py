@@ -17,6 +17,7 @@ from dmi_api.auth.principal import Principal
 from dmi_api.direct import session_records as direct_records
 from dmi_api.direct.pool import direct_db
 from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.http.responses import FastJSONResponse
 from dmi_api.routers import make_router
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
@@ -129,7 +130,7 @@ async def create_session_record(
     if idempotency_key is None and (direct := direct_db(request)) is not None:
         created = await direct_records.create(direct, principal, payload)
         headers = {"ETag": etag(created.version), "Location": f"{URL}/{created.id}"}
-        return JSONResponse(created.body, status_code=201, headers=headers)
+        return FastJSONResponse(created.body, status_code=201, headers=headers)
     async with caller_session(request, principal) as caller:
 
         async def create() -> tuple[int, dict[str, object], dict[str, str]]:

@@ -301,6 +301,26 @@ def new_record(
 ) -> SessionRecord:
     """The new record's row (unsaved), or a 422 listing every problem of the payload, given
     what the database said of its references (`birth_date`: of the live child, if found)."""
+    return SessionRecord(
+        **new_values(
+            payload,
+            clinic_id=clinic_id,
+            reference_errors=reference_errors,
+            birth_date=birth_date,
+            exercise_errors=exercise_errors,
+        )
+    )
+
+
+def new_values(
+    payload: SessionRecordCreate,
+    *,
+    clinic_id: uuid.UUID,
+    reference_errors: Errors,
+    birth_date: date | None,
+    exercise_errors: Errors,
+) -> dict[str, Any]:
+    """`new_record`'s values (the rest are the columns' defaults), or its 422."""
     errors = reference_errors + _practitioner_rule(payload.type, payload.practitioner_id)
     errors += _before_birth(birth_date, payload.started_at)
     duration_errors, minutes = _duration(
@@ -311,13 +331,13 @@ def new_record(
         raise ValidationProblemError(errors)
     assert minutes is not None
     fields = payload.model_dump(exclude={"duration_minutes", "ended_at", "exercises", "notes"})
-    return SessionRecord(
+    return {
         **fields,
-        duration_minutes=minutes,
-        exercises=_exercise_rows(payload.exercises),
-        notes=payload.notes.model_dump(),
-        clinic_id=clinic_id,
-    )
+        "duration_minutes": minutes,
+        "exercises": _exercise_rows(payload.exercises),
+        "notes": payload.notes.model_dump(),
+        "clinic_id": clinic_id,
+    }
 
 
 def snapshot(row: SessionRecord, amendments: Amendments) -> dict[str, Any]:

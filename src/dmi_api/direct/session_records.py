@@ -58,7 +58,7 @@ _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 def _values(first: int) -> str:
     """The row's columns as parameters $first.. (then the kept snapshot's)."""
     return ", ".join(
-        f"${n}::text::jsonb"
+        f"${n}::text::json"
         if column.name in _JSON_COLUMNS
         else f"${n}::{column.type.compile(dialect=_PG)}"
         for n, column in enumerate(_TABLE.columns, start=first)
@@ -68,7 +68,7 @@ def _values(first: int) -> str:
 def _insert(source: str, first: int) -> str:
     """The rest of an INSERT statement: the row from `first` on (once per row of `source`),
     its first kept version and its audit event; `durable` and the new id (NULL: none)."""
-    snapshot = f"${first + len(_COLUMNS)}::text::jsonb"
+    snapshot = f"${first + len(_COLUMNS)}::text::json"
     audit = audit_cte(
         action="create",
         resource_type=RESOURCE,

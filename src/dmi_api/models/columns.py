@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
-JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+# `json` on PostgreSQL, JSON text on SQLite: documents written and read whole, never queried
+# inside, so the text is kept as written (jsonb re-serializes on every read; see the migration
+# 2026-11-25_json_documents).
+JSON_TYPE = JSON()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -93,7 +93,7 @@ def encode_keyset(codec: CursorCodec, stamp: datetime, row_id: uuid.UUID, *, con
 def next_link(url: URL, next_cursor: str | None) -> dict[str, str]:
     """The RFC 8288 `Link` header to the next page, if there is one: the request's URL with its
     `cursor` replaced, as `url.include_query_params(cursor=...)` writes it, without that
-    method's intermediate URL and multi-dict objects (half a list page's cost of its own)."""
+    method's intermediate URL and multi-dict objects (they were ~6 % of a list page's CPU)."""
     if next_cursor is None:
         return {}
     base, _, query = str(url).partition("?")  # a request's URL has no fragment

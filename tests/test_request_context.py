@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from dmi_api.config import Settings
+from dmi_api.http.middleware import _with_our_headers
 from dmi_api.logging_config import JsonFormatter
 from tests.conftest import build_test_app
 
@@ -49,6 +50,28 @@ class TestSecurityHeaders:
         assert response.headers["x-content-type-options"] == "nosniff"
         assert "server" not in response.headers
         assert "default-src 'none'" in response.headers["content-security-policy"]
+
+    @pytest.mark.parametrize("is_docs", [False, True])
+    def test_ours_replace_the_apps_and_nothing_else(self, is_docs: bool) -> None:
+        app_headers = [
+            (b"content-type", b"application/json"),
+            (b"Cache-Control", b"max-age=60"),
+            (b"x-request-id", b"spoofed"),
+            (b"content-security-policy", b"script-src 'self'"),
+            (b"etag", b'"3"'),
+        ]
+        raw = _with_our_headers(app_headers, "req-12345678", is_docs=is_docs)
+        names = [name.lower() for name, _ in raw]
+        assert len(names) == len(set(names))
+        headers = {name.lower(): value for name, value in raw}
+        assert headers[b"cache-control"] == b"no-store"
+        assert headers[b"x-request-id"] == b"req-12345678"
+        assert headers[b"x-frame-options"] == b"DENY"
+        assert headers[b"content-type"] == b"application/json"
+        assert headers[b"etag"] == b'"3"'
+        # The interactive docs keep their own policy (they load scripts); data gets ours.
+        csp = b"script-src 'self'" if is_docs else b"default-src 'none'; frame-ancestors 'none'"
+        assert headers[b"content-security-policy"] == csp
 
 
 class TestCors:

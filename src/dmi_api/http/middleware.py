@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dmi_api.errors import BadRequestError, PayloadTooLargeError
@@ -31,6 +31,23 @@ _SECURITY_HEADERS = (
     ("x-frame-options", "DENY"),
 )
 _DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
+_SECURITY_RAW = tuple((name.encode(), value.encode()) for name, value in _SECURITY_HEADERS)
+_CSP_RAW = (b"content-security-policy", _DATA_CSP.encode())
+_REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode()
+_OURS = frozenset({_REQUEST_ID_RAW, *(name for name, _ in _SECURITY_RAW)})
+_OURS_WITH_CSP = _OURS | {_CSP_RAW[0]}
+
+
+def _with_our_headers(headers: Any, request_id: str, *, is_docs: bool) -> list[tuple[bytes, bytes]]:
+    """A response's raw headers with ours set, replacing any of the same names (what
+    `MutableHeaders.__setitem__` does, in one pass instead of one per header)."""
+    ours = _OURS if is_docs else _OURS_WITH_CSP
+    raw = [(name, value) for name, value in headers if name.lower() not in ours]
+    raw.append((_REQUEST_ID_RAW, request_id.encode("latin-1")))
+    raw.extend(_SECURITY_RAW)
+    if not is_docs:
+        raw.append(_CSP_RAW)
+    return raw
 
 
 def route_template(scope: Scope) -> str:
@@ -66,12 +83,9 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                for name, value in _SECURITY_HEADERS:
-                    headers[name] = value
-                if not is_docs:
-                    headers["content-security-policy"] = _DATA_CSP
+                message["headers"] = _with_our_headers(
+                    message.get("headers", ()), request_id, is_docs=is_docs
+                )
             await send(message)
 
         try:

@@ -9,7 +9,7 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
-from dmi_api.models.columns import clinic_fk, id_field, timestamp_field
+from dmi_api.models.columns import id_field, timestamp_field
 
 
 class AuditEvent(TableModel, table=True):
@@ -22,8 +22,11 @@ class AuditEvent(TableModel, table=True):
 
     id: uuid.UUID = id_field()
     occurred_at: datetime = timestamp_field()
-    # Null only for denials before any clinic is known (an invalid token).
-    clinic_id: uuid.UUID | None = clinic_fk(nullable=True)
+    # Null only for denials before any clinic is known (an invalid token). A value, not a
+    # foreign key (migration 2026-11-25_log_tables_by_value): the trail outlives what it names,
+    # and the key's row lock on the clinic, taken by every audited request, made a clinic's
+    # concurrent requests queue on that one row.
+    clinic_id: uuid.UUID | None = Field(default=None, nullable=True)
     client_id: str | None = Field(default=None, max_length=64)
     token_jti: str | None = Field(default=None, max_length=255)
     action: str = Field(max_length=32)

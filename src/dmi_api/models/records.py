@@ -17,7 +17,8 @@ class ResourceVersion(TableModel, table=True):
 
     __tablename__ = "resource_version"
 
-    clinic_id: uuid.UUID = Field(primary_key=True, foreign_key="clinic.id")
+    # A value, not a foreign key, as in the audit trail (migration 2026-11-25_log_tables_by_value).
+    clinic_id: uuid.UUID = Field(primary_key=True)
     resource_type: str = Field(primary_key=True, max_length=40)
     resource_id: uuid.UUID = Field(primary_key=True)
     version: int = Field(primary_key=True)

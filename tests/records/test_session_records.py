@@ -977,7 +977,7 @@ class TestDirectCreate:
             "birth_date": None,
             "exercise_errors": [],
         }
-        written = direct_records._unsaved(payload, **checked)
+        written = direct_records._unsaved(service.new_values(payload, **checked))
         model = service.new_record(payload, **checked)
         generated = {"id", "created_at", "updated_at"}
         for name in SessionRecord.model_fields:

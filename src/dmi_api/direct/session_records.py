@@ -33,6 +33,18 @@ from dmi_api.services.resources import reference_problem
 RESOURCE = service.RESOURCE
 _TABLE: Table = SessionRecord.__table__  # type: ignore[attr-defined]
 
+
+def _child_items(ids: str) -> str:
+    """Of the prescription items `ids` (a uuid[] parameter), those live on a live prescription
+    of the child $7, as a jsonb object item id → exercise id (NULL: none)."""
+    return (
+        "(SELECT jsonb_object_agg(i.id, i.exercise_id)"
+        " FROM prescription_item AS i JOIN prescription AS p ON p.id = i.prescription_id"
+        f" WHERE i.clinic_id = $2::uuid AND i.id = ANY({ids}::uuid[]) AND i.removed_at IS NULL"
+        " AND p.clinic_id = $2::uuid AND p.child_id = $7::uuid AND p.deleted_at IS NULL)"
+    )
+
+
 _REFERENCES = (
     f"{STATEMENT_PREFIX}"
     " SELECT (SELECT birth_date FROM child"
@@ -41,10 +53,7 @@ _REFERENCES = (
     "   WHERE clinic_id = $2::uuid AND id = $8::uuid AND deleted_at IS NULL) AS practitioner,"
     " ARRAY(SELECT id FROM exercise"
     "   WHERE clinic_id = $2::uuid AND id = ANY($9::uuid[]) AND deleted_at IS NULL) AS exercises,"
-    " (SELECT jsonb_object_agg(i.id, i.exercise_id)::text"
-    "   FROM prescription_item AS i JOIN prescription AS p ON p.id = i.prescription_id"
-    "   WHERE i.clinic_id = $2::uuid AND i.id = ANY($10::uuid[]) AND i.removed_at IS NULL"
-    "   AND p.clinic_id = $2::uuid AND p.child_id = $7::uuid AND p.deleted_at IS NULL) AS items"
+    f" {_child_items('$10')}::text AS items"
     " FROM auth"
 )
 
@@ -103,11 +112,7 @@ _CHECKED_INSERT = (
     " AND (SELECT count(*) FROM exercise"
     "   WHERE clinic_id = $2::uuid AND id = ANY($10::uuid[]) AND deleted_at IS NULL)"
     "   = cardinality($10::uuid[])"
-    " AND coalesce((SELECT jsonb_object_agg(i.id, i.exercise_id)"
-    "   FROM prescription_item AS i JOIN prescription AS p ON p.id = i.prescription_id"
-    "   WHERE i.clinic_id = $2::uuid AND i.id = ANY($11::uuid[]) AND i.removed_at IS NULL"
-    "   AND p.clinic_id = $2::uuid AND p.child_id = $7::uuid AND p.deleted_at IS NULL),"
-    "   '{}'::jsonb) = $12::text::jsonb),"
+    f" AND coalesce({_child_items('$11')}, '{{}}'::jsonb) = $12::text::jsonb),"
     f"{_insert('agreed', COMMON_PARAMETERS + 7)}"
 )
 
@@ -158,15 +163,18 @@ def _assumed_items(fresh: list[tuple[int, PerformedExercise]]) -> dict[str, str]
 async def create(direct: DirectDb, principal: Principal, payload: SessionRecordCreate) -> Created:
     """Record a session (401: the client is no longer active; 422: what is wrong with it)."""
     fresh = service.fresh_entries(payload.exercises)
+    exercise_ids = sorted({entry.exercise_id for _, entry in fresh})
     items = _assumed_items(fresh)
     if items is not None:
         try:
             row = _unsaved(
-                payload,
-                clinic_id=principal.clinic_id,
-                reference_errors=[],
-                birth_date=None,
-                exercise_errors=[],
+                service.new_values(
+                    payload,
+                    clinic_id=principal.clinic_id,
+                    reference_errors=[],
+                    birth_date=None,
+                    exercise_errors=[],
+                )
             )
         except ValidationProblemError:
             pass  # wrong whatever the references: the checked path lists every problem
@@ -175,33 +183,20 @@ async def create(direct: DirectDb, principal: Principal, payload: SessionRecordC
                 payload.child_id,
                 service.latest_birth_date(payload.started_at),
                 payload.practitioner_id,
-                sorted({entry.exercise_id for _, entry in fresh}),
+                exercise_ids,
                 sorted(items),
                 _json_text(items),
             ]
             created = await _write(direct, principal, _CHECKED_INSERT, checks, row)
             if created is not None:
                 return created
-    return await _create_checked(direct, principal, payload, fresh)
+    return await _create_checked(direct, principal, payload, fresh, exercise_ids)
 
 
-def _unsaved(
-    payload: SessionRecordCreate,
-    *,
-    clinic_id: uuid.UUID,
-    reference_errors: list[dict[str, str]],
-    birth_date: date | None,
-    exercise_errors: list[dict[str, str]],
-) -> SessionRecord:
-    """`service.new_record`'s row without the ORM's instrumentation: it is written here, never
-    added to a session (the same values and column defaults, at a third of the cost)."""
-    values = service.new_values(
-        payload,
-        clinic_id=clinic_id,
-        reference_errors=reference_errors,
-        birth_date=birth_date,
-        exercise_errors=exercise_errors,
-    )
+def _unsaved(values: dict[str, Any]) -> SessionRecord:
+    """`service.new_record`'s row from `service.new_values`, without the ORM's instrumentation:
+    it is written here, never added to a session (the same values and column defaults, at a
+    third of the cost)."""
     return SessionRecord.model_construct(**values)
 
 
@@ -210,13 +205,14 @@ async def _create_checked(
     principal: Principal,
     payload: SessionRecordCreate,
     fresh: list[tuple[int, PerformedExercise]],
+    exercise_ids: list[uuid.UUID],
 ) -> Created:
     """Read the references, apply the rules to what was found, then write."""
     item_ids = sorted({e.prescription_item_id for _, e in fresh} - {None})  # type: ignore[type-var]
     references = [
         payload.child_id,
         payload.practitioner_id,
-        sorted({entry.exercise_id for _, entry in fresh}),
+        exercise_ids,
         item_ids,
     ]
     rows = await direct.fetch(principal, _REFERENCES, references)
@@ -236,11 +232,13 @@ async def _create_checked(
             {uuid.UUID(item): uuid.UUID(exercise) for item, exercise in items.items()},
         )
     row = _unsaved(
-        payload,
-        clinic_id=principal.clinic_id,
-        reference_errors=errors,
-        birth_date=birth_date,
-        exercise_errors=exercise_errors,
+        service.new_values(
+            payload,
+            clinic_id=principal.clinic_id,
+            reference_errors=errors,
+            birth_date=birth_date,
+            exercise_errors=exercise_errors,
+        )
     )
     created = await _write(direct, principal, _INSERT, [], row)
     if created is None:

@@ -11,11 +11,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from dmi_api.schemas.clients import ClientUpdate
-from dmi_api.services import clients as client_service
-from dmi_api.tenancy import Tenant, bind_settings
 from tests.support.forge import b64url, forge, new_rsa_pem
-from tests.support.tenants import TenantClient, active_signing_key, bearer, mint_token, token_claims
+from tests.support.tenants import (
+    TenantClient,
+    active_signing_key,
+    bearer,
+    disable_client,
+    mint_token,
+    token_claims,
+)
 
 PROTECTED = "/v1/clients"
 
@@ -188,14 +192,7 @@ async def test_disabled_client_token_is_401(
 ) -> None:
     token = await mint_token(app, tenant_a)
     assert (await _call(client, token)).status_code == 200
-    async with app.state.sessionmaker() as db:
-        await bind_settings(db, clinic_id=tenant_a.clinic_id)
-        await client_service.update_client(
-            Tenant(db, tenant_a.clinic_id),
-            client_id=tenant_a.client_id,
-            changes=ClientUpdate(active=False),
-        )
-        await db.commit()
+    await disable_client(app, tenant_a)
     assert_invalid_token(await _call(client, token))
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from dmi_api.config import Settings
 from dmi_api.db import create_sessionmaker
 from tests.conftest import reset_app_state, shared_app
+from tests.support.sessions import Clinic, make_clinic
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
 
 Headers = Callable[..., Awaitable[dict[str, str]]]
@@ -53,3 +54,15 @@ async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=live_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+async def clinic(app: FastAPI, tenant_a: TenantClient, headers_for: Headers) -> Clinic:
+    """Clinic A's seeded rows for session records (a module's own `clinic` takes precedence)."""
+    return await make_clinic(app, tenant_a, headers_for)
+
+
+@pytest.fixture
+async def other(app: FastAPI, tenant_b: TenantClient, headers_for: Headers) -> Clinic:
+    """Clinic B's, the same."""
+    return await make_clinic(app, tenant_b, headers_for)

@@ -22,13 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.direct.pool import DirectDb, PoolSource
-from dmi_api.schemas.clients import ClientUpdate
-from dmi_api.services import clients as client_service
-from dmi_api.tenancy import Tenant, bind_settings
 from tests.conftest import Database
 from tests.records.conftest import Headers
+from tests.support.direct import both_paths, without_request_id
 from tests.support.records import seed_child
-from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
+from tests.support.tenants import TenantClient, bearer, disable_client, make_tenant, mint_token
 
 pytestmark = pytest.mark.postgres_only
 URL = "/v1/children"
@@ -71,20 +69,6 @@ async def _children(app: FastAPI, tenant: TenantClient) -> list[uuid.UUID]:
     return [row.id for row in rows]
 
 
-async def _both_paths(
-    app: FastAPI, client: httpx.AsyncClient, path: str, headers: dict[str, str]
-) -> tuple[httpx.Response, httpx.Response]:
-    direct = app.state.direct
-    assert direct is not None
-    direct_response = await client.get(path, headers=headers)
-    app.state.direct = None  # the session path, as on SQLite
-    try:
-        session_response = await client.get(path, headers=headers)
-    finally:
-        app.state.direct = direct
-    return direct_response, session_response
-
-
 async def _audit_rows(db: AsyncConnection, request_id: str, clinic_id: uuid.UUID) -> list[Any]:
     # The app role reads the audit events of the bound clinic only (row-level security).
     await db.execute(text("SELECT set_config('dmi.clinic_id', :c, true)"), {"c": str(clinic_id)})
@@ -95,17 +79,13 @@ async def _audit_rows(db: AsyncConnection, request_id: str, clinic_id: uuid.UUID
     return list((await db.execute(query, {"r": request_id})).all())
 
 
-def _without_request_id(problem: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in problem.items() if k != "request_id"}
-
-
 class TestGetChild:
     async def test_bodies_and_headers_equal_the_session_path(
         self, app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
     ) -> None:
         headers = await headers_for(tenant_a, "children:read")
         for child_id in await _children(app, tenant_a):
-            direct, session = await _both_paths(app, client, f"{URL}/{child_id}", headers)
+            direct, session = await both_paths(app, client, f"{URL}/{child_id}", headers)
             assert direct.status_code == session.status_code == 200
             assert direct.json() == session.json()
             assert direct.headers["etag"] == session.headers["etag"]
@@ -123,7 +103,7 @@ class TestGetChild:
         assert again.status_code == 304
         assert again.headers["etag"] == first.headers["etag"]
 
-    async def test_other_clinics_and_deleted_children_are_404_on_both_paths(
+    async def test_other_clinics_and_deleted_children_are_404_onboth_paths(
         self,
         app: FastAPI,
         client: httpx.AsyncClient,
@@ -135,9 +115,9 @@ class TestGetChild:
         gone = await seed_child(app, tenant_a, deleted_at=datetime.now(UTC))
         headers = await headers_for(tenant_a, "children:read")
         for child_id in (theirs.id, gone.id, uuid.uuid4()):
-            direct, session = await _both_paths(app, client, f"{URL}/{child_id}", headers)
+            direct, session = await both_paths(app, client, f"{URL}/{child_id}", headers)
             assert direct.status_code == session.status_code == 404
-            assert _without_request_id(direct.json()) == _without_request_id(session.json())
+            assert without_request_id(direct.json()) == without_request_id(session.json())
             assert "Mia" not in direct.text
 
     async def test_a_read_is_audited_in_its_statement(
@@ -187,7 +167,7 @@ class TestGetChild:
         headers = await headers_for(tenant_a, "children:read")
         assert (await client.get(f"{URL}/{child.id}", headers=headers)).status_code == 200
         assert len(app.state.keyring.verified) == 1  # the token is remembered as verified
-        await _disable(app, tenant_a)
+        await disable_client(app, tenant_a)
         for path in (f"{URL}/{child.id}", URL):
             response = await client.get(path, headers=headers)
             assert response.status_code == 401
@@ -202,17 +182,6 @@ class TestGetChild:
             response = await client.get(path, headers=headers)
             assert response.status_code == 403
             assert "Mia" not in response.text
-
-
-async def _disable(app: FastAPI, tenant: TenantClient) -> None:
-    async with app.state.sessionmaker() as db:
-        await bind_settings(db, clinic_id=tenant.clinic_id)
-        await client_service.update_client(
-            Tenant(db, tenant.clinic_id),
-            client_id=tenant.client_id,
-            changes=ClientUpdate(active=False),
-        )
-        await db.commit()
 
 
 class TestListChildren:
@@ -246,7 +215,7 @@ class TestListChildren:
         path: str | None = f"{URL}?{query}"
         pages = 0
         while path is not None:
-            direct, session = await _both_paths(app, client, path, headers)
+            direct, session = await both_paths(app, client, path, headers)
             assert direct.status_code == session.status_code == 200, direct.text
             assert direct.json()["data"] == session.json()["data"]
             for child in direct.json()["data"]:

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,117 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.direct import session_records as direct_records
 from dmi_api.models import SessionRecord
-from dmi_api.schemas.clients import ClientUpdate
 from dmi_api.schemas.session_records import SessionRecordCreate
-from dmi_api.services import clients as client_service
 from dmi_api.services import session_records as service
-from dmi_api.tenancy import Tenant, bind_settings
+from dmi_api.tenancy import bind_settings
 from tests.records.conftest import Headers, headers_maker
-from tests.support.records import (
-    seed_child,
-    seed_exercise,
-    seed_practitioner,
-    seed_prescription_item,
-)
-from tests.support.tenants import TenantClient, make_tenant
-
-URL = "/v1/session-records"
-START = "2025-03-04T09:00:00+01:00"
-
-
-@dataclass(frozen=True)
-class Clinic:
-    """One clinic's seeded rows and a header holding every scope."""
-
-    tenant: TenantClient
-    headers: dict[str, str]
-    child_id: str
-    practitioner_id: str
-    exercise_ids: list[str]
-    item_id: str  # an item of this child's prescription, for exercise_ids[0]
-    sibling_id: str  # another child of the clinic
-    sibling_item_id: str  # an item of the sibling's prescription, for exercise_ids[0]
-
-    def exercise(self, index: int = 0, **fields: Any) -> dict[str, Any]:
-        return {"exercise_id": self.exercise_ids[index], "repetitions": 5, "sets": 1, **fields}
-
-    def new(self, **fields: Any) -> dict[str, Any]:
-        return {
-            "child_id": self.child_id,
-            "practitioner_id": self.practitioner_id,
-            "type": "dmi",
-            "setting": "clinic",
-            "started_at": START,
-            "duration_minutes": 50,
-            "caregiver_present": True,
-            "exercises": [
-                self.exercise(0, prescription_item_id=self.item_id, response="partial"),
-                self.exercise(1, support_point="knees", note="Tired at the end."),
-            ],
-            "notes": {"subjective": "Slept well.", "plan": "Move the hold to the thighs."},
-            **fields,
-        }
-
-
-async def _clinic(app: FastAPI, tenant: TenantClient, headers_for: Headers) -> Clinic:
-    child = await seed_child(app, tenant)
-    sibling = await seed_child(app, tenant, given_name="Leo")
-    practitioner = await seed_practitioner(app, tenant)
-    exercises = [await seed_exercise(app, tenant) for _ in range(3)]
-    item = await seed_prescription_item(
-        app, tenant, child=child, prescriber=practitioner, exercise=exercises[0]
-    )
-    sibling_item = await seed_prescription_item(
-        app, tenant, child=sibling, prescriber=practitioner, exercise=exercises[0]
-    )
-    return Clinic(
-        tenant=tenant,
-        headers=await headers_for(tenant),
-        child_id=str(child.id),
-        practitioner_id=str(practitioner.id),
-        exercise_ids=[str(e.id) for e in exercises],
-        item_id=str(item.id),
-        sibling_id=str(sibling.id),
-        sibling_item_id=str(sibling_item.id),
-    )
-
-
-@pytest.fixture
-async def clinic(app: FastAPI, tenant_a: TenantClient, headers_for: Headers) -> Clinic:
-    return await _clinic(app, tenant_a, headers_for)
-
-
-@pytest.fixture
-async def other(app: FastAPI, tenant_b: TenantClient, headers_for: Headers) -> Clinic:
-    return await _clinic(app, tenant_b, headers_for)
-
-
-async def create(client: httpx.AsyncClient, clinic: Clinic, **fields: Any) -> dict[str, Any]:
-    response = await client.post(URL, json=clinic.new(**fields), headers=clinic.headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def if_match(clinic: Clinic, row: dict[str, Any]) -> dict[str, str]:
-    return {**clinic.headers, "If-Match": f'"{row["version"]}"'}
+from tests.support.sessions import START, URL, Clinic, create, if_match, make_clinic, sign
+from tests.support.tenants import disable_client, make_tenant
 
 
 async def patch(
     client: httpx.AsyncClient, clinic: Clinic, row: dict[str, Any], body: dict[str, Any]
 ) -> httpx.Response:
     return await client.patch(f"{URL}/{row['id']}", json=body, headers=if_match(clinic, row))
-
-
-async def sign(client: httpx.AsyncClient, clinic: Clinic, row: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post(
-        f"{URL}/{row['id']}/sign",
-        json={"signed_by": clinic.practitioner_id},
-        headers=if_match(clinic, row),
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def listed(client: httpx.AsyncClient, clinic: Clinic, **params: Any) -> list[str]:
@@ -372,7 +272,7 @@ class TestAtomicityAndIdempotency:
     ) -> None:
         tenant = await make_tenant(live_app)
         # Minted and seeded by the live app: its rows are committed, the rolled-back app's are not.
-        clinic = await _clinic(live_app, tenant, headers_maker(live_app))
+        clinic = await make_clinic(live_app, tenant, headers_maker(live_app))
         keyed = {**clinic.headers, "Idempotency-Key": f"race-{uuid.uuid4()}"}
         responses = await asyncio.gather(
             *(live_client.post(URL, json=clinic.new(), headers=keyed) for _ in range(5))
@@ -704,8 +604,12 @@ class TestListsAndSync:
             response = await client.get(URL, params=params, headers=clinic.headers)
             assert response.status_code == 422, params
 
-    async def test_amendments_load_in_one_query_per_page(
-        self, client: httpx.AsyncClient, clinic: Clinic, db_connection: AsyncConnection
+    async def test_amendments_load_with_the_page_not_per_record(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clinic: Clinic,
+        db_connection: AsyncConnection,
     ) -> None:
         for _ in range(4):
             row = await sign(client, clinic, await create(client, clinic, exercises=[]))
@@ -714,10 +618,20 @@ class TestListsAndSync:
                 json={"reason": "r", "text": "t"},
                 headers=clinic.headers,
             )
-        with _selects(db_connection, "session_amendment") as seen:
-            response = await client.get(URL, headers=clinic.headers)
+        direct = app.state.direct
+        app.state.direct = None  # the session path (SQLite's): one query for the page's amendments
+        try:
+            with _selects(db_connection, "session_amendment") as seen:
+                response = await client.get(URL, headers=clinic.headers)
+        finally:
+            app.state.direct = direct
         assert [len(row["amendments"]) for row in response.json()["data"]] == [1, 1, 1, 1]
         assert len(seen["session_amendment"]) == 1
+        if direct is not None:  # PostgreSQL: the page, its amendments and its audit, one statement
+            with _direct_statements(app) as statements:
+                response = await client.get(URL, headers=clinic.headers)
+            assert [len(row["amendments"]) for row in response.json()["data"]] == [1, 1, 1, 1]
+            assert len(statements) == 1
 
 
 @contextmanager
@@ -854,14 +768,7 @@ class TestDirectCreate:
         assert (
             await client.post(URL, json=clinic.new(), headers=clinic.headers)
         ).status_code == 201
-        async with app.state.sessionmaker() as db:
-            await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
-            await client_service.update_client(
-                Tenant(db, clinic.tenant.clinic_id),
-                client_id=clinic.tenant.client_id,
-                changes=ClientUpdate(active=False),
-            )
-            await db.commit()
+        await disable_client(app, clinic.tenant)
         response = await client.post(URL, json=clinic.new(), headers=clinic.headers)
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"

@@ -14,12 +14,12 @@ from sqlmodel import col
 
 from dmi_api.auth.scopes import ALL_SCOPES
 from dmi_api.models import SigningKey
-from dmi_api.schemas.clients import ClientCreate
+from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.security.jwt import AccessTokenClaims, sign_access_token
 from dmi_api.security.keys import decrypt_private_key
 from dmi_api.services import clients as client_service
 from dmi_api.services.clinics import create_clinic
-from dmi_api.tenancy import Tenant
+from dmi_api.tenancy import Tenant, bind_settings
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,15 @@ async def active_signing_key(app: FastAPI) -> tuple[str, bytes]:
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def disable_client(app: FastAPI, tenant: TenantClient) -> None:
+    """Turn the tenant's API client off, committed (its tokens stay unexpired)."""
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=tenant.clinic_id)
+        await client_service.update_client(
+            Tenant(db, tenant.clinic_id),
+            client_id=tenant.client_id,
+            changes=ClientUpdate(active=False),
+        )
+        await db.commit()

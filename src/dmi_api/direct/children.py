@@ -9,12 +9,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from dmi_api.auth.principal import Principal
+from dmi_api.direct.pages import KeysetPage, Parameters
 from dmi_api.direct.pool import DirectDb
-from dmi_api.direct.statements import (
-    COMMON_PARAMETERS,
-    STATEMENT_PREFIX,
-    audit_cte,
-)
+from dmi_api.direct.statements import STATEMENT_PREFIX, audit_cte
 from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
@@ -22,13 +19,7 @@ from dmi_api.pagination import CursorCodec
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.services import children as child_service
 from dmi_api.services import rule_settings
-from dmi_api.services.resources import (
-    ListQuery,
-    cursor_position,
-    next_cursor,
-    not_found,
-    page_context,
-)
+from dmi_api.services.resources import ListQuery, not_found
 
 RESOURCE = child_service.RESOURCE
 _JSON_FIELDS = ("diagnoses", "caregivers")
@@ -93,18 +84,6 @@ async def get_child(direct: DirectDb, principal: Principal, child_id: uuid.UUID)
     return ChildRead(_body(record, _rules(record), utcnow().date()), record["version"])
 
 
-class _Parameters:
-    """A statement's own parameters, numbered after the common ones in the order added."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def add(self, value: Any, cast: str) -> str:
-        self.values.append(value)
-        return f"${COMMON_PARAMETERS + len(self.values)}::{cast}"
-
-
-_SORT_COLUMNS = frozenset({"updated_at", "created_at"})
 # Optional filters: (name, column and operator, type).
 _FILTERS = (
     ("status", "status =", "text"),
@@ -124,47 +103,25 @@ async def list_children(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the clinic's children: `services.children.list_rows` and its bodies, in one
     statement (tests/records/test_direct_reads.py compares the two on the same rows)."""
-    context = page_context(child_service.list_context(filters), query)
-    after = cursor_position(codec, query, context)
-    params = _Parameters()
-    # The limit is written into the text (a validated int, 1..MAX_LIMIT), not passed as a
-    # parameter: a generic plan that does not know it estimates a tenth of the table, so
-    # PostgreSQL re-planned the prepared statement on every call (twice the server's time).
-    limit = int(query.limit) + 1
+    page = KeysetPage(query, codec, child_service.list_context(filters))
+    params = Parameters()
     conditions = ["clinic_id = $2::uuid"]
     for name, operator, cast in _FILTERS:
         if (value := getattr(filters, name)) is not None:
             conditions.append(f"{operator} {params.add(value, cast)}")
-    if query.updated_since is not None:
-        conditions.append(f"updated_at >= {params.add(query.updated_since, 'timestamptz')}")
-    else:
-        conditions.append("deleted_at IS NULL")
-    # The sort column is one of ListQuery's literals (validated), never the caller's text.
-    sort = query.sort.lstrip("-")
-    if sort not in _SORT_COLUMNS:
-        raise ValueError(f"unknown sort column {sort!r}")
-    descending = query.sort.startswith("-")
-    if after is not None:
-        keyset = f"({params.add(after[0], 'timestamptz')}, {params.add(after[1], 'uuid')})"
-        conditions.append(f"({sort}, id) {'<' if descending else '>'} {keyset}")
-    direction = " DESC" if descending else ""
+    conditions += page.conditions(params)
     sql = (
         f"{STATEMENT_PREFIX},"
         f" {audit_cte(action='list', resource_type=RESOURCE, source='auth', resource_id='NULL')}"
         " SELECT page.*, auth.preterm_below_weeks AS rule_preterm_below_weeks,"
         " auth.correct_until_months AS rule_correct_until_months"
         f" FROM auth LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM child"
-        f" WHERE {' AND '.join(conditions)} ORDER BY {sort}{direction}, id{direction}"
-        f" LIMIT {limit:d}) AS page ON true"
-        f" ORDER BY page.{sort}{direction}, page.id{direction}"
+        f" WHERE {' AND '.join(conditions)} {page.order()} {page.limit()}) AS page ON true"
+        f" {page.order('page')}"
     )
     rows = await direct.fetch(principal, sql, params.values)
     if not rows:
         raise AuthenticationError()
     rules, today = _rules(rows[0]), utcnow().date()
-    page = [row for row in rows if row["id"] is not None]
-    cursor = None
-    if len(page) > query.limit:
-        page = page[: query.limit]
-        cursor = next_cursor(codec, context, page[-1][sort], page[-1]["id"])
-    return [_body(row, rules, today) for row in page], cursor
+    found, cursor = page.cut([row for row in rows if row["id"] is not None])
+    return [_body(row, rules, today) for row in found], cursor

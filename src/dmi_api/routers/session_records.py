@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
 from dmi_api.auth.principal import Principal
+from dmi_api.direct import session_lists as direct_lists
 from dmi_api.direct import session_records as direct_records
 from dmi_api.direct.pool import direct_db
 from dmi_api.http.conditional import etag, require_if_match
@@ -41,13 +42,15 @@ from dmi_api.schemas.session_records import (
 )
 from dmi_api.services import session_records as service
 from dmi_api.services.history import list_versions
+from dmi_api.services.resources import ListQuery
 
 router = make_router(tag="session-records", errors=(401, 403, 404, 409, 412, 422, 428))
 URL = "/v1/session-records"
 ITEM_URL = URL + "/{record_id}"
 Reader = Annotated[Caller, require("sessions:read")]
 Writer = Annotated[Caller, require("sessions:write")]
-# Creating: the token here, the rest in two statements (dmi_api.direct.session_records).
+# Listing and creating: the token here, the rest in direct statements (dmi_api.direct).
+ReadToken = Annotated[Principal, require_token("sessions:read")]
 WriteToken = Annotated[Principal, require_token("sessions:write")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 From = Annotated[
@@ -62,9 +65,34 @@ TypeFilter = Annotated[SessionType | None, Query(alias="type", description="sess
 RESOURCE = service.RESOURCE
 
 
+async def _page(
+    request: Request,
+    principal: Principal,
+    query: ListQuery,
+    filters: service.SessionFilters,
+    *,
+    nested: bool,
+) -> JSONResponse:
+    """Either list: one statement (PostgreSQL), else the session path."""
+    codec = request.app.state.cursor_codec
+    if (direct := direct_db(request)) is not None:
+        bodies, next_cursor = await direct_lists.list_records(
+            direct, principal, query=query, codec=codec, filters=filters, nested=nested
+        )
+        return page_response(request, bodies, next_cursor)
+    async with caller_session(request, principal) as caller:
+        if nested and filters.child_id is not None:
+            await service.live_child(caller.tenant, filters.child_id)
+        bodies, next_cursor = await service.list_public(
+            caller.tenant, query=query, codec=codec, filters=filters
+        )
+        caller.audit("list", RESOURCE, child_id=filters.child_id)
+    return page_response(request, bodies, next_cursor)
+
+
 @router.get(URL, response_model=Page[SessionRecordPublic], summary="List session records")
 async def list_session_records(
-    caller: Reader,
+    principal: ReadToken,
     request: Request,
     query: ListParams,
     child_id: uuid.UUID | None = None,
@@ -74,18 +102,14 @@ async def list_session_records(
     started_to: To = None,
 ) -> JSONResponse:
     """List records with amendments; `updated_since` includes tombstones for sync."""
-    data, next_cursor = await service.list_public(
-        caller.tenant,
-        query=query,
-        codec=request.app.state.cursor_codec,
+    filters = service.SessionFilters.of(
         child_id=child_id,
         practitioner_id=practitioner_id,
         session_type=session_type,
         started_from=started_from,
         started_to=started_to,
     )
-    caller.audit("list", RESOURCE, child_id=child_id)
-    return page_response(request, list(data), next_cursor)
+    return await _page(request, principal, query, filters, nested=False)
 
 
 @router.get(
@@ -94,7 +118,7 @@ async def list_session_records(
     summary="List a child's session records",
 )
 async def list_child_session_records(
-    caller: Reader,
+    principal: ReadToken,
     request: Request,
     child_id: uuid.UUID,
     query: ListParams,
@@ -104,19 +128,14 @@ async def list_child_session_records(
     started_to: To = None,
 ) -> JSONResponse:
     """One child's session records; 404 if the child is not the clinic's."""
-    child = await service.live_child(caller.tenant, child_id)
-    data, next_cursor = await service.list_public(
-        caller.tenant,
-        query=query,
-        codec=request.app.state.cursor_codec,
-        child_id=child.id,
+    filters = service.SessionFilters.of(
+        child_id=child_id,
         practitioner_id=practitioner_id,
         session_type=session_type,
         started_from=started_from,
         started_to=started_to,
     )
-    caller.audit("list", RESOURCE, child_id=child.id)
-    return page_response(request, list(data), next_cursor)
+    return await _page(request, principal, query, filters, nested=True)
 
 
 @router.post(URL, status_code=201, response_model=SessionRecordPublic, summary="Record a session")

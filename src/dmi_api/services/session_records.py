@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -105,16 +106,27 @@ _NOTE_FIELDS = tuple(SoapNotesPublic.model_fields)
 _AMENDMENT_FIELDS = tuple(AmendmentPublic.model_fields)
 
 
+def stored_views(
+    exercises: list[dict[str, Any]], notes: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The stored exercises and notes as the API shows them (its fields, in its order)."""
+    return (
+        [{k: done.get(k) for k in _EXERCISE_FIELDS} for done in exercises],
+        {k: notes.get(k) for k in _NOTE_FIELDS},
+    )
+
+
 def plain_view(row: SessionRecord, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
     """`to_public` as plain data, built without validating the stored record again (lists)."""
     started = _aware(row.started_at)
+    exercises, notes = stored_views(row.exercises, row.notes)
     return plain(
         row,
         SessionRecordPublic,
         started_at=started,
         ended_at=started + timedelta(minutes=row.duration_minutes),
-        exercises=[{k: done.get(k) for k in _EXERCISE_FIELDS} for done in row.exercises],
-        notes={k: row.notes.get(k) for k in _NOTE_FIELDS},
+        exercises=exercises,
+        notes=notes,
         amendments=[{k: getattr(a, k) for k in _AMENDMENT_FIELDS} for a in amendments],
     )
 
@@ -480,40 +492,62 @@ async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
     return await get_live(tenant, Child, child_id)
 
 
+@dataclass(frozen=True, slots=True)
+class SessionFilters:
+    """What a list of records is filtered by: `started_from` inclusive, `started_to` exclusive
+    (both in UTC, as cursors are bound to them)."""
+
+    child_id: uuid.UUID | None = None
+    practitioner_id: uuid.UUID | None = None
+    session_type: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        child_id: uuid.UUID | None = None,
+        practitioner_id: uuid.UUID | None = None,
+        session_type: str | None = None,
+        started_from: datetime | None = None,
+        started_to: datetime | None = None,
+    ) -> SessionFilters:
+        """The filters, the instants in UTC."""
+        return cls(
+            child_id=child_id,
+            practitioner_id=practitioner_id,
+            session_type=session_type,
+            started_from=None if started_from is None else started_from.astimezone(UTC),
+            started_to=None if started_to is None else started_to.astimezone(UTC),
+        )
+
+    def context(self) -> str:
+        """What a list cursor is bound to."""
+        return (
+            f"{RESOURCE}|{self.child_id}|{self.practitioner_id}|{self.session_type}"
+            f"|{self.started_from}|{self.started_to}"
+        )
+
+
 async def list_public(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    child_id: uuid.UUID | None,
-    practitioner_id: uuid.UUID | None,
-    session_type: str | None,
-    started_from: datetime | None,
-    started_to: datetime | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: SessionFilters
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of records with their amendments (two queries); `from` inclusive, `to` exclusive."""
+    """A page of records with their amendments (two queries)."""
+    f = filters
     conditions: list[ColumnElement[bool]] = []
-    if child_id is not None:
-        conditions.append(col(SessionRecord.child_id) == child_id)
-    if practitioner_id is not None:
-        conditions.append(col(SessionRecord.practitioner_id) == practitioner_id)
-    if session_type is not None:
-        conditions.append(col(SessionRecord.type) == session_type)
-    if started_from is not None:
-        started_from = started_from.astimezone(UTC)
-        conditions.append(col(SessionRecord.started_at) >= started_from)
-    if started_to is not None:
-        started_to = started_to.astimezone(UTC)
-        conditions.append(col(SessionRecord.started_at) < started_to)
+    if f.child_id is not None:
+        conditions.append(col(SessionRecord.child_id) == f.child_id)
+    if f.practitioner_id is not None:
+        conditions.append(col(SessionRecord.practitioner_id) == f.practitioner_id)
+    if f.session_type is not None:
+        conditions.append(col(SessionRecord.type) == f.session_type)
+    if f.started_from is not None:
+        conditions.append(col(SessionRecord.started_at) >= f.started_from)
+    if f.started_to is not None:
+        conditions.append(col(SessionRecord.started_at) < f.started_to)
     rows, next_cursor = await list_page(
-        tenant,
-        SessionRecord,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=(
-            f"{RESOURCE}|{child_id}|{practitioner_id}|{session_type}|{started_from}|{started_to}"
-        ),
+        tenant, SessionRecord, query=query, filters=conditions, codec=codec, context=f.context()
     )
     amendments = await load_amendments(tenant, [row.id for row in rows])
     return [plain_view(row, amendments[row.id]) for row in rows], next_cursor

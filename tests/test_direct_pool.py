@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
+from dmi_api.app import create_app
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.direct.connection_pool import ConnectionPool, PoolClosedError
@@ -182,3 +183,18 @@ class TestLifetime:
         pool.release(busy, reusable=True)
         assert busy.is_closed()
         assert pool.open_count == 0
+
+    async def test_an_app_started_again_serves_direct_statements_again(
+        self, settings: Settings
+    ) -> None:
+        # An ASGI app may see its lifespan more than once (an embedding server, a test driver):
+        # the pool its first shutdown closed serves after the next start-up.
+        app = create_app(settings)
+        for _ in range(2):
+            async with (
+                app.router.lifespan_context(app),
+                app.state.direct.source.connection(PRINCIPAL) as conn,
+            ):
+                assert await conn.fetchval("SELECT 1") == 1
+        with pytest.raises(PoolClosedError):
+            await app.state.direct.source.pool.acquire()

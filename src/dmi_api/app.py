@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # of the cyclic collector's sight, so that its full collections stay short (tail latency).
         gc.collect()
         gc.freeze()
+        if _app.state.direct is not None:
+            _app.state.direct.open()  # closed by a previous shutdown of this app, if any
         yield
         if _app.state.direct is not None:
             await _app.state.direct.close()

@@ -104,6 +104,10 @@ class ConnectionPool(Generic[ConnT]):
         if not self._hand_over(conn):
             self._idle.append((time.monotonic(), conn))
 
+    def open(self) -> None:
+        """Serve callers again after `close` (an app started again: its lifespan ran twice)."""
+        self._closed = False
+
     async def close(self) -> None:
         """Close idle connections and refuse new callers; busy ones close when released."""
         self._closed = True

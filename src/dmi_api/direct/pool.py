@@ -51,6 +51,9 @@ class Source(Protocol):
     def connection(self, principal: Principal) -> AbstractAsyncContextManager[Any]:
         """A connection bound to the principal's clinic, for one statement."""
 
+    def open(self) -> None:
+        """Serve again after `close` (at start-up)."""
+
     async def close(self) -> None:
         """Release what the source holds."""
 
@@ -117,6 +120,10 @@ class PoolSource:
         finally:
             self.pool.release(conn, reusable=reusable)
 
+    def open(self) -> None:
+        """Open the pool again if it was closed (at start-up)."""
+        self.pool.open()
+
     async def close(self) -> None:
         """Close the pool (at shutdown)."""
         await self.pool.close()
@@ -148,6 +155,9 @@ class SharedConnectionSource:
             await conn.execute(
                 _BIND, CLINIC_SETTING, previous[0] or "", CLIENT_SETTING, previous[1] or ""
             )
+
+    def open(self) -> None:
+        """Nothing to open: the connection belongs to its owner."""
 
     async def close(self) -> None:
         """Nothing to release: the connection belongs to its owner."""
@@ -192,6 +202,10 @@ class DirectDb:
                 # The driver's text never leaves: it can quote the statement's values.
                 raise DatabaseUnavailableError(type(exc).__name__) from None
             raise
+
+    def open(self) -> None:
+        """Serve again (at start-up: a closed pool is opened again)."""
+        self.source.open()
 
     async def close(self) -> None:
         """Release the source (at shutdown)."""

@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,7 +22,7 @@ from dmi_api.config import Settings
 from dmi_api.direct.pool import DirectDb, PoolSource
 from tests.conftest import Database
 from tests.records.conftest import Headers
-from tests.support.direct import both_paths, without_request_id
+from tests.support.direct import audit_rows, both_paths, without_request_id
 from tests.support.records import seed_child
 from tests.support.tenants import TenantClient, bearer, disable_client, make_tenant, mint_token
 
@@ -67,16 +65,6 @@ async def _children(app: FastAPI, tenant: TenantClient) -> list[uuid.UUID]:
         ),
     ]
     return [row.id for row in rows]
-
-
-async def _audit_rows(db: AsyncConnection, request_id: str, clinic_id: uuid.UUID) -> list[Any]:
-    # The app role reads the audit events of the bound clinic only (row-level security).
-    await db.execute(text("SELECT set_config('dmi.clinic_id', :c, true)"), {"c": str(clinic_id)})
-    query = text(
-        "SELECT clinic_id, client_id, token_jti, action, resource_type, resource_id, child_id,"
-        " outcome FROM audit_event WHERE request_id = :r ORDER BY occurred_at"
-    )
-    return list((await db.execute(query, {"r": request_id})).all())
 
 
 class TestGetChild:
@@ -135,7 +123,7 @@ class TestGetChild:
             f"{URL}/{child.id}", headers={**headers, "X-Request-ID": request_id}
         )
         assert response.status_code == 200
-        [row] = await _audit_rows(db_connection, request_id, tenant_a.clinic_id)
+        [row] = await audit_rows(db_connection, request_id, tenant_a.clinic_id)
         assert row.clinic_id == tenant_a.clinic_id
         assert row.client_id == str(tenant_a.client_id)
         assert row.token_jti
@@ -157,7 +145,7 @@ class TestGetChild:
             f"{URL}/{missing}", headers={**headers, "X-Request-ID": request_id}
         )
         assert response.status_code == 404
-        [row] = await _audit_rows(db_connection, request_id, tenant_a.clinic_id)
+        [row] = await audit_rows(db_connection, request_id, tenant_a.clinic_id)
         assert (row.action, row.outcome, row.child_id) == ("denied", 404, missing)
 
     async def test_a_disabled_client_is_refused_with_its_token_known(
@@ -255,7 +243,7 @@ class TestListChildren:
         request_id = f"req-{uuid.uuid4().hex}"
         response = await client.get(f"{URL}", headers={**headers, "X-Request-ID": request_id})
         assert response.status_code == 200
-        [row] = await _audit_rows(db_connection, request_id, tenant_a.clinic_id)
+        [row] = await audit_rows(db_connection, request_id, tenant_a.clinic_id)
         assert (row.action, row.resource_type, row.resource_id, row.child_id) == (
             "list",
             "child",

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.records.conftest import Headers
-from tests.support.direct import both_paths, without_request_id
+from tests.support.direct import audit_rows, both_paths, without_request_id
 from tests.support.records import seed_child
 from tests.support.sessions import URL, Clinic, create, if_match, sign
 from tests.support.tenants import TenantClient, disable_client
@@ -238,16 +236,6 @@ class TestNestedList:
         assert response.headers["content-type"] == "application/problem+json"
 
 
-async def _audit_rows(db: AsyncConnection, request_id: str, clinic_id: uuid.UUID) -> list[Any]:
-    # The app role reads the audit events of the bound clinic only (row-level security).
-    await db.execute(text("SELECT set_config('dmi.clinic_id', :c, true)"), {"c": str(clinic_id)})
-    query = text(
-        "SELECT action, resource_type, resource_id, child_id, outcome"
-        " FROM audit_event WHERE request_id = :r ORDER BY occurred_at"
-    )
-    return list((await db.execute(query, {"r": request_id})).all())
-
-
 class TestAuditAndAccess:
     @pytest.mark.parametrize("filtered", [False, True])
     async def test_a_list_is_audited_once_with_its_child(
@@ -269,7 +257,7 @@ class TestAuditAndAccess:
                 path, headers={**clinic.headers, "X-Request-ID": request_id}
             )
             assert response.status_code == 200
-            [row] = await _audit_rows(db_connection, request_id, clinic.tenant.clinic_id)
+            [row] = await audit_rows(db_connection, request_id, clinic.tenant.clinic_id)
             assert (row.action, row.resource_type, row.resource_id, row.child_id) == (
                 "list",
                 "session_record",
@@ -288,7 +276,7 @@ class TestAuditAndAccess:
             headers={**clinic.headers, "X-Request-ID": request_id},
         )
         assert response.status_code == 404
-        [row] = await _audit_rows(db_connection, request_id, clinic.tenant.clinic_id)
+        [row] = await audit_rows(db_connection, request_id, clinic.tenant.clinic_id)
         assert (row.action, row.outcome, row.child_id) == ("denied", 404, missing)
 
     async def test_no_token_and_a_forged_one(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,84 +12,21 @@ import pytest
 from fastapi import FastAPI
 
 from tests.records.conftest import Headers
-from tests.support.records import seed_child, seed_exercise, seed_practitioner
+from tests.support.insights import Clinic, make_clinic, make_program, pause_and_resume
+from tests.support.records import seed_child
 from tests.support.tenants import TenantClient
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@dataclass(frozen=True)
-class Clinic:
-    """A child born at term on 2024-01-01, a therapist, two exercises; every scope."""
-
-    tenant: TenantClient
-    headers: dict[str, str]
-    child_id: str
-    practitioner_id: str
-    exercise_ids: list[str]
-
-    async def post(self, client: httpx.AsyncClient, url: str, **body: Any) -> dict[str, Any]:
-        response = await client.post(url, json=body, headers=self.headers)
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    async def patch(
-        self, client: httpx.AsyncClient, url: str, version: int, **body: Any
-    ) -> dict[str, Any]:
-        response = await client.patch(
-            url, json=body, headers={**self.headers, "If-Match": f'"{version}"'}
-        )
-        assert response.status_code == 200, response.text
-        patched: dict[str, Any] = response.json()
-        return patched
-
-    async def milestone(self, client: httpx.AsyncClient, code: str, on: str) -> None:
-        await self.post(
-            client, "/v1/milestones", child_id=self.child_id, milestone=code, achieved_on=on
-        )
-
-    async def session(
-        self,
-        client: httpx.AsyncClient,
-        started_at: str,
-        exercises: list[dict[str, Any]],
-        **more: Any,
-    ) -> dict[str, Any]:
-        fields = {
-            "child_id": self.child_id,
-            "type": "home_practice",
-            "setting": "home",
-            "started_at": started_at,
-            "duration_minutes": 20,
-            "exercises": exercises,
-            **more,
-        }
-        return await self.post(client, "/v1/session-records", **fields)
-
-
-async def _clinic(app: FastAPI, tenant: TenantClient, headers_for: Headers) -> Clinic:
-    child = await seed_child(app, tenant, birth_date=date(2024, 1, 1), gestational_age_weeks=40)
-    practitioner = await seed_practitioner(app, tenant)
-    first = await seed_exercise(app, tenant, code="SIT-1", name="Sitting, hold at trunk")
-    second = await seed_exercise(app, tenant, code="STAND-1", name="Standing, hold at thighs")
-    return Clinic(
-        tenant=tenant,
-        headers=await headers_for(tenant),
-        child_id=str(child.id),
-        practitioner_id=str(practitioner.id),
-        exercise_ids=[str(first.id), str(second.id)],
-    )
-
-
 @pytest.fixture
 async def clinic(app: FastAPI, tenant_a: TenantClient, headers_for: Headers) -> Clinic:
-    return await _clinic(app, tenant_a, headers_for)
+    return await make_clinic(app, tenant_a, headers_for)
 
 
 @pytest.fixture
 async def other(app: FastAPI, tenant_b: TenantClient, headers_for: Headers) -> Clinic:
-    return await _clinic(app, tenant_b, headers_for)
+    return await make_clinic(app, tenant_b, headers_for)
 
 
 def _windows(body: list[dict[str, Any]]) -> dict[str, str]:
@@ -183,29 +119,6 @@ class TestMilestoneWindows:
         assert _windows(term.json())["sitting_without_support"] == "within_window"
 
 
-async def _program(client: httpx.AsyncClient, clinic: Clinic, **fields: Any) -> dict[str, Any]:
-    # 5 repetitions, once a day, every day: 7 occasions and 35 repetitions a week.
-    body = {
-        "child_id": clinic.child_id,
-        "prescriber_id": clinic.practitioner_id,
-        "setting": "home",
-        "status": "active",
-        "period_start": "2025-03-01",
-        "period_end": "2025-03-14",
-        "items": [
-            {
-                "exercise_id": clinic.exercise_ids[0],
-                "repetitions": 5,
-                "sets": 1,
-                "times_per_day": 1,
-                "days_per_week": 7,
-            }
-        ],
-        **fields,
-    }
-    return await clinic.post(client, "/v1/prescriptions", **body)
-
-
 class TestAdherence:
     def url(self, program: dict[str, Any]) -> str:
         return f"/v1/prescriptions/{program['id']}/adherence"
@@ -213,7 +126,7 @@ class TestAdherence:
     async def test_access(
         self, client: httpx.AsyncClient, clinic: Clinic, other: Clinic, headers_for: Headers
     ) -> None:
-        program = await _program(client, clinic)
+        program = await make_program(client, clinic)
         assert (await client.get(self.url(program))).status_code == 401
         partial = await headers_for(clinic.tenant, "prescriptions:read")
         assert (await client.get(self.url(program), headers=partial)).status_code == 403
@@ -228,7 +141,7 @@ class TestAdherence:
     async def test_half_the_dose_with_a_pause_left_out(
         self, client: httpx.AsyncClient, clinic: Clinic
     ) -> None:
-        program = await _program(client, clinic)
+        program = await make_program(client, clinic)
         item_id = program["items"][0]["id"]
         for day in range(1, 8):  # 7 days of 5 repetitions
             await clinic.session(
@@ -262,20 +175,7 @@ class TestAdherence:
         assert item["percent"] == {"occasions": 50.0, "repetitions": 50.0}
         assert report["overall"]["percent"]["repetitions"] == 50.0
         # Paused from the 8th, active again on the 12th: 4 days leave the count.
-        paused = await clinic.patch(
-            client,
-            f"/v1/prescriptions/{program['id']}",
-            program["version"],
-            status="paused",
-            status_date="2025-03-08",
-        )
-        await clinic.patch(
-            client,
-            f"/v1/prescriptions/{program['id']}",
-            paused["version"],
-            status="active",
-            status_date="2025-03-12",
-        )
+        await pause_and_resume(client, clinic, program, "2025-03-08", "2025-03-12")
         again = (await client.get(self.url(program), params=window, headers=clinic.headers)).json()
         assert again["active_days"] == 10
         assert again["paused_days"] == 4
@@ -386,7 +286,7 @@ class TestProgress:
     async def test_adherence_of_active_programs(
         self, client: httpx.AsyncClient, clinic: Clinic
     ) -> None:
-        program = await _program(client, clinic)
+        program = await make_program(client, clinic)
         item_id = program["items"][0]["id"]
         await clinic.session(
             client,

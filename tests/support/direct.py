@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 async def both_paths(
@@ -26,3 +29,14 @@ async def both_paths(
 def without_request_id(problem: dict[str, Any]) -> dict[str, Any]:
     """A problem body without its (per-request) id."""
     return {k: v for k, v in problem.items() if k != "request_id"}
+
+
+async def audit_rows(db: AsyncConnection, request_id: str, clinic_id: uuid.UUID) -> list[Any]:
+    """The audit events of one request, oldest first (the app role sees the bound clinic's only:
+    row-level security)."""
+    await db.execute(text("SELECT set_config('dmi.clinic_id', :c, true)"), {"c": str(clinic_id)})
+    query = text(
+        "SELECT clinic_id, client_id, token_jti, action, resource_type, resource_id, child_id,"
+        " outcome FROM audit_event WHERE request_id = :r ORDER BY occurred_at"
+    )
+    return list((await db.execute(query, {"r": request_id})).all())

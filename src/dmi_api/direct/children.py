@@ -11,7 +11,7 @@ import orjson
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.pages import KeysetPage, Parameters
 from dmi_api.direct.pool import DirectDb
-from dmi_api.direct.statements import STATEMENT_PREFIX, audit_cte
+from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
 from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
@@ -36,9 +36,7 @@ _GET = (
     " AND EXISTS (SELECT FROM auth)),"
     f" {audit_cte(action='read', resource_type=RESOURCE, source='found', resource_id='found.id')}"
     # The child's columns first, in `_FIELDS` order (`_body` zips them).
-    " SELECT found.*, auth.preterm_below_weeks AS rule_preterm_below_weeks,"
-    " auth.correct_until_months AS rule_correct_until_months"
-    " FROM auth LEFT JOIN found ON true"
+    f" SELECT found.*, {RULE_COLUMNS} FROM auth LEFT JOIN found ON true"
 )
 
 
@@ -47,14 +45,6 @@ class ChildRead(NamedTuple):
 
     body: dict[str, Any]
     version: int
-
-
-def _rules(record: Any) -> rule_settings.RuleSettings:
-    return rule_settings.from_values(
-        preterm_below_weeks=record["rule_preterm_below_weeks"],
-        correct_until_months=record["rule_correct_until_months"],
-        aims_norms=None,  # a child's ages need only the age rule
-    )
 
 
 def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[str, Any]:
@@ -81,7 +71,7 @@ async def get_child(direct: DirectDb, principal: Principal, child_id: uuid.UUID)
     record = rows[0]
     if record["id"] is None:
         raise not_found(Child)
-    return ChildRead(_body(record, _rules(record), utcnow().date()), record["version"])
+    return ChildRead(_body(record, clinic_rules(record), utcnow().date()), record["version"])
 
 
 # Optional filters: (name, column and operator, type).
@@ -113,15 +103,13 @@ async def list_children(
     sql = (
         f"{STATEMENT_PREFIX},"
         f" {audit_cte(action='list', resource_type=RESOURCE, source='auth', resource_id='NULL')}"
-        " SELECT page.*, auth.preterm_below_weeks AS rule_preterm_below_weeks,"
-        " auth.correct_until_months AS rule_correct_until_months"
-        f" FROM auth LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM child"
+        f" SELECT page.*, {RULE_COLUMNS} FROM auth LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM child"
         f" WHERE {' AND '.join(conditions)} {page.order()} {page.limit()}) AS page ON true"
         f" {page.order('page')}"
     )
     rows = await direct.fetch(principal, sql, params.values)
     if not rows:
         raise AuthenticationError()
-    rules, today = _rules(rows[0]), utcnow().date()
+    rules, today = clinic_rules(rows[0]), utcnow().date()
     found, cursor = page.cut([row for row in rows if row["id"] is not None])
     return [_body(row, rules, today) for row in found], cursor

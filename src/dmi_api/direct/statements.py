@@ -13,6 +13,7 @@ from typing import Any
 
 from dmi_api.auth.principal import Principal
 from dmi_api.http.context import current_client_ip, current_request_id
+from dmi_api.services import rule_settings
 
 AUTH_CTE = (
     "auth AS (SELECT s.preterm_below_weeks, s.correct_until_months,"
@@ -21,6 +22,22 @@ AUTH_CTE = (
     " FROM api_client AS c LEFT JOIN clinic_settings AS s ON s.clinic_id = c.clinic_id"
     " WHERE c.id = $1::uuid AND c.clinic_id = $2::uuid AND c.active)"
 )
+
+
+# The clinic's age-rule settings in a statement's row (`clinic_rules` reads them).
+RULE_COLUMNS = (
+    "auth.preterm_below_weeks AS rule_preterm_below_weeks,"
+    " auth.correct_until_months AS rule_correct_until_months"
+)
+
+
+def clinic_rules(record: Any) -> rule_settings.RuleSettings:
+    """The clinic's rules of a child's ages, from a row with `RULE_COLUMNS`."""
+    return rule_settings.from_values(
+        preterm_below_weeks=record["rule_preterm_below_weeks"],
+        correct_until_months=record["rule_correct_until_months"],
+        aims_norms=None,  # a child's ages need only the age rule
+    )
 
 
 # Every direct statement starts so (`DirectDb.fetch` refuses any other).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlmodel import col
 from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
+from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow
 from dmi_api.tenancy import Tenant
 
 
@@ -39,7 +41,7 @@ async def deliveries(
     return deliveries_from(list((await tenant.db.execute(statement)).scalars()))
 
 
-def deliveries_from(records: list[SessionRecord]) -> list[Delivery]:
+def deliveries_from(records: Sequence[SessionRow]) -> list[Delivery]:
     """The exercises of attended session records as deliveries of a dose."""
     found: list[Delivery] = []
     for record in records:
@@ -97,12 +99,20 @@ async def adherence_of(
     items: list[PrescriptionItem],
     first_day: date,
     last_day: date,
-    *,
-    delivered: list[Delivery] | None = None,
 ) -> dict[str, Any]:
     """The adherence of one prescription over inclusive days."""
-    if delivered is None:
-        delivered = await deliveries(tenant, row.child_id, first_day, last_day)
+    delivered = await deliveries(tenant, row.child_id, first_day, last_day)
+    return adherence_result(row, items, first_day, last_day, delivered)
+
+
+def adherence_result(
+    row: PrescriptionRow,
+    items: Sequence[ItemRow],
+    first_day: date,
+    last_day: date,
+    delivered: list[Delivery],
+) -> dict[str, Any]:
+    """The adherence of one prescription over inclusive days, from its deliveries."""
     result = prescription_adherence(
         period_start=row.period_start,
         period_end=row.period_end,

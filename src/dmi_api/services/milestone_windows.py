@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from sqlmodel import col
 
 from dmi_api.clinical.ages import Age
 from dmi_api.clinical.who_windows import WHO_MILESTONES, milestone_windows
-from dmi_api.models import Child, Milestone
+from dmi_api.models import Milestone
 from dmi_api.schemas.insights import MilestoneWindow
-from dmi_api.services.rule_settings import RuleSettings
+from dmi_api.services.rule_settings import AgeInputs, RuleSettings
 from dmi_api.tenancy import Tenant
 
 
@@ -31,7 +32,7 @@ async def first_achievements(tenant: Tenant, child_id: object) -> dict[str, date
 
 
 def windows_of(
-    child: Child, rules: RuleSettings, achieved: dict[str, date], as_of: date
+    child: AgeInputs, rules: RuleSettings, achieved: Mapping[str, date], as_of: date
 ) -> list[MilestoneWindow]:
     """The six windows on `as_of`; achievements after `as_of` are not known yet on that day."""
     age_now = rules.age(child, as_of)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,9 +24,17 @@ from dmi_api.schemas.insights import (
     SupportPointUse,
 )
 from dmi_api.services import prescription_items, rule_settings
-from dmi_api.services.adherence import adherence_of, deliveries_from
+from dmi_api.services.adherence import adherence_result, deliveries_from
 from dmi_api.services.milestone_windows import first_achievements, windows_of
-from dmi_api.services.rule_settings import RuleSettings
+from dmi_api.services.report_rows import (
+    AssessmentRow,
+    ExerciseRow,
+    ItemRow,
+    PrescriptionRow,
+    ProgressData,
+    SessionRow,
+)
+from dmi_api.services.rule_settings import AgeInputs, RuleSettings
 from dmi_api.tenancy import Tenant
 
 # The score a chart shows for each instrument (instruments without scores are left out).
@@ -64,7 +73,7 @@ async def _final_assessments(tenant: Tenant, child: Child, period: Period) -> li
     return list((await tenant.db.execute(statement)).scalars().all())
 
 
-def _score(row: Assessment) -> InstrumentScore:
+def _score(row: AssessmentRow) -> InstrumentScore:
     measure = HEADLINE[row.instrument]
     value = (row.scores or {}).get(measure)
     return InstrumentScore(
@@ -75,8 +84,8 @@ def _score(row: Assessment) -> InstrumentScore:
     )
 
 
-def _instruments(rows: list[Assessment]) -> list[InstrumentProgress]:
-    by_instrument: dict[str, list[Assessment]] = defaultdict(list)
+def _instruments(rows: Sequence[AssessmentRow]) -> list[InstrumentProgress]:
+    by_instrument: dict[str, list[AssessmentRow]] = defaultdict(list)
     for row in rows:
         if row.instrument in HEADLINE and row.scores is not None:
             by_instrument[row.instrument].append(row)
@@ -96,7 +105,9 @@ def _instruments(rows: list[Assessment]) -> list[InstrumentProgress]:
     return report
 
 
-def _gmfm_series(rows: list[Assessment], child: Child, rules: RuleSettings) -> list[GmfmPoint]:
+def _gmfm_series(
+    rows: Sequence[AssessmentRow], child: AgeInputs, rules: RuleSettings
+) -> list[GmfmPoint]:
     return [
         GmfmPoint(
             assessment_id=row.id,
@@ -116,19 +127,20 @@ async def _sessions(tenant: Tenant, child: Child, period: Period) -> list[Sessio
         .where(
             col(SessionRecord.child_id) == child.id,
             col(SessionRecord.deleted_at).is_(None),
-            col(SessionRecord.started_at) >= _utc_start(period.first),
-            col(SessionRecord.started_at) < _utc_start(period.last + timedelta(days=1)),
+            col(SessionRecord.started_at) >= utc_start(period.first),
+            col(SessionRecord.started_at) < utc_start(period.last + timedelta(days=1)),
         )
         .order_by(col(SessionRecord.started_at), col(SessionRecord.id))
     )
     return list((await tenant.db.execute(statement)).scalars().all())
 
 
-def _utc_start(day: date) -> datetime:
+def utc_start(day: date) -> datetime:
+    """The first instant of a UTC day."""
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def _session_totals(records: list[SessionRecord]) -> list[SessionTotals]:
+def _session_totals(records: Sequence[SessionRow]) -> list[SessionTotals]:
     counts: dict[str, dict[str, int]] = defaultdict(
         lambda: {"attended": 0, "cancelled": 0, "no_show": 0, "minutes": 0}
     )
@@ -140,9 +152,7 @@ def _session_totals(records: list[SessionRecord]) -> list[SessionTotals]:
     return [SessionTotals.model_validate({"type": t, **counts[t]}) for t in sorted(counts)]
 
 
-async def _support_points(
-    tenant: Tenant, records: list[SessionRecord]
-) -> list[ExerciseProgression]:
+def _support_point_uses(records: Sequence[SessionRow]) -> dict[uuid.UUID, list[SupportPointUse]]:
     uses: dict[uuid.UUID, list[SupportPointUse]] = defaultdict(list)
     for record in records:
         if record.attendance != "attended":
@@ -157,10 +167,13 @@ async def _support_points(
                         response=done.get("response"),
                     )
                 )
-    if not uses:
-        return []
-    statement = tenant.select(Exercise).where(col(Exercise.id).in_(list(uses)))
-    exercises = {row.id: row for row in (await tenant.db.execute(statement)).scalars()}
+    return uses
+
+
+def _support_points(
+    records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow]
+) -> list[ExerciseProgression]:
+    uses = _support_point_uses(records)
     return [
         ExerciseProgression(
             exercise_id=exercise_id,
@@ -173,9 +186,17 @@ async def _support_points(
     ]
 
 
-async def _adherence(
-    tenant: Tenant, child: Child, period: Period, delivered: list[Delivery]
-) -> list[dict[str, Any]]:
+async def _exercises(tenant: Tenant, records: Sequence[SessionRow]) -> dict[uuid.UUID, ExerciseRow]:
+    used = list(_support_point_uses(records))
+    if not used:
+        return {}
+    statement = tenant.select(Exercise).where(col(Exercise.id).in_(used))
+    return {row.id: row for row in (await tenant.db.execute(statement)).scalars()}
+
+
+async def _prescriptions(
+    tenant: Tenant, child: Child
+) -> list[tuple[PrescriptionRow, Sequence[ItemRow]]]:
     statement = (
         tenant.select(Prescription)
         .where(
@@ -187,38 +208,64 @@ async def _adherence(
     )
     prescriptions = list((await tenant.db.execute(statement)).scalars().all())
     items = await prescription_items.load(tenant, [row.id for row in prescriptions])
+    return [(row, items[row.id]) for row in prescriptions]
+
+
+def _adherence(
+    prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]],
+    period: Period,
+    delivered: list[Delivery],
+) -> list[dict[str, Any]]:
     report = []
-    for row in prescriptions:
+    for row, items in prescriptions:
         first = max(period.first, row.period_start)
         last = min(period.last, row.period_end) if row.period_end else period.last
         if last < first:
             continue
-        report.append(
-            await adherence_of(tenant, row, items[row.id], first, last, delivered=delivered)
-        )
+        report.append(adherence_result(row, items, first, last, delivered))
     return report
+
+
+async def load(tenant: Tenant, child: Child, period: Period) -> ProgressData:
+    """What the report is computed from, through the session (a handful of queries)."""
+    records = await _sessions(tenant, child, period)
+    return ProgressData(
+        assessments=await _final_assessments(tenant, child, period),
+        records=records,
+        achieved=await first_achievements(tenant, child.id),
+        prescriptions=await _prescriptions(tenant, child),
+        exercises=await _exercises(tenant, records),
+    )
+
+
+def build(
+    child_id: uuid.UUID,
+    child: AgeInputs,
+    rules: RuleSettings,
+    period: Period,
+    data: ProgressData,
+) -> ProgressReport:
+    """The progress report of a child over a period, from its rows (no query)."""
+    delivered = deliveries_from(data.records)
+    return ProgressReport(
+        child_id=child_id,
+        period_from=period.first,
+        period_to=period.last + timedelta(days=1),
+        age=rule_settings.age_public(rules, child, period.last),
+        instruments=_instruments(data.assessments),
+        gmfm88_series=_gmfm_series(data.assessments, child, rules),
+        milestones=windows_of(child, rules, data.achieved, period.last),
+        adherence=_adherence(data.prescriptions, period, delivered),
+        sessions=_session_totals(data.records),
+        support_points=_support_points(data.records, data.exercises),
+    )
 
 
 async def report(
     tenant: Tenant, child: Child, rules: RuleSettings, period: Period
 ) -> ProgressReport:
-    """The progress report of a child over a period (a handful of queries, none per row)."""
-    assessments = await _final_assessments(tenant, child, period)
-    records = await _sessions(tenant, child, period)
-    delivered = deliveries_from(records)
-    achieved = await first_achievements(tenant, child.id)
-    return ProgressReport(
-        child_id=child.id,
-        period_from=period.first,
-        period_to=period.last + timedelta(days=1),
-        age=rule_settings.age_public(rules, child, period.last),
-        instruments=_instruments(assessments),
-        gmfm88_series=_gmfm_series(assessments, child, rules),
-        milestones=windows_of(child, rules, achieved, period.last),
-        adherence=await _adherence(tenant, child, period, delivered),
-        sessions=_session_totals(records),
-        support_points=await _support_points(tenant, records),
-    )
+    """The progress report of a child over a period, through the session."""
+    return build(child.id, child, rules, period, await load(tenant, child, period))
 
 
 def chart(report: ProgressReport) -> str:

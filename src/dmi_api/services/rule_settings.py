@@ -150,7 +150,7 @@ async def load(tenant: Tenant) -> RuleSettings:
     return rules_of(row)
 
 
-def age_public(rules: RuleSettings, child: Child, on: date | None) -> AgePublic | None:
+def age_public(rules: RuleSettings, child: AgeInputs, on: date | None) -> AgePublic | None:
     """The ages shown on a row dated `on` (None for an undated row or a date before birth)."""
     age = rules.age(child, on) if on is not None else None
     if age is None or on is None:

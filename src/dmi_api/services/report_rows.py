@@ -1,0 +1,98 @@
+"""The fields the computed reports read of each row, as read-only protocols.
+
+The ORM's rows have them, and so do the plain tuples of a direct statement
+(`dmi_api.direct.progress`): the report is computed by the same code from either.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+
+class AssessmentRow(Protocol):
+    """A final assessment: its instrument and scores."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def instrument(self) -> str: ...
+    @property
+    def performed_on(self) -> date: ...
+    @property
+    def scores(self) -> dict[str, Any] | None: ...
+
+
+class SessionRow(Protocol):
+    """A session record: when, what kind, attended or not, and the exercises done."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def attendance(self) -> str: ...
+    @property
+    def duration_minutes(self) -> int: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def exercises(self) -> list[dict[str, Any]]: ...
+
+
+class PrescriptionRow(Protocol):
+    """A prescription: its status, period and pauses."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def child_id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def period_start(self) -> date: ...
+    @property
+    def period_end(self) -> date | None: ...
+    @property
+    def pauses(self) -> list[dict[str, Any]]: ...
+
+
+class ItemRow(Protocol):
+    """A live item of a prescription: its exercise and dose."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def exercise_id(self) -> uuid.UUID: ...
+    @property
+    def repetitions(self) -> int | None: ...
+    @property
+    def sets(self) -> int | None: ...
+    @property
+    def times_per_day(self) -> int | None: ...
+    @property
+    def days_per_week(self) -> int | None: ...
+
+
+class ExerciseRow(Protocol):
+    """An exercise of the library, as a report names it."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressData:
+    """What a child's progress report over a period is computed from."""
+
+    assessments: Sequence[AssessmentRow]  # final, in the period, in order of performance
+    records: Sequence[SessionRow]  # live, started in the period, in order of start
+    achieved: Mapping[str, date]  # the first achievement of each WHO milestone
+    # Active or paused prescriptions in order of start, each with its live items in order.
+    prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]]
+    exercises: Mapping[uuid.UUID, ExerciseRow]  # at least those the records name

@@ -122,7 +122,7 @@ _DATA = (
     # The exercises the records name (their ids as the API writes them: canonical text).
     " ARRAY(SELECT ROW(e.id, e.code, e.name) FROM exercise AS e"
     "   WHERE e.clinic_id = $2::uuid AND e.id::text IN (SELECT done->>'exercise_id'"
-    f"   FROM session_record AS s, json_array_elements(s.exercises) AS done"
+    "   FROM session_record AS s, json_array_elements(s.exercises) AS done"
     f"   WHERE {_SESSIONS})) AS exercises"
     " FROM auth LEFT JOIN kid ON true"
 )

@@ -32,6 +32,7 @@ class KeyRing:
         self._sessionmaker = sessionmaker
         self._keys: SigningKeySet | None = None
         self._loaded_at = 0.0
+        self._loads = 0  # how many times the set was loaded (a waiter sees whether one ran)
         self._lock = asyncio.Lock()
         # Tokens verified with these keys (a hit needs the token's key still in the set).
         self.verified = VerifiedTokens(leeway_seconds=settings.token_leeway_seconds)
@@ -46,13 +47,18 @@ class KeyRing:
         )
 
     async def current(self) -> SigningKeySet:
-        """The key set, reloaded when older than the refresh interval."""
+        """The key set, reloaded when older than the refresh interval.
+
+        The requests that find it stale together get one reload: those that waited for it take
+        its result instead of reloading again one after the other (which stalled every request
+        of the worker for as many reloads as there were requests in flight, once a minute).
+        """
         keys = self._keys
         if (
             keys is None
             or time.monotonic() - self._loaded_at > self._settings.signing_key_refresh_seconds
         ):
-            return await self._reload(min_age=0.0)
+            return await self._reload(min_age=0.0, unless_loaded_since=self._loads)
         return keys
 
     async def refresh(self) -> SigningKeySet:
@@ -66,12 +72,18 @@ class KeyRing:
             return keys
         return await self._reload(min_age=_UNKNOWN_KID_RELOAD_SECONDS)
 
-    async def _reload(self, *, min_age: float) -> SigningKeySet:
+    async def _reload(
+        self, *, min_age: float, unless_loaded_since: int | None = None
+    ) -> SigningKeySet:
         async with self._lock:
-            if self._keys is not None and time.monotonic() - self._loaded_at < min_age:
+            if self._keys is not None and (
+                time.monotonic() - self._loaded_at < min_age
+                or (unless_loaded_since is not None and self._loads != unless_loaded_since)
+            ):
                 return self._keys
             self._keys = await self._load_or_create()
             self._loaded_at = time.monotonic()
+            self._loads += 1
             return self._keys
 
     async def _load_or_create(self) -> SigningKeySet:

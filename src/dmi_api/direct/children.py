@@ -12,7 +12,6 @@ from dmi_api.auth.principal import Principal
 from dmi_api.direct.pages import KeysetPage, Parameters
 from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
-from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
@@ -66,8 +65,6 @@ def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[s
 async def get_child(direct: DirectDb, principal: Principal, child_id: uuid.UUID) -> ChildRead:
     """The clinic's live child (401: the client is no longer active; 404: no such child)."""
     rows = await direct.fetch(principal, _GET, [child_id])
-    if not rows:
-        raise AuthenticationError()
     record = rows[0]
     if record["id"] is None:
         raise not_found(Child)
@@ -108,8 +105,6 @@ async def list_children(
         f" {page.order('page')}"
     )
     rows = await direct.fetch(principal, sql, params.values)
-    if not rows:
-        raise AuthenticationError()
     rules, today = clinic_rules(rows[0]), utcnow().date()
     found, cursor = page.cut([row for row in rows if row["id"] is not None])
     return [_body(row, rules, today) for row in found], cursor

@@ -15,6 +15,7 @@ from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.direct.connection_pool import ConnectionPool
 from dmi_api.direct.statements import STATEMENT_PREFIX, common_args
+from dmi_api.errors import AuthenticationError
 from dmi_api.tenancy import CLIENT_SETTING, CLINIC_SETTING
 
 Binding = tuple[uuid.UUID, uuid.UUID]
@@ -190,18 +191,24 @@ class DirectDb:
         self.source = source
 
     async def fetch(self, principal: Principal, sql: str, args: Sequence[Any]) -> list[Any]:
-        """The rows of one statement; `args` are its own parameters, from $7 on."""
+        """The rows of one statement; `args` are its own parameters, from $7 on.
+
+        Every statement selects from `auth` (joining the rest to it), so it has a row whenever
+        the client is active: none means it is not (401, `AuthenticationError`).
+        """
         if not sql.startswith(STATEMENT_PREFIX):
             raise ValueError("a direct statement must start with the auth CTE")
         try:
             async with self.source.connection(principal) as conn:
                 rows: list[Any] = await conn.fetch(sql, *common_args(principal), *args)
-                return rows
         except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
             if _unavailable(exc):
                 # The driver's text never leaves: it can quote the statement's values.
                 raise DatabaseUnavailableError(type(exc).__name__) from None
             raise
+        if not rows:
+            raise AuthenticationError()
+        return rows
 
     def open(self) -> None:
         """Serve again (at start-up: a closed pool is opened again)."""

@@ -20,7 +20,6 @@ from dmi_api.auth.principal import Principal
 from dmi_api.clinical.who_windows import WHO_MILESTONES
 from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
-from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child
 from dmi_api.schemas.insights import ProgressReport
 from dmi_api.services import progress
@@ -162,8 +161,6 @@ async def report(
 ) -> ProgressReport:
     """The report of the clinic's live child over `period_of(child)` (which may refuse it)."""
     rows = await direct.fetch(principal, _CHILD, [child_id])
-    if not rows:
-        raise AuthenticationError()
     if rows[0]["birth_date"] is None:
         raise not_found(Child)
     child, rules = ChildAges(*rows[0][:3]), clinic_rules(rows[0])
@@ -177,8 +174,6 @@ async def report(
         list(WHO_MILESTONES),
     ]
     rows = await direct.fetch(principal, _DATA, args)
-    if not rows:
-        raise AuthenticationError()
     if rows[0]["found"] is None:  # deleted in between
         raise not_found(Child)
     return progress.build(child_id, child, rules, period, _data(rows[0]))

@@ -15,7 +15,6 @@ from dmi_api.auth.principal import Principal
 from dmi_api.direct.pages import KeysetPage, Parameters
 from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import STATEMENT_PREFIX, audit_cte
-from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child
 from dmi_api.pagination import CursorCodec
 from dmi_api.schemas.session_records import AmendmentPublic, SessionRecordPublic
@@ -110,8 +109,6 @@ async def list_records(
         f" {page.order('page')}"
     )
     rows = await direct.fetch(principal, sql, params.values)
-    if not rows:
-        raise AuthenticationError()
     if nested and rows[0]["found_child"] is None:
         raise not_found(Child)
     found, cursor = page.cut([row for row in rows if row["id"] is not None])

@@ -143,8 +143,6 @@ async def _write(
     """Run an insert; None when its checks did not hold (401: the client is not active)."""
     body = service.snapshot(row, [])
     rows = await direct.fetch(principal, sql, [*checks, *_row_values(row), _json_text(body)])
-    if not rows:
-        raise AuthenticationError()
     return Created(body, row.id, row.version) if rows[0]["id"] is not None else None
 
 
@@ -216,8 +214,6 @@ async def _create_checked(
         item_ids,
     ]
     rows = await direct.fetch(principal, _REFERENCES, references)
-    if not rows:
-        raise AuthenticationError()
     found = rows[0]
     birth_date: date | None = found["birth_date"]
     errors = [] if birth_date is not None else [reference_problem(Child, "#/child_id")]

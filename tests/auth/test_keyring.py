@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from dmi_api.auth.keyring import KeyRing
+from dmi_api.auth.keyring import KeyRing, rotate_signing_key
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 
@@ -33,9 +33,21 @@ async def test_requests_that_find_the_keys_stale_share_one_reload(app: FastAPI) 
     again = await asyncio.gather(*(keyring.current() for _ in range(20)))
     assert len(loads) == 2
     assert all(keys is again[0] for keys in again)
-    assert again[0] is not first[0]
     assert await keyring.current() is again[0]  # fresh: no load
     assert len(loads) == 2
+
+
+async def test_a_reload_keeps_the_parsed_set_until_the_keys_change(app: FastAPI) -> None:
+    keyring, loads = _counting(app)
+    first = await keyring.current()
+    assert await keyring.refresh() is first  # the same keys in the database: the same set
+    await rotate_signing_key(app.state.sessionmaker, app.state.settings)
+    rotated = await keyring.refresh()
+    assert rotated is not first
+    assert rotated.active_kid != first.active_kid
+    assert first.kids < rotated.kids  # the old key still verifies the tokens it signed
+    assert await keyring.refresh() is rotated
+    assert len(loads) == 4
 
 
 async def test_an_explicit_refresh_always_reloads(app: FastAPI) -> None:

@@ -111,6 +111,13 @@ class KeyRing:
                 db.add(active)
                 await db.commit()
                 rows = [active, *rows]
+            current = self._keys
+            if (
+                current is not None
+                and current.active_kid == active.kid
+                and current.kids == frozenset(row.kid for row in rows)
+            ):
+                return current  # the same keys (a key never changes under its kid): no parsing
             secret = self._settings.secret_key.get_secret_value()
             # ~25 ms of RSA key validation: off the event loop, other requests keep flowing.
             return await asyncio.to_thread(

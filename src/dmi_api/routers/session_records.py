@@ -102,7 +102,7 @@ async def list_session_records(
     started_to: To = None,
 ) -> JSONResponse:
     """List records with amendments; `updated_since` includes tombstones for sync."""
-    filters = service.SessionFilters.of(
+    filters = service.SessionFilters(
         child_id=child_id,
         practitioner_id=practitioner_id,
         session_type=session_type,
@@ -128,7 +128,7 @@ async def list_child_session_records(
     started_to: To = None,
 ) -> JSONResponse:
     """One child's session records; 404 if the child is not the clinic's."""
-    filters = service.SessionFilters.of(
+    filters = service.SessionFilters(
         child_id=child_id,
         practitioner_id=practitioner_id,
         session_type=session_type,

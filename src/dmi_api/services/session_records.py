@@ -503,24 +503,11 @@ class SessionFilters:
     started_from: datetime | None = None
     started_to: datetime | None = None
 
-    @classmethod
-    def of(
-        cls,
-        *,
-        child_id: uuid.UUID | None = None,
-        practitioner_id: uuid.UUID | None = None,
-        session_type: str | None = None,
-        started_from: datetime | None = None,
-        started_to: datetime | None = None,
-    ) -> SessionFilters:
-        """The filters, the instants in UTC."""
-        return cls(
-            child_id=child_id,
-            practitioner_id=practitioner_id,
-            session_type=session_type,
-            started_from=None if started_from is None else started_from.astimezone(UTC),
-            started_to=None if started_to is None else started_to.astimezone(UTC),
-        )
+    def __post_init__(self) -> None:
+        # The instants in UTC whatever offset the client wrote: cursors are bound to them.
+        for name in ("started_from", "started_to"):
+            if (moment := getattr(self, name)) is not None:
+                object.__setattr__(self, name, moment.astimezone(UTC))
 
     def context(self) -> str:
         """What a list cursor is bound to."""

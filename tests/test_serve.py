@@ -81,6 +81,25 @@ def test_body_over_limit_is_413_over_http(served: tuple[str, Path]) -> None:
     assert response.json()["code"] == "payload_too_large"
 
 
+def test_header_limits_are_431_over_http(served: tuple[str, Path]) -> None:
+    base, _ = served
+    many = {f"x-fill-{i}": "1" for i in range(101)}
+    large = {"x-big": "a" * (16 * 1024)}
+    for headers in (many, large):
+        response = httpx.get(f"{base}/healthz", headers=headers)
+        assert response.status_code == 431
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_head_over_http_has_no_body(served: tuple[str, Path]) -> None:
+    base, _ = served
+    get = httpx.get(f"{base}/openapi.json")
+    head = httpx.head(f"{base}/openapi.json")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(get.content))
+
+
 def test_empty_embedded_database_prints_demo_credentials_once(served: tuple[str, Path]) -> None:
     base, database = served
     log = (database.parent / "serve.log").read_text()

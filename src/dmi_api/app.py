@@ -19,6 +19,7 @@ from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
 from dmi_api.http.problems import problem_responses
+from dmi_api.http.request_shape import HeadAsGetMiddleware, HeaderLimitMiddleware
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.pagination import CursorCodec
 from dmi_api.routers import (
@@ -107,9 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_openapi(app)
 
-    # Added innermost first: the body limit sits inside CORS, which sits inside request context,
-    # so that every answer (413s and CORS preflights included) carries the request id.
+    # Added innermost first: HEAD-as-GET and the body limit sit inside the header limit, inside
+    # CORS, inside request context, so that every answer (413s, 431s and CORS preflights
+    # included) carries the request id.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderLimitMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -58,6 +58,14 @@ class PayloadTooLargeError(ProblemError):
     title = "Content Too Large"
 
 
+class HeaderFieldsTooLargeError(ProblemError):
+    """The request carries too many header fields, or too many bytes of them (RFC 6585)."""
+
+    status = 431
+    code = "header_fields_too_large"
+    title = "Request Header Fields Too Large"
+
+
 class UnsupportedMediaTypeError(ProblemError):
     """The request body is not in a media type the operation accepts."""
 

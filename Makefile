@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-stateful test-sqlite lint format openapi migrate clean bench
+.PHONY: run test test-postgres test-stateful test-sqlite lint format openapi migrate clean bench chromium
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,11 +31,23 @@ run: $(RUN_STAMP)
 ## PostgreSQL suite rather than after it.
 STATEFUL := tests/test_schemathesis_stateful.py
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) chromium
 	$(MAKE) --no-print-directory -j4 --output-sync=target test-stateful test-postgres test-sqlite lint
 
-test-postgres: $(DEV_STAMP)
+test-postgres: $(DEV_STAMP) chromium
 	$(BIN)/python -m pytest --ignore=$(STATEFUL)
+
+## The browser test of /docs (tests/browser) drives the system Chromium: installed from Debian's
+## packages when missing (as root or with sudo); DMI_SKIP_BROWSER=1 skips the test instead.
+chromium:
+	@[ "$(DMI_SKIP_BROWSER)" = 1 ] || command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "Chromium is missing and cannot be installed here (not root, no sudo):" \
+			"install the chromium package, or set DMI_SKIP_BROWSER=1" >&2; exit 1; fi; \
+		echo "Installing Chromium (Debian package) for the browser test..."; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+		{ $$sudo apt-get update -q && \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; }
 
 test-stateful: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(STATEFUL)

@@ -15,6 +15,7 @@ from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings, get_settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.direct.pool import DirectDb, PoolSource
+from dmi_api.http.docs_ui import install_docs_ui
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
         responses=problem_responses(404, 405, 413, 415, 503),
         default_response_class=FastJSONResponse,
+        docs_url=None,  # installed below with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     install_openapi(app)
+    install_docs_ui(app)
 
     # Added innermost first: HEAD-as-GET and the body limit sit inside the header limit, inside
     # CORS, inside request context, so that every answer (413s, 431s and CORS preflights

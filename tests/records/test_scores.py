@@ -87,6 +87,20 @@ class TestGmfm88:
         assert row["scores"]["goal_total_percent"] == 3.13
         assert row["scores"]["total_percent"] == 2.5
 
+    async def test_progress_change_rounds_half_up(self, scoring: Scoring) -> None:
+        # GMAE 51.125 - 50.0 = 1.125 -> 1.13 (Python's round gives 1.12), on either read path.
+        for on, gmae in (("2025-01-10", 50.0), ("2025-04-10", 51.125)):
+            await scoring.create(instrument="gmfm66", performed_on=on, entered={"gmae_score": gmae})
+        response = await scoring.client.get(
+            f"/v1/children/{scoring.child_id}/progress",
+            params={"from": "2025-01-01", "to": "2025-05-01"},
+            headers=scoring.headers,
+        )
+        assert response.status_code == 200, response.text
+        [gmfm66] = response.json()["instruments"]
+        assert (gmfm66["previous"]["value"], gmfm66["latest"]["value"]) == (50.0, 51.125)
+        assert gmfm66["change"] == 1.13
+
     async def test_all_not_tested_is_zero(self, scoring: Scoring) -> None:
         row = await scoring.create(performed_on="2025-01-10", items=gmfm("NT"))
         assert row["scores"]["total_percent"] == 0

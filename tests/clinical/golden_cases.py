@@ -14,7 +14,6 @@ import pytest
 from dmi_api.clinical.ages import Age, AgeRule, age_on
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-TOLERANCE = 0.005
 NONE = "none"  # TOML has no null: the golden files write "none"
 ITEM_KEY = re.compile(r"(?:(?P<prefix>[a-z_]+)-)?(?P<first>\d+)(?:\.\.(?P<last>\d+))?")
 
@@ -68,7 +67,7 @@ def age_at(case: Mapping[str, Any], when: date | int | None = None) -> tuple[dat
 
 
 def assert_matches(actual: object, expected: object, where: str = "scores") -> None:
-    """`actual` has every key and value of `expected`; floats to 0.005, "none" means None."""
+    """`actual` has every key and value of `expected`; floats exactly, "none" means None."""
     if expected == NONE:
         assert actual is None, f"{where}: expected none, got {actual!r}"
     elif isinstance(expected, Mapping):
@@ -91,6 +90,8 @@ def assert_matches(actual: object, expected: object, where: str = "scores") -> N
     elif isinstance(expected, float):
         assert type(actual) in (int, float), f"{where}: expected a number, got {actual!r}"
         assert isinstance(actual, int | float)
-        assert abs(actual - expected) <= TOLERANCE, f"{where}: {actual} != {expected}"
+        # Exactly: every reported value is rounded half up to 2 decimals, so 3.13 must be 3.13
+        # (a tolerance would let half-even's 3.12 or the unrounded 3.125 through).
+        assert actual == expected, f"{where}: {actual} != {expected}"
     else:
         raise AssertionError(f"{where}: unsupported expected value {expected!r}")

@@ -1,4 +1,4 @@
-"""Adherence (rule adherence@1): the golden cases in tests/golden/adherence.toml, and edge cases."""
+"""Adherence (rule adherence@2): the golden cases in tests/golden/adherence.toml, and edge cases."""
 
 from __future__ import annotations
 
@@ -260,9 +260,9 @@ def test_unknown_source_is_rejected() -> None:
         )
 
 
-def test_rounding_is_half_up_on_the_shown_value() -> None:
-    # 1 of 16 prescribed occasions is 6.25 % -> 6.3 (built-in round() gives 6.2);
-    # 1 of 32 is 3.125 % -> 3.1.
+def test_rounding_is_half_up_to_two_decimals() -> None:
+    # 1 of 16 prescribed occasions is 6.25 %; 1 of 32 is 3.125 % -> 3.13 (built-in round()
+    # gives 3.12, half to even; adherence@1 gave 3.1, one decimal).
     result = prescription_adherence(
         period_start=date(2025, 3, 3),
         period_end=None,
@@ -272,5 +272,5 @@ def test_rounding_is_half_up_on_the_shown_value() -> None:
         window_from=date(2025, 3, 3),
         window_to=date(2025, 3, 16),
     )
-    assert result["items"][0]["percent"]["occasions"] == 6.3
-    assert result["items"][1]["percent"]["occasions"] == 3.1
+    assert result["items"][0]["percent"]["occasions"] == 6.25
+    assert result["items"][1]["percent"]["occasions"] == 3.13

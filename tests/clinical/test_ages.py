@@ -17,6 +17,7 @@ from dmi_api.clinical.ages import (
     AgeRule,
     add_months,
     age_on,
+    completed_years,
     months,
 )
 from dmi_api.services.rule_settings import age_plain, from_values
@@ -55,22 +56,27 @@ def test_default_rule_is_37_weeks_and_24_months() -> None:
 
 
 def test_effective_days_prefers_the_corrected_age() -> None:
-    assert Age(chronological_days=112, corrected_days=56).effective_days == 56
-    assert Age(chronological_days=112, corrected_days=-3).effective_days == -3
-    assert Age(chronological_days=112, corrected_days=None).effective_days == 112
+    assert Age(chronological_days=112, corrected_days=56, effective_years=0).effective_days == 56
+    assert Age(chronological_days=112, corrected_days=-3, effective_years=-1).effective_days == -3
+    assert Age(chronological_days=112, corrected_days=None, effective_years=0).effective_days == 112
 
 
 def test_as_json_carries_both_ages_and_the_rule() -> None:
-    assert Age(chronological_days=112, corrected_days=56).as_json() == {
+    assert Age(chronological_days=112, corrected_days=56, effective_years=0).as_json() == {
         "chronological_days": 112,
         "corrected_days": 56,
         "rule": "corrected-age@1",
     }
-    assert Age(chronological_days=5, corrected_days=None).as_json()["corrected_days"] is None
+    assert (
+        Age(chronological_days=5, corrected_days=None, effective_years=0).as_json()[
+            "corrected_days"
+        ]
+        is None
+    )
 
 
 def test_values_are_frozen() -> None:
-    age = Age(chronological_days=1, corrected_days=None)
+    age = Age(chronological_days=1, corrected_days=None, effective_years=0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         age.chronological_days = 2  # type: ignore[misc]
 
@@ -136,3 +142,50 @@ def test_months_are_who_months() -> None:
     assert months(30) == pytest.approx(0.98563, abs=1e-5)
     assert months(365) == pytest.approx(11.99179, abs=1e-5)
     assert months(-61) == pytest.approx(-2.00411, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("since", "on", "years"),
+    [
+        (date(2021, 3, 1), date(2023, 2, 28), 1),
+        (date(2021, 3, 1), date(2023, 3, 1), 2),  # 730 days: the birthday, not 2 x 365.25
+        (date(2020, 2, 29), date(2021, 2, 27), 0),
+        (date(2020, 2, 29), date(2021, 2, 28), 1),  # 29 February falls on 28 Feb
+        (date(2020, 2, 29), date(2024, 2, 28), 3),
+        (date(2020, 2, 29), date(2024, 2, 29), 4),
+        (date(2024, 3, 1), date(2025, 2, 28), 0),
+        (date(2024, 3, 1), date(2024, 3, 1), 0),
+        (date(2024, 3, 1), date(2024, 2, 29), -1),
+    ],
+)
+def test_completed_years_count_calendar_birthdays(since: date, on: date, years: int) -> None:
+    assert completed_years(since, on) == years
+
+
+def test_effective_years_count_from_the_term_date_while_corrected() -> None:
+    # Born 28+0 (84 days early): term-equivalent date 2024-03-25.
+    rule = AgeRule(correct_until_months=36)
+    before = age_on(
+        birth_date=date(2024, 1, 1),
+        gestational_age_weeks=28,
+        gestational_age_days=0,
+        on=date(2025, 3, 24),
+        rule=rule,
+    )
+    assert before.effective_years == 0
+    after = age_on(
+        birth_date=date(2024, 1, 1),
+        gestational_age_weeks=28,
+        gestational_age_days=0,
+        on=date(2025, 3, 25),
+        rule=rule,
+    )
+    assert after.effective_years == 1
+    assert after.corrected_days == 365
+    term = age_on(
+        birth_date=date(2024, 1, 1),
+        gestational_age_weeks=None,
+        gestational_age_days=None,
+        on=date(2025, 1, 1),
+    )
+    assert term.effective_years == 1

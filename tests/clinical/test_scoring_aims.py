@@ -26,14 +26,14 @@ def test_golden_aims(case: dict[str, Any]) -> None:
         aims_norms=AimsNorms.from_json(NORMS) if case.get("use_norms") else None,
     )
     assert scores is not None
-    assert scores["rule"] == "aims@piper-darrah-1994"
+    assert scores["rule"] == "aims@piper-darrah-1994-r2"
     assert_matches(scores, case["expected"])
 
 
 def test_aims_shape() -> None:
     scores = score_assessment(instrument="aims", items={}, entered={}, goal_dimensions=[], age=None)
     assert scores == {
-        "rule": "aims@piper-darrah-1994",
+        "rule": "aims@piper-darrah-1994-r2",
         "positions": {
             "prone": {"raw": 0, "max": 21},
             "supine": {"raw": 0, "max": 9},
@@ -102,7 +102,7 @@ def test_preterm_before_term_falls_back_to_the_entered_percentile() -> None:
         items={"prone-1": 1},
         entered={"percentile": 12.5},
         goal_dimensions=[],
-        age=Age(chronological_days=30, corrected_days=-82),
+        age=Age(chronological_days=30, corrected_days=-82, effective_years=-1),
         aims_norms=AimsNorms.from_json(NORMS),
     )
     assert scores is not None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from dmi_api.clinical.ages import Age
-from dmi_api.clinical.scoring import score_assessment
+from dmi_api.clinical.ages import Age, add_months, age_on
+from dmi_api.clinical.scoring import GMFCS_BANDS, gmfcs_age_band, score_assessment
 from tests.clinical.golden_cases import age_at, assert_matches, cases
 
 
@@ -23,19 +24,47 @@ def test_golden_gmfcs(case: dict[str, Any]) -> None:
     )
     assert scores is not None
     assert list(scores) == ["rule", "level", "level_roman", "age_band"]
-    assert scores["rule"] == "gmfcs-er@2007"
+    assert scores["rule"] == "gmfcs-er@2007-r2"
     assert_matches(scores, case["expected"])
 
 
 def test_gmfcs_band_of_a_negative_corrected_age_is_under_two() -> None:
-    scores = score_assessment(
-        instrument="gmfcs",
-        items={},
-        entered={"level": 4},
-        goal_dimensions=[],
-        age=Age(chronological_days=10, corrected_days=-60),
+    # Born at 24+0 weeks, 10 days old: 102 days before the term-equivalent date.
+    age = age_on(
+        birth_date=date(2024, 1, 1),
+        gestational_age_weeks=24,
+        gestational_age_days=0,
+        on=date(2024, 1, 11),
     )
-    assert scores == {"rule": "gmfcs-er@2007", "level": 4, "level_roman": "IV", "age_band": "<2"}
+    assert age.corrected_days == -102
+    scores = score_assessment(
+        instrument="gmfcs", items={}, entered={"level": 4}, goal_dimensions=[], age=age
+    )
+    assert scores == {
+        "rule": "gmfcs-er@2007-r2",
+        "level": 4,
+        "level_roman": "IV",
+        "age_band": "<2",
+    }
+
+
+def test_every_gmfcs_band_starts_on_the_calendar_birthday() -> None:
+    # Every birth date of a leap year and the next (29 February among them): on each band's
+    # birthday the band is the new one, the day before it is the previous one.
+    bands = [band for _, band in GMFCS_BANDS] + [">=18"]
+    first = date(2019, 12, 31)
+    for offset in range(367 + 365):
+        birth = first + timedelta(days=offset)
+        for index, (years, _) in enumerate(GMFCS_BANDS):
+            birthday = add_months(birth, 12 * years)
+            for on, expected in (
+                (birthday, bands[index + 1]),
+                (birthday - timedelta(1), bands[index]),
+            ):
+                age = age_on(
+                    birth_date=birth, gestational_age_weeks=None, gestational_age_days=None, on=on
+                )
+                assert gmfcs_age_band(age) == expected, (birth, on)
 
 
 def test_pdms2_raw_subtests_and_entered_norms() -> None:
@@ -96,7 +125,7 @@ def test_instruments_without_scoring(instrument: str) -> None:
         items={"rom_hip": 40, "note": "tight"},
         entered={"x": 1},
         goal_dimensions=[],
-        age=Age(chronological_days=100, corrected_days=None),
+        age=Age(chronological_days=100, corrected_days=None, effective_years=0),
     )
     assert scores is None
 

@@ -41,7 +41,7 @@ def test_windows_are_the_published_ones() -> None:
 
 def test_one_entry_per_milestone_in_order_with_exact_keys() -> None:
     results = milestone_windows(
-        age_now=Age(chronological_days=10, corrected_days=None), ages_achieved={}
+        age_now=Age(chronological_days=10, corrected_days=None, effective_years=0), ages_achieved={}
     )
     assert [r["milestone"] for r in results] == list(WHO_MILESTONES)
     assert list(results[0]) == [
@@ -58,7 +58,7 @@ def test_one_entry_per_milestone_in_order_with_exact_keys() -> None:
 
 def test_negative_corrected_age_is_not_yet_expected() -> None:
     results = milestone_windows(
-        age_now=Age(chronological_days=20, corrected_days=-36), ages_achieved={}
+        age_now=Age(chronological_days=20, corrected_days=-36, effective_years=-1), ages_achieved={}
     )
     assert results[0]["status"] == "not_yet_expected"
     assert results[0]["age_months"] == -1.18

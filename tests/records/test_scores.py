@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -62,7 +63,7 @@ class TestGmfm88:
         assert row["scores"] is None
         final = await scoring.patch(row, status="final")
         assert final["scores"]["total_percent"] == 100
-        assert final["scores"]["rule"] == "gmfm88@3rd-ed"
+        assert final["scores"]["rule"] == "gmfm88@3rd-ed-r2"
 
     async def test_all_three_and_goal_dimensions(self, scoring: Scoring) -> None:
         row = await scoring.create(
@@ -77,6 +78,29 @@ class TestGmfm88:
         assert scores["items_tested"] == 88
         assert scores["change"] is None
 
+    async def test_percents_round_half_up(self, scoring: Scoring) -> None:
+        # E raw 9 of 72 = 12.5 %; goals B, C, D, E: 12.5 / 4 = 3.125 -> 3.13 (not 3.12).
+        items = {**gmfm(0), "65": 3, "66": 3, "67": 3}
+        row = await scoring.create(
+            performed_on="2025-01-10", items=items, goal_dimensions=["B", "C", "D", "E"]
+        )
+        assert row["scores"]["goal_total_percent"] == 3.13
+        assert row["scores"]["total_percent"] == 2.5
+
+    async def test_progress_change_rounds_half_up(self, scoring: Scoring) -> None:
+        # GMAE 51.125 - 50.0 = 1.125 -> 1.13 (Python's round gives 1.12), on either read path.
+        for on, gmae in (("2025-01-10", 50.0), ("2025-04-10", 51.125)):
+            await scoring.create(instrument="gmfm66", performed_on=on, entered={"gmae_score": gmae})
+        response = await scoring.client.get(
+            f"/v1/children/{scoring.child_id}/progress",
+            params={"from": "2025-01-01", "to": "2025-05-01"},
+            headers=scoring.headers,
+        )
+        assert response.status_code == 200, response.text
+        [gmfm66] = response.json()["instruments"]
+        assert (gmfm66["previous"]["value"], gmfm66["latest"]["value"]) == (50.0, 51.125)
+        assert gmfm66["change"] == 1.13
+
     async def test_all_not_tested_is_zero(self, scoring: Scoring) -> None:
         row = await scoring.create(performed_on="2025-01-10", items=gmfm("NT"))
         assert row["scores"]["total_percent"] == 0
@@ -88,11 +112,11 @@ class TestGmfm88:
         second = await scoring.create(performed_on="2025-04-10", items=gmfm(3))
         change = second["scores"]["change"]
         assert change["previous_assessment_id"] == first["id"]
-        assert change["total_percent"] == pytest.approx(66.67, abs=0.01)
+        assert change["total_percent"] == 66.67  # 100 - 33.33
         # Amending the earlier one changes the later one's change, as a new version of it.
         await scoring.patch(first, items=gmfm(2))
         later = await scoring.get(second)
-        assert later["scores"]["change"]["total_percent"] == pytest.approx(33.33, abs=0.01)
+        assert later["scores"]["change"]["total_percent"] == 33.33  # 100 - 66.67
         assert later["version"] == second["version"] + 1
         versions = await scoring.client.get(
             f"{URL}/{second['id']}/versions", headers=scoring.headers
@@ -165,6 +189,22 @@ class TestOtherInstruments:
         rescored = await scoring.get(row)
         assert rescored["scores"]["age_band"] == "2-4"
         assert rescored["version"] == row["version"] + 1
+
+    async def test_gmfcs_band_starts_on_the_birthday(
+        self, app: FastAPI, tenant_a: TenantClient, scoring: Scoring
+    ) -> None:
+        # Born 2021-03-01, seen on the 2nd birthday (730 days, fewer than 2 x 365.25): 2-4.
+        child = await seed_child(app, tenant_a, birth_date=date(2021, 3, 1))
+        born = Scoring(scoring.client, scoring.headers, str(child.id))
+        day_before = await born.create(
+            instrument="gmfcs", performed_on="2023-02-28", entered={"level": 2}
+        )
+        birthday = await born.create(
+            instrument="gmfcs", performed_on="2023-03-01", entered={"level": 2}
+        )
+        assert day_before["scores"]["age_band"] == "<2"
+        assert birthday["scores"]["age_band"] == "2-4"
+        assert birthday["scores"]["rule"] == "gmfcs-er@2007-r2"
 
     async def test_aims_percentile_only_from_the_clinics_norms(
         self, client: httpx.AsyncClient, scoring: Scoring

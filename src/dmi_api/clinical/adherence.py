@@ -1,4 +1,4 @@
-"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@1`).
+"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@2`).
 
 What a clinician reads from the result:
 
@@ -27,8 +27,9 @@ What a clinician reads from the result:
 - **Percent** = delivered / prescribed * 100, rounded to 1 decimal and not capped, so
   over-delivery shows above 100; null when the prescribed value is null or 0 (no counted day).
 - **Overall** sums the scheduled items only (an unscheduled item has nothing to compare with).
-- **Rounding** is half away from zero on the shortest decimal form of the value: prescribed
-  values to 2 decimals, percentages to 1; percentages are computed from unrounded values.
+- **Rounding** is the API's one rule (`rounding.half_up`): half away from zero on the shortest
+  decimal form of the value, to 2 decimals, prescribed values and percentages alike; percentages
+  are computed from unrounded values.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-RULE = "adherence@1"
+from dmi_api.clinical.rounding import half_up
+
+RULE = "adherence@2"
 SOURCES = ("clinic", "home")
 
 
@@ -86,10 +88,8 @@ class _Tally:
 
 
 def _round(value: float, places: int) -> float:
-    # Half away from zero on the shortest repr, so 0.125 shows as 0.13 as a clinician expects
-    # (built-in round() would give 0.12 from the binary value).
-    step = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+    # The API's one rounding rule (half up on the shortest repr: 0.125 -> 0.13, 3.125 -> 3.13).
+    return half_up(value, places)
 
 
 def _as_date(value: Any, field: str) -> date:
@@ -138,7 +138,7 @@ def _item_of(
 def _percent(delivered: int, prescribed: float) -> float | None:
     if prescribed == 0:
         return None
-    return _round(delivered / prescribed * 100, 1)
+    return _round(delivered / prescribed * 100, 2)
 
 
 def _prescribed(item: ItemDose, active_days: int) -> tuple[float, float] | None:
@@ -172,7 +172,7 @@ def prescription_adherence(
     window_from: date,
     window_to: date,
 ) -> dict[str, Any]:
-    """Delivered against prescribed dose per item and overall, over a window (rule adherence@1)."""
+    """Delivered against prescribed dose per item and overall, over a window (rule adherence@2)."""
     if window_to < window_from:
         raise ValueError("window_to is before window_from")
     counted, paused_days = _counted_days(period_start, period_end, pauses, window_from, window_to)

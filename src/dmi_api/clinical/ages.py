@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 RULE = "corrected-age@1"
 DAYS_PER_MONTH = 30.4375  # WHO: 365.25 / 12
@@ -27,6 +27,10 @@ class Age:
     # Negative before the due date, on purpose: it tells the clinician how far before
     # term-equivalent age the child is, which a clamp to 0 would hide.
     corrected_days: int | None
+    # Birthdays passed (calendar years) of the effective age: counted from the birth date, or
+    # from the term-equivalent date when the corrected age applies. Bands in years (GMFCS)
+    # start on the birthday itself, which a count of days / 365.25 misses by up to a day.
+    effective_years: int
     rule: str = RULE
 
     @property
@@ -51,6 +55,18 @@ def add_months(start: date, count: int) -> date:
     year, month_index = divmod(start.year * 12 + (start.month - 1) + count, 12)
     last_day = _DAYS_IN_MONTH[month_index] + (month_index == 1 and calendar.isleap(year))
     return date(year, month_index + 1, min(start.day, last_day))
+
+
+def completed_years(since: date, on: date) -> int:
+    """Birthdays of `since` passed by `on` (-1 before `since`); a 29 February falls on 28 Feb.
+
+    Anniversaries are `add_months(since, 12 * n)`, the calendar arithmetic of the corrected-age
+    limit, so a child born on 29 February turns a year older on 28 February of a common year.
+    """
+    years = on.year - since.year
+    if add_months(since, 12 * years) > on:
+        years -= 1
+    return years
 
 
 def age_days(
@@ -92,7 +108,15 @@ def age_on(
     chronological, corrected = age_days(
         birth_date, gestational_age_weeks, gestational_age_days, on, rule
     )
-    return Age(chronological_days=chronological, corrected_days=corrected)
+    # The corrected age counts from the term-equivalent date, so its birthdays do too.
+    since = (
+        birth_date if corrected is None else birth_date + timedelta(days=chronological - corrected)
+    )
+    return Age(
+        chronological_days=chronological,
+        corrected_days=corrected,
+        effective_years=completed_years(since, on),
+    )
 
 
 def months(days: int) -> float:

@@ -1,7 +1,7 @@
 """Scores computed from an assessment's items and entered values, one versioned rule per instrument.
 
 Inputs have already passed the API's validation (`dmi_api.schemas.instruments`), so nothing is
-checked again here. Floats are rounded to 2 decimals with Python's `round` (see `round2`).
+checked again here. Computed values are rounded half up to 2 decimals (`rounding.half_up`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ __all__ = ["AimsNorms", "score_assessment"]
 
 PDMS_RULES = {"pdms2": "pdms2@2nd-ed", "pdms3": "pdms3@3rd-ed"}
 PDMS_ENTERED = ("gmq", "fmq", "tmq")
-GMFCS_RULE = "gmfcs-er@2007"
+# -r2: bands start on the calendar birthday (were years of 365.25 days, a day late).
+GMFCS_RULE = "gmfcs-er@2007-r2"
 GMFCS_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
-# Upper bounds in whole years of the GMFCS-E&R bands; the last band is open.
+# Upper bounds in completed years of the GMFCS-E&R bands; the last band is open.
 GMFCS_BANDS: tuple[tuple[int, str], ...] = (
     (2, "<2"),
     (4, "2-4"),
@@ -98,13 +99,12 @@ def _score_gmfcs(*, entered: Mapping[str, object], age: Age | None) -> dict[str,
 
 
 def gmfcs_age_band(age: Age) -> str:
-    """The GMFCS-E&R age band of `age` (corrected when the rule applies; years of 365.25 days)."""
-    # The E&R asks for corrected age under 2 years; `effective_days` is corrected exactly when
-    # the clinic's correction rule applies. 4 * days < 1461 * years compares days / 365.25 with
-    # the bound without float error. A negative corrected age (before term) falls in "<2".
-    days = age.effective_days
+    """The GMFCS-E&R age band of `age`: a band starts on the birthday (calendar years)."""
+    # The E&R asks for corrected age under 2 years; `effective_years` counts from the
+    # term-equivalent date exactly when the clinic's correction rule applies. Before term
+    # (a negative corrected age) the child falls in "<2".
     for upper_years, band in GMFCS_BANDS:
-        if 4 * days < 1461 * upper_years:
+        if age.effective_years < upper_years:
             return band
     return ">=18"
 

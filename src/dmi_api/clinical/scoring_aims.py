@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dmi_api.clinical.ages import Age, months
-from dmi_api.clinical.scoring_common import round2, sum_scores
+from dmi_api.clinical.rounding import half_up
+from dmi_api.clinical.scoring_common import sum_scores
 
-AIMS_RULE = "aims@piper-darrah-1994"
+# -r2: the percentile is rounded half up (12.125 -> 12.13), not with Python's round.
+AIMS_RULE = "aims@piper-darrah-1994-r2"
 AIMS_POSITIONS: dict[str, int] = {"prone": 21, "supine": 9, "sitting": 12, "standing": 16}
 AIMS_MAX = 58
 PERCENTILE_KEY = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -158,6 +160,6 @@ def score_aims(
         "positions": positions,
         "total": total,
         "max": AIMS_MAX,
-        "percentile": None if percentile is None else round2(percentile),
+        "percentile": None if percentile is None else half_up(percentile),
         "percentile_source": source,
     }

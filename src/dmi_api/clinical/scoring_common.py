@@ -5,13 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def round2(value: float) -> float:
-    """Two decimals with Python's `round` (half to even on the binary value; only display-level)."""
-    # A 0.005 difference is below what any of these instruments can resolve, so the
-    # tie-breaking rule of `round` never changes a clinical reading.
-    return round(value, 2)
-
-
 def score_of(value: object) -> int | None:
     """The numeric score of an item, or None for "NT" and anything that is not an int."""
     # `bool` is an int subclass; validation already rejects it, this keeps the rule local.

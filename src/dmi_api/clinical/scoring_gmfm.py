@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
-from dmi_api.clinical.scoring_common import round2, score_of, sum_scores
+from dmi_api.clinical.rounding import half_up
+from dmi_api.clinical.scoring_common import score_of, sum_scores
 
-GMFM88_RULE = "gmfm88@3rd-ed"
+# -r2: every percent rounded half up (3.125 -> 3.13), computed exactly (was Python's round).
+GMFM88_RULE = "gmfm88@3rd-ed-r2"
 GMFM66_RULE = "gmfm66@gmae-2"
 GMFM_MAX_ITEM_SCORE = 3
 GMFM88_ITEMS = 88
@@ -27,19 +30,20 @@ GMFM66_ENTERED = ("gmae_score", "standard_error", "ci95_low", "ci95_high")
 def score_gmfm88(*, items: Mapping[str, object], goal_dimensions: Sequence[str]) -> dict[str, Any]:
     """Per-dimension raw and percent, total percent and goal total percent of a GMFM-88."""
     dimensions: dict[str, dict[str, Any]] = {}
-    # Percents stay unrounded for the means, so that only the reported values are rounded.
-    percents: dict[str, float] = {}
+    # Percents stay exact (fractions) for the means, so that only the reported values are
+    # rounded and a mean that is exactly a tie (e.g. 3.125) is not nudged by float error.
+    percents: dict[str, Fraction] = {}
     for name, numbers in GMFM88_DIMENSIONS.items():
         # NT counts 0 (GMFM manual). An absent item also counts 0: a draft may omit items,
         # and the denominator stays the whole dimension so that percents remain comparable
         # between assessments; `items_missing` tells the reader how many were absent.
         raw, tested = sum_scores(items, [str(n) for n in numbers])
         maximum = len(numbers) * GMFM_MAX_ITEM_SCORE
-        percents[name] = raw / maximum * 100
+        percents[name] = Fraction(raw * 100, maximum)
         dimensions[name] = {
             "raw": raw,
             "max": maximum,
-            "percent": round2(percents[name]),
+            "percent": half_up(percents[name]),
             "items_tested": tested,
         }
     goals = sorted(set(goal_dimensions))
@@ -48,9 +52,9 @@ def score_gmfm88(*, items: Mapping[str, object], goal_dimensions: Sequence[str])
     return {
         "rule": GMFM88_RULE,
         "dimensions": dimensions,
-        "total_percent": round2(sum(percents.values()) / len(percents)),
+        "total_percent": half_up(sum(percents.values()) / len(percents)),
         "goal_dimensions": goals,
-        "goal_total_percent": None if goal_total is None else round2(goal_total),
+        "goal_total_percent": None if goal_total is None else half_up(goal_total),
         "items_tested": sum(d["items_tested"] for d in dimensions.values()),
         "items_missing": GMFM88_ITEMS - present,
     }

@@ -18,7 +18,8 @@ HINE_SECTIONS: dict[str, range] = {
     "reflexes_reactions": range(22, 27),
 }
 HINE_MAX = 78
-# 10th-percentile global scores by corrected age in weeks (Haataja et al.).
+# 10th-percentile global scores of term-born infants by age in weeks: the continuous
+# reference of J Pediatr 2022 (not Haataja 1999's optimality cut-offs); docs/clinical-rules.md.
 HINE_OPTIMALITY: dict[int, float] = {12: 52.1, 16: 55.6, 20: 59.0, 24: 61.8, 28: 63.8}
 OPTIMALITY_TOLERANCE_DAYS = 14
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from dmi_api.clinical.ages import DAYS_PER_MONTH, Age, months
+from dmi_api.clinical.rounding import half_up
 
 RULE = "who-mgrs-2006"
 WHO_MILESTONES: tuple[str, ...] = (
@@ -71,7 +72,7 @@ def milestone_windows(
                 "window_to_months": to_months,
                 "status": status,
                 "achieved_on": achieved_on,
-                "age_months": round(months(days), 2),
+                "age_months": half_up(months(days)),
                 "rule": RULE,
             }
         )

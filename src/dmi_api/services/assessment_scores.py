@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import col
 
+from dmi_api.clinical.rounding import change
 from dmi_api.clinical.scoring import score_assessment
 from dmi_api.models import Assessment, Child
 from dmi_api.schemas.assessments import AssessmentPublic
@@ -50,7 +51,7 @@ def _change(current: dict[str, Any], previous: Assessment | None) -> dict[str, A
 
     def delta(name: str) -> float | None:
         now, then = current.get(name), before.get(name)
-        return None if now is None or then is None else round(now - then, 2)
+        return None if now is None or then is None else change(now, then)
 
     return {
         "previous_assessment_id": str(previous.id),

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from dmi_api.clinical.adherence import Delivery
 from dmi_api.clinical.progress_svg import Event, SeriesPoint, render_progress_svg
+from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.models import Assessment, Child, Exercise, Prescription, SessionRecord
 from dmi_api.schemas.insights import (
     ExerciseProgression,
@@ -96,7 +97,7 @@ def _instruments(rows: Sequence[AssessmentRow]) -> list[InstrumentProgress]:
         previous = _score(series[-2]) if len(series) > 1 else None
         change = None
         if previous is not None and latest.value is not None and previous.value is not None:
-            change = round(latest.value - previous.value, 2)
+            change = rounded_change(latest.value, previous.value)
         report.append(
             InstrumentProgress(
                 instrument=instrument, latest=latest, previous=previous, change=change

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +22,7 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from dmi_api.models import SessionRecord
+from dmi_api.services.adherence import local_day, runs_until, started_between
 from dmi_api.tenancy import bind_settings
 from tests.conftest import BACKEND
 from tests.records.conftest import Headers
@@ -334,3 +338,44 @@ class TestCrawlingNotObserved:
             assert {w["rule"] for w in response.json()} == {"who-mgrs-2006@2"}
             report = await _progress(app, client, clinic, "from=2025-02-01&to=2025-03-02")
             assert {w["milestone"]: w["status"] for w in report["milestones"]} == expected
+
+
+class _Row:
+    """A session record's start, as the report rows give it."""
+
+    def __init__(self, started_at: datetime, offset: int | None) -> None:
+        self.started_at = started_at
+        self.started_at_utc_offset_minutes = offset
+
+
+class TestLocalDayRule:
+    def test_the_offset_sent_decides_else_the_clinic_zone(self) -> None:
+        instant = datetime(2026, 3, 8, 4, 0, tzinfo=UTC)  # 2026-03-07T20:00-08:00
+        los_angeles = ZoneInfo("America/Los_Angeles")
+        assert local_day(_Row(instant, -480), UTC) == date(2026, 3, 7)
+        assert local_day(_Row(instant, 0), los_angeles) == date(2026, 3, 8)  # Z: UTC
+        assert local_day(_Row(instant, None), los_angeles) == date(2026, 3, 7)
+        assert local_day(_Row(instant, None), UTC) == date(2026, 3, 8)
+        # Nepal, +05:45: 18:15 UTC on the 7th is 00:00 on the 8th there.
+        assert local_day(_Row(datetime(2026, 3, 7, 18, 15, tzinfo=UTC), 345), UTC) == date(
+            2026, 3, 8
+        )
+
+    def test_the_calendar_ends_do_not_overflow(self) -> None:
+        assert started_between(date.min, date.max) == (
+            datetime(1, 1, 1, tzinfo=UTC),
+            datetime(9999, 12, 31, tzinfo=UTC),
+        )
+        first = datetime(1, 1, 1, 1, 0, tzinfo=UTC)
+        assert local_day(_Row(first, None), ZoneInfo("America/Los_Angeles")) == date(1, 1, 1)
+
+    def test_a_program_runs_until_the_day_before_it_ended(self) -> None:
+        def row(period_end: date | None, ended_on: date | None) -> Any:
+            return SimpleNamespace(period_end=period_end, ended_on=ended_on)
+
+        assert runs_until(row(None, None)) is None
+        assert runs_until(row(date(2026, 2, 15), None)) == date(2026, 2, 15)
+        assert runs_until(row(None, date(2026, 2, 9))) == date(2026, 2, 8)
+        assert runs_until(row(date(2026, 2, 15), date(2026, 2, 16))) == date(2026, 2, 15)
+        assert runs_until(row(date(2026, 2, 15), date(2026, 2, 9))) == date(2026, 2, 8)
+        assert runs_until(row(None, date.min)) == date.min

@@ -13,7 +13,7 @@ from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherenc
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
 from dmi_api.services import rule_settings
-from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow
+from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
 from dmi_api.tenancy import Tenant
 
 
@@ -25,20 +25,31 @@ def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
+def _shifted(day: date, days: int) -> date:
+    """`day` + `days`, held at the calendar's ends."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def started_between(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     """The instants [start, end) of every record whose local date may be in the days: a day
     more on each side, as no UTC offset exceeds one (`local_day` then decides)."""
-    return _instant(first_day - timedelta(days=1)), _instant(last_day + timedelta(days=2))
+    return _instant(_shifted(first_day, -1)), _instant(_shifted(last_day, 2))
 
 
-def local_day(record: SessionRow, zone: tzinfo) -> date:
+def local_day(record: StartedRow, zone: tzinfo) -> date:
     """The record's local date: in the UTC offset the client sent with `started_at` (kept since
     migration 2026-11-27; an explicit `Z` is UTC), else in the clinic's time zone `zone`."""
     started = record.started_at.astimezone(UTC)
     offset = record.started_at_utc_offset_minutes
-    if offset is None:
-        return started.astimezone(zone).date()
-    return (started + timedelta(minutes=offset)).date()
+    try:
+        if offset is None:
+            return started.astimezone(zone).date()
+        return (started + timedelta(minutes=offset)).date()
+    except OverflowError:  # only at the calendar's ends (year 1 or 9999)
+        return started.date()
 
 
 async def deliveries(
@@ -89,7 +100,7 @@ def runs_until(row: PrescriptionRow) -> date | None:
     completed or discontinued if that is earlier (None: open-ended)."""
     ends = [row.period_end]
     if row.ended_on is not None:
-        ends.append(row.ended_on - timedelta(days=1))
+        ends.append(_shifted(row.ended_on, -1))
     known = [end for end in ends if end is not None]
     return min(known) if known else None
 

@@ -26,6 +26,15 @@ class AssessmentRow(Protocol):
     def scores(self) -> dict[str, Any] | None: ...
 
 
+class StartedRow(Protocol):
+    """When a session started: the instant and the UTC offset the client sent (None: unknown)."""
+
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def started_at_utc_offset_minutes(self) -> int | None: ...
+
+
 class SessionRow(Protocol):
     """A session record: when, what kind, attended or not, and the exercises done."""
 

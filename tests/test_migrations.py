@@ -6,19 +6,23 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import SecretStr
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine
-from dmi_api.migrate import downgrade, migrations_dir, upgrade_to_head
+from dmi_api.migrate import alembic_config, downgrade, migrations_dir, upgrade_to_head
 from dmi_api.models import metadata
 from tests.conftest import BACKEND, _admin_execute
 from tests.support.pg_server import PgServer
@@ -74,3 +78,112 @@ def test_migration_files_are_named_by_date_and_slug() -> None:
         date, _, slug = name.removesuffix(".py").partition("_")
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", date), name
         assert slug, name
+
+
+async def test_local_dates_migration_fills_what_existing_rows_need(scratch_url: str) -> None:
+    """2026-11-27_local_dates_and_crawling: a finished prescription gets the day it ended (its
+    last change, or the day after its period if earlier); settings rows get the defaults."""
+    before = "9b4f2e6a1c55"  # the revision it follows
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch_url), before)
+    clinic_id, practitioner_id, child_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    ids = {name: uuid.uuid4() for name in ("open", "early", "active")}
+    changed = datetime(2026, 2, 10, 10, 0, tzinfo=UTC)
+    row = {"clinic_id": clinic_id, "version": 1, "created_at": changed, "updated_at": changed}
+    engine = create_engine(Settings(database_url=SecretStr(scratch_url)))
+    try:
+        async with engine.begin() as db:
+            await _insert(
+                db, "clinic", id=clinic_id, name="C", created_at=changed, updated_at=changed
+            )
+            await _insert(
+                db,
+                "practitioner",
+                **row,
+                id=practitioner_id,
+                name="P",
+                discipline="pt",
+                active=True,
+            )
+            await _insert(
+                db,
+                "child",
+                **row,
+                id=child_id,
+                given_name="A",
+                family_name="B",
+                birth_date=date(2025, 1, 1),
+                sex="female",
+                diagnoses=[],
+                status="active",
+                caregivers=[],
+            )
+            for name, status, period_end in (
+                ("open", "discontinued", None),  # ended on the day of its last change
+                ("early", "completed", date(2026, 1, 31)),  # its period ended first
+                ("active", "active", None),
+            ):
+                await _insert(
+                    db,
+                    "prescription",
+                    **row,
+                    id=ids[name],
+                    child_id=child_id,
+                    prescriber_id=practitioner_id,
+                    setting="home",
+                    status=status,
+                    period_start=date(2026, 1, 1),
+                    period_end=period_end,
+                    pauses=[],
+                )
+            await _insert(
+                db,
+                "clinic_settings",
+                clinic_id=clinic_id,
+                version=1,
+                preterm_below_weeks=37,
+                correct_until_months=24,
+                updated_at=changed,
+            )
+        await asyncio.to_thread(upgrade_to_head, scratch_url)
+        async with engine.connect() as db:
+            ended = (await db.execute(sa.text("SELECT id, ended_on FROM prescription"))).all()
+            defaults = (
+                await db.execute(
+                    sa.text("SELECT time_zone, crawling_expected FROM clinic_settings")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert {uuid.UUID(str(row_id)): _day(on) for row_id, on in ended} == {
+        ids["open"]: date(2026, 2, 10),
+        ids["early"]: date(2026, 2, 1),
+        ids["active"]: None,
+    }
+    assert (defaults[0], bool(defaults[1])) == ("UTC", False)
+
+
+_TYPES: list[tuple[type, Any]] = [
+    (bool, sa.Boolean()),
+    (int, sa.Integer()),
+    (uuid.UUID, sa.Uuid()),
+    (datetime, sa.DateTime(timezone=True)),
+    (date, sa.Date()),
+    (str, sa.String()),
+    (list, sa.JSON()),
+]
+
+
+async def _insert(db: AsyncConnection, table: str, /, **values: Any) -> None:
+    """Insert a row naming only the columns given (the table as it is at some revision)."""
+    columns = [
+        sa.column(name, next(t for kind, t in _TYPES if isinstance(value, kind)))
+        for name, value in values.items()
+        if value is not None
+    ]
+    given = {name: value for name, value in values.items() if value is not None}
+    await db.execute(sa.table(table, *columns).insert().values(**given))
+
+
+def _day(value: Any) -> date | None:
+    """A DATE as the backend hands it back in a text query (SQLite: text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -21,14 +21,19 @@ def test_golden_who_windows(case: dict[str, Any]) -> None:
         dated = age_at(case, when)
         assert dated is not None
         achieved[milestone] = dated
-    results = milestone_windows(age_now=now[1], ages_achieved=achieved)
+    results = milestone_windows(
+        age_now=now[1],
+        ages_achieved=achieved,
+        crawling_expected=case.get("crawling_expected", False),
+    )
     by_milestone = {r["milestone"]: r for r in results}
     assert set(case["expected"]) <= set(WHO_MILESTONES), "unknown milestone in the golden file"
     assert_matches(by_milestone, case["expected"], "windows")
 
 
 def test_windows_are_the_published_ones() -> None:
-    assert RULE == "who-mgrs-2006"
+    # The WHO MGRS 2006 windows; version 2 of the rule adds `not_observed` for crawling.
+    assert RULE == "who-mgrs-2006@2"
     assert WINDOWS == {
         "sitting_without_support": (3.8, 9.2),
         "standing_with_assistance": (4.8, 11.4),

@@ -62,6 +62,8 @@ class TestClinicSettings:
             "preterm_below_weeks": 37,
             "correct_until_months": 24,
             "aims_norms": None,
+            "time_zone": "UTC",
+            "crawling_expected": False,
             "updated_at": None,
         }
         body = {"preterm_below_weeks": 34, "aims_norms": NORMS}
@@ -76,6 +78,19 @@ class TestClinicSettings:
         assert put.json()["aims_norms"] == NORMS
         cached = await client.get(SETTINGS, headers={**headers, "If-None-Match": '"1"'})
         assert cached.status_code == 304
+
+    async def test_time_zone_and_crawling_are_stored_and_reset_when_omitted(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        headers = await headers_for(tenant_a)
+        body = {"time_zone": "America/Los_Angeles", "crawling_expected": True}
+        put = await _put_settings(client, headers, **body)
+        assert put.status_code == 200, put.text
+        got = (await client.get(SETTINGS, headers=headers)).json()
+        assert (got["time_zone"], got["crawling_expected"]) == ("America/Los_Angeles", True)
+        # PUT replaces every setting: left out, both return to their defaults.
+        again = (await _put_settings(client, headers, preterm_below_weeks=36)).json()
+        assert (again["time_zone"], again["crawling_expected"]) == ("UTC", False)
 
     async def test_other_clinic_keeps_its_own(
         self,
@@ -99,6 +114,15 @@ class TestClinicSettings:
             ({"preterm_below_weeks": "37"}, "#/preterm_below_weeks"),
             ({"correct_until_months": -1}, "#/correct_until_months"),
             ({"version": 3}, "#/version"),
+            ({"time_zone": "Mars/Olympus_Mons"}, "#/time_zone"),
+            ({"time_zone": "-08:00"}, "#/time_zone"),
+            ({"time_zone": "../../etc/passwd"}, "#/time_zone"),
+            ({"time_zone": "/usr/share/zoneinfo/UTC"}, "#/time_zone"),
+            ({"time_zone": ""}, "#/time_zone"),
+            ({"time_zone": "Europe/Madrid\u0000"}, "#/time_zone"),
+            ({"time_zone": 1}, "#/time_zone"),
+            ({"crawling_expected": "yes"}, "#/crawling_expected"),
+            ({"crawling_expected": 1}, "#/crawling_expected"),
             ({"aims_norms": {"name": "x", "rows": []}}, "#/aims_norms/rows"),
             ({"aims_norms": {"name": "x", "rows": [{"age_months": 4}]}}, "#/aims_norms/rows/0"),
             (

@@ -104,6 +104,17 @@ async def _history(
     item_id = program["items"][0]["id"]
     await pause_and_resume(client, clinic, program, "2025-03-08", "2025-03-12")
     await make_program(client, clinic, status="draft")
+    # Finished: it counts in the periods it ran in (1-19 September 2024), not after.
+    finished = await make_program(
+        client, clinic, period_start="2024-09-01", period_end="2024-09-30"
+    )
+    await clinic.patch(
+        client,
+        f"/v1/prescriptions/{finished['id']}",
+        finished["version"],
+        status="completed",
+        status_date="2024-09-20",
+    )
     dropped = await make_program(client, clinic, period_start="2024-10-01", period_end=None)
     await _delete(client, clinic, "/v1/prescriptions", dropped)
     longer = await make_program(client, clinic, period_start="2024-11-01", period_end=None)
@@ -121,8 +132,10 @@ async def _history(
     for started_at, point, minutes in (
         ("2024-02-01T09:00:00Z", "trunk", 30),
         ("2024-10-01T09:00:00Z", "trunk", 50),
-        ("2024-11-01T23:30:00-05:00", "pelvis", 45),  # the 2nd in UTC
+        ("2024-11-01T23:30:00-05:00", "pelvis", 45),  # the 2nd in UTC, the 1st where it was
         ("2024-11-03T00:00:00Z", "pelvis", 20),  # the first instant after a one-day period
+        ("2024-11-03T01:00:00+02:00", "pelvis", 25),  # the 2nd in UTC, the 3rd where it was
+        ("2024-11-02T23:00:00-03:00", "trunk", 35),  # the 3rd in UTC, the 2nd where it was
         ("2025-03-03T09:00:00Z", "thighs", 40),
     ):
         await clinic.session(
@@ -180,7 +193,8 @@ PERIODS = [
     {"to": "2025-03-05"},
     {"to": "2025-01-16"},  # the last day has assessments
     {"from": "2025-03-01", "to": "2025-03-15"},
-    {"from": "2024-11-02", "to": "2024-11-03"},  # one day
+    {"from": "2024-11-02", "to": "2024-11-03"},  # one day (local dates decide)
+    {"from": "2024-09-10", "to": "2024-10-01"},  # a finished program's last days
     {"from": "2026-01-01"},  # nothing recorded
 ]
 
@@ -209,11 +223,20 @@ class TestProgressPaths:
         report = (
             await client.get(f"/v1/children/{kid.child_id}/progress?{query}", headers=kid.headers)
         ).json()
+        if period == {"from": "2024-11-02", "to": "2024-11-03"}:
+            # Of the four sessions around 2 November, one was on the 2nd where it happened.
+            assert report["sessions"] == [
+                {"type": "dmi", "attended": 1, "cancelled": 0, "no_show": 0, "minutes": 35}
+            ]
+        if period == {"from": "2024-09-10", "to": "2024-10-01"}:
+            [finished] = [a for a in report["adherence"] if a["status"] == "completed"]
+            assert finished["window"] == {"from": "2024-09-10", "to": "2024-09-19"}
         if not period:  # the whole history: every part of the report is there
             assert {i["instrument"] for i in report["instruments"]} == {"gmfm88", "gmfcs"}
             assert len(report["gmfm88_series"]) == 3
             assert {s["type"] for s in report["sessions"]} == {"dmi", "home_practice"}
-            assert len(report["adherence"]) == 2
+            assert len(report["adherence"]) == 3
+            assert {a["status"] for a in report["adherence"]} == {"active", "completed"}
             assert [p["code"] for p in report["support_points"]] == ["SIT-1", "STAND-1"]
             achieved = {w["milestone"]: w["achieved_on"] for w in report["milestones"]}
             assert achieved["sitting_without_support"] == "2024-08-02"

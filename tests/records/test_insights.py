@@ -77,7 +77,7 @@ class TestMilestoneWindows:
         sitting = body[0]
         assert sitting["achieved_on"] == "2024-07-01"
         assert (sitting["window_from_months"], sitting["window_to_months"]) == (3.8, 9.2)
-        assert sitting["rule"] == "who-mgrs-2006"
+        assert sitting["rule"] == "who-mgrs-2006@2"
         # 2024-11-01 is 305 days (10.02 months): standing alone is not known yet on that day.
         assert _windows(body) == {
             "sitting_without_support": "achieved_within",

@@ -120,6 +120,8 @@ async def _bind_active_client(db: AsyncSession, principal: Principal) -> bool:
             preterm_below_weeks=row.preterm_below_weeks,
             correct_until_months=row.correct_until_months,
             aims_norms=row.aims_norms,
+            time_zone=row.time_zone,
+            crawling_expected=row.crawling_expected,
         )
         return True
     await bind_settings(db, clinic_id=principal.clinic_id, client_id=principal.client_id)

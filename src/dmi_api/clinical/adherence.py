@@ -21,10 +21,12 @@ What a clinician reads from the result:
   when it names no item and its exercise is the item's exercise and that exercise appears in exactly
   one item of the prescription; an un-itemized delivery of an exercise prescribed in two or more
   items is ambiguous and counts for none of them. A delivery naming an item that is not in `items`
-  counts for none. `occasions` is the number of deliveries and
-  `repetitions = sum of (sets or 1) * (repetitions or 1)`, also split by source: `clinic` (any
-  session type but home practice) and `home` (caregiver home-practice logs).
-- **Percent** = delivered / prescribed * 100, rounded to 1 decimal and not capped, so
+  counts for none. Each delivery delivers `(sets or 1) * (repetitions or 1)` repetitions: a
+  count left out means one, but an entry recorded with 0 repetitions or 0 sets delivered 0 and is
+  not a delivered occasion. `occasions` is the number of deliveries that delivered at least one
+  repetition and `repetitions` the sum of what they delivered, also split by source: `clinic`
+  (any session type but home practice) and `home` (caregiver home-practice logs).
+- **Percent** = delivered / prescribed * 100, rounded half up to 2 decimals and not capped, so
   over-delivery shows above 100; null when the prescribed value is null or 0 (no counted day).
 - **Overall** sums the scheduled items only (an unscheduled item has nothing to compare with).
 - **Rounding** is the API's one rule (`rounding.half_up`): half away from zero on the shortest
@@ -135,6 +137,13 @@ def _item_of(
     return by_exercise.get(delivery.exercise_id)
 
 
+def _delivered_repetitions(delivery: Delivery) -> int:
+    """(sets or 1) x (repetitions or 1): a count left out is one, a count of 0 is none."""
+    sets = 1 if delivery.sets is None else delivery.sets
+    repetitions = 1 if delivery.repetitions is None else delivery.repetitions
+    return sets * repetitions
+
+
 def _percent(delivered: int, prescribed: float) -> float | None:
     if prescribed == 0:
         return None
@@ -195,7 +204,9 @@ def prescription_adherence(
         item_id = _item_of(delivery, ids, by_exercise)
         if item_id is None:
             continue
-        repetitions = (delivery.sets or 1) * (delivery.repetitions or 1)
+        repetitions = _delivered_repetitions(delivery)
+        if repetitions == 0:
+            continue  # performed 0 times: nothing delivered, not an occasion either
         totals[item_id].add(repetitions)
         split[item_id][delivery.source].add(repetitions)
 

@@ -1,4 +1,10 @@
-"""WHO windows of achievement for six gross-motor milestones (WHO MGRS, Acta Paediatr 2006)."""
+"""WHO windows of achievement for six gross-motor milestones (WHO MGRS, Acta Paediatr 2006).
+
+Rule `who-mgrs-2006@2`: the windows of WHO MGRS 2006 (the source), and since version 2 a
+hands-and-knees crawl never observed past its window is `not_observed`, not `late` (about 4% of
+typically developing children never crawl), unless the clinic expects crawling
+(`crawling_expected`); a child who stands or walks alone has `skipped` it either way.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from typing import Any
 from dmi_api.clinical.ages import DAYS_PER_MONTH, Age, months
 from dmi_api.clinical.rounding import half_up
 
-RULE = "who-mgrs-2006"
+SOURCE = "who-mgrs-2006"
+RULE = f"{SOURCE}@2"
 WHO_MILESTONES: tuple[str, ...] = (
     "sitting_without_support",
     "standing_with_assistance",
@@ -33,7 +40,10 @@ BEYOND_CRAWLING = ("standing_alone", "walking_alone")
 
 
 def milestone_windows(
-    *, age_now: Age, ages_achieved: Mapping[str, tuple[date, Age]]
+    *,
+    age_now: Age,
+    ages_achieved: Mapping[str, tuple[date, Age]],
+    crawling_expected: bool = False,
 ) -> list[dict[str, Any]]:
     """Each WHO milestone's window and the child's status against it, on the effective age."""
     results: list[dict[str, Any]] = []
@@ -49,14 +59,8 @@ def milestone_windows(
             status = _status(
                 days, from_days, to_days, ("not_yet_expected", "within_window", "late")
             )
-            if (
-                milestone == CRAWLING
-                and status == "late"
-                and any(m in ages_achieved for m in BEYOND_CRAWLING)
-            ):
-                # 4.3% of typically developing children never crawl (WHO MGRS): a child who
-                # stands or walks alone has skipped crawling, which is not by itself a delay.
-                status = "skipped"
+            if milestone == CRAWLING and status == "late":
+                status = _crawl_not_seen(ages_achieved, crawling_expected=crawling_expected)
             achieved_on = None
         else:
             on, age_then = achieved
@@ -77,6 +81,17 @@ def milestone_windows(
             }
         )
     return results
+
+
+def _crawl_not_seen(
+    ages_achieved: Mapping[str, tuple[date, Age]], *, crawling_expected: bool
+) -> str:
+    """The status of a crawl never observed past its window."""
+    # 4.3% of typically developing children never crawl (WHO MGRS): a child who stands or walks
+    # alone has skipped crawling, and one who does not yet is not late by that alone.
+    if any(m in ages_achieved for m in BEYOND_CRAWLING):
+        return "skipped"
+    return "late" if crawling_expected else "not_observed"
 
 
 def _status(days: int, from_days: float, to_days: float, names: tuple[str, str, str]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -23,6 +23,7 @@ from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte,
 from dmi_api.models import Child
 from dmi_api.schemas.insights import ProgressReport
 from dmi_api.services import progress
+from dmi_api.services.adherence import started_between
 from dmi_api.services.report_rows import ItemRow, ProgressData
 from dmi_api.services.resources import not_found
 
@@ -50,6 +51,7 @@ class _Session(NamedTuple):
     attendance: str
     duration_minutes: int
     started_at: datetime
+    started_at_utc_offset_minutes: int | None
     exercises: list[dict[str, Any]]
 
 
@@ -60,6 +62,7 @@ class _Prescription(NamedTuple):
     period_start: date
     period_end: date | None
     pauses: list[dict[str, Any]]
+    ended_on: date | None
 
 
 class _Item(NamedTuple):
@@ -83,11 +86,12 @@ _CHILD = (
     " ON c.clinic_id = $2::uuid AND c.id = $7::uuid AND c.deleted_at IS NULL"
 )
 
-# $7 the child, $8-$9 the period's first and last day, $10-$11 its start and end instants,
-# $12 the WHO milestones. Each part filters as the session path's query of it does.
+# $7 the child, $8-$9 the period's first and last day, $10-$11 the instants of the sessions
+# that may be on its days (`adherence.started_between`), $12 the WHO milestones. Each part
+# filters as the session path's query of it does.
 _PRESCRIPTIONS = (
     "p.clinic_id = $2::uuid AND p.child_id = kid.id AND p.deleted_at IS NULL"
-    " AND p.status IN ('active', 'paused')"
+    " AND p.status <> 'draft'"
 )
 _SESSIONS = (
     "s.clinic_id = $2::uuid AND s.child_id = kid.id AND s.deleted_at IS NULL"
@@ -104,13 +108,15 @@ _DATA = (
     "   AND a.status = 'final' AND a.performed_on >= $8::date AND a.performed_on <= $9::date"
     "   ORDER BY a.performed_on, a.created_at, a.id) AS assessments,"
     " ARRAY(SELECT ROW(s.id, s.type, s.attendance, s.duration_minutes, s.started_at,"
+    "   s.started_at_utc_offset_minutes,"
     f"   s.exercises::text) FROM session_record AS s WHERE {_SESSIONS}"
     "   ORDER BY s.started_at, s.id) AS records,"
     " ARRAY(SELECT ROW(m.milestone, min(m.achieved_on)) FROM milestone AS m"
     "   WHERE m.clinic_id = $2::uuid AND m.child_id = kid.id AND m.deleted_at IS NULL"
     "   AND m.achieved_on IS NOT NULL AND m.milestone = ANY($12::text[])"
     "   GROUP BY m.milestone) AS achieved,"
-    " ARRAY(SELECT ROW(p.id, p.child_id, p.status, p.period_start, p.period_end, p.pauses::text)"
+    " ARRAY(SELECT ROW(p.id, p.child_id, p.status, p.period_start, p.period_end, p.pauses::text,"
+    "   p.ended_on)"
     f"   FROM prescription AS p WHERE {_PRESCRIPTIONS}"
     "   ORDER BY p.period_start, p.id) AS prescriptions,"
     " ARRAY(SELECT ROW(i.prescription_id, i.id, i.exercise_id, i.repetitions, i.sets,"
@@ -141,13 +147,16 @@ def _data(record: Any) -> ProgressData:
             for id, instrument, on, scores in record["assessments"]
         ],
         records=[
-            _Session(id, kind, attendance, minutes, started, orjson.loads(exercises))
-            for id, kind, attendance, minutes, started, exercises in record["records"]
+            _Session(id, kind, attendance, minutes, started, offset, orjson.loads(exercises))
+            for id, kind, attendance, minutes, started, offset, exercises in record["records"]
         ],
         achieved=dict(record["achieved"]),
         prescriptions=[
-            (_Prescription(id, child, status, start, end, orjson.loads(pauses)), items.get(id, []))
-            for id, child, status, start, end, pauses in record["prescriptions"]
+            (
+                _Prescription(id, child, status, start, end, orjson.loads(pauses), ended),
+                items.get(id, []),
+            )
+            for id, child, status, start, end, pauses, ended in record["prescriptions"]
         ],
         exercises={id: _Exercise(code, name) for id, code, name in record["exercises"]},
     )
@@ -169,8 +178,7 @@ async def report(
         child_id,
         period.first,
         period.last,
-        progress.utc_start(period.first),
-        progress.utc_start(period.last + timedelta(days=1)),
+        *started_between(period.first, period.last),
         list(WHO_MILESTONES),
     ]
     rows = await direct.fetch(principal, _DATA, args)

@@ -1,7 +1,7 @@
 """The parts every direct statement shares: the caller's authorization and its audit event.
 
 Parameters $1..$6 are the same in every statement (`common_args`); a statement's own follow.
-`auth` has one row when the client is active in its clinic (with the clinic's age-rule settings,
+`auth` has one row when the client is active in its clinic (with the clinic's rule settings,
 NULL for the defaults) and none otherwise; the audit event is inserted in the same statement,
 from the row(s) of the source named, so it commits (or not) with the read it describes.
 """
@@ -16,7 +16,8 @@ from dmi_api.http.context import current_client_ip, current_request_id
 from dmi_api.services import rule_settings
 
 AUTH_CTE = (
-    "auth AS (SELECT s.preterm_below_weeks, s.correct_until_months,"
+    "auth AS (SELECT s.preterm_below_weeks, s.correct_until_months, s.time_zone,"
+    " s.crawling_expected,"
     # The audit event's values, typed here so that a statement that writes none still has them.
     " $3::uuid AS event_id, $4::text AS token_jti, $5::text AS request_id, $6::text AS source_ip"
     " FROM api_client AS c LEFT JOIN clinic_settings AS s ON s.clinic_id = c.clinic_id"
@@ -24,19 +25,23 @@ AUTH_CTE = (
 )
 
 
-# The clinic's age-rule settings in a statement's row (`clinic_rules` reads them).
+# The clinic's rule settings in a statement's row (`clinic_rules` reads them).
 RULE_COLUMNS = (
     "auth.preterm_below_weeks AS rule_preterm_below_weeks,"
-    " auth.correct_until_months AS rule_correct_until_months"
+    " auth.correct_until_months AS rule_correct_until_months,"
+    " auth.time_zone AS rule_time_zone, auth.crawling_expected AS rule_crawling_expected"
 )
 
 
 def clinic_rules(record: Any) -> rule_settings.RuleSettings:
-    """The clinic's rules of a child's ages, from a row with `RULE_COLUMNS`."""
+    """The clinic's rules of a child's ages, local dates and milestone windows, from a row
+    with `RULE_COLUMNS`."""
     return rule_settings.from_values(
         preterm_below_weeks=record["rule_preterm_below_weeks"],
         correct_until_months=record["rule_correct_until_months"],
-        aims_norms=None,  # a child's ages need only the age rule
+        aims_norms=None,  # no direct statement reports AIMS percentiles
+        time_zone=record["rule_time_zone"],
+        crawling_expected=record["rule_crawling_expected"],
     )
 
 

@@ -90,6 +90,9 @@ class Prescription(ClinicalRow, table=True):
     goal: str | None = Field(default=None, sa_type=Text)
     # [{"start": date, "end": date | null}], appended when paused, closed when resumed.
     pauses: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_TYPE)
+    # The day `completed` or `discontinued` took effect (no day from it on is counted); NULL
+    # while the program runs.
+    ended_on: date | None = None
 
 
 class PrescriptionItem(TableModel, table=True):
@@ -133,6 +136,9 @@ class SessionRecord(ClinicalRow, table=True):
     type: str = Field(max_length=32)
     setting: str = Field(max_length=16)
     started_at: datetime = timestamp_field()
+    # The UTC offset the client wrote `started_at` with (timestamptz keeps only the instant): the
+    # record's local date, which adherence counts it on. NULL for rows from before it was kept.
+    started_at_utc_offset_minutes: int | None = None
     duration_minutes: int
     attendance: str = Field(default="attended", max_length=16)
     caregiver_present: bool = False

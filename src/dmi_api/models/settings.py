@@ -28,4 +28,8 @@ class ClinicSettings(TableModel, table=True):
     correct_until_months: int = 24
     # {"name": str, "rows": [{"age_months": int, "percentiles": {"10": min_total, ...}}]}
     aims_norms: dict[str, Any] | None = Field(default=None, sa_type=JSON_TYPE)
+    # IANA name (validated on write): the local date of records without a kept UTC offset.
+    time_zone: str = Field(default="UTC", max_length=64)
+    # Past its window, a crawl never observed is `late` only when the clinic expects crawling.
+    crawling_expected: bool = False
     updated_at: datetime = timestamp_field()

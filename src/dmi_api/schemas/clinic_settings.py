@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
 from dmi_api.schemas.base import RequestModel
@@ -35,6 +35,8 @@ _EXAMPLE: JsonDict = {
         "name": "Clinic licensed AIMS norms",
         "rows": [{"age_months": 4, "percentiles": {"10": 12, "50": 17, "90": 21}}],
     },
+    "time_zone": "America/Los_Angeles",
+    "crawling_expected": False,
 }
 
 
@@ -52,6 +54,23 @@ class ClinicSettingsPut(RequestModel):
     aims_norms: AimsNormTable | None = Field(
         default=None, description="AIMS percentiles are reported only from this table."
     )
+    time_zone: str = Field(
+        default="UTC",
+        min_length=1,
+        max_length=64,
+        description=(
+            "IANA time zone name (e.g. `Europe/Madrid`). Adherence counts a session on its local "
+            "date: that of the UTC offset sent with `started_at`, or, for records stored before "
+            "offsets were kept, the date in this zone."
+        ),
+    )
+    crawling_expected: StrictBool = Field(
+        default=False,
+        description=(
+            "When true, hands-and-knees crawling never observed past its window is `late`; "
+            "otherwise it is `not_observed` (about 4% of children never crawl)."
+        ),
+    )
 
 
 class ClinicSettingsPublic(BaseModel):
@@ -61,4 +80,6 @@ class ClinicSettingsPublic(BaseModel):
     preterm_below_weeks: int
     correct_until_months: int
     aims_norms: AimsNormTable | None
+    time_zone: str
+    crawling_expected: bool
     updated_at: datetime | None

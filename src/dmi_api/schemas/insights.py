@@ -24,6 +24,7 @@ WindowStatus = Literal[
     "not_yet_expected",
     "within_window",
     "late",
+    "not_observed",
     "skipped",
     "achieved_early",
     "achieved_within",
@@ -31,8 +32,10 @@ WindowStatus = Literal[
 ]
 WINDOW_STATUS_DOC = (
     "On corrected age (when it applies). Not achieved: `not_yet_expected` before the 1st "
-    "percentile, `within_window` up to the 99th, `late` past it; `skipped` for a crawl never "
-    "seen in a child who stands or walks alone (4.3% of children never crawl). Achieved: "
+    "percentile, `within_window` up to the 99th, `late` past it; but a hands-and-knees crawl "
+    "never seen past its window is `skipped` in a child who stands or walks alone and "
+    "`not_observed` otherwise (about 4% of children never crawl), `late` only when the clinic "
+    "setting `crawling_expected` is true. Achieved: "
     "`achieved_early|achieved_within|achieved_late` by the age on `achieved_on`."
 )
 
@@ -46,7 +49,7 @@ class MilestoneWindow(BaseModel):
     status: WindowStatus = Field(description=WINDOW_STATUS_DOC)
     achieved_on: date | None
     age_months: float = Field(description="Age (corrected when it applies), at achievement or now.")
-    rule: str
+    rule: str = Field(description="`who-mgrs-2006@2`: the WHO MGRS 2006 windows, rule version 2.")
 
 
 class InstrumentScore(BaseModel):

@@ -134,7 +134,10 @@ class PrescriptionPatch(RequestModel):
     )
     status_date: IsoDate | None = Field(
         default=None,
-        description="When a status change takes effect (default today): opens or closes a pause.",
+        description=(
+            "When a status change takes effect (default today): opens or closes a pause; "
+            "`completed` or `discontinued` from this day on."
+        ),
     )
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None

@@ -39,14 +39,20 @@ def _not_far_future(value: datetime) -> datetime:
         raise PydanticCustomError(
             "datetime_in_future", "The start must not be more than one day in the future."
         )
-    # Stored in UTC so that range filters compare instants on every backend.
-    return value.astimezone(UTC)
+    # Kept with the client's offset: the record's local date is counted (the services store the
+    # instant in UTC and the offset beside it).
+    return value
 
 
 StartedAt = Annotated[
     IsoAwareDateTime,
     AfterValidator(_not_far_future),
-    Field(description="When the session started; with a UTC offset, at most 1 day ahead."),
+    Field(
+        description=(
+            "When the session started; with a UTC offset, at most 1 day ahead. Adherence counts "
+            "the session on its local date in that offset."
+        )
+    ),
 ]
 EndedAt = Annotated[
     IsoAwareDateTime,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import col
@@ -12,7 +12,8 @@ from sqlmodel import col
 from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
-from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow
+from dmi_api.services import rule_settings
+from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
 from dmi_api.tenancy import Tenant
 
 
@@ -24,31 +25,59 @@ def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
+def _shifted(day: date, days: int) -> date:
+    """`day` + `days`, held at the calendar's ends."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
+def started_between(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """The instants [start, end) of every record whose local date may be in the days: a day
+    more on each side, as no UTC offset exceeds one (`local_day` then decides)."""
+    return _instant(_shifted(first_day, -1)), _instant(_shifted(last_day, 2))
+
+
+def local_day(record: StartedRow, zone: tzinfo) -> date:
+    """The record's local date: in the UTC offset the client sent with `started_at` (kept since
+    migration 2026-11-27; an explicit `Z` is UTC), else in the clinic's time zone `zone`."""
+    started = record.started_at.astimezone(UTC)
+    offset = record.started_at_utc_offset_minutes
+    try:
+        if offset is None:
+            return started.astimezone(zone).date()
+        return (started + timedelta(minutes=offset)).date()
+    except OverflowError:  # only at the calendar's ends (year 1 or 9999)
+        return started.date()
+
+
 async def deliveries(
     tenant: Tenant, child_id: uuid.UUID, first_day: date, last_day: date
 ) -> list[Delivery]:
-    """Every exercise of the child's attended sessions (home practice included) in the days.
-
-    Days are UTC days of `started_at`: the clinic's time zone is not known to the API.
-    """
+    """Every exercise of the child's attended sessions (home practice included) around the
+    days (each on its local date: the rule counts those on the days only)."""
+    start, end = started_between(first_day, last_day)
     statement = tenant.select(SessionRecord).where(
         col(SessionRecord.child_id) == child_id,
         col(SessionRecord.deleted_at).is_(None),
         col(SessionRecord.attendance) == "attended",
-        col(SessionRecord.started_at) >= _instant(first_day),
-        col(SessionRecord.started_at) < _instant(last_day + timedelta(days=1)),
+        col(SessionRecord.started_at) >= start,
+        col(SessionRecord.started_at) < end,
     )
-    return deliveries_from(list((await tenant.db.execute(statement)).scalars()))
+    records = list((await tenant.db.execute(statement)).scalars())
+    return deliveries_from(records, (await rule_settings.load(tenant)).zone)
 
 
-def deliveries_from(records: Sequence[SessionRow]) -> list[Delivery]:
-    """The exercises of attended session records as deliveries of a dose."""
+def deliveries_from(records: Sequence[SessionRow], zone: tzinfo) -> list[Delivery]:
+    """The exercises of attended session records as deliveries of a dose, on their local
+    dates (`zone`: the clinic's time zone, for records without a kept UTC offset)."""
     found: list[Delivery] = []
     for record in records:
         if record.attendance != "attended":
             continue
         source = "home" if record.type == "home_practice" else "clinic"
-        on = record.started_at.astimezone(UTC).date()
+        on = local_day(record, zone)
         for done in record.exercises:
             exercise_id = _uuid(done.get("exercise_id"))
             if exercise_id is None:
@@ -66,9 +95,20 @@ def deliveries_from(records: Sequence[SessionRow]) -> list[Delivery]:
     return found
 
 
+def runs_until(row: PrescriptionRow) -> date | None:
+    """The last day the prescription runs: the end of its period, or the day before it was
+    completed or discontinued if that is earlier (None: open-ended)."""
+    ends = [row.period_end]
+    if row.ended_on is not None:
+        ends.append(_shifted(row.ended_on, -1))
+    known = [end for end in ends if end is not None]
+    return min(known) if known else None
+
+
 def default_window(row: Prescription, today: date) -> tuple[date, date]:
     """The prescription's period up to today (inclusive days)."""
-    last = min(row.period_end, today) if row.period_end else today
+    end = runs_until(row)
+    last = min(end, today) if end else today
     return row.period_start, max(last, row.period_start)
 
 
@@ -115,7 +155,7 @@ def adherence_result(
     """The adherence of one prescription over inclusive days, from its deliveries."""
     result = prescription_adherence(
         period_start=row.period_start,
-        period_end=row.period_end,
+        period_end=runs_until(row),
         pauses=row.pauses,
         items=[
             ItemDose(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+import zoneinfo
 
 from dmi_api.clinical.scoring import AimsNorms
 from dmi_api.errors import ValidationProblemError
@@ -14,6 +16,26 @@ from dmi_api.services.assessment_scores import rescore_clinic
 from dmi_api.tenancy import Tenant
 
 
+def _problem(pointer: str, detail: str, code: str) -> dict[str, str]:
+    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is a time zone of the IANA database (not a file path or a local alias)."""
+    if name not in _known_zones() and name != "UTC":
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def to_public(row: ClinicSettings) -> ClinicSettingsPublic:
     """The API view of the settings."""
     return ClinicSettingsPublic.model_validate(
@@ -22,6 +44,8 @@ def to_public(row: ClinicSettings) -> ClinicSettingsPublic:
             "preterm_below_weeks": row.preterm_below_weeks,
             "correct_until_months": row.correct_until_months,
             "aims_norms": row.aims_norms,
+            "time_zone": row.time_zone,
+            "crawling_expected": row.crawling_expected,
             "updated_at": row.updated_at if row.version else None,
         }
     )
@@ -37,25 +61,24 @@ async def replace(
 ) -> ClinicSettings:
     """Store the settings and score every final assessment again under them."""
     norms = payload.aims_norms.model_dump(mode="json") if payload.aims_norms else None
+    errors: list[dict[str, str]] = []
     if norms is not None:
         try:
             AimsNorms.from_json(norms)
         except ValueError as invalid:
-            raise ValidationProblemError(
-                [
-                    {
-                        "location": "body",
-                        "pointer": "#/aims_norms",
-                        "detail": str(invalid),
-                        "code": "invalid_norm_table",
-                    }
-                ]
-            ) from None
+            errors.append(_problem("#/aims_norms", str(invalid), "invalid_norm_table"))
+    if not is_time_zone(payload.time_zone):
+        detail = "Not an IANA time zone name (e.g. `Europe/Madrid`, `UTC`)."
+        errors.append(_problem("#/time_zone", detail, "unknown_time_zone"))
+    if errors:
+        raise ValidationProblemError(errors)
     if row.version == 0:
         tenant.add(row)
     row.preterm_below_weeks = payload.preterm_below_weeks
     row.correct_until_months = payload.correct_until_months
     row.aims_norms = norms
+    row.time_zone = payload.time_zone
+    row.crawling_expected = payload.crawling_expected
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()

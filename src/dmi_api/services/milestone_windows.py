@@ -44,5 +44,7 @@ def windows_of(
             ages[milestone] = (on, age)
     return [
         MilestoneWindow.model_validate(window)
-        for window in milestone_windows(age_now=age_now, ages_achieved=ages)
+        for window in milestone_windows(
+            age_now=age_now, ages_achieved=ages, crawling_expected=rules.crawling_expected
+        )
     ]

@@ -35,6 +35,7 @@ Errors = list[dict[str, str]]
 Items = list[PrescriptionItem]
 
 # The lifecycle: completed and discontinued are final.
+FINISHED = frozenset({"completed", "discontinued"})
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"active", "discontinued"}),
     "active": frozenset({"paused", "completed", "discontinued"}),
@@ -182,6 +183,11 @@ async def update(
     for name, value in changes.items():
         setattr(row, name, value)
     if pauses is not None:
+        if patch.status in FINISHED:
+            # Adherence counts the days before it in the periods the program ran in (none for
+            # a draft that never ran).
+            ended = start if row.status == "draft" else patch.status_date or _today()
+            row.ended_on = ended
         row.status = str(patch.status)
         row.pauses = pauses
     items = current

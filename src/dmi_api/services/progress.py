@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 from typing import Any
 
 from sqlmodel import col
@@ -25,7 +25,13 @@ from dmi_api.schemas.insights import (
     SupportPointUse,
 )
 from dmi_api.services import prescription_items, rule_settings
-from dmi_api.services.adherence import adherence_result, deliveries_from
+from dmi_api.services.adherence import (
+    adherence_result,
+    deliveries_from,
+    local_day,
+    runs_until,
+    started_between,
+)
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.report_rows import (
     AssessmentRow,
@@ -123,22 +129,18 @@ def _gmfm_series(
 
 
 async def _sessions(tenant: Tenant, child: Child, period: Period) -> list[SessionRecord]:
+    start, end = started_between(period.first, period.last)
     statement = (
         tenant.select(SessionRecord)
         .where(
             col(SessionRecord.child_id) == child.id,
             col(SessionRecord.deleted_at).is_(None),
-            col(SessionRecord.started_at) >= utc_start(period.first),
-            col(SessionRecord.started_at) < utc_start(period.last + timedelta(days=1)),
+            col(SessionRecord.started_at) >= start,
+            col(SessionRecord.started_at) < end,
         )
         .order_by(col(SessionRecord.started_at), col(SessionRecord.id))
     )
     return list((await tenant.db.execute(statement)).scalars().all())
-
-
-def utc_start(day: date) -> datetime:
-    """The first instant of a UTC day."""
-    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _session_totals(records: Sequence[SessionRow]) -> list[SessionTotals]:
@@ -153,7 +155,9 @@ def _session_totals(records: Sequence[SessionRow]) -> list[SessionTotals]:
     return [SessionTotals.model_validate({"type": t, **counts[t]}) for t in sorted(counts)]
 
 
-def _support_point_uses(records: Sequence[SessionRow]) -> dict[uuid.UUID, list[SupportPointUse]]:
+def _support_point_uses(
+    records: Sequence[SessionRow], zone: tzinfo
+) -> dict[uuid.UUID, list[SupportPointUse]]:
     uses: dict[uuid.UUID, list[SupportPointUse]] = defaultdict(list)
     for record in records:
         if record.attendance != "attended":
@@ -162,7 +166,7 @@ def _support_point_uses(records: Sequence[SessionRow]) -> dict[uuid.UUID, list[S
             if done.get("support_point") and done.get("exercise_id"):
                 uses[uuid.UUID(str(done["exercise_id"]))].append(
                     SupportPointUse(
-                        on=record.started_at.astimezone(UTC).date(),
+                        on=local_day(record, zone),
                         session_record_id=record.id,
                         support_point=done["support_point"],
                         response=done.get("response"),
@@ -172,9 +176,9 @@ def _support_point_uses(records: Sequence[SessionRow]) -> dict[uuid.UUID, list[S
 
 
 def _support_points(
-    records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow]
+    records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow], zone: tzinfo
 ) -> list[ExerciseProgression]:
-    uses = _support_point_uses(records)
+    uses = _support_point_uses(records, zone)
     return [
         ExerciseProgression(
             exercise_id=exercise_id,
@@ -188,7 +192,7 @@ def _support_points(
 
 
 async def _exercises(tenant: Tenant, records: Sequence[SessionRow]) -> dict[uuid.UUID, ExerciseRow]:
-    used = list(_support_point_uses(records))
+    used = list(_support_point_uses(records, UTC))  # their exercises, whatever the day
     if not used:
         return {}
     statement = tenant.select(Exercise).where(col(Exercise.id).in_(used))
@@ -203,7 +207,8 @@ async def _prescriptions(
         .where(
             col(Prescription.child_id) == child.id,
             col(Prescription.deleted_at).is_(None),
-            col(Prescription.status).in_(("active", "paused")),
+            # A finished program counts in the periods it ran in; a draft never ran.
+            col(Prescription.status) != "draft",
         )
         .order_by(col(Prescription.period_start), col(Prescription.id))
     )
@@ -220,7 +225,8 @@ def _adherence(
     report = []
     for row, items in prescriptions:
         first = max(period.first, row.period_start)
-        last = min(period.last, row.period_end) if row.period_end else period.last
+        end = runs_until(row)
+        last = min(period.last, end) if end else period.last
         if last < first:
             continue
         report.append(adherence_result(row, items, first, last, delivered))
@@ -247,7 +253,9 @@ def build(
     data: ProgressData,
 ) -> ProgressReport:
     """The progress report of a child over a period, from its rows (no query)."""
-    delivered = deliveries_from(data.records)
+    zone = rules.zone
+    records = [r for r in data.records if period.first <= local_day(r, zone) <= period.last]
+    delivered = deliveries_from(records, zone)
     return ProgressReport(
         child_id=child_id,
         period_from=period.first,
@@ -257,8 +265,8 @@ def build(
         gmfm88_series=_gmfm_series(data.assessments, child, rules),
         milestones=windows_of(child, rules, data.achieved, period.last),
         adherence=_adherence(data.prescriptions, period, delivered),
-        sessions=_session_totals(data.records),
-        support_points=_support_points(data.records, data.exercises),
+        sessions=_session_totals(records),
+        support_points=_support_points(records, data.exercises, zone),
     )
 
 

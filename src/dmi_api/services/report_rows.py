@@ -26,6 +26,15 @@ class AssessmentRow(Protocol):
     def scores(self) -> dict[str, Any] | None: ...
 
 
+class StartedRow(Protocol):
+    """When a session started: the instant and the UTC offset the client sent (None: unknown)."""
+
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def started_at_utc_offset_minutes(self) -> int | None: ...
+
+
 class SessionRow(Protocol):
     """A session record: when, what kind, attended or not, and the exercises done."""
 
@@ -40,11 +49,13 @@ class SessionRow(Protocol):
     @property
     def started_at(self) -> datetime: ...
     @property
+    def started_at_utc_offset_minutes(self) -> int | None: ...
+    @property
     def exercises(self) -> list[dict[str, Any]]: ...
 
 
 class PrescriptionRow(Protocol):
-    """A prescription: its status, period and pauses."""
+    """A prescription: its status, period, pauses and the day it finished."""
 
     @property
     def id(self) -> uuid.UUID: ...
@@ -58,6 +69,8 @@ class PrescriptionRow(Protocol):
     def period_end(self) -> date | None: ...
     @property
     def pauses(self) -> list[dict[str, Any]]: ...
+    @property
+    def ended_on(self) -> date | None: ...
 
 
 class ItemRow(Protocol):
@@ -91,8 +104,11 @@ class ProgressData:
     """What a child's progress report over a period is computed from."""
 
     assessments: Sequence[AssessmentRow]  # final, in the period, in order of performance
-    records: Sequence[SessionRow]  # live, started in the period, in order of start
+    # Live, started within a day of the period, in order of start (`progress.build` keeps
+    # those whose local date is in the period).
+    records: Sequence[SessionRow]
     achieved: Mapping[str, date]  # the first achievement of each WHO milestone
-    # Active or paused prescriptions in order of start, each with its live items in order.
+    # Live prescriptions but drafts (finished ones too: they count in the periods they ran in),
+    # in order of start, each with its live items in order.
     prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]]
     exercises: Mapping[uuid.UUID, ExerciseRow]  # at least those the records name

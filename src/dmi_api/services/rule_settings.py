@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -37,6 +38,13 @@ class RuleSettings:
 
     age_rule: AgeRule
     aims_norms: AimsNorms | None
+    time_zone: str = "UTC"  # IANA name: local dates of records without a kept UTC offset
+    crawling_expected: bool = False  # a crawl never observed past its window is then `late`
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's time zone (its name was checked when stored)."""
+        return _zone(self.time_zone)
 
     def age(self, child: AgeInputs, on: date) -> Age | None:
         """The child's ages on a date (None before birth: such a date is refused on write)."""
@@ -68,6 +76,8 @@ def rules_of(row: ClinicSettings) -> RuleSettings:
         preterm_below_weeks=row.preterm_below_weeks,
         correct_until_months=row.correct_until_months,
         aims_norms=row.aims_norms,
+        time_zone=row.time_zone,
+        crawling_expected=row.crawling_expected,
     )
 
 
@@ -81,14 +91,25 @@ def from_values(
     preterm_below_weeks: int | None,
     correct_until_months: int | None,
     aims_norms: dict[str, Any] | None,
+    time_zone: str | None = None,
+    crawling_expected: bool | None = None,
 ) -> RuleSettings:
     """The rule settings of a settings row's values (None: no row, the defaults)."""
-    if not aims_norms:  # immutable values: one shared object per age rule
-        return _age_rule_only(preterm_below_weeks, correct_until_months)
+    zone = DEFAULTS.time_zone if time_zone is None else time_zone
+    crawling = DEFAULTS.crawling_expected if crawling_expected is None else crawling_expected
+    if not aims_norms:  # immutable values: one shared object per combination
+        return _without_norms(preterm_below_weeks, correct_until_months, zone, crawling)
     return RuleSettings(
         age_rule=_age_rule(preterm_below_weeks, correct_until_months),
         aims_norms=AimsNorms.from_json(aims_norms),
+        time_zone=zone,
+        crawling_expected=crawling,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _age_rule(preterm_below_weeks: int | None, correct_until_months: int | None) -> AgeRule:
@@ -103,11 +124,17 @@ def _age_rule(preterm_below_weeks: int | None, correct_until_months: int | None)
 
 
 @functools.lru_cache(maxsize=256)
-def _age_rule_only(
-    preterm_below_weeks: int | None, correct_until_months: int | None
+def _without_norms(
+    preterm_below_weeks: int | None,
+    correct_until_months: int | None,
+    time_zone: str,
+    crawling_expected: bool,
 ) -> RuleSettings:
     return RuleSettings(
-        age_rule=_age_rule(preterm_below_weeks, correct_until_months), aims_norms=None
+        age_rule=_age_rule(preterm_below_weeks, correct_until_months),
+        aims_norms=None,
+        time_zone=time_zone,
+        crawling_expected=crawling_expected,
     )
 
 
@@ -118,12 +145,16 @@ def remember(
     preterm_below_weeks: int | None,
     correct_until_months: int | None,
     aims_norms: dict[str, Any] | None,
+    time_zone: str | None = None,
+    crawling_expected: bool | None = None,
 ) -> None:
     """Keep the clinic's settings (None: the default) for the rest of the request."""
     rules = from_values(
         preterm_below_weeks=preterm_below_weeks,
         correct_until_months=correct_until_months,
         aims_norms=aims_norms,
+        time_zone=time_zone,
+        crawling_expected=crawling_expected,
     )
     db.info[_SESSION_KEY] = (clinic_id, rules)
 
@@ -136,6 +167,8 @@ def remember_row(db: AsyncSession, row: ClinicSettings) -> None:
         preterm_below_weeks=row.preterm_below_weeks,
         correct_until_months=row.correct_until_months,
         aims_norms=row.aims_norms,
+        time_zone=row.time_zone,
+        crawling_expected=row.crawling_expected,
     )
 
 

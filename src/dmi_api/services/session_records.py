@@ -265,10 +265,21 @@ def _practitioner_rule(session_type: str, practitioner_id: uuid.UUID | None) -> 
     return []
 
 
+def started_columns(started: datetime) -> dict[str, Any]:
+    """`started_at` as stored: the instant in UTC (range filters compare instants on every
+    backend) and the UTC offset the client wrote it with, in minutes (its local date)."""
+    offset = started.utcoffset()
+    assert offset is not None, "the schema accepts only aware date-times"
+    return {
+        "started_at": started.astimezone(UTC),
+        "started_at_utc_offset_minutes": round(offset.total_seconds() / 60),
+    }
+
+
 def latest_birth_date(started: datetime) -> date:
     """The latest birth date of a child who may have a session starting at `started`: its
-    date as the client wrote it (a session never starts before the child's birth day)."""
-    return started.date()
+    UTC date (a session never starts before the child's birth day)."""
+    return started.astimezone(UTC).date()
 
 
 def _before_birth(birth_date: date | None, started: datetime) -> Errors:
@@ -345,6 +356,7 @@ def new_values(
     fields = payload.model_dump(exclude={"duration_minutes", "ended_at", "exercises", "notes"})
     return {
         **fields,
+        **started_columns(payload.started_at),
         "duration_minutes": minutes,
         "exercises": _exercise_rows(payload.exercises),
         "notes": payload.notes.model_dump(),
@@ -400,6 +412,8 @@ async def update(
     changes: dict[str, Any] = patch.model_dump(
         exclude_unset=True, exclude={"duration_minutes", "ended_at", "exercises", "notes"}
     )
+    if patch.started_at is not None:
+        changes.update(started_columns(patch.started_at))
     for name, value in changes.items():
         setattr(row, name, value)
     row.duration_minutes = minutes

@@ -650,7 +650,9 @@ class TestListsAndSync:
         assert await ids(status="on_hold") == ["b"]
         assert await ids(external_id="c") == ["c"]
         assert await ids(birth_date_from="2022-06-15") == ["b", "c"]
-        assert await ids(birth_date_to="2022-06-15") == ["a", "b"]
+        # `to` is exclusive, as everywhere in the API: born on 2022-06-15 is not before it.
+        assert await ids(birth_date_to="2022-06-15") == ["a"]
+        assert await ids(birth_date_to="2022-06-16") == ["a", "b"]
         assert await ids(birth_date_from="2021-01-01", birth_date_to="2023-01-01") == ["b"]
 
     @pytest.mark.parametrize(

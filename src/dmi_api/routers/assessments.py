@@ -39,8 +39,12 @@ ITEM_URL = URL + "/{assessment_id}"
 Reader = Annotated[Caller, require("assessments:read")]
 Writer = Annotated[Caller, require("assessments:write")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
-From = Annotated[IsoDate | None, Query(alias="from", description="performed on or after this date")]
-To = Annotated[IsoDate | None, Query(alias="to", description="performed before this date")]
+From = Annotated[
+    IsoDate | None, Query(alias="from", description="performed on or after this date (inclusive)")
+]
+To = Annotated[
+    IsoDate | None, Query(alias="to", description="performed before this date (exclusive)")
+]
 RESOURCE = service.RESOURCE
 
 

@@ -63,8 +63,12 @@ class ChildListQuery(BaseModel):
 
     status: ChildStatus | None = None
     external_id: ExternalId | None = None
-    birth_date_from: IsoDate | None = Field(default=None, description="inclusive")
-    birth_date_to: IsoDate | None = Field(default=None, description="inclusive")
+    birth_date_from: IsoDate | None = Field(
+        default=None, description="born on or after this date (inclusive)"
+    )
+    birth_date_to: IsoDate | None = Field(
+        default=None, description="born before this date (exclusive)"
+    )
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_LIMIT, description="page size")
     cursor: str | None = Field(
         default=None, max_length=1024, description="`next_cursor` of the previous page"

@@ -57,11 +57,11 @@ WriteToken = Annotated[Principal, require_token("sessions:write")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 From = Annotated[
     IsoAwareDateTime | None,
-    Query(alias="from", description="sessions that started at or after this instant"),
+    Query(alias="from", description="sessions that started at or after this instant (inclusive)"),
 ]
 To = Annotated[
     IsoAwareDateTime | None,
-    Query(alias="to", description="sessions that started before this instant"),
+    Query(alias="to", description="sessions that started before this instant (exclusive)"),
 ]
 TypeFilter = Annotated[SessionType | None, Query(alias="type", description="session type")]
 RESOURCE = service.RESOURCE

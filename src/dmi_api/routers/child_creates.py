@@ -90,6 +90,7 @@ def add_child_create(
         payload: Any,
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> JSONResponse:
+        """Create for the child in the path as the top-level POST does."""
         full = with_child(payload, child_id)
         if direct_create is not None and idempotency_key is None:
             direct = direct_db(request)

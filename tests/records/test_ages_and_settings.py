@@ -238,7 +238,7 @@ class TestAges:
         versions = await client.get(
             f"/v1/assessments/{assessment.json()['id']}/versions", headers=headers
         )
-        assert "age" not in versions.json()[0]["resource"]
+        assert "age" not in versions.json()["data"][0]["resource"]
 
     async def test_clinic_thresholds_apply(
         self,

@@ -488,7 +488,7 @@ class TestVersions:
         await patch(client, clinic, restored, {"status": "final"})
         versions = (
             await client.get(f"{URL}/{restored['id']}/versions", headers=clinic.headers)
-        ).json()
+        ).json()["data"]
         assert [v["version"] for v in versions] == [1, 2]
         assert [v["resource"]["status"] for v in versions] == ["draft", "final"]
         assert versions[0]["resource"]["items"] == clinic.new()["items"]

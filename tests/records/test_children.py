@@ -378,7 +378,7 @@ class TestReadAndConditional:
         row = (await create(client, headers)).json()
         path = f"{URL}/{row['id']}"
         await client.patch(path, json={"status": "on_hold"}, headers={**headers, "If-Match": '"1"'})
-        versions = (await client.get(f"{path}/versions", headers=headers)).json()
+        versions = (await client.get(f"{path}/versions", headers=headers)).json()["data"]
         assert [v["version"] for v in versions] == [1, 2]
         assert [v["resource"]["status"] for v in versions] == ["active", "on_hold"]
         assert versions[0]["resource"]["caregivers"] == NEW["caregivers"]
@@ -447,7 +447,8 @@ class TestUpsertByExternalId:
         assert stale.status_code == 412
         got = (await client.get(f"{URL}/{body['id']}", headers=headers)).json()
         assert same(got, new)
-        versions = (await client.get(f"{URL}/{body['id']}/versions", headers=headers)).json()
+        history = await client.get(f"{URL}/{body['id']}/versions", headers=headers)
+        versions = history.json()["data"]
         assert [v["version"] for v in versions] == [1, 2]
 
     async def test_if_match_on_the_create_path_is_412(
@@ -514,7 +515,8 @@ class TestUpsertByExternalId:
         assert body["version"] == 3
         assert body["deleted_at"] is None
         assert (await client.get(f"{URL}/{first['id']}", headers=headers)).status_code == 200
-        versions = (await client.get(f"{URL}/{first['id']}/versions", headers=headers)).json()
+        history = await client.get(f"{URL}/{first['id']}/versions", headers=headers)
+        versions = history.json()["data"]
         assert [v["resource"]["deleted_at"] is None for v in versions] == [True, False, True]
 
     async def test_other_clinics_are_untouched(
@@ -648,7 +650,9 @@ class TestListsAndSync:
         assert await ids(status="on_hold") == ["b"]
         assert await ids(external_id="c") == ["c"]
         assert await ids(birth_date_from="2022-06-15") == ["b", "c"]
-        assert await ids(birth_date_to="2022-06-15") == ["a", "b"]
+        # `to` is exclusive, as everywhere in the API: born on 2022-06-15 is not before it.
+        assert await ids(birth_date_to="2022-06-15") == ["a"]
+        assert await ids(birth_date_to="2022-06-16") == ["a", "b"]
         assert await ids(birth_date_from="2021-01-01", birth_date_to="2023-01-01") == ["b"]
 
     @pytest.mark.parametrize(

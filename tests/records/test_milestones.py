@@ -366,7 +366,7 @@ class TestReadAndConditional:
         await client.patch(
             path, json={"support_needed": "moderate"}, headers={**headers, "If-Match": '"1"'}
         )
-        versions = (await client.get(f"{path}/versions", headers=headers)).json()
+        versions = (await client.get(f"{path}/versions", headers=headers)).json()["data"]
         assert [v["version"] for v in versions] == [1, 2]
         assert [v["resource"]["support_needed"] for v in versions] == ["none", "moderate"]
         assert versions[0]["resource"]["child_id"] == str(child.id)

@@ -203,7 +203,7 @@ class TestReadAndConditional:
         row = (await create(client, headers)).json()
         path = f"{URL}/{row['id']}"
         await client.patch(path, json={"name": "Second"}, headers={**headers, "If-Match": '"1"'})
-        versions = (await client.get(f"{path}/versions", headers=headers)).json()
+        versions = (await client.get(f"{path}/versions", headers=headers)).json()["data"]
         assert [v["version"] for v in versions] == [1, 2]
         assert [v["resource"]["name"] for v in versions] == ["Ana Ruiz", "Second"]
 

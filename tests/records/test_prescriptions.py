@@ -414,7 +414,8 @@ class TestStatus:
             response = await patch(client, clinic, row, {"status": status})
             assert pointers(response) == ["#/status"]
             assert response.json()["errors"][0]["code"] == "invalid_transition"
-        versions = (await client.get(f"{URL}/{row['id']}/versions", headers=clinic.headers)).json()
+        history = await client.get(f"{URL}/{row['id']}/versions", headers=clinic.headers)
+        versions = history.json()["data"]
         assert [v["resource"]["status"] for v in versions] == [
             "draft",
             "active",
@@ -555,7 +556,8 @@ class TestVersions:
     async def test_history_of_items(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
         row = await create(client, clinic)
         await patch(client, clinic, row, {"items": [clinic.item(2, repetitions=7)]})
-        versions = (await client.get(f"{URL}/{row['id']}/versions", headers=clinic.headers)).json()
+        history = await client.get(f"{URL}/{row['id']}/versions", headers=clinic.headers)
+        versions = history.json()["data"]
         assert [v["version"] for v in versions] == [1, 2]
         assert [len(v["resource"]["items"]) for v in versions] == [2, 1]
         assert versions[1]["resource"]["items"][0]["repetitions"] == 7

@@ -121,7 +121,7 @@ class TestGmfm88:
         versions = await scoring.client.get(
             f"{URL}/{second['id']}/versions", headers=scoring.headers
         )
-        assert [v["version"] for v in versions.json()] == [1, 2]
+        assert [v["version"] for v in versions.json()["data"]] == [1, 2]
         # A draft in between does not count; deleting the earlier leaves no previous one.
         await scoring.create(status="draft", performed_on="2025-02-10", items=gmfm(0))
         current = await scoring.get(first)

@@ -501,7 +501,8 @@ class TestSigning:
             json={"reason": "Correction", "text": "40 minutes, not 50."},
             headers=clinic.headers,
         )
-        versions = (await client.get(f"{URL}/{row['id']}/versions", headers=clinic.headers)).json()
+        history = await client.get(f"{URL}/{row['id']}/versions", headers=clinic.headers)
+        versions = history.json()["data"]
         assert [v["version"] for v in versions] == [1, 2, 3, 4]
         assert [v["resource"]["duration_minutes"] for v in versions] == [50, 40, 40, 40]
         assert versions[2]["resource"]["signed_at"] is not None
@@ -719,7 +720,7 @@ class TestDirectCreate:
             read = await client.get(response.headers["location"], headers=clinic.headers)
             assert read.json() == record
             versions = await client.get(f"{URL}/{record['id']}/versions", headers=clinic.headers)
-            [kept] = versions.json()
+            [kept] = versions.json()["data"]
             assert kept["version"] == 1
             assert kept["resource"] == record
             assert kept["client_id"] == str(clinic.tenant.client_id)

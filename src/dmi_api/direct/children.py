@@ -76,7 +76,7 @@ _FILTERS = (
     ("status", "status =", "text"),
     ("external_id", "external_id =", "text"),
     ("birth_date_from", "birth_date >=", "date"),
-    ("birth_date_to", "birth_date <=", "date"),
+    ("birth_date_to", "birth_date <", "date"),
 )
 
 

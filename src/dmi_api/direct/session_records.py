@@ -28,7 +28,7 @@ from dmi_api.errors import AuthenticationError, ValidationProblemError
 from dmi_api.models import Child, Practitioner, SessionRecord
 from dmi_api.schemas.session_records import PerformedExercise, SessionRecordCreate
 from dmi_api.services import session_records as service
-from dmi_api.services.resources import reference_problem
+from dmi_api.services.resources import not_found, reference_problem
 
 RESOURCE = service.RESOURCE
 _TABLE: Table = SessionRecord.__table__  # type: ignore[attr-defined]
@@ -158,8 +158,15 @@ def _assumed_items(fresh: list[tuple[int, PerformedExercise]]) -> dict[str, str]
     return items
 
 
-async def create(direct: DirectDb, principal: Principal, payload: SessionRecordCreate) -> Created:
-    """Record a session (401: the client is no longer active; 422: what is wrong with it)."""
+async def create(
+    direct: DirectDb,
+    principal: Principal,
+    payload: SessionRecordCreate,
+    *,
+    child_in_path: bool = False,
+) -> Created:
+    """Record a session (401: the client is no longer active; 422: what is wrong with it;
+    `child_in_path`: the child was named by the URL, so no such live child is 404)."""
     fresh = service.fresh_entries(payload.exercises)
     exercise_ids = sorted({entry.exercise_id for _, entry in fresh})
     items = _assumed_items(fresh)
@@ -188,7 +195,7 @@ async def create(direct: DirectDb, principal: Principal, payload: SessionRecordC
             created = await _write(direct, principal, _CHECKED_INSERT, checks, row)
             if created is not None:
                 return created
-    return await _create_checked(direct, principal, payload, fresh, exercise_ids)
+    return await _create_checked(direct, principal, payload, fresh, exercise_ids, child_in_path)
 
 
 def _unsaved(values: dict[str, Any]) -> SessionRecord:
@@ -204,6 +211,7 @@ async def _create_checked(
     payload: SessionRecordCreate,
     fresh: list[tuple[int, PerformedExercise]],
     exercise_ids: list[uuid.UUID],
+    child_in_path: bool,
 ) -> Created:
     """Read the references, apply the rules to what was found, then write."""
     item_ids = sorted({e.prescription_item_id for _, e in fresh} - {None})  # type: ignore[type-var]
@@ -216,6 +224,8 @@ async def _create_checked(
     rows = await direct.fetch(principal, _REFERENCES, references)
     found = rows[0]
     birth_date: date | None = found["birth_date"]
+    if birth_date is None and child_in_path:
+        raise not_found(Child)  # as the session path's lookup of the path's child
     errors = [] if birth_date is not None else [reference_problem(Child, "#/child_id")]
     if payload.practitioner_id is not None and not found["practitioner"]:
         errors.append(reference_problem(Practitioner, "#/practitioner_id"))

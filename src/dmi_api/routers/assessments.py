@@ -15,21 +15,23 @@ from fastapi.responses import JSONResponse, Response
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.routers import make_router
+from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
     ListParams,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
+    versions_page,
 )
 from dmi_api.schemas.assessments import AssessmentCreate, AssessmentPatch, AssessmentPublic
 from dmi_api.schemas.base import IsoDate, VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.instruments import Instrument
 from dmi_api.services import assessments as service
-from dmi_api.services.history import list_versions
 
 router = make_router(tag="assessments", errors=(401, 403, 404, 409, 412, 422, 428))
 URL = "/v1/assessments"
@@ -37,8 +39,12 @@ ITEM_URL = URL + "/{assessment_id}"
 Reader = Annotated[Caller, require("assessments:read")]
 Writer = Annotated[Caller, require("assessments:write")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
-From = Annotated[IsoDate | None, Query(alias="from", description="performed on or after this date")]
-To = Annotated[IsoDate | None, Query(alias="to", description="performed before this date")]
+From = Annotated[
+    IsoDate | None, Query(alias="from", description="performed on or after this date (inclusive)")
+]
+To = Annotated[
+    IsoDate | None, Query(alias="to", description="performed before this date (exclusive)")
+]
 RESOURCE = service.RESOURCE
 
 
@@ -104,15 +110,29 @@ async def create_assessment(
 ) -> JSONResponse:
     """Record an assessment with its items (all or none); retry safely with `Idempotency-Key`."""
 
-    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row = await service.create(
-            caller.tenant, payload=payload, client_id=caller.principal.client_id
-        )
-        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-        headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-        return 201, json_body(await service.public_view(caller.tenant, row)), headers
+    async def create() -> Created:
+        return await _create(caller, payload)
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+async def _create(caller: Caller, payload: AssessmentCreate) -> Created:
+    """Create, audit, and answer as both POSTs do."""
+    row = await service.create(caller.tenant, payload=payload, client_id=caller.principal.client_id)
+    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
+    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+    return 201, json_body(await service.public_view(caller.tenant, row)), headers
+
+
+add_child_create(
+    router,
+    collection="assessments",
+    body=AssessmentCreate,
+    response_model=AssessmentPublic,
+    scope="assessments:write",
+    summary="Record an assessment of a child",
+    create=_create,
+)
 
 
 @router.get(ITEM_URL, response_model=AssessmentPublic, summary="Get an assessment")
@@ -153,15 +173,16 @@ async def delete_assessment(
     return Response(status_code=204)
 
 
-@router.get(ITEM_URL + "/versions", response_model=list[VersionPublic], summary="Version history")
-async def assessment_versions(caller: Reader, assessment_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the assessment, oldest first."""
+@router.get(
+    ITEM_URL + "/versions",
+    response_model=Page[VersionPublic],
+    summary="Version history",
+)
+async def assessment_versions(
+    caller: Reader, request: Request, assessment_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the assessment, oldest first, a page at a time."""
     row = await service.get(caller.tenant, assessment_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(
+        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
+    )

@@ -27,8 +27,13 @@ async def list_audit_events(
     caller: AuditReader,
     request: Request,
     response: Response,
-    occurred_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
-    occurred_to: Annotated[IsoDateTime | None, Query(alias="to")] = None,
+    occurred_from: Annotated[
+        IsoDateTime | None,
+        Query(alias="from", description="events at or after this instant (inclusive)"),
+    ] = None,
+    occurred_to: Annotated[
+        IsoDateTime | None, Query(alias="to", description="events before this instant (exclusive)")
+    ] = None,
     action: ActionFilter | None = None,
     resource_type: Annotated[str | None, Query(max_length=64)] = None,
     resource_id: Annotated[str | None, Query(max_length=64)] = None,

@@ -21,11 +21,13 @@ from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
     versioned_response,
+    versions_page,
 )
 from dmi_api.schemas.base import ExternalId, IsoDate, IsoDateTime, VersionPublic
 from dmi_api.schemas.children import (
@@ -37,7 +39,6 @@ from dmi_api.schemas.children import (
 )
 from dmi_api.schemas.common import Page
 from dmi_api.services import children as service
-from dmi_api.services.history import list_versions
 from dmi_api.services.resources import ListQuery, SortKey
 
 router = make_router(
@@ -62,8 +63,12 @@ class ChildListQuery(BaseModel):
 
     status: ChildStatus | None = None
     external_id: ExternalId | None = None
-    birth_date_from: IsoDate | None = Field(default=None, description="inclusive")
-    birth_date_to: IsoDate | None = Field(default=None, description="inclusive")
+    birth_date_from: IsoDate | None = Field(
+        default=None, description="born on or after this date (inclusive)"
+    )
+    birth_date_to: IsoDate | None = Field(
+        default=None, description="born before this date (exclusive)"
+    )
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_LIMIT, description="page size")
     cursor: str | None = Field(
         default=None, max_length=1024, description="`next_cursor` of the previous page"
@@ -236,15 +241,16 @@ async def delete_child(
     return Response(status_code=204)
 
 
-@router.get("/{child_id}/versions", response_model=list[VersionPublic], summary="Version history")
-async def child_versions(caller: Reader, child_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the child, oldest first."""
+@router.get(
+    "/{child_id}/versions",
+    response_model=Page[VersionPublic],
+    summary="Version history",
+)
+async def child_versions(
+    caller: Reader, request: Request, child_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the child, oldest first, a page at a time."""
     row = await service.get(caller.tenant, child_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(
+        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.id
+    )

@@ -15,10 +15,12 @@ from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
     ListParams,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
+    versions_page,
 )
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
@@ -30,7 +32,6 @@ from dmi_api.schemas.exercises import (
     ExercisePublic,
 )
 from dmi_api.services import exercises as service
-from dmi_api.services.history import list_versions
 
 router = make_router(
     tag="exercises", prefix="/v1/exercises", errors=(401, 403, 404, 409, 412, 422, 428)
@@ -122,16 +123,13 @@ async def delete_exercise(
 
 
 @router.get(
-    "/{exercise_id}/versions", response_model=list[VersionPublic], summary="Version history"
+    "/{exercise_id}/versions",
+    response_model=Page[VersionPublic],
+    summary="Version history",
 )
-async def exercise_versions(caller: Reader, exercise_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the exercise, oldest first."""
+async def exercise_versions(
+    caller: Reader, request: Request, exercise_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the exercise, oldest first, a page at a time."""
     row = await service.get(caller.tenant, exercise_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(caller, request, page, resource_type=RESOURCE, resource_id=row.id)

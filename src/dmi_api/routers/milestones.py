@@ -15,14 +15,17 @@ from fastapi.responses import JSONResponse, Response
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.routers import make_router
+from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
     ListParams,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
+    versions_page,
 )
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
@@ -34,7 +37,6 @@ from dmi_api.schemas.milestones import (
 )
 from dmi_api.services import children as child_service
 from dmi_api.services import milestones as service
-from dmi_api.services.history import list_versions
 
 router = make_router(tag="milestones", errors=(401, 403, 404, 409, 412, 422, 428))
 URL = "/v1/milestones"
@@ -100,15 +102,29 @@ async def create_milestone(
 ) -> JSONResponse:
     """Record an observation of a child's milestone; retry safely with `Idempotency-Key`."""
 
-    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row = await service.create(
-            caller.tenant, payload=payload, client_id=caller.principal.client_id
-        )
-        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-        headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-        return 201, json_body(await service.public_view(caller.tenant, row)), headers
+    async def create() -> Created:
+        return await _create(caller, payload)
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+async def _create(caller: Caller, payload: MilestoneCreate) -> Created:
+    """Create, audit, and answer as both POSTs do."""
+    row = await service.create(caller.tenant, payload=payload, client_id=caller.principal.client_id)
+    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
+    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+    return 201, json_body(await service.public_view(caller.tenant, row)), headers
+
+
+add_child_create(
+    router,
+    collection="milestones",
+    body=MilestoneCreate,
+    response_model=MilestonePublic,
+    scope="milestones:write",
+    summary="Record a milestone observation of a child",
+    create=_create,
+)
 
 
 @router.get(
@@ -157,17 +173,14 @@ async def delete_milestone(
 
 @router.get(
     f"{URL}/{{milestone_id}}/versions",
-    response_model=list[VersionPublic],
+    response_model=Page[VersionPublic],
     summary="Version history",
 )
-async def milestone_versions(caller: Reader, milestone_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the observation, oldest first."""
+async def milestone_versions(
+    caller: Reader, request: Request, milestone_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the observation, oldest first, a page at a time."""
     row = await service.get(caller.tenant, milestone_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(
+        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
+    )

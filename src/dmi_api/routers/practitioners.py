@@ -15,10 +15,12 @@ from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
     ListParams,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
+    versions_page,
 )
 from dmi_api.schemas.base import ExternalId, VersionPublic
 from dmi_api.schemas.common import Page
@@ -29,7 +31,6 @@ from dmi_api.schemas.practitioners import (
     PractitionerPublic,
 )
 from dmi_api.services import practitioners as service
-from dmi_api.services.history import list_versions
 
 router = make_router(
     tag="practitioners", prefix="/v1/practitioners", errors=(401, 403, 404, 409, 412, 422, 428)
@@ -127,16 +128,13 @@ async def delete_practitioner(
 
 
 @router.get(
-    "/{practitioner_id}/versions", response_model=list[VersionPublic], summary="Version history"
+    "/{practitioner_id}/versions",
+    response_model=Page[VersionPublic],
+    summary="Version history",
 )
-async def practitioner_versions(caller: Reader, practitioner_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the practitioner, oldest first."""
+async def practitioner_versions(
+    caller: Reader, request: Request, practitioner_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the practitioner, oldest first, a page at a time."""
     row = await service.get(caller.tenant, practitioner_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(caller, request, page, resource_type=RESOURCE, resource_id=row.id)

@@ -15,14 +15,17 @@ from fastapi.responses import JSONResponse, Response
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.routers import make_router
+from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
     ListParams,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
+    versions_page,
 )
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
@@ -34,7 +37,6 @@ from dmi_api.schemas.prescriptions import (
     Status,
 )
 from dmi_api.services import prescriptions as service
-from dmi_api.services.history import list_versions
 
 router = make_router(tag="prescriptions", errors=(401, 403, 404, 409, 412, 422, 428))
 URL = "/v1/prescriptions"
@@ -103,15 +105,31 @@ async def create_prescription(
 ) -> JSONResponse:
     """Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`."""
 
-    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row, items = await service.create(
-            caller.tenant, payload=payload, client_id=caller.principal.client_id
-        )
-        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-        headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-        return 201, json_body(service.to_public(row, items)), headers
+    async def create() -> Created:
+        return await _create(caller, payload)
 
     return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+async def _create(caller: Caller, payload: PrescriptionCreate) -> Created:
+    """Create, audit, and answer as both POSTs do."""
+    row, items = await service.create(
+        caller.tenant, payload=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
+    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+    return 201, json_body(service.to_public(row, items)), headers
+
+
+add_child_create(
+    router,
+    collection="prescriptions",
+    body=PrescriptionCreate,
+    response_model=PrescriptionPublic,
+    scope="prescriptions:write",
+    summary="Prescribe a program to a child",
+    create=_create,
+)
 
 
 @router.get(ITEM_URL, response_model=PrescriptionPublic, summary="Get a prescription")
@@ -155,15 +173,16 @@ async def delete_prescription(
     return Response(status_code=204)
 
 
-@router.get(ITEM_URL + "/versions", response_model=list[VersionPublic], summary="Version history")
-async def prescription_versions(caller: Reader, prescription_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the prescription with its items then, oldest first."""
+@router.get(
+    ITEM_URL + "/versions",
+    response_model=Page[VersionPublic],
+    summary="Version history",
+)
+async def prescription_versions(
+    caller: Reader, request: Request, prescription_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the prescription with its items then, oldest first, a page at a time."""
     row = await service.get(caller.tenant, prescription_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(
+        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
+    )

@@ -16,18 +16,21 @@ from dmi_api.auth.dependencies import Caller, caller_session, require, require_t
 from dmi_api.auth.principal import Principal
 from dmi_api.direct import session_lists as direct_lists
 from dmi_api.direct import session_records as direct_records
-from dmi_api.direct.pool import direct_db
+from dmi_api.direct.pool import DirectDb, direct_db
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.routers import make_router
+from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
     ListParams,
+    PageParams,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
+    versions_page,
 )
 from dmi_api.schemas.base import IsoAwareDateTime, VersionPublic
 from dmi_api.schemas.common import Page
@@ -41,7 +44,6 @@ from dmi_api.schemas.session_records import (
     SignRequest,
 )
 from dmi_api.services import session_records as service
-from dmi_api.services.history import list_versions
 from dmi_api.services.resources import ListQuery
 
 router = make_router(tag="session-records", errors=(401, 403, 404, 409, 412, 422, 428))
@@ -55,11 +57,11 @@ WriteToken = Annotated[Principal, require_token("sessions:write")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 From = Annotated[
     IsoAwareDateTime | None,
-    Query(alias="from", description="sessions that started at or after this instant"),
+    Query(alias="from", description="sessions that started at or after this instant (inclusive)"),
 ]
 To = Annotated[
     IsoAwareDateTime | None,
-    Query(alias="to", description="sessions that started before this instant"),
+    Query(alias="to", description="sessions that started before this instant (exclusive)"),
 ]
 TypeFilter = Annotated[SessionType | None, Query(alias="type", description="session type")]
 RESOURCE = service.RESOURCE
@@ -147,20 +149,49 @@ async def create_session_record(
 ) -> JSONResponse:
     """Record a session with its exercises (all or none); retry safely with `Idempotency-Key`."""
     if idempotency_key is None and (direct := direct_db(request)) is not None:
-        created = await direct_records.create(direct, principal, payload)
-        headers = {"ETag": etag(created.version), "Location": f"{URL}/{created.id}"}
-        return FastJSONResponse(created.body, status_code=201, headers=headers)
+        status, body, headers = await _create_direct(direct, principal, payload)
+        return FastJSONResponse(body, status_code=status, headers=headers)
     async with caller_session(request, principal) as caller:
 
-        async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-            row, body = await service.create(
-                caller.tenant, payload=payload, client_id=caller.principal.client_id
-            )
-            caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-            headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-            return 201, body, headers
+        async def create() -> Created:
+            return await _create(caller, payload)
 
         return await idempotent_create(caller, request, idempotency_key, payload, create)
+
+
+async def _create(caller: Caller, payload: SessionRecordCreate) -> Created:
+    """Create, audit, and answer as both POSTs do (the session path)."""
+    row, body = await service.create(
+        caller.tenant, payload=payload, client_id=caller.principal.client_id
+    )
+    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
+    return 201, body, {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+
+
+async def _create_direct(
+    direct: DirectDb, principal: Principal, payload: SessionRecordCreate, *, nested: bool = False
+) -> Created:
+    """The same in one statement (`nested`: a child missing from the path is 404, not 422)."""
+    created = await direct_records.create(direct, principal, payload, child_in_path=nested)
+    return 201, created.body, {"ETag": etag(created.version), "Location": f"{URL}/{created.id}"}
+
+
+async def _create_direct_nested(
+    direct: DirectDb, principal: Principal, payload: SessionRecordCreate
+) -> Created:
+    return await _create_direct(direct, principal, payload, nested=True)
+
+
+add_child_create(
+    router,
+    collection="session-records",
+    body=SessionRecordCreate,
+    response_model=SessionRecordPublic,
+    scope="sessions:write",
+    summary="Record a session of a child",
+    create=_create,
+    direct_create=_create_direct_nested,
+)
 
 
 @router.get(ITEM_URL, response_model=SessionRecordPublic, summary="Get a session record")
@@ -255,15 +286,16 @@ async def amend_session_record(
     return await idempotent_create(caller, request, idempotency_key, payload, create)
 
 
-@router.get(ITEM_URL + "/versions", response_model=list[VersionPublic], summary="Version history")
-async def session_record_versions(caller: Reader, record_id: uuid.UUID) -> list[VersionPublic]:
-    """Every version of the record, amendments included, oldest first."""
+@router.get(
+    ITEM_URL + "/versions",
+    response_model=Page[VersionPublic],
+    summary="Version history",
+)
+async def session_record_versions(
+    caller: Reader, request: Request, record_id: uuid.UUID, page: PageParams
+) -> JSONResponse:
+    """Every version of the record, amendments included, oldest first, a page at a time."""
     row = await service.get(caller.tenant, record_id)
-    versions = await list_versions(caller.tenant, resource_type=RESOURCE, resource_id=row.id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
+    return await versions_page(
+        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
+    )

@@ -149,10 +149,10 @@ class OverallAdherence(BaseModel):
 
 
 class AdherenceWindow(BaseModel):
-    """The days counted (both inclusive)."""
+    """The days counted: `from` inclusive, `to` exclusive, like every range of this API."""
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: date = Field(alias="from", description="First day counted (inclusive).")
+    to: date = Field(description="The day after the last day counted (exclusive).")
 
 
 class AdherenceReport(BaseModel):

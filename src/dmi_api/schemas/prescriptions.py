@@ -99,7 +99,9 @@ class PrescriptionCreate(RequestModel):
     setting: Setting
     status: InitialStatus = Field(default="draft", description="A new program is draft or active.")
     period_start: IsoDate
-    period_end: IsoDate | None = Field(default=None, description="On or after `period_start`.")
+    period_end: IsoDate | None = Field(
+        default=None, description="The program's last day (inclusive); on or after `period_start`."
+    )
     goal: Goal | None = None
     items: list[PrescriptionItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
 
@@ -156,8 +158,11 @@ class PrescriptionPatch(RequestModel):
 class PauseSpan(BaseModel):
     """A span during which the program was paused (`end` null while paused)."""
 
-    start: IsoDate
-    end: IsoDate | None
+    start: IsoDate = Field(description="The first paused day (inclusive).")
+    end: IsoDate | None = Field(
+        description="The day the program resumed or ended (exclusive): the last paused day is "
+        "the day before; null while paused."
+    )
 
 
 class PrescriptionItemPublic(BaseModel):

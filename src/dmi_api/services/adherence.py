@@ -152,7 +152,8 @@ def adherence_result(
     last_day: date,
     delivered: list[Delivery],
 ) -> dict[str, Any]:
-    """The adherence of one prescription over inclusive days, from its deliveries."""
+    """The adherence of one prescription over inclusive days, from its deliveries; its window
+    written as the API's ranges are, `to` exclusive (the day after the last day counted)."""
     result = prescription_adherence(
         period_start=row.period_start,
         period_end=runs_until(row),
@@ -172,4 +173,5 @@ def adherence_result(
         window_from=first_day,
         window_to=last_day,
     )
-    return {"prescription_id": str(row.id), "status": row.status, **result}
+    window = {"from": first_day.isoformat(), "to": (last_day + timedelta(days=1)).isoformat()}
+    return {"prescription_id": str(row.id), "status": row.status, **result, "window": window}

@@ -251,7 +251,7 @@ async def get(tenant: Tenant, child_id: uuid.UUID, *, for_update: bool = False) 
 
 @dataclass(frozen=True, slots=True)
 class ChildFilters:
-    """What a list of children is filtered by (birth date bounds are inclusive)."""
+    """What a list of children is filtered by (`birth_date_from` inclusive, `_to` exclusive)."""
 
     status: str | None = None
     external_id: str | None = None
@@ -271,7 +271,7 @@ async def list_rows(
     if filters.birth_date_from is not None:
         conditions.append(col(Child.birth_date) >= filters.birth_date_from)
     if filters.birth_date_to is not None:
-        conditions.append(col(Child.birth_date) <= filters.birth_date_to)
+        conditions.append(col(Child.birth_date) < filters.birth_date_to)
     return await list_page(
         tenant,
         Child,

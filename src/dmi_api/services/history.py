@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col
 
 from dmi_api.models import ResourceVersion
+from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.tenancy import Tenant
 
 
@@ -34,15 +35,29 @@ def record_version(
 
 
 async def list_versions(
-    tenant: Tenant, *, resource_type: str, resource_id: uuid.UUID
-) -> list[ResourceVersion]:
-    """All kept versions of one resource, oldest first."""
-    statement = (
-        tenant.select(ResourceVersion)
-        .where(
-            col(ResourceVersion.resource_type) == resource_type,
-            col(ResourceVersion.resource_id) == resource_id,
-        )
-        .order_by(col(ResourceVersion.version))
+    tenant: Tenant,
+    *,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+) -> tuple[list[ResourceVersion], str | None]:
+    """One page of a resource's kept versions, oldest first, and the cursor of the next page."""
+    # The cursor is bound to this resource: another resource's cursor is refused.
+    context = f"versions|{resource_type}|{resource_id}"
+    statement = tenant.select(ResourceVersion).where(
+        col(ResourceVersion.resource_type) == resource_type,
+        col(ResourceVersion.resource_id) == resource_id,
     )
-    return list((await tenant.db.execute(statement)).scalars().all())
+    if cursor:
+        position = codec.decode(cursor, context=context)
+        if len(position) != 1 or type(position[0]) is not int:
+            raise invalid_cursor()
+        statement = statement.where(col(ResourceVersion.version) > position[0])
+    statement = statement.order_by(col(ResourceVersion.version)).limit(limit + 1)
+    rows = list((await tenant.db.execute(statement)).scalars().all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, codec.encode([rows[-1].version], context=context)

@@ -230,7 +230,7 @@ class TestProgressPaths:
             ]
         if period == {"from": "2024-09-10", "to": "2024-10-01"}:
             [finished] = [a for a in report["adherence"] if a["status"] == "completed"]
-            assert finished["window"] == {"from": "2024-09-10", "to": "2024-09-19"}
+            assert finished["window"] == {"from": "2024-09-10", "to": "2024-09-20"}
         if not period:  # the whole history: every part of the report is there
             assert {i["instrument"] for i in report["instruments"]} == {"gmfm88", "gmfcs"}
             assert len(report["gmfm88_series"]) == 3

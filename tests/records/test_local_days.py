@@ -285,14 +285,14 @@ class TestFinishedPrograms:
         report = await _progress(app, client, clinic, "from=2026-02-01&to=2026-03-01")
         [adherence] = report["adherence"]
         assert adherence["status"] == "discontinued"
-        assert adherence["window"] == {"from": "2026-02-02", "to": "2026-02-08"}
+        assert adherence["window"] == {"from": "2026-02-02", "to": "2026-02-09"}
         assert adherence["active_days"] == 7
         [item] = adherence["items"]
         assert item["prescribed"] == {"occasions": 7, "repetitions": 35}
         assert _delivered(item) == (2, 10)
-        # Its own adherence, by default, runs to the day before it stopped.
+        # Its own adherence, by default, runs to the day it stopped (`to` is exclusive).
         alone = await _adherence(client, clinic, program)
-        assert alone["window"] == {"from": "2026-02-02", "to": "2026-02-08"}
+        assert alone["window"] == {"from": "2026-02-02", "to": "2026-02-09"}
         assert _delivered(alone["items"][0]) == (2, 10)
         later = await _progress(app, client, clinic, "from=2026-02-09&to=2026-03-01")
         assert later["adherence"] == []

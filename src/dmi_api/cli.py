@@ -29,7 +29,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
-        upgrade_to_head(settings.migration_database_url_value)
+        upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
         if settings.env == "development":
             _print_demo_credentials(settings)
     uvicorn.run(
@@ -71,7 +71,7 @@ def _print_demo_credentials(settings: Settings) -> None:
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     from dmi_api.migrate import upgrade_to_head
 
-    upgrade_to_head(settings.migration_database_url_value)
+    upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
     print("database migrated to head", file=sys.stderr)
     return 0
 

@@ -1,4 +1,4 @@
-"""The `dmi-api` command: serve, migrate, openapi."""
+"""The `dmi-api` command: serve, migrate, openapi (operator commands: cli_admin, cli_demo)."""
 
 from __future__ import annotations
 
@@ -112,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.set_defaults(handler=_openapi)
 
     from dmi_api.cli_admin import add_admin_commands
+    from dmi_api.cli_demo import add_demo_command
 
     add_admin_commands(commands)
+    add_demo_command(commands)
     return parser
 
 
@@ -125,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"dmi-api: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("clinics", "clients", "keys"):
+    if args.command in ("clinics", "clients", "keys", "demo"):
         from dmi_api.cli_admin import run_admin
 
         return run_admin(args.handler, args, settings)

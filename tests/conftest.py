@@ -31,6 +31,7 @@ from dmi_api.direct.pool import DirectDb, SharedConnectionSource
 from dmi_api.migrate import upgrade_to_head
 from tests.support import probe
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
+from tests.support.setup_script import setup_databases  # noqa: F401 (a session fixture)
 
 BACKEND = os.environ.get("DMI_TEST_BACKEND", "postgres")
 if BACKEND not in ("postgres", "sqlite"):

@@ -1,0 +1,127 @@
+"""Databases made by scripts/postgres-setup.sh, as the README's "Running on PostgreSQL" says.
+
+`setup_databases` (a session fixture, registered in tests/conftest.py): databases A and B on the
+test server, each with its owner, group role and service role, migrated by `dmi-api migrate` as
+the owner; dropped with their roles at the end of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.support.pg_server import PgServer
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres-setup.sh"
+PASSWORD = "setup-test-password"
+
+
+@dataclass(frozen=True)
+class SetUp:
+    """One database made by the script: its name, roles and the URLs of owner and service."""
+
+    name: str
+    owner: str
+    app_role: str
+    service: str
+    owner_url: str
+    service_url: str
+
+
+def libpq_env(admin_url: str) -> dict[str, str]:
+    url = make_url(admin_url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DMI_", "PG"))}
+    env |= {"PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432)}
+    env |= {"PGUSER": url.username or "postgres", "PGDATABASE": url.database or "postgres"}
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return env
+
+
+def run_script(admin_url: str, name: str) -> SetUp:
+    env = libpq_env(admin_url) | {
+        "DMI_DB_NAME": name,
+        "DMI_DB_OWNER_PASSWORD": PASSWORD,
+        "DMI_DB_SERVICE_PASSWORD": PASSWORD,
+    }
+    done = subprocess.run(
+        ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    base = make_url(admin_url).set(database=name, password=PASSWORD)
+    return SetUp(
+        name=name,
+        owner=f"{name}_owner",
+        app_role=f"{name}_app",
+        service=f"{name}_service",
+        owner_url=base.set(username=f"{name}_owner").render_as_string(hide_password=False),
+        service_url=base.set(username=f"{name}_service").render_as_string(hide_password=False),
+    )
+
+
+def dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def dmi_api(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dmi_api.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def service_env(setup: SetUp) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    return env | {
+        "DMI_DATABASE_URL": setup.service_url,
+        "DMI_MIGRATION_DATABASE_URL": setup.owner_url,
+        "DMI_LOG_LEVEL": "WARNING",
+    }
+
+
+async def admin(admin_url: str, database: str, *statements: str) -> list[object]:
+    conn = await asyncpg.connect(
+        dsn(make_url(admin_url).set(database=database).render_as_string(hide_password=False))
+    )
+    try:
+        return [await conn.fetchval(statement) for statement in statements]
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def setup_databases(pg_server: PgServer) -> Iterator[tuple[SetUp, SetUp]]:
+    """Databases A and B made by the script (and migrated); dropped with their roles after."""
+    if shutil.which("psql") is None:
+        pytest.fail("psql (PostgreSQL client) is needed on PATH to run scripts/postgres-setup.sh")
+    stem = f"dmi_setup_{uuid.uuid4().hex[:10]}"
+    names = (f"{stem}_a", f"{stem}_b")
+    try:
+        made = tuple(run_script(pg_server.admin_url, name) for name in names)
+        for setup in made:
+            migrated = dmi_api(service_env(setup), "migrate")
+            assert migrated.returncode == 0, migrated.stderr
+        yield made[0], made[1]
+    finally:
+        statements = [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names]
+        statements += [
+            f'DROP ROLE IF EXISTS "{name}{suffix}"'
+            for name in names
+            for suffix in ("_service", "_app", "_owner")
+        ]
+        asyncio.run(admin(pg_server.admin_url, "postgres", *statements))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Create one dmi-api database and its three roles on a PostgreSQL cluster (README: "Running on
-# PostgreSQL"). Run it once per database as a role that may create roles and databases (e.g. the
-# superuser `postgres`); psql connects with the usual libpq variables (PGHOST, PGPORT, PGUSER,
-# PGPASSWORD, ...). Running it again changes nothing that exists.
+# PostgreSQL"). Run it once per database as a superuser (e.g. `postgres`), or as a role with
+# CREATEROLE and CREATEDB that is a member of the owner role (CREATE DATABASE ... OWNER needs it);
+# psql connects with the usual libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, ...).
+# Running it again changes nothing that exists.
 #
 #   DMI_DB_NAME               database name                       (default: dmi)
 #   DMI_DB_OWNER              owns the tables, runs migrations      (default: <name>_owner)

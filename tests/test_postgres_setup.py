@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
@@ -13,7 +14,16 @@ from sqlalchemy.engine import make_url
 from dmi_api.app import create_app
 from dmi_api.config import Settings
 from tests.support.pg_server import PgServer
-from tests.support.setup_script import SetUp, admin, dmi_api, dsn, service_env
+from tests.support.setup_script import (
+    SCRIPT,
+    SetUp,
+    admin,
+    dmi_api,
+    dsn,
+    libpq_env,
+    run_script,
+    service_env,
+)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -103,3 +113,29 @@ class TestServiceRoleServesItsDatabase:
             listed = await http.get("/v1/children", headers=headers)
             assert listed.status_code == 200, listed.text
             assert [c["id"] for c in listed.json()["data"]] == [created.json()["id"]]
+
+
+class TestRunAgain:
+    async def test_a_second_run_changes_nothing(
+        self, setup_databases: tuple[SetUp, SetUp], pg_server: PgServer
+    ) -> None:
+        a, _ = setup_databases
+        query = "SELECT datacl::text FROM pg_database WHERE datname = current_database()"
+        before = await admin(pg_server.admin_url, a.name, query)
+        assert run_script(pg_server.admin_url, a.name) == a
+        assert await admin(pg_server.admin_url, a.name, query) == before
+        conn = await _connect(a.service_url, a.name)  # its password was left as it was
+        await conn.close()
+
+    def test_a_group_role_name_the_migrations_would_refuse(self, pg_server: PgServer) -> None:
+        env = libpq_env(pg_server.admin_url) | {
+            "DMI_DB_NAME": "unused",
+            "DMI_DB_APP_ROLE": "no spaces; please",
+            "DMI_DB_OWNER_PASSWORD": "x",
+            "DMI_DB_SERVICE_PASSWORD": "x",
+        }
+        done = subprocess.run(
+            ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 2
+        assert "DMI_DB_APP_ROLE" in done.stderr

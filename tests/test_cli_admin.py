@@ -22,6 +22,7 @@ from dmi_api.config import Settings
 from dmi_api.migrate import upgrade_to_head
 from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
+from tests.support.setup_script import SetUp, dmi_api, service_env
 
 
 @pytest.fixture
@@ -319,3 +320,28 @@ class TestDemo:
         refused = run("demo", env=env)
         assert refused.returncode == 1
         assert "refused in production" in refused.stderr
+
+
+@pytest.mark.postgres_only
+class TestOnPostgresql:
+    """The new commands on a database set up the README's way (RLS binds the service role)."""
+
+    def test_lists_and_demo(self, setup_databases: tuple[SetUp, SetUp]) -> None:
+        a, _ = setup_databases
+        env = service_env(a)
+        demo = dmi_api(env, "demo", "--json")
+        assert demo.returncode == 0, demo.stderr
+        shown = json.loads(demo.stdout)
+        again = json.loads(dmi_api(env, "demo", "--json").stdout)
+        assert (again["client_id"], again["action"]) == (shown["client_id"], "rotated_secret")
+
+        clinics = json.loads(dmi_api(env, "clinics", "list", "--json").stdout)
+        assert (shown["clinic_id"], "Demo Clinic") in [(c["clinic_id"], c["name"]) for c in clinics]
+        clients = dmi_api(env, "clients", "list", "--clinic", shown["clinic_id"], "--json")
+        assert clients.returncode == 0, clients.stderr  # as the service role, bound to the clinic
+        assert [c["client_id"] for c in json.loads(clients.stdout)] == [shown["client_id"]]
+
+        without_owner = {k: v for k, v in env.items() if k != "DMI_MIGRATION_DATABASE_URL"}
+        refused = dmi_api(without_owner, "clinics", "list")
+        assert refused.returncode == 1
+        assert "DMI_MIGRATION_DATABASE_URL" in refused.stderr

@@ -39,9 +39,21 @@ class SetUp:
     service_url: str
 
 
+def psql_dir() -> str:
+    """The folder of a psql: on PATH, else beside the server binaries Debian installs."""
+    found = shutil.which("psql")
+    if found:
+        return str(Path(found).parent)
+    for psql in sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"), reverse=True):
+        return str(psql.parent)
+    pytest.fail("psql (the PostgreSQL client) is needed to run scripts/postgres-setup.sh")
+
+
 def libpq_env(admin_url: str) -> dict[str, str]:
+    """The environment of psql for the test server, psql's folder first on PATH."""
     url = make_url(admin_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DMI_", "PG"))}
+    env["PATH"] = os.pathsep.join([psql_dir(), env.get("PATH", os.defpath)])
     env |= {"PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432)}
     env |= {"PGUSER": url.username or "postgres", "PGDATABASE": url.database or "postgres"}
     if url.password:
@@ -50,6 +62,7 @@ def libpq_env(admin_url: str) -> dict[str, str]:
 
 
 def run_script(admin_url: str, name: str) -> SetUp:
+    """Run scripts/postgres-setup.sh for database `name` with its default role names."""
     env = libpq_env(admin_url) | {
         "DMI_DB_NAME": name,
         "DMI_DB_OWNER_PASSWORD": PASSWORD,
@@ -71,6 +84,7 @@ def run_script(admin_url: str, name: str) -> SetUp:
 
 
 def dsn(url: str) -> str:
+    """A libpq URL (asyncpg's) from a SQLAlchemy one."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
@@ -107,8 +121,6 @@ async def admin(admin_url: str, database: str, *statements: str) -> list[object]
 @pytest.fixture(scope="session")
 def setup_databases(pg_server: PgServer) -> Iterator[tuple[SetUp, SetUp]]:
     """Databases A and B made by the script (and migrated); dropped with their roles after."""
-    if shutil.which("psql") is None:
-        pytest.fail("psql (PostgreSQL client) is needed on PATH to run scripts/postgres-setup.sh")
     stem = f"dmi_setup_{uuid.uuid4().hex[:10]}"
     names = (f"{stem}_a", f"{stem}_b")
     try:

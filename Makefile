@@ -13,8 +13,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Shown, not quiet: the first `make run` downloads and builds for a minute or more.
 $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e .
+	@echo "==> installing dmi-api and its dependencies into $(VENV) (the first time: a minute or two)"
+	$(BIN)/python -m pip install --progress-bar on -e .
+	@echo "==> installed"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python

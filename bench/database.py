@@ -52,6 +52,8 @@ def migrate(config: BenchConfig) -> None:
     """`dmi-api migrate` as the owner (cheap when already at head)."""
     env = {**os.environ, "DMI_DATABASE_URL": config.owner_url, "DMI_LOG_LEVEL": "WARNING"}
     env.pop("DMI_MIGRATION_DATABASE_URL", None)
+    # The group role every bench database grants to, as in the tests (else `<database>_app`).
+    env["DMI_DB_APP_ROLE"] = "dmi_app"
     subprocess.run([str(VENV_BIN / "dmi-api"), "migrate"], env=env, check=True, cwd=REPO_DIR)  # noqa: S603
 
 

@@ -23,6 +23,14 @@ def _database_url() -> str:
     return str(url) if url else load_settings().database_url_value
 
 
+def _app_role() -> str | None:
+    # Called from code (dmi-api migrate, tests): the caller says; from the alembic CLI: settings.
+    if "database_url" in config.attributes:
+        role = config.attributes.get("app_role")
+        return str(role) if role else None
+    return load_settings().db_app_role
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -30,6 +38,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        dmi_app_role=_app_role(),  # read by dmi_api.migration_ops
     )
     with context.begin_transaction():
         context.run_migrations()

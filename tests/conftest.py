@@ -31,6 +31,7 @@ from dmi_api.direct.pool import DirectDb, SharedConnectionSource
 from dmi_api.migrate import upgrade_to_head
 from tests.support import probe
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
+from tests.support.setup_script import setup_databases  # noqa: F401 (a session fixture)
 
 BACKEND = os.environ.get("DMI_TEST_BACKEND", "postgres")
 if BACKEND not in ("postgres", "sqlite"):
@@ -68,6 +69,9 @@ async def _admin_execute(admin_url: str, *statements: str) -> None:
 
 APP_LOGIN_ROLE = "dmi_test_app"
 APP_LOGIN_PASSWORD = "dmi-test-app"
+# Every run's database grants to this one group role (`DMI_DB_APP_ROLE`), rather than to a role
+# of its own (`<database>_app`) that the cluster would keep after the run.
+APP_GROUP_ROLE = "dmi_app"
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ async def _ensure_app_login_role(admin_url: str) -> None:
             END IF;
         END $$
         """,
-        f"GRANT dmi_app TO {APP_LOGIN_ROLE}",
+        f"GRANT {APP_GROUP_ROLE} TO {APP_LOGIN_ROLE}",
     )
 
 
@@ -110,11 +114,12 @@ async def database(
     await _admin_execute(server.admin_url, f'CREATE DATABASE "{name}"')
     owner = make_url(server.admin_url).set(database=name)
     try:
-        await asyncio.to_thread(upgrade_to_head, owner.render_as_string(hide_password=False))
+        owner_url = owner.render_as_string(hide_password=False)
+        await asyncio.to_thread(upgrade_to_head, owner_url, APP_GROUP_ROLE)
         await _ensure_app_login_role(server.admin_url)
         app = owner.set(username=APP_LOGIN_ROLE, password=APP_LOGIN_PASSWORD)
         yield Database(
-            owner_url=owner.render_as_string(hide_password=False),
+            owner_url=owner_url,
             app_url=app.render_as_string(hide_password=False),
         )
     finally:

@@ -7,16 +7,22 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
+from dmi_api.auth.scopes import ALL_SCOPES
+from dmi_api.cli import main as cli_main
+from dmi_api.cli_admin import CommandError, create_demo_tenant, owner_settings
 from dmi_api.config import Settings
 from dmi_api.migrate import upgrade_to_head
 from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
+from tests.support.setup_script import SetUp, dmi_api, service_env
 
 
 @pytest.fixture
@@ -136,3 +142,206 @@ def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     second = cli(sqlite_env, "keys", "rotate", "--json")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert json.loads(first.stdout)["kid"] != json.loads(second.stdout)["kid"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What an in-process `dmi-api` run returned and printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def run(
+    sqlite_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    """`dmi-api` in this process (a subprocess costs a second or more of start-up per call)."""
+    for key in [k for k in os.environ if k.startswith("DMI_")]:
+        monkeypatch.delenv(key)
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> Ran:
+        with monkeypatch.context() as patch:
+            for key, value in (env or sqlite_env).items():
+                if key.startswith("DMI_"):
+                    patch.setenv(key, value)
+            capsys.readouterr()
+            try:
+                code = cli_main(list(args))
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+            out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return invoke
+
+
+def _token_status(database_url: str, client_id: str, secret: str) -> int:
+    async def attempt() -> int:
+        app = build_test_app(Settings(database_url=SecretStr(database_url)))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as http:
+            response = await http.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            )
+        await app.state.engine.dispose()
+        return response.status_code
+
+    return asyncio.run(attempt())
+
+
+class TestClinicsList:
+    def test_lists_every_clinic(self, run: Cli) -> None:
+        assert run("clinics", "list").stdout.strip() == "no clinics"
+        ids = [
+            json.loads(run("clinics", "create", "--name", name, "--json").stdout)["clinic_id"]
+            for name in ("North", "South")
+        ]
+        listed = run("clinics", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [(c["clinic_id"], c["name"]) for c in json.loads(listed.stdout)] == list(
+            zip(ids, ["North", "South"], strict=True)
+        )
+        assert f"{ids[1]}  South" in run("clinics", "list").stdout
+
+    def test_postgresql_needs_the_owner(self) -> None:
+        settings = Settings(database_url=SecretStr("postgresql+asyncpg://svc@127.0.0.1/dmi"))
+        with pytest.raises(CommandError, match="DMI_MIGRATION_DATABASE_URL"):
+            owner_settings(settings)
+        owner = "postgresql+asyncpg://owner@127.0.0.1/dmi"
+        with_owner = settings.model_copy(update={"migration_database_url": SecretStr(owner)})
+        assert owner_settings(with_owner).database_url_value == owner
+
+
+class TestClientsList:
+    def test_lists_a_clinics_clients_without_secrets(self, run: Cli) -> None:
+        clinics = [
+            json.loads(run("clinics", "create", "--name", n, "--json").stdout) for n in ("A", "B")
+        ]
+        made = [
+            json.loads(
+                run(
+                    "clients", "create", "--clinic", clinics[0]["clinic_id"],
+                    "--name", name, "--scopes", "children:read", "--json",
+                ).stdout
+            )
+            for name in ("EHR", "Mobile")
+        ]  # fmt: skip
+        run("clients", "create", "--clinic", clinics[1]["clinic_id"], "--name", "B1",
+            "--scopes", "children:read")  # fmt: skip
+        run("clients", "disable", made[1]["client_id"])
+
+        listed = run("clients", "list", "--clinic", clinics[0]["clinic_id"], "--json")
+        assert listed.returncode == 0, listed.stderr
+        rows = json.loads(listed.stdout)
+        assert [(r["client_id"], r["name"], r["active"]) for r in rows] == [
+            (made[0]["client_id"], "EHR", True),
+            (made[1]["client_id"], "Mobile", False),
+        ]
+        assert all("secret" not in key for row in rows for key in row)
+        text = run("clients", "list", "--clinic", clinics[0]["clinic_id"]).stdout
+        assert made[0]["client_secret"] not in text
+        assert "disabled" in text
+
+    def test_unknown_clinic(self, run: Cli) -> None:
+        unknown = run("clients", "list", "--clinic", "00000000-0000-4000-8000-000000000000")
+        assert unknown.returncode == 1
+        assert "no such clinic" in unknown.stderr
+
+
+class TestAllScopes:
+    def test_client_with_every_scope(self, run: Cli) -> None:
+        clinic = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)
+        created = run(
+            "clients", "create", "--clinic", clinic["clinic_id"], "--name", "All",
+            "--all-scopes", "--json",
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        assert json.loads(created.stdout)["scopes"] == " ".join(sorted(ALL_SCOPES))
+
+    def test_scopes_or_all_scopes_not_both(self, run: Cli) -> None:
+        both = run(
+            "clients", "create", "--clinic", "x", "--name", "x",
+            "--scopes", "children:read", "--all-scopes",
+        )  # fmt: skip
+        neither = run("clients", "create", "--clinic", "x", "--name", "x")
+        assert both.returncode == neither.returncode == 2
+        assert "not allowed with argument" in both.stderr
+        assert "one of the arguments --scopes --all-scopes is required" in neither.stderr
+
+
+class TestDemo:
+    def test_creates_then_rotates_the_demo_client(
+        self, run: Cli, sqlite_env: dict[str, str]
+    ) -> None:
+        url = sqlite_env["DMI_DATABASE_URL"]
+        first = run("demo", "--json")
+        assert first.returncode == 0, first.stderr
+        created = json.loads(first.stdout)
+        assert created["action"] == "created_client"
+
+        again = run("demo")
+        assert again.returncode == 0, again.stderr
+        assert "cannot be shown again" in again.stdout
+        assert "previous secret no longer works" in again.stdout
+        assert f"client_id:     {created['client_id']}" in again.stdout
+        new_secret = again.stdout.split("client_secret:")[1].split()[0]
+        assert _token_status(url, created["client_id"], created["client_secret"]) == 401
+        assert _token_status(url, created["client_id"], new_secret) == 200
+
+        exported = run("demo", "--env")
+        lines = dict(
+            line.removeprefix("export ").split("=", 1) for line in exported.stdout.splitlines()
+        )
+        assert lines["CLIENT_ID"] == created["client_id"]
+        assert lines["DMI_URL"] == "http://testserver"
+        assert _token_status(url, created["client_id"], lines["CLIENT_SECRET"]) == 200
+
+    def test_serve_demo_tenant_is_found_again(self, run: Cli, sqlite_env: dict[str, str]) -> None:
+        url = sqlite_env["DMI_DATABASE_URL"]
+        made = asyncio.run(create_demo_tenant(Settings(database_url=SecretStr(url))))
+        assert made is not None
+        shown = json.loads(run("demo", "--json").stdout)
+        assert (shown["clinic_id"], shown["client_id"]) == (made["clinic_id"], made["client_id"])
+        assert shown["action"] == "rotated_secret"
+
+    def test_refused_in_production(self, run: Cli) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")} | {
+            "DMI_ENV": "production",
+            "DMI_DATABASE_URL": "postgresql+asyncpg://svc@127.0.0.1:1/dmi",
+            "DMI_SECRET_KEY": "x" * 40,
+            "DMI_ISSUER": "https://api.example.org",
+        }
+        refused = run("demo", env=env)
+        assert refused.returncode == 1
+        assert "refused in production" in refused.stderr
+
+
+@pytest.mark.postgres_only
+class TestOnPostgresql:
+    """The new commands on a database set up the README's way (RLS binds the service role)."""
+
+    def test_lists_and_demo(self, setup_databases: tuple[SetUp, SetUp]) -> None:
+        a, _ = setup_databases
+        env = service_env(a)
+        demo = dmi_api(env, "demo", "--json")
+        assert demo.returncode == 0, demo.stderr
+        shown = json.loads(demo.stdout)
+        again = json.loads(dmi_api(env, "demo", "--json").stdout)
+        assert (again["client_id"], again["action"]) == (shown["client_id"], "rotated_secret")
+
+        clinics = json.loads(dmi_api(env, "clinics", "list", "--json").stdout)
+        assert (shown["clinic_id"], "Demo Clinic") in [(c["clinic_id"], c["name"]) for c in clinics]
+        clients = dmi_api(env, "clients", "list", "--clinic", shown["clinic_id"], "--json")
+        assert clients.returncode == 0, clients.stderr  # as the service role, bound to the clinic
+        assert [c["client_id"] for c in json.loads(clients.stdout)] == [shown["client_id"]]
+
+        without_owner = {k: v for k, v in env.items() if k != "DMI_MIGRATION_DATABASE_URL"}
+        refused = dmi_api(without_owner, "clinics", "list")
+        assert refused.returncode == 1
+        assert "DMI_MIGRATION_DATABASE_URL" in refused.stderr

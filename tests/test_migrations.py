@@ -16,7 +16,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import SecretStr
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,7 +40,12 @@ async def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
     try:
         yield make_url(server.admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        await _admin_execute(server.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # The group role a migration made for this database (`<database>_app`) goes with it.
+        await _admin_execute(
+            server.admin_url,
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'DROP ROLE IF EXISTS "{name}_app"',
+        )
 
 
 async def _inspect(url: str) -> tuple[list[Any], set[str]]:
@@ -69,6 +74,48 @@ async def test_round_trip_and_no_drift(scratch_url: str) -> None:
     differences, tables = await _inspect(scratch_url)
     assert differences == []
     assert set(metadata.tables) <= tables
+
+
+async def _scalars(url: str, *statements: str) -> list[Any]:
+    engine = create_engine(Settings(database_url=SecretStr(url)))
+    try:
+        async with engine.begin() as connection:
+            results = [await connection.execute(text(s)) for s in statements]
+            return [r.scalar() if r.returns_rows else None for r in results]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres_only
+class TestAppGroupRole:
+    async def test_a_new_database_grants_to_its_own_role(self, scratch_url: str) -> None:
+        await asyncio.to_thread(upgrade_to_head, scratch_url)
+        role = f"{make_url(scratch_url).database}_app"
+        recorded, can_read, legacy_can_read = await _scalars(
+            scratch_url,
+            "SELECT dmi_app_role()",
+            f"SELECT has_table_privilege('{role}', 'child', 'SELECT')",
+            "SELECT has_table_privilege('dmi_app', 'child', 'SELECT')",
+        )
+        assert recorded == role
+        assert can_read is True
+        assert legacy_can_read is False
+
+    async def test_a_database_migrated_before_the_record_keeps_dmi_app(
+        self, scratch_url: str
+    ) -> None:
+        await asyncio.to_thread(upgrade_to_head, scratch_url, "dmi_app")
+        # As the first migration left a database before it recorded the role: no dmi_app_role().
+        await _scalars(scratch_url, "DROP FUNCTION dmi_app_role()")
+        await asyncio.to_thread(downgrade, scratch_url, "b9f5476162ad")  # before clinic_settings
+        await asyncio.to_thread(upgrade_to_head, scratch_url)  # no DMI_DB_APP_ROLE given
+        granted, recorded = await _scalars(
+            scratch_url,
+            "SELECT has_table_privilege('dmi_app', 'clinic_settings', 'SELECT, INSERT, UPDATE')",
+            "SELECT to_regprocedure('dmi_app_role()')",
+        )
+        assert granted is True
+        assert recorded is None
 
 
 def test_migration_files_are_named_by_date_and_slug() -> None:

@@ -110,5 +110,7 @@ def test_empty_embedded_database_prints_demo_credentials_once(served: tuple[str,
         f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
     )
     assert token.status_code == 200
+    # Ready for the README's First calls, with the URL it serves on.
+    assert f"export DMI_URL={base} CLIENT_ID={client_id} CLIENT_SECRET={secret}" in log
     # Only the terminal saw it: no JSON log line carries the secret.
     assert all(secret not in line for line in log.splitlines() if line.startswith("{"))

@@ -1,4 +1,4 @@
-"""The `dmi-api` command: serve, migrate, openapi."""
+"""The `dmi-api` command: serve, migrate, openapi (operator commands: cli_admin, cli_demo)."""
 
 from __future__ import annotations
 
@@ -29,9 +29,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
-        upgrade_to_head(settings.migration_database_url_value)
+        upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
         if settings.env == "development":
-            _print_demo_credentials(settings)
+            host = args.host or settings.host
+            local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a comparison)
+            _print_demo_credentials(settings, f"http://{local}:{args.port or settings.port}")
     uvicorn.run(
         "dmi_api.app:create_app",
         factory=True,
@@ -48,7 +50,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_demo_credentials(settings: Settings) -> None:
+def _print_demo_credentials(settings: Settings, base_url: str) -> None:
     from dmi_api.cli_admin import create_demo_tenant
 
     demo = asyncio.run(create_demo_tenant(settings))
@@ -59,10 +61,13 @@ def _print_demo_credentials(settings: Settings) -> None:
         "\nEmpty database: created a demo clinic and an API client with every scope.\n"
         f"  clinic_id:     {demo['clinic_id']}\n"
         f"  client_id:     {demo['client_id']}\n"
-        f"  client_secret: {demo['client_secret']}   (shown once)\n"
+        f"  client_secret: {demo['client_secret']}   (shown once; `dmi-api demo` makes a new one)\n"
         "Get a token:\n"
         f"  curl -s -u '{demo['client_id']}:{demo['client_secret']}' "
-        "-d grant_type=client_credentials http://127.0.0.1:8000/oauth/token\n",
+        f"-d grant_type=client_credentials {base_url}/oauth/token\n"
+        "For the README's First calls:\n"
+        f"  export DMI_URL={base_url} CLIENT_ID={demo['client_id']} "
+        f"CLIENT_SECRET={demo['client_secret']}\n",
         file=sys.stderr,
         flush=True,
     )
@@ -71,7 +76,7 @@ def _print_demo_credentials(settings: Settings) -> None:
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     from dmi_api.migrate import upgrade_to_head
 
-    upgrade_to_head(settings.migration_database_url_value)
+    upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
     print("database migrated to head", file=sys.stderr)
     return 0
 
@@ -112,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.set_defaults(handler=_openapi)
 
     from dmi_api.cli_admin import add_admin_commands
+    from dmi_api.cli_demo import add_demo_command
 
     add_admin_commands(commands)
+    add_demo_command(commands)
     return parser
 
 
@@ -125,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"dmi-api: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("clinics", "clients", "keys"):
+    if args.command in ("clinics", "clients", "keys", "demo"):
         from dmi_api.cli_admin import run_admin
 
         return run_admin(args.handler, args, settings)

@@ -24,17 +24,18 @@ from dmi_api.errors import ProblemError
 from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.services import clients as client_service
-from dmi_api.services.clinics import count_clinics, create_clinic
+from dmi_api.services.clinics import count_clinics, create_clinic, list_clinics
 from dmi_api.tenancy import Tenant, bind_settings
 
 DEMO_CLINIC = "Demo Clinic"
+DEMO_CLIENT = "Demo client"
 
 
 class CommandError(Exception):
     """A problem the operator can fix; printed without a traceback."""
 
 
-async def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+async def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as db:
@@ -72,16 +73,38 @@ async def _tenant_of_client(db: AsyncSession, client_id: str) -> tuple[Tenant, u
     return Tenant(db, clinic_id), client_uuid
 
 
-def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data) if args.json else text)
+
+
+def owner_settings(settings: Settings) -> Settings:
+    """Settings that connect as the tables' owner: reading across clinics is the owner's (on
+    PostgreSQL, row-level security shows the service role one clinic at a time, by design)."""
+    if not settings.is_sqlite and settings.migration_database_url is None:
+        raise CommandError(
+            "this command reads every clinic, which only the tables' owner may: set "
+            "DMI_MIGRATION_DATABASE_URL (the owner's URL, as for dmi-api migrate)"
+        )
+    url = settings.migration_database_url or settings.database_url
+    return settings.model_copy(update={"database_url": url})
+
+
+def _clinics_list(args: argparse.Namespace, settings: Settings) -> None:
+    clinics: list[Clinic] = asyncio.run(in_session(owner_settings(settings), list_clinics))
+    rows = [
+        {"clinic_id": str(c.id), "name": c.name, "created_at": c.created_at.isoformat()}
+        for c in clinics
+    ]
+    text = "\n".join(f"{r['clinic_id']}  {r['name']}" for r in rows) or "no clinics"
+    emit(args, rows, text)
 
 
 def _clinics_create(args: argparse.Namespace, settings: Settings) -> None:
     async def work(db: AsyncSession) -> Clinic:
         return await create_clinic(db, name=args.name)
 
-    clinic: Clinic = asyncio.run(_in_session(settings, work))
-    _emit(args, {"clinic_id": str(clinic.id), "name": clinic.name}, f"clinic_id: {clinic.id}")
+    clinic: Clinic = asyncio.run(in_session(settings, work))
+    emit(args, {"clinic_id": str(clinic.id), "name": clinic.name}, f"clinic_id: {clinic.id}")
 
 
 def _read_jwks(path: Path | None) -> dict[str, Any] | None:
@@ -101,7 +124,7 @@ def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
     try:
         payload = ClientCreate(
             name=args.name,
-            scopes=args.scopes.split(),
+            scopes=sorted(ALL_SCOPES) if args.all_scopes else args.scopes.split(),
             auth_method="private_key_jwt" if jwks else "client_secret",
             jwks=jwks,
         )
@@ -113,7 +136,7 @@ def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
         tenant = await _tenant_of_clinic(db, args.clinic)
         return await client_service.create_client(tenant, payload=payload)
 
-    client, secret = asyncio.run(_in_session(settings, work))
+    client, secret = asyncio.run(in_session(settings, work))
     data = {
         "client_id": str(client.id),
         "client_secret": secret,
@@ -125,7 +148,37 @@ def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
         if secret
         else "auth: private_key_jwt"
     )
-    _emit(args, data, text)
+    emit(args, data, text)
+
+
+def _clients_list(args: argparse.Namespace, settings: Settings) -> None:
+    async def work(db: AsyncSession) -> list[ApiClient]:
+        tenant = await _tenant_of_clinic(db, args.clinic)
+        clients: list[ApiClient] = []
+        after = None
+        while page := await client_service.list_clients(tenant, limit=200, after=after):
+            clients += page
+            after = (page[-1].created_at, page[-1].id)
+        return clients
+
+    clients: list[ApiClient] = asyncio.run(in_session(settings, work))
+    rows = [
+        {
+            "client_id": str(c.id),
+            "name": c.name,
+            "scopes": c.scopes,
+            "auth_method": c.auth_method,
+            "active": c.active,
+            "created_at": c.created_at.isoformat(),
+        }
+        for c in clients
+    ]
+    text = "\n".join(
+        f"{r['client_id']}  {'active  ' if r['active'] else 'disabled'}  {r['name']}"
+        f"  [{r['scopes']}]"
+        for r in rows
+    )
+    emit(args, rows, text or "no clients")
 
 
 def _clients_disable(args: argparse.Namespace, settings: Settings) -> None:
@@ -135,8 +188,8 @@ def _clients_disable(args: argparse.Namespace, settings: Settings) -> None:
             tenant, client_id=client_id, changes=ClientUpdate(active=False)
         )
 
-    asyncio.run(_in_session(settings, work))
-    _emit(args, {"client_id": args.client_id, "active": False}, "client disabled")
+    asyncio.run(in_session(settings, work))
+    emit(args, {"client_id": args.client_id, "active": False}, "client disabled")
 
 
 def _clients_rotate_secret(args: argparse.Namespace, settings: Settings) -> None:
@@ -144,8 +197,8 @@ def _clients_rotate_secret(args: argparse.Namespace, settings: Settings) -> None
         tenant, client_id = await _tenant_of_client(db, args.client_id)
         return await client_service.rotate_secret(tenant, client_id=client_id)
 
-    secret: str = asyncio.run(_in_session(settings, work))
-    _emit(
+    secret: str = asyncio.run(in_session(settings, work))
+    emit(
         args,
         {"client_id": args.client_id, "client_secret": secret},
         f"client_secret: {secret}\n(shown once: store it now)",
@@ -161,7 +214,7 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
             await engine.dispose()
 
     kid = asyncio.run(rotate())
-    _emit(args, {"kid": kid}, f"signing with new key {kid}; older keys verify until they expire")
+    emit(args, {"kid": kid}, f"signing with new key {kid}; older keys verify until they expire")
 
 
 async def create_demo_tenant(settings: Settings) -> dict[str, str] | None:
@@ -171,12 +224,12 @@ async def create_demo_tenant(settings: Settings) -> dict[str, str] | None:
         if await count_clinics(db):
             return None
         clinic = await create_clinic(db, name=DEMO_CLINIC)
-        payload = ClientCreate(name="Demo client", scopes=sorted(ALL_SCOPES))
+        payload = ClientCreate(name=DEMO_CLIENT, scopes=sorted(ALL_SCOPES))
         client, secret = await client_service.create_client(Tenant(db, clinic.id), payload=payload)
         assert secret is not None
         return {"clinic_id": str(clinic.id), "client_id": str(client.id), "client_secret": secret}
 
-    result: dict[str, str] | None = await _in_session(settings, work)
+    result: dict[str, str] | None = await in_session(settings, work)
     return result
 
 
@@ -189,6 +242,9 @@ def add_admin_commands(commands: Any) -> None:
     create.add_argument("--name", required=True)
     create.add_argument("--json", action="store_true")
     create.set_defaults(handler=_clinics_create)
+    listing = clinics.add_parser("list", help="every clinic (needs the owner's URL on PostgreSQL)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_clinics_list)
 
     clients = commands.add_parser("clients", help="manage API clients").add_subparsers(
         dest="action", required=True
@@ -196,10 +252,16 @@ def add_admin_commands(commands: Any) -> None:
     create = clients.add_parser("create", help="register a client (prints its secret once)")
     create.add_argument("--clinic", required=True, help="clinic id")
     create.add_argument("--name", required=True)
-    create.add_argument("--scopes", required=True, help='space-separated, e.g. "children:read"')
+    scopes = create.add_mutually_exclusive_group(required=True)
+    scopes.add_argument("--scopes", help='space-separated, e.g. "children:read"')
+    scopes.add_argument("--all-scopes", action="store_true", help="every scope the API knows")
     create.add_argument("--jwks", type=Path, help="public JWKS file: private_key_jwt client")
     create.add_argument("--json", action="store_true")
     create.set_defaults(handler=_clients_create)
+    listing = clients.add_parser("list", help="a clinic's clients (never their secrets)")
+    listing.add_argument("--clinic", required=True, help="clinic id")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_clients_list)
     for name, handler, help_text in (
         ("disable", _clients_disable, "disable a client (its tokens stop working)"),
         ("rotate-secret", _clients_rotate_secret, "replace a client's secret (printed once)"),

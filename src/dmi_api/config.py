@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     durable_read_audit: bool = False
 
     migration_database_url: SecretStr | None = None
+    # The database's NOLOGIN group role that migrations grant to (default `<database>_app`).
+    db_app_role: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
 
     issuer: str = "http://127.0.0.1:8000"
     token_audience: str = "dmi-api"  # noqa: S105 (an audience, not a password)

@@ -18,20 +18,22 @@ def migrations_dir() -> Path:
     raise FileNotFoundError("migrations folder not found beside the package or in the checkout")
 
 
-def alembic_config(database_url: str | None = None) -> Config:
-    """An Alembic configuration built in code (no alembic.ini needed at run time)."""
+def alembic_config(database_url: str | None = None, app_role: str | None = None) -> Config:
+    """An Alembic configuration built in code (no alembic.ini needed at run time); `app_role`:
+    the group role a new database grants to (None: `<database>_app`)."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
     config.attributes["configure_logging"] = False
     if database_url is not None:
         config.attributes["database_url"] = database_url
+        config.attributes["app_role"] = app_role
     return config
 
 
-def upgrade_to_head(database_url: str) -> None:
+def upgrade_to_head(database_url: str, app_role: str | None = None) -> None:
     """Migrate the database to the newest revision (blocking; call outside an event loop)."""
-    command.upgrade(alembic_config(database_url), "head")
+    command.upgrade(alembic_config(database_url, app_role), "head")
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

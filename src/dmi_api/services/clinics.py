@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from dmi_api.models import Clinic
 from dmi_api.tenancy import bind_settings
@@ -23,3 +24,9 @@ async def create_clinic(db: AsyncSession, *, name: str) -> Clinic:
 async def count_clinics(db: AsyncSession) -> int:
     """How many clinics exist (operators' view; row-level security does not apply to owners)."""
     return int((await db.execute(select(func.count()).select_from(Clinic))).scalar_one())
+
+
+async def list_clinics(db: AsyncSession) -> list[Clinic]:
+    """Every clinic, oldest first (operators' view: the tables' owner, whom RLS does not bind)."""
+    statement = select(Clinic).order_by(col(Clinic.created_at), col(Clinic.id))
+    return list((await db.execute(statement)).scalars().all())

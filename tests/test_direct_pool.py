@@ -25,7 +25,12 @@ PRINCIPAL = Principal(
 
 @pytest.fixture
 async def source(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[PoolSource]:
-    overrides: dict[str, Any] = {"direct_pool_size": 2, "db_pool_timeout_seconds": 5}
+    # The whole pool to one caller (the route limits have tests of their own).
+    overrides: dict[str, Any] = {
+        "direct_pool_size": 2,
+        "db_pool_timeout_seconds": 5,
+        "db_route_pool_share": 1.0,
+    }
     overrides |= getattr(request, "param", {})
     source = PoolSource(settings.model_copy(update=overrides))
     yield source

@@ -188,7 +188,7 @@ class TestDatabaseDown:
             assert (await _get(app, "/_probe/long-sleep?seconds=0.6"))[0].status_code == 200
         finally:
             await app.state.engine.dispose()
-            await app.state.long_sessionmaker.kw["bind"].dispose()
+            await app.state.long_engine.dispose()
 
 
 _APP_BACKENDS = """

@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.long_engine = long_engine
     app.state.direct = direct
     app.state.readiness = readiness
     app.state.sessionmaker = create_sessionmaker(engine)

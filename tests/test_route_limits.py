@@ -29,3 +29,19 @@ async def test_a_full_route_waits_for_its_own_slots_while_others_pass() -> None:
     limits.release("locked")
     limits.release("other")
     await limits.acquire("locked")  # nothing lost to the timed-out caller
+
+
+async def test_a_slot_handed_to_a_caller_who_gave_up_goes_to_the_next() -> None:
+    limits = RouteLimits(limit=1, timeout=5)
+    await limits.acquire("route")
+    first = asyncio.ensure_future(limits.acquire("route"))
+    second = asyncio.ensure_future(limits.acquire("route"))
+    await asyncio.sleep(0)
+    limits.release("route")  # handed to the first waiter ...
+    first.cancel()  # ... which gives up before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await second
+    limits.release("route")
+    assert limits.try_acquire("route")
+    assert not limits.try_acquire("route")

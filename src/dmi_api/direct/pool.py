@@ -110,10 +110,13 @@ class PoolSource:
     async def connection(self, principal: Principal) -> AsyncIterator[Any]:
         """A pooled connection bound to the principal's clinic (rebound only on a change),
         within the calling route's share of the pool (`RouteLimits`)."""
-        route = _route.get()
-        await self.limits.acquire(route)
+        route, limits = _route.get(), self.limits
+        if not limits.try_acquire(route):
+            await limits.acquire(route)
         try:
-            conn = await self._bound(principal)
+            conn = await self.pool.acquire()
+            if getattr(conn, "dmi_binding", None) != (principal.clinic_id, principal.client_id):
+                conn = await self._bound(conn, principal)
             reusable = False
             try:
                 yield conn
@@ -129,26 +132,26 @@ class PoolSource:
             finally:
                 self.pool.release(conn, reusable=reusable)
         finally:
-            self.limits.release(route)
+            limits.release(route)
 
-    async def _bound(self, principal: Principal) -> Any:
-        """A pooled connection bound to the principal. One found dead while being bound (the
+    async def _bound(self, conn: BoundConnection, principal: Principal) -> BoundConnection:
+        """The pooled connection bound to the principal. One found dead while being bound (the
         server ended it since its last use) is replaced once: nothing of the request's own
         has run on it, and the binding has no effect to repeat or undo."""
         for retry in (True, False):
-            conn = await self.pool.acquire()
             try:
                 await _bind(conn, principal, remember=True)
             except Exception:
                 dead = conn.is_closed()
                 self.pool.release(conn, reusable=False)
-                if retry and dead:
-                    continue
-                raise
+                if not (retry and dead):
+                    raise
             except BaseException:
                 self.pool.release(conn, reusable=False)
                 raise
-            return conn
+            else:
+                return conn
+            conn = await self.pool.acquire()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def open(self) -> None:

@@ -57,7 +57,8 @@ def pg_server() -> Iterator[PgServer]:
 
 
 async def _admin_execute(admin_url: str, *statements: str) -> None:
-    engine = create_engine(Settings(database_url=SecretStr(admin_url)))
+    # CREATE/DROP DATABASE can take longer than a request may.
+    engine = create_engine(Settings(database_url=SecretStr(admin_url)), long_running=True)
     try:
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -177,6 +178,7 @@ def reset_app_state(
     """Give a shared app a test's own sessions and caches, as a freshly started worker has;
     `direct`: where its direct reads run (by default the app's own pool, if it has one)."""
     app.state.sessionmaker = sessionmaker
+    app.state.long_sessionmaker = sessionmaker
     app.state.keyring = KeyRing(app.state.settings, lambda: app.state.sessionmaker)
     if not hasattr(app.state, "own_direct"):
         app.state.own_direct = app.state.direct

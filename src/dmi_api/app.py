@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute
 from dmi_api import __version__
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings, get_settings
-from dmi_api.db import create_engine, create_sessionmaker
-from dmi_api.direct.pool import DirectDb, PoolSource
+from dmi_api.db import EngineReadiness, create_engine, create_sessionmaker
+from dmi_api.direct.pool import DirectDb, PoolSource, ServerReadiness
 from dmi_api.http.docs_ui import install_docs_ui
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -23,6 +23,7 @@ from dmi_api.http.problems import problem_responses
 from dmi_api.http.request_shape import HeadAsGetMiddleware, HeaderLimitMiddleware
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.pagination import CursorCodec
+from dmi_api.route_limits import RouteLimits
 from dmi_api.routers import (
     assessments,
     audit_events,
@@ -55,9 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI app; the engine is created here and disposed on shutdown."""
     settings = settings or get_settings()
     engine = create_engine(settings)
+    # SQLite has no statement timeout to lengthen: long work shares the one engine.
+    long_engine = engine if settings.is_sqlite else create_engine(settings, long_running=True)
     direct = (
         DirectDb(PoolSource(settings)) if settings.direct_reads and not settings.is_sqlite else None
     )
+    readiness = EngineReadiness(settings) if settings.is_sqlite else ServerReadiness(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if _app.state.direct is not None:
             await _app.state.direct.close()
+        await readiness.close()
         await engine.dispose()
+        await long_engine.dispose()
 
     app = FastAPI(
         title="dmi-api",
@@ -85,8 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.long_engine = long_engine
     app.state.direct = direct
+    app.state.readiness = readiness
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.long_sessionmaker = create_sessionmaker(long_engine)
+    app.state.route_limits = RouteLimits.share_of(
+        settings.db_pool_size + settings.db_max_overflow,
+        settings.db_route_pool_share,
+        settings.db_pool_timeout_seconds,
+    )
     app.state.keyring = KeyRing(settings, lambda: app.state.sessionmaker)
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
 

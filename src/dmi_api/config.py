@@ -32,7 +32,15 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=5, ge=0, le=200)
     db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
-    db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
+    # A request's statements fail fast (503) on a hung or locked database; work that is
+    # long by nature asks for the long timeout (`deps.LongDbSession`).
+    db_statement_timeout_ms: int = Field(default=2_500, ge=100, le=600_000)
+    db_lock_timeout_ms: int = Field(default=2_000, ge=100, le=600_000)
+    db_long_statement_timeout_ms: int = Field(default=60_000, ge=100, le=3_600_000)
+    # The share of a pool one route may hold at once: a route stuck on a locked table leaves
+    # the rest of the pool to the others.
+    db_route_pool_share: float = Field(default=0.75, gt=0, le=1)
+    readyz_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
     db_retry_after_seconds: int = Field(default=2, ge=1, le=300)
     # Direct reads (PostgreSQL): the hot read endpoints as one statement on a pool of their own.
     direct_reads: bool = True

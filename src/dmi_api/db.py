@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import sqlalchemy.exc as sa_exc
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,46 +14,98 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from dmi_api.config import Settings
 
 DbSessionMaker = async_sessionmaker[AsyncSession]
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    """Build the application's async engine for the configured database."""
+# An execution option: on SQLite, the transaction will write and begins with BEGIN IMMEDIATE
+# (see `_create_sqlite_engine`). The app's sessions set it (`create_sessionmaker`).
+WRITES = "dmi_writes"
+_LONG_POOL_SIZE = 2  # connections per worker for long work (`long_running`): rare by nature
+
+
+def create_engine(settings: Settings, *, long_running: bool = False) -> AsyncEngine:
+    """Build the application's async engine for the configured database.
+
+    `long_running`: an engine of its own for work that is long by nature (exports), with
+    `DMI_DB_LONG_STATEMENT_TIMEOUT_MS` instead of the request timeout and a small pool.
+    """
     url = make_url(settings.database_url_value)
     if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url)
+        return _create_sqlite_engine(url, settings)
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "asyncpg":
         raise ValueError("database URL must use postgresql+asyncpg:// or sqlite+aiosqlite://")
-    statement_timeout_ms = settings.db_statement_timeout_ms
-    return create_async_engine(
+    statement_timeout_ms = (
+        settings.db_long_statement_timeout_ms if long_running else settings.db_statement_timeout_ms
+    )
+    engine = create_async_engine(
         url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=_LONG_POOL_SIZE if long_running else settings.db_pool_size,
+        max_overflow=0 if long_running else settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        # No pre-ping: it costs three round trips per request. A connection the server dropped
-        # fails its request with a 503 (Retry-After) and is discarded; the retry gets a new one.
+        # No pre-ping: it costs three round trips per request. A connection the server closed
+        # is seen closed at checkout (`_drop_closed`) and replaced, without a round trip.
         pool_recycle=1800,
         # Parameters can carry PHI; they must never reach an exception message or a log.
         hide_parameters=True,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
-            # A client-side bound as well, for a server that stops answering mid-query.
-            "command_timeout": statement_timeout_ms / 1000 + 5,
-            "server_settings": {
-                "application_name": "dmi-api",
-                "statement_timeout": str(statement_timeout_ms),
-                "idle_in_transaction_session_timeout": str(max(statement_timeout_ms * 2, 60_000)),
-            },
+            "command_timeout": driver_timeout_seconds(statement_timeout_ms),
+            "server_settings": server_settings(
+                settings, "dmi-api-long" if long_running else "dmi-api", statement_timeout_ms
+            ),
         },
     )
+    event.listen(engine.sync_engine, "checkout", _drop_closed)
+    event.listen(engine.sync_engine, "invalidate", _abort_unanswering)
+    return engine
 
 
-def _create_sqlite_engine(url: URL) -> AsyncEngine:
+def server_settings(settings: Settings, application_name: str, timeout_ms: int) -> dict[str, str]:
+    """A session's timeouts: a statement, a wait for a lock, an idle open transaction."""
+    return {
+        "application_name": application_name,
+        "statement_timeout": str(timeout_ms),
+        # A lock held elsewhere fails the statement fast (503), not at the statement timeout.
+        "lock_timeout": str(min(settings.db_lock_timeout_ms, timeout_ms)),
+        "idle_in_transaction_session_timeout": str(max(timeout_ms * 2, 60_000)),
+    }
+
+
+def driver_timeout_seconds(statement_timeout_ms: int) -> float:
+    """The client-side bound of a statement, for a server that stops answering: just after
+    the server's own `statement_timeout`, which fails it more cleanly (the connection stays)."""
+    return statement_timeout_ms / 1000 + 0.5
+
+
+def _drop_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # The server ended this idle connection (restart, pg_terminate_backend, a proxy): the
+    # driver saw the socket close. Raising here makes the pool replace it and check out again,
+    # instead of the request failing on it; no round trip.
+    if dbapi_connection.driver_connection.is_closed():
+        raise sa_exc.DisconnectionError("the pooled connection was closed by the server")
+
+
+def _abort_unanswering(dbapi_connection: Any, _record: Any, exception: Any) -> None:
+    # A connection dropped because the server stopped answering (the driver's timeout):
+    # SQLAlchemy would first say goodbye and wait up to 2 s for the server to hear it, while
+    # the request waits for its 503. Abort the socket now; the goodbye then returns at once.
+    cause = getattr(exception, "orig", None) or exception
+    if isinstance(cause, TimeoutError | OSError) and dbapi_connection is not None:
+        dbapi_connection.driver_connection.terminate()
+
+
+def _create_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
+    # A writer waits for the file's write lock up to the request's timeout (not fail at once).
+    busy_timeout_ms = settings.db_statement_timeout_ms
     engine = create_async_engine(
-        url, hide_parameters=True, connect_args={"timeout": 15}, pool_pre_ping=True
+        url,
+        hide_parameters=True,
+        connect_args={"timeout": busy_timeout_ms / 1000},
+        pool_pre_ping=True,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -62,24 +114,59 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         if url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that reads, then writes, cannot wait for the write lock once another
+        # writer committed after its read began (SQLITE_BUSY at once, busy timeout or not):
+        # one that will write takes the lock first, so concurrent writers queue instead;
+        # a read-only one (no `WRITES`) begins deferred and does not hold writers up.
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
 
+class EngineReadiness:
+    """Readiness of the embedded database: `SELECT 1` on a connection of its own."""
+
+    def __init__(self, settings: Settings) -> None:
+        # NullPool: a connection per probe, never one a request holds or waits for.
+        self._engine = create_async_engine(
+            make_url(settings.database_url_value), poolclass=NullPool
+        )
+        self._timeout = settings.readyz_timeout_seconds
+
+    async def check(self) -> None:
+        """Return when the database answers within the timeout; raise otherwise."""
+        async with asyncio.timeout(self._timeout), self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        """Nothing stays open between probes; dispose of the engine all the same."""
+        await self._engine.dispose()
+
+
 def create_sessionmaker(bind: Any) -> DbSessionMaker:
-    """Sessions that keep loaded rows usable after commit (responses are built from them)."""
-    return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+    """Sessions that keep loaded rows usable after commit (responses are built from them).
+
+    On SQLite their transactions take the write lock as they begin (`WRITES`): every request
+    writes, a read too (its audit event, at commit), and one that read first could not wait
+    for the lock once another request committed (SQLITE_BUSY at once): they queue instead.
+    """
+    options = {WRITES: True} if bind.dialect.name == "sqlite" else {}
+    return async_sessionmaker(
+        bind=bind, expire_on_commit=False, autoflush=False, execution_options=options
+    )
 
 
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57")  # connection, resources, operator intervention
+# Connection, resources, operator intervention (statement timeout, shutdown); and a lock
+# not obtained within `lock_timeout` (55P03).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57", "55P03")
 
 
 def is_database_unavailable(exc: BaseException) -> bool:

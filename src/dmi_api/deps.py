@@ -12,26 +12,51 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
+from dmi_api.route_limits import RouteLimits
 
 
 @contextlib.asynccontextmanager
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: commit when the block succeeds, roll back when it raises."""
-    sessionmaker: DbSessionMaker = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            # A dead connection must not mask the error that brought us here.
-            with contextlib.suppress(sa_exc.DBAPIError, OSError, TimeoutError):
-                await session.rollback()
-            raise
-        await session.commit()
+async def request_session(
+    request: Request, *, long_running: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit when the block succeeds, roll back when it raises.
+
+    The route holds at most its share of the pool (`RouteLimits`) while the session is open;
+    `long_running`: the session of work long by nature (exports), with the long timeout.
+    """
+    state = request.app.state
+    sessionmaker: DbSessionMaker = state.long_sessionmaker if long_running else state.sessionmaker
+    limits: RouteLimits = state.route_limits
+    route = id(request.scope.get("route"))  # routes live as long as the app; not hashable
+    await limits.acquire(route)
+    try:
+        async with sessionmaker() as session:
+            try:
+                yield session
+            except BaseException as exc:
+                # A dead connection must not mask the error that brought us here.
+                with contextlib.suppress(sa_exc.DBAPIError, OSError, TimeoutError):
+                    if isinstance(exc, TimeoutError | OSError):
+                        # The server stopped answering (the driver's timeout) or the link
+                        # broke: a ROLLBACK would wait again. Drop the connection at once.
+                        await session.invalidate()
+                    else:
+                        await session.rollback()
+                raise
+            await session.commit()
+    finally:
+        limits.release(route)
 
 
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed at the request boundary (`request_session`)."""
     async with request_session(request) as session:
+        yield session
+
+
+async def get_long_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A request's session for work long by nature (`DMI_DB_LONG_STATEMENT_TIMEOUT_MS`)."""
+    async with request_session(request, long_running=True) as session:
         yield session
 
 
@@ -44,4 +69,5 @@ async def get_app_settings(request: Request) -> Settings:
 # "function" scope: the commit runs before the response is sent, so a failed commit becomes an
 # error response instead of a success the database never recorded.
 DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+LongDbSession = Annotated[AsyncSession, Depends(get_long_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]

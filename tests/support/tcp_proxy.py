@@ -9,7 +9,8 @@ from tests.support.ports import free_port
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:port to a target; `cut()` refuses and drops, `blackhole()` hangs."""
+    """Forwards 127.0.0.1:port to a target; `cut()` refuses and drops, `blackhole()` hangs new
+    connections, `pause()` hangs every connection, open ones included (a hung server)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target_host = target_host
@@ -18,10 +19,13 @@ class TcpProxy:
         self.mode = "forward"
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> None:
-        """Listen (again) and forward new connections."""
+        """Listen (again) and forward new connections (and open ones again, after `pause`)."""
         self.mode = "forward"
+        self._flowing.set()
         if self._server is None:
             self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
 
@@ -41,6 +45,11 @@ class TcpProxy:
         await self.start()
         self.mode = "blackhole"
 
+    async def pause(self) -> None:
+        """Stop forwarding on open connections and hang new ones: the server stops answering."""
+        self._flowing.clear()
+        self.mode = "blackhole"
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         if self.mode == "blackhole":
@@ -54,15 +63,15 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers.add(up_writer)
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
 
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65_536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        writer.transport.abort()
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65_536):
+                await self._flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
@@ -13,9 +15,11 @@ from starlette.requests import Request
 
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
+from dmi_api.db import driver_timeout_seconds, server_settings
 from dmi_api.direct.connection_pool import ConnectionPool
 from dmi_api.direct.statements import STATEMENT_PREFIX, common_args
 from dmi_api.errors import AuthenticationError
+from dmi_api.route_limits import RouteLimits
 from dmi_api.tenancy import CLIENT_SETTING, CLINIC_SETTING
 
 Binding = tuple[uuid.UUID, uuid.UUID]
@@ -77,19 +81,19 @@ class PoolSource:
             idle_seconds=_IDLE_SECONDS,
             acquire_timeout=settings.db_pool_timeout_seconds,
         )
+        self.limits = RouteLimits.share_of(
+            settings.direct_pool_size,
+            settings.db_route_pool_share,
+            settings.db_pool_timeout_seconds,
+        )
 
     @staticmethod
     def _session_settings(s: Settings) -> dict[str, str]:
-        timeout_ms = s.db_statement_timeout_ms
-        server_settings = {
-            "application_name": "dmi-api-direct",
-            "statement_timeout": str(timeout_ms),
-            "idle_in_transaction_session_timeout": str(max(timeout_ms * 2, 60_000)),
-        }
+        settings = server_settings(s, "dmi-api-direct", s.db_statement_timeout_ms)
         if not s.durable_read_audit:
             # Only reads run here; their one write is the audit event of the read. See README.
-            server_settings["synchronous_commit"] = "off"
-        return server_settings
+            settings["synchronous_commit"] = "off"
+        return settings
 
     async def _connect(self) -> BoundConnection:
         s = self._settings
@@ -97,29 +101,58 @@ class PoolSource:
             self._dsn,
             connection_class=BoundConnection,
             timeout=s.db_connect_timeout_seconds,
-            command_timeout=s.db_statement_timeout_ms / 1000 + 5,
+            command_timeout=driver_timeout_seconds(s.db_statement_timeout_ms),
             server_settings=self._server_settings,
         )
         return conn
 
     @asynccontextmanager
     async def connection(self, principal: Principal) -> AsyncIterator[Any]:
-        """A pooled connection bound to the principal's clinic (rebound only on a change)."""
-        conn = await self.pool.acquire()
-        reusable = False
+        """A pooled connection bound to the principal's clinic (rebound only on a change),
+        within the calling route's share of the pool (`RouteLimits`)."""
+        route, limits = _route.get(), self.limits
+        if not limits.try_acquire(route):
+            await limits.acquire(route)
         try:
-            await _bind(conn, principal, remember=True)
-            yield conn
-            reusable = True
-        except asyncpg.PostgresConnectionError:
-            raise  # the connection is gone
-        except asyncpg.PostgresError:
-            # The server refused the statement and is ready for the next: the connection is
-            # fine. Anything else (cancelled, timed out, broken) may leave it mid-statement.
-            reusable = True
-            raise
+            conn = await self.pool.acquire()
+            if getattr(conn, "dmi_binding", None) != (principal.clinic_id, principal.client_id):
+                conn = await self._bound(conn, principal)
+            reusable = False
+            try:
+                yield conn
+                reusable = True
+            except asyncpg.PostgresConnectionError:
+                raise  # the connection is gone
+            except asyncpg.PostgresError:
+                # The server refused the statement and is ready for the next: the connection
+                # is fine. Anything else (cancelled, timed out, broken) may leave it
+                # mid-statement.
+                reusable = True
+                raise
+            finally:
+                self.pool.release(conn, reusable=reusable)
         finally:
-            self.pool.release(conn, reusable=reusable)
+            limits.release(route)
+
+    async def _bound(self, conn: BoundConnection, principal: Principal) -> BoundConnection:
+        """The pooled connection bound to the principal. One found dead while being bound (the
+        server ended it since its last use) is replaced once: nothing of the request's own
+        has run on it, and the binding has no effect to repeat or undo."""
+        for retry in (True, False):
+            try:
+                await _bind(conn, principal, remember=True)
+            except Exception:
+                dead = conn.is_closed()
+                self.pool.release(conn, reusable=False)
+                if not (retry and dead):
+                    raise
+            except BaseException:
+                self.pool.release(conn, reusable=False)
+                raise
+            else:
+                return conn
+            conn = await self.pool.acquire()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def open(self) -> None:
         """Open the pool again if it was closed (at start-up)."""
@@ -164,9 +197,10 @@ class SharedConnectionSource:
         """Nothing to release: the connection belongs to its owner."""
 
 
-# SQLSTATE classes meaning "cannot serve now": connection, resources, operator intervention
-# (statement timeout, shutdown), as for the session path (`db.is_database_unavailable`).
-_UNAVAILABLE_CLASSES = ("08", "53", "57")
+# SQLSTATEs meaning "cannot serve now": connection, resources, operator intervention
+# (statement timeout, shutdown), a lock not obtained within `lock_timeout`; as for the session
+# path (`db.is_database_unavailable`).
+_UNAVAILABLE_CLASSES = ("08", "53", "57", "55P03")
 
 
 class DatabaseUnavailableError(ConnectionError):
@@ -219,7 +253,50 @@ class DirectDb:
         await self.source.close()
 
 
+# The route a direct statement runs for: each route holds at most its share of the pool.
+_route: ContextVar[Hashable] = ContextVar("dmi_direct_route", default=None)
+
+
 def direct_db(request: Request) -> DirectDb | None:
     """The app's direct reads, or None (SQLite, or turned off): take the session path."""
     direct: DirectDb | None = request.app.state.direct
+    if direct is not None:
+        _route.set(id(request.scope.get("route")))  # routes live as long as the app
     return direct
+
+
+class ServerReadiness:
+    """Readiness of PostgreSQL: `SELECT 1` on a connection of its own, within a time limit.
+
+    A new connection per probe: never one of the request pools (a locked table that holds them
+    all does not make the replica not-ready), and nothing left half-used after a timeout.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        url = make_url(settings.database_url_value).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self._timeout = settings.readyz_timeout_seconds
+        self._server_settings = {
+            "application_name": "dmi-api-readiness",
+            "statement_timeout": str(int(self._timeout * 1000)),
+        }
+
+    async def check(self) -> None:
+        """Return when the database answers within the timeout; `DatabaseUnavailableError`
+        (503) otherwise."""
+        conn: Any = None
+        try:
+            async with asyncio.timeout(self._timeout):
+                conn = await asyncpg.connect(
+                    self._dsn, timeout=self._timeout, server_settings=self._server_settings
+                )
+                await conn.fetchval("SELECT 1")
+                await conn.close()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailableError(type(exc).__name__) from None
+        finally:
+            if conn is not None and not conn.is_closed():
+                conn.terminate()
+
+    async def close(self) -> None:
+        """Nothing stays open between probes."""

@@ -11,7 +11,7 @@ from dmi_api.deps import DbSession
 from dmi_api.http.problems import problem_responses
 from dmi_api.routers import make_router
 
-router = make_router(tag="health")
+router = make_router(tag="health", lenient_query=True)
 
 
 class HealthStatus(BaseModel):

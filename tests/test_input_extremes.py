@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import BACKEND
 from tests.records.conftest import headers_maker
+from tests.support.direct import both_paths
 from tests.support.sessions import Clinic, make_clinic
 from tests.support.tenants import make_tenant
 
@@ -334,3 +336,23 @@ class TestRefusals:
             headers={**world.clinic.headers, "Idempotency-Key": "key\x00"},
         )
         assert _errors(response) == [("header", "#/Idempotency-Key", "string_unstorable")]
+
+
+@pytest.mark.postgres_only
+async def test_an_instant_without_offset_is_utc_on_both_paths(
+    app: FastAPI, client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The driver reads a naive datetime in the process's local zone; the ORM path in UTC.
+    monkeypatch.setenv("TZ", "Pacific/Honolulu")  # UTC-10
+    time.tzset()
+    try:
+        an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None)
+        url = f"/v1/children?updated_since={an_hour_ago.isoformat()}"
+        direct, session = await both_paths(app, client, url, world.clinic.headers)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert direct.status_code == session.status_code == 200
+    direct_ids = {row["id"] for row in direct.json()["data"]}
+    assert world.ids["child_id"] in direct_ids
+    assert direct_ids == {row["id"] for row in session.json()["data"]}

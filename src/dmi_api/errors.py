@@ -106,9 +106,17 @@ class AuthenticationError(ProblemError):
     code = "invalid_token"
     title = "Unauthorized"
 
-    def __init__(self, detail: str | None = None, *, token_present: bool = True) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        token_present: bool = True,
+        error_description: str | None = None,
+    ) -> None:
         # RFC 6750 §3.1: a request without credentials gets a bare challenge, no error code.
         challenge = 'Bearer error="invalid_token"' if token_present else "Bearer"
+        if token_present and error_description:
+            challenge += f', error_description="{error_description}"'
         super().__init__(
             detail or ("The access token is invalid." if token_present else "A token is needed."),
             headers={"WWW-Authenticate": challenge},

@@ -140,7 +140,6 @@ def _claim_cases(app: FastAPI, tenant: TenantClient) -> dict[str, dict[str, Any]
 @pytest.mark.parametrize(
     "case",
     [
-        "expired",
         "issued_in_the_future",
         "lifetime_too_long",
         "wrong_audience",
@@ -158,6 +157,53 @@ async def test_bad_claims_are_401(
     kid, pem = signing
     token = forge(_header(kid), _claim_cases(app, tenant_a)[case], rsa_private_pem=pem)
     assert_invalid_token(await _call(client, token))
+
+
+class TestExpiry:
+    """An expired token says so (RFC 6750 §3 `error_description`); nothing else is revealed."""
+
+    async def test_expired_token_says_it_expired(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        signing: tuple[str, bytes],
+    ) -> None:
+        kid, pem = signing
+        now = int(time.time())
+        claims = token_claims(app, tenant_a, iat=now - 900, exp=now - 300)
+        response = await _call(client, forge(_header(kid), claims, rsa_private_pem=pem))
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == (
+            'Bearer error="invalid_token", error_description="The access token expired"'
+        )
+        body = response.json()
+        assert body["code"] == "invalid_token"
+        assert "expired" in body["detail"]
+
+    async def test_expired_within_the_leeway_is_accepted(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        signing: tuple[str, bytes],
+    ) -> None:
+        kid, pem = signing
+        now = int(time.time())
+        leeway = app.state.settings.token_leeway_seconds
+        claims = token_claims(app, tenant_a, iat=now - 200, exp=now - leeway + 10)
+        response = await _call(client, forge(_header(kid), claims, rsa_private_pem=pem))
+        assert response.status_code == 200
+
+    async def test_expired_token_with_a_bad_signature_reveals_nothing(
+        self, app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient
+    ) -> None:
+        # Expiry is only told for a token we signed: a forgery learns nothing from its exp.
+        kid, _ = await active_signing_key(app)
+        now = int(time.time())
+        claims = token_claims(app, tenant_a, iat=now - 900, exp=now - 300)
+        token = forge(_header(kid), claims, rsa_private_pem=new_rsa_pem())
+        assert_invalid_token(await _call(client, token))
 
 
 @pytest.mark.parametrize("claim", ["exp", "iat", "aud", "iss", "sub", "jti", "clinic_id", "scope"])

@@ -263,6 +263,60 @@ class TestPrivateKeyJwt:
         assert_oauth_error(response, 401, "invalid_client")
 
 
+class TestControlCharacters:
+    """The database cannot hold NUL or lone surrogates: presented ids are refused before any
+    lookup, as RFC 6749 errors (they were 500s)."""
+
+    @pytest.mark.parametrize(
+        "raw",
+        [b"a\x00b:secret", b"a%00b:secret", b"client:se\x00cret"],
+        ids=["nul_in_id", "encoded_nul_in_id", "nul_in_secret"],
+    )
+    async def test_basic_credentials_with_nul_are_invalid_request(
+        self, client: httpx.AsyncClient, raw: bytes
+    ) -> None:
+        headers = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+        response = await token_request(client, {"grant_type": "client_credentials"}, headers)
+        assert_oauth_error(response, 400, "invalid_request")
+
+    async def test_form_client_id_with_nul_is_invalid_request(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        form = {"grant_type": "client_credentials", "client_id": "a\x00b", "client_secret": "s"}
+        assert_oauth_error(await token_request(client, form), 400, "invalid_request")
+
+    @pytest.mark.parametrize("iss", ["a\x00b", "\ud800"], ids=["nul", "lone_surrogate"])
+    async def test_assertion_naming_an_unstorable_client_is_invalid_client(
+        self, app: FastAPI, client: httpx.AsyncClient, iss: str
+    ) -> None:
+        claims = _assertion_claims(app, iss)
+        assertion = forge({"alg": "RS256", "typ": "JWT"}, claims, rsa_private_pem=new_rsa_pem())
+        form = {
+            "grant_type": "client_credentials",
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": assertion,
+        }
+        assert_oauth_error(await token_request(client, form), 401, "invalid_client")
+
+    @pytest.mark.parametrize("jti", ["a\x00b", "\udfff"], ids=["nul", "lone_surrogate"])
+    async def test_signed_assertion_with_an_unstorable_jti_is_invalid_client(
+        self, app: FastAPI, client: httpx.AsyncClient, jti: str
+    ) -> None:
+        pem = new_rsa_pem()
+        jwks = {"keys": [rsa_public_jwk(pem, "client-key-1")]}
+        tenant = await make_tenant(
+            app, scopes=["children:read"], auth_method="private_key_jwt", jwks=jwks
+        )
+        claims = _assertion_claims(app, str(tenant.client_id), jti=jti)
+        header = {"alg": "RS256", "kid": "client-key-1", "typ": "JWT"}
+        form = {
+            "grant_type": "client_credentials",
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": forge(header, claims, rsa_private_pem=pem),
+        }
+        assert_oauth_error(await token_request(client, form), 401, "invalid_client")
+
+
 class TestDiscovery:
     async def test_metadata_describes_the_endpoint(self, client: httpx.AsyncClient) -> None:
         body = (await client.get("/.well-known/oauth-authorization-server")).json()

@@ -22,7 +22,12 @@ from dmi_api.config import Settings
 from dmi_api.deps import DbSession, request_session
 from dmi_api.errors import AuthenticationError, InsufficientScopeError
 from dmi_api.models import ApiClient
-from dmi_api.security.jwt import InvalidTokenError, read_token_kid, verify_access_token
+from dmi_api.security.jwt import (
+    ExpiredTokenError,
+    InvalidTokenError,
+    read_token_kid,
+    verify_access_token,
+)
 from dmi_api.services import rule_settings
 from dmi_api.services.audit import Action, record_event
 from dmi_api.tenancy import Tenant, bind_settings
@@ -35,7 +40,13 @@ oauth2_scheme = OAuth2(
         )
     ),
     scheme_name="oauth2",
-    description="OAuth 2.0 client credentials (client secret or private_key_jwt).",
+    description=(
+        "OAuth 2.0 client credentials (client secret or private_key_jwt). Access tokens are "
+        "accepted until `DMI_TOKEN_LEEWAY_SECONDS` (default 30) after their `exp`, the clock "
+        "skew also allowed on `iat`/`nbf` and on client assertions; an expired token's 401 says "
+        'so: `WWW-Authenticate: Bearer error="invalid_token", error_description="The access '
+        'token expired"`.'
+    ),
     auto_error=False,
 )
 
@@ -146,6 +157,13 @@ async def _principal_of(request: Request, authorization: str | None) -> Principa
         raise AuthenticationError("Use the Bearer authentication scheme.")
     try:
         return await _verify(token.strip(), request.app.state.keyring, request.app.state.settings)
+    except ExpiredTokenError:
+        # Expiry is the one failure worth naming (the client should fetch a new token); it is
+        # only reached for a token we signed. Any other reason stays unsaid.
+        raise AuthenticationError(
+            "The access token expired; request a new one.",
+            error_description="The access token expired",
+        ) from None
     except InvalidTokenError:
         raise AuthenticationError() from None
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import email.message
+import inspect
 import json
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from fastapi import params
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
 from dmi_api.auth.dependencies import authenticate_token
 from dmi_api.errors import UnsupportedMediaTypeError, ValidationProblemError
 from dmi_api.http import fast_params
+from dmi_api.http.conditional import read_if_match
 from dmi_api.http.handlers import json_pointer
+from dmi_api.text import is_storable_text
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -33,17 +38,6 @@ def _media_type(content_type: str | None) -> str | None:
 def _is_json(media_type: str) -> bool:
     main, _, sub = media_type.partition("/")
     return main == "application" and (sub == "json" or sub.endswith("+json"))
-
-
-def is_storable_text(value: str) -> bool:
-    """PostgreSQL text cannot hold NUL, and UTF-8 cannot encode unpaired surrogates."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unstorable_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -69,10 +63,37 @@ def _field_error(location: str, path: tuple[Any, ...]) -> dict[str, str]:
     }
 
 
+def declared_query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameter names a route reads, through its dependencies and query models."""
+    names: set[str] = set()
+    for field in dependant.query_params:
+        model = field.field_info.annotation
+        if inspect.isclass(model) and issubclass(model, BaseModel):
+            for name, info in model.model_fields.items():
+                alias = info.validation_alias if isinstance(info.validation_alias, str) else None
+                names.add(alias or info.alias or name)
+        else:
+            names.add(field.alias)
+    for sub in dependant.dependencies:
+        names |= declared_query_names(sub)
+    return frozenset(names)
+
+
+def declared_header_names(dependant: Dependant) -> frozenset[str]:
+    """The header names a route declares (as declared), through its dependencies."""
+    names = {field.alias for field in dependant.header_params}
+    for sub in dependant.dependencies:
+        names |= declared_header_names(sub)
+    return frozenset(names)
+
+
 class DmiRoute(APIRoute):
-    """An APIRoute that answers 415 for a body of the wrong media type and 422 for NUL text."""
+    """An APIRoute that answers 415 for a body of the wrong media type, 422 for NUL text,
+    422 for a query parameter the operation does not take (as bodies refuse unknown fields:
+    a misspelt filter must not silently widen a list) and 400 for a malformed `If-Match`."""
 
     fast_handler: fast_params.Handler | None = None
+    refuses_unknown_query: bool = True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap FastAPI's handler with the edge checks."""
@@ -84,9 +105,17 @@ class DmiRoute(APIRoute):
             self.body_field.field_info, params.Form
         )
         expects_body = self.body_field is not None
+        known = declared_query_names(self.dependant) if self.refuses_unknown_query else None
+        headers = declared_header_names(self.dependant)
+        takes_if_match = "if-match" in {name.lower() for name in headers}
+        if takes_if_match:
+            # Its syntax is checked here, before anything is looked up: a 400 of its own.
+            self.responses = {**self.responses, 400: {"description": "Malformed If-Match"}}
 
         async def guarded(request: Request) -> Response:
-            await self._check_parameters(request)
+            await self._check_parameters(request, known, headers)
+            if takes_if_match:
+                read_if_match(request)
             if request.method in _BODY_METHODS:
                 # Reading here first lets the body limit raise its own 413 (FastAPI would turn
                 # any error while reading into a 400) and caches the bytes for FastAPI.
@@ -98,16 +127,34 @@ class DmiRoute(APIRoute):
         return guarded
 
     @staticmethod
-    async def _check_parameters(request: Request) -> None:
+    async def _check_parameters(
+        request: Request, known: frozenset[str] | None, headers: frozenset[str]
+    ) -> None:
+        # Declared headers are stored too (Idempotency-Key): the same rule as parameters.
+        declared = [
+            (name, value) for name in headers if (value := request.headers.get(name)) is not None
+        ]
         errors = [
             _field_error(location, (name,))
             for location, items in (
                 ("query", request.query_params.multi_items()),
                 ("path", list(request.path_params.items())),
+                ("header", declared),
             )
             for name, value in items
             if not (is_storable_text(str(name)) and is_storable_text(str(value)))
         ]
+        if known is not None:
+            errors += [
+                {
+                    "location": "query",
+                    "pointer": json_pointer([name]),
+                    "detail": "This operation has no such query parameter.",
+                    "code": "unknown_parameter",
+                }
+                for name in dict.fromkeys(request.query_params)
+                if name not in known and is_storable_text(name)
+            ]
         if errors:
             raise ValidationProblemError(errors)
 
@@ -145,3 +192,11 @@ class DmiRoute(APIRoute):
         errors = [_field_error("body", path) for path in _unstorable_paths(document)]
         if errors:
             raise ValidationProblemError(errors)
+
+
+class LenientQueryRoute(DmiRoute):
+    """A DmiRoute that ignores query parameters it does not take: the OAuth endpoints, which
+    RFC 6749 §3.2 tells to ignore unrecognised parameters, and the probes and discovery
+    documents, which load balancers and monitors may call with cache-busting parameters."""
+
+    refuses_unknown_query = False

@@ -12,7 +12,7 @@ from dmi_api.pagination import decode_keyset, encode_keyset, next_link
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.audit import AuditEventPublic
-from dmi_api.schemas.base import IsoDateTime
+from dmi_api.schemas.base import UtcInstant
 from dmi_api.schemas.common import Page
 from dmi_api.services.audit_queries import AuditFilter, list_events
 
@@ -28,11 +28,11 @@ async def list_audit_events(
     request: Request,
     response: Response,
     occurred_from: Annotated[
-        IsoDateTime | None,
+        UtcInstant | None,
         Query(alias="from", description="events at or after this instant (inclusive)"),
     ] = None,
     occurred_to: Annotated[
-        IsoDateTime | None, Query(alias="to", description="events before this instant (exclusive)")
+        UtcInstant | None, Query(alias="to", description="events before this instant (exclusive)")
     ] = None,
     action: ActionFilter | None = None,
     resource_type: Annotated[str | None, Query(max_length=64)] = None,

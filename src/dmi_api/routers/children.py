@@ -14,7 +14,7 @@ from dmi_api.auth.principal import Principal
 from dmi_api.direct import children as direct_children
 from dmi_api.direct.pool import direct_db
 from dmi_api.errors import PreconditionFailedError, ValidationProblemError
-from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.http.conditional import etag, read_if_match, require_if_match
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
@@ -29,7 +29,7 @@ from dmi_api.routers.resource_support import (
     versioned_response,
     versions_page,
 )
-from dmi_api.schemas.base import ExternalId, IsoDate, IsoDateTime, VersionPublic
+from dmi_api.schemas.base import ExternalId, IsoDate, UtcInstant, VersionPublic
 from dmi_api.schemas.children import (
     ChildCreate,
     ChildPatch,
@@ -74,7 +74,7 @@ class ChildListQuery(BaseModel):
         default=None, max_length=1024, description="`next_cursor` of the previous page"
     )
     sort: SortKey = Field(default="updated_at", description="order; `-` for descending")
-    updated_since: IsoDateTime | None = Field(
+    updated_since: UtcInstant | None = Field(
         default=None, description="only rows changed at or after this instant, tombstones included"
     )
 
@@ -170,7 +170,7 @@ async def upsert_child(
     def precondition(live_version: int | None) -> None:
         if live_version is not None:
             require_if_match(request, live_version)
-        elif request.headers.get("if-match") is not None:
+        elif read_if_match(request) is not None:
             # RFC 9110 §13.1.1: If-Match is false when there is no current representation.
             raise PreconditionFailedError("No child has this external_id; send no If-Match.")
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from dmi_api.http.problems import problem_responses
 from dmi_api.routers import make_router
 
-router = make_router(tag="health")
+router = make_router(tag="health", lenient_query=True)
 
 
 class HealthStatus(BaseModel):

@@ -18,6 +18,7 @@ from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.routers import make_router
 from dmi_api.schemas.base import IsoDate
+from dmi_api.schemas.clinical_dates import ReportEnd
 from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressReport
 from dmi_api.services import adherence, prescriptions, progress, rule_settings
 from dmi_api.services.milestone_windows import first_achievements, windows_of
@@ -28,10 +29,7 @@ from dmi_api.tenancy import Tenant
 router = make_router(tag="insights", errors=(401, 403, 404, 422))
 TO_DOC = "the day after the last day (exclusive): `2026-03-08` ends on 7 March"
 From = Annotated[IsoDate | None, Query(alias="from", description="first day (inclusive)")]
-To = Annotated[
-    IsoDate | None,
-    Query(alias="to", description=TO_DOC),
-]
+To = Annotated[ReportEnd | None, Query(alias="to", description=TO_DOC)]
 PROGRESS_SCOPES = (
     "children:read",
     "assessments:read",

@@ -11,12 +11,12 @@ from pydantic import BaseModel
 from dmi_api.auth.scopes import SCOPE_DESCRIPTIONS
 from dmi_api.deps import AppSettings, DbSession
 from dmi_api.http.context import current_request_id
-from dmi_api.http.routing import is_storable_text
 from dmi_api.routers import make_router
 from dmi_api.security.jwt import ASSERTION_ALGORITHMS
 from dmi_api.services.tokens import OAuthError, issue_token
+from dmi_api.text import is_storable_text
 
-router = make_router(tag="oauth")
+router = make_router(tag="oauth", lenient_query=True)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM = "application/x-www-form-urlencoded"

@@ -17,7 +17,7 @@ from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_base import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
-from dmi_api.schemas.base import IsoDateTime, VersionPublic
+from dmi_api.schemas.base import UtcInstant, VersionPublic
 from dmi_api.services import history, idempotency
 from dmi_api.services.resources import ListQuery, SortKey
 
@@ -29,7 +29,7 @@ async def list_query(
     ] = None,
     sort: Annotated[SortKey, Query(description="order; `-` for descending")] = "updated_at",
     updated_since: Annotated[
-        IsoDateTime | None,
+        UtcInstant | None,
         Query(description="only rows changed at or after this instant, tombstones included"),
     ] = None,
 ) -> ListQuery:

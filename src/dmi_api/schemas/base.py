@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
 # Unknown fields, server-owned ones included (id, clinic_id, version, created_at), are refused.
 STRICT = ConfigDict(extra="forbid")
@@ -30,9 +38,36 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+def _utc_representable(value: datetime) -> datetime:
+    # An offset can carry 0001-01-01 or 9999-12-31 past the range of a datetime in UTC, which
+    # the database drivers (and every filter and cursor) convert to: refused here, as a field
+    # error, instead of an OverflowError deeper down. A naive value is read as UTC (it fits).
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise PydanticCustomError(
+                "datetime_out_of_range",
+                "The instant must fall between 0001-01-01 and 9999-12-31 in UTC.",
+            ) from None
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Filters compare instants: a naive value is UTC on every path (the asyncpg driver would
+    # read a naive value in the server's local zone, the ORM path in UTC).
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every date-time of the API, in bodies and parameters: ISO 8601 only, representable in UTC.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_utc_representable)]
+IsoAwareDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_utc_representable)
+]
+# A filter's instant: as `IsoDateTime`, in UTC (a value without an offset is taken as UTC).
+UtcInstant = Annotated[IsoDateTime, AfterValidator(_as_utc)]
+# Python's dates (years 1 to 9999) all fit PostgreSQL's and SQLite's.
 IsoDate = Annotated[date, BeforeValidator(_iso_only)]
-IsoAwareDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
 class RequestModel(BaseModel):

@@ -37,3 +37,20 @@ def _plausible_birth(value: date) -> date:
 
 PastDate = Annotated[IsoDate, AfterValidator(_not_in_future)]
 BirthDate = Annotated[IsoDate, AfterValidator(_not_in_future), AfterValidator(_plausible_birth)]
+
+# A report's window is computed day by day: an end centuries ahead would keep a worker busy
+# for seconds (and 0001-01-01 has no day before it). Five years covers any prescription.
+REPORT_END_AHEAD = timedelta(days=5 * 366)
+
+
+def _plausible_report_end(value: date) -> date:
+    if value == date.min or value > latest_allowed_date() + REPORT_END_AHEAD:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "The end must be after 0001-01-01 and at most five years from today.",
+        )
+    return value
+
+
+# The exclusive end day of a report's window (progress, adherence).
+ReportEnd = Annotated[IsoDate, AfterValidator(_plausible_report_end)]

@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jwt
 
+from dmi_api.text import is_storable_text
+
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a credential
 ALGORITHM = "RS256"
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
@@ -33,6 +35,7 @@ _MIN_RSA_BITS = 2048
 _MAX_RSA_BITS = 8192
 _MAX_CLIENT_KEYS = 10
 _MAX_ID_CHARS = 255
+_EXPIRED = "expired"
 # jose reports these fixed messages; anything else gets a generic reason (its texts may embed data).
 _JOSE_REASONS = {
     "Signature verification failed.": "bad signature",
@@ -63,6 +66,10 @@ class InvalidTokenError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ExpiredTokenError(InvalidTokenError):
+    """One of our access tokens, genuine but past its `exp` (and the leeway)."""
 
 
 class InvalidAssertionError(Exception):
@@ -273,7 +280,8 @@ def verify_access_token(
             token, keys, issuer, audience, max_lifetime_seconds, leeway_seconds, now
         )
     except _RejectError as exc:
-        raise InvalidTokenError(exc.reason) from None
+        error = ExpiredTokenError if exc.reason == _EXPIRED else InvalidTokenError
+        raise error(exc.reason) from None
 
 
 def _verify_access_token(
@@ -301,7 +309,7 @@ def _verify_access_token(
     now = int(time.time()) if now is None else now
     exp, iat = _required_date(claims, "exp"), _required_date(claims, "iat")
     if exp + leeway <= now:
-        raise _RejectError("expired")
+        raise _RejectError(_EXPIRED)
     _check_not_before(claims, now, leeway)
     if exp < iat:
         raise _RejectError("exp before iat")
@@ -392,7 +400,12 @@ def read_assertion_client_id(assertion: str) -> str | None:
     except Exception:  # anything unreadable simply names no client
         return None
     iss = claims.get("iss") if isinstance(claims, dict) else None
-    if isinstance(iss, str) and 0 < len(iss) <= _MAX_ID_CHARS and claims.get("sub") == iss:
+    if (
+        isinstance(iss, str)
+        and 0 < len(iss) <= _MAX_ID_CHARS
+        and is_storable_text(iss)  # it is looked up (and throttled) in the database
+        and claims.get("sub") == iss
+    ):
         return iss
     return None
 
@@ -474,4 +487,6 @@ def _verify_client_assertion(
     jti = _string(claims, "jti")
     if len(jti) > _MAX_ID_CHARS:
         raise _RejectError("jti too long")
+    if not is_storable_text(jti):  # it is stored, to refuse replays
+        raise _RejectError("malformed jti")
     return ClientAssertion(jti=jti, expires_at=exp)

@@ -32,6 +32,7 @@ from dmi_api.security.jwt import (
 from dmi_api.security.secrets import verify_client_secret
 from dmi_api.services.audit import record_event
 from dmi_api.tenancy import bind_settings
+from dmi_api.text import is_storable_text
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _AUTH_PARAMS = ("client_id", "client_secret", "client_assertion_type", "client_assertion")
@@ -76,7 +77,11 @@ def _basic(authorization: str) -> tuple[str, str]:
     if not sep:
         raise OAuthError("invalid_request", "Malformed Basic credentials.")
     # RFC 6749 §2.3.1: both parts are form-encoded before Basic encoding.
-    return unquote_plus(client_id), unquote_plus(secret)
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    # The client id is looked up (and throttled) in the database, which cannot hold a NUL.
+    if not (is_storable_text(client_id) and is_storable_text(secret)):
+        raise OAuthError("invalid_request", "Malformed Basic credentials.")
+    return client_id, secret
 
 
 def _challenge() -> dict[str, str]:

@@ -18,7 +18,6 @@ from dmi_api.direct.pool import DirectDb, PoolSource
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
-from dmi_api.http.problems import problem_responses
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.pagination import CursorCodec
 from dmi_api.routers import (
@@ -76,7 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        responses=problem_responses(404, 405, 413, 415, 503),
         default_response_class=FastJSONResponse,
     )
     app.state.settings = settings

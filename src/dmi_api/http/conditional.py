@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 
-from dmi_api.errors import PreconditionFailedError, PreconditionRequiredError
+from dmi_api.errors import BadRequestError, PreconditionFailedError, PreconditionRequiredError
+
+# RFC 9110 §8.8.3 and §13.1.1: `*`, or a comma-separated list of (optionally weak) quoted tags.
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+_IF_MATCH = re.compile(rf"\s*(?:\*|{_ENTITY_TAG}(?:\s*,\s*{_ENTITY_TAG})*)\s*")
+
+
+class MalformedIfMatchError(BadRequestError):
+    """`If-Match` is not `*` or a list of quoted entity tags."""
+
+    code = "malformed_if_match"
 
 
 def etag(version: int) -> str:
@@ -16,9 +28,21 @@ def _tags(header: str) -> set[str]:
     return {tag.strip() for tag in header.split(",") if tag.strip()}
 
 
-def require_if_match(request: Request, current_version: int) -> None:
-    """428 without `If-Match`, 412 unless it names the current version (weak tags never match)."""
+def read_if_match(request: Request) -> str | None:
+    """The request's `If-Match`, or None; 400 when it is not `*` or quoted entity tags."""
     header = request.headers.get("if-match")
+    if header is not None and _IF_MATCH.fullmatch(header) is None:
+        raise MalformedIfMatchError(
+            'If-Match must be an ETag as the server sent it, in double quotes, e.g. If-Match: "3"'
+            " (or a comma-separated list of them, or *)."
+        )
+    return header
+
+
+def require_if_match(request: Request, current_version: int) -> None:
+    """428 without `If-Match`, 400 when malformed, 412 unless it names the current version
+    (weak tags never match)."""
+    header = read_if_match(request)
     if header is None:
         raise PreconditionRequiredError(
             "Send If-Match with the ETag of the version you are changing."

@@ -35,14 +35,18 @@ from dmi_api.schemas.children import (
     ChildReplace,
     ChildStatus,
 )
-from dmi_api.schemas.common import Page
+from dmi_api.schemas.common import (
+    CURSOR_DOC,
+    CURSOR_MAX_LENGTH,
+    CURSOR_MIN_LENGTH,
+    CURSOR_PATTERN,
+    Page,
+)
 from dmi_api.services import children as service
 from dmi_api.services.history import list_versions
 from dmi_api.services.resources import ListQuery, SortKey
 
-router = make_router(
-    tag="children", prefix="/v1/children", errors=(401, 403, 404, 409, 412, 422, 428)
-)
+router = make_router(tag="children", prefix="/v1/children")
 Reader = Annotated[Caller, require("children:read")]
 # The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("children:read")]
@@ -66,7 +70,11 @@ class ChildListQuery(BaseModel):
     birth_date_to: IsoDate | None = Field(default=None, description="inclusive")
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_LIMIT, description="page size")
     cursor: str | None = Field(
-        default=None, max_length=1024, description="`next_cursor` of the previous page"
+        default=None,
+        pattern=CURSOR_PATTERN,
+        min_length=CURSOR_MIN_LENGTH,
+        max_length=CURSOR_MAX_LENGTH,
+        description=CURSOR_DOC,
     )
     sort: SortKey = Field(default="updated_at", description="order; `-` for descending")
     updated_since: IsoDateTime | None = Field(

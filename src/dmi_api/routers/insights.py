@@ -25,7 +25,7 @@ from dmi_api.services.resources import get_live
 from dmi_api.services.rule_settings import AgeInputs
 from dmi_api.tenancy import Tenant
 
-router = make_router(tag="insights", errors=(401, 403, 404, 422))
+router = make_router(tag="insights")
 From = Annotated[IsoDate | None, Query(alias="from", description="first day (inclusive)")]
 To = Annotated[IsoDate | None, Query(alias="to", description="end day (exclusive)")]
 PROGRESS_SCOPES = (

@@ -14,7 +14,7 @@ from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_base import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor
 from dmi_api.schemas.base import IsoDateTime
 from dmi_api.services import idempotency
 from dmi_api.services.resources import ListQuery, SortKey
@@ -22,9 +22,7 @@ from dmi_api.services.resources import ListQuery, SortKey
 
 async def list_query(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None, Query(max_length=1024, description="`next_cursor` of the previous page")
-    ] = None,
+    cursor: Cursor = None,
     sort: Annotated[SortKey, Query(description="order; `-` for descending")] = "updated_at",
     updated_since: Annotated[
         IsoDateTime | None,

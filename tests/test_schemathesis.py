@@ -29,12 +29,12 @@ NOT_APPLICABLE_NAMES = ["positive_data_acceptance"]
 INSTEAD = [positive_data_acceptance_documented]
 
 
-def _token(settings: Settings) -> dict[str, str]:
+def _token(settings: Settings, lifetime: int = 300) -> dict[str, str]:
     async def setup() -> dict[str, str]:
         app = build_test_app(settings)
         try:
             tenant: TenantClient = await make_tenant(app)
-            return bearer(await mint_token(app, tenant))
+            return bearer(await mint_token(app, tenant, lifetime=lifetime))
         finally:
             await app.state.engine.dispose()
 

@@ -13,7 +13,8 @@ refusals the schema documents, and nothing else:
   Schema cannot state: a row of another clinic, a date after today, a cursor not issued by the
   server...);
 - a 412 from an operation that takes `If-Match`: a generated ETag cannot name the version the
-  row has now (the stateful phase sends real ETags through the links).
+  row has now (the stateful phase sends real ETags through the links); a 428 from one whose
+  `If-Match` is optional (the upsert needs it only to replace a row that exists).
 """
 
 from __future__ import annotations
@@ -40,18 +41,27 @@ def _takes_if_match(case: Any) -> bool:
     return any(p.get("in") == "header" and p.get("name") == "If-Match" for p in parameters)
 
 
+def _documented(rules: dict[str, str], error: dict[str, Any]) -> bool:
+    pointer = str(error.get("pointer", ""))
+    prefixes = [key[:-1] for key in rules if key.endswith("*")]
+    return error.get("code") in rules or any(pointer.startswith(p) for p in prefixes)
+
+
 def _documented_rules_only(case: Any, response: Any) -> bool:
     rules = case.operation.schema.raw_schema.get("x-business-rules", {})
     try:
         errors = json.loads(response.content).get("errors") or []
     except (ValueError, AttributeError):
         return False
-    return bool(errors) and all(error.get("code") in rules for error in errors)
+    return bool(errors) and all(_documented(rules, error) for error in errors)
 
 
 def is_documented_refusal(case: Any, response: Any) -> bool:
     """Whether the schema documents this refusal of a schema-valid request."""
     if response.status_code == 412:
+        return _takes_if_match(case)
+    if response.status_code == 428:
+        # An optional If-Match (the upsert) is needed only once the row exists.
         return _takes_if_match(case)
     return response.status_code == 422 and _documented_rules_only(case, response)
 

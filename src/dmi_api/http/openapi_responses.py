@@ -31,10 +31,11 @@ from dmi_api.http.problems import PROBLEM_MEDIA_TYPE
 
 _PROBLEM = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _WRITES = frozenset({"post", "put", "patch"})
-# RFC 9110 §13.1.1: `*` or a comma-separated list of (optionally weak) quoted tags, exactly as
-# `dmi_api.http.conditional` accepts them (anything else is a 400).
+# RFC 9110 §13.1.1: `*` or a comma-separated list of (optionally weak) quoted tags, separated
+# by optional whitespace (OWS: spaces and tabs), as `dmi_api.http.conditional` accepts them
+# (anything else is a 400).
 _TAG = r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"'
-IF_MATCH_PATTERN = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)[ \t]*$"
 _IF_MATCH_DOC = (
     'ETag of the version being changed, quoted as sent (`"3"`); 428 without it, 412 when the '
     "resource has changed since, 400 when it is not `*` or quoted ETags"
@@ -77,19 +78,39 @@ _DESCRIPTIONS: dict[int, str] = {
     428: "Precondition Required: send `If-Match` with the ETag of the version being changed",
     503: "Service Unavailable: the database cannot serve now; retry after `Retry-After`",
 }
-# The 422 `errors[].code`s of rules that JSON Schema cannot state, so that a request the schema
-# allows may still be refused; each one's reason. Published as the root `x-business-rules`.
+# The 422 field errors of rules that JSON Schema cannot state, so that a request the schema
+# allows may still be refused; each one's reason. A key is an `errors[].code`, or a pointer
+# prefix ending in `*` for values checked against something the request names (an
+# instrument's catalogue). Published as the root `x-business-rules`.
 BUSINESS_RULES: dict[str, str] = {
     "cursor_invalid": "a cursor the server did not issue for this query (cursors are opaque)",
     "reference_not_found": "a referenced row (child, practitioner, exercise...) that is not "
     "one of the clinic's live rows",
+    "exercise_mismatch": "a prescription item of another exercise or child",
     "date_in_future": "a date of something that happened, after today",
+    "date_too_early": "a birth date before 1990-01-01",
     "before_birth": "a date before the child's birth",
     "date_before_birth": "a date before the child's birth",
     "records_before_birth": "a birth date after the child's recorded assessments or sessions",
     "before_start": "the end of a range before its start",
     "end_before_start": "the end of a range before its start",
     "bad_period": "a report period that ends before it starts or before the birth date",
+    "pause_out_of_order": "prescription pauses that overlap or fall outside the period",
+    "invalid_transition": "a status change the resource's life cycle does not allow",
+    "status_date_without_change": "a status date without a status change",
+    "duration_out_of_range": "a session that ends before it starts or lasts too long",
+    "missing": "a field that another field's value requires (`practitioner_id` unless the "
+    "session is home practice, an entered value of a final assessment)",
+    "conflicting_fields": "fields that exclude each other",
+    "days_without_weeks": "gestational age days without weeks",
+    "duplicate": "the same value twice in a set",
+    "duplicate_item": "the same exercise twice in a prescription",
+    "duplicate_code": "the same diagnosis code twice",
+    "not_applicable": "a field the instrument does not use",
+    "unknown_item": "an item id outside the instrument's catalogue",
+    "score_out_of_range": "an item score outside the instrument's scale",
+    "ci_out_of_order": "ci95_low ≤ gmae_score ≤ ci95_high does not hold",
+    "#/entered/*": "entered values are checked against the instrument's own fields and ranges",
     "external_id_mismatch": "a body `external_id` other than the one in the path",
     "idempotency_key_reused": "an `Idempotency-Key` already used with another request",
     "string_unstorable": "text with NUL characters or unpaired surrogates, which JSON allows "

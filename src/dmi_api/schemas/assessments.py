@@ -23,6 +23,7 @@ from dmi_api.schemas.assessment_scores import (
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
+from dmi_api.schemas.patch import PatchModel
 
 Status = Literal["draft", "final"]
 REQUIRED = frozenset({"performed_on", "status", "items", "goal_dimensions", "entered"})
@@ -93,8 +94,10 @@ class AssessmentCreate(RequestModel):
     notes: LongText | None = None
 
 
-class AssessmentPatch(RequestModel):
+class AssessmentPatch(PatchModel):
     """Changes to an assessment; `items`, `entered` and `goal_dimensions` replace the old ones."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, String
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import ExternalId, IsoDate, Name, RequestModel, ResourceMeta, ShortText
 from dmi_api.schemas.clinical_dates import BirthDate
+from dmi_api.schemas.patch import PatchModel
 
 Sex = Literal["female", "male", "other", "unknown"]
 ChildStatus = Literal["active", "on_hold", "discharged"]
@@ -123,8 +124,10 @@ class ChildReplace(ChildCreate):
     status: ChildStatus
 
 
-class ChildPatch(RequestModel):
+class ChildPatch(PatchModel):
     """Changes to a child: only the fields sent are changed (lists are replaced whole)."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"status": "on_hold"}]}

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, S
 from pydantic.config import JsonDict
 
 from dmi_api.schemas.base import RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.patch import PatchModel
 
 Category = Literal[
     "head_control",
@@ -108,8 +109,10 @@ class ExerciseCreate(RequestModel):
     active: StrictBool = True
 
 
-class ExercisePatch(RequestModel):
+class ExercisePatch(PatchModel):
     """Changes to an exercise: only the fields sent are changed."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid",

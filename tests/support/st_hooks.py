@@ -75,10 +75,29 @@ def _if_match_off_pattern(case: Any) -> bool:
     return re.search(parameter["schema"]["pattern"], sent) is None
 
 
-def _documented(rules: dict[str, str], error: dict[str, Any]) -> bool:
+def _sent(case: Any, error: dict[str, Any]) -> object:
+    """The body value a field error points at (None if it cannot be found)."""
+    value: Any = case.body
+    for part in str(error.get("pointer", "#")).removeprefix("#/").split("/"):
+        if isinstance(value, dict):
+            value = value.get(part.replace("~1", "/").replace("~0", "~"))
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _documented(case: Any, rules: dict[str, str], error: dict[str, Any]) -> bool:
     pointer = str(error.get("pointer", ""))
     prefixes = [key[:-1] for key in rules if key.endswith("*")]
-    return error.get("code") in rules or any(pointer.startswith(p) for p in prefixes)
+    if error.get("code") in rules or any(pointer.startswith(p) for p in prefixes):
+        return True
+    # Python's `$` also matches before a final newline, so Hypothesis may generate "x@y.z\n" for
+    # a pattern ending in `$`; JSON Schema patterns are ECMA-262, whose `$` does not: such a
+    # value breaks the documented pattern, and the request was not schema-valid.
+    sent = _sent(case, error) if error.get("location") == "body" else None
+    return error.get("code") == "string_pattern_mismatch" and str(sent).endswith("\n")
 
 
 def _documented_rules_only(case: Any, response: Any) -> bool:
@@ -87,7 +106,7 @@ def _documented_rules_only(case: Any, response: Any) -> bool:
         errors = json.loads(response.content).get("errors") or []
     except (ValueError, AttributeError):
         return False
-    return bool(errors) and all(_documented(rules, error) for error in errors)
+    return bool(errors) and all(_documented(case, rules, error) for error in errors)
 
 
 def is_documented_refusal(case: Any, response: Any) -> bool:

@@ -15,8 +15,11 @@ refusals the schema documents, and nothing else:
 - a 412 from an operation that takes `If-Match`: a generated ETag cannot name the version the
   row has now (the stateful phase sends real ETags through the links); a 428 from one whose
   `If-Match` is optional (the upsert needs it only to replace a row that exists);
-- a 400 for an `If-Match` that breaks the documented pattern (a generator artifact: such a
-  request is not schema-valid).
+- a 400 for an `If-Match` that breaks the documented pattern, and a `string_pattern_mismatch`
+  for a body value ending in a newline (Python's `$` admits one, ECMA-262's does not): generator
+  artifacts, such requests are not schema-valid.
+
+The run's own client is never changed (`before_call`), so that it is not locked out midway.
 """
 
 from __future__ import annotations

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
+from typing import Annotated, Any
 
 import pytest
+from fastapi import FastAPI, Header
 
 from dmi_api.app import create_app
+from dmi_api.auth.dependencies import Caller, require
 from dmi_api.cli import main
 from dmi_api.config import Settings
+from dmi_api.http.openapi import install_openapi
+from dmi_api.routers import make_router
+from dmi_api.schemas.children import ChildPatch
 
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 
@@ -58,3 +65,72 @@ async def test_oauth2_client_credentials_scheme_is_declared(settings: Settings) 
     assert flow["tokenUrl"] == "/oauth/token"
     assert "children:read" in flow["scopes"]
     await app.state.engine.dispose()
+
+
+def _statuses(schema: dict[str, Any], method: str, path: str) -> set[str]:
+    return {s for s in schema["paths"][path][method]["responses"] if s[0] in "345"}
+
+
+# Each operation lists the errors its route can answer: derived from the route, not blanket.
+DOCUMENTED = {
+    ("get", "/v1/children"): {"401", "403", "422", "503"},
+    ("get", "/v1/children/{child_id}"): {"304", "401", "403", "404", "422", "503"},
+    ("patch", "/v1/children/{child_id}"): {
+        *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "503")
+    },
+    ("delete", "/v1/children/{child_id}"): {
+        *("400", "401", "403", "404", "412", "422", "428", "503")
+    },
+    # A signed record is amended, never deleted: the route declares its 409 itself.
+    ("delete", "/v1/session-records/{record_id}"): {
+        *("400", "401", "403", "404", "409", "412", "422", "428", "503")
+    },
+    ("post", "/v1/children"): {"401", "403", "409", "413", "415", "422", "503"},
+    ("get", "/v1/clinic-settings"): {"304", "401", "403", "422", "503"},
+    ("post", "/oauth/token"): {"400", "401", "413", "429", "503"},
+    ("get", "/.well-known/oauth-authorization-server"): set(),
+    ("get", "/.well-known/jwks.json"): {"503"},
+    ("get", "/healthz"): set(),
+    ("get", "/readyz"): {"503"},
+}
+
+
+async def test_each_operation_lists_only_the_errors_it_can_answer(settings: Settings) -> None:
+    app = create_app(settings)
+    schema = app.openapi()
+    for (method, path), expected in DOCUMENTED.items():
+        assert _statuses(schema, method, path) == expected, (method, path)
+    for item in schema["paths"].values():
+        for operation in item.values():
+            statuses = set(operation["responses"])
+            assert "405" not in statuses  # a path's answer to other methods, not an operation's
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert ("304" in statuses) == ("If-None-Match" in names), operation["operationId"]
+            assert ({"412", "428"} <= statuses) == ("If-Match" in names)
+            if "cursor" in names:
+                [cursor] = [p for p in operation["parameters"] if p["name"] == "cursor"]
+                assert cursor["schema"]["anyOf"][0]["pattern"] == "^[A-Za-z0-9_-]+$"
+    await app.state.engine.dispose()
+
+
+def test_a_route_added_later_is_described_by_the_same_rules() -> None:
+    router = make_router(tag="later", prefix="/v1/later")
+
+    @router.patch("/{later_id}", summary="Change")
+    async def change(
+        caller: Annotated[Caller, require("children:write")],
+        later_id: uuid.UUID,
+        payload: ChildPatch,
+        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    ) -> None:
+        """A route this test adds."""
+
+    app = FastAPI(title="t", version="1")
+    app.include_router(router)
+    install_openapi(app)
+    operation = app.openapi()["paths"]["/v1/later/{later_id}"]["patch"]
+    assert _statuses(app.openapi(), "patch", "/v1/later/{later_id}") == {
+        *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "503")
+    }
+    [if_match_parameter] = [p for p in operation["parameters"] if p["name"] == "If-Match"]
+    assert if_match_parameter["required"] is True

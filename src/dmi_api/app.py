@@ -19,7 +19,6 @@ from dmi_api.http.docs_ui import install_docs_ui
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
-from dmi_api.http.problems import problem_responses
 from dmi_api.http.request_shape import HeadAsGetMiddleware, HeaderLimitMiddleware
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.pagination import CursorCodec
@@ -84,7 +83,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        responses=problem_responses(404, 405, 413, 415, 503),
         default_response_class=FastJSONResponse,
         docs_url=None,  # installed below with local assets
         redoc_url=None,

@@ -73,9 +73,12 @@ def token_claims(app: FastAPI, tenant: TenantClient, **overrides: Any) -> dict[s
     return claims
 
 
-async def mint_token(app: FastAPI, tenant: TenantClient, *, scopes: list[str] | None = None) -> str:
-    """A genuine access token signed by the app's active key."""
+async def mint_token(
+    app: FastAPI, tenant: TenantClient, *, scopes: list[str] | None = None, lifetime: int = 300
+) -> str:
+    """A genuine access token signed by the app's active key, valid for `lifetime` seconds."""
     claims = token_claims(app, tenant)
+    claims["exp"] = claims["iat"] + lifetime
     keys = await app.state.keyring.current()
     return sign_access_token(
         AccessTokenClaims(

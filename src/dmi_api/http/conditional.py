@@ -10,7 +10,8 @@ from dmi_api.errors import BadRequestError, PreconditionFailedError, Preconditio
 
 # RFC 9110 §8.8.3 and §13.1.1: `*`, or a comma-separated list of (optionally weak) quoted tags.
 _ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
-_IF_MATCH = re.compile(rf"\s*(?:\*|{_ENTITY_TAG}(?:\s*,\s*{_ENTITY_TAG})*)\s*")
+# Optional white space is spaces and tabs only (RFC 9110 §5.6.3), as the contract's pattern says.
+_IF_MATCH = re.compile(rf"[ \t]*(?:\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*")
 
 
 class MalformedIfMatchError(BadRequestError):

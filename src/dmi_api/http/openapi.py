@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from dmi_api.http.openapi_links import document_headers_and_links
+from dmi_api.http.openapi_responses import document_error_responses
 from dmi_api.http.problems import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -34,6 +35,14 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         servers=app.servers,
     )
+    document_headers_and_links(schema)
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            # FastAPI's own 422 describes a body this API never sends; the derived one replaces it.
+            responses = operation.get("responses", {})
+            if "/HTTPValidationError" in str(responses.get("422", {})):
+                del responses["422"]
+    document_error_responses(app, schema)
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
@@ -42,7 +51,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.get("components", {}).get("schemas", {})
     for name in _UNUSED_SCHEMAS:
         components.pop(name, None)
-    document_headers_and_links(schema)
     app.openapi_schema = schema
     return schema
 

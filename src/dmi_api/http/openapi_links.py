@@ -1,7 +1,7 @@
 """The OpenAPI document's response headers (ETag, Location, Link) and links between operations.
 
 Documented from the operations' own shapes, so a new resource is described like the others:
-a body with `id` and `version` is a versioned resource (ETag; 304 on GET), a 201 has a
+a body with a `version` is a versioned resource (ETag; 304 on GET), a 201 has a
 `Location`, a page has a `Link`; a create links to every operation on the row it made.
 """
 
@@ -30,12 +30,22 @@ _LINK = {
 }
 
 
-def _body_schema(schema: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+def _component(schema: dict[str, Any], ref: object) -> dict[str, Any]:
     if not isinstance(ref, str) or not ref.startswith(_REF_PREFIX):
         return {}
     found: dict[str, Any] = schema["components"]["schemas"].get(ref[len(_REF_PREFIX) :], {})
     return found
+
+
+def _body_schema(schema: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """The response body's object schema; for a union (`oneOf`), the properties all share."""
+    ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    body = _component(schema, ref)
+    if "oneOf" not in body:
+        return body
+    members = [_component(schema, member.get("$ref")) for member in body["oneOf"]]
+    shared = set.intersection(*(set(m.get("properties", {})) for m in members))
+    return {"properties": {name: members[0]["properties"][name] for name in sorted(shared)}}
 
 
 def _document_headers(schema: dict[str, Any], method: str, operation: dict[str, Any]) -> None:
@@ -46,7 +56,7 @@ def _document_headers(schema: dict[str, Any], method: str, operation: dict[str, 
             continue
         properties = _body_schema(schema, response).get("properties", {})
         headers = response.setdefault("headers", {})
-        if {"id", "version"} <= properties.keys():
+        if "version" in properties:
             headers["ETag"] = _ETAG
             if method == "get":
                 responses["304"] = {

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dmi_api.http.problems import problem_responses
 from dmi_api.http.routing import DmiRoute, LenientQueryRoute
 
 
-def make_router(
-    *, tag: str, prefix: str = "", errors: tuple[int, ...] = (), lenient_query: bool = False
-) -> APIRouter:
-    """A router with the project's route class and documented problem responses; its routes
-    refuse unknown query parameters unless `lenient_query` (see `LenientQueryRoute`)."""
+def make_router(*, tag: str, prefix: str = "", lenient_query: bool = False) -> APIRouter:
+    """A router with the project's route class: its routes refuse unknown query parameters
+    unless `lenient_query` (see `LenientQueryRoute`)."""
     return APIRouter(
         prefix=prefix,
         tags=[tag],
         route_class=LenientQueryRoute if lenient_query else DmiRoute,
-        responses=problem_responses(*errors) if errors else None,
     )

@@ -33,7 +33,7 @@ from dmi_api.schemas.common import Page
 from dmi_api.schemas.instruments import Instrument
 from dmi_api.services import assessments as service
 
-router = make_router(tag="assessments", errors=(401, 403, 404, 409, 412, 422, 428))
+router = make_router(tag="assessments")
 URL = "/v1/assessments"
 ITEM_URL = URL + "/{assessment_id}"
 Reader = Annotated[Caller, require("assessments:read")]

@@ -16,7 +16,7 @@ from dmi_api.schemas.base import UtcInstant
 from dmi_api.schemas.common import Page
 from dmi_api.services.audit_queries import AuditFilter, list_events
 
-router = make_router(tag="audit", prefix="/v1/audit-events", errors=(401, 403, 422))
+router = make_router(tag="audit", prefix="/v1/audit-events")
 RESOURCE = "audit_event"
 
 ActionFilter = Literal["read", "list", "create", "update", "delete", "denied", "token"]

@@ -37,13 +37,17 @@ from dmi_api.schemas.children import (
     ChildReplace,
     ChildStatus,
 )
-from dmi_api.schemas.common import Page
+from dmi_api.schemas.common import (
+    CURSOR_DOC,
+    CURSOR_MAX_LENGTH,
+    CURSOR_MIN_LENGTH,
+    CURSOR_PATTERN,
+    Page,
+)
 from dmi_api.services import children as service
 from dmi_api.services.resources import ListQuery, SortKey
 
-router = make_router(
-    tag="children", prefix="/v1/children", errors=(401, 403, 404, 409, 412, 422, 428)
-)
+router = make_router(tag="children", prefix="/v1/children")
 Reader = Annotated[Caller, require("children:read")]
 # The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("children:read")]
@@ -71,7 +75,11 @@ class ChildListQuery(BaseModel):
     )
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_LIMIT, description="page size")
     cursor: str | None = Field(
-        default=None, max_length=1024, description="`next_cursor` of the previous page"
+        default=None,
+        pattern=CURSOR_PATTERN,
+        min_length=CURSOR_MIN_LENGTH,
+        max_length=CURSOR_MAX_LENGTH,
+        description=CURSOR_DOC,
     )
     sort: SortKey = Field(default="updated_at", description="order; `-` for descending")
     updated_since: UtcInstant | None = Field(

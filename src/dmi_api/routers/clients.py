@@ -20,7 +20,7 @@ from dmi_api.schemas.clients import (
 from dmi_api.schemas.common import Page
 from dmi_api.services import clients as service
 
-router = make_router(tag="clients", prefix="/v1/clients", errors=(401, 403, 404, 422))
+router = make_router(tag="clients", prefix="/v1/clients")
 RESOURCE = "api_client"
 
 

@@ -15,9 +15,7 @@ from dmi_api.routers.resource_support import IF_MATCH_DOC, json_body
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut
 from dmi_api.services import clinic_settings as service
 
-router = make_router(
-    tag="clinic-settings", prefix="/v1/clinic-settings", errors=(401, 403, 412, 422, 428)
-)
+router = make_router(tag="clinic-settings", prefix="/v1/clinic-settings")
 RESOURCE = "clinic_settings"
 
 

@@ -33,9 +33,7 @@ from dmi_api.schemas.exercises import (
 )
 from dmi_api.services import exercises as service
 
-router = make_router(
-    tag="exercises", prefix="/v1/exercises", errors=(401, 403, 404, 409, 412, 422, 428)
-)
+router = make_router(tag="exercises", prefix="/v1/exercises")
 Reader = Annotated[Caller, require("exercises:read")]
 Writer = Annotated[Caller, require("exercises:write")]
 RESOURCE = service.RESOURCE

@@ -26,7 +26,7 @@ from dmi_api.services.resources import get_live
 from dmi_api.services.rule_settings import AgeInputs
 from dmi_api.tenancy import Tenant
 
-router = make_router(tag="insights", errors=(401, 403, 404, 422))
+router = make_router(tag="insights")
 TO_DOC = "the day after the last day (exclusive): `2026-03-08` ends on 7 March"
 From = Annotated[IsoDate | None, Query(alias="from", description="first day (inclusive)")]
 To = Annotated[ReportEnd | None, Query(alias="to", description=TO_DOC)]

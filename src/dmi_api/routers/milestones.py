@@ -38,7 +38,7 @@ from dmi_api.schemas.milestones import (
 from dmi_api.services import children as child_service
 from dmi_api.services import milestones as service
 
-router = make_router(tag="milestones", errors=(401, 403, 404, 409, 412, 422, 428))
+router = make_router(tag="milestones")
 URL = "/v1/milestones"
 Reader = Annotated[Caller, require("milestones:read")]
 Writer = Annotated[Caller, require("milestones:write")]

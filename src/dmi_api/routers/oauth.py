@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from dmi_api.auth.scopes import SCOPE_DESCRIPTIONS
 from dmi_api.deps import AppSettings, DbSession
 from dmi_api.http.context import current_request_id
+from dmi_api.http.problems import problem_responses
 from dmi_api.routers import make_router
 from dmi_api.security.jwt import ASSERTION_ALGORITHMS
 from dmi_api.services.tokens import OAuthError, issue_token
@@ -131,7 +132,8 @@ async def authorization_server_metadata(settings: AppSettings) -> dict[str, Any]
     }
 
 
-@router.get("/.well-known/jwks.json")
+# The keys are read from the database (cached between reloads).
+@router.get("/.well-known/jwks.json", responses=problem_responses(503))
 async def jwks(request: Request) -> dict[str, Any]:
     """The public keys that verify our access tokens (public members only)."""
     keys = await request.app.state.keyring.current()

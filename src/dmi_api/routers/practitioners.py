@@ -32,9 +32,7 @@ from dmi_api.schemas.practitioners import (
 )
 from dmi_api.services import practitioners as service
 
-router = make_router(
-    tag="practitioners", prefix="/v1/practitioners", errors=(401, 403, 404, 409, 412, 422, 428)
-)
+router = make_router(tag="practitioners", prefix="/v1/practitioners")
 Reader = Annotated[Caller, require("practitioners:read")]
 Writer = Annotated[Caller, require("practitioners:write")]
 RESOURCE = service.RESOURCE

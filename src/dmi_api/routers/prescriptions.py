@@ -38,7 +38,7 @@ from dmi_api.schemas.prescriptions import (
 )
 from dmi_api.services import prescriptions as service
 
-router = make_router(tag="prescriptions", errors=(401, 403, 404, 409, 412, 422, 428))
+router = make_router(tag="prescriptions")
 URL = "/v1/prescriptions"
 ITEM_URL = URL + "/{prescription_id}"
 Reader = Annotated[Caller, require("prescriptions:read")]

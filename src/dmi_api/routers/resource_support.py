@@ -24,9 +24,7 @@ from dmi_api.services.resources import ListQuery, SortKey
 
 async def list_query(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None, Query(max_length=1024, description="`next_cursor` of the previous page")
-    ] = None,
+    cursor: Cursor = None,
     sort: Annotated[SortKey, Query(description="order; `-` for descending")] = "updated_at",
     updated_since: Annotated[
         UtcInstant | None,

@@ -18,6 +18,7 @@ from dmi_api.direct import session_lists as direct_lists
 from dmi_api.direct import session_records as direct_records
 from dmi_api.direct.pool import DirectDb, direct_db
 from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.http.problems import problem_responses
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.routers import make_router
 from dmi_api.routers.child_creates import Created, add_child_create
@@ -46,7 +47,7 @@ from dmi_api.schemas.session_records import (
 from dmi_api.services import session_records as service
 from dmi_api.services.resources import ListQuery
 
-router = make_router(tag="session-records", errors=(401, 403, 404, 409, 412, 422, 428))
+router = make_router(tag="session-records")
 URL = "/v1/session-records"
 ITEM_URL = URL + "/{record_id}"
 Reader = Annotated[Caller, require("sessions:read")]
@@ -221,7 +222,12 @@ async def patch_session_record(
     return resource_response(request, row, service.to_public(row, []))
 
 
-@router.delete(ITEM_URL, status_code=204, summary="Delete a session record")
+@router.delete(
+    ITEM_URL,
+    status_code=204,
+    summary="Delete a session record",
+    responses=problem_responses(409),  # a signed record is amended, never deleted
+)
 async def delete_session_record(
     caller: Writer, request: Request, record_id: uuid.UUID, if_match: IfMatch = None
 ) -> Response:

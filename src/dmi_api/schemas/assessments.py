@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
 from pydantic.config import JsonDict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from dmi_api.schemas.ages import AgePublic
+from dmi_api.schemas.assessment_scores import (
+    AIMSScores,
+    FEASScores,
+    GMFCSScores,
+    GMFM66Scores,
+    GMFM88Scores,
+    HINEScores,
+    PDMSScores,
+)
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
+from dmi_api.schemas.patch import PatchModel
 
 Status = Literal["draft", "final"]
 REQUIRED = frozenset({"performed_on", "status", "items", "goal_dimensions", "entered"})
@@ -82,8 +94,10 @@ class AssessmentCreate(RequestModel):
     notes: LongText | None = None
 
 
-class AssessmentPatch(RequestModel):
+class AssessmentPatch(PatchModel):
     """Changes to an assessment; `items`, `entered` and `goal_dimensions` replace the old ones."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid",
@@ -101,8 +115,99 @@ class AssessmentPatch(RequestModel):
     notes: LongText | None = None
 
 
+class _AssessmentView(ResourceMeta):
+    """The fields every assessment shows, whatever its instrument."""
+
+    child_id: uuid.UUID
+    assessor_id: uuid.UUID | None
+    performed_on: IsoDate
+    status: Status
+    items: dict[str, Any]
+    goal_dimensions: list[GoalDimension]
+    entered: dict[str, Any]
+    notes: str | None
+    age: AgePublic | None = Field(default=None, description="Ages on `performed_on`.")
+
+
+_SCORES_DOC = "computed by the server when the assessment is final; null while it is a draft"
+
+
+class GMFM88Assessment(_AssessmentView):
+    """A GMFM-88 assessment."""
+
+    instrument: Literal["gmfm88"]
+    scores: GMFM88Scores | None = Field(description=_SCORES_DOC)
+
+
+class GMFM66Assessment(_AssessmentView):
+    """A GMFM-66 assessment."""
+
+    instrument: Literal["gmfm66"]
+    scores: GMFM66Scores | None = Field(description=_SCORES_DOC)
+
+
+class AIMSAssessment(_AssessmentView):
+    """An AIMS assessment."""
+
+    instrument: Literal["aims"]
+    scores: AIMSScores | None = Field(description=_SCORES_DOC)
+
+
+class HINEAssessment(_AssessmentView):
+    """A HINE assessment."""
+
+    instrument: Literal["hine"]
+    scores: HINEScores | None = Field(description=_SCORES_DOC)
+
+
+class PDMSAssessment(_AssessmentView):
+    """A PDMS-2 or PDMS-3 assessment."""
+
+    instrument: Literal["pdms2", "pdms3"]
+    scores: PDMSScores | None = Field(description=_SCORES_DOC)
+
+
+class GMFCSAssessment(_AssessmentView):
+    """A GMFCS-E&R classification."""
+
+    instrument: Literal["gmfcs"]
+    scores: GMFCSScores | None = Field(description=_SCORES_DOC)
+
+
+class FEASAssessment(_AssessmentView):
+    """A FEAS assessment."""
+
+    instrument: Literal["feas"]
+    scores: FEASScores | None = Field(description=_SCORES_DOC)
+
+
+class UnscoredAssessment(_AssessmentView):
+    """A DMI evaluation or a custom assessment: no scoring rule, `scores` is always null."""
+
+    instrument: Literal["dmi_evaluation", "custom"]
+    scores: None
+
+
+AssessmentByInstrument = Annotated[
+    GMFM88Assessment
+    | GMFM66Assessment
+    | AIMSAssessment
+    | HINEAssessment
+    | PDMSAssessment
+    | GMFCSAssessment
+    | FEASAssessment
+    | UnscoredAssessment,
+    Field(discriminator="instrument"),
+]
+_DOCUMENTED = TypeAdapter(AssessmentByInstrument)
+
+
 class AssessmentPublic(ResourceMeta):
-    """An assessment; `scores` are computed by the server (null until scoring exists)."""
+    """An assessment; `scores` are computed by the server (null until scoring exists).
+
+    Built as one model; documented as the union of the instruments' views
+    (`AssessmentByInstrument`), each with its own `scores` type.
+    """
 
     child_id: uuid.UUID
     assessor_id: uuid.UUID | None
@@ -115,3 +220,10 @@ class AssessmentPublic(ResourceMeta):
     scores: dict[str, Any] | None
     notes: str | None
     age: AgePublic | None = Field(default=None, description="Ages on `performed_on`.")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The documented union instead of this model's loose `scores`."""
+        return handler(_DOCUMENTED.core_schema)

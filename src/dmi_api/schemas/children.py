@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, String
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import ExternalId, IsoDate, Name, RequestModel, ResourceMeta, ShortText
 from dmi_api.schemas.clinical_dates import BirthDate
+from dmi_api.schemas.patch import PatchModel
 
 Sex = Literal["female", "male", "other", "unknown"]
 ChildStatus = Literal["active", "on_hold", "discharged"]
@@ -33,7 +34,13 @@ Phone = Annotated[
     StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$"),
     Field(description="E.164: `+`, country code and number, digits only (`+15551234567`)"),
 ]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# No whitespace, by any regex engine's meaning of `\s`: JSON Schema's (ECMA-262) leaves out the
+# separators U+001C-U+001F and NEL, which the server's (Unicode White_Space) and Python's count.
+_NOT_SPACE = r"[^@\s\x1c-\x1f\x85\ufeff]"
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=rf"^{_NOT_SPACE}+@{_NOT_SPACE}+\.{_NOT_SPACE}+$"),
+]
 GestationalWeeks = Annotated[
     StrictInt, Field(ge=22, le=44, description="completed weeks of gestation at birth (22-44)")
 ]
@@ -123,8 +130,10 @@ class ChildReplace(ChildCreate):
     status: ChildStatus
 
 
-class ChildPatch(RequestModel):
+class ChildPatch(PatchModel):
     """Changes to a child: only the fields sent are changed (lists are replaced whole)."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"status": "on_hold"}]}

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from dmi_api.auth.scopes import ScopeName, parse_scopes, unknown_scopes
 from dmi_api.security.jwt import validate_client_jwks
@@ -24,7 +25,33 @@ def _check_scopes(value: list[str]) -> list[str]:
 
 
 def _check_jwks(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if value is None else validate_client_jwks(value)
+    if value is None:
+        return None
+    try:
+        return validate_client_jwks(value)
+    except ValueError as error:
+        # A code of its own: usable key material is a rule the OpenAPI schema cannot state.
+        raise PydanticCustomError("jwks_invalid", str(error)) from None
+
+
+# The shape `validate_client_jwks` demands, for the OpenAPI document.
+_JWKS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["keys"],
+    "properties": {
+        "keys": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10,
+            "items": {
+                "type": "object",
+                "required": ["kty"],
+                "properties": {"kty": {"enum": ["RSA", "EC"]}},
+            },
+        }
+    },
+    "description": "public JWKS (private_key_jwt): 1-10 RSA or EC public signing keys",
+}
 
 
 class ClientCreate(BaseModel):
@@ -35,7 +62,9 @@ class ClientCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[ScopeName] = Field(min_length=1, max_length=50)
     auth_method: AuthMethod = "client_secret"
-    jwks: dict[str, Any] | None = Field(default=None, description="public JWKS (private_key_jwt)")
+    jwks: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={"anyOf": [_JWKS_SCHEMA, {"type": "null"}]}
+    )
 
     _scopes = field_validator("scopes")(_check_scopes)
     _jwks = field_validator("jwks")(_check_jwks)
@@ -43,7 +72,9 @@ class ClientCreate(BaseModel):
     @model_validator(mode="after")
     def _jwks_matches_method(self) -> ClientCreate:
         if (self.auth_method == "private_key_jwt") != (self.jwks is not None):
-            raise ValueError("jwks is required for private_key_jwt and only for it")
+            raise PydanticCustomError(
+                "jwks_auth_method", "jwks is required for private_key_jwt and only for it"
+            )
         return self
 
 
@@ -55,7 +86,9 @@ class ClientUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     scopes: list[ScopeName] | None = Field(default=None, min_length=1, max_length=50)
     active: StrictBool | None = None
-    jwks: dict[str, Any] | None = None
+    jwks: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={"anyOf": [_JWKS_SCHEMA, {"type": "null"}]}
+    )
 
     _scopes = field_validator("scopes")(lambda v: None if v is None else _check_scopes(v))
     _jwks = field_validator("jwks")(_check_jwks)

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, S
 from pydantic.config import JsonDict
 
 from dmi_api.schemas.base import RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.patch import PatchModel
 
 Category = Literal[
     "head_control",
@@ -57,9 +58,12 @@ def _https_only(value: str) -> str:
     return value
 
 
+# What `_https_only` accepts, as a pattern the OpenAPI document can state: a host name of
+# letters, digits, dots and hyphens, an optional port, then printable ASCII without spaces.
+MEDIA_URL_PATTERN = r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$"
 MediaUrl = Annotated[
     str,
-    StringConstraints(max_length=2000),
+    StringConstraints(max_length=2000, pattern=MEDIA_URL_PATTERN),
     AfterValidator(_https_only),
     Field(description="A video or picture of the exercise: an https:// URL of at most 2000."),
 ]
@@ -105,8 +109,10 @@ class ExerciseCreate(RequestModel):
     active: StrictBool = True
 
 
-class ExercisePatch(RequestModel):
+class ExercisePatch(PatchModel):
     """Changes to an exercise: only the fields sent are changed."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid",

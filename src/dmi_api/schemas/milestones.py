@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
+from dmi_api.schemas.patch import PatchModel
 
 # The six WHO MGRS milestones first, then the other DMI targets.
 MilestoneCode = Literal[
@@ -61,8 +62,10 @@ class MilestoneCreate(RequestModel):
     note: LongText | None = None
 
 
-class MilestonePatch(RequestModel):
+class MilestonePatch(PatchModel):
     """Changes to an observation: only the fields sent are changed (the child cannot change)."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"achieved_on": "2024-12-02"}]}

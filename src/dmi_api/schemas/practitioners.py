@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, StrictBool
 
 from dmi_api.schemas.base import ExternalId, RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.patch import PatchModel
 
 Discipline = Literal["PT", "OT", "SLP", "other"]
 REQUIRED = frozenset({"name", "discipline", "active"})
@@ -36,8 +37,10 @@ class PractitionerCreate(RequestModel):
     active: StrictBool = True
 
 
-class PractitionerPatch(RequestModel):
+class PractitionerPatch(PatchModel):
     """Changes to a practitioner: only the fields sent are changed."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 

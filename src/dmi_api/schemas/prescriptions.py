@@ -10,6 +10,7 @@ from pydantic.config import JsonDict
 
 from dmi_api.schemas.base import IsoDate, RequestModel, ResourceMeta
 from dmi_api.schemas.exercises import SupportPoint
+from dmi_api.schemas.patch import PatchModel
 
 Setting = Literal["clinic", "home", "intensive"]
 Status = Literal["draft", "active", "paused", "completed", "discontinued"]
@@ -106,8 +107,10 @@ class PrescriptionCreate(RequestModel):
     items: list[PrescriptionItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
-class PrescriptionPatch(RequestModel):
+class PrescriptionPatch(PatchModel):
     """Changes to a prescription; `items`, when sent, replaces the whole list."""
+
+    NOT_NULL = REQUIRED
 
     model_config = ConfigDict(
         extra="forbid",

@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from dmi_api.schemas.base import IsoAwareDateTime, IsoDateTime, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.exercises import SupportPoint
+from dmi_api.schemas.patch import PatchModel
 
 SessionType = Literal["dmi", "dirfloortime", "parent_coaching", "evaluation", "home_practice"]
 SessionSetting = Literal["clinic", "home", "telehealth"]
@@ -152,8 +153,10 @@ class SessionRecordCreate(RequestModel):
     notes: SoapNotes = Field(default_factory=SoapNotes)
 
 
-class SessionRecordPatch(RequestModel):
+class SessionRecordPatch(PatchModel):
     """Changes to an unsigned record; `exercises` and `notes`, when sent, replace the old ones."""
+
+    NOT_NULL = REQUIRED | {"exercises", "notes"}
 
     model_config = ConfigDict(
         extra="forbid",

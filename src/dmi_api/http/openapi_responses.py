@@ -1,0 +1,203 @@
+"""Each operation's error responses and conditional headers, derived from what its route does.
+
+A status is documented where the route can answer it, and nowhere else, so that a client (or a
+conformance tool) can rely on the list; a route added later is described by the same rules:
+
+- 401 and 403: the route demands a token (its OpenAPI `security`); 503 with them, since the
+  token's client is checked in the database, and wherever the route opens a database session.
+- 404: the path names a row (a path parameter).
+- 422: a parameter or JSON body is validated, and every authenticated route refuses unknown
+  query parameters.
+- 413 where the operation takes a body; 415 where the route checks its media type.
+- 409 on authenticated writes: a uniqueness race (or a reused `Idempotency-Key`) conflicts.
+- `If-Match`: 428 without it, 412 when stale, 400 when it is not a quoted ETag. It is declared
+  required, except on an operation that also creates (201): no ETag exists to send before.
+- A GET documented with 304 (a versioned body; see `openapi_links`) declares `If-None-Match`.
+
+Statuses a route declares itself (`responses=`: business conflicts such as a signed record,
+OAuth's own errors, 429) are kept as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+
+from dmi_api.deps import get_db_session
+from dmi_api.http.problems import PROBLEM_MEDIA_TYPE
+
+_PROBLEM = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_WRITES = frozenset({"post", "put", "patch"})
+# RFC 9110 §13.1.1: `*` or a comma-separated list of (optionally weak) quoted tags, separated
+# by optional whitespace (OWS: spaces and tabs), as `dmi_api.http.conditional` accepts them
+# (anything else is a 400).
+_TAG = r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)[ \t]*$"
+_IF_MATCH_DOC = (
+    'ETag of the version being changed, quoted as sent (`"3"`); 428 without it, 412 when the '
+    "resource has changed since, 400 when it is not `*` or quoted ETags"
+)
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETag(s) the caller holds; 304 without a body when one is current",
+    # Any value is accepted: one that names no current version just gets the body.
+    "schema": {"type": "string"},
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before retrying",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+_CHALLENGE = {
+    "WWW-Authenticate": {
+        "description": "RFC 6750 Bearer challenge",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^Bearer"},
+    }
+}
+_DESCRIPTIONS: dict[int, str] = {
+    400: "Bad Request: `If-Match` is not `*` or a list of quoted ETags",
+    401: "Unauthorized: no valid access token",
+    403: "Forbidden: the token lacks a scope this operation needs",
+    404: "Not Found: no such row in the caller's clinic",
+    409: "Conflict: the change conflicts with the current state (a taken unique value, a reused "
+    "`Idempotency-Key`, a concurrent change)",
+    412: "Precondition Failed: `If-Match` does not name the current version",
+    413: "Content Too Large: the body exceeds the configured limit",
+    415: "Unsupported Media Type: the body is not JSON",
+    422: "Unprocessable Content: a field or parameter is invalid (a JSON pointer per field in "
+    "`errors`), or a rule that the schema cannot state refuses it (the codes of "
+    "`x-business-rules` at the root of this document)",
+    428: "Precondition Required: send `If-Match` with the ETag of the version being changed",
+    503: "Service Unavailable: the database cannot serve now; retry after `Retry-After`",
+}
+# The 422 field errors of rules that JSON Schema cannot state, so that a request the schema
+# allows may still be refused; each one's reason. A key is an `errors[].code`, or a pointer
+# prefix ending in `*` for values checked against something the request names (an
+# instrument's catalogue). Published as the root `x-business-rules`.
+BUSINESS_RULES: dict[str, str] = {
+    "cursor_invalid": "a cursor the server did not issue for this query (cursors are opaque)",
+    "reference_not_found": "a referenced row (child, practitioner, exercise...) that is not "
+    "one of the clinic's live rows",
+    "exercise_mismatch": "a prescription item of another exercise or child",
+    "date_in_future": "a date of something that happened, after today",
+    "date_too_early": "a birth date before 1990-01-01",
+    "before_birth": "a date before the child's birth",
+    "date_before_birth": "a date before the child's birth",
+    "records_before_birth": "a birth date after the child's recorded assessments or sessions",
+    "before_start": "the end of a range before its start",
+    "end_before_start": "the end of a range before its start",
+    "bad_period": "a report period that ends before it starts or before the birth date",
+    "pause_out_of_order": "prescription pauses that overlap or fall outside the period",
+    "invalid_transition": "a status change the resource's life cycle does not allow",
+    "status_date_without_change": "a status date without a status change",
+    "duration_out_of_range": "a session that ends before it starts or lasts too long",
+    "missing": "a field that another field's value requires (`practitioner_id` unless the "
+    "session is home practice, an entered value of a final assessment)",
+    "conflicting_fields": "fields that exclude each other",
+    "days_without_weeks": "gestational age days without weeks",
+    "duplicate": "the same value twice in a set",
+    "duplicate_item": "the same exercise twice in a prescription",
+    "duplicate_code": "the same diagnosis code twice",
+    "not_applicable": "a field the instrument does not use",
+    "unknown_item": "an item id outside the instrument's catalogue",
+    "score_out_of_range": "an item score outside the instrument's scale",
+    "ci_out_of_order": "ci95_low ≤ gmae_score ≤ ci95_high does not hold",
+    "#/entered/*": "entered values are checked against the instrument's own fields and ranges",
+    "external_id_mismatch": "a body `external_id` other than the one in the path",
+    "idempotency_key_reused": "an `Idempotency-Key` already used with another request",
+    "string_unstorable": "text with NUL characters or unpaired surrogates, which JSON allows "
+    "and storage cannot hold",
+    "int_type": "an integer written with a fraction (`3.0`): integers are sent as `3`",
+    "jwks_invalid": "a JWKS whose keys are not usable public signing keys",
+    "jwks_auth_method": "a `jwks` without `private_key_jwt`, or `private_key_jwt` without one",
+}
+_HEADERS: dict[int, dict[str, Any]] = {401: _CHALLENGE, 403: _CHALLENGE, 503: _RETRY_AFTER}
+
+
+def _uses_database(dependant: Dependant) -> bool:
+    return any(sub.call is get_db_session or _uses_database(sub) for sub in dependant.dependencies)
+
+
+def _header(operation: dict[str, Any], name: str) -> dict[str, Any] | None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name", "").lower() == name.lower():
+            found: dict[str, Any] = parameter
+            return found
+    return None
+
+
+def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses this route can answer for `method`."""
+    authenticated = bool(operation.get("security"))
+    statuses: set[int] = set()
+    if authenticated:
+        statuses |= {401, 403, 422, 503}
+    if _uses_database(route.dependant):
+        statuses.add(503)
+    if route.dependant.path_params:
+        statuses.add(404)
+    if route.dependant.path_params or route.dependant.query_params:
+        statuses.add(422)
+    if route.dependant.header_params:
+        statuses.add(422)
+    if route.body_field is not None:
+        statuses |= {413, 415, 422}
+    if "requestBody" in operation:
+        statuses.add(413)
+    if authenticated and method in _WRITES:
+        statuses.add(409)
+    if _header(operation, "If-Match") is not None:
+        statuses |= {400, 412, 428}
+    return statuses
+
+
+def _declare_if_match(operation: dict[str, Any]) -> None:
+    parameter = _header(operation, "If-Match")
+    if parameter is None:
+        return
+    # An operation that may create has no ETag to send yet (the upsert: 412 if one is sent to
+    # create); every other operation answers 428 without it.
+    parameter["required"] = "201" not in operation.get("responses", {})
+    parameter["description"] = _IF_MATCH_DOC
+    parameter["schema"] = {"type": "string", "pattern": IF_MATCH_PATTERN}
+
+
+def _declare_if_none_match(method: str, operation: dict[str, Any]) -> None:
+    responses = operation.get("responses", {})
+    if method == "get" and "304" in responses and _header(operation, "If-None-Match") is None:
+        operation.setdefault("parameters", []).append(dict(_IF_NONE_MATCH))
+
+
+def _problem(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": _DESCRIPTIONS[status], "content": _PROBLEM}
+    if status in _HEADERS:
+        response["headers"] = _HEADERS[status]
+    return response
+
+
+def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Add each operation's derived error responses and conditional headers, in place."""
+    schema["x-business-rules"] = dict(sorted(BUSINESS_RULES.items()))
+    paths: dict[str, Any] = schema.get("paths", {})
+    # Routes as included (prefixes and router settings applied), as FastAPI documents them.
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in sorted(m.lower() for m in route.methods or ()):
+            operation = paths.get(route.path_format or "", {}).get(method)
+            if operation is None:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            for status in sorted(error_statuses(route, method, operation)):
+                responses.setdefault(str(status), _problem(status))
+            _declare_if_match(operation)
+            _declare_if_none_match(method, operation)
+            operation["responses"] = dict(sorted(responses.items()))

@@ -327,6 +327,21 @@ class TestRefusals:
             )
             assert _errors(response) == [("query", "#/to", "date_out_of_range")]
 
+    async def test_a_number_is_not_a_date(
+        self, client: httpx.AsyncClient, world: World, db_path: str
+    ) -> None:
+        # pydantic would read each of these as a Unix time (1970-01-01 and the like).
+        for name, value in (
+            ("birth_date_to", "-3.1282327242031517e-302"),
+            ("birth_date_from", "6e3"),
+            ("updated_since", "1.5"),
+            ("updated_since", " 12"),
+        ):
+            response = await client.get(
+                "/v1/children", params={name: value}, headers=world.clinic.headers
+            )
+            assert _errors(response) == [("query", f"#/{name}", "value_error")], value
+
     async def test_a_nul_in_a_stored_header_names_the_header(
         self, client: httpx.AsyncClient, world: World
     ) -> None:

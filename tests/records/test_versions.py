@@ -75,7 +75,7 @@ class TestVersionPages:
         for path, cursor in (
             (f"{URL}/{second}/versions", page["next_cursor"]),
             (f"{URL}/{first}/versions", children["next_cursor"]),
-            (f"{URL}/{first}/versions", "not-a-cursor"),
+            (f"{URL}/{first}/versions", "A" * 60),  # well-formed, but not one we issued
         ):
             response = await client.get(path, params={"cursor": cursor}, headers=headers)
             assert response.status_code == 422, response.text

@@ -112,6 +112,12 @@ BUSINESS_RULES: dict[str, str] = {
     "ci_out_of_order": "ci95_low ≤ gmae_score ≤ ci95_high does not hold",
     "#/entered/*": "entered values are checked against the instrument's own fields and ranges",
     "external_id_mismatch": "a body `external_id` other than the one in the path",
+    "child_id_mismatch": "a body `child_id` other than the child in the path (nested POST)",
+    "datetime_out_of_range": "a date-time whose offset carries it before 0001-01-01 or after "
+    "9999-12-31 in UTC",
+    "date_out_of_range": "a report end that leaves no day before it, or more than five years "
+    "ahead",
+    "unknown_time_zone": "a `time_zone` that is not an IANA time zone name",
     "idempotency_key_reused": "an `Idempotency-Key` already used with another request",
     "string_unstorable": "text with NUL characters or unpaired surrogates, which JSON allows "
     "and storage cannot hold",

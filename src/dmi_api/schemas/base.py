@@ -28,12 +28,13 @@ ExternalId = Annotated[
 ]
 
 
-_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_only(value: Any) -> Any:
-    # pydantic reads "6" as a Unix time; the API documents ISO 8601 and means it.
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+    # pydantic reads "6", "6e3" or "-3.1e-302" as a Unix time; the API documents ISO 8601 and
+    # means it: a text value must start with the ISO calendar date.
+    if isinstance(value, int | float) or (isinstance(value, str) and not _ISO_DAY.match(value)):
         raise ValueError("expected an ISO 8601 date or date-time")
     return value
 

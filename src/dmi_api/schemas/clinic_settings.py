@@ -18,7 +18,11 @@ class AimsNormRow(RequestModel):
     """Minimum AIMS total reaching each percentile at one age (whole months, corrected)."""
 
     age_months: StrictInt = Field(ge=0, le=24)
-    percentiles: dict[PercentileKey, AimsScore] = Field(min_length=1, max_length=99)
+    # Pydantic states the key pattern as `patternProperties`, which alone lets any other key
+    # through in JSON Schema; the server refuses them, so the contract says so.
+    percentiles: dict[PercentileKey, AimsScore] = Field(
+        min_length=1, max_length=99, json_schema_extra={"additionalProperties": False}
+    )
 
 
 class AimsNormTable(RequestModel):

@@ -115,8 +115,7 @@ BUSINESS_RULES: dict[str, str] = {
     "child_id_mismatch": "a body `child_id` other than the child in the path (nested POST)",
     "datetime_out_of_range": "a date-time whose offset carries it before 0001-01-01 or after "
     "9999-12-31 in UTC",
-    "date_out_of_range": "a report end that leaves no day before it, or more than five years "
-    "ahead",
+    "date_out_of_range": "a report end that leaves no day before it, or more than five years ahead",
     "unknown_time_zone": "a `time_zone` that is not an IANA time zone name",
     "idempotency_key_reused": "an `Idempotency-Key` already used with another request",
     "string_unstorable": "text with NUL characters or unpaired surrogates, which JSON allows "

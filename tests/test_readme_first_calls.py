@@ -13,15 +13,13 @@ import json
 import os
 import re
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.ports import free_port
+from tests.support.serving import serving
 from tests.support.setup_script import SetUp, dmi_api, service_env
 from tests.support.tools import require_tool
 
@@ -61,39 +59,13 @@ def served(setup_databases: tuple[SetUp, SetUp], tmp_path_factory: pytest.TempPa
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    served_env = env | {"DMI_ISSUER": base, "DMI_LOG_LEVEL": "WARNING"}
     log_path = tmp_path_factory.mktemp("first_calls") / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
-            env=env | {"DMI_ISSUER": base, "DMI_LOG_LEVEL": "WARNING"},
-            stdout=subprocess.DEVNULL,
-            stderr=log,
+    with serving(served_env, log_path, port=port):
+        yield (
+            base,
+            {"CLIENT_ID": credentials["client_id"], "CLIENT_SECRET": credentials["client_secret"]},
         )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield (
-                base,
-                {
-                    "CLIENT_ID": credentials["client_id"],
-                    "CLIENT_SECRET": credentials["client_secret"],
-                },
-            )
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def test_the_blocks_run_and_print_what_the_readme_shows(

@@ -7,15 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from dmi_api.config import Settings
-from tests.support.ports import free_port
+from tests.support.serving import serve_env, serving
 from tests.support.st_hooks import OWN_CLIENT_ENV
 from tests.test_schemathesis import NOT_APPLICABLE_NAMES, _token
 
@@ -26,39 +24,17 @@ TOKEN_LIFETIME = 900
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real server on PostgreSQL (as the non-owner role), started as operators start it."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
-    env |= {
-        "DMI_DATABASE_URL": settings.database_url_value,
-        "DMI_ISSUER": settings.issuer,
-        "DMI_DB_POOL_SIZE": "4",
-        # The longest lifetime allowed: a run on a busy machine outlasts the default 300 s.
-        "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME),
-    }
-    log = (tmp_path_factory.mktemp("stateful") / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
+    env = serve_env(
+        {
+            "DMI_DATABASE_URL": settings.database_url_value,
+            "DMI_ISSUER": settings.issuer,
+            "DMI_DB_POOL_SIZE": "4",
+            # The longest lifetime allowed: a run on a busy machine outlasts the default 300 s.
+            "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME),
+        }
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("server did not start")
-            time.sleep(0.2)
+    with serving(env, tmp_path_factory.mktemp("stateful") / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
 
 
 def test_schemathesis_run_finds_nothing(settings: Settings, server: str, tmp_path: Path) -> None:

@@ -2,58 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.ports import free_port
+from tests.support.serving import serve_env, serving
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     database = tmp_path_factory.mktemp("serve") / "embedded.db"
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DMI_")},
-        "DMI_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "DMI_MAX_BODY_BYTES": "4096",
-    }
-    log_path = database.parent / "serve.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
+    env = serve_env(
+        {"DMI_DATABASE_URL": f"sqlite+aiosqlite:///{database}", "DMI_MAX_BODY_BYTES": "4096"}
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-            time.sleep(0.2)
+    log_path = database.parent / "serve.log"
+    with serving(env, log_path, workers=2, ready_path="/healthz") as base:
         yield base, database
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_embedded_database_is_migrated_on_serve(served: tuple[str, Path]) -> None:

@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from dmi_api.app import create_app
 from dmi_api.config import Settings
-from tests.support.ports import free_port
+from tests.support.serving import serve_env, serving
 from tests.support.tenants import TenantClient, make_tenant
 
 # The PostgreSQL pass serves it once; the SQLite pass has nothing more to show in a browser.
@@ -60,34 +56,11 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`dmi-api serve` on a loopback port, on the run's PostgreSQL database."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
-    env |= {"DMI_DATABASE_URL": settings.database_url_value, "DMI_ISSUER": settings.issuer}
-    log_path = tmp_path_factory.mktemp("browser") / "serve.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
+    env = serve_env(
+        {"DMI_DATABASE_URL": settings.database_url_value, "DMI_ISSUER": settings.issuer}
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
-            time.sleep(0.2)
+    with serving(env, tmp_path_factory.mktemp("browser") / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")

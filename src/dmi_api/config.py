@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     db_long_statement_timeout_ms: int = Field(default=60_000, ge=100, le=3_600_000)
     # The share of a pool one route may hold at once: a route stuck on a locked table leaves
     # the rest of the pool to the others.
-    db_route_pool_share: float = Field(default=0.75, gt=0, le=1)
+    db_route_pool_share: float = Field(default=0.9, gt=0, le=1)
     readyz_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
     db_retry_after_seconds: int = Field(default=2, ge=1, le=300)
     # Direct reads (PostgreSQL): the hot read endpoints as one statement on a pool of their own.

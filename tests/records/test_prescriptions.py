@@ -399,7 +399,7 @@ class TestStatus:
             row = response.json()
             return dict(row)
 
-        await move({"status": "active"})
+        assert (await move({"status": "active"}))["ended_on"] is None
         paused = await move({"status": "paused", "status_date": "2025-03-10"})
         assert paused["pauses"] == [{"start": "2025-03-10", "end": None}]
         resumed = await move({"status": "active", "status_date": "2025-03-14"})
@@ -410,6 +410,7 @@ class TestStatus:
         done = await move({"status": "completed"})
         assert done["pauses"][-1] == {"start": today, "end": today}
         assert done["status"] == "completed"
+        assert done["ended_on"] == today
         for status in ("active", "paused", "draft", "discontinued"):
             response = await patch(client, clinic, row, {"status": status})
             assert pointers(response) == ["#/status"]

@@ -194,4 +194,8 @@ class PrescriptionPublic(ResourceMeta):
     period_end: IsoDate | None
     goal: str | None
     pauses: list[PauseSpan]
+    ended_on: IsoDate | None = Field(
+        description="the day it was completed or discontinued (null while it runs); its "
+        "adherence counts the days before it, in every period it ran in"
+    )
     items: list[PrescriptionItemPublic]

@@ -59,3 +59,15 @@ async def test_docs_page_policy_allows_its_own_origin_only(
     ]
     assert policy["script-src"] == ["'self'", *hashes]
     assert len(inline) == (1 if path == "/docs" else 0)
+
+
+async def test_assets_are_revalidated_not_fetched_again(client: httpx.AsyncClient) -> None:
+    url = f"{ASSETS_PATH}/swagger-ui-bundle.js"
+    first = await client.get(url)
+    assert first.headers["cache-control"] == "no-cache"  # kept, revalidated on each use
+    again = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    # The pages themselves (and every API answer) are never stored.
+    assert (await client.get("/docs")).headers["cache-control"] == "no-store"
+    assert (await client.get("/openapi.json")).headers["cache-control"] == "no-store"

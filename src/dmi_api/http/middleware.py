@@ -32,19 +32,27 @@ _SECURITY_HEADERS = (
 )
 _DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
 _SECURITY_RAW = tuple((name.encode(), value.encode()) for name, value in _SECURITY_HEADERS)
+# The docs' static assets (~3 MB, the same for every caller) may be kept by the browser, which
+# revalidates them by ETag on each use (304) instead of fetching them again.
+_ASSETS_PATH = "/docs/assets/"
+_ASSETS_RAW = tuple(
+    (name, b"no-cache" if name == b"cache-control" else value) for name, value in _SECURITY_RAW
+)
 _CSP_RAW = (b"content-security-policy", _DATA_CSP.encode())
 _REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode()
 _OURS = frozenset({_REQUEST_ID_RAW, *(name for name, _ in _SECURITY_RAW)})
 _OURS_WITH_CSP = _OURS | {_CSP_RAW[0]}
 
 
-def _with_our_headers(headers: Any, request_id: str, *, is_docs: bool) -> list[tuple[bytes, bytes]]:
+def _with_our_headers(
+    headers: Any, request_id: str, *, is_docs: bool, is_asset: bool = False
+) -> list[tuple[bytes, bytes]]:
     """A response's raw headers with ours set, replacing any of the same names (what
     `MutableHeaders.__setitem__` does, in one pass instead of one per header)."""
     ours = _OURS if is_docs else _OURS_WITH_CSP
     raw = [(name, value) for name, value in headers if name.lower() not in ours]
     raw.append((_REQUEST_ID_RAW, request_id.encode("latin-1")))
-    raw.extend(_SECURITY_RAW)
+    raw.extend(_ASSETS_RAW if is_asset else _SECURITY_RAW)
     if not is_docs:
         raw.append(_CSP_RAW)
     return raw
@@ -77,6 +85,7 @@ class RequestContextMiddleware:
         status = 500
         response_started = False
         is_docs = scope["path"].startswith(_DOCS_PATHS)
+        is_asset = is_docs and scope["path"].startswith(_ASSETS_PATH)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, response_started
@@ -84,7 +93,7 @@ class RequestContextMiddleware:
                 response_started = True
                 status = message["status"]
                 message["headers"] = _with_our_headers(
-                    message.get("headers", ()), request_id, is_docs=is_docs
+                    message.get("headers", ()), request_id, is_docs=is_docs, is_asset=is_asset
                 )
             await send(message)
 

@@ -14,7 +14,7 @@ from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import Child, SessionAmendment, SessionRecord
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.children import ChildPublic
-from dmi_api.services import session_records
+from dmi_api.services import session_record_views
 from dmi_api.services.rule_settings import RuleSettings, age_plain, age_public
 
 RULES = RuleSettings(age_rule=AgeRule(), aims_norms=None)
@@ -123,5 +123,5 @@ def test_session_record_plain_body_equals_the_model(fields: dict[str, Any]) -> N
         created_at=datetime(2025, 1, 3, tzinfo=UTC),
         client_id=uuid.uuid4(),
     )
-    expected = session_records.to_public(row, [amendment]).model_dump(mode="json")
-    assert _rendered(session_records.plain_view(row, [amendment])) == expected
+    expected = session_record_views.to_public(row, [amendment]).model_dump(mode="json")
+    assert _rendered(session_record_views.plain_view(row, [amendment])) == expected

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dmi_api.direct import session_records as direct_records
 from dmi_api.models import SessionRecord
 from dmi_api.schemas.session_records import SessionRecordCreate
-from dmi_api.services import session_records as service
+from dmi_api.services import session_record_rules as rules
 from dmi_api.tenancy import bind_settings
 from tests.records.conftest import Headers, headers_maker
 from tests.support.sessions import START, URL, Clinic, create, if_match, make_clinic, sign
@@ -879,14 +879,10 @@ class TestDirectCreate:
 
     def test_the_row_written_is_the_models_row(self, clinic: Clinic) -> None:
         payload = SessionRecordCreate.model_validate(clinic.new())
-        checked: dict[str, Any] = {
-            "clinic_id": clinic.tenant.clinic_id,
-            "reference_errors": [],
-            "birth_date": None,
-            "exercise_errors": [],
-        }
-        written = direct_records._unsaved(service.new_values(payload, **checked))
-        model = service.new_record(payload, **checked)
+        values = rules.new_record(payload, clinic.tenant.clinic_id).values
+        assert values is not None
+        written = direct_records._unsaved(values)
+        model = SessionRecord(**values)
         generated = {"id", "created_at", "updated_at"}
         for name in SessionRecord.model_fields:
             if name in generated:

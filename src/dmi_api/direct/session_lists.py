@@ -1,7 +1,7 @@
 """List session records (a clinic's, or one child's) as one statement each.
 
 The page, its amendments, the child's check (nested list) and the audit event are one
-statement; the bodies are `services.session_records.plain_view`'s (tests/records/
+statement; the bodies are `services.session_record_views.plain_view`'s (tests/records/
 test_direct_session_lists.py compares the two paths on the same rows and cursors).
 """
 
@@ -18,10 +18,11 @@ from dmi_api.direct.statements import STATEMENT_PREFIX, audit_cte
 from dmi_api.models import Child
 from dmi_api.pagination import CursorCodec
 from dmi_api.schemas.session_records import AmendmentPublic, SessionRecordPublic
-from dmi_api.services import session_records as service
 from dmi_api.services.resources import ListQuery, not_found
+from dmi_api.services.session_record_queries import SessionFilters
+from dmi_api.services.session_record_rules import RESOURCE
+from dmi_api.services.session_record_views import stored_views
 
-RESOURCE = service.RESOURCE
 _FIELDS = tuple(SessionRecordPublic.model_fields)
 _AMENDMENT_FIELDS = tuple(AmendmentPublic.model_fields)
 _AMENDMENTS = (
@@ -51,7 +52,7 @@ _FILTERS = (
 def _body(record: Any) -> dict[str, Any]:
     # The record's first columns are the body's fields (zip stops there).
     body = dict(zip(_FIELDS, record))  # noqa: B905
-    body["exercises"], body["notes"] = service.stored_views(
+    body["exercises"], body["notes"] = stored_views(
         orjson.loads(body["exercises"]), orjson.loads(body["notes"])
     )
     body["amendments"] = [dict(zip(_AMENDMENT_FIELDS, a)) for a in body["amendments"]]  # noqa: B905
@@ -64,10 +65,10 @@ async def list_records(
     *,
     query: ListQuery,
     codec: CursorCodec,
-    filters: service.SessionFilters,
+    filters: SessionFilters,
     nested: bool,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of records with their amendments, as `services.session_records.list_public`.
+    """A page of records with their amendments, as `services.session_record_queries.list_public`.
 
     `nested`: the list of the child `filters.child_id`, 404 unless it is the clinic's and live.
     """

@@ -1,6 +1,6 @@
 """POST a session record: in one statement when it is valid, else in two that say why.
 
-The payload's rules are those of `services.session_records` (`new_record`). The row is built
+The payload's rules are `services.session_record_rules.new_record`'s, asked once. The row is built
 first as if every reference were right, and one statement writes it, with its first kept version
 and its audit event, only if the database agrees: the child is live and born by the session's
 date, the practitioner (if any) and every exercise live, every prescription item this child's
@@ -24,13 +24,19 @@ from sqlalchemy.dialects import postgresql
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import COMMON_PARAMETERS, STATEMENT_PREFIX, audit_cte
-from dmi_api.errors import AuthenticationError, ValidationProblemError
+from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child, Practitioner, SessionRecord
-from dmi_api.schemas.session_records import PerformedExercise, SessionRecordCreate
-from dmi_api.services import session_records as service
+from dmi_api.schemas.session_records import SessionRecordCreate
 from dmi_api.services.resources import not_found, reference_problem
+from dmi_api.services.session_record_rules import (
+    RESOURCE,
+    Found,
+    NewRecord,
+    latest_birth_date,
+    new_record,
+)
+from dmi_api.services.session_record_views import snapshot
 
-RESOURCE = service.RESOURCE
 _TABLE: Table = SessionRecord.__table__  # type: ignore[attr-defined]
 
 
@@ -138,24 +144,21 @@ def _row_values(row: SessionRecord) -> list[Any]:
 
 
 async def _write(
-    direct: DirectDb, principal: Principal, sql: str, checks: list[Any], row: SessionRecord
+    direct: DirectDb, principal: Principal, sql: str, checks: list[Any], values: dict[str, Any]
 ) -> Created | None:
-    """Run an insert; None when its checks did not hold (401: the client is not active)."""
-    body = service.snapshot(row, [])
+    """Run an insert of a row of `values`; None when its checks did not hold (401: the client
+    is not active)."""
+    row = _unsaved(values)
+    body = snapshot(row, [])
     rows = await direct.fetch(principal, sql, [*checks, *_row_values(row), _json_text(body)])
     return Created(body, row.id, row.version) if rows[0]["id"] is not None else None
 
 
-def _assumed_items(fresh: list[tuple[int, PerformedExercise]]) -> dict[str, str] | None:
-    """Each prescription item named → the exercise named with it (None: one item is named
-    with two exercises, so one of them is wrong whatever the database holds)."""
-    items: dict[str, str] = {}
-    for _, entry in fresh:
-        if entry.prescription_item_id is not None:
-            item, exercise = str(entry.prescription_item_id), str(entry.exercise_id)
-            if items.setdefault(item, exercise) != exercise:
-                return None
-    return items
+def _unsaved(values: dict[str, Any]) -> SessionRecord:
+    """The session path's row of these values, without the ORM's instrumentation: it is
+    written here, never added to a session (the same values and column defaults, at a third
+    of the cost)."""
+    return SessionRecord.model_construct(**values)
 
 
 async def create(
@@ -167,86 +170,45 @@ async def create(
 ) -> Created:
     """Record a session (401: the client is no longer active; 422: what is wrong with it;
     `child_in_path`: the child was named by the URL, so no such live child is 404)."""
-    fresh = service.fresh_entries(payload.exercises)
-    exercise_ids = sorted({entry.exercise_id for _, entry in fresh})
-    items = _assumed_items(fresh)
-    if items is not None:
-        try:
-            row = _unsaved(
-                service.new_values(
-                    payload,
-                    clinic_id=principal.clinic_id,
-                    reference_errors=[],
-                    birth_date=None,
-                    exercise_errors=[],
-                )
-            )
-        except ValidationProblemError:
-            pass  # wrong whatever the references: the checked path lists every problem
-        else:
-            checks = [
-                payload.child_id,
-                service.latest_birth_date(payload.started_at),
-                payload.practitioner_id,
-                exercise_ids,
-                sorted(items),
-                _json_text(items),
-            ]
-            created = await _write(direct, principal, _CHECKED_INSERT, checks, row)
-            if created is not None:
-                return created
-    return await _create_checked(direct, principal, payload, fresh, exercise_ids, child_in_path)
-
-
-def _unsaved(values: dict[str, Any]) -> SessionRecord:
-    """`service.new_record`'s row from `service.new_values`, without the ORM's instrumentation:
-    it is written here, never added to a session (the same values and column defaults, at a
-    third of the cost)."""
-    return SessionRecord.model_construct(**values)
+    new = new_record(payload, principal.clinic_id)
+    if new.values is not None and new.assumed_items is not None:
+        checks = [
+            payload.child_id,
+            latest_birth_date(payload.started_at),
+            payload.practitioner_id,
+            new.exercise_ids,
+            sorted(new.assumed_items),
+            _json_text(new.assumed_items),
+        ]
+        created = await _write(direct, principal, _CHECKED_INSERT, checks, new.values)
+        if created is not None:
+            return created
+    return await _create_checked(direct, principal, new, child_in_path)
 
 
 async def _create_checked(
-    direct: DirectDb,
-    principal: Principal,
-    payload: SessionRecordCreate,
-    fresh: list[tuple[int, PerformedExercise]],
-    exercise_ids: list[uuid.UUID],
-    child_in_path: bool,
+    direct: DirectDb, principal: Principal, new: NewRecord, child_in_path: bool
 ) -> Created:
     """Read the references, apply the rules to what was found, then write."""
-    item_ids = sorted({e.prescription_item_id for _, e in fresh} - {None})  # type: ignore[type-var]
-    references = [
-        payload.child_id,
-        payload.practitioner_id,
-        exercise_ids,
-        item_ids,
-    ]
-    rows = await direct.fetch(principal, _REFERENCES, references)
-    found = rows[0]
+    payload = new.payload
+    references = [payload.child_id, payload.practitioner_id, new.exercise_ids, new.item_ids]
+    found = (await direct.fetch(principal, _REFERENCES, references))[0]
     birth_date: date | None = found["birth_date"]
     if birth_date is None and child_in_path:
         raise not_found(Child)  # as the session path's lookup of the path's child
     errors = [] if birth_date is not None else [reference_problem(Child, "#/child_id")]
     if payload.practitioner_id is not None and not found["practitioner"]:
         errors.append(reference_problem(Practitioner, "#/practitioner_id"))
-    exercise_errors: list[dict[str, str]] = []
-    if birth_date is not None:
-        items = orjson.loads(found["items"]) if found["items"] else {}
-        exercise_errors = service.exercise_problems(
-            fresh,
+    items = orjson.loads(found["items"]) if found["items"] else {}
+    values = new.checked(
+        Found(
+            birth_date,
+            errors,
             set(found["exercises"]),
             {uuid.UUID(item): uuid.UUID(exercise) for item, exercise in items.items()},
         )
-    row = _unsaved(
-        service.new_values(
-            payload,
-            clinic_id=principal.clinic_id,
-            reference_errors=errors,
-            birth_date=birth_date,
-            exercise_errors=exercise_errors,
-        )
     )
-    created = await _write(direct, principal, _INSERT, [], row)
+    created = await _write(direct, principal, _INSERT, [], values)
     if created is None:
         raise AuthenticationError()  # disabled between the two statements: nothing was written
     return created

@@ -44,8 +44,11 @@ from dmi_api.schemas.session_records import (
     SessionType,
     SignRequest,
 )
-from dmi_api.services import session_records as service
+from dmi_api.services import session_record_commands as commands
+from dmi_api.services import session_record_queries as queries
 from dmi_api.services.resources import ListQuery
+from dmi_api.services.session_record_rules import AMENDMENT, RESOURCE
+from dmi_api.services.session_record_views import plain_view, to_public
 
 router = make_router(tag="session-records")
 URL = "/v1/session-records"
@@ -65,14 +68,13 @@ To = Annotated[
     Query(alias="to", description="sessions that started before this instant (exclusive)"),
 ]
 TypeFilter = Annotated[SessionType | None, Query(alias="type", description="session type")]
-RESOURCE = service.RESOURCE
 
 
 async def _page(
     request: Request,
     principal: Principal,
     query: ListQuery,
-    filters: service.SessionFilters,
+    filters: queries.SessionFilters,
     *,
     nested: bool,
 ) -> JSONResponse:
@@ -85,8 +87,8 @@ async def _page(
         return page_response(request, bodies, next_cursor)
     async with caller_session(request, principal) as caller:
         if nested and filters.child_id is not None:
-            await service.live_child(caller.tenant, filters.child_id)
-        bodies, next_cursor = await service.list_public(
+            await queries.live_child(caller.tenant, filters.child_id)
+        bodies, next_cursor = await queries.list_public(
             caller.tenant, query=query, codec=codec, filters=filters
         )
         caller.audit("list", RESOURCE, child_id=filters.child_id)
@@ -105,7 +107,7 @@ async def list_session_records(
     started_to: To = None,
 ) -> JSONResponse:
     """List records with amendments; `updated_since` includes tombstones for sync."""
-    filters = service.SessionFilters(
+    filters = queries.SessionFilters(
         child_id=child_id,
         practitioner_id=practitioner_id,
         session_type=session_type,
@@ -131,7 +133,7 @@ async def list_child_session_records(
     started_to: To = None,
 ) -> JSONResponse:
     """One child's session records; 404 if the child is not the clinic's."""
-    filters = service.SessionFilters(
+    filters = queries.SessionFilters(
         child_id=child_id,
         practitioner_id=practitioner_id,
         session_type=session_type,
@@ -162,7 +164,7 @@ async def create_session_record(
 
 async def _create(caller: Caller, payload: SessionRecordCreate) -> Created:
     """Create, audit, and answer as both POSTs do (the session path)."""
-    row, body = await service.create(
+    row, body = await commands.create(
         caller.tenant, payload=payload, client_id=caller.principal.client_id
     )
     caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
@@ -198,10 +200,10 @@ add_child_create(
 @router.get(ITEM_URL, response_model=SessionRecordPublic, summary="Get a session record")
 async def get_session_record(caller: Reader, request: Request, record_id: uuid.UUID) -> Response:
     """One record with its amendments and ETag (`If-None-Match` → 304)."""
-    row = await service.get(caller.tenant, record_id)
-    amendments = await service.amendments_of(caller.tenant, row)
+    row = await queries.get(caller.tenant, record_id)
+    amendments = await queries.amendments_of(caller.tenant, row)
     caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.plain_view(row, amendments))
+    return resource_response(request, row, plain_view(row, amendments))
 
 
 @router.patch(ITEM_URL, response_model=SessionRecordPublic, summary="Change a session record")
@@ -213,13 +215,13 @@ async def patch_session_record(
     if_match: IfMatch = None,
 ) -> Response:
     """Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`."""
-    row = await service.get(caller.tenant, record_id, for_update=True)
+    row = await queries.get(caller.tenant, record_id, for_update=True)
     require_if_match(request, row.version)
-    row = await service.update(
+    row = await commands.update(
         caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
     )
     caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, []))
+    return resource_response(request, row, to_public(row, []))
 
 
 @router.delete(
@@ -232,9 +234,9 @@ async def delete_session_record(
     caller: Writer, request: Request, record_id: uuid.UUID, if_match: IfMatch = None
 ) -> Response:
     """Tombstone an unsigned record (signed: 409 `session_signed`); needs `If-Match`."""
-    row = await service.get(caller.tenant, record_id, for_update=True)
+    row = await queries.get(caller.tenant, record_id, for_update=True)
     require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+    await commands.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
     caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
     return Response(status_code=204)
 
@@ -250,13 +252,13 @@ async def sign_session_record(
     if_match: IfMatch = None,
 ) -> Response:
     """Sign the record (signed already: 409 `already_signed`); needs `If-Match`."""
-    row = await service.get(caller.tenant, record_id, for_update=True)
+    row = await queries.get(caller.tenant, record_id, for_update=True)
     require_if_match(request, row.version)
-    row = await service.sign(
+    row = await commands.sign(
         caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
     )
     caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, []))
+    return resource_response(request, row, to_public(row, []))
 
 
 @router.post(
@@ -275,13 +277,13 @@ async def amend_session_record(
     """Append an amendment to a signed record (unsigned: 409 `session_not_signed`)."""
 
     async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row = await service.get(caller.tenant, record_id, for_update=True)
-        amendment = await service.amend(
+        row = await queries.get(caller.tenant, record_id, for_update=True)
+        amendment = await commands.amend(
             caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
         )
         caller.audit(
             "create",
-            service.AMENDMENT,
+            AMENDMENT,
             outcome=201,
             resource_id=amendment.id,
             child_id=row.child_id,
@@ -301,7 +303,7 @@ async def session_record_versions(
     caller: Reader, request: Request, record_id: uuid.UUID, page: PageParams
 ) -> JSONResponse:
     """Every version of the record, amendments included, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, record_id)
+    row = await queries.get(caller.tenant, record_id)
     return await versions_page(
         caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
     )

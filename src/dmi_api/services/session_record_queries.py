@@ -1,0 +1,141 @@
+"""Reading session records: one record, its amendments, its references, and filtered lists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from dmi_api.models import (
+    Child,
+    Exercise,
+    Prescription,
+    PrescriptionItem,
+    SessionAmendment,
+    SessionRecord,
+)
+from dmi_api.pagination import CursorCodec
+from dmi_api.schemas.session_records import PerformedExercise
+from dmi_api.services.resources import ListQuery, get_live, list_page
+from dmi_api.services.session_record_rules import RESOURCE
+from dmi_api.services.session_record_views import plain_view
+from dmi_api.tenancy import Tenant
+
+Amendments = list[SessionAmendment]
+
+
+async def get(tenant: Tenant, record_id: uuid.UUID, *, for_update: bool = False) -> SessionRecord:
+    """A live record of the clinic, else 404."""
+    return await get_live(tenant, SessionRecord, record_id, for_update=for_update)
+
+
+async def load_amendments(
+    tenant: Tenant, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Amendments]:
+    """The amendments of these records, oldest first, with one query."""
+    found: dict[uuid.UUID, Amendments] = {record_id: [] for record_id in record_ids}
+    if not record_ids:
+        return found
+    statement = (
+        tenant.select(SessionAmendment)
+        .where(col(SessionAmendment.session_record_id).in_(list(record_ids)))
+        .order_by(col(SessionAmendment.created_at), col(SessionAmendment.id))
+    )
+    for amendment in (await tenant.db.execute(statement)).scalars():
+        found[amendment.session_record_id].append(amendment)
+    return found
+
+
+async def amendments_of(tenant: Tenant, row: SessionRecord) -> Amendments:
+    """The amendments of one record, oldest first."""
+    return (await load_amendments(tenant, [row.id]))[row.id]
+
+
+async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
+    """A live child of the clinic, else 404 (for the nested list)."""
+    return await get_live(tenant, Child, child_id)
+
+
+async def exercise_references(
+    tenant: Tenant, child_id: uuid.UUID, fresh: Sequence[tuple[int, PerformedExercise]]
+) -> tuple[set[uuid.UUID], dict[uuid.UUID, uuid.UUID]]:
+    """Of the entries' exercises, the live ones; of their prescription items, those live on a
+    live prescription of this child (→ their exercise): one query for each kind."""
+    exercise_ids = {entry.exercise_id for _, entry in fresh}
+    item_ids = {entry.prescription_item_id for _, entry in fresh} - {None}
+    live_exercises: set[uuid.UUID] = set()
+    if exercise_ids:
+        statement = tenant.select(Exercise).where(
+            col(Exercise.id).in_(exercise_ids), col(Exercise.deleted_at).is_(None)
+        )
+        live_exercises = {row.id for row in (await tenant.db.execute(statement)).scalars()}
+    items: dict[uuid.UUID, uuid.UUID] = {}
+    if item_ids:
+        statement_items = (
+            tenant.select(PrescriptionItem)
+            .join(Prescription, col(Prescription.id) == col(PrescriptionItem.prescription_id))
+            .where(
+                col(PrescriptionItem.id).in_(item_ids),
+                col(PrescriptionItem.removed_at).is_(None),
+                col(Prescription.clinic_id) == tenant.clinic_id,
+                col(Prescription.child_id) == child_id,
+                col(Prescription.deleted_at).is_(None),
+            )
+        )
+        items = {
+            row.id: row.exercise_id for row in (await tenant.db.execute(statement_items)).scalars()
+        }
+    return live_exercises, items
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilters:
+    """What a list of records is filtered by: `started_from` inclusive, `started_to` exclusive
+    (both in UTC, as cursors are bound to them)."""
+
+    child_id: uuid.UUID | None = None
+    practitioner_id: uuid.UUID | None = None
+    session_type: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # The instants in UTC whatever offset the client wrote: cursors are bound to them.
+        for name in ("started_from", "started_to"):
+            if (moment := getattr(self, name)) is not None:
+                object.__setattr__(self, name, moment.astimezone(UTC))
+
+    def context(self) -> str:
+        """What a list cursor is bound to."""
+        return (
+            f"{RESOURCE}|{self.child_id}|{self.practitioner_id}|{self.session_type}"
+            f"|{self.started_from}|{self.started_to}"
+        )
+
+
+async def list_public(
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: SessionFilters
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of records with their amendments (two queries)."""
+    f = filters
+    conditions: list[ColumnElement[bool]] = []
+    if f.child_id is not None:
+        conditions.append(col(SessionRecord.child_id) == f.child_id)
+    if f.practitioner_id is not None:
+        conditions.append(col(SessionRecord.practitioner_id) == f.practitioner_id)
+    if f.session_type is not None:
+        conditions.append(col(SessionRecord.type) == f.session_type)
+    if f.started_from is not None:
+        conditions.append(col(SessionRecord.started_at) >= f.started_from)
+    if f.started_to is not None:
+        conditions.append(col(SessionRecord.started_at) < f.started_to)
+    rows, next_cursor = await list_page(
+        tenant, SessionRecord, query=query, filters=conditions, codec=codec, context=f.context()
+    )
+    amendments = await load_amendments(tenant, [row.id for row in rows])
+    return [plain_view(row, amendments[row.id]) for row in rows], next_cursor

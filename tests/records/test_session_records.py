@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.direct import session_records as direct_records
+from dmi_api.errors import ValidationProblemError
 from dmi_api.models import SessionRecord
 from dmi_api.schemas.session_records import SessionRecordCreate
 from dmi_api.services import session_record_rules as rules
@@ -892,3 +893,26 @@ class TestDirectCreate:
         assert written.id != model.id
         assert written.version == 1
         assert written.signed_at is None
+
+    def test_the_rules_answer_in_one_call(self, clinic: Clinic) -> None:
+        # Both paths ask `rules.new_record` once: what to look up, what is assumed, the values.
+        payload = SessionRecordCreate.model_validate(clinic.new())
+        new = rules.new_record(payload, clinic.tenant.clinic_id)
+        assert new.exercise_ids == sorted(uuid.UUID(e) for e in clinic.exercise_ids[:2])
+        assert new.item_ids == [uuid.UUID(clinic.item_id)]
+        assert new.assumed_items == {clinic.item_id: clinic.exercise_ids[0]}
+        assert new.values is not None
+        assert new.values["duration_minutes"] == 50
+        same_item = {"prescription_item_id": clinic.item_id}
+        twice = clinic.new(
+            exercises=[clinic.exercise(0, **same_item), clinic.exercise(1, **same_item)]
+        )
+        new = rules.new_record(SessionRecordCreate.model_validate(twice), clinic.tenant.clinic_id)
+        assert new.assumed_items is None
+        assert new.values is None
+        wrong = SessionRecordCreate.model_validate(clinic.new(practitioner_id=None))
+        new = rules.new_record(wrong, clinic.tenant.clinic_id)
+        assert new.values is None
+        with pytest.raises(ValidationProblemError) as raised:
+            new.checked(rules.Found(birth_date=None, reference_errors=[]))
+        assert [e["code"] for e in raised.value.extensions["errors"]] == ["missing"]

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from dmi_api.audit_trail import Action, record_event
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.auth.principal import Principal
 from dmi_api.auth.scopes import AUDIT_READ, CLIENTS_ADMIN, SCOPE_DESCRIPTIONS
@@ -29,7 +30,6 @@ from dmi_api.security.jwt import (
     verify_access_token,
 )
 from dmi_api.services import rule_settings
-from dmi_api.services.audit import Action, record_event
 from dmi_api.tenancy import Tenant, bind_settings
 
 # Reads only the Authorization header: a token in the query string is never looked at.

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from dmi_api.auth.principal import Principal
-from dmi_api.http.context import current_client_ip, current_request_id
+from dmi_api.request_context import current_client_ip, current_request_id
 from dmi_api.services import rule_settings
 
 AUTH_CTE = (

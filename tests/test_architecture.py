@@ -223,13 +223,6 @@ def _imported_modules(path: Path) -> set[str]:
     return found
 
 
-# Known upward imports still to fix (each with its reason); empty when the layers hold.
-KNOWN_EXCEPTIONS: set[str] = {
-    # JWKS key validation (python-jose) used by a request schema.
-    "schemas.clients -> security.jwt",
-}
-
-
 def test_imports_run_down_the_layers() -> None:
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
@@ -237,6 +230,6 @@ def test_imports_run_down_the_layers() -> None:
         layer = _layer_of(module)
         allowed = LAYERS[layer][1] | {layer}
         for target in sorted(_imported_modules(path)):
-            if _layer_of(target) not in allowed and f"{module} -> {target}" not in KNOWN_EXCEPTIONS:
+            if _layer_of(target) not in allowed:
                 offenders.append(f"{module} ({layer}) -> {target} ({_layer_of(target)})")
     assert not offenders, "imports against the layers:\n" + "\n".join(offenders)

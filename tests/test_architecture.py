@@ -224,6 +224,10 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 def test_imports_run_down_the_layers() -> None:
+    """Every import of a module stays in its layer or goes to one its `LAYERS` row names:
+    base < domain < storage < access < schemas < tokens < services < direct < routers < app <
+    cli, with the edge (auth dependencies, HTTP) beside services and direct, never importing them;
+    the failure lists each offending import."""
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
         module = _module_name(path)

@@ -91,3 +91,149 @@ def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
         elif path.name != "pool.py":
             assert "conn." not in text, path.name
             assert set(re.findall(r"(\w+)\.fetch\(", text)) <= {"direct"}, path.name
+
+
+# The layers, bottom first; a module may import its own layer and the layers its row names.
+#   base      settings, error types, text rules, the request's context values
+#   domain    clinical rules, cryptography helpers, who a caller is and what scopes exist
+#   storage   the engine and the tables
+#   access    the tenant choke point, paging, request-scoped sessions, the audit trail, the
+#             clinic's rule settings as values
+#   schemas   request and response bodies
+#   tokens    JWT (the one module with python-jose) and the stores of keys and credentials
+#   services  the operations; they never see HTTP or the auth dependencies
+#   direct    the one-statement asyncpg path, built on the services' rules
+#   edge      auth dependencies and HTTP plumbing: they depend on the layers below services,
+#             never on a service (services do not know them either)
+#   routers   the routes: they call services and direct, through the edge
+#   app       the application factory
+#   cli       the commands
+LAYERS: dict[str, tuple[set[str], set[str]]] = {
+    "base": (
+        {
+            "__init__",
+            "config",
+            "errors",
+            "text",
+            "logging_config",
+            "route_limits",
+            "request_context",
+        },
+        set(),
+    ),
+    "domain": ({"clinical", "security", "auth.principal", "auth.scopes"}, {"base"}),
+    "storage": ({"db", "models"}, {"base", "domain"}),
+    "access": (
+        {"tenancy", "pagination", "deps", "audit_trail", "rule_values"},
+        {"base", "domain", "storage"},
+    ),
+    "schemas": ({"schemas"}, {"base", "domain", "storage", "access"}),
+    "tokens": (
+        {"security.jwt", "auth.keyring", "auth.token_memo", "auth.throttle"},
+        {"base", "domain", "storage", "access", "schemas"},
+    ),
+    "services": ({"services"}, {"base", "domain", "storage", "access", "schemas", "tokens"}),
+    "direct": (
+        {"direct"},
+        {"base", "domain", "storage", "access", "schemas", "tokens", "services"},
+    ),
+    "edge": ({"auth", "http"}, {"base", "domain", "storage", "access", "schemas", "tokens"}),
+    "routers": (
+        {"routers"},
+        {"base", "domain", "storage", "access", "schemas", "tokens", "services", "direct", "edge"},
+    ),
+    "app": (
+        {"app"},
+        {
+            "base",
+            "domain",
+            "storage",
+            "access",
+            "schemas",
+            "tokens",
+            "services",
+            "direct",
+            "edge",
+            "routers",
+        },
+    ),
+    "cli": (
+        {"cli", "cli_admin", "cli_demo", "migrate", "migration_ops"},
+        {
+            "base",
+            "domain",
+            "storage",
+            "access",
+            "schemas",
+            "tokens",
+            "services",
+            "direct",
+            "edge",
+            "routers",
+            "app",
+        },
+    ),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts)
+
+
+def _layer_of(module: str) -> str:
+    # The most specific entry wins: `auth.principal` before `auth`.
+    best = max(
+        (
+            (len(member), layer)
+            for layer, (members, _) in LAYERS.items()
+            for member in members
+            if module == member or module.startswith(member + ".")
+        ),
+        default=None,
+    )
+    assert best is not None, f"{module} is in no layer"
+    return best[1]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ["dmi_api", *package[: len(package) - node.level + 1]] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names = [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name == "dmi_api" or name.startswith("dmi_api."):
+                # `from dmi_api.x import y`: y is a module of x or a name in it.
+                parts = name.split(".")[1:]
+                while parts and not (
+                    SRC.joinpath(*parts).with_suffix(".py").exists()
+                    or SRC.joinpath(*parts).is_dir()
+                ):
+                    parts.pop()
+                found.add(".".join(parts) or "__init__")
+    return found
+
+
+def test_imports_run_down_the_layers() -> None:
+    """Every import of a module stays in its layer or goes to one its `LAYERS` row names:
+    base < domain < storage < access < schemas < tokens < services < direct < routers < app <
+    cli, with the edge (auth dependencies, HTTP) beside services and direct, never importing them;
+    the failure lists each offending import."""
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        module = _module_name(path)
+        layer = _layer_of(module)
+        allowed = LAYERS[layer][1] | {layer}
+        for target in sorted(_imported_modules(path)):
+            if _layer_of(target) not in allowed:
+                offenders.append(f"{module} ({layer}) -> {target} ({_layer_of(target)})")
+    assert not offenders, "imports against the layers:\n" + "\n".join(offenders)

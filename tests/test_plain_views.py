@@ -12,10 +12,11 @@ import pytest
 from dmi_api.clinical.ages import AgeRule
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import Child, SessionAmendment, SessionRecord
+from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.services import session_record_views
-from dmi_api.services.rule_settings import RuleSettings, age_plain, age_public
+from dmi_api.services.rule_settings import age_plain, age_public
 
 RULES = RuleSettings(age_rule=AgeRule(), aims_norms=None)
 

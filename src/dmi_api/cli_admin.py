@@ -20,7 +20,7 @@ from dmi_api.auth.keyring import rotate_signing_key
 from dmi_api.auth.scopes import ALL_SCOPES
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
-from dmi_api.errors import ProblemError
+from dmi_api.errors import ProblemError, ValidationProblemError
 from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.services import clients as client_service
@@ -128,8 +128,12 @@ def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
             auth_method="private_key_jwt" if jwks else "client_secret",
             jwks=jwks,
         )
+        client_service.usable_jwks(payload.jwks)
     except ValidationError as exc:
         reasons = "; ".join(str(e["msg"]) for e in exc.errors(include_input=False))
+        raise CommandError(f"invalid client: {reasons}") from None
+    except ValidationProblemError as exc:
+        reasons = "; ".join(str(e["detail"]) for e in exc.extensions["errors"])
         raise CommandError(f"invalid client: {reasons}") from None
 
     async def work(db: AsyncSession) -> tuple[ApiClient, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import httpx
@@ -73,6 +74,43 @@ class TestCreate:
             headers=admin_a,
         )
         assert response.status_code == 422
+
+    async def test_a_jwks_whose_key_does_not_parse_is_refused_like_a_misshapen_one(
+        self, client: httpx.AsyncClient, admin_a: dict[str, str], tenant_a: TenantClient
+    ) -> None:
+        # Well shaped (the schema's check) but off the curve: only parsing the key finds it.
+        coordinate = base64.urlsafe_b64encode(b"\x01" * 32).rstrip(b"=").decode()
+        jwks = {"keys": [{"kty": "EC", "crv": "P-256", "x": coordinate, "y": coordinate}]}
+        expected = {
+            "type": "urn:dmi-api:problem:validation_error",
+            "title": "Unprocessable Content",
+            "status": 422,
+            "code": "validation_error",
+            "detail": "The request has invalid fields; see `errors`.",
+            "errors": [
+                {
+                    "location": "body",
+                    "pointer": "#/jwks",
+                    "detail": "a key could not be parsed",
+                    "code": "jwks_invalid",
+                }
+            ],
+        }
+        created = await client.post(
+            "/v1/clients",
+            json={"name": "x", "scopes": ["children:read"], "auth_method": "private_key_jwt"}
+            | {"jwks": jwks},
+            headers=admin_a,
+        )
+        # A client_secret client: the JWKS is refused before the auth method is looked at.
+        updated = await client.patch(
+            f"/v1/clients/{tenant_a.client_id}", json={"jwks": jwks}, headers=admin_a
+        )
+        for response in (created, updated):
+            assert response.status_code == 422
+            assert response.headers["content-type"] == "application/problem+json"
+            body = {k: v for k, v in response.json().items() if k not in ("request_id", "instance")}
+            assert body == expected
 
     async def test_success_shows_the_secret_once(
         self, client: httpx.AsyncClient, admin_a: dict[str, str], tenant_a: TenantClient

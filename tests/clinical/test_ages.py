@@ -20,7 +20,8 @@ from dmi_api.clinical.ages import (
     completed_years,
     months,
 )
-from dmi_api.services.rule_settings import age_plain, from_values
+from dmi_api.rule_values import from_values
+from dmi_api.services.rule_settings import age_plain
 from tests.clinical.golden_cases import NONE, cases
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from dmi_api import rule_values
+from dmi_api.audit_trail import Action, record_event
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.auth.principal import Principal
 from dmi_api.auth.scopes import AUDIT_READ, CLIENTS_ADMIN, SCOPE_DESCRIPTIONS
@@ -28,8 +30,6 @@ from dmi_api.security.jwt import (
     read_token_kid,
     verify_access_token,
 )
-from dmi_api.services import rule_settings
-from dmi_api.services.audit import Action, record_event
 from dmi_api.tenancy import Tenant, bind_settings
 
 # Reads only the Authorization header: a token in the query string is never looked at.
@@ -125,7 +125,7 @@ async def _bind_active_client(db: AsyncSession, principal: Principal) -> bool:
         ).one_or_none()
         if row is None or not row.active:
             return False
-        rule_settings.remember(
+        rule_values.remember(
             db,
             principal.clinic_id,
             preterm_below_weeks=row.preterm_below_weeks,

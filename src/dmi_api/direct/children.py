@@ -15,6 +15,7 @@ from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte,
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
+from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.services import children as child_service
 from dmi_api.services import rule_settings
@@ -46,7 +47,7 @@ class ChildRead(NamedTuple):
     version: int
 
 
-def _body(record: Any, rules: rule_settings.RuleSettings, today: date) -> dict[str, Any]:
+def _body(record: Any, rules: RuleSettings, today: date) -> dict[str, Any]:
     # The record's first columns (the rule settings follow). No `strict=` keyword: its
     # parsing alone was an eighth of this function's time, once per row.
     body = dict(zip(_FIELDS, record))  # noqa: B905

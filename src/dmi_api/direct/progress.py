@@ -31,7 +31,7 @@ RESOURCE = "progress"
 
 
 class ChildAges(NamedTuple):
-    """What a child's ages are computed from (`rule_settings.AgeInputs`)."""
+    """What a child's ages are computed from (`rule_values.AgeInputs`)."""
 
     birth_date: date
     gestational_age_weeks: int | None

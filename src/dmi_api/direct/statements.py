@@ -12,8 +12,8 @@ import uuid
 from typing import Any
 
 from dmi_api.auth.principal import Principal
-from dmi_api.http.context import current_client_ip, current_request_id
-from dmi_api.services import rule_settings
+from dmi_api.request_context import current_client_ip, current_request_id
+from dmi_api.rule_values import RuleSettings, from_values
 
 AUTH_CTE = (
     "auth AS (SELECT s.preterm_below_weeks, s.correct_until_months, s.time_zone,"
@@ -33,10 +33,10 @@ RULE_COLUMNS = (
 )
 
 
-def clinic_rules(record: Any) -> rule_settings.RuleSettings:
+def clinic_rules(record: Any) -> RuleSettings:
     """The clinic's rules of a child's ages, local dates and milestone windows, from a row
     with `RULE_COLUMNS`."""
-    return rule_settings.from_values(
+    return from_values(
         preterm_below_weeks=record["rule_preterm_below_weeks"],
         correct_until_months=record["rule_correct_until_months"],
         aims_norms=None,  # no direct statement reports AIMS percentiles

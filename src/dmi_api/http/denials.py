@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy.exc as sa_exc
 from starlette.requests import Request
 
+from dmi_api.audit_trail import record_event
 from dmi_api.auth.principal import Principal
 from dmi_api.db import DbSessionMaker
-from dmi_api.http.context import current_request_id
-from dmi_api.services.audit import record_event
+from dmi_api.request_context import current_request_id
 from dmi_api.tenancy import bind_settings
 
 logger = logging.getLogger("dmi_api.audit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from dmi_api.http.context import current_request_id
+from dmi_api.request_context import current_request_id
 
 logger = logging.getLogger("dmi_api.errors")
 

@@ -21,10 +21,10 @@ from dmi_api.errors import (
     ServiceUnavailableError,
     ValidationProblemError,
 )
-from dmi_api.http.context import current_request_id
 from dmi_api.http.denials import audit_denial
 from dmi_api.http.errors_log import log_unexpected
 from dmi_api.http.problems import problem_response, status_code_name, status_title
+from dmi_api.request_context import current_request_id
 
 logger = logging.getLogger("dmi_api.errors")
 

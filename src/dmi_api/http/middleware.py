@@ -10,15 +10,15 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dmi_api.errors import BadRequestError, PayloadTooLargeError
-from dmi_api.http.context import (
+from dmi_api.http.errors_log import log_unexpected
+from dmi_api.http.handlers import database_error_response, render_problem
+from dmi_api.http.problems import problem_response, status_title
+from dmi_api.request_context import (
     REQUEST_ID_HEADER,
     choose_request_id,
     set_client_ip,
     set_request_id,
 )
-from dmi_api.http.errors_log import log_unexpected
-from dmi_api.http.handlers import database_error_response, render_problem
-from dmi_api.http.problems import problem_response, status_title
 
 access_logger = logging.getLogger("dmi_api.access")
 

@@ -17,13 +17,13 @@ from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.routers import make_router
+from dmi_api.rule_values import AgeInputs
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.clinical_dates import ReportEnd
 from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressReport
 from dmi_api.services import adherence, prescriptions, progress, rule_settings
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
-from dmi_api.services.rule_settings import AgeInputs
 from dmi_api.tenancy import Tenant
 
 router = make_router(tag="insights")

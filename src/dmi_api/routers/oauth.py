@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from dmi_api.auth.scopes import SCOPE_DESCRIPTIONS
 from dmi_api.deps import AppSettings, DbSession
-from dmi_api.http.context import current_request_id
 from dmi_api.http.problems import problem_responses
+from dmi_api.request_context import current_request_id
 from dmi_api.routers import make_router
-from dmi_api.security.jwt import ASSERTION_ALGORITHMS
+from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services.tokens import OAuthError, issue_token
 from dmi_api.text import is_storable_text
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from pydantic_core import PydanticCustomError
 
 from dmi_api.auth.scopes import ScopeName, parse_scopes, unknown_scopes
-from dmi_api.security.jwt import validate_client_jwks
+from dmi_api.security.jwks import client_jwks_shape
 
 AuthMethod = Literal["client_secret", "private_key_jwt"]
 
@@ -28,13 +28,14 @@ def _check_jwks(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     try:
-        return validate_client_jwks(value)
+        # Parsing the keys themselves is the service's (`clients.usable_jwks`): it needs jose.
+        return client_jwks_shape(value)
     except ValueError as error:
         # A code of its own: usable key material is a rule the OpenAPI schema cannot state.
         raise PydanticCustomError("jwks_invalid", str(error)) from None
 
 
-# The shape `validate_client_jwks` demands, for the OpenAPI document.
+# The shape `client_jwks_shape` demands, for the OpenAPI document.
 _JWKS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["keys"],

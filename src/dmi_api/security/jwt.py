@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import re
 import time
@@ -15,25 +13,26 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jwt
 
+from dmi_api.security.jwks import (
+    ASSERTION_ALGORITHMS,
+    PRIVATE_MEMBERS,
+    b64url_uint,
+    client_jwks_shape,
+    key_alg,
+    key_fits,
+    public_client_jwk,
+)
 from dmi_api.text import is_storable_text
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a credential
 ALGORITHM = "RS256"
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
-ASSERTION_ALGORITHMS = ("RS256", "RS384", "ES256", "ES384")
 
 # Real tokens are well under 2 KiB; anything this big is refused before any parsing.
 _MAX_TOKEN_CHARS = 8192
 # An empty signature is let through here so that `alg: none` is refused for its algorithm.
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _ACCESS_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYPE, "application/" + ACCESS_TOKEN_TYPE})
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-_EC_CURVES = {"ES256": "P-256", "ES384": "P-384"}
-_CLIENT_KEY_MEMBERS = {"RSA": ("n", "e"), "EC": ("crv", "x", "y")}
-_MIN_RSA_BITS = 2048
-# Big enough for any real key; bigger ones only make each verification slower.
-_MAX_RSA_BITS = 8192
-_MAX_CLIENT_KEYS = 10
 _MAX_ID_CHARS = 255
 _EXPIRED = "expired"
 # jose reports these fixed messages; anything else gets a generic reason (its texts may embed data).
@@ -110,14 +109,9 @@ class ClientAssertion:
     expires_at: int
 
 
-def _uint(value: str) -> int:
-    raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=True)
-    return int.from_bytes(raw, "big")
-
-
 def _public_rsa_jwk(key: Mapping[str, str]) -> dict[str, str]:
     """Our own public JWK, reduced to its public members; `ValueError` for anything else."""
-    if key.get("kty") != "RSA" or _PRIVATE_MEMBERS & key.keys():
+    if key.get("kty") != "RSA" or PRIVATE_MEMBERS & key.keys():
         raise ValueError("verification keys must be public RSA JWKs")
     if key.get("use", "sig") != "sig" or key.get("alg", ALGORITHM) != ALGORITHM:
         raise ValueError("verification keys must be RS256 signing keys")
@@ -152,7 +146,7 @@ class SigningKeySet:
         if not isinstance(private, rsa.RSAPrivateKey):
             raise ValueError("the active signing key must be an RSA private key")
         public = private.public_key().public_numbers()
-        if (public.n, public.e) != (_uint(active["n"]), _uint(active["e"])):
+        if (public.n, public.e) != (b64url_uint(active["n"]), b64url_uint(active["e"])):
             raise ValueError("the active private key does not match its public JWK")
         self._active_kid = active_kid
         self._signer: Any = jwk.construct(private, algorithm=ALGORITHM)
@@ -330,66 +324,15 @@ def _verify_access_token(
     )
 
 
-def _public_client_jwk(key: object) -> dict[str, str]:
-    """A client's public RSA or EC signing JWK, reduced to its public members; else ValueError."""
-    if not isinstance(key, Mapping):
-        raise ValueError("each key must be a JSON object")
-    if _PRIVATE_MEMBERS & key.keys():
-        raise ValueError("keys must be public: private key members are not accepted")
-    kty = key.get("kty")
-    required = _CLIENT_KEY_MEMBERS.get(kty) if isinstance(kty, str) else None
-    if required is None:
-        raise ValueError("only RSA and EC keys are accepted")
-    public: dict[str, str] = {}
-    for name in ("kty", *required, "kid", "use", "alg"):
-        if name in key or name in required:
-            value = key.get(name)
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"JWK member {name} must be a non-empty string")
-            public[name] = value
-    if public.get("use", "sig") != "sig":
-        raise ValueError("keys must be signing keys (use: sig)")
-    if "alg" in public and not _key_fits(public, public["alg"]):
-        raise ValueError("key alg is not allowed for this key")
-    if kty == "EC" and public["crv"] not in _EC_CURVES.values():
-        raise ValueError("EC keys must use P-256 or P-384")
-    if kty == "RSA" and not _MIN_RSA_BITS <= _uint(public["n"]).bit_length() <= _MAX_RSA_BITS:
-        raise ValueError(f"RSA keys must have {_MIN_RSA_BITS} to {_MAX_RSA_BITS} bits")
-    return public
-
-
-def _key_fits(key: Mapping[str, str], alg: str) -> bool:
-    """Whether `alg` is an assertion algorithm usable with `key` (type, curve and declared alg)."""
-    if alg not in ASSERTION_ALGORITHMS or key.get("alg", alg) != alg:
-        return False
-    if key["kty"] == "RSA":
-        return alg.startswith("RS")
-    return _EC_CURVES.get(alg) == key["crv"]
-
-
 def validate_client_jwks(jwks: Mapping[str, Any]) -> dict[str, Any]:
     """A client's JWKS for registration: 1-10 public RSA/EC signing keys, else ValueError."""
-    keys = jwks.get("keys")
-    if not isinstance(keys, list) or not 1 <= len(keys) <= _MAX_CLIENT_KEYS:
-        raise ValueError(f"jwks must be {{'keys': [...]}} with 1 to {_MAX_CLIENT_KEYS} keys")
-    try:
-        public = [_public_client_jwk(key) for key in keys]
-    except binascii.Error:  # a ValueError too, but with a message meant for nobody
-        raise ValueError("key members must be base64url") from None
-    kids = [key["kid"] for key in public if "kid" in key]
-    if len(kids) != len(set(kids)):
-        raise ValueError("kid values must be unique")
-    for key in public:
-        alg = key.get("alg") or ("RS256" if key["kty"] == "RSA" else _alg_for_curve(key["crv"]))
+    public = client_jwks_shape(jwks)
+    for key in public["keys"]:
         try:
-            jwk.construct(key, algorithm=alg)
+            jwk.construct(key, algorithm=key_alg(key))
         except Exception:  # bad base64, a point off the curve...: all mean an unusable key
             raise ValueError("a key could not be parsed") from None
-    return {"keys": public}
-
-
-def _alg_for_curve(crv: str) -> str:
-    return next(alg for alg, curve in _EC_CURVES.items() if curve == crv)
+    return public
 
 
 def read_assertion_client_id(assertion: str) -> str | None:
@@ -420,18 +363,18 @@ def _client_key(header: Mapping[str, Any], client_jwks: Mapping[str, Any], alg: 
     usable = []
     for raw in raw_keys:
         try:
-            usable.append(_public_client_jwk(raw))
+            usable.append(public_client_jwk(raw))
         except ValueError:
             continue  # a stored key that would not pass registration today is never used
     if kid is not None:
         named = [key for key in usable if key.get("kid") == kid]
         if len(named) != 1:
             raise _RejectError("unknown kid")
-        if not _key_fits(named[0], alg):
+        if not key_fits(named[0], alg):
             raise _RejectError("alg does not match the key")
         chosen = named[0]
     else:
-        fitting = [key for key in usable if _key_fits(key, alg)]
+        fitting = [key for key in usable if key_fits(key, alg)]
         if len(fitting) != 1:
             raise _RejectError("no kid and no single fitting key")
         chosen = fitting[0]

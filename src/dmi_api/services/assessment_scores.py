@@ -16,10 +16,10 @@ from sqlmodel import col
 from dmi_api.clinical.rounding import change
 from dmi_api.clinical.scoring import score_assessment
 from dmi_api.models import Assessment, Child
+from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import touch
-from dmi_api.services.rule_settings import RuleSettings
 from dmi_api.tenancy import Tenant
 
 RESOURCE = "assessment"

@@ -8,12 +8,33 @@ from typing import Any
 from sqlalchemy import tuple_
 from sqlmodel import col
 
-from dmi_api.errors import ConflictError, NotFoundError
+from dmi_api.errors import ConflictError, NotFoundError, ValidationProblemError
 from dmi_api.models import ApiClient
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
+from dmi_api.security.jwt import validate_client_jwks
 from dmi_api.security.secrets import generate_client_secret, hash_client_secret
 from dmi_api.tenancy import Tenant
+
+
+def usable_jwks(jwks: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A JWKS whose keys parse (its shape was checked with the body), else the body's 422."""
+    if jwks is None:
+        return None
+    try:
+        return validate_client_jwks(jwks)
+    except ValueError as error:
+        # The same entry the body's validation gives for a JWKS of the wrong shape.
+        raise ValidationProblemError(
+            [
+                {
+                    "location": "body",
+                    "pointer": "#/jwks",
+                    "detail": str(error),
+                    "code": "jwks_invalid",
+                }
+            ]
+        ) from None
 
 
 def to_public(client: ApiClient) -> ClientPublic:
@@ -34,6 +55,7 @@ def to_public(client: ApiClient) -> ClientPublic:
 
 async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiClient, str | None]:
     """Register a client; returns it with its secret (the only time the secret exists in clear)."""
+    jwks = usable_jwks(payload.jwks)
     secret = generate_client_secret() if payload.auth_method == "client_secret" else None
     client = ApiClient(
         id=uuid.uuid4(),
@@ -42,7 +64,7 @@ async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiCl
         scopes=" ".join(payload.scopes),
         auth_method=payload.auth_method,
         secret_hash=hash_client_secret(secret) if secret else None,
-        jwks=payload.jwks,
+        jwks=jwks,
     )
     tenant.add(client)
     await tenant.db.flush()
@@ -72,6 +94,7 @@ async def update_client(
     tenant: Tenant, *, client_id: uuid.UUID, changes: ClientUpdate
 ) -> ApiClient:
     """Apply changes; disabling a client revokes its live tokens at once."""
+    jwks = usable_jwks(changes.jwks)
     client = await get_client(tenant, client_id=client_id)
     if changes.jwks is not None and client.auth_method != "private_key_jwt":
         raise ConflictError("Only private_key_jwt clients have a JWKS.")
@@ -79,8 +102,8 @@ async def update_client(
         client.name = changes.name
     if changes.scopes is not None:
         client.scopes = " ".join(changes.scopes)
-    if changes.jwks is not None:
-        client.jwks = changes.jwks
+    if jwks is not None:
+        client.jwks = jwks
     if changes.active is not None and changes.active != client.active:
         client.active = changes.active
         client.disabled_at = None if changes.active else utcnow()

@@ -10,8 +10,8 @@ from sqlmodel import col
 from dmi_api.clinical.ages import Age
 from dmi_api.clinical.who_windows import WHO_MILESTONES, milestone_windows
 from dmi_api.models import Milestone
+from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import MilestoneWindow
-from dmi_api.services.rule_settings import AgeInputs, RuleSettings
 from dmi_api.tenancy import Tenant
 
 

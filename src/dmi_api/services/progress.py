@@ -15,6 +15,7 @@ from dmi_api.clinical.adherence import Delivery
 from dmi_api.clinical.progress_svg import Event, SeriesPoint, render_progress_svg
 from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.models import Assessment, Child, Exercise, Prescription, SessionRecord
+from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import (
     ExerciseProgression,
     GmfmPoint,
@@ -41,7 +42,6 @@ from dmi_api.services.report_rows import (
     ProgressData,
     SessionRow,
 )
-from dmi_api.services.rule_settings import AgeInputs, RuleSettings
 from dmi_api.tenancy import Tenant
 
 # The score a chart shows for each instrument (instruments without scores are left out).

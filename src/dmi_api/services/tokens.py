@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from dmi_api.audit_trail import record_event
 from dmi_api.auth import throttle
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.auth.scopes import parse_scopes
@@ -30,7 +31,6 @@ from dmi_api.security.jwt import (
     verify_client_assertion,
 )
 from dmi_api.security.secrets import verify_client_secret
-from dmi_api.services.audit import record_event
 from dmi_api.tenancy import bind_settings
 from dmi_api.text import is_storable_text
 

@@ -1,4 +1,4 @@
-"""The request id of the request being served, for logs and problem bodies."""
+"""The request being served (its id and peer address), for logs, problems and the audit trail."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from dmi_api.auth.principal import Principal
-from dmi_api.http.context import current_client_ip, current_request_id
 from dmi_api.models import AuditEvent
 from dmi_api.models.columns import utcnow
+from dmi_api.request_context import current_client_ip, current_request_id
 
 Action = Literal["read", "list", "create", "update", "delete", "denied", "token"]
 

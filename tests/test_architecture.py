@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "dmi_api"
 # Pre-authentication lookups and operator commands: the only places a clinic-owned table is
 # queried without a `Tenant` (each binds the row-level-security settings itself).
 ALLOWED_DIRECT_QUERIES = {
-    "tenancy.py",
+    "tenant_scope.py",
     "services/tokens.py",
     "auth/dependencies.py",
     "cli_admin.py",
@@ -124,7 +124,7 @@ LAYERS: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"clinical", "security", "auth.principal", "auth.scopes"}, {"base"}),
     "storage": ({"db", "models"}, {"base", "domain"}),
     "access": (
-        {"tenancy", "pagination", "deps", "audit_trail", "rule_values"},
+        {"tenant_scope", "pagination", "deps", "audit_trail", "rule_values"},
         {"base", "domain", "storage"},
     ),
     "schemas": ({"schemas"}, {"base", "domain", "storage", "access"}),

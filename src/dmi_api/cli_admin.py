@@ -25,7 +25,7 @@ from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.services import clients as client_service
 from dmi_api.services.clinics import count_clinics, create_clinic, list_clinics
-from dmi_api.tenancy import Tenant, bind_settings
+from dmi_api.tenant_scope import Tenant, bind_settings
 
 DEMO_CLINIC = "Demo Clinic"
 DEMO_CLIENT = "Demo client"

@@ -25,7 +25,7 @@ from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate
 from dmi_api.services import clients as client_service
 from dmi_api.services.clinics import create_clinic
-from dmi_api.tenancy import Tenant, bind_settings
+from dmi_api.tenant_scope import Tenant, bind_settings
 
 
 async def _demo_client(db: AsyncSession) -> dict[str, str]:

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dmi_api.tenancy import bind_settings
+from dmi_api.tenant_scope import bind_settings
 from tests.records.conftest import Headers
 from tests.support.direct import audit_rows, both_paths, without_request_id
 from tests.support.insights import Clinic, make_clinic, make_program, pause_and_resume

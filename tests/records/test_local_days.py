@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from dmi_api.models import SessionRecord
 from dmi_api.services.adherence import local_day, runs_until, started_between
-from dmi_api.tenancy import bind_settings
+from dmi_api.tenant_scope import bind_settings
 from tests.conftest import BACKEND
 from tests.records.conftest import Headers
 from tests.support.direct import both_paths

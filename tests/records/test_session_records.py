@@ -20,7 +20,7 @@ from dmi_api.errors import ValidationProblemError
 from dmi_api.models import SessionRecord
 from dmi_api.schemas.session_records import SessionRecordCreate
 from dmi_api.services import session_record_rules as rules
-from dmi_api.tenancy import bind_settings
+from dmi_api.tenant_scope import bind_settings
 from tests.records.conftest import Headers, headers_maker
 from tests.support.sessions import START, URL, Clinic, create, if_match, make_clinic, sign
 from tests.support.tenants import disable_client, make_tenant

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from dmi_api.models import Child, Exercise, Practitioner, Prescription, PrescriptionItem
-from dmi_api.tenancy import Tenant, bind_settings
+from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.support.tenants import TenantClient
 
 

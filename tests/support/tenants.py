@@ -19,7 +19,7 @@ from dmi_api.security.jwt import AccessTokenClaims, sign_access_token
 from dmi_api.security.keys import decrypt_private_key
 from dmi_api.services import clients as client_service
 from dmi_api.services.clinics import create_clinic
-from dmi_api.tenancy import Tenant, bind_settings
+from dmi_api.tenant_scope import Tenant, bind_settings
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from dmi_api.security.jwt import (
     read_token_kid,
     verify_access_token,
 )
-from dmi_api.tenancy import Tenant, bind_settings
+from dmi_api.tenant_scope import Tenant, bind_settings
 
 # Reads only the Authorization header: a token in the query string is never looked at.
 oauth2_scheme = OAuth2(

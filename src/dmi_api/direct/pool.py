@@ -20,7 +20,7 @@ from dmi_api.direct.connection_pool import ConnectionPool
 from dmi_api.direct.statements import STATEMENT_PREFIX, common_args
 from dmi_api.errors import AuthenticationError
 from dmi_api.route_limits import RouteLimits
-from dmi_api.tenancy import CLIENT_SETTING, CLINIC_SETTING
+from dmi_api.tenant_scope import CLIENT_SETTING, CLINIC_SETTING
 
 Binding = tuple[uuid.UUID, uuid.UUID]
 _IDLE_SECONDS = 300  # an idle connection is closed after this long

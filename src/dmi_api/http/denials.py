@@ -13,7 +13,7 @@ from dmi_api.audit_trail import record_event
 from dmi_api.auth.principal import Principal
 from dmi_api.db import DbSessionMaker
 from dmi_api.request_context import current_request_id
-from dmi_api.tenancy import bind_settings
+from dmi_api.tenant_scope import bind_settings
 
 logger = logging.getLogger("dmi_api.audit")
 

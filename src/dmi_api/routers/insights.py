@@ -24,7 +24,7 @@ from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressR
 from dmi_api.services import adherence, prescriptions, progress, rule_settings
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="insights")
 TO_DOC = "the day after the last day (exclusive): `2026-03-08` ends on 7 March"

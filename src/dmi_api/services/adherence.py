@@ -14,7 +14,7 @@ from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
 from dmi_api.services import rule_settings
 from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 def _instant(day: date) -> datetime:

@@ -20,7 +20,7 @@ from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import touch
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "assessment"
 

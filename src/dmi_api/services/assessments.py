@@ -29,7 +29,7 @@ from dmi_api.services.resources import (
     soft_delete,
     touch,
 )
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "assessment"
 Errors = list[dict[str, str]]

@@ -10,7 +10,7 @@ from sqlalchemy import tuple_
 from sqlmodel import col
 
 from dmi_api.models import AuditEvent
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 @dataclass(frozen=True)

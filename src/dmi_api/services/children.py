@@ -34,7 +34,7 @@ from dmi_api.services.resources import (
     soft_delete,
     touch,
 )
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "child"
 # Never echo the MRN: it identifies a patient.

@@ -13,7 +13,7 @@ from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut
 from dmi_api.services import rule_settings
 from dmi_api.services.assessment_scores import rescore_clinic
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 def _problem(pointer: str, detail: str, code: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from dmi_api.models import Clinic
-from dmi_api.tenancy import bind_settings
+from dmi_api.tenant_scope import bind_settings
 
 
 async def create_clinic(db: AsyncSession, *, name: str) -> Clinic:

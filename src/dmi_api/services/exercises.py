@@ -21,7 +21,7 @@ from dmi_api.services.resources import (
     soft_delete,
     touch,
 )
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "exercise"
 _CODE_TAKEN = "Another exercise of the library has (or had) this code."

@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from dmi_api.models import ResourceVersion
 from dmi_api.pagination import CursorCodec, invalid_cursor
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 def record_version(

@@ -15,7 +15,7 @@ from sqlmodel import col
 from dmi_api.errors import ConflictError, ValidationProblemError
 from dmi_api.models import IdempotencyKey
 from dmi_api.models.columns import utcnow
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 KEY_LIFETIME = timedelta(hours=24)
 

@@ -12,7 +12,7 @@ from dmi_api.clinical.who_windows import WHO_MILESTONES, milestone_windows
 from dmi_api.models import Milestone
 from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import MilestoneWindow
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 async def first_achievements(tenant: Tenant, child_id: object) -> dict[str, date]:

@@ -26,7 +26,7 @@ from dmi_api.services.resources import (
     soft_delete,
     touch,
 )
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "practitioner"
 

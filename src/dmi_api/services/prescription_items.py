@@ -15,7 +15,7 @@ from dmi_api.schemas.prescriptions import (
     PrescriptionItemPublic,
     PrescriptionItemReplace,
 )
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 _DOSE_FIELDS = (
     "exercise_id",

@@ -42,7 +42,7 @@ from dmi_api.services.report_rows import (
     ProgressData,
     SessionRow,
 )
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 # The score a chart shows for each instrument (instruments without scores are left out).
 HEADLINE = {

@@ -14,7 +14,7 @@ from dmi_api.errors import NotFoundError, ValidationProblemError
 from dmi_api.models.clinical_base import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec, invalid_cursor
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
 SortKey = Literal["updated_at", "-updated_at", "created_at", "-created_at"]

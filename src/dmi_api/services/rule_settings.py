@@ -15,7 +15,7 @@ from dmi_api.clinical.ages import age_days
 from dmi_api.models import Child, ClinicSettings
 from dmi_api.rule_values import AgeInputs, RuleSettings, from_values, remember, remembered
 from dmi_api.schemas.ages import AgePublic
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 async def load_row(tenant: Tenant, *, for_update: bool = False) -> ClinicSettings:

@@ -35,7 +35,7 @@ from dmi_api.services.session_record_rules import (
     practitioner_rule,
 )
 from dmi_api.services.session_record_views import aware, snapshot
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 
 def _keep(

@@ -24,7 +24,7 @@ from dmi_api.schemas.session_records import PerformedExercise
 from dmi_api.services.resources import ListQuery, get_live, list_page
 from dmi_api.services.session_record_rules import RESOURCE
 from dmi_api.services.session_record_views import plain_view
-from dmi_api.tenancy import Tenant
+from dmi_api.tenant_scope import Tenant
 
 Amendments = list[SessionAmendment]
 

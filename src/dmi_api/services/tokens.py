@@ -31,7 +31,7 @@ from dmi_api.security.jwt import (
     verify_client_assertion,
 )
 from dmi_api.security.secrets import verify_client_secret
-from dmi_api.tenancy import bind_settings
+from dmi_api.tenant_scope import bind_settings
 from dmi_api.text import is_storable_text
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

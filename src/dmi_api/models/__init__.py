@@ -14,9 +14,9 @@ from dmi_api.models.clinical import (
     SessionAmendment,
     SessionRecord,
 )
+from dmi_api.models.clinics import ApiClient, Clinic
 from dmi_api.models.records import IdempotencyKey, ResourceVersion
 from dmi_api.models.settings import ClinicSettings
-from dmi_api.models.tenancy import ApiClient, Clinic
 
 __all__ = [
     "NAMING_CONVENTION",

@@ -3,7 +3,7 @@
 from dmi_api.models.audit import AuditEvent
 from dmi_api.models.auth import AuthThrottle, SigningKey, UsedClientAssertion
 from dmi_api.models.base import NAMING_CONVENTION, metadata
-from dmi_api.models.clinical import (
+from dmi_api.models.clinical_records import (
     Assessment,
     Child,
     Exercise,

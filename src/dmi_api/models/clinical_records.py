@@ -11,7 +11,7 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
-from dmi_api.models.clinical_base import ClinicalRow, sync_index
+from dmi_api.models.clinical_row import ClinicalRow, sync_index
 from dmi_api.models.columns import JSON_TYPE, id_field, timestamp_field
 
 

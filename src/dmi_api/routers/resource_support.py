@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from dmi_api.auth.dependencies import Caller
 from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.http.responses import FastJSONResponse as JSONResponse
-from dmi_api.models.clinical_base import ClinicalRow
+from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.base import UtcInstant, VersionPublic

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, tuple_
 from sqlmodel import col
 
 from dmi_api.errors import NotFoundError, ValidationProblemError
-from dmi_api.models.clinical_base import ClinicalRow
+from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.tenant_scope import Tenant

@@ -27,7 +27,7 @@ from dmi_api.app import create_app
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker, create_engine
-from dmi_api.direct.pool import DirectDb, SharedConnectionSource
+from dmi_api.direct.bound_db import DirectDb, SharedConnectionSource
 from dmi_api.migrate import upgrade_to_head
 from tests.support import probe
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server

@@ -82,13 +82,13 @@ def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
         for path in SRC.rglob("*.py")
         if re.search(r"^\s*(from|import) asyncpg\b", path.read_text(), re.MULTILINE)
     ]
-    assert importers == ["direct/pool.py"]
+    assert importers == ["direct/bound_db.py"]
     for path in (SRC / "direct").glob("*.py"):
         text = path.read_text()
         if path.name == "connection_pool.py":
             # Hands connections out and takes them back; never runs a statement on one.
             assert not re.search(r"\.(fetch\w*|execute\w*|copy\w*|prepare)\(", text)
-        elif path.name != "pool.py":
+        elif path.name != "bound_db.py":
             assert "conn." not in text, path.name
             assert set(re.findall(r"(\w+)\.fetch\(", text)) <= {"direct"}, path.name
 

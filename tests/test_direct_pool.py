@@ -13,8 +13,8 @@ import pytest
 from dmi_api.app import create_app
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
+from dmi_api.direct.bound_db import PoolSource
 from dmi_api.direct.connection_pool import ConnectionPool, PoolClosedError
-from dmi_api.direct.pool import PoolSource
 
 pytestmark = pytest.mark.postgres_only
 

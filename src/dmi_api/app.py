@@ -14,7 +14,7 @@ from dmi_api import __version__
 from dmi_api.auth.keyring import KeyRing
 from dmi_api.config import Settings, get_settings
 from dmi_api.db import EngineReadiness, create_engine, create_sessionmaker
-from dmi_api.direct.pool import DirectDb, PoolSource, ServerReadiness
+from dmi_api.direct.bound_db import DirectDb, PoolSource, ServerReadiness
 from dmi_api.http.docs_ui import install_docs_ui
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware

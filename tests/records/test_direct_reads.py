@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
-from dmi_api.direct.pool import DirectDb, PoolSource
+from dmi_api.direct.bound_db import DirectDb, PoolSource
 from tests.conftest import Database
 from tests.records.conftest import Headers
 from tests.support.direct import audit_rows, both_paths, without_request_id

@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 import orjson
 
 from dmi_api.auth.principal import Principal
+from dmi_api.direct.bound_db import DirectDb
 from dmi_api.direct.pages import KeysetPage, Parameters
-from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow

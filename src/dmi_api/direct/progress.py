@@ -18,7 +18,7 @@ import orjson
 
 from dmi_api.auth.principal import Principal
 from dmi_api.clinical.who_windows import WHO_MILESTONES
-from dmi_api.direct.pool import DirectDb
+from dmi_api.direct.bound_db import DirectDb
 from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
 from dmi_api.models import Child
 from dmi_api.schemas.insights import ProgressReport

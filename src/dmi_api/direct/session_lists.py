@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 
 from dmi_api.auth.principal import Principal
+from dmi_api.direct.bound_db import DirectDb
 from dmi_api.direct.pages import KeysetPage, Parameters
-from dmi_api.direct.pool import DirectDb
 from dmi_api.direct.statements import STATEMENT_PREFIX, audit_cte
 from dmi_api.models import Child
 from dmi_api.pagination import CursorCodec

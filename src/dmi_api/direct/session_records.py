@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 
 from dmi_api.auth.principal import Principal
-from dmi_api.direct.pool import DirectDb
+from dmi_api.direct.bound_db import DirectDb
 from dmi_api.direct.statements import COMMON_PARAMETERS, STATEMENT_PREFIX, audit_cte
 from dmi_api.errors import AuthenticationError
 from dmi_api.models import Child, Practitioner, SessionRecord

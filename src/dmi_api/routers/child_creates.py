@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dmi_api.auth.dependencies import Caller, caller_session, require_token
 from dmi_api.auth.principal import Principal
-from dmi_api.direct.pool import DirectDb, direct_db
+from dmi_api.direct.bound_db import DirectDb, direct_db
 from dmi_api.errors import ValidationProblemError
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.routers.resource_support import IdempotencyKeyHeader, idempotent_create

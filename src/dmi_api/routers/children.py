@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
 from dmi_api.auth.principal import Principal
 from dmi_api.direct import children as direct_children
-from dmi_api.direct.pool import direct_db
+from dmi_api.direct.bound_db import direct_db
 from dmi_api.errors import PreconditionFailedError, ValidationProblemError
 from dmi_api.http.conditional import etag, read_if_match, require_if_match
 from dmi_api.pagination import MAX_LIMIT

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
 from dmi_api.auth.principal import Principal
 from dmi_api.direct import progress as direct_progress
-from dmi_api.direct.pool import direct_db
+from dmi_api.direct.bound_db import direct_db
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow

@@ -16,7 +16,7 @@ from dmi_api.auth.dependencies import Caller, caller_session, require, require_t
 from dmi_api.auth.principal import Principal
 from dmi_api.direct import session_lists as direct_lists
 from dmi_api.direct import session_records as direct_records
-from dmi_api.direct.pool import DirectDb, direct_db
+from dmi_api.direct.bound_db import DirectDb, direct_db
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.http.problems import problem_responses
 from dmi_api.http.responses import FastJSONResponse

@@ -4,6 +4,7 @@ from dmi_api.models.audit import AuditEvent
 from dmi_api.models.auth import AuthThrottle, SigningKey, UsedClientAssertion
 from dmi_api.models.base import NAMING_CONVENTION, metadata
 from dmi_api.models.bookkeeping import IdempotencyKey, ResourceVersion
+from dmi_api.models.clinic_settings import ClinicSettings
 from dmi_api.models.clinical_records import (
     Assessment,
     Child,
@@ -16,7 +17,6 @@ from dmi_api.models.clinical_records import (
     SessionRecord,
 )
 from dmi_api.models.clinics import ApiClient, Clinic
-from dmi_api.models.settings import ClinicSettings
 
 __all__ = [
     "NAMING_CONVENTION",

@@ -30,7 +30,7 @@ from dmi_api.security.jwt import (
     verify_access_token,
     verify_client_assertion,
 )
-from dmi_api.security.keys import GeneratedKey, generate_signing_key
+from dmi_api.security.key_crypto import GeneratedKey, generate_signing_key
 
 ISSUER = "https://api.example.test"
 AUDIENCE = "dmi-api"

@@ -16,7 +16,7 @@ from dmi_api.auth.scopes import ALL_SCOPES
 from dmi_api.models import SigningKey
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.security.jwt import AccessTokenClaims, sign_access_token
-from dmi_api.security.keys import decrypt_private_key
+from dmi_api.security.key_crypto import decrypt_private_key
 from dmi_api.services import clients as client_service
 from dmi_api.services.clinics import create_clinic
 from dmi_api.tenant_scope import Tenant, bind_settings

@@ -16,7 +16,11 @@ from dmi_api.db import DbSessionMaker
 from dmi_api.models import SigningKey
 from dmi_api.models.columns import utcnow
 from dmi_api.security.jwt import SigningKeySet
-from dmi_api.security.keys import decrypt_private_key, encrypt_private_key, generate_signing_key
+from dmi_api.security.key_crypto import (
+    decrypt_private_key,
+    encrypt_private_key,
+    generate_signing_key,
+)
 
 # After an unknown `kid`, look in the database again at most this often (a flood of forged
 # kids must not become a flood of queries).

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from dmi_api.security.keys import (
+from dmi_api.security.key_crypto import (
     GeneratedKey,
     KeyDecryptionError,
     decrypt_private_key,

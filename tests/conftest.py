@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from dmi_api.app import create_app
-from dmi_api.auth.keyring import KeyRing
+from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker, create_engine
 from dmi_api.direct.bound_db import DirectDb, SharedConnectionSource

@@ -129,7 +129,7 @@ LAYERS: dict[str, tuple[set[str], set[str]]] = {
     ),
     "schemas": ({"schemas"}, {"base", "domain", "storage", "access"}),
     "tokens": (
-        {"security.jwt", "auth.keyring", "auth.token_memo", "auth.throttle"},
+        {"security.jwt", "auth.signing_keys", "auth.token_memo", "auth.throttle"},
         {"base", "domain", "storage", "access", "schemas"},
     ),
     "services": ({"services"}, {"base", "domain", "storage", "access", "schemas", "tokens"}),

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from dmi_api import __version__
-from dmi_api.auth.keyring import KeyRing
+from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings, get_settings
 from dmi_api.db import EngineReadiness, create_engine, create_sessionmaker
 from dmi_api.direct.bound_db import DirectDb, PoolSource, ServerReadiness

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from dmi_api.auth.keyring import rotate_signing_key
 from dmi_api.auth.scopes import ALL_SCOPES
+from dmi_api.auth.signing_keys import rotate_signing_key
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.errors import ProblemError, ValidationProblemError

@@ -365,7 +365,7 @@ async def test_secret_never_appears_in_logs_or_later_responses(
 async def test_rotated_keys_keep_verifying_until_they_expire(
     app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient
 ) -> None:
-    from dmi_api.auth.keyring import rotate_signing_key
+    from dmi_api.auth.signing_keys import rotate_signing_key
     from tests.support.tenants import mint_token
 
     old_token = await mint_token(app, tenant_a)

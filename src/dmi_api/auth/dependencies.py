@@ -17,9 +17,9 @@ from sqlmodel import col
 
 from dmi_api import rule_values
 from dmi_api.audit_trail import Action, record_event
-from dmi_api.auth.keyring import KeyRing
 from dmi_api.auth.principal import Principal
 from dmi_api.auth.scopes import AUDIT_READ, CLIENTS_ADMIN, SCOPE_DESCRIPTIONS
+from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.deps import DbSession, request_session
 from dmi_api.errors import AuthenticationError, InsufficientScopeError

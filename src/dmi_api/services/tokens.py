@@ -18,8 +18,8 @@ from sqlmodel import col
 
 from dmi_api.audit_trail import record_event
 from dmi_api.auth import throttle
-from dmi_api.auth.keyring import KeyRing
 from dmi_api.auth.scopes import parse_scopes
+from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.models import ApiClient, UsedClientAssertion
 from dmi_api.models.columns import utcnow

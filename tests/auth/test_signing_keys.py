@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from dmi_api.auth.keyring import KeyRing, rotate_signing_key
+from dmi_api.auth.signing_keys import KeyRing, rotate_signing_key
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 

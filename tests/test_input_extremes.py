@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import BACKEND
 from tests.records.conftest import headers_maker
+from tests.support.clinics import Clinic
 from tests.support.direct import both_paths
-from tests.support.sessions import Clinic, make_clinic
+from tests.support.sessions import make_clinic
 from tests.support.tenants import make_tenant
 
 _CHANGES = ("POST", "PUT", "PATCH", "DELETE")

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from dmi_api.config import Settings
 from dmi_api.db import create_sessionmaker
 from tests.conftest import reset_app_state, shared_app
-from tests.support.sessions import Clinic, make_clinic
+from tests.support.clinics import Clinic
+from tests.support.sessions import make_clinic
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
 
 Headers = Callable[..., Awaitable[dict[str, str]]]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.clinics import Clinic
 from tests.support.records import seed_child
-from tests.support.sessions import Clinic
 from tests.support.tenants import bearer, mint_token
 
 Body = Callable[[Clinic], dict[str, Any]]

@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from dmi_api.app import create_app
 from dmi_api.config import Settings
 from tests.records.conftest import Headers
-from tests.support.sessions import Clinic, create, make_clinic
+from tests.support.clinics import Clinic
+from tests.support.sessions import create, make_clinic
 from tests.support.tenants import TenantClient
 
 CHANGES = ("put", "patch", "delete", "post")

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.tenant_scope import bind_settings
 from tests.records.conftest import Headers
+from tests.support.clinics import Clinic
 from tests.support.direct import audit_rows, both_paths, without_request_id
-from tests.support.insights import Clinic, make_clinic, make_program, pause_and_resume
+from tests.support.insights import make_clinic, make_program, pause_and_resume
 from tests.support.records import seed_child
 from tests.support.tenants import TenantClient, disable_client
 

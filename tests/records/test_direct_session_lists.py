@@ -16,9 +16,10 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.records.conftest import Headers
+from tests.support.clinics import Clinic
 from tests.support.direct import audit_rows, both_paths, without_request_id
 from tests.support.records import seed_child
-from tests.support.sessions import URL, Clinic, create, if_match, sign
+from tests.support.sessions import URL, create, if_match, sign
 from tests.support.tenants import TenantClient, disable_client
 
 pytestmark = pytest.mark.postgres_only

@@ -12,7 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from tests.records.conftest import Headers
-from tests.support.insights import Clinic, make_clinic, make_program, pause_and_resume
+from tests.support.clinics import Clinic
+from tests.support.insights import make_clinic, make_program, pause_and_resume
 from tests.support.records import seed_child
 from tests.support.tenants import TenantClient
 

@@ -26,8 +26,9 @@ from dmi_api.services.adherence import local_day, runs_until, started_between
 from dmi_api.tenant_scope import bind_settings
 from tests.conftest import BACKEND
 from tests.records.conftest import Headers
+from tests.support.clinics import Clinic
 from tests.support.direct import both_paths
-from tests.support.insights import Clinic, make_clinic, make_program, pause_and_resume
+from tests.support.insights import make_clinic, make_program, pause_and_resume
 from tests.support.tenants import TenantClient
 
 SETTINGS = "/v1/clinic-settings"

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from tests.records.conftest import Headers
 from tests.support import insights, sessions
+from tests.support.clinics import Clinic
 from tests.support.tenants import TenantClient, bearer, mint_token
 
 Get = Callable[[str, dict[str, Any]], Awaitable[list[httpx.Response]]]
@@ -128,7 +129,7 @@ class TestLists:
 
 class TestReports:
     async def _history(
-        self, client: httpx.AsyncClient, clinic: insights.Clinic
+        self, client: httpx.AsyncClient, clinic: Clinic
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """A program of one item from 1 to 14 March; a delivery on 1, 7 and 8 March (and a
         GMFCS on each of those days)."""

@@ -22,7 +22,8 @@ from dmi_api.schemas.session_records import SessionRecordCreate
 from dmi_api.services import session_record_rules as rules
 from dmi_api.tenant_scope import bind_settings
 from tests.records.conftest import Headers, headers_maker
-from tests.support.sessions import START, URL, Clinic, create, if_match, make_clinic, sign
+from tests.support.clinics import START, Clinic
+from tests.support.sessions import URL, create, if_match, make_clinic, sign
 from tests.support.tenants import disable_client, make_tenant
 
 

@@ -3,68 +3,18 @@ records made through the API."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI
 
+from tests.support.clinics import Clinic
 from tests.support.records import seed_child, seed_exercise, seed_practitioner
 from tests.support.tenants import TenantClient
 
 if TYPE_CHECKING:
     from tests.records.conftest import Headers
-
-
-@dataclass(frozen=True)
-class Clinic:
-    """A child born at term on 2024-01-01, a therapist, two exercises; every scope."""
-
-    tenant: TenantClient
-    headers: dict[str, str]
-    child_id: str
-    practitioner_id: str
-    exercise_ids: list[str]
-
-    async def post(self, client: httpx.AsyncClient, url: str, **body: Any) -> dict[str, Any]:
-        response = await client.post(url, json=body, headers=self.headers)
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    async def patch(
-        self, client: httpx.AsyncClient, url: str, version: int, **body: Any
-    ) -> dict[str, Any]:
-        response = await client.patch(
-            url, json=body, headers={**self.headers, "If-Match": f'"{version}"'}
-        )
-        assert response.status_code == 200, response.text
-        patched: dict[str, Any] = response.json()
-        return patched
-
-    async def milestone(self, client: httpx.AsyncClient, code: str, on: str) -> None:
-        await self.post(
-            client, "/v1/milestones", child_id=self.child_id, milestone=code, achieved_on=on
-        )
-
-    async def session(
-        self,
-        client: httpx.AsyncClient,
-        started_at: str,
-        exercises: list[dict[str, Any]],
-        **more: Any,
-    ) -> dict[str, Any]:
-        fields = {
-            "child_id": self.child_id,
-            "type": "home_practice",
-            "setting": "home",
-            "started_at": started_at,
-            "duration_minutes": 20,
-            "exercises": exercises,
-            **more,
-        }
-        return await self.post(client, "/v1/session-records", **fields)
 
 
 async def make_clinic(app: FastAPI, tenant: TenantClient, headers_for: Headers) -> Clinic:

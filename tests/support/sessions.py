@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI
 
+from tests.support.clinics import Clinic
 from tests.support.records import (
     seed_child,
     seed_exercise,
@@ -20,41 +20,6 @@ if TYPE_CHECKING:
     from tests.records.conftest import Headers
 
 URL = "/v1/session-records"
-START = "2025-03-04T09:00:00+01:00"
-
-
-@dataclass(frozen=True)
-class Clinic:
-    """One clinic's seeded rows and a header holding every scope."""
-
-    tenant: TenantClient
-    headers: dict[str, str]
-    child_id: str
-    practitioner_id: str
-    exercise_ids: list[str]
-    item_id: str  # an item of this child's prescription, for exercise_ids[0]
-    sibling_id: str  # another child of the clinic
-    sibling_item_id: str  # an item of the sibling's prescription, for exercise_ids[0]
-
-    def exercise(self, index: int = 0, **fields: Any) -> dict[str, Any]:
-        return {"exercise_id": self.exercise_ids[index], "repetitions": 5, "sets": 1, **fields}
-
-    def new(self, **fields: Any) -> dict[str, Any]:
-        return {
-            "child_id": self.child_id,
-            "practitioner_id": self.practitioner_id,
-            "type": "dmi",
-            "setting": "clinic",
-            "started_at": START,
-            "duration_minutes": 50,
-            "caregiver_present": True,
-            "exercises": [
-                self.exercise(0, prescription_item_id=self.item_id, response="partial"),
-                self.exercise(1, support_point="knees", note="Tired at the end."),
-            ],
-            "notes": {"subjective": "Slept well.", "plan": "Move the hold to the thighs."},
-            **fields,
-        }
 
 
 async def make_clinic(app: FastAPI, tenant: TenantClient, headers_for: Headers) -> Clinic:

@@ -139,17 +139,6 @@ class InsufficientScopeError(ProblemError):
         )
 
 
-class TooManyRequestsError(ProblemError):
-    """The caller must wait before trying again."""
-
-    status = 429
-    code = "too_many_requests"
-    title = "Too Many Requests"
-
-    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
-
-
 class PreconditionFailedError(ProblemError):
     """`If-Match` names a version that is no longer current; nothing was changed."""
 

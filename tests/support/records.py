@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
@@ -94,8 +94,3 @@ async def seed_prescription_item(
         ),
     )
     return item
-
-
-def iso(moment: datetime | date) -> str:
-    """ISO 8601 text of a date or instant."""
-    return moment.isoformat()

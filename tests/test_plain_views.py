@@ -16,7 +16,7 @@ from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.services import session_record_views
-from dmi_api.services.rule_settings import age_plain, age_public
+from dmi_api.services.rules_in_effect import age_plain, age_public
 
 RULES = RuleSettings(age_rule=AgeRule(), aims_norms=None)
 

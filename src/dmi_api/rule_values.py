@@ -1,7 +1,7 @@
 """The clinic's settings of the clinical rules as values, and the request's memory of them.
 
 Below the services: the authorization step (auth) reads them with its one round trip and the
-direct path builds them from its rows; `services/rule_settings.py` loads and applies them.
+direct path builds them from its rows; `services/rules_in_effect.py` loads and applies them.
 """
 
 from __future__ import annotations

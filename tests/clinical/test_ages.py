@@ -21,7 +21,7 @@ from dmi_api.clinical.ages import (
     months,
 )
 from dmi_api.rule_values import from_values
-from dmi_api.services.rule_settings import age_plain
+from dmi_api.services.rules_in_effect import age_plain
 from tests.clinical.golden_cases import NONE, cases
 
 

@@ -18,7 +18,7 @@ from dmi_api.pagination import CursorCodec
 from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.services import children as child_service
-from dmi_api.services import rule_settings
+from dmi_api.services import rules_in_effect
 from dmi_api.services.resources import ListQuery, not_found
 
 RESOURCE = child_service.RESOURCE
@@ -53,7 +53,7 @@ def _body(record: Any, rules: RuleSettings, today: date) -> dict[str, Any]:
     body = dict(zip(_FIELDS, record))  # noqa: B905
     for name in _JSON_FIELDS:
         body[name] = orjson.Fragment(body[name])
-    body["age"] = rule_settings.age_plain_of(
+    body["age"] = rules_in_effect.age_plain_of(
         rules,
         body["birth_date"],
         body["gestational_age_weeks"],

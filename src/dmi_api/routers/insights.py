@@ -21,7 +21,7 @@ from dmi_api.rule_values import AgeInputs
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.clinical_dates import ReportEnd
 from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressReport
-from dmi_api.services import adherence, prescriptions, progress, rule_settings
+from dmi_api.services import adherence, prescriptions, progress, rules_in_effect
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
 from dmi_api.tenant_scope import Tenant
@@ -81,7 +81,7 @@ async def child_milestone_windows(
     day = as_of or _today()
     if day < child.birth_date:
         raise _query_error("as_of", "The date is before the child's birth.", "before_birth")
-    rules = await rule_settings.load(caller.tenant)
+    rules = await rules_in_effect.load(caller.tenant)
     achieved = await first_achievements(caller.tenant, child.id)
     caller.audit("read", "milestone_windows", resource_id=child.id, child_id=child.id)
     return windows_of(child, rules, achieved, day)
@@ -123,7 +123,7 @@ async def _progress(
     async with caller_session(request, principal) as caller:
         child = await _child(caller.tenant, child_id)
         period = _period(child, first, end)
-        rules = await rule_settings.load(caller.tenant)
+        rules = await rules_in_effect.load(caller.tenant)
         report = await progress.report(caller.tenant, child, rules, period)
         caller.audit("read", "progress", resource_id=child.id, child_id=child.id)
     return report

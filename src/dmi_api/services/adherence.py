@@ -12,7 +12,7 @@ from sqlmodel import col
 from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
-from dmi_api.services import rule_settings
+from dmi_api.services import rules_in_effect
 from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
 from dmi_api.tenant_scope import Tenant
 
@@ -66,7 +66,7 @@ async def deliveries(
         col(SessionRecord.started_at) < end,
     )
     records = list((await tenant.db.execute(statement)).scalars())
-    return deliveries_from(records, (await rule_settings.load(tenant)).zone)
+    return deliveries_from(records, (await rules_in_effect.load(tenant)).zone)
 
 
 def deliveries_from(records: Sequence[SessionRow], zone: tzinfo) -> list[Delivery]:

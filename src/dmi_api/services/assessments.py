@@ -19,7 +19,7 @@ from dmi_api.schemas.assessments import (
     AssessmentPublic,
 )
 from dmi_api.schemas.instruments import entered_errors, goal_dimension_errors, item_errors
-from dmi_api.services import rule_settings
+from dmi_api.services import rules_in_effect
 from dmi_api.services.assessment_scores import keep_version, rescore_child
 from dmi_api.services.resources import (
     ListQuery,
@@ -46,7 +46,7 @@ def to_public(row: Assessment) -> AssessmentPublic:
 
 async def public_views(tenant: Tenant, rows: list[Assessment]) -> list[AssessmentPublic]:
     """The API views of rows, each with the child's ages on its date (one query per page)."""
-    return await rule_settings.views_with_ages(
+    return await rules_in_effect.views_with_ages(
         tenant, rows, to_public, lambda row: row.performed_on
     )
 
@@ -59,7 +59,7 @@ async def public_view(tenant: Tenant, row: Assessment) -> AssessmentPublic:
 async def _rescore(tenant: Tenant, row: Assessment, client_id: uuid.UUID, *, current: bool) -> None:
     child = await tenant.get(Child, row.child_id)
     assert child is not None, "an assessment always belongs to a child of its clinic"
-    rules = await rule_settings.load(tenant)
+    rules = await rules_in_effect.load(tenant)
     await rescore_child(tenant, child, rules, client_id=client_id, current=row if current else None)
 
 

@@ -24,7 +24,7 @@ from dmi_api.schemas.children import (
     ChildReplace,
     consistency_errors,
 )
-from dmi_api.services import assessment_scores, assessments, milestones, rule_settings
+from dmi_api.services import assessment_scores, assessments, milestones, rules_in_effect
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
@@ -48,21 +48,23 @@ def to_public(row: Child) -> ChildPublic:
 
 async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
     """The API views of rows, with each child's ages as of today (UTC)."""
-    rules = await rule_settings.load(tenant)
+    rules = await rules_in_effect.load(tenant)
     today = utcnow().date()
     views = []
     for row in rows:
         view = to_public(row)
-        view.age = rule_settings.age_public(rules, row, today)
+        view.age = rules_in_effect.age_public(rules, row, today)
         views.append(view)
     return views
 
 
 async def plain_views(tenant: Tenant, rows: list[Child]) -> list[dict[str, Any]]:
     """`public_views` as plain data, built without validating each row again (hot paths)."""
-    rules = await rule_settings.load(tenant)
+    rules = await rules_in_effect.load(tenant)
     today = utcnow().date()
-    return [plain(row, ChildPublic, age=rule_settings.age_plain(rules, row, today)) for row in rows]
+    return [
+        plain(row, ChildPublic, age=rules_in_effect.age_plain(rules, row, today)) for row in rows
+    ]
 
 
 async def public_view(tenant: Tenant, row: Child) -> ChildPublic:
@@ -78,7 +80,7 @@ async def _rescore_if_aged(
 ) -> None:
     # Ages feed scores (AIMS percentile, HINE optimality, GMFCS band): recompute them.
     if tuple(getattr(row, name) for name in _AGE_INPUTS) != before:
-        rules = await rule_settings.load(tenant)
+        rules = await rules_in_effect.load(tenant)
         await assessment_scores.rescore_child(tenant, row, rules, client_id=client_id)
 
 

@@ -11,7 +11,7 @@ from dmi_api.errors import ValidationProblemError
 from dmi_api.models import ClinicSettings
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut
-from dmi_api.services import rule_settings
+from dmi_api.services import rules_in_effect
 from dmi_api.services.assessment_scores import rescore_clinic
 from dmi_api.tenant_scope import Tenant
 
@@ -53,7 +53,7 @@ def to_public(row: ClinicSettings) -> ClinicSettingsPublic:
 
 async def get(tenant: Tenant, *, for_update: bool = False) -> ClinicSettings:
     """The clinic's settings (an unsaved row of defaults, version 0, if never changed)."""
-    return await rule_settings.load_row(tenant, for_update=for_update)
+    return await rules_in_effect.load_row(tenant, for_update=for_update)
 
 
 async def replace(
@@ -82,6 +82,6 @@ async def replace(
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()
-    rule_settings.remember_row(tenant.db, row)
-    await rescore_clinic(tenant, rule_settings.rules_of(row), client_id=client_id)
+    rules_in_effect.remember_row(tenant.db, row)
+    await rescore_clinic(tenant, rules_in_effect.rules_of(row), client_id=client_id)
     return row

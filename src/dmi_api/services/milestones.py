@@ -18,7 +18,7 @@ from dmi_api.schemas.milestones import (
     MilestonePatch,
     MilestonePublic,
 )
-from dmi_api.services import rule_settings
+from dmi_api.services import rules_in_effect
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
@@ -41,7 +41,7 @@ def to_public(row: Milestone) -> MilestonePublic:
 
 async def public_views(tenant: Tenant, rows: list[Milestone]) -> list[MilestonePublic]:
     """The API views of rows, each with the child's ages on its date (one query per page)."""
-    return await rule_settings.views_with_ages(
+    return await rules_in_effect.views_with_ages(
         tenant, rows, to_public, lambda row: row.achieved_on or row.observed_on
     )
 

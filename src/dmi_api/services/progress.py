@@ -25,7 +25,7 @@ from dmi_api.schemas.insights import (
     SessionTotals,
     SupportPointUse,
 )
-from dmi_api.services import prescription_items, rule_settings
+from dmi_api.services import prescription_items, rules_in_effect
 from dmi_api.services.adherence import (
     adherence_result,
     deliveries_from,
@@ -121,7 +121,7 @@ def _gmfm_series(
             performed_on=row.performed_on,
             total_percent=row.scores["total_percent"],
             goal_total_percent=row.scores.get("goal_total_percent"),
-            age=rule_settings.age_public(rules, child, row.performed_on),
+            age=rules_in_effect.age_public(rules, child, row.performed_on),
         )
         for row in rows
         if row.instrument == "gmfm88" and row.scores is not None
@@ -260,7 +260,7 @@ def build(
         child_id=child_id,
         period_from=period.first,
         period_to=period.last + timedelta(days=1),
-        age=rule_settings.age_public(rules, child, period.last),
+        age=rules_in_effect.age_public(rules, child, period.last),
         instruments=_instruments(data.assessments),
         gmfm88_series=_gmfm_series(data.assessments, child, rules),
         milestones=windows_of(child, rules, data.achieved, period.last),

@@ -1,4 +1,4 @@
-"""Loading the clinic's rule settings (values in `rule_values.py`) and applying them to rows."""
+"""The clinic's rule settings in effect: loaded (values in `rule_values.py`), applied to rows."""
 
 from __future__ import annotations
 

@@ -93,7 +93,8 @@ def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
             assert set(re.findall(r"(\w+)\.fetch\(", text)) <= {"direct"}, path.name
 
 
-# The layers, bottom first; a module may import its own layer and the layers its row names.
+# The layers, bottom first; a module may import its own layer and every layer below it, except
+# that the edge sits beside services and direct (neither side imports the other).
 #   base      settings, error types, text rules, the request's context values
 #   domain    clinical rules, cryptography helpers, who a caller is and what scopes exist
 #   storage   the engine and the tables
@@ -108,8 +109,9 @@ def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
 #   routers   the routes: they call services and direct, through the edge
 #   app       the application factory
 #   cli       the commands
-LAYERS: dict[str, tuple[set[str], set[str]]] = {
-    "base": (
+_ORDER: tuple[tuple[str, set[str]], ...] = (
+    (
+        "base",
         {
             "__init__",
             "config",
@@ -119,60 +121,24 @@ LAYERS: dict[str, tuple[set[str], set[str]]] = {
             "route_limits",
             "request_context",
         },
-        set(),
     ),
-    "domain": ({"clinical", "security", "auth.principal", "auth.scopes"}, {"base"}),
-    "storage": ({"db", "models"}, {"base", "domain"}),
-    "access": (
-        {"tenant_scope", "pagination", "deps", "audit_trail", "rule_values"},
-        {"base", "domain", "storage"},
-    ),
-    "schemas": ({"schemas"}, {"base", "domain", "storage", "access"}),
-    "tokens": (
-        {"security.jwt", "auth.signing_keys", "auth.token_memo", "auth.throttle"},
-        {"base", "domain", "storage", "access", "schemas"},
-    ),
-    "services": ({"services"}, {"base", "domain", "storage", "access", "schemas", "tokens"}),
-    "direct": (
-        {"direct"},
-        {"base", "domain", "storage", "access", "schemas", "tokens", "services"},
-    ),
-    "edge": ({"auth", "http"}, {"base", "domain", "storage", "access", "schemas", "tokens"}),
-    "routers": (
-        {"routers"},
-        {"base", "domain", "storage", "access", "schemas", "tokens", "services", "direct", "edge"},
-    ),
-    "app": (
-        {"app"},
-        {
-            "base",
-            "domain",
-            "storage",
-            "access",
-            "schemas",
-            "tokens",
-            "services",
-            "direct",
-            "edge",
-            "routers",
-        },
-    ),
-    "cli": (
-        {"cli", "cli_admin", "cli_demo", "migrate", "migration_ops"},
-        {
-            "base",
-            "domain",
-            "storage",
-            "access",
-            "schemas",
-            "tokens",
-            "services",
-            "direct",
-            "edge",
-            "routers",
-            "app",
-        },
-    ),
+    ("domain", {"clinical", "security", "auth.principal", "auth.scopes"}),
+    ("storage", {"db", "models"}),
+    ("access", {"tenant_scope", "pagination", "deps", "audit_trail", "rule_values"}),
+    ("schemas", {"schemas"}),
+    ("tokens", {"security.jwt", "auth.signing_keys", "auth.token_memo", "auth.throttle"}),
+    ("services", {"services"}),
+    ("direct", {"direct"}),
+    ("edge", {"auth", "http"}),
+    ("routers", {"routers"}),
+    ("app", {"app"}),
+    ("cli", {"cli", "cli_admin", "cli_demo", "migrate", "migration_ops"}),
+)
+_BESIDE = {"edge": {"services", "direct"}}
+# Each layer: its members, and the layers it may import besides its own.
+LAYERS: dict[str, tuple[set[str], set[str]]] = {
+    name: (members, {below for below, _ in _ORDER[:index]} - _BESIDE.get(name, set()))
+    for index, (name, members) in enumerate(_ORDER)
 }
 
 

@@ -7,27 +7,17 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import Header, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.models import Prescription
 from dmi_api.routers import make_router
-from dmi_api.routers.child_creates import Created, add_child_create
-from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
-    IdempotencyKeyHeader,
-    ListParams,
-    PageParams,
-    idempotent_create,
-    json_body,
-    page_response,
-    resource_response,
-    versions_page,
-)
-from dmi_api.schemas.base import VersionPublic
+from dmi_api.routers.resource_routes import Answered, ResourceRoutes, child_id_of
+from dmi_api.routers.resource_support import Body, ListParams, page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.prescriptions import (
     PrescriptionCreate,
@@ -37,14 +27,13 @@ from dmi_api.schemas.prescriptions import (
     Status,
 )
 from dmi_api.services import prescriptions as service
+from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="prescriptions")
 URL = "/v1/prescriptions"
-ITEM_URL = URL + "/{prescription_id}"
 Reader = Annotated[Caller, require("prescriptions:read")]
 Writer = Annotated[Caller, require("prescriptions:write")]
 RESOURCE = service.RESOURCE
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 
 
 @router.get(URL, response_model=Page[PrescriptionPublic], summary="List prescriptions")
@@ -96,93 +85,56 @@ async def list_child_prescriptions(
     return page_response(request, list(data), next_cursor)
 
 
-@router.post(URL, status_code=201, response_model=PrescriptionPublic, summary="Prescribe a program")
-async def create_prescription(
-    caller: Writer,
-    request: Request,
-    payload: PrescriptionCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`."""
-
-    async def create() -> Created:
-        return await _create(caller, payload)
-
-    return await idempotent_create(caller, request, idempotency_key, payload, create)
+async def _view(tenant: Tenant, row: Prescription) -> PrescriptionPublic:
+    return service.to_public(row, await service.items_of(tenant, row))
 
 
-async def _create(caller: Caller, payload: PrescriptionCreate) -> Created:
-    """Create, audit, and answer as both POSTs do."""
-    row, items = await service.create(
-        caller.tenant, payload=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-    return 201, json_body(service.to_public(row, items)), headers
+def _with_items(
+    call: Callable[..., Awaitable[tuple[Prescription, service.Items]]],
+) -> Answered[Prescription]:
+    async def answer(tenant: Tenant, **arguments: Any) -> tuple[Prescription, Body]:
+        row, items = await call(tenant, **arguments)
+        return row, service.to_public(row, items)
+
+    return answer
 
 
-add_child_create(
+ROUTES = ResourceRoutes(
     router,
-    collection="prescriptions",
-    body=PrescriptionCreate,
-    response_model=PrescriptionPublic,
-    scope="prescriptions:write",
-    summary="Prescribe a program to a child",
-    create=_create,
+    resource=RESOURCE,
+    name="prescription",
+    path=URL,
+    param="prescription_id",
+    scopes=("prescriptions:read", "prescriptions:write"),
+    get=service.get,
+    view=_view,
+    child_of=child_id_of,
 )
-
-
-@router.get(ITEM_URL, response_model=PrescriptionPublic, summary="Get a prescription")
-async def get_prescription(
-    caller: Reader, request: Request, prescription_id: uuid.UUID
-) -> Response:
-    """One prescription with its items and ETag (`If-None-Match` → 304)."""
-    row = await service.get(caller.tenant, prescription_id)
-    items = await service.items_of(caller.tenant, row)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, items))
-
-
-@router.patch(ITEM_URL, response_model=PrescriptionPublic, summary="Change a prescription")
-async def patch_prescription(
-    caller: Writer,
-    request: Request,
-    prescription_id: uuid.UUID,
-    payload: PrescriptionPatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`."""
-    row = await service.get(caller.tenant, prescription_id, for_update=True)
-    require_if_match(request, row.version)
-    row, items = await service.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, items))
-
-
-@router.delete(ITEM_URL, status_code=204, summary="Delete a prescription")
-async def delete_prescription(
-    caller: Writer, request: Request, prescription_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone a prescription (it stays in `updated_since` feeds); needs `If-Match`."""
-    row = await service.get(caller.tenant, prescription_id, for_update=True)
-    require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
-    return Response(status_code=204)
-
-
-@router.get(
-    ITEM_URL + "/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
+ROUTES.add_create(
+    PrescriptionCreate,
+    PrescriptionPublic,
+    (
+        "Prescribe a program",
+        "Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`.",
+    ),
+    _with_items(service.create),
+    child_summary="Prescribe a program to a child",
 )
-async def prescription_versions(
-    caller: Reader, request: Request, prescription_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the prescription with its items then, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, prescription_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
-    )
+ROUTES.add_item(
+    PrescriptionPublic,
+    PrescriptionPatch,
+    get=("Get a prescription", "One prescription with its items and ETag (`If-None-Match` → 304)."),
+    change=(
+        "Change a prescription",
+        "Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`.",
+    ),
+    remove=(
+        "Delete a prescription",
+        "Tombstone a prescription (it stays in `updated_since` feeds); needs `If-Match`.",
+    ),
+    versions=(
+        "Every version of the prescription with its items then, oldest first, a page at a time."
+    ),
+    update=_with_items(service.update),
+    delete=service.delete,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -15,21 +15,21 @@ from dmi_api.direct import children as direct_children
 from dmi_api.direct.bound_db import direct_db
 from dmi_api.errors import PreconditionFailedError, ValidationProblemError
 from dmi_api.http.conditional import etag, read_if_match, require_if_match
+from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
+from dmi_api.routers.resource_routes import ResourceRoutes, answered
 from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
     IdempotencyKeyHeader,
-    PageParams,
+    IfMatch,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
     versioned_response,
-    versions_page,
 )
-from dmi_api.schemas.base import ExternalId, IsoDate, UtcInstant, VersionPublic
+from dmi_api.schemas.base import ExternalId, IsoDate, UtcInstant
 from dmi_api.schemas.children import (
     ChildCreate,
     ChildPatch,
@@ -52,7 +52,6 @@ Reader = Annotated[Caller, require("children:read")]
 # The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("children:read")]
 Writer = Annotated[Caller, require("children:write")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 RESOURCE = service.RESOURCE
 UPSERT_DOC = (
     "Create or replace the child with this external_id (the EHR's MRN). Creating answers 201 "
@@ -138,24 +137,27 @@ async def list_children(
     return page_response(request, bodies, next_cursor)
 
 
-@router.post("", status_code=201, response_model=ChildPublic, summary="Add a child")
-async def create_child(
-    caller: Writer,
-    request: Request,
-    payload: ChildCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Add a child; retry safely with `Idempotency-Key`."""
+def _child_of(row: Child) -> uuid.UUID:
+    return row.id
 
-    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row = await service.create(
-            caller.tenant, payload=payload, client_id=caller.principal.client_id
-        )
-        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.id)
-        headers = {"ETag": etag(row.version), "Location": f"/v1/children/{row.id}"}
-        return 201, json_body(await service.public_view(caller.tenant, row)), headers
 
-    return await idempotent_create(caller, request, idempotency_key, payload, create)
+ROUTES = ResourceRoutes(
+    router,
+    resource=RESOURCE,
+    name="child",
+    path="",
+    param="child_id",
+    scopes=("children:read", "children:write"),
+    get=service.get,
+    view=service.public_view,
+    child_of=_child_of,
+)
+ROUTES.add_create(
+    ChildCreate,
+    ChildPublic,
+    ("Add a child", "Add a child; retry safely with `Idempotency-Key`."),
+    answered(service.create, ROUTES.view),
+)
 
 
 @router.put(
@@ -219,46 +221,17 @@ async def get_child(principal: ReadToken, request: Request, child_id: uuid.UUID)
     return resource_response(request, row, body)
 
 
-@router.patch("/{child_id}", response_model=ChildPublic, summary="Change a child")
-async def patch_child(
-    caller: Writer,
-    request: Request,
-    child_id: uuid.UUID,
-    payload: ChildPatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change the fields sent; needs `If-Match`."""
-    row = await service.get(caller.tenant, child_id, for_update=True)
-    require_if_match(request, row.version)
-    row = await service.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
-
-
-@router.delete("/{child_id}", status_code=204, summary="Delete a child")
-async def delete_child(
-    caller: Writer, request: Request, child_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone a child (it stays in `updated_since` feeds); needs `If-Match`."""
-    row = await service.get(caller.tenant, child_id, for_update=True)
-    require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.id, outcome=204)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/{child_id}/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
+ROUTES.add_patch(
+    ChildPublic,
+    ChildPatch,
+    ("Change a child", "Change the fields sent; needs `If-Match`."),
+    answered(service.update, ROUTES.view),
 )
-async def child_versions(
-    caller: Reader, request: Request, child_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the child, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, child_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.id
-    )
+ROUTES.add_delete(
+    (
+        "Delete a child",
+        "Tombstone a child (it stays in `updated_since` feeds); needs `If-Match`.",
+    ),
+    service.delete,
+)
+ROUTES.add_versions("Every version of the child, oldest first, a page at a time.")

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, answered, child_id_of
+from dmi_api.routers.resource_routes import ResourceRoutes, answered
 from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.assessments import AssessmentCreate, AssessmentPatch, AssessmentPublic
 from dmi_api.schemas.base import IsoDate
@@ -88,40 +88,19 @@ async def list_child_assessments(
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
-ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="assessment",
-    path=URL,
-    param="assessment_id",
-    scopes=("assessments:read", "assessments:write"),
-    get=service.get,
-    view=service.public_view,
-    child_of=child_id_of,
-)
+ROUTES = ResourceRoutes(router, "assessment", URL, "assessments", service.get, service.public_view)
 ROUTES.add_create(
     AssessmentCreate,
     AssessmentPublic,
-    (
-        "Record an assessment",
-        "Record an assessment with its items (all or none); retry safely with `Idempotency-Key`.",
-    ),
+    "Record an assessment",
+    "Record an assessment with its items (all or none); retry safely with `Idempotency-Key`.",
     answered(service.create, ROUTES.view),
-    child_summary="Record an assessment of a child",
+    "Record an assessment of a child",
 )
 ROUTES.add_item(
     AssessmentPublic,
     AssessmentPatch,
-    get=("Get an assessment", "One assessment, with its ETag (`If-None-Match` → 304)."),
-    change=(
-        "Change an assessment",
-        "Change the fields sent (final → draft: 422 at `#/status`); needs `If-Match`.",
-    ),
-    remove=(
-        "Delete an assessment",
-        "Tombstone an assessment (it stays in `updated_since` feeds); needs `If-Match`.",
-    ),
-    versions="Every version of the assessment, oldest first, a page at a time.",
-    update=answered(service.update, ROUTES.view),
-    delete=service.delete,
+    answered(service.update, ROUTES.view),
+    service.delete,
+    patch="Change the fields sent (final → draft: 422 at `#/status`); needs `If-Match`.",
 )

@@ -15,7 +15,6 @@ from dmi_api.direct import children as direct_children
 from dmi_api.direct.bound_db import direct_db
 from dmi_api.errors import PreconditionFailedError, ValidationProblemError
 from dmi_api.http.conditional import etag, read_if_match, require_if_match
-from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
@@ -137,25 +136,12 @@ async def list_children(
     return page_response(request, bodies, next_cursor)
 
 
-def _child_of(row: Child) -> uuid.UUID:
-    return row.id
-
-
-ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="child",
-    path="",
-    param="child_id",
-    scopes=("children:read", "children:write"),
-    get=service.get,
-    view=service.public_view,
-    child_of=_child_of,
-)
+ROUTES = ResourceRoutes(router, "child", "", "children", service.get, service.public_view)
 ROUTES.add_create(
     ChildCreate,
     ChildPublic,
-    ("Add a child", "Add a child; retry safely with `Idempotency-Key`."),
+    "Add a child",
+    "Add a child; retry safely with `Idempotency-Key`.",
     answered(service.create, ROUTES.view),
 )
 
@@ -221,17 +207,6 @@ async def get_child(principal: ReadToken, request: Request, child_id: uuid.UUID)
     return resource_response(request, row, body)
 
 
-ROUTES.add_patch(
-    ChildPublic,
-    ChildPatch,
-    ("Change a child", "Change the fields sent; needs `If-Match`."),
-    answered(service.update, ROUTES.view),
-)
-ROUTES.add_delete(
-    (
-        "Delete a child",
-        "Tombstone a child (it stays in `updated_since` feeds); needs `If-Match`.",
-    ),
-    service.delete,
-)
-ROUTES.add_versions("Every version of the child, oldest first, a page at a time.")
+ROUTES.add_patch(ChildPublic, ChildPatch, answered(service.update, ROUTES.view))
+ROUTES.add_delete(service.delete)
+ROUTES.add_versions()

@@ -49,35 +49,18 @@ async def list_exercises(
     return page_response(request, [service.to_public(row) for row in rows], next_cursor)
 
 
-ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="exercise",
-    path="",
-    param="exercise_id",
-    scopes=("exercises:read", "exercises:write"),
-    get=service.get,
-    view=viewed(service.to_public),
-)
+ROUTES = ResourceRoutes(router, "exercise", "", "exercises", service.get, viewed(service.to_public))
 ROUTES.add_create(
     ExerciseCreate,
     ExercisePublic,
-    (
-        "Add an exercise",
-        "Add an exercise (its `code` must be new: 409); retry safely with `Idempotency-Key`.",
-    ),
+    "Add an exercise",
+    "Add an exercise (its `code` must be new: 409); retry safely with `Idempotency-Key`.",
     answered(service.create, ROUTES.view),
 )
 ROUTES.add_item(
     ExercisePublic,
     ExercisePatch,
-    get=("Get an exercise", "One exercise, with its ETag (`If-None-Match` → 304)."),
-    change=("Change an exercise", "Change the fields sent; needs `If-Match`."),
-    remove=(
-        "Delete an exercise",
-        "Tombstone an exercise (prescriptions naming it stay valid); needs `If-Match`.",
-    ),
-    versions="Every version of the exercise, oldest first, a page at a time.",
-    update=answered(service.update, ROUTES.view),
-    delete=service.delete,
+    answered(service.update, ROUTES.view),
+    service.delete,
+    delete="Tombstone an exercise (prescriptions naming it stay valid); needs `If-Match`.",
 )

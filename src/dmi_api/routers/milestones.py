@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, answered, child_id_of
+from dmi_api.routers.resource_routes import ResourceRoutes, answered
 from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.milestones import (
@@ -79,36 +79,16 @@ async def list_child_milestones(
 
 
 ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="milestone",
-    path=URL,
-    param="milestone_id",
-    scopes=("milestones:read", "milestones:write"),
-    get=service.get,
-    view=service.public_view,
-    child_of=child_id_of,
+    router, "milestone", URL, "milestones", service.get, service.public_view, noun="observation"
 )
 ROUTES.add_create(
     MilestoneCreate,
     MilestonePublic,
-    (
-        "Record a milestone observation",
-        "Record an observation of a child's milestone; retry safely with `Idempotency-Key`.",
-    ),
+    "Record a milestone observation",
+    "Record an observation of a child's milestone; retry safely with `Idempotency-Key`.",
     answered(service.create, ROUTES.view),
-    child_summary="Record a milestone observation of a child",
+    "Record a milestone observation of a child",
 )
 ROUTES.add_item(
-    MilestonePublic,
-    MilestonePatch,
-    get=("Get a milestone observation", "One observation, with its ETag (`If-None-Match` → 304)."),
-    change=("Change a milestone observation", "Change the fields sent; needs `If-Match`."),
-    remove=(
-        "Delete a milestone observation",
-        "Tombstone an observation (it stays in `updated_since` feeds); needs `If-Match`.",
-    ),
-    versions="Every version of the observation, oldest first, a page at a time.",
-    update=answered(service.update, ROUTES.view),
-    delete=service.delete,
+    MilestonePublic, MilestonePatch, answered(service.update, ROUTES.view), service.delete
 )

@@ -50,31 +50,15 @@ async def list_practitioners(
 
 
 ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="practitioner",
-    path="",
-    param="practitioner_id",
-    scopes=("practitioners:read", "practitioners:write"),
-    get=service.get,
-    view=viewed(service.to_public),
+    router, "practitioner", "", "practitioners", service.get, viewed(service.to_public)
 )
 ROUTES.add_create(
     PractitionerCreate,
     PractitionerPublic,
-    ("Add a practitioner", "Add a practitioner; retry safely with `Idempotency-Key`."),
+    "Add a practitioner",
+    "Add a practitioner; retry safely with `Idempotency-Key`.",
     answered(service.create, ROUTES.view),
 )
 ROUTES.add_item(
-    PractitionerPublic,
-    PractitionerPatch,
-    get=("Get a practitioner", "One practitioner, with its ETag (`If-None-Match` → 304)."),
-    change=("Change a practitioner", "Change the fields sent; needs `If-Match`."),
-    remove=(
-        "Delete a practitioner",
-        "Tombstone a practitioner (it stays in `updated_since` feeds); needs `If-Match`.",
-    ),
-    versions="Every version of the practitioner, oldest first, a page at a time.",
-    update=answered(service.update, ROUTES.view),
-    delete=service.delete,
+    PractitionerPublic, PractitionerPatch, answered(service.update, ROUTES.view), service.delete
 )

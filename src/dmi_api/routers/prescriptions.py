@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.models import Prescription
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import Answered, ResourceRoutes, child_id_of
+from dmi_api.routers.resource_routes import Answered, ResourceRoutes
 from dmi_api.routers.resource_support import Body, ListParams, page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.prescriptions import (
@@ -99,42 +99,23 @@ def _with_items(
     return answer
 
 
-ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="prescription",
-    path=URL,
-    param="prescription_id",
-    scopes=("prescriptions:read", "prescriptions:write"),
-    get=service.get,
-    view=_view,
-    child_of=child_id_of,
-)
+ROUTES = ResourceRoutes(router, "prescription", URL, "prescriptions", service.get, _view)
 ROUTES.add_create(
     PrescriptionCreate,
     PrescriptionPublic,
-    (
-        "Prescribe a program",
-        "Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`.",
-    ),
+    "Prescribe a program",
+    "Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`.",
     _with_items(service.create),
-    child_summary="Prescribe a program to a child",
+    "Prescribe a program to a child",
 )
 ROUTES.add_item(
     PrescriptionPublic,
     PrescriptionPatch,
-    get=("Get a prescription", "One prescription with its items and ETag (`If-None-Match` → 304)."),
-    change=(
-        "Change a prescription",
-        "Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`.",
-    ),
-    remove=(
-        "Delete a prescription",
-        "Tombstone a prescription (it stays in `updated_since` feeds); needs `If-Match`.",
-    ),
+    _with_items(service.update),
+    service.delete,
+    get="One prescription with its items and ETag (`If-None-Match` → 304).",
+    patch="Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`.",
     versions=(
         "Every version of the prescription with its items then, oldest first, a page at a time."
     ),
-    update=_with_items(service.update),
-    delete=service.delete,
 )

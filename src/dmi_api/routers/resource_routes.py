@@ -3,7 +3,8 @@ PATCH and DELETE with `If-Match`, and the version history, each audited.
 
 Each handler is named as a resource's own handler was (`get_exercise`, `exercise_versions`, ...)
 and its path parameter keeps the resource's name (`exercise_id`), so that the operation ids and
-the OpenAPI document are those of hand-written handlers.
+the OpenAPI document are those of hand-written handlers. Summaries and descriptions follow one
+pattern ("Get an exercise"; "One exercise, with its ETag ...") unless a resource words its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_support import (
@@ -39,7 +41,7 @@ RowT = TypeVar("RowT", bound=ClinicalRow)
 View = Callable[[Tenant, RowT], Awaitable[Body]]
 # A service's create or update (called with keywords), answering with the row and its body.
 Answered = Callable[..., Awaitable[tuple[RowT, Body]]]
-Doc = tuple[str, str]  # an operation's summary and description
+Delete = Callable[..., Awaitable[None]]
 
 
 def answered(call: Callable[..., Awaitable[RowT]], view: View[RowT]) -> Answered[RowT]:
@@ -61,14 +63,13 @@ def viewed(to_public: Callable[[RowT], Body]) -> View[RowT]:
     return view
 
 
-def _no_child(_row: Any) -> uuid.UUID | None:
-    return None
+def _child_of(row: ClinicalRow) -> uuid.UUID | None:
+    """The child a row is about, for its audit events: itself, its child, or none."""
+    return row.id if isinstance(row, Child) else getattr(row, "child_id", None)
 
 
-def child_id_of(row: Any) -> uuid.UUID | None:
-    """The child a row belongs to, for its audit events."""
-    child_id: uuid.UUID = row.child_id
-    return child_id
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 @dataclass(frozen=True)
@@ -76,47 +77,47 @@ class ResourceRoutes(Generic[RowT]):
     """One resource's router, and how to find, show and audit its rows."""
 
     router: APIRouter
-    resource: str  # the audited resource type
-    name: str  # names the handlers: get_<name>, patch_<name>, delete_<name>, <name>_versions
+    name: str  # the resource type (audit events, versions); names the handlers (get_<name>)
     path: str  # the collection's path in the router ("" under a prefix)
-    param: str  # the item's path parameter
-    scopes: tuple[str, str]  # to read, to write
+    scope: str  # `<scope>:read`, `<scope>:write`
     get: Callable[..., Awaitable[RowT]]  # the service's `get(tenant, id, for_update=...)`
     view: View[RowT]
-    child_of: Callable[[RowT], uuid.UUID | None] = _no_child  # the audit events' child
+    param: str = ""  # the item's path parameter: `<name>_id` unless named here
+    noun: str = ""  # descriptions' word, if not the name; summaries then say both
+
+    @property
+    def item(self) -> str:
+        """The path of one row: the collection's, then `{<param>}`."""
+        return f"{self.path}/{{{self.param or self.name + '_id'}}}"
 
     def _audit(self, caller: Caller, action: Any, row: RowT, outcome: int = 200) -> None:
-        caller.audit(
-            action, self.resource, outcome=outcome, resource_id=row.id, child_id=self.child_of(row)
-        )
+        child_id = _child_of(row)
+        caller.audit(action, self.name, outcome=outcome, resource_id=row.id, child_id=child_id)
 
-    def _add(
-        self, handler: Callable[..., Any], method: str, doc: Doc, *, write: bool, **options: Any
-    ) -> None:
+    def _add(self, handler: Callable[..., Any], method: str, doc: str, **options: Any) -> None:
         # FastAPI reads these as objects: the scope and the path parameter are the resource's.
+        write = method != "GET"
         handler.__annotations__.update(
-            caller=Annotated[Caller, require(self.scopes[write])],
-            item_id=Annotated[uuid.UUID, Path(alias=self.param)],
+            caller=Annotated[Caller, require(f"{self.scope}:{'write' if write else 'read'}")],
+            item_id=Annotated[uuid.UUID, Path(alias=self.param or f"{self.name}_id")],
         )
-        options.setdefault("path", f"{self.path}/{{{self.param}}}")
-        self.router.add_api_route(
-            endpoint=handler, methods=[method], summary=doc[0], description=doc[1], **options
-        )
+        options.setdefault("path", self.item)
+        words = f"{self.name} {self.noun}" if self.noun else self.name.replace("_", " ")
+        verb = {"GET": "Get", "PATCH": "Change", "DELETE": "Delete"}.get(method)
+        options.setdefault("summary", f"{verb} {_a(words)}")
+        options.setdefault("name", f"{method.lower()}_{self.name}")
+        self.router.add_api_route(endpoint=handler, methods=[method], description=doc, **options)
 
     def creation(self, create: Answered[RowT]) -> Callable[[Caller, Any], Awaitable[Created]]:
         """Create, audit, and answer with `ETag` and `Location`, as the resource's POSTs do."""
         location = f"{self.router.prefix}{self.path}"
 
         async def run(caller: Caller, payload: Any) -> Created:
-            row, body = await create(
-                caller.tenant, payload=payload, client_id=caller.principal.client_id
-            )
+            client_id = caller.principal.client_id
+            row, body = await create(caller.tenant, payload=payload, client_id=client_id)
             self._audit(caller, "create", row, 201)
-            return (
-                201,
-                body_data(body),
-                {"ETag": etag(row.version), "Location": f"{location}/{row.id}"},
-            )
+            headers = {"ETag": etag(row.version), "Location": f"{location}/{row.id}"}
+            return 201, body_data(body), headers
 
         return run
 
@@ -124,9 +125,9 @@ class ResourceRoutes(Generic[RowT]):
         self,
         body: type[BaseModel],
         model: type[BaseModel],
-        doc: Doc,
+        summary: str,
+        doc: str,
         create: Answered[RowT],
-        *,
         child_summary: str | None = None,
     ) -> None:
         """`POST` the collection (and, with `child_summary`, a child's collection)."""
@@ -144,28 +145,22 @@ class ResourceRoutes(Generic[RowT]):
             return await idempotent_create(caller, request, idempotency_key, payload, attempt)
 
         handler.__annotations__.update(payload=body)
-        self._add(
-            handler,
-            "POST",
-            doc,
-            write=True,
-            path=self.path,
-            status_code=201,
-            response_model=model,
-            name=f"create_{self.name}",
-        )
+        options = {"status_code": 201, "response_model": model, "summary": summary}
+        self._add(handler, "POST", doc, path=self.path, name=f"create_{self.name}", **options)
         if child_summary is not None:
+            collection = self.path.removeprefix("/v1/")
+            scope = f"{self.scope}:write"
             add_child_create(
                 self.router,
-                collection=self.path.removeprefix("/v1/"),
+                collection=collection,
                 body=body,
                 response_model=model,
-                scope=self.scopes[1],
+                scope=scope,
                 summary=child_summary,
                 create=run,
             )
 
-    def add_get(self, model: type[BaseModel], doc: Doc) -> None:
+    def add_get(self, model: type[BaseModel], doc: str | None = None) -> None:
         """`GET` one row, with its ETag (`If-None-Match`: 304)."""
 
         async def handler(caller: Caller, request: Request, item_id: uuid.UUID) -> Response:
@@ -173,10 +168,11 @@ class ResourceRoutes(Generic[RowT]):
             self._audit(caller, "read", row)
             return resource_response(request, row, await self.view(caller.tenant, row))
 
-        self._add(handler, "GET", doc, write=False, response_model=model, name=f"get_{self.name}")
+        doc = doc or f"One {self.noun or self.name}, with its ETag (`If-None-Match` → 304)."
+        self._add(handler, "GET", doc, response_model=model)
 
     def add_patch(
-        self, model: type[BaseModel], patch: type[BaseModel], doc: Doc, update: Answered[RowT]
+        self, model: type[BaseModel], patch: type[BaseModel], update: Answered[RowT], doc: str = ""
     ) -> None:
         """`PATCH` one row with `If-Match`."""
 
@@ -189,18 +185,16 @@ class ResourceRoutes(Generic[RowT]):
         ) -> Response:
             row = await self.get(caller.tenant, item_id, for_update=True)
             require_if_match(request, row.version)
-            row, body = await update(
-                caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-            )
+            client_id = caller.principal.client_id
+            row, body = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
             self._audit(caller, "update", row)
             return resource_response(request, row, body)
 
         handler.__annotations__.update(payload=patch)
-        self._add(
-            handler, "PATCH", doc, write=True, response_model=model, name=f"patch_{self.name}"
-        )
+        doc = doc or "Change the fields sent; needs `If-Match`."
+        self._add(handler, "PATCH", doc, response_model=model)
 
-    def add_delete(self, doc: Doc, delete: Callable[..., Awaitable[None]], **options: Any) -> None:
+    def add_delete(self, delete: Delete, doc: str = "", **options: Any) -> None:
         """`DELETE` (tombstone) one row with `If-Match`."""
 
         async def handler(
@@ -212,56 +206,50 @@ class ResourceRoutes(Generic[RowT]):
             self._audit(caller, "delete", row, 204)
             return Response(status_code=204)
 
-        self._add(
-            handler,
-            "DELETE",
-            doc,
-            write=True,
-            status_code=204,
-            name=f"delete_{self.name}",
-            **options,
-        )
+        noun = _a(self.noun or self.name)
+        doc = doc or f"Tombstone {noun} (it stays in `updated_since` feeds); needs `If-Match`."
+        self._add(handler, "DELETE", doc, status_code=204, **options)
 
-    def add_versions(self, description: str) -> None:
+    def add_versions(self, doc: str = "") -> None:
         """`GET` one row's version history, a page at a time."""
 
         async def handler(
             caller: Caller, request: Request, item_id: uuid.UUID, page: PageParams
         ) -> JSONResponse:
             row = await self.get(caller.tenant, item_id)
+            child_id = _child_of(row)
             return await versions_page(
                 caller,
                 request,
                 page,
-                resource_type=self.resource,
+                resource_type=self.name,
                 resource_id=row.id,
-                child_id=self.child_of(row),
+                child_id=child_id,
             )
 
+        noun = self.noun or self.name
+        doc = doc or f"Every version of the {noun}, oldest first, a page at a time."
+        options = {"response_model": Page[VersionPublic], "summary": "Version history"}
         self._add(
             handler,
             "GET",
-            ("Version history", description),
-            write=False,
-            path=f"{self.path}/{{{self.param}}}/versions",
-            response_model=Page[VersionPublic],
+            doc,
+            path=self.item + "/versions",
             name=f"{self.name}_versions",
+            **options,
         )
 
     def add_item(
         self,
         model: type[BaseModel],
         patch: type[BaseModel],
-        *,
-        get: Doc,
-        change: Doc,
-        remove: Doc,
-        versions: str,
         update: Answered[RowT],
-        delete: Callable[..., Awaitable[None]],
+        delete: Delete,
+        /,
+        **docs: str,
     ) -> None:
-        """The four item operations: GET, PATCH, DELETE and the version history."""
-        self.add_get(model, get)
-        self.add_patch(model, patch, change, update)
-        self.add_delete(remove, delete)
-        self.add_versions(versions)
+        """GET, PATCH, DELETE and the version history (`docs`: their own descriptions)."""
+        self.add_get(model, docs.get("get"))
+        self.add_patch(model, patch, update, docs.get("patch", ""))
+        self.add_delete(delete, docs.get("delete", ""))
+        self.add_versions(docs.get("versions", ""))

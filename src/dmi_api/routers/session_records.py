@@ -23,7 +23,7 @@ from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import SessionRecord
 from dmi_api.routers import make_router
 from dmi_api.routers.child_creates import Created, add_child_create
-from dmi_api.routers.resource_routes import ResourceRoutes, answered, child_id_of, viewed
+from dmi_api.routers.resource_routes import ResourceRoutes, answered, viewed
 from dmi_api.routers.resource_support import (
     Body,
     IdempotencyKeyHeader,
@@ -168,15 +168,7 @@ async def _view(tenant: Tenant, row: SessionRecord) -> Body:
 
 
 ROUTES = ResourceRoutes(
-    router,
-    resource=RESOURCE,
-    name="session_record",
-    path=URL,
-    param="record_id",
-    scopes=("sessions:read", "sessions:write"),
-    get=queries.get,
-    view=_view,
-    child_of=child_id_of,
+    router, "session_record", URL, "sessions", queries.get, _view, param="record_id"
 )
 # Create, audit, and answer as both POSTs do (the session path).
 _create = ROUTES.creation(commands.create)
@@ -209,27 +201,17 @@ add_child_create(
 
 
 ROUTES.add_get(
-    SessionRecordPublic,
-    (
-        "Get a session record",
-        "One record with its amendments and ETag (`If-None-Match` → 304).",
-    ),
+    SessionRecordPublic, "One record with its amendments and ETag (`If-None-Match` → 304)."
 )
 ROUTES.add_patch(
     SessionRecordPublic,
     SessionRecordPatch,
-    (
-        "Change a session record",
-        "Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
-    ),
     answered(commands.update, viewed(lambda row: to_public(row, []))),
+    "Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
 )
 ROUTES.add_delete(
-    (
-        "Delete a session record",
-        "Tombstone an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
-    ),
     commands.delete,
+    "Tombstone an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
     responses=problem_responses(409),  # a signed record is amended, never deleted
 )
 

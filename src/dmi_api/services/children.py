@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
-from dmi_api.errors import ConflictError, ValidationProblemError
+from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
@@ -112,14 +112,8 @@ async def _check(
     if row is not None and birth_date > row.birth_date:
         for kind, module in (("Milestones", milestones), ("Assessments", assessments)):
             if await module.dated_before(tenant, row.id, birth_date):
-                errors.append(
-                    {
-                        "location": "body",
-                        "pointer": "#/birth_date",
-                        "detail": f"{kind} of this child are dated before this birth date.",
-                        "code": "records_before_birth",
-                    }
-                )
+                detail = f"{kind} of this child are dated before this birth date."
+                errors.append(FieldProblem("#/birth_date", detail, "records_before_birth"))
     if errors:
         raise ValidationProblemError(errors)
 
@@ -171,15 +165,9 @@ async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uu
 
 def _replacement(payload: ChildReplace, external_id: str) -> dict[str, Any]:
     if payload.external_id is not None and payload.external_id != external_id:
+        detail = "The external_id must equal the one in the path."
         raise ValidationProblemError(
-            [
-                {
-                    "location": "body",
-                    "pointer": "#/external_id",
-                    "detail": "The external_id must equal the one in the path.",
-                    "code": "external_id_mismatch",
-                }
-            ]
+            [FieldProblem("#/external_id", detail, "external_id_mismatch")]
         )
     return {**payload.model_dump(), "external_id": external_id}
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import col
 
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Milestone
 from dmi_api.pagination import CursorCodec
 from dmi_api.schemas.milestones import (
@@ -51,20 +51,20 @@ async def public_view(tenant: Tenant, row: Milestone) -> MilestonePublic:
     return (await public_views(tenant, [row]))[0]
 
 
-def _error(field: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": f"#/{field}", "detail": detail, "code": code}
-
-
 def _check_dates(birth_date: date, achieved_on: date | None, observed_on: date | None) -> None:
     errors = [
-        _error(field, "The date is before the child's birth date.", "date_before_birth")
+        FieldProblem(
+            f"#/{field}", "The date is before the child's birth date.", "date_before_birth"
+        )
         for field, value in (("achieved_on", achieved_on), ("observed_on", observed_on))
         if value is not None and value < birth_date
     ]
     if achieved_on is not None and observed_on is not None and observed_on < achieved_on:
         # An observation cannot report an achievement that happens after it.
         errors.append(
-            _error("observed_on", "The observation is before the achievement.", "before_start")
+            FieldProblem(
+                "#/observed_on", "The observation is before the achievement.", "before_start"
+            )
         )
     if errors:
         raise ValidationProblemError(errors)

@@ -20,9 +20,10 @@ from dmi_api.schemas.assessments import (
 )
 from dmi_api.schemas.instruments import entered_errors, goal_dimension_errors, item_errors
 from dmi_api.services import rules_in_effect
-from dmi_api.services.assessment_scores import keep_version, rescore_child
+from dmi_api.services.assessment_scores import keep_version, rescore_child, snapshot
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     check_reference,
     get_live,
     list_page,
@@ -164,9 +165,7 @@ async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> No
     await _rescore(tenant, row, client_id, current=False)
 
 
-async def get(tenant: Tenant, assessment_id: uuid.UUID, *, for_update: bool = False) -> Assessment:
-    """A live assessment of the clinic, else 404."""
-    return await get_live(tenant, Assessment, assessment_id, for_update=for_update)
+get = Versioned(RESOURCE, Assessment, snapshot).get
 
 
 async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:

@@ -25,13 +25,12 @@ from dmi_api.schemas.children import (
     consistency_errors,
 )
 from dmi_api.services import assessment_scores, assessments, milestones, rules_in_effect
-from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     apply_patch,
-    get_live,
     list_page,
-    soft_delete,
+    snapshot_of,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -44,6 +43,11 @@ TAKEN = "Another child of the clinic (possibly deleted) has this external_id."
 def to_public(row: Child) -> ChildPublic:
     """The API view of a row, without ages."""
     return ChildPublic.model_validate(row, from_attributes=True)
+
+
+VERSIONED = Versioned(RESOURCE, Child, snapshot_of(to_public, exclude={"age"}))
+get = VERSIONED.get
+delete = VERSIONED.delete  # its external_id stays reserved: a PUT by it revives the child
 
 
 async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
@@ -118,17 +122,6 @@ async def _check(
         raise ValidationProblemError(errors)
 
 
-def _keep(tenant: Tenant, row: Child, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json", exclude={"age"}),
-        client_id=client_id,
-    )
-
-
 async def create(tenant: Tenant, *, payload: ChildCreate, client_id: uuid.UUID) -> Child:
     """Add a child (409 when its external_id is taken, tombstones included)."""
     values = payload.model_dump()
@@ -136,9 +129,7 @@ async def create(tenant: Tenant, *, payload: ChildCreate, client_id: uuid.UUID) 
     if await _external_id_taken(tenant, payload.external_id, None):
         raise ConflictError(TAKEN)
     row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uuid.UUID) -> Child:
@@ -157,8 +148,7 @@ async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uu
     before = tuple(getattr(row, name) for name in _AGE_INPUTS)
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    await VERSIONED.written(tenant, row, client_id)
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
 
@@ -183,8 +173,7 @@ async def replace(
         setattr(row, name, value)
     touch(row)
     row.deleted_at = None
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    await VERSIONED.written(tenant, row, client_id)
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
 
@@ -196,9 +185,7 @@ async def create_with_external_id(
     values = _replacement(payload, external_id)
     await _check(tenant, values, row=None, sent=frozenset(values))
     row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def upsert(
@@ -225,18 +212,6 @@ async def upsert(
         tenant, row=row, payload=payload, external_id=external_id, client_id=client_id
     )
     return row, not live
-
-
-async def delete(tenant: Tenant, *, row: Child, client_id: uuid.UUID) -> None:
-    """Tombstone a child (its external_id stays reserved: a PUT by it revives the child)."""
-    soft_delete(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-
-
-async def get(tenant: Tenant, child_id: uuid.UUID, *, for_update: bool = False) -> Child:
-    """A live child of the clinic, else 404."""
-    return await get_live(tenant, Child, child_id, for_update=for_update)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,13 @@ from dmi_api.schemas.milestones import (
     MilestonePublic,
 )
 from dmi_api.services import rules_in_effect
-from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     apply_patch,
     find_reference,
-    get_live,
     list_page,
-    soft_delete,
+    snapshot_of,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -37,6 +36,11 @@ RESOURCE = "milestone"
 def to_public(row: Milestone) -> MilestonePublic:
     """The API view of a row, without ages."""
     return MilestonePublic.model_validate(row, from_attributes=True)
+
+
+VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}))
+get = VERSIONED.get
+delete = VERSIONED.delete
 
 
 async def public_views(tenant: Tenant, rows: list[Milestone]) -> list[MilestonePublic]:
@@ -70,26 +74,13 @@ def _check_dates(birth_date: date, achieved_on: date | None, observed_on: date |
         raise ValidationProblemError(errors)
 
 
-def _keep(tenant: Tenant, row: Milestone, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json", exclude={"age"}),
-        client_id=client_id,
-    )
-
-
 async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UUID) -> Milestone:
     """Record an observation of a live child of the clinic (else 422 at `#/child_id`)."""
     child = await find_reference(tenant, Child, payload.child_id, pointer="#/child_id")
     assert child is not None
     _check_dates(child.birth_date, payload.achieved_on, payload.observed_on)
     row = tenant.add(Milestone(**payload.model_dump(), clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def update(
@@ -106,21 +97,7 @@ async def update(
     )
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
-
-
-async def delete(tenant: Tenant, *, row: Milestone, client_id: uuid.UUID) -> None:
-    """Tombstone an observation."""
-    soft_delete(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-
-
-async def get(tenant: Tenant, milestone_id: uuid.UUID, *, for_update: bool = False) -> Milestone:
-    """A live observation of the clinic, else 404."""
-    return await get_live(tenant, Milestone, milestone_id, for_update=for_update)
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:

@@ -57,14 +57,7 @@ def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
 
 
 def _keep(tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row, items).model_dump(mode="json"),
-        client_id=client_id,
-    )
+    record_version(tenant, RESOURCE, row, to_public(row, items).model_dump(mode="json"), client_id)
 
 
 def _period_errors(start: date, end: date | None, *, pointer: str = "#/period_end") -> Errors:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, tuple_
@@ -16,6 +16,7 @@ from dmi_api.errors import FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec, invalid_cursor
+from dmi_api.services.history import record_version
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -71,6 +72,42 @@ async def find_reference(
 def reference_problem(model: type[Any], pointer: str) -> FieldProblem:
     """The 422 entry of a reference to no live row of the clinic (wherever else it exists)."""
     return FieldProblem(pointer, f"No such {_label(model)} in this clinic.", "reference_not_found")
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[RowT]):
+    """A resource whose every version is kept: its type, its table, the snapshot of a row."""
+
+    resource: str
+    model: type[RowT]
+    snapshot: Callable[[RowT], dict[str, Any]]
+
+    async def get(self, tenant: Tenant, row_id: uuid.UUID, *, for_update: bool = False) -> RowT:
+        """A live row of the clinic, else 404."""
+        return await get_live(tenant, self.model, row_id, for_update=for_update)
+
+    async def written(self, tenant: Tenant, row: RowT, client_id: uuid.UUID) -> RowT:
+        """Flush the row's change and keep its new version."""
+        await tenant.db.flush()
+        record_version(tenant, self.resource, row, self.snapshot(row), client_id)
+        return row
+
+    async def delete(self, tenant: Tenant, *, row: RowT, client_id: uuid.UUID) -> None:
+        """Tombstone a row, keeping that version."""
+        soft_delete(row)
+        await self.written(tenant, row, client_id)
+
+
+def snapshot_of(
+    to_public: Callable[[RowT], BaseModel], *, exclude: Set[str] = frozenset()
+) -> Callable[[RowT], dict[str, Any]]:
+    """The kept version of a row: its API view as JSON data, without derived fields."""
+
+    def snapshot(row: RowT) -> dict[str, Any]:
+        data: dict[str, Any] = to_public(row).model_dump(mode="json", exclude=set(exclude))
+        return data
+
+    return snapshot
 
 
 def touch(row: ClinicalRow) -> None:

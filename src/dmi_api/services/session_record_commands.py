@@ -48,14 +48,7 @@ def _keep(
 ) -> dict[str, Any]:
     """Keep this version; returns it as the API shows it (the response body, validated once)."""
     body = snapshot(row, amendments)
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=body,
-        client_id=client_id,
-    )
+    record_version(tenant, RESOURCE, row, body, client_id)
     return body
 
 

@@ -25,7 +25,6 @@ from dmi_api.services import assessments as service
 router = make_router(tag="assessments")
 URL = "/v1/assessments"
 Reader = Annotated[Caller, require("assessments:read")]
-Writer = Annotated[Caller, require("assessments:write")]
 From = Annotated[
     IsoDate | None, Query(alias="from", description="performed on or after this date (inclusive)")
 ]

@@ -47,7 +47,6 @@ from dmi_api.services import children as service
 from dmi_api.services.resources import ListQuery, SortKey
 
 router = make_router(tag="children", prefix="/v1/children")
-Reader = Annotated[Caller, require("children:read")]
 # The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("children:read")]
 Writer = Annotated[Caller, require("children:write")]

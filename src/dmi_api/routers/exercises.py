@@ -23,7 +23,6 @@ from dmi_api.services import exercises as service
 
 router = make_router(tag="exercises", prefix="/v1/exercises")
 Reader = Annotated[Caller, require("exercises:read")]
-Writer = Annotated[Caller, require("exercises:write")]
 RESOURCE = service.RESOURCE
 
 

@@ -29,7 +29,6 @@ from dmi_api.services import milestones as service
 router = make_router(tag="milestones")
 URL = "/v1/milestones"
 Reader = Annotated[Caller, require("milestones:read")]
-Writer = Annotated[Caller, require("milestones:write")]
 RESOURCE = service.RESOURCE
 
 

@@ -23,7 +23,6 @@ from dmi_api.services import practitioners as service
 
 router = make_router(tag="practitioners", prefix="/v1/practitioners")
 Reader = Annotated[Caller, require("practitioners:read")]
-Writer = Annotated[Caller, require("practitioners:write")]
 RESOURCE = service.RESOURCE
 
 

@@ -32,7 +32,6 @@ from dmi_api.tenant_scope import Tenant
 router = make_router(tag="prescriptions")
 URL = "/v1/prescriptions"
 Reader = Annotated[Caller, require("prescriptions:read")]
-Writer = Annotated[Caller, require("prescriptions:write")]
 RESOURCE = service.RESOURCE
 
 

@@ -172,9 +172,15 @@ class ResourceRoutes(Generic[RowT]):
         self._add(handler, "GET", doc, response_model=model)
 
     def add_patch(
-        self, model: type[BaseModel], patch: type[BaseModel], update: Answered[RowT], doc: str = ""
+        self,
+        model: type[BaseModel],
+        patch: type[BaseModel],
+        update: Answered[RowT],
+        doc: str = "",
+        method: str = "PATCH",
+        **options: Any,
     ) -> None:
-        """`PATCH` one row with `If-Match`."""
+        """`PATCH` one row with `If-Match` (or another change of it: `method`, `options`)."""
 
         async def handler(
             caller: Caller,
@@ -192,7 +198,7 @@ class ResourceRoutes(Generic[RowT]):
 
         handler.__annotations__.update(payload=patch)
         doc = doc or "Change the fields sent; needs `If-Match`."
-        self._add(handler, "PATCH", doc, response_model=model)
+        self._add(handler, method, doc, response_model=model, **options)
 
     def add_delete(self, delete: Delete, doc: str = "", **options: Any) -> None:
         """`DELETE` (tombstone) one row with `If-Match`."""

@@ -10,14 +10,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
 from dmi_api.auth.principal import Principal
 from dmi_api.direct import session_lists as direct_lists
 from dmi_api.direct import session_records as direct_records
 from dmi_api.direct.bound_db import DirectDb, direct_db
-from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.http.conditional import etag
 from dmi_api.http.problems import problem_responses
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import SessionRecord
@@ -27,12 +27,10 @@ from dmi_api.routers.resource_routes import ResourceRoutes, answered, viewed
 from dmi_api.routers.resource_support import (
     Body,
     IdempotencyKeyHeader,
-    IfMatch,
     ListParams,
     idempotent_create,
     json_body,
     page_response,
-    resource_response,
 )
 from dmi_api.schemas.base import IsoAwareDateTime
 from dmi_api.schemas.common import Page
@@ -55,7 +53,6 @@ from dmi_api.tenant_scope import Tenant
 router = make_router(tag="session-records")
 URL = "/v1/session-records"
 ITEM_URL = URL + "/{record_id}"
-Reader = Annotated[Caller, require("sessions:read")]
 Writer = Annotated[Caller, require("sessions:write")]
 # Listing and creating: the token here, the rest in direct statements (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("sessions:read")]
@@ -216,24 +213,23 @@ ROUTES.add_delete(
 )
 
 
-@router.post(
-    ITEM_URL + "/sign", response_model=SessionRecordPublic, summary="Sign a session record"
+async def _sign(
+    tenant: Tenant, *, row: SessionRecord, patch: SignRequest, client_id: uuid.UUID
+) -> tuple[SessionRecord, Body]:
+    row = await commands.sign(tenant, row=row, payload=patch, client_id=client_id)
+    return row, to_public(row, [])
+
+
+ROUTES.add_patch(
+    SessionRecordPublic,
+    SignRequest,
+    _sign,
+    "Sign the record (signed already: 409 `already_signed`); needs `If-Match`.",
+    "POST",
+    path=ROUTES.item + "/sign",
+    summary="Sign a session record",
+    name="sign_session_record",
 )
-async def sign_session_record(
-    caller: Writer,
-    request: Request,
-    record_id: uuid.UUID,
-    payload: SignRequest,
-    if_match: IfMatch = None,
-) -> Response:
-    """Sign the record (signed already: 409 `already_signed`); needs `If-Match`."""
-    row = await queries.get(caller.tenant, record_id, for_update=True)
-    require_if_match(request, row.version)
-    row = await commands.sign(
-        caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, to_public(row, []))
 
 
 @router.post(

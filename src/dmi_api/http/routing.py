@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dmi_api.auth.dependencies import authenticate_token
-from dmi_api.errors import UnsupportedMediaTypeError, ValidationProblemError
+from dmi_api.errors import FieldProblem, UnsupportedMediaTypeError, ValidationProblemError
 from dmi_api.http import fast_params
 from dmi_api.http.conditional import read_if_match
 from dmi_api.http.handlers import json_pointer
@@ -54,13 +54,8 @@ def _unstorable_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[
             yield from _unstorable_paths(item, (*path, index))
 
 
-def _field_error(location: str, path: tuple[Any, ...]) -> dict[str, str]:
-    return {
-        "location": location,
-        "pointer": json_pointer(list(path)),
-        "detail": _NUL_DETAIL,
-        "code": "string_unstorable",
-    }
+def _field_error(location: str, path: tuple[Any, ...]) -> FieldProblem:
+    return FieldProblem(json_pointer(list(path)), _NUL_DETAIL, "string_unstorable", location)
 
 
 def declared_query_names(dependant: Dependant) -> frozenset[str]:
@@ -145,13 +140,9 @@ class DmiRoute(APIRoute):
             if not (is_storable_text(str(name)) and is_storable_text(str(value)))
         ]
         if known is not None:
+            detail = "This operation has no such query parameter."
             errors += [
-                {
-                    "location": "query",
-                    "pointer": json_pointer([name]),
-                    "detail": "This operation has no such query parameter.",
-                    "code": "unknown_parameter",
-                }
+                FieldProblem(json_pointer([name]), detail, "unknown_parameter", "query")
                 for name in dict.fromkeys(request.query_params)
                 if name not in known and is_storable_text(name)
             ]
@@ -172,16 +163,8 @@ class DmiRoute(APIRoute):
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationProblemError(
-                [
-                    {
-                        "location": "body",
-                        "pointer": "#",
-                        "detail": "The body is not valid UTF-8 JSON.",
-                        "code": "json_invalid",
-                    }
-                ]
-            ) from None
+            detail = "The body is not valid UTF-8 JSON."
+            raise ValidationProblemError([FieldProblem("#", detail, "json_invalid")]) from None
         # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
         if b"\\u" not in body:
             return

@@ -23,18 +23,19 @@ from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.routers.resource_support import (
     Body,
     IdempotencyKeyHeader,
     IfMatch,
-    PageParams,
     body_data,
     idempotent_create,
+    page_response,
     resource_response,
-    versions_page,
 )
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
+from dmi_api.services import history
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -220,18 +221,32 @@ class ResourceRoutes(Generic[RowT]):
         """`GET` one row's version history, a page at a time."""
 
         async def handler(
-            caller: Caller, request: Request, item_id: uuid.UUID, page: PageParams
+            caller: Caller,
+            request: Request,
+            item_id: uuid.UUID,
+            limit: Limit = DEFAULT_PAGE_SIZE,
+            cursor: Cursor = None,
         ) -> JSONResponse:
             row = await self.get(caller.tenant, item_id)
-            child_id = _child_of(row)
-            return await versions_page(
-                caller,
-                request,
-                page,
+            versions, next_cursor = await history.list_versions(
+                caller.tenant,
                 resource_type=self.name,
                 resource_id=row.id,
-                child_id=child_id,
+                limit=limit,
+                cursor=cursor,
+                codec=request.app.state.cursor_codec,
             )
+            self._audit(caller, "read", row)
+            bodies = [
+                VersionPublic(
+                    version=v.version,
+                    recorded_at=v.recorded_at,
+                    client_id=v.client_id,
+                    resource=v.snapshot,
+                )
+                for v in versions
+            ]
+            return page_response(request, bodies, next_cursor)
 
         noun = self.noun or self.name
         doc = doc or f"Every version of the {noun}, oldest first, a page at a time."

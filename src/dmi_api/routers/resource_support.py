@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -16,9 +14,9 @@ from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
-from dmi_api.schemas.base import UtcInstant, VersionPublic
-from dmi_api.services import history, idempotency
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor
+from dmi_api.schemas.base import UtcInstant
+from dmi_api.services import idempotency
 from dmi_api.services.resources import ListQuery, SortKey
 
 
@@ -38,20 +36,6 @@ async def list_query(
 ListParams = Annotated[ListQuery, Depends(list_query)]
 
 
-@dataclass(frozen=True)
-class PageQuery:
-    """The parameters of a list with one fixed order (a version history)."""
-
-    limit: int
-    cursor: str | None
-
-
-async def page_query(limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> PageQuery:
-    """`limit` and `cursor`, as every list takes them."""
-    return PageQuery(limit=limit, cursor=cursor)
-
-
-PageParams = Annotated[PageQuery, Depends(page_query)]
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
@@ -146,31 +130,3 @@ async def idempotent_create(
         headers=headers,
     )
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-async def versions_page(
-    caller: Caller,
-    request: Request,
-    page: PageQuery,
-    *,
-    resource_type: str,
-    resource_id: uuid.UUID,
-    child_id: uuid.UUID | None = None,
-) -> JSONResponse:
-    """A page of a live resource's version history, audited as a read of the resource."""
-    versions, next_cursor = await history.list_versions(
-        caller.tenant,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        limit=page.limit,
-        cursor=page.cursor,
-        codec=request.app.state.cursor_codec,
-    )
-    caller.audit("read", resource_type, resource_id=resource_id, child_id=child_id)
-    bodies = [
-        VersionPublic(
-            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
-        )
-        for v in versions
-    ]
-    return page_response(request, bodies, next_cursor)

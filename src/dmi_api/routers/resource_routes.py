@@ -228,24 +228,11 @@ class ResourceRoutes(Generic[RowT]):
             cursor: Cursor = None,
         ) -> JSONResponse:
             row = await self.get(caller.tenant, item_id)
-            versions, next_cursor = await history.list_versions(
-                caller.tenant,
-                resource_type=self.name,
-                resource_id=row.id,
-                limit=limit,
-                cursor=cursor,
-                codec=request.app.state.cursor_codec,
+            codec = request.app.state.cursor_codec
+            bodies, next_cursor = await history.list_versions(
+                caller.tenant, self.name, row.id, limit, cursor, codec
             )
             self._audit(caller, "read", row)
-            bodies = [
-                VersionPublic(
-                    version=v.version,
-                    recorded_at=v.recorded_at,
-                    client_id=v.client_id,
-                    resource=v.snapshot,
-                )
-                for v in versions
-            ]
             return page_response(request, bodies, next_cursor)
 
         noun = self.noun or self.name

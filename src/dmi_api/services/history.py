@@ -10,6 +10,7 @@ from sqlmodel import col
 from dmi_api.models import ResourceVersion
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.pagination import CursorCodec, invalid_cursor
+from dmi_api.schemas.base import VersionPublic
 from dmi_api.tenant_scope import Tenant
 
 
@@ -35,13 +36,12 @@ def record_version(
 
 async def list_versions(
     tenant: Tenant,
-    *,
     resource_type: str,
     resource_id: uuid.UUID,
     limit: int,
     cursor: str | None,
     codec: CursorCodec,
-) -> tuple[list[ResourceVersion], str | None]:
+) -> tuple[list[VersionPublic], str | None]:
     """One page of a resource's kept versions, oldest first, and the cursor of the next page."""
     # The cursor is bound to this resource: another resource's cursor is refused.
     context = f"versions|{resource_type}|{resource_id}"
@@ -56,7 +56,11 @@ async def list_versions(
         statement = statement.where(col(ResourceVersion.version) > position[0])
     statement = statement.order_by(col(ResourceVersion.version)).limit(limit + 1)
     rows = list((await tenant.db.execute(statement)).scalars().all())
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, codec.encode([rows[-1].version], context=context)
+    more = len(rows) > limit
+    bodies = [
+        VersionPublic(
+            version=v.version, recorded_at=v.recorded_at, client_id=v.client_id, resource=v.snapshot
+        )
+        for v in rows[:limit]
+    ]
+    return bodies, codec.encode([rows[limit - 1].version], context=context) if more else None

@@ -7,17 +7,15 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.models import Prescription
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import Answered, ResourceRoutes
-from dmi_api.routers.resource_support import Body, ListParams, page_response
+from dmi_api.routers.resource_routes import ResourceRoutes
+from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.prescriptions import (
     PrescriptionCreate,
@@ -27,7 +25,6 @@ from dmi_api.schemas.prescriptions import (
     Status,
 )
 from dmi_api.services import prescriptions as service
-from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="prescriptions")
 URL = "/v1/prescriptions"
@@ -84,33 +81,21 @@ async def list_child_prescriptions(
     return page_response(request, list(data), next_cursor)
 
 
-async def _view(tenant: Tenant, row: Prescription) -> PrescriptionPublic:
-    return service.to_public(row, await service.items_of(tenant, row))
-
-
-def _with_items(
-    call: Callable[..., Awaitable[tuple[Prescription, service.Items]]],
-) -> Answered[Prescription]:
-    async def answer(tenant: Tenant, **arguments: Any) -> tuple[Prescription, Body]:
-        row, items = await call(tenant, **arguments)
-        return row, service.to_public(row, items)
-
-    return answer
-
-
-ROUTES = ResourceRoutes(router, "prescription", URL, "prescriptions", service.get, _view)
+ROUTES = ResourceRoutes(
+    router, "prescription", URL, "prescriptions", service.get, service.public_view
+)
 ROUTES.add_create(
     PrescriptionCreate,
     PrescriptionPublic,
     "Prescribe a program",
     "Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`.",
-    _with_items(service.create),
+    service.create,
     "Prescribe a program to a child",
 )
 ROUTES.add_item(
     PrescriptionPublic,
     PrescriptionPatch,
-    _with_items(service.update),
+    service.update,
     service.delete,
     get="One prescription with its items and ETag (`If-None-Match` → 304).",
     patch="Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`.",

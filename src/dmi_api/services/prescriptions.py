@@ -56,8 +56,18 @@ def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
     )
 
 
-def _keep(tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID) -> None:
-    record_version(tenant, RESOURCE, row, to_public(row, items).model_dump(mode="json"), client_id)
+def _keep(
+    tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID
+) -> PrescriptionPublic:
+    """Keep this version; returns it as the API shows it (the response body)."""
+    public = to_public(row, items)
+    record_version(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id)
+    return public
+
+
+async def public_view(tenant: Tenant, row: Prescription) -> PrescriptionPublic:
+    """The API view of one prescription with its live items."""
+    return to_public(row, await items_of(tenant, row))
 
 
 def _period_errors(start: date, end: date | None, *, pointer: str = "#/period_end") -> Errors:
@@ -102,7 +112,7 @@ def _status_change(
 
 async def create(
     tenant: Tenant, *, payload: PrescriptionCreate, client_id: uuid.UUID
-) -> tuple[Prescription, Items]:
+) -> tuple[Prescription, PrescriptionPublic]:
     """Add a prescription with its items, all or nothing."""
     errors, child = await check_reference(tenant, Child, payload.child_id, "#/child_id")
     more, _ = await check_reference(tenant, Practitioner, payload.prescriber_id, "#/prescriber_id")
@@ -121,13 +131,12 @@ async def create(
     await tenant.db.flush()
     items = items_service.add_all(tenant, row.id, payload.items)
     await tenant.db.flush()
-    _keep(tenant, row, items, client_id)
-    return row, items
+    return row, _keep(tenant, row, items, client_id)
 
 
 async def update(
     tenant: Tenant, *, row: Prescription, patch: PrescriptionPatch, client_id: uuid.UUID
-) -> tuple[Prescription, Items]:
+) -> tuple[Prescription, PrescriptionPublic]:
     """Apply a PATCH (the caller checked If-Match): fields, status and items, all or nothing."""
     errors = null_problems(patch, REQUIRED)
     if errors:
@@ -167,8 +176,7 @@ async def update(
         items = items_service.replace(tenant, row.id, current, patch.items)
     touch(row)
     await tenant.db.flush()
-    _keep(tenant, row, items, client_id)
-    return row, items
+    return row, _keep(tenant, row, items, client_id)
 
 
 async def delete(tenant: Tenant, *, row: Prescription, client_id: uuid.UUID) -> None:

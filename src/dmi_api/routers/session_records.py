@@ -7,7 +7,7 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
@@ -23,7 +23,7 @@ from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import SessionRecord
 from dmi_api.routers import make_router
 from dmi_api.routers.child_creates import Created, add_child_create
-from dmi_api.routers.resource_routes import ResourceRoutes, answered, viewed
+from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     Body,
     IdempotencyKeyHeader,
@@ -47,7 +47,7 @@ from dmi_api.services import session_record_commands as commands
 from dmi_api.services import session_record_queries as queries
 from dmi_api.services.resources import ListQuery
 from dmi_api.services.session_record_rules import AMENDMENT, RESOURCE
-from dmi_api.services.session_record_views import plain_view, to_public
+from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="session-records")
@@ -203,7 +203,7 @@ ROUTES.add_get(
 ROUTES.add_patch(
     SessionRecordPublic,
     SessionRecordPatch,
-    answered(commands.update, viewed(lambda row: to_public(row, []))),
+    commands.update,
     "Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
 )
 ROUTES.add_delete(
@@ -213,11 +213,8 @@ ROUTES.add_delete(
 )
 
 
-async def _sign(
-    tenant: Tenant, *, row: SessionRecord, patch: SignRequest, client_id: uuid.UUID
-) -> tuple[SessionRecord, Body]:
-    row = await commands.sign(tenant, row=row, payload=patch, client_id=client_id)
-    return row, to_public(row, [])
+async def _sign(tenant: Tenant, *, patch: SignRequest, **rest: Any) -> tuple[SessionRecord, Body]:
+    return await commands.sign(tenant, payload=patch, **rest)
 
 
 ROUTES.add_patch(

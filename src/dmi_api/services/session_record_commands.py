@@ -79,8 +79,9 @@ def _refuse_if_signed(row: SessionRecord) -> None:
 
 async def update(
     tenant: Tenant, *, row: SessionRecord, patch: SessionRecordPatch, client_id: uuid.UUID
-) -> SessionRecord:
-    """Apply a PATCH to an unsigned record (the caller checked If-Match), all or nothing."""
+) -> tuple[SessionRecord, dict[str, Any]]:
+    """Apply a PATCH to an unsigned record (the caller checked If-Match), all or nothing; the
+    row and its JSON body."""
     _refuse_if_signed(row)
     sent = patch.model_fields_set
     errors = null_problems(patch, REQUIRED | {"exercises", "notes"})
@@ -110,8 +111,7 @@ async def update(
         setattr(row, name, value)
     touch(row)
     await tenant.db.flush()
-    _keep(tenant, row, [], client_id)
-    return row
+    return row, _keep(tenant, row, [], client_id)
 
 
 async def delete(tenant: Tenant, *, row: SessionRecord, client_id: uuid.UUID) -> None:
@@ -124,8 +124,9 @@ async def delete(tenant: Tenant, *, row: SessionRecord, client_id: uuid.UUID) ->
 
 async def sign(
     tenant: Tenant, *, row: SessionRecord, payload: SignRequest, client_id: uuid.UUID
-) -> SessionRecord:
-    """Sign a record (the caller checked If-Match); from now on it is only amended."""
+) -> tuple[SessionRecord, dict[str, Any]]:
+    """Sign a record (the caller checked If-Match); from now on it is only amended. The row and
+    its JSON body."""
     if row.signed_at is not None:
         raise AlreadySignedError("The record is already signed.")
     await find_reference(tenant, Practitioner, payload.signed_by, pointer="#/signed_by")
@@ -133,8 +134,7 @@ async def sign(
     touch(row)
     row.signed_at = row.updated_at
     await tenant.db.flush()
-    _keep(tenant, row, [], client_id)
-    return row
+    return row, _keep(tenant, row, [], client_id)
 
 
 async def amend(

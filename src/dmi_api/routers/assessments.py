@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, answered
+from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.assessments import AssessmentCreate, AssessmentPatch, AssessmentPublic
 from dmi_api.schemas.base import IsoDate
@@ -93,13 +93,13 @@ ROUTES.add_create(
     AssessmentPublic,
     "Record an assessment",
     "Record an assessment with its items (all or none); retry safely with `Idempotency-Key`.",
-    answered(service.create, ROUTES.view),
+    service.create,
     "Record an assessment of a child",
 )
 ROUTES.add_item(
     AssessmentPublic,
     AssessmentPatch,
-    answered(service.update, ROUTES.view),
+    service.update,
     service.delete,
     patch="Change the fields sent (final → draft: 422 at `#/status`); needs `If-Match`.",
 )

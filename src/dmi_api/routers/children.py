@@ -18,7 +18,7 @@ from dmi_api.http.conditional import etag, read_if_match, require_if_match
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
-from dmi_api.routers.resource_routes import ResourceRoutes, answered
+from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     IdempotencyKeyHeader,
     IfMatch,
@@ -141,7 +141,7 @@ ROUTES.add_create(
     ChildPublic,
     "Add a child",
     "Add a child; retry safely with `Idempotency-Key`.",
-    answered(service.create, ROUTES.view),
+    service.create,
 )
 
 
@@ -206,6 +206,6 @@ async def get_child(principal: ReadToken, request: Request, child_id: uuid.UUID)
     return resource_response(request, row, body)
 
 
-ROUTES.add_patch(ChildPublic, ChildPatch, answered(service.update, ROUTES.view))
+ROUTES.add_patch(ChildPublic, ChildPatch, service.update)
 ROUTES.add_delete(service.delete)
 ROUTES.add_versions()

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, answered, viewed
+from dmi_api.routers.resource_routes import ResourceRoutes, viewed
 from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.exercises import (
@@ -54,12 +54,12 @@ ROUTES.add_create(
     ExercisePublic,
     "Add an exercise",
     "Add an exercise (its `code` must be new: 409); retry safely with `Idempotency-Key`.",
-    answered(service.create, ROUTES.view),
+    service.create,
 )
 ROUTES.add_item(
     ExercisePublic,
     ExercisePatch,
-    answered(service.update, ROUTES.view),
+    service.update,
     service.delete,
     delete="Tombstone an exercise (prescriptions naming it stay valid); needs `If-Match`.",
 )

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, answered
+from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.milestones import (
@@ -85,9 +85,7 @@ ROUTES.add_create(
     MilestonePublic,
     "Record a milestone observation",
     "Record an observation of a child's milestone; retry safely with `Idempotency-Key`.",
-    answered(service.create, ROUTES.view),
+    service.create,
     "Record a milestone observation of a child",
 )
-ROUTES.add_item(
-    MilestonePublic, MilestonePatch, answered(service.update, ROUTES.view), service.delete
-)
+ROUTES.add_item(MilestonePublic, MilestonePatch, service.update, service.delete)

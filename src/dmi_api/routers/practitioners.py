@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, answered, viewed
+from dmi_api.routers.resource_routes import ResourceRoutes, viewed
 from dmi_api.routers.resource_support import ListParams, page_response
 from dmi_api.schemas.base import ExternalId
 from dmi_api.schemas.common import Page
@@ -56,8 +56,6 @@ ROUTES.add_create(
     PractitionerPublic,
     "Add a practitioner",
     "Add a practitioner; retry safely with `Idempotency-Key`.",
-    answered(service.create, ROUTES.view),
+    service.create,
 )
-ROUTES.add_item(
-    PractitionerPublic, PractitionerPatch, answered(service.update, ROUTES.view), service.delete
-)
+ROUTES.add_item(PractitionerPublic, PractitionerPatch, service.update, service.delete)

@@ -40,19 +40,9 @@ from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
 View = Callable[[Tenant, RowT], Awaitable[Body]]
-# A service's create or update (called with keywords), answering with the row and its body.
-Answered = Callable[..., Awaitable[tuple[RowT, Body]]]
+# A service's create or update (called with keywords): the row, or the row and its body.
+Answered = Callable[..., Awaitable[RowT | tuple[RowT, Body]]]
 Delete = Callable[..., Awaitable[None]]
-
-
-def answered(call: Callable[..., Awaitable[RowT]], view: View[RowT]) -> Answered[RowT]:
-    """A service call that returns the row, answering with the row and its view."""
-
-    async def answer(tenant: Tenant, **arguments: Any) -> tuple[RowT, Body]:
-        row = await call(tenant, **arguments)
-        return row, await view(tenant, row)
-
-    return answer
 
 
 def viewed(to_public: Callable[[RowT], Body]) -> View[RowT]:
@@ -91,6 +81,10 @@ class ResourceRoutes(Generic[RowT]):
         """The path of one row: the collection's, then `{<param>}`."""
         return f"{self.path}/{{{self.param or self.name + '_id'}}}"
 
+    async def _answer(self, tenant: Tenant, done: RowT | tuple[RowT, Body]) -> tuple[RowT, Body]:
+        """What a create or update answered, with the row's view if it gave none."""
+        return done if isinstance(done, tuple) else (done, await self.view(tenant, done))
+
     def _audit(self, caller: Caller, action: Any, row: RowT, outcome: int = 200) -> None:
         child_id = _child_of(row)
         caller.audit(action, self.name, outcome=outcome, resource_id=row.id, child_id=child_id)
@@ -115,7 +109,8 @@ class ResourceRoutes(Generic[RowT]):
 
         async def run(caller: Caller, payload: Any) -> Created:
             client_id = caller.principal.client_id
-            row, body = await create(caller.tenant, payload=payload, client_id=client_id)
+            done = await create(caller.tenant, payload=payload, client_id=client_id)
+            row, body = await self._answer(caller.tenant, done)
             self._audit(caller, "create", row, 201)
             headers = {"ETag": etag(row.version), "Location": f"{location}/{row.id}"}
             return 201, body_data(body), headers
@@ -193,7 +188,8 @@ class ResourceRoutes(Generic[RowT]):
             row = await self.get(caller.tenant, item_id, for_update=True)
             require_if_match(request, row.version)
             client_id = caller.principal.client_id
-            row, body = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
+            done = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
+            row, body = await self._answer(caller.tenant, done)
             self._audit(caller, "update", row)
             return resource_response(request, row, body)
 

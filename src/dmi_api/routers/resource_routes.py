@@ -144,14 +144,12 @@ class ResourceRoutes(Generic[RowT]):
         options = {"status_code": 201, "response_model": model, "summary": summary}
         self._add(handler, "POST", doc, path=self.path, name=f"create_{self.name}", **options)
         if child_summary is not None:
-            collection = self.path.removeprefix("/v1/")
-            scope = f"{self.scope}:write"
             add_child_create(
                 self.router,
-                collection=collection,
+                collection=self.path.removeprefix("/v1/"),
                 body=body,
                 response_model=model,
-                scope=scope,
+                scope=f"{self.scope}:write",
                 summary=child_summary,
                 create=run,
             )

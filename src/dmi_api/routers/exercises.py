@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import EXERCISES
 from dmi_api.routers import make_router
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
-    ListParams,
     PageParams,
     idempotent_create,
     json_body,
@@ -25,8 +26,6 @@ from dmi_api.routers.resource_support import (
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.exercises import (
-    Category,
-    ExerciseCode,
     ExerciseCreate,
     ExercisePatch,
     ExercisePublic,
@@ -39,24 +38,24 @@ Writer = Annotated[Caller, require("exercises:write")]
 RESOURCE = service.RESOURCE
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 
+if TYPE_CHECKING:
+    ExerciseListQuery = ListParameters
+else:
+    ExerciseListQuery = EXERCISES.model("ExerciseListQuery")
+
 
 @router.get("", response_model=Page[ExercisePublic], summary="List exercises")
 async def list_exercises(
     caller: Reader,
     request: Request,
-    query: ListParams,
-    category: Category | None = None,
-    active: bool | None = None,
-    code: Annotated[ExerciseCode | None, Query()] = None,
+    params: Annotated[ExerciseListQuery, Query()],
 ) -> JSONResponse:
     """List the clinic's exercise library; `updated_since` includes tombstones for sync."""
     rows, next_cursor = await service.list_rows(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        category=category,
-        active=active,
-        code=code,
+        filters=EXERCISES.values(params),
     )
     caller.audit("list", RESOURCE)
     return page_response(request, [service.to_public(row) for row in rows], next_cursor)

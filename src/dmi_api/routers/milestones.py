@@ -7,19 +7,20 @@ resource's routes, under its own tag.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Header, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import MILESTONES
 from dmi_api.routers import make_router
 from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_support import (
     IF_MATCH_DOC,
     IdempotencyKeyHeader,
-    ListParams,
     PageParams,
     idempotent_create,
     json_body,
@@ -30,7 +31,6 @@ from dmi_api.routers.resource_support import (
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.milestones import (
-    MilestoneCode,
     MilestoneCreate,
     MilestonePatch,
     MilestonePublic,
@@ -45,24 +45,28 @@ Writer = Annotated[Caller, require("milestones:write")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 RESOURCE = service.RESOURCE
 
+if TYPE_CHECKING:
+    MilestoneListQuery = ListParameters
+    ChildMilestoneListQuery = ListParameters
+else:
+    MilestoneListQuery = MILESTONES.model("MilestoneListQuery")
+    ChildMilestoneListQuery = MILESTONES.model("ChildMilestoneListQuery", without=("child_id",))
+
 
 @router.get(URL, response_model=Page[MilestonePublic], summary="List milestone observations")
 async def list_milestones(
     caller: Reader,
     request: Request,
-    query: ListParams,
-    child_id: uuid.UUID | None = None,
-    milestone: MilestoneCode | None = None,
+    params: Annotated[MilestoneListQuery, Query()],
 ) -> JSONResponse:
     """List the clinic's milestone observations; `updated_since` includes tombstones for sync."""
     rows, next_cursor = await service.list_rows(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        child_id=child_id,
-        milestone=milestone,
+        filters=MILESTONES.values(params),
     )
-    caller.audit("list", RESOURCE, child_id=child_id)
+    caller.audit("list", RESOURCE, child_id=params.value("child_id"))
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
@@ -75,17 +79,15 @@ async def list_child_milestones(
     caller: Reader,
     request: Request,
     child_id: uuid.UUID,
-    query: ListParams,
-    milestone: MilestoneCode | None = None,
+    params: Annotated[ChildMilestoneListQuery, Query()],
 ) -> JSONResponse:
     """The milestone observations of one child of the clinic (404 for any other child)."""
     child = await child_service.get(caller.tenant, child_id)
     rows, next_cursor = await service.list_rows(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        child_id=child.id,
-        milestone=milestone,
+        filters=MILESTONES.values(params, child_id=child.id),
     )
     caller.audit("list", RESOURCE, child_id=child.id)
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)

@@ -3,7 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One entry of a 422's `errors`: where (a JSON pointer into the `location`), what is
+    wrong, and a stable machine-readable code."""
+
+    pointer: str
+    detail: str
+    code: str
+    location: str = "body"
+
+    def as_dict(self) -> dict[str, str]:
+        """The entry as the problem body shows it."""
+        return {
+            "location": self.location,
+            "pointer": self.pointer,
+            "detail": self.detail,
+            "code": self.code,
+        }
 
 
 class ProblemError(Exception):
@@ -81,10 +102,13 @@ class ValidationProblemError(ProblemError):
     code = "validation_error"
     title = "Unprocessable Content"
 
-    def __init__(self, errors: Sequence[Mapping[str, Any]], detail: str | None = None) -> None:
+    def __init__(
+        self, errors: Sequence[FieldProblem | Mapping[str, Any]], detail: str | None = None
+    ) -> None:
+        entries = [e.as_dict() if isinstance(e, FieldProblem) else dict(e) for e in errors]
         super().__init__(
             detail or "The request has invalid fields; see `errors`.",
-            extensions={"errors": [dict(error) for error in errors]},
+            extensions={"errors": entries},
         )
 
 

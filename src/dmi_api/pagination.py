@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from starlette.datastructures import URL
 
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -31,16 +31,8 @@ def _unb64(text: str) -> bytes:
 
 
 def invalid_cursor() -> ValidationProblemError:
-    return ValidationProblemError(
-        [
-            {
-                "location": "query",
-                "pointer": "#/cursor",
-                "detail": "The cursor is invalid or belongs to another query; start again.",
-                "code": "cursor_invalid",
-            }
-        ]
-    )
+    detail = "The cursor is invalid or belongs to another query; start again."
+    return ValidationProblemError([FieldProblem("#/cursor", detail, "cursor_invalid", "query")])
 
 
 class CursorCodec:

@@ -9,36 +9,26 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import ASSESSMENTS
 from dmi_api.routers import make_router
-from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.resource_routes import ResourceRoutes, answered
 from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
-    IdempotencyKeyHeader,
-    PageParams,
-    idempotent_create,
-    json_body,
     page_response,
-    resource_response,
-    versions_page,
 )
 from dmi_api.schemas.assessments import AssessmentCreate, AssessmentPatch, AssessmentPublic
-from dmi_api.schemas.base import IsoDate, VersionPublic
+from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.common import Page
 from dmi_api.services import assessments as service
 
 router = make_router(tag="assessments")
 URL = "/v1/assessments"
-ITEM_URL = URL + "/{assessment_id}"
 Reader = Annotated[Caller, require("assessments:read")]
 Writer = Annotated[Caller, require("assessments:write")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 From = Annotated[
     IsoDate | None, Query(alias="from", description="performed on or after this date (inclusive)")
 ]
@@ -95,88 +85,19 @@ async def list_child_assessments(
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
-@router.post(URL, status_code=201, response_model=AssessmentPublic, summary="Record an assessment")
-async def create_assessment(
-    caller: Writer,
-    request: Request,
-    payload: AssessmentCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Record an assessment with its items (all or none); retry safely with `Idempotency-Key`."""
-
-    async def create() -> Created:
-        return await _create(caller, payload)
-
-    return await idempotent_create(caller, request, idempotency_key, payload, create)
-
-
-async def _create(caller: Caller, payload: AssessmentCreate) -> Created:
-    """Create, audit, and answer as both POSTs do."""
-    row = await service.create(caller.tenant, payload=payload, client_id=caller.principal.client_id)
-    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-    return 201, json_body(await service.public_view(caller.tenant, row)), headers
-
-
-add_child_create(
-    router,
-    collection="assessments",
-    body=AssessmentCreate,
-    response_model=AssessmentPublic,
-    scope="assessments:write",
-    summary="Record an assessment of a child",
-    create=_create,
+ROUTES = ResourceRoutes(router, "assessment", URL, "assessments", service.get, service.public_view)
+ROUTES.add_create(
+    AssessmentCreate,
+    AssessmentPublic,
+    "Record an assessment",
+    "Record an assessment with its items (all or none); retry safely with `Idempotency-Key`.",
+    answered(service.create, ROUTES.view),
+    "Record an assessment of a child",
 )
-
-
-@router.get(ITEM_URL, response_model=AssessmentPublic, summary="Get an assessment")
-async def get_assessment(caller: Reader, request: Request, assessment_id: uuid.UUID) -> Response:
-    """One assessment, with its ETag (`If-None-Match` → 304)."""
-    row = await service.get(caller.tenant, assessment_id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
-
-
-@router.patch(ITEM_URL, response_model=AssessmentPublic, summary="Change an assessment")
-async def patch_assessment(
-    caller: Writer,
-    request: Request,
-    assessment_id: uuid.UUID,
-    payload: AssessmentPatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change the fields sent (final → draft: 422 at `#/status`); needs `If-Match`."""
-    row = await service.get(caller.tenant, assessment_id, for_update=True)
-    require_if_match(request, row.version)
-    row = await service.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
-
-
-@router.delete(ITEM_URL, status_code=204, summary="Delete an assessment")
-async def delete_assessment(
-    caller: Writer, request: Request, assessment_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone an assessment (it stays in `updated_since` feeds); needs `If-Match`."""
-    row = await service.get(caller.tenant, assessment_id, for_update=True)
-    require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
-    return Response(status_code=204)
-
-
-@router.get(
-    ITEM_URL + "/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
+ROUTES.add_item(
+    AssessmentPublic,
+    AssessmentPatch,
+    answered(service.update, ROUTES.view),
+    service.delete,
+    patch="Change the fields sent (final → draft: 422 at `#/status`); needs `If-Match`.",
 )
-async def assessment_versions(
-    caller: Reader, request: Request, assessment_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the assessment, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, assessment_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
-    )

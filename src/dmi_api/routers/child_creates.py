@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dmi_api.auth.dependencies import Caller, caller_session, require_token
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.bound_db import DirectDb, direct_db
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.routers.resource_support import IdempotencyKeyHeader, idempotent_create
 from dmi_api.services import children
@@ -55,16 +55,8 @@ def with_child(payload: CreateT, child_id: uuid.UUID) -> CreateT:
     """The body as the top-level POST takes it: the path's child, or 422 if it names another."""
     named = getattr(payload, "child_id", None)
     if named is not None and named != child_id:
-        raise ValidationProblemError(
-            [
-                {
-                    "location": "body",
-                    "pointer": "#/child_id",
-                    "detail": "The body names another child than the path; leave child_id out.",
-                    "code": "child_id_mismatch",
-                }
-            ]
-        )
+        detail = "The body names another child than the path; leave child_id out."
+        raise ValidationProblemError([FieldProblem("#/child_id", detail, "child_id_mismatch")])
     return payload.model_copy(update={"child_id": child_id})
 
 

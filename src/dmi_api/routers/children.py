@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Header, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
@@ -17,18 +17,17 @@ from dmi_api.http.conditional import etag, read_if_match, require_if_match
 from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import CHILDREN
 from dmi_api.routers import make_router
+from dmi_api.routers.resource_routes import ResourceRoutes, answered
 from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
     IdempotencyKeyHeader,
-    PageParams,
+    IfMatch,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
     versioned_response,
-    versions_page,
 )
-from dmi_api.schemas.base import ExternalId, VersionPublic
+from dmi_api.schemas.base import ExternalId
 from dmi_api.schemas.children import (
     ChildCreate,
     ChildPatch,
@@ -45,7 +44,6 @@ Reader = Annotated[Caller, require("children:read")]
 # The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("children:read")]
 Writer = Annotated[Caller, require("children:write")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 RESOURCE = service.RESOURCE
 UPSERT_DOC = (
     "Create or replace the child with this external_id (the EHR's MRN). Creating answers 201 "
@@ -82,24 +80,14 @@ async def list_children(
     return page_response(request, bodies, next_cursor)
 
 
-@router.post("", status_code=201, response_model=ChildPublic, summary="Add a child")
-async def create_child(
-    caller: Writer,
-    request: Request,
-    payload: ChildCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Add a child; retry safely with `Idempotency-Key`."""
-
-    async def create() -> tuple[int, dict[str, object], dict[str, str]]:
-        row = await service.create(
-            caller.tenant, payload=payload, client_id=caller.principal.client_id
-        )
-        caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.id)
-        headers = {"ETag": etag(row.version), "Location": f"/v1/children/{row.id}"}
-        return 201, json_body(await service.public_view(caller.tenant, row)), headers
-
-    return await idempotent_create(caller, request, idempotency_key, payload, create)
+ROUTES = ResourceRoutes(router, "child", "", "children", service.get, service.public_view)
+ROUTES.add_create(
+    ChildCreate,
+    ChildPublic,
+    "Add a child",
+    "Add a child; retry safely with `Idempotency-Key`.",
+    answered(service.create, ROUTES.view),
+)
 
 
 @router.put(
@@ -163,46 +151,6 @@ async def get_child(principal: ReadToken, request: Request, child_id: uuid.UUID)
     return resource_response(request, row, body)
 
 
-@router.patch("/{child_id}", response_model=ChildPublic, summary="Change a child")
-async def patch_child(
-    caller: Writer,
-    request: Request,
-    child_id: uuid.UUID,
-    payload: ChildPatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change the fields sent; needs `If-Match`."""
-    row = await service.get(caller.tenant, child_id, for_update=True)
-    require_if_match(request, row.version)
-    row = await service.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
-
-
-@router.delete("/{child_id}", status_code=204, summary="Delete a child")
-async def delete_child(
-    caller: Writer, request: Request, child_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone a child (it stays in `updated_since` feeds); needs `If-Match`."""
-    row = await service.get(caller.tenant, child_id, for_update=True)
-    require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.id, outcome=204)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/{child_id}/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
-)
-async def child_versions(
-    caller: Reader, request: Request, child_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the child, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, child_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.id
-    )
+ROUTES.add_patch(ChildPublic, ChildPatch, answered(service.update, ROUTES.view))
+ROUTES.add_delete(service.delete)
+ROUTES.add_versions()

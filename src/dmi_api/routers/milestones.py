@@ -9,26 +9,17 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import MILESTONES
 from dmi_api.routers import make_router
-from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.resource_routes import ResourceRoutes, answered
 from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
-    IdempotencyKeyHeader,
-    PageParams,
-    idempotent_create,
-    json_body,
     page_response,
-    resource_response,
-    versions_page,
 )
-from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.milestones import (
     MilestoneCreate,
@@ -42,7 +33,6 @@ router = make_router(tag="milestones")
 URL = "/v1/milestones"
 Reader = Annotated[Caller, require("milestones:read")]
 Writer = Annotated[Caller, require("milestones:write")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 RESOURCE = service.RESOURCE
 
 if TYPE_CHECKING:
@@ -93,96 +83,17 @@ async def list_child_milestones(
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
-@router.post(
-    URL, status_code=201, response_model=MilestonePublic, summary="Record a milestone observation"
+ROUTES = ResourceRoutes(
+    router, "milestone", URL, "milestones", service.get, service.public_view, noun="observation"
 )
-async def create_milestone(
-    caller: Writer,
-    request: Request,
-    payload: MilestoneCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Record an observation of a child's milestone; retry safely with `Idempotency-Key`."""
-
-    async def create() -> Created:
-        return await _create(caller, payload)
-
-    return await idempotent_create(caller, request, idempotency_key, payload, create)
-
-
-async def _create(caller: Caller, payload: MilestoneCreate) -> Created:
-    """Create, audit, and answer as both POSTs do."""
-    row = await service.create(caller.tenant, payload=payload, client_id=caller.principal.client_id)
-    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-    return 201, json_body(await service.public_view(caller.tenant, row)), headers
-
-
-add_child_create(
-    router,
-    collection="milestones",
-    body=MilestoneCreate,
-    response_model=MilestonePublic,
-    scope="milestones:write",
-    summary="Record a milestone observation of a child",
-    create=_create,
+ROUTES.add_create(
+    MilestoneCreate,
+    MilestonePublic,
+    "Record a milestone observation",
+    "Record an observation of a child's milestone; retry safely with `Idempotency-Key`.",
+    answered(service.create, ROUTES.view),
+    "Record a milestone observation of a child",
 )
-
-
-@router.get(
-    f"{URL}/{{milestone_id}}", response_model=MilestonePublic, summary="Get a milestone observation"
+ROUTES.add_item(
+    MilestonePublic, MilestonePatch, answered(service.update, ROUTES.view), service.delete
 )
-async def get_milestone(caller: Reader, request: Request, milestone_id: uuid.UUID) -> Response:
-    """One observation, with its ETag (`If-None-Match` → 304)."""
-    row = await service.get(caller.tenant, milestone_id)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
-
-
-@router.patch(
-    f"{URL}/{{milestone_id}}",
-    response_model=MilestonePublic,
-    summary="Change a milestone observation",
-)
-async def patch_milestone(
-    caller: Writer,
-    request: Request,
-    milestone_id: uuid.UUID,
-    payload: MilestonePatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change the fields sent; needs `If-Match`."""
-    row = await service.get(caller.tenant, milestone_id, for_update=True)
-    require_if_match(request, row.version)
-    row = await service.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, await service.public_view(caller.tenant, row))
-
-
-@router.delete(f"{URL}/{{milestone_id}}", status_code=204, summary="Delete a milestone observation")
-async def delete_milestone(
-    caller: Writer, request: Request, milestone_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone an observation (it stays in `updated_since` feeds); needs `If-Match`."""
-    row = await service.get(caller.tenant, milestone_id, for_update=True)
-    require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
-    return Response(status_code=204)
-
-
-@router.get(
-    f"{URL}/{{milestone_id}}/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
-)
-async def milestone_versions(
-    caller: Reader, request: Request, milestone_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the observation, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, milestone_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
-    )

@@ -7,28 +7,22 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.models import Prescription
 from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import PRESCRIPTIONS
 from dmi_api.routers import make_router
-from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.resource_routes import Answered, ResourceRoutes
 from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
-    IdempotencyKeyHeader,
-    PageParams,
-    idempotent_create,
-    json_body,
+    Body,
     page_response,
-    resource_response,
-    versions_page,
 )
-from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.prescriptions import (
     PrescriptionCreate,
@@ -36,14 +30,13 @@ from dmi_api.schemas.prescriptions import (
     PrescriptionPublic,
 )
 from dmi_api.services import prescriptions as service
+from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="prescriptions")
 URL = "/v1/prescriptions"
-ITEM_URL = URL + "/{prescription_id}"
 Reader = Annotated[Caller, require("prescriptions:read")]
 Writer = Annotated[Caller, require("prescriptions:write")]
 RESOURCE = service.RESOURCE
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 
 if TYPE_CHECKING:
     PrescriptionListQuery = ListParameters
@@ -95,93 +88,37 @@ async def list_child_prescriptions(
     return page_response(request, list(data), next_cursor)
 
 
-@router.post(URL, status_code=201, response_model=PrescriptionPublic, summary="Prescribe a program")
-async def create_prescription(
-    caller: Writer,
-    request: Request,
-    payload: PrescriptionCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`."""
-
-    async def create() -> Created:
-        return await _create(caller, payload)
-
-    return await idempotent_create(caller, request, idempotency_key, payload, create)
+async def _view(tenant: Tenant, row: Prescription) -> PrescriptionPublic:
+    return service.to_public(row, await service.items_of(tenant, row))
 
 
-async def _create(caller: Caller, payload: PrescriptionCreate) -> Created:
-    """Create, audit, and answer as both POSTs do."""
-    row, items = await service.create(
-        caller.tenant, payload=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-    headers = {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
-    return 201, json_body(service.to_public(row, items)), headers
+def _with_items(
+    call: Callable[..., Awaitable[tuple[Prescription, service.Items]]],
+) -> Answered[Prescription]:
+    async def answer(tenant: Tenant, **arguments: Any) -> tuple[Prescription, Body]:
+        row, items = await call(tenant, **arguments)
+        return row, service.to_public(row, items)
+
+    return answer
 
 
-add_child_create(
-    router,
-    collection="prescriptions",
-    body=PrescriptionCreate,
-    response_model=PrescriptionPublic,
-    scope="prescriptions:write",
-    summary="Prescribe a program to a child",
-    create=_create,
+ROUTES = ResourceRoutes(router, "prescription", URL, "prescriptions", service.get, _view)
+ROUTES.add_create(
+    PrescriptionCreate,
+    PrescriptionPublic,
+    "Prescribe a program",
+    "Prescribe exercises to a child (all items or none); retry safely with `Idempotency-Key`.",
+    _with_items(service.create),
+    "Prescribe a program to a child",
 )
-
-
-@router.get(ITEM_URL, response_model=PrescriptionPublic, summary="Get a prescription")
-async def get_prescription(
-    caller: Reader, request: Request, prescription_id: uuid.UUID
-) -> Response:
-    """One prescription with its items and ETag (`If-None-Match` → 304)."""
-    row = await service.get(caller.tenant, prescription_id)
-    items = await service.items_of(caller.tenant, row)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, items))
-
-
-@router.patch(ITEM_URL, response_model=PrescriptionPublic, summary="Change a prescription")
-async def patch_prescription(
-    caller: Writer,
-    request: Request,
-    prescription_id: uuid.UUID,
-    payload: PrescriptionPatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`."""
-    row = await service.get(caller.tenant, prescription_id, for_update=True)
-    require_if_match(request, row.version)
-    row, items = await service.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, service.to_public(row, items))
-
-
-@router.delete(ITEM_URL, status_code=204, summary="Delete a prescription")
-async def delete_prescription(
-    caller: Writer, request: Request, prescription_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone a prescription (it stays in `updated_since` feeds); needs `If-Match`."""
-    row = await service.get(caller.tenant, prescription_id, for_update=True)
-    require_if_match(request, row.version)
-    await service.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
-    return Response(status_code=204)
-
-
-@router.get(
-    ITEM_URL + "/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
+ROUTES.add_item(
+    PrescriptionPublic,
+    PrescriptionPatch,
+    _with_items(service.update),
+    service.delete,
+    get="One prescription with its items and ETag (`If-None-Match` → 304).",
+    patch="Change fields, status (bad transition: 422 at `#/status`) or items; needs `If-Match`.",
+    versions=(
+        "Every version of the prescription with its items then, oldest first, a page at a time."
+    ),
 )
-async def prescription_versions(
-    caller: Reader, request: Request, prescription_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the prescription with its items then, oldest first, a page at a time."""
-    row = await service.get(caller.tenant, prescription_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
-    )

@@ -62,6 +62,8 @@ IdempotencyKeyHeader = Annotated[
     ),
 ]
 IF_MATCH_DOC = "ETag of the version being changed (required)"
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
+Body = BaseModel | dict[str, Any]
 
 
 def json_body(model: BaseModel) -> dict[str, Any]:
@@ -70,16 +72,15 @@ def json_body(model: BaseModel) -> dict[str, Any]:
     return data
 
 
-def _body(item: BaseModel | dict[str, Any]) -> dict[str, Any]:
+def body_data(item: Body) -> dict[str, Any]:
+    """A body as JSON-ready data."""
     return json_body(item) if isinstance(item, BaseModel) else item
 
 
-def page_response(
-    request: Request, data: Sequence[BaseModel | dict[str, Any]], next_cursor: str | None
-) -> JSONResponse:
+def page_response(request: Request, data: Sequence[Body], next_cursor: str | None) -> JSONResponse:
     """A list page with its `Link` header."""
     return JSONResponse(
-        {"data": [_body(item) for item in data], "next_cursor": next_cursor},
+        {"data": [body_data(item) for item in data], "next_cursor": next_cursor},
         headers=next_link(request.url, next_cursor),
     )
 
@@ -87,7 +88,7 @@ def page_response(
 def resource_response(
     request: Request,
     row: ClinicalRow,
-    body: BaseModel | dict[str, Any],
+    body: Body,
     *,
     status_code: int = 200,
 ) -> Response:
@@ -98,7 +99,7 @@ def resource_response(
 def versioned_response(
     request: Request,
     version: int,
-    body: BaseModel | dict[str, Any],
+    body: Body,
     *,
     status_code: int = 200,
 ) -> Response:
@@ -106,7 +107,7 @@ def versioned_response(
     headers = {"ETag": etag(version)}
     if status_code == 200 and request.method == "GET" and is_not_modified(request, version):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(_body(body), status_code=status_code, headers=headers)
+    return JSONResponse(body_data(body), status_code=status_code, headers=headers)
 
 
 async def idempotent_create(

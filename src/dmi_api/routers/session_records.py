@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Header, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
@@ -20,21 +20,21 @@ from dmi_api.direct.bound_db import DirectDb, direct_db
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.http.problems import problem_responses
 from dmi_api.http.responses import FastJSONResponse
+from dmi_api.models import SessionRecord
 from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import SESSION_RECORDS
 from dmi_api.routers import make_router
 from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.resource_routes import ResourceRoutes, answered, viewed
 from dmi_api.routers.resource_support import (
-    IF_MATCH_DOC,
+    Body,
     IdempotencyKeyHeader,
-    PageParams,
+    IfMatch,
     idempotent_create,
     json_body,
     page_response,
     resource_response,
-    versions_page,
 )
-from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.session_records import (
     AmendmentCreate,
@@ -48,6 +48,7 @@ from dmi_api.services import session_record_commands as commands
 from dmi_api.services import session_record_queries as queries
 from dmi_api.services.session_record_rules import AMENDMENT, RESOURCE
 from dmi_api.services.session_record_views import plain_view, to_public
+from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="session-records")
 URL = "/v1/session-records"
@@ -57,7 +58,6 @@ Writer = Annotated[Caller, require("sessions:write")]
 # Listing and creating: the token here, the rest in direct statements (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("sessions:read")]
 WriteToken = Annotated[Principal, require_token("sessions:write")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 if TYPE_CHECKING:
     ListQueryParams = ListParameters
     ChildListQueryParams = ListParameters
@@ -131,13 +131,15 @@ async def create_session_record(
         return await idempotent_create(caller, request, idempotency_key, payload, create)
 
 
-async def _create(caller: Caller, payload: SessionRecordCreate) -> Created:
-    """Create, audit, and answer as both POSTs do (the session path)."""
-    row, body = await commands.create(
-        caller.tenant, payload=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("create", RESOURCE, outcome=201, resource_id=row.id, child_id=row.child_id)
-    return 201, body, {"ETag": etag(row.version), "Location": f"{URL}/{row.id}"}
+async def _view(tenant: Tenant, row: SessionRecord) -> Body:
+    return plain_view(row, await queries.amendments_of(tenant, row))
+
+
+ROUTES = ResourceRoutes(
+    router, "session_record", URL, "sessions", queries.get, _view, param="record_id"
+)
+# Create, audit, and answer as both POSTs do (the session path).
+_create = ROUTES.creation(commands.create)
 
 
 async def _create_direct(
@@ -166,48 +168,20 @@ add_child_create(
 )
 
 
-@router.get(ITEM_URL, response_model=SessionRecordPublic, summary="Get a session record")
-async def get_session_record(caller: Reader, request: Request, record_id: uuid.UUID) -> Response:
-    """One record with its amendments and ETag (`If-None-Match` → 304)."""
-    row = await queries.get(caller.tenant, record_id)
-    amendments = await queries.amendments_of(caller.tenant, row)
-    caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, plain_view(row, amendments))
-
-
-@router.patch(ITEM_URL, response_model=SessionRecordPublic, summary="Change a session record")
-async def patch_session_record(
-    caller: Writer,
-    request: Request,
-    record_id: uuid.UUID,
-    payload: SessionRecordPatch,
-    if_match: IfMatch = None,
-) -> Response:
-    """Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`."""
-    row = await queries.get(caller.tenant, record_id, for_update=True)
-    require_if_match(request, row.version)
-    row = await commands.update(
-        caller.tenant, row=row, patch=payload, client_id=caller.principal.client_id
-    )
-    caller.audit("update", RESOURCE, resource_id=row.id, child_id=row.child_id)
-    return resource_response(request, row, to_public(row, []))
-
-
-@router.delete(
-    ITEM_URL,
-    status_code=204,
-    summary="Delete a session record",
+ROUTES.add_get(
+    SessionRecordPublic, "One record with its amendments and ETag (`If-None-Match` → 304)."
+)
+ROUTES.add_patch(
+    SessionRecordPublic,
+    SessionRecordPatch,
+    answered(commands.update, viewed(lambda row: to_public(row, []))),
+    "Change an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
+)
+ROUTES.add_delete(
+    commands.delete,
+    "Tombstone an unsigned record (signed: 409 `session_signed`); needs `If-Match`.",
     responses=problem_responses(409),  # a signed record is amended, never deleted
 )
-async def delete_session_record(
-    caller: Writer, request: Request, record_id: uuid.UUID, if_match: IfMatch = None
-) -> Response:
-    """Tombstone an unsigned record (signed: 409 `session_signed`); needs `If-Match`."""
-    row = await queries.get(caller.tenant, record_id, for_update=True)
-    require_if_match(request, row.version)
-    await commands.delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-    caller.audit("delete", RESOURCE, resource_id=row.id, child_id=row.child_id, outcome=204)
-    return Response(status_code=204)
 
 
 @router.post(
@@ -263,16 +237,6 @@ async def amend_session_record(
     return await idempotent_create(caller, request, idempotency_key, payload, create)
 
 
-@router.get(
-    ITEM_URL + "/versions",
-    response_model=Page[VersionPublic],
-    summary="Version history",
+ROUTES.add_versions(
+    "Every version of the record, amendments included, oldest first, a page at a time."
 )
-async def session_record_versions(
-    caller: Reader, request: Request, record_id: uuid.UUID, page: PageParams
-) -> JSONResponse:
-    """Every version of the record, amendments included, oldest first, a page at a time."""
-    row = await queries.get(caller.tenant, record_id)
-    return await versions_page(
-        caller, request, page, resource_type=RESOURCE, resource_id=row.id, child_id=row.child_id
-    )

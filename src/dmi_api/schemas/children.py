@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
+from dmi_api.errors import FieldProblem
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import ExternalId, IsoDate, Name, RequestModel, ResourceMeta, ShortText
 from dmi_api.schemas.clinical_dates import BirthDate
@@ -187,15 +188,11 @@ class ChildPublic(ResourceMeta):
     age: AgePublic | None = Field(default=None, description="Ages as of today (UTC).")
 
 
-def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
-
-
 def consistency_errors(
     values: Mapping[str, Any], *, sent: frozenset[str] = frozenset()
-) -> list[dict[str, str]]:
+) -> list[FieldProblem]:
     """Rules across fields, checked on the child as it would be stored (after a PATCH too)."""
-    errors: list[dict[str, str]] = []
+    errors: list[FieldProblem] = []
     if (
         values.get("gestational_age_days") is not None
         and values.get("gestational_age_weeks") is None
@@ -207,12 +204,14 @@ def consistency_errors(
             else "gestational_age_days"
         )
         errors.append(
-            _error(f"#/{field}", "Gestational days need gestational weeks.", "days_without_weeks")
+            FieldProblem(
+                f"#/{field}", "Gestational days need gestational weeks.", "days_without_weeks"
+            )
         )
     caregivers: Sequence[Mapping[str, Any]] = values.get("caregivers") or []
     primaries = [index for index, caregiver in enumerate(caregivers) if caregiver.get("primary")]
     errors += [
-        _error(
+        FieldProblem(
             f"#/caregivers/{index}/primary", "At most one caregiver is primary.", "primary_twice"
         )
         for index in primaries[1:]
@@ -221,7 +220,9 @@ def consistency_errors(
     for index, diagnosis in enumerate(values.get("diagnoses") or []):
         if diagnosis["code"] in seen:
             errors.append(
-                _error(f"#/diagnoses/{index}/code", "This code is listed twice.", "duplicate_code")
+                FieldProblem(
+                    f"#/diagnoses/{index}/code", "This code is listed twice.", "duplicate_code"
+                )
             )
         seen.add(diagnosis["code"])
     return errors

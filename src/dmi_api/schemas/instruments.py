@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, ValidationError
 from pydantic_core import PydanticCustomError
 
+from dmi_api.errors import FieldProblem
 from dmi_api.schemas.base import RequestModel
 
 Instrument = Literal[
@@ -31,7 +32,7 @@ Instrument = Literal[
     "custom",
 ]
 GoalDimension = Literal["A", "B", "C", "D", "E"]
-Errors = list[dict[str, str]]
+Errors = list[FieldProblem]
 MAX_ITEMS = 300
 FREE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -195,10 +196,6 @@ def pointer(*parts: object) -> str:
     return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _error(where: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": where, "detail": detail, "code": code}
-
-
 def item_errors(instrument: str, items: Mapping[str, Any]) -> Errors:
     """Unknown item ids and out-of-range scores, each at `#/items/<id>` (values never echoed)."""
     spec = CATALOGUE[instrument]
@@ -207,9 +204,11 @@ def item_errors(instrument: str, items: Mapping[str, Any]) -> Errors:
         where = pointer("items", key)
         known = FREE_ID.match(key) if spec.item_ids is None else key in spec.item_ids
         if not known:
-            errors.append(_error(where, f"Not an item id of {instrument}.", "unknown_item"))
+            errors.append(FieldProblem(where, f"Not an item id of {instrument}.", "unknown_item"))
         elif not spec.accepts(value):
-            errors.append(_error(where, f"A score is {spec.values_doc}.", "score_out_of_range"))
+            errors.append(
+                FieldProblem(where, f"A score is {spec.values_doc}.", "score_out_of_range")
+            )
     return errors
 
 
@@ -220,7 +219,9 @@ def entered_errors(
     spec = CATALOGUE[instrument]
     if not spec.entered_allowed:
         detail = f"{instrument} has no entered values; the server computes its scores."
-        return [_error(pointer("entered", key), detail, "unknown_field") for key in entered], {}
+        return [
+            FieldProblem(pointer("entered", key), detail, "unknown_field") for key in entered
+        ], {}
     if spec.entered is None:
         # Free instruments: entered values follow the rules of their items.
         return item_errors(instrument, entered), dict(entered)
@@ -228,7 +229,8 @@ def entered_errors(
         model = spec.entered.model_validate(dict(entered))
     except ValidationError as invalid:
         return [
-            _error(pointer("entered", *e["loc"]), e["msg"], e["type"]) for e in invalid.errors()
+            FieldProblem(pointer("entered", *e["loc"]), e["msg"], e["type"])
+            for e in invalid.errors()
         ], {}
     values: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
     errors: Errors = []
@@ -236,7 +238,7 @@ def entered_errors(
         errors += _interval_errors(model)
     if final:
         errors += [
-            _error(pointer("entered", name), "Required when the status is final.", "missing")
+            FieldProblem(pointer("entered", name), "Required when the status is final.", "missing")
             for name in spec.required_when_final
             if name not in values
         ]
@@ -253,7 +255,7 @@ def _interval_errors(model: Gmfm66Entered) -> Errors:
     low_wrong = low is not None and bool(above) and low > min(above)
     where = pointer("entered", "ci95_low" if low_wrong else "ci95_high")
     detail = "Needs ci95_low ≤ gmae_score ≤ ci95_high."
-    return [_error(where, detail, "ci_out_of_order")]
+    return [FieldProblem(where, detail, "ci_out_of_order")]
 
 
 def goal_dimension_errors(instrument: str, dimensions: list[str]) -> Errors:
@@ -262,7 +264,7 @@ def goal_dimension_errors(instrument: str, dimensions: list[str]) -> Errors:
         return []
     if not CATALOGUE[instrument].goal_dimensions:
         detail = "Goal dimensions apply to gmfm88 and gmfm66 only."
-        return [_error("#/goal_dimensions", detail, "not_applicable")]
+        return [FieldProblem("#/goal_dimensions", detail, "not_applicable")]
     if len(set(dimensions)) != len(dimensions):
-        return [_error("#/goal_dimensions", "Each dimension at most once.", "duplicate")]
+        return [FieldProblem("#/goal_dimensions", "Each dimension at most once.", "duplicate")]
     return []

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import col
 
 from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
 from dmi_api.services import rules_in_effect
 from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
@@ -120,16 +120,8 @@ def window_or_422(
     first_day = first or default_first
     last_day = end - timedelta(days=1) if end else default_last
     if last_day < first_day:
-        raise ValidationProblemError(
-            [
-                {
-                    "location": "query",
-                    "pointer": "to",
-                    "detail": "`to` must be after `from`.",
-                    "code": "end_before_start",
-                }
-            ]
-        )
+        detail = "`to` must be after `from`."
+        raise ValidationProblemError([FieldProblem("to", detail, "end_before_start", "query")])
     return first_day, last_day
 
 

@@ -34,14 +34,7 @@ def snapshot(row: Assessment) -> dict[str, Any]:
 
 def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
     """Record the row's current version in its history."""
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=snapshot(row),
-        client_id=client_id,
-    )
+    record_version(tenant, RESOURCE, row, snapshot(row), client_id)
 
 
 def _change(current: dict[str, Any], previous: Assessment | None) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col
 
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Assessment, Child, Practitioner
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import ASSESSMENTS
@@ -20,23 +20,21 @@ from dmi_api.schemas.assessments import (
 )
 from dmi_api.schemas.instruments import entered_errors, goal_dimension_errors, item_errors
 from dmi_api.services import rules_in_effect
-from dmi_api.services.assessment_scores import keep_version, rescore_child
+from dmi_api.services.assessment_scores import keep_version, rescore_child, snapshot
 from dmi_api.services.resources import (
     ListQuery,
-    find_reference,
+    Versioned,
+    check_reference,
     get_live,
     list_page,
+    null_problems,
     soft_delete,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "assessment"
-Errors = list[dict[str, str]]
-
-
-def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
+Errors = list[FieldProblem]
 
 
 def to_public(row: Assessment) -> AssessmentPublic:
@@ -77,20 +75,10 @@ async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
     return (await tenant.db.execute(statement)).first() is not None
 
 
-async def _ref(
-    tenant: Tenant, model: type[Child] | type[Practitioner], row_id: uuid.UUID | None, pointer: str
-) -> tuple[Errors, Any]:
-    # Collected rather than raised, so that one answer lists every bad field.
-    try:
-        return [], await find_reference(tenant, model, row_id, pointer=pointer)
-    except ValidationProblemError as problem:
-        return list(problem.extensions["errors"]), None
-
-
 def _before_birth(child: Child | None, performed_on: date) -> Errors:
     if child is not None and performed_on < child.birth_date:
         detail = "The assessment cannot be before the child's birth."
-        return [_error("#/performed_on", detail, "before_birth")]
+        return [FieldProblem("#/performed_on", detail, "before_birth")]
     return []
 
 
@@ -110,8 +98,8 @@ def _content_errors(
 
 async def create(tenant: Tenant, *, payload: AssessmentCreate, client_id: uuid.UUID) -> Assessment:
     """Add an assessment with all its items, or nothing."""
-    errors, child = await _ref(tenant, Child, payload.child_id, "#/child_id")
-    more, _ = await _ref(tenant, Practitioner, payload.assessor_id, "#/assessor_id")
+    errors, child = await check_reference(tenant, Child, payload.child_id, "#/child_id")
+    more, _ = await check_reference(tenant, Practitioner, payload.assessor_id, "#/assessor_id")
     errors += more + _before_birth(child, payload.performed_on)
     content, entered = _content_errors(
         payload.instrument,
@@ -136,18 +124,14 @@ async def update(
 ) -> Assessment:
     """Apply a PATCH (the caller checked If-Match), checked as a whole against the instrument."""
     sent = patch.model_fields_set
-    errors = [
-        _error(f"#/{name}", "This field cannot be null.", "null_not_allowed")
-        for name in sorted(sent & REQUIRED)
-        if getattr(patch, name) is None
-    ]
+    errors = null_problems(patch, REQUIRED)
     if errors:
         raise ValidationProblemError(errors)
     if patch.status == "draft" and row.status == "final":
         detail = "A final assessment cannot return to draft."
-        errors.append(_error("#/status", detail, "invalid_transition"))
+        errors.append(FieldProblem("#/status", detail, "invalid_transition"))
     if "assessor_id" in sent:
-        more, _ = await _ref(tenant, Practitioner, patch.assessor_id, "#/assessor_id")
+        more, _ = await check_reference(tenant, Practitioner, patch.assessor_id, "#/assessor_id")
         errors += more
     if patch.performed_on is not None:
         errors += _before_birth(await tenant.get(Child, row.child_id), patch.performed_on)
@@ -181,9 +165,7 @@ async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> No
     await _rescore(tenant, row, client_id, current=False)
 
 
-async def get(tenant: Tenant, assessment_id: uuid.UUID, *, for_update: bool = False) -> Assessment:
-    """A live assessment of the clinic, else 404."""
-    return await get_live(tenant, Assessment, assessment_id, for_update=for_update)
+get = Versioned(RESOURCE, Assessment, snapshot).get
 
 
 async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:

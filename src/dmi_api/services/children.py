@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col
 
-from dmi_api.errors import ConflictError, ValidationProblemError
+from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
@@ -24,13 +24,12 @@ from dmi_api.schemas.children import (
     consistency_errors,
 )
 from dmi_api.services import assessment_scores, assessments, milestones, rules_in_effect
-from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     apply_patch,
-    get_live,
     list_page,
-    soft_delete,
+    snapshot_of,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -43,6 +42,11 @@ TAKEN = "Another child of the clinic (possibly deleted) has this external_id."
 def to_public(row: Child) -> ChildPublic:
     """The API view of a row, without ages."""
     return ChildPublic.model_validate(row, from_attributes=True)
+
+
+VERSIONED = Versioned(RESOURCE, Child, snapshot_of(to_public, exclude={"age"}))
+get = VERSIONED.get
+delete = VERSIONED.delete  # its external_id stays reserved: a PUT by it revives the child
 
 
 async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
@@ -111,27 +115,10 @@ async def _check(
     if row is not None and birth_date > row.birth_date:
         for kind, module in (("Milestones", milestones), ("Assessments", assessments)):
             if await module.dated_before(tenant, row.id, birth_date):
-                errors.append(
-                    {
-                        "location": "body",
-                        "pointer": "#/birth_date",
-                        "detail": f"{kind} of this child are dated before this birth date.",
-                        "code": "records_before_birth",
-                    }
-                )
+                detail = f"{kind} of this child are dated before this birth date."
+                errors.append(FieldProblem("#/birth_date", detail, "records_before_birth"))
     if errors:
         raise ValidationProblemError(errors)
-
-
-def _keep(tenant: Tenant, row: Child, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json", exclude={"age"}),
-        client_id=client_id,
-    )
 
 
 async def create(tenant: Tenant, *, payload: ChildCreate, client_id: uuid.UUID) -> Child:
@@ -141,9 +128,7 @@ async def create(tenant: Tenant, *, payload: ChildCreate, client_id: uuid.UUID) 
     if await _external_id_taken(tenant, payload.external_id, None):
         raise ConflictError(TAKEN)
     row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uuid.UUID) -> Child:
@@ -162,23 +147,16 @@ async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uu
     before = tuple(getattr(row, name) for name in _AGE_INPUTS)
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    await VERSIONED.written(tenant, row, client_id)
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
 
 
 def _replacement(payload: ChildReplace, external_id: str) -> dict[str, Any]:
     if payload.external_id is not None and payload.external_id != external_id:
+        detail = "The external_id must equal the one in the path."
         raise ValidationProblemError(
-            [
-                {
-                    "location": "body",
-                    "pointer": "#/external_id",
-                    "detail": "The external_id must equal the one in the path.",
-                    "code": "external_id_mismatch",
-                }
-            ]
+            [FieldProblem("#/external_id", detail, "external_id_mismatch")]
         )
     return {**payload.model_dump(), "external_id": external_id}
 
@@ -194,8 +172,7 @@ async def replace(
         setattr(row, name, value)
     touch(row)
     row.deleted_at = None
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
+    await VERSIONED.written(tenant, row, client_id)
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
 
@@ -207,9 +184,7 @@ async def create_with_external_id(
     values = _replacement(payload, external_id)
     await _check(tenant, values, row=None, sent=frozenset(values))
     row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def upsert(
@@ -236,18 +211,6 @@ async def upsert(
         tenant, row=row, payload=payload, external_id=external_id, client_id=client_id
     )
     return row, not live
-
-
-async def delete(tenant: Tenant, *, row: Child, client_id: uuid.UUID) -> None:
-    """Tombstone a child (its external_id stays reserved: a PUT by it revives the child)."""
-    soft_delete(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-
-
-async def get(tenant: Tenant, child_id: uuid.UUID, *, for_update: bool = False) -> Child:
-    """A live child of the clinic, else 404."""
-    return await get_live(tenant, Child, child_id, for_update=for_update)
 
 
 async def list_rows(

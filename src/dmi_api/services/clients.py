@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import tuple_
 from sqlmodel import col
 
-from dmi_api.errors import ConflictError, NotFoundError, ValidationProblemError
+from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models import ApiClient
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
@@ -25,16 +25,7 @@ def usable_jwks(jwks: dict[str, Any] | None) -> dict[str, Any] | None:
         return validate_client_jwks(jwks)
     except ValueError as error:
         # The same entry the body's validation gives for a JWKS of the wrong shape.
-        raise ValidationProblemError(
-            [
-                {
-                    "location": "body",
-                    "pointer": "#/jwks",
-                    "detail": str(error),
-                    "code": "jwks_invalid",
-                }
-            ]
-        ) from None
+        raise ValidationProblemError([FieldProblem("#/jwks", str(error), "jwks_invalid")]) from None
 
 
 def to_public(client: ApiClient) -> ClientPublic:

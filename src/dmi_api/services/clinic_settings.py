@@ -7,17 +7,13 @@ import uuid
 import zoneinfo
 
 from dmi_api.clinical.scoring import AimsNorms
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import ClinicSettings
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut
 from dmi_api.services import rules_in_effect
 from dmi_api.services.assessment_scores import rescore_clinic
 from dmi_api.tenant_scope import Tenant
-
-
-def _problem(pointer: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
 
 
 @functools.cache
@@ -61,15 +57,15 @@ async def replace(
 ) -> ClinicSettings:
     """Store the settings and score every final assessment again under them."""
     norms = payload.aims_norms.model_dump(mode="json") if payload.aims_norms else None
-    errors: list[dict[str, str]] = []
+    errors: list[FieldProblem] = []
     if norms is not None:
         try:
             AimsNorms.from_json(norms)
         except ValueError as invalid:
-            errors.append(_problem("#/aims_norms", str(invalid), "invalid_norm_table"))
+            errors.append(FieldProblem("#/aims_norms", str(invalid), "invalid_norm_table"))
     if not is_time_zone(payload.time_zone):
         detail = "Not an IANA time zone name (e.g. `Europe/Madrid`, `UTC`)."
-        errors.append(_problem("#/time_zone", detail, "unknown_time_zone"))
+        errors.append(FieldProblem("#/time_zone", detail, "unknown_time_zone"))
     if errors:
         raise ValidationProblemError(errors)
     if row.version == 0:

@@ -12,13 +12,12 @@ from dmi_api.models import Exercise
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import EXERCISES
 from dmi_api.schemas.exercises import REQUIRED, ExerciseCreate, ExercisePatch, ExercisePublic
-from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     apply_patch,
-    get_live,
     list_page,
-    soft_delete,
+    snapshot_of,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -32,6 +31,11 @@ def to_public(row: Exercise) -> ExercisePublic:
     return ExercisePublic.model_validate(row, from_attributes=True)
 
 
+VERSIONED = Versioned(RESOURCE, Exercise, snapshot_of(to_public))
+get = VERSIONED.get
+delete = VERSIONED.delete  # prescription items that name a deleted exercise stay readable
+
+
 async def _code_taken(tenant: Tenant, code: str, own: uuid.UUID | None) -> bool:
     # Deleted exercises keep their code (the unique constraint covers them): old session records
     # and prescriptions still name it, so reusing it would make history ambiguous.
@@ -40,25 +44,12 @@ async def _code_taken(tenant: Tenant, code: str, own: uuid.UUID | None) -> bool:
     return row is not None and row.id != own
 
 
-def _keep(tenant: Tenant, row: Exercise, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json"),
-        client_id=client_id,
-    )
-
-
 async def create(tenant: Tenant, *, payload: ExerciseCreate, client_id: uuid.UUID) -> Exercise:
     """Add an exercise to the library; a code already used is 409."""
     if await _code_taken(tenant, payload.code, None):
         raise ConflictError(_CODE_TAKEN)
     row = tenant.add(Exercise(**payload.model_dump(), clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def update(
@@ -71,21 +62,7 @@ async def update(
         raise ConflictError(_CODE_TAKEN)
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
-
-
-async def delete(tenant: Tenant, *, row: Exercise, client_id: uuid.UUID) -> None:
-    """Tombstone an exercise; prescription items that name it stay readable."""
-    soft_delete(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-
-
-async def get(tenant: Tenant, exercise_id: uuid.UUID, *, for_update: bool = False) -> Exercise:
-    """A live exercise of the clinic, else 404."""
-    return await get_live(tenant, Exercise, exercise_id, for_update=for_update)
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def list_rows(

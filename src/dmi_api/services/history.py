@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col
 
 from dmi_api.models import ResourceVersion
+from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.tenant_scope import Tenant
@@ -15,19 +16,17 @@ from dmi_api.tenant_scope import Tenant
 
 def record_version(
     tenant: Tenant,
-    *,
     resource_type: str,
-    resource_id: uuid.UUID,
-    version: int,
+    row: ClinicalRow,
     snapshot: dict[str, Any],
     client_id: uuid.UUID | None,
 ) -> None:
-    """Keep this version (in the transaction that writes it)."""
+    """Keep the row's current version (in the transaction that writes it)."""
     values = version_values(
         clinic_id=tenant.clinic_id,
         resource_type=resource_type,
-        resource_id=resource_id,
-        version=version,
+        resource_id=row.id,
+        version=row.version,
         snapshot=snapshot,
         recorded_at=utcnow(),
         client_id=client_id,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from dmi_api.errors import ConflictError, ValidationProblemError
+from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
 from dmi_api.models import IdempotencyKey
 from dmi_api.models.columns import utcnow
 from dmi_api.tenant_scope import Tenant
@@ -36,15 +36,9 @@ def fingerprint(method: str, route: str, body: Any) -> str:
 
 
 def _reused() -> ValidationProblemError:
+    detail = "This key was used with a different request; use a new key."
     return ValidationProblemError(
-        [
-            {
-                "location": "header",
-                "pointer": "#/Idempotency-Key",
-                "detail": "This key was used with a different request; use a new key.",
-                "code": "idempotency_key_reused",
-            }
-        ]
+        [FieldProblem("#/Idempotency-Key", detail, "idempotency_key_reused", "header")]
     )
 
 

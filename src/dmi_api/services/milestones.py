@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col
 
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Milestone
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import MILESTONES
@@ -20,14 +20,13 @@ from dmi_api.schemas.milestones import (
     MilestonePublic,
 )
 from dmi_api.services import rules_in_effect
-from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     apply_patch,
     find_reference,
-    get_live,
     list_page,
-    soft_delete,
+    snapshot_of,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -38,6 +37,11 @@ RESOURCE = "milestone"
 def to_public(row: Milestone) -> MilestonePublic:
     """The API view of a row, without ages."""
     return MilestonePublic.model_validate(row, from_attributes=True)
+
+
+VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}))
+get = VERSIONED.get
+delete = VERSIONED.delete
 
 
 async def public_views(tenant: Tenant, rows: list[Milestone]) -> list[MilestonePublic]:
@@ -52,34 +56,23 @@ async def public_view(tenant: Tenant, row: Milestone) -> MilestonePublic:
     return (await public_views(tenant, [row]))[0]
 
 
-def _error(field: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": f"#/{field}", "detail": detail, "code": code}
-
-
 def _check_dates(birth_date: date, achieved_on: date | None, observed_on: date | None) -> None:
     errors = [
-        _error(field, "The date is before the child's birth date.", "date_before_birth")
+        FieldProblem(
+            f"#/{field}", "The date is before the child's birth date.", "date_before_birth"
+        )
         for field, value in (("achieved_on", achieved_on), ("observed_on", observed_on))
         if value is not None and value < birth_date
     ]
     if achieved_on is not None and observed_on is not None and observed_on < achieved_on:
         # An observation cannot report an achievement that happens after it.
         errors.append(
-            _error("observed_on", "The observation is before the achievement.", "before_start")
+            FieldProblem(
+                "#/observed_on", "The observation is before the achievement.", "before_start"
+            )
         )
     if errors:
         raise ValidationProblemError(errors)
-
-
-def _keep(tenant: Tenant, row: Milestone, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json", exclude={"age"}),
-        client_id=client_id,
-    )
 
 
 async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UUID) -> Milestone:
@@ -88,9 +81,7 @@ async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UU
     assert child is not None
     _check_dates(child.birth_date, payload.achieved_on, payload.observed_on)
     row = tenant.add(Milestone(**payload.model_dump(), clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def update(
@@ -107,21 +98,7 @@ async def update(
     )
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
-
-
-async def delete(tenant: Tenant, *, row: Milestone, client_id: uuid.UUID) -> None:
-    """Tombstone an observation."""
-    soft_delete(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-
-
-async def get(tenant: Tenant, milestone_id: uuid.UUID, *, for_update: bool = False) -> Milestone:
-    """A live observation of the clinic, else 404."""
-    return await get_live(tenant, Milestone, milestone_id, for_update=for_update)
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:

@@ -17,13 +17,12 @@ from dmi_api.schemas.practitioners import (
     PractitionerPatch,
     PractitionerPublic,
 )
-from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
+    Versioned,
     apply_patch,
-    get_live,
     list_page,
-    soft_delete,
+    snapshot_of,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -36,6 +35,11 @@ def to_public(row: Practitioner) -> PractitionerPublic:
     return PractitionerPublic.model_validate(row, from_attributes=True)
 
 
+VERSIONED = Versioned(RESOURCE, Practitioner, snapshot_of(to_public))
+get = VERSIONED.get
+delete = VERSIONED.delete
+
+
 async def _external_id_taken(
     tenant: Tenant, external_id: str | None, own: uuid.UUID | None
 ) -> bool:
@@ -46,17 +50,6 @@ async def _external_id_taken(
     return row is not None and row.id != own
 
 
-def _keep(tenant: Tenant, row: Practitioner, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row).model_dump(mode="json"),
-        client_id=client_id,
-    )
-
-
 async def create(
     tenant: Tenant, *, payload: PractitionerCreate, client_id: uuid.UUID
 ) -> Practitioner:
@@ -64,9 +57,7 @@ async def create(
     if await _external_id_taken(tenant, payload.external_id, None):
         raise ConflictError("Another practitioner has this external_id.")
     row = tenant.add(Practitioner(**payload.model_dump(), clinic_id=tenant.clinic_id))
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def update(
@@ -80,23 +71,7 @@ async def update(
         raise ConflictError("Another practitioner has this external_id.")
     apply_patch(row, changes, required=REQUIRED)
     touch(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-    return row
-
-
-async def delete(tenant: Tenant, *, row: Practitioner, client_id: uuid.UUID) -> None:
-    """Tombstone a practitioner."""
-    soft_delete(row)
-    await tenant.db.flush()
-    _keep(tenant, row, client_id)
-
-
-async def get(
-    tenant: Tenant, practitioner_id: uuid.UUID, *, for_update: bool = False
-) -> Practitioner:
-    """A live practitioner of the clinic, else 404."""
-    return await get_live(tenant, Practitioner, practitioner_id, for_update=for_update)
+    return await VERSIONED.written(tenant, row, client_id)
 
 
 async def list_rows(

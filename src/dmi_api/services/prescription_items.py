@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import col
 
+from dmi_api.errors import FieldProblem
 from dmi_api.models import Exercise, PrescriptionItem
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.prescriptions import (
@@ -64,21 +65,17 @@ async def _live_exercise_ids(tenant: Tenant, wanted: set[uuid.UUID]) -> set[uuid
     return {row.id for row in (await tenant.db.execute(statement)).scalars()}
 
 
-def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
-
-
 async def check(
     tenant: Tenant,
     items: Sequence[PrescriptionItemCreate],
     current: Sequence[PrescriptionItem] = (),
-) -> list[dict[str, str]]:
+) -> list[FieldProblem]:
     """Errors of an item list: unknown or repeated item ids, exercises not in the live library.
 
     An item kept with the exercise it already had is not re-checked: deleting an exercise from
     the library must not make its running prescriptions uneditable.
     """
-    errors: list[dict[str, str]] = []
+    errors: list[FieldProblem] = []
     existing = {item.id: item for item in current}
     seen: set[uuid.UUID] = set()
     to_check: dict[int, uuid.UUID] = {}
@@ -87,7 +84,7 @@ async def check(
         if item_id is not None:
             if item_id not in existing:
                 errors.append(
-                    _error(
+                    FieldProblem(
                         f"#/items/{index}/id",
                         "No such item in this prescription.",
                         "reference_not_found",
@@ -95,7 +92,9 @@ async def check(
                 )
             elif item_id in seen:
                 errors.append(
-                    _error(f"#/items/{index}/id", "This item is listed twice.", "duplicate_item")
+                    FieldProblem(
+                        f"#/items/{index}/id", "This item is listed twice.", "duplicate_item"
+                    )
                 )
             seen.add(item_id)
             kept = existing.get(item_id)
@@ -104,7 +103,7 @@ async def check(
         to_check[index] = item.exercise_id
     live = await _live_exercise_ids(tenant, set(to_check.values()))
     errors += [
-        _error(
+        FieldProblem(
             f"#/items/{index}/exercise_id",
             "No such exercise in this clinic.",
             "reference_not_found",

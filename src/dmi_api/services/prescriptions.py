@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dmi_api.errors import ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Practitioner, Prescription, PrescriptionItem
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import PRESCRIPTIONS
@@ -20,16 +20,17 @@ from dmi_api.services import prescription_items as items_service
 from dmi_api.services.history import record_version
 from dmi_api.services.resources import (
     ListQuery,
-    find_reference,
+    check_reference,
     get_live,
     list_page,
+    null_problems,
     soft_delete,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "prescription"
-Errors = list[dict[str, str]]
+Errors = list[FieldProblem]
 Items = list[PrescriptionItem]
 
 # The lifecycle: completed and discontinued are final.
@@ -43,10 +44,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _error(pointer: str, detail: str, code: str) -> dict[str, str]:
-    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
-
-
 def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
     """The API view of a prescription with its live items."""
     fields = {
@@ -58,29 +55,14 @@ def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
 
 
 def _keep(tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID) -> None:
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=to_public(row, items).model_dump(mode="json"),
-        client_id=client_id,
-    )
-
-
-async def _reference_errors(
-    tenant: Tenant, model: type[Child] | type[Practitioner], row_id: uuid.UUID, pointer: str
-) -> tuple[Errors, Any]:
-    # Collected rather than raised, so that one answer lists every bad field.
-    try:
-        return [], await find_reference(tenant, model, row_id, pointer=pointer)
-    except ValidationProblemError as problem:
-        return list(problem.extensions["errors"]), None
+    record_version(tenant, RESOURCE, row, to_public(row, items).model_dump(mode="json"), client_id)
 
 
 def _period_errors(start: date, end: date | None, *, pointer: str = "#/period_end") -> Errors:
     if end is not None and end < start:
-        return [_error(pointer, "The period cannot end before it starts.", "end_before_start")]
+        return [
+            FieldProblem(pointer, "The period cannot end before it starts.", "end_before_start")
+        ]
     return []
 
 
@@ -95,23 +77,23 @@ def _status_change(
     if status is None or status == row.status:
         if on is not None:
             detail = "Only meaningful with a change of status."
-            return [_error("#/status_date", detail, "status_date_without_change")], None
+            return [FieldProblem("#/status_date", detail, "status_date_without_change")], None
         return [], None
     if status not in TRANSITIONS[row.status]:
         detail = f"A {row.status} prescription cannot become {status}."
-        return [_error("#/status", detail, "invalid_transition")], None
+        return [FieldProblem("#/status", detail, "invalid_transition")], None
     effective = on or _today()
     pauses = [dict(span) for span in row.pauses]
     if row.status == "paused" and pauses and pauses[-1]["end"] is None:
         if effective < date.fromisoformat(pauses[-1]["start"]):
             detail = "The pause cannot end before it started."
-            return [_error("#/status_date", detail, "end_before_start")], None
+            return [FieldProblem("#/status_date", detail, "end_before_start")], None
         pauses[-1]["end"] = effective.isoformat()
     if status == "paused":
         ends = [date.fromisoformat(span["end"]) for span in pauses if span["end"] is not None]
         if effective < period_start or (ends and effective < max(ends)):
             detail = "A pause cannot start before the period or the end of an earlier pause."
-            return [_error("#/status_date", detail, "pause_out_of_order")], None
+            return [FieldProblem("#/status_date", detail, "pause_out_of_order")], None
         pauses.append({"start": effective.isoformat(), "end": None})
     return [], pauses
 
@@ -120,14 +102,12 @@ async def create(
     tenant: Tenant, *, payload: PrescriptionCreate, client_id: uuid.UUID
 ) -> tuple[Prescription, Items]:
     """Add a prescription with its items, all or nothing."""
-    errors, child = await _reference_errors(tenant, Child, payload.child_id, "#/child_id")
-    more, _ = await _reference_errors(
-        tenant, Practitioner, payload.prescriber_id, "#/prescriber_id"
-    )
+    errors, child = await check_reference(tenant, Child, payload.child_id, "#/child_id")
+    more, _ = await check_reference(tenant, Practitioner, payload.prescriber_id, "#/prescriber_id")
     errors += more
     if child is not None and payload.period_start < child.birth_date:
         detail = "The period cannot start before the child's birth."
-        errors.append(_error("#/period_start", detail, "before_birth"))
+        errors.append(FieldProblem("#/period_start", detail, "before_birth"))
     errors += _period_errors(payload.period_start, payload.period_end)
     errors += await items_service.check(tenant, payload.items)
     if errors:
@@ -143,26 +123,18 @@ async def create(
     return row, items
 
 
-def _null_errors(patch: PrescriptionPatch) -> Errors:
-    return [
-        _error(f"#/{name}", "This field cannot be null.", "null_not_allowed")
-        for name in sorted(patch.model_fields_set & REQUIRED)
-        if getattr(patch, name) is None
-    ]
-
-
 async def update(
     tenant: Tenant, *, row: Prescription, patch: PrescriptionPatch, client_id: uuid.UUID
 ) -> tuple[Prescription, Items]:
     """Apply a PATCH (the caller checked If-Match): fields, status and items, all or nothing."""
-    errors = _null_errors(patch)
+    errors = null_problems(patch, REQUIRED)
     if errors:
         raise ValidationProblemError(errors)
     changes: dict[str, Any] = patch.model_dump(
         exclude_unset=True, exclude={"items", "status", "status_date"}
     )
     if "prescriber_id" in changes:
-        more, _ = await _reference_errors(
+        more, _ = await check_reference(
             tenant, Practitioner, changes["prescriber_id"], "#/prescriber_id"
         )
         errors += more

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from collections.abc import Callable, Set
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from dmi_api.errors import NotFoundError, ValidationProblemError
+from pydantic import BaseModel
+
+from dmi_api.errors import FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.list_specs import ListSpec
 from dmi_api.queries.pages import ListQuery, Page, SortKey
 from dmi_api.queries.predicates import columns, live
+from dmi_api.services.history import record_version
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -41,26 +46,68 @@ def not_found(model: type[Any]) -> NotFoundError:
     return NotFoundError(f"No such {_label(model)}.")
 
 
+async def check_reference(
+    tenant: Tenant, model: type[RowT], row_id: uuid.UUID | None, pointer: str
+) -> tuple[list[FieldProblem], RowT | None]:
+    """A referenced row of this clinic, or the problem of a reference to none (collected rather
+    than raised, so that one answer lists every bad field)."""
+    if row_id is None:
+        return [], None
+    row = await tenant.get(model, row_id)
+    if row is None or row.deleted_at is not None:
+        return [reference_problem(model, pointer)], None
+    return [], row
+
+
 async def find_reference(
     tenant: Tenant, model: type[RowT], row_id: uuid.UUID | None, *, pointer: str
 ) -> RowT | None:
     """A referenced row of this clinic, else a 422 that does not say whether it exists elsewhere."""
-    if row_id is None:
-        return None
-    row = await tenant.get(model, row_id)
-    if row is None or row.deleted_at is not None:
-        raise ValidationProblemError([reference_problem(model, pointer)])
+    problems, row = await check_reference(tenant, model, row_id, pointer)
+    if problems:
+        raise ValidationProblemError(problems)
     return row
 
 
-def reference_problem(model: type[Any], pointer: str) -> dict[str, str]:
+def reference_problem(model: type[Any], pointer: str) -> FieldProblem:
     """The 422 entry of a reference to no live row of the clinic (wherever else it exists)."""
-    return {
-        "location": "body",
-        "pointer": pointer,
-        "detail": f"No such {_label(model)} in this clinic.",
-        "code": "reference_not_found",
-    }
+    return FieldProblem(pointer, f"No such {_label(model)} in this clinic.", "reference_not_found")
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[RowT]):
+    """A resource whose every version is kept: its type, its table, the snapshot of a row."""
+
+    resource: str
+    model: type[RowT]
+    snapshot: Callable[[RowT], dict[str, Any]]
+
+    async def get(self, tenant: Tenant, row_id: uuid.UUID, *, for_update: bool = False) -> RowT:
+        """A live row of the clinic, else 404."""
+        return await get_live(tenant, self.model, row_id, for_update=for_update)
+
+    async def written(self, tenant: Tenant, row: RowT, client_id: uuid.UUID) -> RowT:
+        """Flush the row's change and keep its new version."""
+        await tenant.db.flush()
+        record_version(tenant, self.resource, row, self.snapshot(row), client_id)
+        return row
+
+    async def delete(self, tenant: Tenant, *, row: RowT, client_id: uuid.UUID) -> None:
+        """Tombstone a row, keeping that version."""
+        soft_delete(row)
+        await self.written(tenant, row, client_id)
+
+
+def snapshot_of(
+    to_public: Callable[[RowT], BaseModel], *, exclude: Set[str] = frozenset()
+) -> Callable[[RowT], dict[str, Any]]:
+    """The kept version of a row: its API view as JSON data, without derived fields."""
+
+    def snapshot(row: RowT) -> dict[str, Any]:
+        data: dict[str, Any] = to_public(row).model_dump(mode="json", exclude=set(exclude))
+        return data
+
+    return snapshot
 
 
 def touch(row: ClinicalRow) -> None:
@@ -99,17 +146,19 @@ async def list_page(
 
 def apply_patch(row: Any, changes: dict[str, Any], *, required: frozenset[str]) -> None:
     """Set the fields a PATCH names; `null` clears an optional field, never a required one."""
-    errors = [
-        {
-            "location": "body",
-            "pointer": f"#/{name}",
-            "detail": "This field cannot be null.",
-            "code": "null_not_allowed",
-        }
-        for name, value in changes.items()
-        if value is None and name in required
-    ]
-    if errors:
-        raise ValidationProblemError(errors)
+    nulls = [name for name, value in changes.items() if value is None and name in required]
+    if nulls:
+        raise ValidationProblemError([null_problem(name) for name in nulls])
     for name, value in changes.items():
         setattr(row, name, value)
+
+
+def null_problem(name: str) -> FieldProblem:
+    """The 422 entry of a required field sent as `null`."""
+    return FieldProblem(f"#/{name}", "This field cannot be null.", "null_not_allowed")
+
+
+def null_problems(patch: BaseModel, required: Set[str]) -> list[FieldProblem]:
+    """The fields a PATCH sends as `null` that a row always has, in name order."""
+    sent = patch.model_fields_set & required
+    return [null_problem(name) for name in sorted(sent) if getattr(patch, name) is None]

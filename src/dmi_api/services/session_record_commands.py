@@ -10,18 +10,24 @@ from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Child, Practitioner, SessionAmendment, SessionRecord
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.session_records import (
+    REQUIRED,
     AmendmentCreate,
     SessionRecordCreate,
     SessionRecordPatch,
     SignRequest,
 )
 from dmi_api.services.history import record_version
-from dmi_api.services.resources import find_reference, soft_delete, touch
+from dmi_api.services.resources import (
+    check_reference,
+    find_reference,
+    null_problems,
+    soft_delete,
+    touch,
+)
 from dmi_api.services.session_record_queries import amendments_of, exercise_references
 from dmi_api.services.session_record_rules import (
     RESOURCE,
     AlreadySignedError,
-    Errors,
     Found,
     NotSignedError,
     SessionSignedError,
@@ -30,7 +36,6 @@ from dmi_api.services.session_record_rules import (
     exercise_problems,
     fresh_entries,
     new_record,
-    null_problems,
     patched_values,
     practitioner_rule,
 )
@@ -43,25 +48,8 @@ def _keep(
 ) -> dict[str, Any]:
     """Keep this version; returns it as the API shows it (the response body, validated once)."""
     body = snapshot(row, amendments)
-    record_version(
-        tenant,
-        resource_type=RESOURCE,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=body,
-        client_id=client_id,
-    )
+    record_version(tenant, RESOURCE, row, body, client_id)
     return body
-
-
-async def _ref(
-    tenant: Tenant, model: type[Child] | type[Practitioner], row_id: uuid.UUID | None, pointer: str
-) -> tuple[Errors, Any]:
-    # Collected rather than raised, so that one answer lists every bad field.
-    try:
-        return [], await find_reference(tenant, model, row_id, pointer=pointer)
-    except ValidationProblemError as problem:
-        return list(problem.extensions["errors"]), None
 
 
 async def create(
@@ -69,8 +57,10 @@ async def create(
 ) -> tuple[SessionRecord, dict[str, Any]]:
     """Add a record with all its exercises, or nothing; the row and its JSON body."""
     new = new_record(payload, tenant.clinic_id)
-    errors, child = await _ref(tenant, Child, payload.child_id, "#/child_id")
-    more, _ = await _ref(tenant, Practitioner, payload.practitioner_id, "#/practitioner_id")
+    errors, child = await check_reference(tenant, Child, payload.child_id, "#/child_id")
+    more, _ = await check_reference(
+        tenant, Practitioner, payload.practitioner_id, "#/practitioner_id"
+    )
     found = Found(birth_date=None, reference_errors=errors + more)
     if child is not None:
         live_exercises, items = await exercise_references(tenant, child.id, new.fresh)
@@ -93,13 +83,13 @@ async def update(
     """Apply a PATCH to an unsigned record (the caller checked If-Match), all or nothing."""
     _refuse_if_signed(row)
     sent = patch.model_fields_set
-    errors = null_problems(patch)
+    errors = null_problems(patch, REQUIRED | {"exercises", "notes"})
     if errors:
         raise ValidationProblemError(errors)
     session_type = patch.type or row.type
     practitioner_id = patch.practitioner_id if "practitioner_id" in sent else row.practitioner_id
     if "practitioner_id" in sent:
-        more, _ = await _ref(tenant, Practitioner, practitioner_id, "#/practitioner_id")
+        more, _ = await check_reference(tenant, Practitioner, practitioner_id, "#/practitioner_id")
         errors += more
     errors += practitioner_rule(session_type, practitioner_id)
     started = patch.started_at or aware(row.started_at)

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dmi_api.errors import ConflictError, ValidationProblemError
+from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
 from dmi_api.schemas.session_records import (
     MAX_DURATION,
-    REQUIRED,
     PerformedExercise,
     SessionRecordCreate,
     SessionRecordPatch,
@@ -20,7 +19,7 @@ from dmi_api.schemas.session_records import (
 
 RESOURCE = "session_record"
 AMENDMENT = "session_amendment"
-Errors = list[dict[str, str]]
+Errors = list[FieldProblem]
 Fresh = list[tuple[int, PerformedExercise]]
 
 
@@ -42,30 +41,25 @@ class NotSignedError(ConflictError):
     code = "session_not_signed"
 
 
-def body_error(pointer: str, detail: str, code: str) -> dict[str, str]:
-    """One 422 entry of a body field."""
-    return {"location": "body", "pointer": pointer, "detail": detail, "code": code}
-
-
 def duration(
     started: datetime, minutes: int | None, ended: datetime | None, *, current: int | None
 ) -> tuple[Errors, int | None]:
     """The duration from `duration_minutes` or `ended_at` (one of them), else the current one."""
     if minutes is not None and ended is not None:
         detail = "Send duration_minutes or ended_at, not both."
-        return [body_error("#/ended_at", detail, "conflicting_fields")], None
+        return [FieldProblem("#/ended_at", detail, "conflicting_fields")], None
     if ended is None:
         if minutes is None and current is None:
             detail = "Send duration_minutes or ended_at."
-            return [body_error("#/duration_minutes", detail, "missing")], None
+            return [FieldProblem("#/duration_minutes", detail, "missing")], None
         return [], minutes if minutes is not None else current
     if ended <= started:
         detail = "The end must be after the start."
-        return [body_error("#/ended_at", detail, "end_before_start")], None
+        return [FieldProblem("#/ended_at", detail, "end_before_start")], None
     length = round((ended - started).total_seconds() / 60)
     if not 1 <= length <= MAX_DURATION:
         detail = f"The session must last 1 to {MAX_DURATION} minutes."
-        return [body_error("#/ended_at", detail, "duration_out_of_range")], None
+        return [FieldProblem("#/ended_at", detail, "duration_out_of_range")], None
     return [], length
 
 
@@ -101,17 +95,17 @@ def exercise_problems(
         if entry.exercise_id not in live_exercises:
             detail = "No such exercise in this clinic."
             pointer = f"#/exercises/{index}/exercise_id"
-            errors.append(body_error(pointer, detail, "reference_not_found"))
+            errors.append(FieldProblem(pointer, detail, "reference_not_found"))
         item_id = entry.prescription_item_id
         if item_id is None:
             continue
         pointer = f"#/exercises/{index}/prescription_item_id"
         if item_id not in items:
             detail = "No such prescription item for this child."
-            errors.append(body_error(pointer, detail, "reference_not_found"))
+            errors.append(FieldProblem(pointer, detail, "reference_not_found"))
         elif items[item_id] != entry.exercise_id:
             detail = "The prescription item is for another exercise."
-            errors.append(body_error(pointer, detail, "exercise_mismatch"))
+            errors.append(FieldProblem(pointer, detail, "exercise_mismatch"))
     return errors
 
 
@@ -119,7 +113,7 @@ def practitioner_rule(session_type: str, practitioner_id: uuid.UUID | None) -> E
     """A practitioner is required unless the session is home practice."""
     if practitioner_id is None and session_type != "home_practice":
         detail = "A practitioner is required unless the type is home_practice."
-        return [body_error("#/practitioner_id", detail, "missing")]
+        return [FieldProblem("#/practitioner_id", detail, "missing")]
     return []
 
 
@@ -144,7 +138,7 @@ def before_birth(birth_date: date | None, started: datetime) -> Errors:
     """The session may not start before the child's birth day."""
     if birth_date is not None and birth_date > latest_birth_date(started):
         detail = "The session cannot start before the child's birth."
-        return [body_error("#/started_at", detail, "before_birth")]
+        return [FieldProblem("#/started_at", detail, "before_birth")]
     return []
 
 
@@ -244,15 +238,6 @@ def _values(
         "notes": payload.notes.model_dump(),
         "clinic_id": clinic_id,
     }
-
-
-def null_problems(patch: SessionRecordPatch) -> Errors:
-    """The fields a PATCH sends as null that a record always has."""
-    return [
-        body_error(f"#/{name}", "This field cannot be null.", "null_not_allowed")
-        for name in sorted(patch.model_fields_set & (REQUIRED | {"exercises", "notes"}))
-        if getattr(patch, name) is None
-    ]
 
 
 def patched_values(patch: SessionRecordPatch, minutes: int | None) -> dict[str, Any]:

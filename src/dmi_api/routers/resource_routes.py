@@ -1,0 +1,255 @@
+"""The operations every clinical resource has, added to its router once: creation, GET one,
+PATCH and DELETE with `If-Match`, and the version history, each audited.
+
+Each handler is named as a resource's own handler was (`get_exercise`, `exercise_versions`, ...)
+and its path parameter keeps the resource's name (`exercise_id`), so that the operation ids and
+the OpenAPI document are those of hand-written handlers. Summaries and descriptions follow one
+pattern ("Get an exercise"; "One exercise, with its ETag ...") unless a resource words its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.http.conditional import etag, require_if_match
+from dmi_api.models import Child
+from dmi_api.models.clinical_row import ClinicalRow
+from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.resource_support import (
+    Body,
+    IdempotencyKeyHeader,
+    IfMatch,
+    PageParams,
+    body_data,
+    idempotent_create,
+    resource_response,
+    versions_page,
+)
+from dmi_api.schemas.base import VersionPublic
+from dmi_api.schemas.common import Page
+from dmi_api.tenant_scope import Tenant
+
+RowT = TypeVar("RowT", bound=ClinicalRow)
+View = Callable[[Tenant, RowT], Awaitable[Body]]
+# A service's create or update (called with keywords), answering with the row and its body.
+Answered = Callable[..., Awaitable[tuple[RowT, Body]]]
+Delete = Callable[..., Awaitable[None]]
+
+
+def answered(call: Callable[..., Awaitable[RowT]], view: View[RowT]) -> Answered[RowT]:
+    """A service call that returns the row, answering with the row and its view."""
+
+    async def answer(tenant: Tenant, **arguments: Any) -> tuple[RowT, Body]:
+        row = await call(tenant, **arguments)
+        return row, await view(tenant, row)
+
+    return answer
+
+
+def viewed(to_public: Callable[[RowT], Body]) -> View[RowT]:
+    """A view that needs no query, as the builders take views."""
+
+    async def view(_tenant: Tenant, row: RowT) -> Body:
+        return to_public(row)
+
+    return view
+
+
+def _child_of(row: ClinicalRow) -> uuid.UUID | None:
+    """The child a row is about, for its audit events: itself, its child, or none."""
+    return row.id if isinstance(row, Child) else getattr(row, "child_id", None)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+@dataclass(frozen=True)
+class ResourceRoutes(Generic[RowT]):
+    """One resource's router, and how to find, show and audit its rows."""
+
+    router: APIRouter
+    name: str  # the resource type (audit events, versions); names the handlers (get_<name>)
+    path: str  # the collection's path in the router ("" under a prefix)
+    scope: str  # `<scope>:read`, `<scope>:write`
+    get: Callable[..., Awaitable[RowT]]  # the service's `get(tenant, id, for_update=...)`
+    view: View[RowT]
+    param: str = ""  # the item's path parameter: `<name>_id` unless named here
+    noun: str = ""  # descriptions' word, if not the name; summaries then say both
+
+    @property
+    def item(self) -> str:
+        """The path of one row: the collection's, then `{<param>}`."""
+        return f"{self.path}/{{{self.param or self.name + '_id'}}}"
+
+    def _audit(self, caller: Caller, action: Any, row: RowT, outcome: int = 200) -> None:
+        child_id = _child_of(row)
+        caller.audit(action, self.name, outcome=outcome, resource_id=row.id, child_id=child_id)
+
+    def _add(self, handler: Callable[..., Any], method: str, doc: str, **options: Any) -> None:
+        # FastAPI reads these as objects: the scope and the path parameter are the resource's.
+        write = method != "GET"
+        handler.__annotations__.update(
+            caller=Annotated[Caller, require(f"{self.scope}:{'write' if write else 'read'}")],
+            item_id=Annotated[uuid.UUID, Path(alias=self.param or f"{self.name}_id")],
+        )
+        options.setdefault("path", self.item)
+        words = f"{self.name} {self.noun}" if self.noun else self.name.replace("_", " ")
+        verb = {"GET": "Get", "PATCH": "Change", "DELETE": "Delete"}.get(method)
+        options.setdefault("summary", f"{verb} {_a(words)}")
+        options.setdefault("name", f"{method.lower()}_{self.name}")
+        self.router.add_api_route(endpoint=handler, methods=[method], description=doc, **options)
+
+    def creation(self, create: Answered[RowT]) -> Callable[[Caller, Any], Awaitable[Created]]:
+        """Create, audit, and answer with `ETag` and `Location`, as the resource's POSTs do."""
+        location = f"{self.router.prefix}{self.path}"
+
+        async def run(caller: Caller, payload: Any) -> Created:
+            client_id = caller.principal.client_id
+            row, body = await create(caller.tenant, payload=payload, client_id=client_id)
+            self._audit(caller, "create", row, 201)
+            headers = {"ETag": etag(row.version), "Location": f"{location}/{row.id}"}
+            return 201, body_data(body), headers
+
+        return run
+
+    def add_create(
+        self,
+        body: type[BaseModel],
+        model: type[BaseModel],
+        summary: str,
+        doc: str,
+        create: Answered[RowT],
+        child_summary: str | None = None,
+    ) -> None:
+        """`POST` the collection (and, with `child_summary`, a child's collection)."""
+        run = self.creation(create)
+
+        async def handler(
+            caller: Caller,
+            request: Request,
+            payload: Any,
+            idempotency_key: IdempotencyKeyHeader = None,
+        ) -> JSONResponse:
+            async def attempt() -> Created:
+                return await run(caller, payload)
+
+            return await idempotent_create(caller, request, idempotency_key, payload, attempt)
+
+        handler.__annotations__.update(payload=body)
+        options = {"status_code": 201, "response_model": model, "summary": summary}
+        self._add(handler, "POST", doc, path=self.path, name=f"create_{self.name}", **options)
+        if child_summary is not None:
+            collection = self.path.removeprefix("/v1/")
+            scope = f"{self.scope}:write"
+            add_child_create(
+                self.router,
+                collection=collection,
+                body=body,
+                response_model=model,
+                scope=scope,
+                summary=child_summary,
+                create=run,
+            )
+
+    def add_get(self, model: type[BaseModel], doc: str | None = None) -> None:
+        """`GET` one row, with its ETag (`If-None-Match`: 304)."""
+
+        async def handler(caller: Caller, request: Request, item_id: uuid.UUID) -> Response:
+            row = await self.get(caller.tenant, item_id)
+            self._audit(caller, "read", row)
+            return resource_response(request, row, await self.view(caller.tenant, row))
+
+        doc = doc or f"One {self.noun or self.name}, with its ETag (`If-None-Match` → 304)."
+        self._add(handler, "GET", doc, response_model=model)
+
+    def add_patch(
+        self, model: type[BaseModel], patch: type[BaseModel], update: Answered[RowT], doc: str = ""
+    ) -> None:
+        """`PATCH` one row with `If-Match`."""
+
+        async def handler(
+            caller: Caller,
+            request: Request,
+            item_id: uuid.UUID,
+            payload: Any,
+            if_match: IfMatch = None,
+        ) -> Response:
+            row = await self.get(caller.tenant, item_id, for_update=True)
+            require_if_match(request, row.version)
+            client_id = caller.principal.client_id
+            row, body = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
+            self._audit(caller, "update", row)
+            return resource_response(request, row, body)
+
+        handler.__annotations__.update(payload=patch)
+        doc = doc or "Change the fields sent; needs `If-Match`."
+        self._add(handler, "PATCH", doc, response_model=model)
+
+    def add_delete(self, delete: Delete, doc: str = "", **options: Any) -> None:
+        """`DELETE` (tombstone) one row with `If-Match`."""
+
+        async def handler(
+            caller: Caller, request: Request, item_id: uuid.UUID, if_match: IfMatch = None
+        ) -> Response:
+            row = await self.get(caller.tenant, item_id, for_update=True)
+            require_if_match(request, row.version)
+            await delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+            self._audit(caller, "delete", row, 204)
+            return Response(status_code=204)
+
+        noun = _a(self.noun or self.name)
+        doc = doc or f"Tombstone {noun} (it stays in `updated_since` feeds); needs `If-Match`."
+        self._add(handler, "DELETE", doc, status_code=204, **options)
+
+    def add_versions(self, doc: str = "") -> None:
+        """`GET` one row's version history, a page at a time."""
+
+        async def handler(
+            caller: Caller, request: Request, item_id: uuid.UUID, page: PageParams
+        ) -> JSONResponse:
+            row = await self.get(caller.tenant, item_id)
+            child_id = _child_of(row)
+            return await versions_page(
+                caller,
+                request,
+                page,
+                resource_type=self.name,
+                resource_id=row.id,
+                child_id=child_id,
+            )
+
+        noun = self.noun or self.name
+        doc = doc or f"Every version of the {noun}, oldest first, a page at a time."
+        options = {"response_model": Page[VersionPublic], "summary": "Version history"}
+        self._add(
+            handler,
+            "GET",
+            doc,
+            path=self.item + "/versions",
+            name=f"{self.name}_versions",
+            **options,
+        )
+
+    def add_item(
+        self,
+        model: type[BaseModel],
+        patch: type[BaseModel],
+        update: Answered[RowT],
+        delete: Delete,
+        /,
+        **docs: str,
+    ) -> None:
+        """GET, PATCH, DELETE and the version history (`docs`: their own descriptions)."""
+        self.add_get(model, docs.get("get"))
+        self.add_patch(model, patch, update, docs.get("patch", ""))
+        self.add_delete(delete, docs.get("delete", ""))
+        self.add_versions(docs.get("versions", ""))

@@ -53,6 +53,26 @@ def test_clinic_owned_tables_are_only_queried_through_the_tenant() -> None:
     assert offenders == []
 
 
+# Row-level security's policies (the database's own check, under every query) are the only SQL
+# text that names the clinic column in a condition.
+_CLINIC_CONDITION = re.compile(r"\bclinic_id\s*(=|<>|!=|\bIN\b|\bIS\b)", re.IGNORECASE)
+_POLICY_MODULES = {"migration_ops.py"}
+
+
+def test_no_sql_text_hand_writes_a_clinic_filter() -> None:
+    # The clinic filter is `queries.predicates.owned_by`, a Core expression both paths use.
+    offenders = [
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path in SRC.rglob("*.py")
+        if str(path.relative_to(SRC)) not in _POLICY_MODULES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _CLINIC_CONDITION.search(node.value)
+    ]
+    assert offenders == []
+
+
 def test_jose_is_imported_in_one_module_only() -> None:
     importers = [
         str(path.relative_to(SRC))
@@ -124,8 +144,12 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
     ),
     ("domain", {"clinical", "security", "auth.principal", "auth.scopes"}),
     ("storage", {"db", "models"}),
-    ("access", {"tenant_scope", "pagination", "deps", "audit_trail", "rule_values"}),
+    (
+        "access",
+        {"tenant_scope", "pagination", "deps", "audit_trail", "rule_values", "queries.predicates"},
+    ),
     ("schemas", {"schemas"}),
+    ("queries", {"queries"}),
     ("tokens", {"security.jwt", "auth.signing_keys", "auth.token_memo", "auth.throttle"}),
     ("services", {"services"}),
     ("direct", {"direct"}),

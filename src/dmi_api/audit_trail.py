@@ -36,21 +36,54 @@ def record_event(
     """
     staged: list[dict[str, Any]] = db.sync_session.info.setdefault(_STAGED, [])
     staged.append(
-        {
-            "id": uuid.uuid4(),
-            "occurred_at": utcnow(),
-            "clinic_id": principal.clinic_id if principal else clinic_id,
-            "client_id": str(principal.client_id) if principal else client_id,
-            "token_jti": principal.token_jti if principal else None,
-            "action": action,
-            "resource_type": resource_type,
-            "resource_id": str(resource_id) if resource_id is not None else None,
-            "child_id": child_id,
-            "outcome": outcome,
-            "request_id": current_request_id(),
-            "source_ip": current_client_ip(),
-        }
+        audit_values(
+            event_id=uuid.uuid4(),
+            occurred_at=utcnow(),
+            clinic_id=principal.clinic_id if principal else clinic_id,
+            client_id=str(principal.client_id) if principal else client_id,
+            token_jti=principal.token_jti if principal else None,
+            action=action,
+            resource_type=resource_type,
+            resource_id=str(resource_id) if resource_id is not None else None,
+            child_id=child_id,
+            outcome=outcome,
+            request_id=current_request_id(),
+            source_ip=current_client_ip(),
+        )
     )
+
+
+def audit_values(
+    *,
+    event_id: Any,
+    occurred_at: Any,
+    clinic_id: Any,
+    client_id: Any,
+    token_jti: Any,
+    action: Any,
+    resource_type: Any,
+    resource_id: Any,
+    child_id: Any,
+    outcome: Any,
+    request_id: Any,
+    source_ip: Any,
+) -> dict[str, Any]:
+    """An audit event's columns, from values (the session path) or from SQL expressions (a
+    direct statement's `logged` CTE): the one place that says what an event records."""
+    return {
+        "id": event_id,
+        "occurred_at": occurred_at,
+        "clinic_id": clinic_id,
+        "client_id": client_id,
+        "token_jti": token_jti,
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "child_id": child_id,
+        "outcome": outcome,
+        "request_id": request_id,
+        "source_ip": source_ip,
+    }
 
 
 _STAGED = "dmi.audit_events"

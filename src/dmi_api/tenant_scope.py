@@ -8,6 +8,8 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Delete, Select, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmi_api.queries.predicates import owned_by
+
 CLINIC_SETTING = "dmi.clinic_id"
 CLIENT_SETTING = "dmi.client_id"
 
@@ -55,7 +57,7 @@ class Tenant:
 
     def select(self, model: type[RowT]) -> Select[RowT]:
         """`SELECT model` restricted to this clinic's rows."""
-        return select(model).where(model.clinic_id == self.clinic_id)
+        return select(model).where(owned_by(model, self.clinic_id))
 
     async def get(self, model: type[IdRowT], row_id: Any) -> IdRowT | None:
         """This clinic's row with that id, or None (another clinic's row is None too)."""
@@ -64,7 +66,7 @@ class Tenant:
 
     def delete(self, model: type[RowT]) -> Delete:
         """`DELETE FROM model` restricted to this clinic's rows (add conditions with `.where`)."""
-        return delete(model).where(model.clinic_id == self.clinic_id)
+        return delete(model).where(owned_by(model, self.clinic_id))
 
     def add(self, row: RowT) -> RowT:
         """Stage a new row owned by this clinic."""

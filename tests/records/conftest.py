@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from dmi_api.config import Settings
 from dmi_api.db import create_sessionmaker
-from tests.conftest import reset_app_state, shared_app
+from tests.conftest import BACKEND, reset_app_state, shared_app
 from tests.support.clinics import Clinic
 from tests.support.sessions import make_clinic
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
@@ -67,3 +67,19 @@ async def clinic(app: FastAPI, tenant_a: TenantClient, headers_for: Headers) -> 
 async def other(app: FastAPI, tenant_b: TenantClient, headers_for: Headers) -> Clinic:
     """Clinic B's, the same."""
     return await make_clinic(app, tenant_b, headers_for)
+
+
+PATHS = ["session"] if BACKEND == "sqlite" else ["one_statement", "session"]
+
+
+@pytest.fixture(params=PATHS)
+def serving_path(request: pytest.FixtureRequest, app: FastAPI) -> Iterator[str]:
+    """Each way the app can serve the hot operations: one statement (PostgreSQL), and the
+    session path (SQLite's, and PostgreSQL's with direct statements off)."""
+    direct = app.state.direct
+    if request.param == "session":
+        app.state.direct = None
+    try:
+        yield request.param
+    finally:
+        app.state.direct = direct

@@ -696,3 +696,99 @@ class TestUpsertRace:
         assert set(statuses) <= {201, 409, 428}, statuses
         listed = (await live_client.get(URL, headers=headers)).json()["data"]
         assert len(listed) == 1
+
+
+class TestNameSearch:
+    """`given_name` / `family_name`: a case-insensitive prefix, on both serving paths."""
+
+    NAMES: ClassVar[list[tuple[str, str]]] = [
+        ("Mia", "Lopez"),
+        ("mila", "LOPEZ-DIAZ"),
+        ("Ana", "Lo_pez"),
+        ("Ana", "Lo%ez"),
+        ("Noah", "Park"),
+    ]
+
+    async def _seed(self, client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+        for index, (given, family) in enumerate(self.NAMES):
+            await create(
+                client, headers, given_name=given, family_name=family, external_id=f"MRN-n{index}"
+            )
+
+    async def _names(
+        self, client: httpx.AsyncClient, headers: dict[str, str], **params: str
+    ) -> list[str]:
+        response = await client.get(URL, params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return sorted(
+            f"{row['given_name']} {row['family_name']}" for row in response.json()["data"]
+        )
+
+    async def test_prefix_any_case(
+        self,
+        serving_path: str,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        headers = await headers_for(tenant_a, "children:read", "children:write")
+        await self._seed(client, headers)
+        # Another clinic's namesakes are never found.
+        await self._seed(client, await headers_for(tenant_b, "children:read", "children:write"))
+        assert await self._names(client, headers, given_name="MI") == [
+            "Mia Lopez",
+            "mila LOPEZ-DIAZ",
+        ]
+        assert await self._names(client, headers, family_name="lopez") == [
+            "Mia Lopez",
+            "mila LOPEZ-DIAZ",
+        ]
+        assert await self._names(client, headers, given_name="mia", family_name="lo") == [
+            "Mia Lopez"
+        ]
+        assert await self._names(client, headers, family_name="ark") == []
+
+    async def test_wildcards_are_literal(
+        self,
+        serving_path: str,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        headers = await headers_for(tenant_a, "children:read", "children:write")
+        await self._seed(client, headers)
+        assert await self._names(client, headers, family_name="Lo_") == ["Ana Lo_pez"]
+        assert await self._names(client, headers, family_name="lo%") == ["Ana Lo%ez"]
+        assert await self._names(client, headers, family_name="%") == []
+
+    async def test_bad_input_is_422(
+        self,
+        serving_path: str,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        headers = await headers_for(tenant_a)
+        for params in ({"given_name": ""}, {"family_name": "x" * 101}):
+            response = await client.get(URL, params=params, headers=headers)
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_the_cursor_is_bound_to_the_search(
+        self,
+        serving_path: str,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        headers = await headers_for(tenant_a, "children:read", "children:write")
+        await self._seed(client, headers)
+        first = await client.get(URL, params={"family_name": "lo", "limit": 1}, headers=headers)
+        cursor = first.json()["next_cursor"]
+        assert cursor is not None
+        other = await client.get(
+            URL, params={"family_name": "p", "limit": 1, "cursor": cursor}, headers=headers
+        )
+        assert other.status_code == 422
+        assert other.json()["errors"][0]["code"] == "cursor_invalid"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -17,7 +17,7 @@ from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.db import driver_timeout_seconds, server_settings
 from dmi_api.direct.connection_pool import ConnectionPool
-from dmi_api.direct.statements import STATEMENT_PREFIX, common_args
+from dmi_api.direct.statements import Compiled, common_values
 from dmi_api.errors import AuthenticationError
 from dmi_api.route_limits import RouteLimits
 from dmi_api.tenant_scope import CLIENT_SETTING, CLINIC_SETTING
@@ -218,23 +218,25 @@ def _unavailable(exc: Exception) -> bool:
 
 class DirectDb:
     """The choke point of direct statements: each runs for a principal, on a connection bound
-    to its clinic, with the principal's own values as parameters $1..$6 (`common_args`), and
-    must start with the `auth` CTE, which filters by that clinic and checks the client."""
+    to its clinic, with the principal's own values (`common_values`), and starts with the
+    `auth` CTE, which filters by that clinic and checks the client (`statements.compiled`)."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
 
-    async def fetch(self, principal: Principal, sql: str, args: Sequence[Any]) -> list[Any]:
-        """The rows of one statement; `args` are its own parameters, from $7 on.
+    async def fetch(
+        self, principal: Principal, statement: Compiled, values: Mapping[str, Any]
+    ) -> list[Any]:
+        """The rows of one statement; `values`: its own parameters, by name.
 
         Every statement selects from `auth` (joining the rest to it), so it has a row whenever
         the client is active: none means it is not (401, `AuthenticationError`).
         """
-        if not sql.startswith(STATEMENT_PREFIX):
-            raise ValueError("a direct statement must start with the auth CTE")
+        given = {**statement.constants, **common_values(principal), **values}
+        args = [given[name] for name in statement.names]
         try:
             async with self.source.connection(principal) as conn:
-                rows: list[Any] = await conn.fetch(sql, *common_args(principal), *args)
+                rows: list[Any] = await conn.fetch(statement.sql, *args)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
             if _unavailable(exc):
                 # The driver's text never leaves: it can quote the statement's values.

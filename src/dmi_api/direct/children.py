@@ -7,37 +7,57 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import orjson
+from sqlalchemy import Table, Text, Uuid, bindparam, cast, exists, select, true
 
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.bound_db import DirectDb
-from dmi_api.direct.pages import KeysetPage, Parameters
-from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
+from dmi_api.direct.statements import (
+    CLINIC,
+    audit_cte,
+    auth_cte,
+    clinic_rules,
+    compiled,
+    rule_columns,
+)
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import CHILDREN
+from dmi_api.queries.pages import ListQuery, Page
+from dmi_api.queries.predicates import live_row, owned_by
 from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.services import children as child_service
 from dmi_api.services import rules_in_effect
-from dmi_api.services.resources import ListQuery, not_found
+from dmi_api.services.resources import not_found
 
 RESOURCE = child_service.RESOURCE
+_TABLE: Table = Child.__table__  # type: ignore[attr-defined]
 _JSON_FIELDS = ("diagnoses", "caregivers")
 _FIELDS = tuple(name for name in ChildPublic.model_fields if name != "age")
 # JSON columns come as their text, passed through to the response unparsed.
-_COLUMNS = ", ".join(
-    f"{name}::text AS {name}" if name in _JSON_FIELDS else name for name in _FIELDS
-)
+_COLUMNS = [
+    cast(_TABLE.c[name], Text).label(name) if name in _JSON_FIELDS else _TABLE.c[name]
+    for name in _FIELDS
+]
 
-_GET = (
-    f"{STATEMENT_PREFIX},"
-    f" found AS (SELECT {_COLUMNS} FROM child"
-    " WHERE clinic_id = $2::uuid AND id = $7::uuid AND deleted_at IS NULL"
-    " AND EXISTS (SELECT FROM auth)),"
-    f" {audit_cte(action='read', resource_type=RESOURCE, source='found', resource_id='found.id')}"
+
+def _get() -> Any:
+    auth = auth_cte()
+    found = (
+        select(*_COLUMNS)
+        .where(live_row(_TABLE, CLINIC, bindparam("child_id", type_=Uuid())), exists(auth.select()))
+        .cte("found")
+    )
+    logged = audit_cte(
+        found, action="read", resource_type=RESOURCE, resource_id=found.c.id, child_id=found.c.id
+    )
     # The child's columns first, in `_FIELDS` order (`_body` zips them).
-    f" SELECT found.*, {RULE_COLUMNS} FROM auth LEFT JOIN found ON true"
-)
+    return (
+        select(*found.c, *rule_columns(auth))
+        .select_from(auth.outerjoin(found, true()))
+        .add_cte(logged)
+    )
 
 
 class ChildRead(NamedTuple):
@@ -65,20 +85,33 @@ def _body(record: Any, rules: RuleSettings, today: date) -> dict[str, Any]:
 
 async def get_child(direct: DirectDb, principal: Principal, child_id: uuid.UUID) -> ChildRead:
     """The clinic's live child (401: the client is no longer active; 404: no such child)."""
-    rows = await direct.fetch(principal, _GET, [child_id])
+    rows = await direct.fetch(principal, compiled("child.get", _get), {"child_id": child_id})
     record = rows[0]
     if record["id"] is None:
         raise not_found(Child)
     return ChildRead(_body(record, clinic_rules(record), utcnow().date()), record["version"])
 
 
-# Optional filters: (name, column and operator, type).
-_FILTERS = (
-    ("status", "status =", "text"),
-    ("external_id", "external_id =", "text"),
-    ("birth_date_from", "birth_date >=", "date"),
-    ("birth_date_to", "birth_date <", "date"),
-)
+def _list(page: Page, filters: dict[str, Any]) -> Any:
+    auth = auth_cte()
+    logged = audit_cte(auth, action="list", resource_type=RESOURCE, resource_id=None, child_id=None)
+    rows = (
+        select(*_COLUMNS)
+        .where(
+            owned_by(_TABLE, CLINIC),
+            *CHILDREN.conditions(_TABLE, filters),
+            *page.conditions(_TABLE),
+        )
+        .order_by(*page.order_by(_TABLE))
+        .limit(page.limit())
+        .lateral("page")
+    )
+    return (
+        select(*rows.c, *rule_columns(auth))
+        .select_from(auth.outerjoin(rows, true()))
+        .order_by(*page.order_by(rows))
+        .add_cte(logged)
+    )
 
 
 async def list_children(
@@ -87,25 +120,15 @@ async def list_children(
     *,
     query: ListQuery,
     codec: CursorCodec,
-    filters: child_service.ChildFilters,
+    filters: dict[str, Any],
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the clinic's children: `services.children.list_rows` and its bodies, in one
-    statement (tests/records/test_direct_reads.py compares the two on the same rows)."""
-    page = KeysetPage(query, codec, child_service.list_context(filters))
-    params = Parameters()
-    conditions = ["clinic_id = $2::uuid"]
-    for name, operator, cast in _FILTERS:
-        if (value := getattr(filters, name)) is not None:
-            conditions.append(f"{operator} {params.add(value, cast)}")
-    conditions += page.conditions(params)
-    sql = (
-        f"{STATEMENT_PREFIX},"
-        f" {audit_cte(action='list', resource_type=RESOURCE, source='auth', resource_id='NULL')}"
-        f" SELECT page.*, {RULE_COLUMNS} FROM auth LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM child"
-        f" WHERE {' AND '.join(conditions)} {page.order()} {page.limit()}) AS page ON true"
-        f" {page.order('page')}"
-    )
-    rows = await direct.fetch(principal, sql, params.values)
+    """A page of the clinic's children (`filters`: `queries.lists.CHILDREN`'s values), as the
+    session path's `services.children.list_rows` and its bodies, in one statement."""
+    page = Page(query, codec, CHILDREN.context(filters))
+    shape = ("child.list", CHILDREN.shape(filters), page.shape)
+    statement = compiled(shape, lambda: _list(page, filters))
+    values = {**CHILDREN.bind_values(filters), **page.values()}
+    rows = await direct.fetch(principal, statement, values)
     rules, today = clinic_rules(rows[0]), utcnow().date()
     found, cursor = page.cut([row for row in rows if row["id"] is not None])
     return [_body(row, rules, today) for row in found], cursor

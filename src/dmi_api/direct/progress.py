@@ -15,12 +15,35 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import orjson
+from sqlalchemy import ARRAY, Date, Text, Uuid, bindparam, cast, exists, func, select, true
 
 from dmi_api.auth.principal import Principal
 from dmi_api.clinical.who_windows import WHO_MILESTONES
 from dmi_api.direct.bound_db import DirectDb
-from dmi_api.direct.statements import RULE_COLUMNS, STATEMENT_PREFIX, audit_cte, clinic_rules
-from dmi_api.models import Child
+from dmi_api.direct.statements import (
+    CLINIC,
+    audit_cte,
+    auth_cte,
+    clinic_rules,
+    compiled,
+    rule_columns,
+)
+from dmi_api.models import (
+    Assessment,
+    Child,
+    Exercise,
+    Milestone,
+    Prescription,
+    PrescriptionItem,
+    SessionRecord,
+)
+from dmi_api.queries.predicates import (
+    live_item_of_live_prescription,
+    live_row,
+    of_live_child,
+    owned_by,
+    table_of,
+)
 from dmi_api.schemas.insights import ProgressReport
 from dmi_api.services import progress
 from dmi_api.services.adherence import started_between
@@ -79,58 +102,146 @@ class _Exercise(NamedTuple):
     name: str
 
 
-_CHILD = (
-    f"{STATEMENT_PREFIX}"
-    " SELECT c.birth_date, c.gestational_age_weeks, c.gestational_age_days, "
-    f"{RULE_COLUMNS} FROM auth LEFT JOIN child AS c"
-    " ON c.clinic_id = $2::uuid AND c.id = $7::uuid AND c.deleted_at IS NULL"
-)
+_T = {
+    name: table_of(model)
+    for name, model in (
+        ("child", Child),
+        ("assessment", Assessment),
+        ("session", SessionRecord),
+        ("milestone", Milestone),
+        ("prescription", Prescription),
+        ("item", PrescriptionItem),
+        ("exercise", Exercise),
+    )
+}
+_CHILD_ID = bindparam("child_id", type_=Uuid())
 
-# $7 the child, $8-$9 the period's first and last day, $10-$11 the instants of the sessions
-# that may be on its days (`adherence.started_between`), $12 the WHO milestones. Each part
-# filters as the session path's query of it does.
-_PRESCRIPTIONS = (
-    "p.clinic_id = $2::uuid AND p.child_id = kid.id AND p.deleted_at IS NULL"
-    " AND p.status <> 'draft'"
-)
-_SESSIONS = (
-    "s.clinic_id = $2::uuid AND s.child_id = kid.id AND s.deleted_at IS NULL"
-    " AND s.started_at >= $10::timestamptz AND s.started_at < $11::timestamptz"
-)
-_DATA = (
-    f"{STATEMENT_PREFIX},"
-    " kid AS (SELECT id FROM child WHERE clinic_id = $2::uuid AND id = $7::uuid"
-    " AND deleted_at IS NULL AND EXISTS (SELECT FROM auth)),"
-    f" {audit_cte(action='read', resource_type=RESOURCE, source='kid', resource_id='kid.id')}"
-    " SELECT kid.id AS found,"
-    " ARRAY(SELECT ROW(a.id, a.instrument, a.performed_on, a.scores::text) FROM assessment AS a"
-    "   WHERE a.clinic_id = $2::uuid AND a.child_id = kid.id AND a.deleted_at IS NULL"
-    "   AND a.status = 'final' AND a.performed_on >= $8::date AND a.performed_on <= $9::date"
-    "   ORDER BY a.performed_on, a.created_at, a.id) AS assessments,"
-    " ARRAY(SELECT ROW(s.id, s.type, s.attendance, s.duration_minutes, s.started_at,"
-    "   s.started_at_utc_offset_minutes,"
-    f"   s.exercises::text) FROM session_record AS s WHERE {_SESSIONS}"
-    "   ORDER BY s.started_at, s.id) AS records,"
-    " ARRAY(SELECT ROW(m.milestone, min(m.achieved_on)) FROM milestone AS m"
-    "   WHERE m.clinic_id = $2::uuid AND m.child_id = kid.id AND m.deleted_at IS NULL"
-    "   AND m.achieved_on IS NOT NULL AND m.milestone = ANY($12::text[])"
-    "   GROUP BY m.milestone) AS achieved,"
-    " ARRAY(SELECT ROW(p.id, p.child_id, p.status, p.period_start, p.period_end, p.pauses::text,"
-    "   p.ended_on)"
-    f"   FROM prescription AS p WHERE {_PRESCRIPTIONS}"
-    "   ORDER BY p.period_start, p.id) AS prescriptions,"
-    " ARRAY(SELECT ROW(i.prescription_id, i.id, i.exercise_id, i.repetitions, i.sets,"
-    "   i.times_per_day, i.days_per_week)"
-    "   FROM prescription_item AS i JOIN prescription AS p ON p.id = i.prescription_id"
-    f"   WHERE i.clinic_id = $2::uuid AND i.removed_at IS NULL AND {_PRESCRIPTIONS}"
-    "   ORDER BY i.prescription_id, i.position) AS items,"
+
+def _child() -> Any:
+    auth, c = auth_cte(), _T["child"]
+    return select(
+        c.c.birth_date, c.c.gestational_age_weeks, c.c.gestational_age_days, *rule_columns(auth)
+    ).select_from(auth.outerjoin(c, live_row(c, CLINIC, _CHILD_ID)))
+
+
+def _rows(*columns: Any) -> Any:
+    return select(func.row(*columns))
+
+
+def _inputs() -> Any:
+    """Everything the report is computed from, each part as the session path's query of it
+    filters: the period's days, the instants of the sessions that may be on them
+    (`adherence.started_between`), the WHO milestones."""
+    auth = auth_cte()
+    t = _T
+    kid = (
+        select(t["child"].c.id)
+        .where(live_row(t["child"], CLINIC, _CHILD_ID), exists(auth.select()))
+        .cte("kid")
+    )
+    logged = audit_cte(
+        kid, action="read", resource_type=RESOURCE, resource_id=kid.c.id, child_id=kid.c.id
+    )
+    a, s, m, p, i, e = (
+        t[n] for n in ("assessment", "session", "milestone", "prescription", "item", "exercise")
+    )
+    a_c, s_c, m_c, p_c, i_c = a.c, s.c, m.c, p.c, i.c
+    sessions = [
+        of_live_child(s, CLINIC, kid.c.id),
+        s_c.started_at >= bindparam("sessions_from", type_=s_c.started_at.type),
+        s_c.started_at < bindparam("sessions_to", type_=s_c.started_at.type),
+    ]
+    prescriptions = [of_live_child(p, CLINIC, kid.c.id), p_c.status != "draft"]
+    assessments = (
+        _rows(a_c.id, a_c.instrument, a_c.performed_on, cast(a_c.scores, Text))
+        .where(
+            of_live_child(a, CLINIC, kid.c.id),
+            a_c.status == "final",
+            a_c.performed_on >= bindparam("first", type_=Date()),
+            a_c.performed_on <= bindparam("last", type_=Date()),
+        )
+        .order_by(a_c.performed_on, a_c.created_at, a_c.id)
+    )
+    records = (
+        _rows(
+            s_c.id,
+            s_c.type,
+            s_c.attendance,
+            s_c.duration_minutes,
+            s_c.started_at,
+            s_c.started_at_utc_offset_minutes,
+            cast(s_c.exercises, Text),
+        )
+        .where(*sessions)
+        .order_by(s_c.started_at, s_c.id)
+    )
+    achieved = (
+        _rows(m_c.milestone, func.min(m_c.achieved_on))
+        .where(
+            of_live_child(m, CLINIC, kid.c.id),
+            m_c.achieved_on.is_not(None),
+            m_c.milestone == func.any(bindparam("milestones", type_=ARRAY(Text()))),
+        )
+        .group_by(m_c.milestone)
+    )
+    prescription_rows = (
+        _rows(
+            p_c.id,
+            p_c.child_id,
+            p_c.status,
+            p_c.period_start,
+            p_c.period_end,
+            cast(p_c.pauses, Text),
+            p_c.ended_on,
+        )
+        .where(*prescriptions)
+        .order_by(p_c.period_start, p_c.id)
+    )
+    items = (
+        _rows(
+            i_c.prescription_id,
+            i_c.id,
+            i_c.exercise_id,
+            i_c.repetitions,
+            i_c.sets,
+            i_c.times_per_day,
+            i_c.days_per_week,
+        )
+        .where(
+            live_item_of_live_prescription(i, p, CLINIC),
+            p_c.child_id == kid.c.id,
+            p_c.status != "draft",
+        )
+        .order_by(i_c.prescription_id, i_c.position)
+    )
     # The exercises the records name (their ids as the API writes them: canonical text).
-    " ARRAY(SELECT ROW(e.id, e.code, e.name) FROM exercise AS e"
-    "   WHERE e.clinic_id = $2::uuid AND e.id::text IN (SELECT done->>'exercise_id'"
-    "   FROM session_record AS s, json_array_elements(s.exercises) AS done"
-    f"   WHERE {_SESSIONS})) AS exercises"
-    " FROM auth LEFT JOIN kid ON true"
-)
+    done = func.json_array_elements(s_c.exercises).table_valued("value").alias("done")
+    named = (
+        select(done.c.value.op("->>")("exercise_id"))
+        .select_from(s)
+        .join(done, true())
+        .where(*sessions)
+        .correlate(kid)
+    )
+    exercises = _rows(e.c.id, e.c.code, e.c.name).where(
+        owned_by(e, CLINIC), cast(e.c.id, Text).in_(named)
+    )
+    parts = {
+        "assessments": assessments,
+        "records": records,
+        "achieved": achieved,
+        "prescriptions": prescription_rows,
+        "items": items,
+        "exercises": exercises,
+    }
+    return (
+        select(
+            kid.c.id.label("found"),
+            *(func.array(part.scalar_subquery()).label(name) for name, part in parts.items()),
+        )
+        .select_from(auth.outerjoin(kid, true()))
+        .add_cte(logged)
+    )
 
 
 def _json(text: str | None) -> Any:
@@ -169,19 +280,21 @@ async def report(
     period_of: Callable[[ChildAges], progress.Period],
 ) -> ProgressReport:
     """The report of the clinic's live child over `period_of(child)` (which may refuse it)."""
-    rows = await direct.fetch(principal, _CHILD, [child_id])
+    rows = await direct.fetch(principal, compiled("progress.child", _child), {"child_id": child_id})
     if rows[0]["birth_date"] is None:
         raise not_found(Child)
     child, rules = ChildAges(*rows[0][:3]), clinic_rules(rows[0])
     period = period_of(child)
-    args = [
-        child_id,
-        period.first,
-        period.last,
-        *started_between(period.first, period.last),
-        list(WHO_MILESTONES),
-    ]
-    rows = await direct.fetch(principal, _DATA, args)
+    sessions_from, sessions_to = started_between(period.first, period.last)
+    values = {
+        "child_id": child_id,
+        "first": period.first,
+        "last": period.last,
+        "sessions_from": sessions_from,
+        "sessions_to": sessions_to,
+        "milestones": list(WHO_MILESTONES),
+    }
+    rows = await direct.fetch(principal, compiled("progress.data", _inputs), values)
     if rows[0]["found"] is None:  # deleted in between
         raise not_found(Child)
     return progress.build(child_id, child, rules, period, _data(rows[0]))

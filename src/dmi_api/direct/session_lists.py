@@ -1,8 +1,7 @@
 """List session records (a clinic's, or one child's) as one statement each.
 
 The page, its amendments, the child's check (nested list) and the audit event are one
-statement; the bodies are `services.session_record_views.plain_view`'s (tests/records/
-test_direct_session_lists.py compares the two paths on the same rows and cursors).
+statement; the bodies are `services.session_record_views.plain_view`'s.
 """
 
 from __future__ import annotations
@@ -10,43 +9,59 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy import (
+    Interval,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.sql.expression import ColumnElement
 
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.bound_db import DirectDb
-from dmi_api.direct.pages import KeysetPage, Parameters
-from dmi_api.direct.statements import STATEMENT_PREFIX, audit_cte
-from dmi_api.models import Child
+from dmi_api.direct.statements import CLINIC, audit_cte, auth_cte, compiled
+from dmi_api.models import Child, SessionAmendment, SessionRecord
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import SESSION_RECORDS
+from dmi_api.queries.pages import ListQuery, Page
+from dmi_api.queries.predicates import live_row, owned_by
 from dmi_api.schemas.session_records import AmendmentPublic, SessionRecordPublic
-from dmi_api.services.resources import ListQuery, not_found
-from dmi_api.services.session_record_queries import SessionFilters
+from dmi_api.services.resources import not_found
 from dmi_api.services.session_record_rules import RESOURCE
 from dmi_api.services.session_record_views import stored_views
 
+_TABLE: Table = SessionRecord.__table__  # type: ignore[attr-defined]
+_AMENDMENTS: Table = SessionAmendment.__table__  # type: ignore[attr-defined]
+_CHILDREN: Table = Child.__table__  # type: ignore[attr-defined]
 _FIELDS = tuple(SessionRecordPublic.model_fields)
 _AMENDMENT_FIELDS = tuple(AmendmentPublic.model_fields)
-_AMENDMENTS = (
-    f"ARRAY(SELECT ROW({', '.join(f'a.{name}' for name in _AMENDMENT_FIELDS)})"
-    " FROM session_amendment AS a"
-    " WHERE a.clinic_id = $2::uuid AND a.session_record_id = s.id"
-    " ORDER BY a.created_at, a.id)"
-)
-# Every field of the body in its order: JSON as its text (parsed to pick the API's fields),
-# the end computed, the amendments as an array of rows.
-_COMPUTED = {
-    "exercises": "exercises::text",
-    "notes": "notes::text",
-    "ended_at": "started_at + duration_minutes * interval '1 minute'",
-    "amendments": _AMENDMENTS,
-}
-_COLUMNS = ", ".join(f"{_COMPUTED.get(name, name)} AS {name}" for name in _FIELDS)
-# Optional filters: (name, column and operator, type); the child is the nested list's own.
-_FILTERS = (
-    ("practitioner_id", "practitioner_id =", "uuid"),
-    ("session_type", "type =", "text"),
-    ("started_from", "started_at >=", "timestamptz"),
-    ("started_to", "started_at <", "timestamptz"),
-)
+
+
+def _columns() -> list[ColumnElement[Any]]:
+    """Every field of the body in its order: JSON as its text (parsed to pick the API's
+    fields), the end computed, the amendments as an array of rows."""
+    s, a = _TABLE.c, _AMENDMENTS.c
+    amendments = (
+        select(func.row(*(a[name] for name in _AMENDMENT_FIELDS)))
+        .where(owned_by(_AMENDMENTS, CLINIC), a.session_record_id == s.id)
+        .order_by(a.created_at, a.id)
+        .scalar_subquery()
+    )
+    computed: dict[str, ColumnElement[Any]] = {
+        "exercises": cast(s.exercises, Text),
+        "notes": cast(s.notes, Text),
+        "ended_at": s.started_at
+        + s.duration_minutes * literal_column("interval '1 minute'", Interval),
+        "amendments": func.array(amendments),
+    }
+    return [(computed[name] if name in computed else s[name]).label(name) for name in _FIELDS]
 
 
 def _body(record: Any) -> dict[str, Any]:
@@ -59,57 +74,64 @@ def _body(record: Any) -> dict[str, Any]:
     return body
 
 
+def _list(page: Page, filters: dict[str, Any], nested: bool) -> Any:
+    auth = auth_cte()
+    conditions = [owned_by(_TABLE, CLINIC)]
+    if nested:
+        # The child is checked in the statement; its list is audited only if it is there.
+        kid = (
+            select(_CHILDREN.c.id)
+            .where(
+                live_row(_CHILDREN, CLINIC, bindparam("f_child_id", type_=Uuid())),
+                exists(auth.select()),
+            )
+            .cte("kid")
+        )
+        conditions.append(_TABLE.c.child_id == kid.c.id)
+        given = {name: value for name, value in filters.items() if name != "child_id"}
+        source: Any = auth.outerjoin(kid, true())
+        logged = audit_cte(
+            kid, action="list", resource_type=RESOURCE, resource_id=None, child_id=kid.c.id
+        )
+        extra = [kid.c.id.label("found_child")]
+    else:
+        given, source, extra = filters, auth, []
+        child = bindparam("f_child_id", type_=Uuid()) if "child_id" in filters else None
+        logged = audit_cte(
+            auth, action="list", resource_type=RESOURCE, resource_id=None, child_id=child
+        )
+    rows = (
+        select(*_columns())
+        .where(*conditions, *SESSION_RECORDS.conditions(_TABLE, given), *page.conditions(_TABLE))
+        .order_by(*page.order_by(_TABLE))
+        .limit(page.limit())
+        .lateral("page")
+    )
+    return (
+        select(*rows.c, *extra)
+        .select_from(source.outerjoin(rows, true()))
+        .order_by(*page.order_by(rows))
+        .add_cte(logged)
+    )
+
+
 async def list_records(
     direct: DirectDb,
     principal: Principal,
     *,
     query: ListQuery,
     codec: CursorCodec,
-    filters: SessionFilters,
+    filters: dict[str, Any],
     nested: bool,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of records with their amendments, as `services.session_record_queries.list_public`.
-
-    `nested`: the list of the child `filters.child_id`, 404 unless it is the clinic's and live.
-    """
-    page = KeysetPage(query, codec, filters.context())
-    params = Parameters()
-    child = "NULL" if filters.child_id is None else params.add(filters.child_id, "uuid")
-    conditions = ["clinic_id = $2::uuid"]
-    if nested:
-        conditions.append("child_id = kid.id")
-    elif filters.child_id is not None:
-        conditions.append(f"child_id = {child}")
-    for name, operator, cast in _FILTERS:
-        if (value := getattr(filters, name)) is not None:
-            conditions.append(f"{operator} {params.add(value, cast)}")
-    conditions += page.conditions(params)
-    if nested:
-        # The child is checked in the statement; its list is audited only if it is there.
-        audit = audit_cte(
-            action="list",
-            resource_type=RESOURCE,
-            source="kid",
-            resource_id="NULL",
-            child_id="kid.id",
-        )
-        source = (
-            f" kid AS (SELECT id FROM child WHERE clinic_id = $2::uuid AND id = {child}"
-            f" AND deleted_at IS NULL AND EXISTS (SELECT FROM auth)), {audit}"
-            " SELECT page.*, kid.id AS found_child FROM auth LEFT JOIN kid ON true"
-        )
-    else:
-        audit = audit_cte(
-            action="list", resource_type=RESOURCE, source="auth", resource_id="NULL", child_id=child
-        )
-        source = f" {audit} SELECT page.* FROM auth"
-    sql = (
-        f"{STATEMENT_PREFIX},{source}"
-        f" LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM session_record AS s"
-        f" WHERE {' AND '.join(conditions)} {page.order()} {page.limit()}) AS page ON true"
-        f" {page.order('page')}"
-    )
-    rows = await direct.fetch(principal, sql, params.values)
+    """A page of records with their amendments, as `services.session_record_queries.list_public`
+    (`filters`: `queries.lists.SESSION_RECORDS`'s values). `nested`: the list of the child
+    `filters["child_id"]`, 404 unless it is the clinic's and live."""
+    page = Page(query, codec, SESSION_RECORDS.context(filters))
+    shape = ("session_record.list", nested, SESSION_RECORDS.shape(filters), page.shape)
+    statement = compiled(shape, lambda: _list(page, filters, nested))
+    values = {**SESSION_RECORDS.bind_values(filters), **page.values()}
+    rows = await direct.fetch(principal, statement, values)
     if nested and rows[0]["found_child"] is None:
         raise not_found(Child)
     found, cursor = page.cut([row for row in rows if row["id"] is not None])

@@ -18,15 +18,55 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import JSON, Table
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Date,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from dmi_api.auth.principal import Principal
 from dmi_api.direct.bound_db import DirectDb
-from dmi_api.direct.statements import COMMON_PARAMETERS, STATEMENT_PREFIX, audit_cte
+from dmi_api.direct.statements import (
+    CLIENT,
+    CLINIC,
+    Compiled,
+    audit_cte,
+    auth_cte,
+    compiled,
+)
 from dmi_api.errors import AuthenticationError
-from dmi_api.models import Child, Practitioner, SessionRecord
+from dmi_api.models import (
+    Child,
+    Exercise,
+    Practitioner,
+    Prescription,
+    PrescriptionItem,
+    ResourceVersion,
+    SessionRecord,
+)
+from dmi_api.queries.predicates import (
+    live,
+    live_item_of_live_prescription,
+    live_row,
+    owned_by,
+    table_of,
+)
 from dmi_api.schemas.session_records import SessionRecordCreate
+from dmi_api.services.history import version_values
 from dmi_api.services.resources import not_found, reference_problem
 from dmi_api.services.session_record_rules import (
     RESOURCE,
@@ -38,89 +78,150 @@ from dmi_api.services.session_record_rules import (
 from dmi_api.services.session_record_views import snapshot
 
 _TABLE: Table = SessionRecord.__table__  # type: ignore[attr-defined]
-
-
-def _child_items(ids: str) -> str:
-    """Of the prescription items `ids` (a uuid[] parameter), those live on a live prescription
-    of the child $7, as a jsonb object item id → exercise id (NULL: none)."""
-    return (
-        "(SELECT jsonb_object_agg(i.id, i.exercise_id)"
-        " FROM prescription_item AS i JOIN prescription AS p ON p.id = i.prescription_id"
-        f" WHERE i.clinic_id = $2::uuid AND i.id = ANY({ids}::uuid[]) AND i.removed_at IS NULL"
-        " AND p.clinic_id = $2::uuid AND p.child_id = $7::uuid AND p.deleted_at IS NULL)"
+_T = {
+    name: table_of(model)
+    for name, model in (
+        ("child", Child),
+        ("practitioner", Practitioner),
+        ("exercise", Exercise),
+        ("item", PrescriptionItem),
+        ("prescription", Prescription),
     )
-
-
-_REFERENCES = (
-    f"{STATEMENT_PREFIX}"
-    " SELECT (SELECT birth_date FROM child"
-    "   WHERE clinic_id = $2::uuid AND id = $7::uuid AND deleted_at IS NULL) AS birth_date,"
-    " EXISTS (SELECT FROM practitioner"
-    "   WHERE clinic_id = $2::uuid AND id = $8::uuid AND deleted_at IS NULL) AS practitioner,"
-    " ARRAY(SELECT id FROM exercise"
-    "   WHERE clinic_id = $2::uuid AND id = ANY($9::uuid[]) AND deleted_at IS NULL) AS exercises,"
-    f" {_child_items('$10')}::text AS items"
-    " FROM auth"
-)
-
-
+}
+_VERSIONS: Table = ResourceVersion.__table__  # type: ignore[attr-defined]
 _COLUMNS = [column.name for column in _TABLE.columns]
 # JSON goes as text (the same on every connection, whatever its codecs) and is cast there.
 _JSON_COLUMNS = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, JSON))
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+_UUIDS = ARRAY(Uuid())
 
 
-def _values(first: int) -> str:
-    """The row's columns as parameters $first.. (then the kept snapshot's)."""
-    return ", ".join(
-        f"${n}::text::json"
-        if column.name in _JSON_COLUMNS
-        else f"${n}::{column.type.compile(dialect=_PG)}"
-        for n, column in enumerate(_TABLE.columns, start=first)
+def _param(name: str, type_: Any) -> Any:
+    return bindparam(name, type_=type_)
+
+
+def _child_items(ids: str) -> Any:
+    """Of the prescription items `ids`, those live on a live prescription of the child, as a
+    jsonb object item id → exercise id (NULL: none)."""
+    i, p = _T["item"], _T["prescription"]
+    return (
+        select(func.jsonb_object_agg(i.c.id, i.c.exercise_id))
+        .where(
+            live_item_of_live_prescription(i, p, CLINIC),
+            i.c.id == func.any(_param(ids, _UUIDS)),
+            p.c.child_id == _CHILD,
+        )
+        .scalar_subquery()
     )
 
 
-def _insert(source: str, first: int) -> str:
-    """The rest of an INSERT statement: the row from `first` on (once per row of `source`),
-    its first kept version and its audit event; `durable` and the new id (NULL: none)."""
-    snapshot = f"${first + len(_COLUMNS)}::text::json"
-    audit = audit_cte(
+_CHILD = bindparam("child_id", type_=Uuid())
+_PRACTITIONER = bindparam("practitioner_id", type_=Uuid())
+
+
+def _references() -> Any:
+    auth, t = auth_cte(), _T
+    exercises = select(t["exercise"].c.id).where(
+        owned_by(t["exercise"], CLINIC),
+        t["exercise"].c.id == func.any(_param("exercise_ids", _UUIDS)),
+        live(t["exercise"]),
+    )
+    return select(
+        select(t["child"].c.birth_date)
+        .where(live_row(t["child"], CLINIC, _CHILD))
+        .scalar_subquery()
+        .label("birth_date"),
+        exists().where(live_row(t["practitioner"], CLINIC, _PRACTITIONER)).label("practitioner"),
+        func.array(exercises.scalar_subquery()).label("exercises"),
+        cast(_child_items("item_ids"), Text).label("items"),
+    ).select_from(auth)
+
+
+def _insert(auth: Any, source: Any) -> Any:
+    """The INSERT of the row (once per row of `source`), its first kept version and its audit
+    event; `durable` and the new id (NULL: none)."""
+    row = select(
+        *(
+            _param(f"v_{c.name}", Text()).cast(c.type)
+            if c.name in _JSON_COLUMNS
+            else _param(f"v_{c.name}", c.type)
+            for c in _TABLE.columns
+        )
+    ).select_from(source)
+    saved = (
+        insert(_TABLE)
+        .from_select(_COLUMNS, row)
+        .returning(_TABLE.c.id, _TABLE.c.child_id, _TABLE.c.version)
+        .cte("saved")
+    )
+    version = version_values(
+        clinic_id=CLINIC,
+        resource_type=literal(RESOURCE),
+        resource_id=saved.c.id,
+        version=saved.c.version,
+        snapshot=_param("snapshot", Text()).cast(JSON),
+        recorded_at=func.now(),
+        client_id=CLIENT,
+    )
+    kept = (
+        insert(_VERSIONS)
+        .from_select(list(version), select(*version.values()).select_from(saved))
+        .cte("kept")
+    )
+    logged = audit_cte(
+        saved,
         action="create",
         resource_type=RESOURCE,
-        source="saved",
-        resource_id="saved.id",
-        child_id="saved.child_id",
+        resource_id=saved.c.id,
+        child_id=saved.c.child_id,
         outcome=201,
     )
     return (
-        f" saved AS (INSERT INTO session_record ({', '.join(_COLUMNS)})"
-        f" SELECT {_values(first)} FROM {source} RETURNING id, child_id, version),"
-        " kept AS (INSERT INTO resource_version"
-        " (clinic_id, resource_type, resource_id, version, snapshot, recorded_at, client_id)"
-        f" SELECT $2::uuid, '{RESOURCE}', saved.id, saved.version, {snapshot}, now(), $1::uuid"
-        " FROM saved),"
-        f" {audit}"
-        " SELECT set_config('synchronous_commit', 'on', true) AS durable, saved.id"
-        " FROM auth LEFT JOIN saved ON true"
+        select(func.set_config("synchronous_commit", "on", true()).label("durable"), saved.c.id)
+        .select_from(auth.outerjoin(saved, true()))
+        .add_cte(kept)
+        .add_cte(logged)
     )
 
 
-# After the references were read and the rules found nothing wrong.
-_INSERT = f"{STATEMENT_PREFIX},{_insert('auth', COMMON_PARAMETERS + 1)}"
-# All at once: `agreed` has auth's row when the database agrees with what the row assumes.
-_CHECKED_INSERT = (
-    f"{STATEMENT_PREFIX},"
-    " agreed AS (SELECT FROM auth WHERE EXISTS (SELECT FROM child"
-    "   WHERE clinic_id = $2::uuid AND id = $7::uuid AND deleted_at IS NULL"
-    "   AND birth_date <= $8::date)"
-    " AND ($9::uuid IS NULL OR EXISTS (SELECT FROM practitioner"
-    "   WHERE clinic_id = $2::uuid AND id = $9::uuid AND deleted_at IS NULL))"
-    " AND (SELECT count(*) FROM exercise"
-    "   WHERE clinic_id = $2::uuid AND id = ANY($10::uuid[]) AND deleted_at IS NULL)"
-    "   = cardinality($10::uuid[])"
-    f" AND coalesce({_child_items('$11')}, '{{}}'::jsonb) = $12::text::jsonb),"
-    f"{_insert('agreed', COMMON_PARAMETERS + 7)}"
-)
+def _unchecked_insert() -> Any:
+    """After the references were read and the rules found nothing wrong."""
+    auth = auth_cte()
+    return _insert(auth, auth)
+
+
+def _checked_insert() -> Any:
+    """All at once: `agreed` has auth's row when the database agrees with what the row
+    assumes (the child live and born by the session's date, the practitioner and every
+    exercise live, every item this child's and for the exercise it is named with)."""
+    auth, t = auth_cte(), _T
+    exercises = _param("exercise_ids", _UUIDS)
+    agreed = (
+        select(literal(1).label("agreed"))
+        .select_from(auth)
+        .where(
+            exists().where(
+                live_row(t["child"], CLINIC, _CHILD),
+                t["child"].c.birth_date <= _param("born_by", Date()),
+            ),
+            or_(
+                _PRACTITIONER.is_(None),
+                exists().where(live_row(t["practitioner"], CLINIC, _PRACTITIONER)),
+            ),
+            select(func.count())
+            .select_from(t["exercise"])
+            .where(
+                owned_by(t["exercise"], CLINIC),
+                t["exercise"].c.id == func.any(exercises),
+                live(t["exercise"]),
+            )
+            .scalar_subquery()
+            == func.cardinality(exercises),
+            func.coalesce(_child_items("item_ids"), literal_column("'{}'::jsonb"))
+            == _param("assumed_items", Text()).cast(JSONB),
+        )
+        .cte("agreed")
+    )
+    return _insert(auth, agreed)
 
 
 class Created(NamedTuple):
@@ -135,22 +236,27 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _row_values(row: SessionRecord) -> list[Any]:
+def _row_values(row: SessionRecord) -> dict[str, Any]:
     """The row's columns, as `_insert` takes them."""
-    return [
-        _json_text(getattr(row, name)) if name in _JSON_COLUMNS else getattr(row, name)
+    return {
+        f"v_{name}": _json_text(getattr(row, name)) if name in _JSON_COLUMNS else getattr(row, name)
         for name in _COLUMNS
-    ]
+    }
 
 
 async def _write(
-    direct: DirectDb, principal: Principal, sql: str, checks: list[Any], values: dict[str, Any]
+    direct: DirectDb,
+    principal: Principal,
+    statement: Compiled,
+    checks: dict[str, Any],
+    values: dict[str, Any],
 ) -> Created | None:
     """Run an insert of a row of `values`; None when its checks did not hold (401: the client
     is not active)."""
     row = _unsaved(values)
     body = snapshot(row, [])
-    rows = await direct.fetch(principal, sql, [*checks, *_row_values(row), _json_text(body)])
+    given = {**checks, **_row_values(row), "snapshot": _json_text(body)}
+    rows = await direct.fetch(principal, statement, given)
     return Created(body, row.id, row.version) if rows[0]["id"] is not None else None
 
 
@@ -172,15 +278,16 @@ async def create(
     `child_in_path`: the child was named by the URL, so no such live child is 404)."""
     new = new_record(payload, principal.clinic_id)
     if new.values is not None and new.assumed_items is not None:
-        checks = [
-            payload.child_id,
-            latest_birth_date(payload.started_at),
-            payload.practitioner_id,
-            new.exercise_ids,
-            sorted(new.assumed_items),
-            _json_text(new.assumed_items),
-        ]
-        created = await _write(direct, principal, _CHECKED_INSERT, checks, new.values)
+        checks = {
+            "child_id": payload.child_id,
+            "born_by": latest_birth_date(payload.started_at),
+            "practitioner_id": payload.practitioner_id,
+            "exercise_ids": new.exercise_ids,
+            "item_ids": sorted(new.assumed_items),
+            "assumed_items": _json_text(new.assumed_items),
+        }
+        statement = compiled("session_record.checked_insert", _checked_insert)
+        created = await _write(direct, principal, statement, checks, new.values)
         if created is not None:
             return created
     return await _create_checked(direct, principal, new, child_in_path)
@@ -191,8 +298,14 @@ async def _create_checked(
 ) -> Created:
     """Read the references, apply the rules to what was found, then write."""
     payload = new.payload
-    references = [payload.child_id, payload.practitioner_id, new.exercise_ids, new.item_ids]
-    found = (await direct.fetch(principal, _REFERENCES, references))[0]
+    references = {
+        "child_id": payload.child_id,
+        "practitioner_id": payload.practitioner_id,
+        "exercise_ids": new.exercise_ids,
+        "item_ids": new.item_ids,
+    }
+    statement = compiled("session_record.references", _references)
+    found = (await direct.fetch(principal, statement, references))[0]
     birth_date: date | None = found["birth_date"]
     if birth_date is None and child_in_path:
         raise not_found(Child)  # as the session path's lookup of the path's child
@@ -208,7 +321,8 @@ async def _create_checked(
             {uuid.UUID(item): uuid.UUID(exercise) for item, exercise in items.items()},
         )
     )
-    created = await _write(direct, principal, _INSERT, [], values)
+    statement = compiled("session_record.insert", _unchecked_insert)
+    created = await _write(direct, principal, statement, {}, values)
     if created is None:
         raise AuthenticationError()  # disabled between the two statements: nothing was written
     return created

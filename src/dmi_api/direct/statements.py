@@ -1,41 +1,67 @@
-"""The parts every direct statement shares: the caller's authorization and its audit event.
+"""What every direct statement shares, as Core expressions: the caller's authorization, its
+audit event, and the compilation of each statement's shape once.
 
-Parameters $1..$6 are the same in every statement (`common_args`); a statement's own follow.
 `auth` has one row when the client is active in its clinic (with the clinic's rule settings,
-NULL for the defaults) and none otherwise; the audit event is inserted in the same statement,
-from the row(s) of the source named, so it commits (or not) with the read it describes.
+NULL for the defaults) and none otherwise; every statement selects from it, so no row means
+401. The audit event is inserted in the same statement, from the row(s) of the source named,
+so it commits (or not) with the read it describes.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
 
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+
+from dmi_api.audit_trail import AUDIT_TABLE, Action, audit_values
 from dmi_api.auth.principal import Principal
+from dmi_api.models import ApiClient, ClinicSettings
+from dmi_api.queries.predicates import owned_by
 from dmi_api.request_context import current_client_ip, current_request_id
 from dmi_api.rule_values import RuleSettings, from_values
 
-AUTH_CTE = (
-    "auth AS (SELECT s.preterm_below_weeks, s.correct_until_months, s.time_zone,"
-    " s.crawling_expected,"
-    # The audit event's values, typed here so that a statement that writes none still has them.
-    " $3::uuid AS event_id, $4::text AS token_jti, $5::text AS request_id, $6::text AS source_ip"
-    " FROM api_client AS c LEFT JOIN clinic_settings AS s ON s.clinic_id = c.clinic_id"
-    " WHERE c.id = $1::uuid AND c.clinic_id = $2::uuid AND c.active)"
-)
+CLIENT = bindparam("dmi_client", type_=Uuid())
+CLINIC = bindparam("dmi_clinic", type_=Uuid())
+_CLIENTS: Table = ApiClient.__table__  # type: ignore[attr-defined]
+_SETTINGS: Table = ClinicSettings.__table__  # type: ignore[attr-defined]
+_RULES = ("preterm_below_weeks", "correct_until_months", "time_zone", "crawling_expected")
 
 
-# The clinic's rule settings in a statement's row (`clinic_rules` reads them).
-RULE_COLUMNS = (
-    "auth.preterm_below_weeks AS rule_preterm_below_weeks,"
-    " auth.correct_until_months AS rule_correct_until_months,"
-    " auth.time_zone AS rule_time_zone, auth.crawling_expected AS rule_crawling_expected"
-)
+def auth_cte() -> CTE:
+    """`auth`: one row, the clinic's rule settings, when the client is active in its clinic."""
+    c, s = _CLIENTS.c, _SETTINGS.c
+    return (
+        select(*(s[name].label(f"rule_{name}") for name in _RULES))
+        .select_from(_CLIENTS.outerjoin(_SETTINGS, s.clinic_id == c.clinic_id))
+        .where(c.id == CLIENT, owned_by(_CLIENTS, CLINIC), c.active)
+        .cte("auth")
+    )
+
+
+def rule_columns(auth: CTE) -> list[Any]:
+    """The clinic's rule settings in a statement's row (`clinic_rules` reads them)."""
+    return [auth.c[f"rule_{name}"] for name in _RULES]
 
 
 def clinic_rules(record: Any) -> RuleSettings:
     """The clinic's rules of a child's ages, local dates and milestone windows, from a row
-    with `RULE_COLUMNS`."""
+    with `rule_columns`."""
     return from_values(
         preterm_below_weeks=record["rule_preterm_below_weeks"],
         correct_until_months=record["rule_correct_until_months"],
@@ -45,41 +71,71 @@ def clinic_rules(record: Any) -> RuleSettings:
     )
 
 
-# Every direct statement starts so (`DirectDb.fetch` refuses any other).
-STATEMENT_PREFIX = f"WITH {AUTH_CTE}"
-COMMON_PARAMETERS = 6
-
-
 def audit_cte(
+    source: Any,
     *,
-    action: str,
+    action: Action,
     resource_type: str,
-    source: str,
-    resource_id: str,
-    child_id: str | None = None,
+    resource_id: ColumnElement[Any] | None,
+    child_id: ColumnElement[Any] | None,
     outcome: int = 200,
-) -> str:
-    """`logged AS (INSERT ...)`: one audit event per row of `source` (its SQL expressions).
-
-    Every argument is a constant of the calling module, never a request's text.
-    """
-    return (
-        "logged AS (INSERT INTO audit_event (id, occurred_at, clinic_id, client_id, token_jti,"
-        " action, resource_type, resource_id, child_id, outcome, request_id, source_ip)"
-        f" SELECT $3::uuid, now(), $2::uuid, $1::uuid::text, $4::text, '{action}',"
-        f" '{resource_type}', {resource_id}::text, {child_id or resource_id}::uuid, {outcome:d},"
-        " $5::text, $6::text"
-        f" FROM {source})"
+) -> CTE:
+    """`logged`: one audit event per row of `source`, with the columns `audit_trail` writes."""
+    values = audit_values(
+        event_id=bindparam("dmi_event", type_=Uuid()),
+        occurred_at=func.now(),
+        clinic_id=CLINIC,
+        client_id=cast(CLIENT, String),
+        token_jti=bindparam("dmi_jti", type_=String()),
+        action=literal(action),
+        resource_type=literal(resource_type),
+        resource_id=literal(None, String) if resource_id is None else cast(resource_id, String),
+        child_id=literal(None, Uuid) if child_id is None else child_id,
+        outcome=literal(outcome),
+        request_id=bindparam("dmi_request", type_=String()),
+        source_ip=bindparam("dmi_ip", type_=String()),
     )
+    rows = select(*values.values()).select_from(source)
+    return insert(AUDIT_TABLE).from_select(list(values), rows).cte("logged")
 
 
-def common_args(principal: Principal) -> list[Any]:
-    """$1..$6: client, clinic, the audit event's id, the token's jti, request id, source IP."""
-    return [
-        principal.client_id,
-        principal.clinic_id,
-        uuid.uuid4(),
-        principal.token_jti,
-        current_request_id(),
-        current_client_ip(),
-    ]
+class Compiled(NamedTuple):
+    """A statement's text for asyncpg, the names of its parameters in order, and the values of
+    those that are constants of the statement (its literals)."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+
+_DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+_compiled: dict[Hashable, Compiled] = {}
+STATEMENT_PREFIX = "WITH auth AS"
+
+
+def compiled(shape: Hashable, build: Callable[[], Select[Any]]) -> Compiled:
+    """The statement of this shape, built and compiled on first use (the same text each time,
+    so PostgreSQL plans it once per connection)."""
+    found = _compiled.get(shape)
+    if found is None:
+        text = build().compile(dialect=_DIALECT)
+        if not text.string.startswith(STATEMENT_PREFIX):
+            raise ValueError("a direct statement must start with the auth CTE")
+        constants = {
+            name: bind.effective_value for name, bind in text.binds.items() if not bind.required
+        }
+        found = Compiled(text.string, tuple(text.positiontup or ()), constants)
+        _compiled[shape] = found
+    return found
+
+
+def common_values(principal: Principal) -> dict[str, Any]:
+    """The caller's values: client, clinic, the audit event's id, token, request, source IP."""
+    return {
+        "dmi_client": principal.client_id,
+        "dmi_clinic": principal.clinic_id,
+        "dmi_event": uuid.uuid4(),
+        "dmi_jti": principal.token_jti,
+        "dmi_request": current_request_id(),
+        "dmi_ip": current_client_ip(),
+    }

@@ -11,7 +11,7 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
-from dmi_api.models.clinical_row import ClinicalRow, sync_index
+from dmi_api.models.clinical_row import ClinicalRow, name_prefix_index, sync_index
 from dmi_api.models.columns import JSON_TYPE, id_field, timestamp_field
 
 
@@ -38,6 +38,8 @@ class Child(ClinicalRow, table=True):
     __table_args__ = (
         Index(*sync_index("child")),
         UniqueConstraint("clinic_id", "external_id"),
+        # The name searches (`queries.lists.CHILDREN`): a case-insensitive prefix in a clinic.
+        *(name_prefix_index("child", name) for name in ("given_name", "family_name")),
     )
 
     given_name: str = Field(max_length=100)

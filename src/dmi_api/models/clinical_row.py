@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index, func
+from sqlalchemy import column as sa_column
 from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
@@ -25,3 +27,12 @@ class ClinicalRow(TableModel):
 def sync_index(table: str) -> tuple[str, ...]:
     """Name and columns of the index behind `updated_since` feeds and default ordering."""
     return (f"ix_{table}_clinic_id_updated_at", "clinic_id", "updated_at", "id")
+
+
+def name_prefix_index(table: str, column: str) -> Index:
+    """An index for `lower(column) LIKE 'prefix%'` within a clinic (`text_pattern_ops`: the
+    prefix is matched byte-wise whatever the database's collation)."""
+    name = f"ix_{table}_clinic_id_lower_{column}"
+    lowered = f"lower_{column}"
+    expression = func.lower(sa_column(column)).label(lowered)
+    return Index(name, "clinic_id", expression, postgresql_ops={lowered: "text_pattern_ops"})

@@ -7,19 +7,20 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import ASSESSMENTS
 from dmi_api.routers import make_router
 from dmi_api.routers.resource_routes import ResourceRoutes
-from dmi_api.routers.resource_support import ListParams, page_response
+from dmi_api.routers.resource_support import page_response
 from dmi_api.schemas.assessments import AssessmentCreate, AssessmentPatch, AssessmentPublic
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.common import Page
-from dmi_api.schemas.instruments import Instrument
 from dmi_api.services import assessments as service
 
 router = make_router(tag="assessments")
@@ -33,28 +34,28 @@ To = Annotated[
 ]
 RESOURCE = service.RESOURCE
 
+if TYPE_CHECKING:
+    AssessmentListQuery = ListParameters
+    ChildAssessmentListQuery = ListParameters
+else:
+    AssessmentListQuery = ASSESSMENTS.model("AssessmentListQuery")
+    ChildAssessmentListQuery = ASSESSMENTS.model("ChildAssessmentListQuery", without=("child_id",))
+
 
 @router.get(URL, response_model=Page[AssessmentPublic], summary="List assessments")
 async def list_assessments(
     caller: Reader,
     request: Request,
-    query: ListParams,
-    child_id: uuid.UUID | None = None,
-    instrument: Instrument | None = None,
-    performed_from: From = None,
-    performed_to: To = None,
+    params: Annotated[AssessmentListQuery, Query()],
 ) -> JSONResponse:
     """List the clinic's assessments; `updated_since` includes tombstones for sync."""
     rows, next_cursor = await service.list_rows(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        child_id=child_id,
-        instrument=instrument,
-        performed_from=performed_from,
-        performed_to=performed_to,
+        filters=ASSESSMENTS.values(params),
     )
-    caller.audit("list", RESOURCE, child_id=child_id)
+    caller.audit("list", RESOURCE, child_id=params.value("child_id"))
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)
 
 
@@ -67,21 +68,15 @@ async def list_child_assessments(
     caller: Reader,
     request: Request,
     child_id: uuid.UUID,
-    query: ListParams,
-    instrument: Instrument | None = None,
-    performed_from: From = None,
-    performed_to: To = None,
+    params: Annotated[ChildAssessmentListQuery, Query()],
 ) -> JSONResponse:
     """One child's assessments; 404 if the child is not the clinic's."""
     child = await service.live_child(caller.tenant, child_id)
     rows, next_cursor = await service.list_rows(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        child_id=child.id,
-        instrument=instrument,
-        performed_from=performed_from,
-        performed_to=performed_to,
+        filters=ASSESSMENTS.values(params, child_id=child.id),
     )
     caller.audit("list", RESOURCE, child_id=child.id)
     return page_response(request, await service.public_views(caller.tenant, rows), next_cursor)

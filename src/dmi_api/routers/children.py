@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
 from dmi_api.auth.principal import Principal
 from dmi_api.direct import children as direct_children
 from dmi_api.direct.bound_db import direct_db
-from dmi_api.errors import PreconditionFailedError, ValidationProblemError
+from dmi_api.errors import PreconditionFailedError
 from dmi_api.http.conditional import etag, read_if_match, require_if_match
-from dmi_api.pagination import MAX_LIMIT
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import CHILDREN
 from dmi_api.routers import make_router
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     IdempotencyKeyHeader,
@@ -28,23 +27,17 @@ from dmi_api.routers.resource_support import (
     resource_response,
     versioned_response,
 )
-from dmi_api.schemas.base import ExternalId, IsoDate, UtcInstant
+from dmi_api.schemas.base import ExternalId
 from dmi_api.schemas.children import (
     ChildCreate,
     ChildPatch,
     ChildPublic,
     ChildReplace,
-    ChildStatus,
 )
 from dmi_api.schemas.common import (
-    CURSOR_DOC,
-    CURSOR_MAX_LENGTH,
-    CURSOR_MIN_LENGTH,
-    CURSOR_PATTERN,
     Page,
 )
 from dmi_api.services import children as service
-from dmi_api.services.resources import ListQuery, SortKey
 
 router = make_router(tag="children", prefix="/v1/children")
 # The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
@@ -59,44 +52,10 @@ UPSERT_DOC = (
 )
 
 
-class ChildListQuery(BaseModel):
-    """The list's query string, validated as one model (one step instead of one per field)."""
-
-    status: ChildStatus | None = None
-    external_id: ExternalId | None = None
-    birth_date_from: IsoDate | None = Field(
-        default=None, description="born on or after this date (inclusive)"
-    )
-    birth_date_to: IsoDate | None = Field(
-        default=None, description="born before this date (exclusive)"
-    )
-    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_LIMIT, description="page size")
-    cursor: str | None = Field(
-        default=None,
-        pattern=CURSOR_PATTERN,
-        min_length=CURSOR_MIN_LENGTH,
-        max_length=CURSOR_MAX_LENGTH,
-        description=CURSOR_DOC,
-    )
-    sort: SortKey = Field(default="updated_at", description="order; `-` for descending")
-    updated_since: UtcInstant | None = Field(
-        default=None, description="only rows changed at or after this instant, tombstones included"
-    )
-
-    def page(self) -> ListQuery:
-        """The common list parameters."""
-        return ListQuery(
-            limit=self.limit, cursor=self.cursor, sort=self.sort, updated_since=self.updated_since
-        )
-
-    def filters(self) -> service.ChildFilters:
-        """The filters, for either path."""
-        return service.ChildFilters(
-            status=self.status,
-            external_id=self.external_id,
-            birth_date_from=self.birth_date_from,
-            birth_date_to=self.birth_date_to,
-        )
+if TYPE_CHECKING:
+    ChildListQuery = ListParameters
+else:
+    ChildListQuery = CHILDREN.model("ChildListQuery")
 
 
 @router.get("", response_model=Page[ChildPublic], summary="List children")
@@ -104,23 +63,8 @@ async def list_children(
     principal: ReadToken, request: Request, params: Annotated[ChildListQuery, Query()]
 ) -> JSONResponse:
     """List the clinic's children; `updated_since` includes tombstones for sync."""
-    if (
-        params.birth_date_from
-        and params.birth_date_to
-        and params.birth_date_to < params.birth_date_from
-    ):
-        raise ValidationProblemError(
-            [
-                {
-                    "location": "query",
-                    "pointer": "#/birth_date_to",
-                    "detail": "The end of the range is before its start.",
-                    "code": "before_start",
-                }
-            ]
-        )
     codec = request.app.state.cursor_codec
-    query, filters = params.page(), params.filters()
+    query, filters = params.page(), CHILDREN.values(params)
     if (direct := direct_db(request)) is not None:
         bodies, next_cursor = await direct_children.list_children(
             direct, principal, query=query, codec=codec, filters=filters

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import EXERCISES
 from dmi_api.routers import make_router
 from dmi_api.routers.resource_routes import ResourceRoutes, viewed
-from dmi_api.routers.resource_support import ListParams, page_response
+from dmi_api.routers.resource_support import page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.exercises import (
-    Category,
-    ExerciseCode,
     ExerciseCreate,
     ExercisePatch,
     ExercisePublic,
@@ -25,24 +25,24 @@ router = make_router(tag="exercises", prefix="/v1/exercises")
 Reader = Annotated[Caller, require("exercises:read")]
 RESOURCE = service.RESOURCE
 
+if TYPE_CHECKING:
+    ExerciseListQuery = ListParameters
+else:
+    ExerciseListQuery = EXERCISES.model("ExerciseListQuery")
+
 
 @router.get("", response_model=Page[ExercisePublic], summary="List exercises")
 async def list_exercises(
     caller: Reader,
     request: Request,
-    query: ListParams,
-    category: Category | None = None,
-    active: bool | None = None,
-    code: Annotated[ExerciseCode | None, Query()] = None,
+    params: Annotated[ExerciseListQuery, Query()],
 ) -> JSONResponse:
     """List the clinic's exercise library; `updated_since` includes tombstones for sync."""
     rows, next_cursor = await service.list_rows(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        category=category,
-        active=active,
-        code=code,
+        filters=EXERCISES.values(params),
     )
     caller.audit("list", RESOURCE)
     return page_response(request, [service.to_public(row) for row in rows], next_cursor)

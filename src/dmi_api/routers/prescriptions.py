@@ -7,22 +7,22 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from dmi_api.auth.dependencies import Caller, require
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import PRESCRIPTIONS
 from dmi_api.routers import make_router
 from dmi_api.routers.resource_routes import ResourceRoutes
-from dmi_api.routers.resource_support import ListParams, page_response
+from dmi_api.routers.resource_support import page_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.prescriptions import (
     PrescriptionCreate,
     PrescriptionPatch,
     PrescriptionPublic,
-    Setting,
-    Status,
 )
 from dmi_api.services import prescriptions as service
 
@@ -31,26 +31,30 @@ URL = "/v1/prescriptions"
 Reader = Annotated[Caller, require("prescriptions:read")]
 RESOURCE = service.RESOURCE
 
+if TYPE_CHECKING:
+    PrescriptionListQuery = ListParameters
+    ChildPrescriptionListQuery = ListParameters
+else:
+    PrescriptionListQuery = PRESCRIPTIONS.model("PrescriptionListQuery")
+    ChildPrescriptionListQuery = PRESCRIPTIONS.model(
+        "ChildPrescriptionListQuery", without=("child_id",)
+    )
+
 
 @router.get(URL, response_model=Page[PrescriptionPublic], summary="List prescriptions")
 async def list_prescriptions(
     caller: Reader,
     request: Request,
-    query: ListParams,
-    child_id: uuid.UUID | None = None,
-    status: Status | None = None,
-    setting: Setting | None = None,
+    params: Annotated[PrescriptionListQuery, Query()],
 ) -> JSONResponse:
     """List prescriptions with their items; `updated_since` includes tombstones for sync."""
     data, next_cursor = await service.list_public(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        child_id=child_id,
-        status=status,
-        setting=setting,
+        filters=PRESCRIPTIONS.values(params),
     )
-    caller.audit("list", RESOURCE, child_id=child_id)
+    caller.audit("list", RESOURCE, child_id=params.value("child_id"))
     return page_response(request, list(data), next_cursor)
 
 
@@ -63,19 +67,15 @@ async def list_child_prescriptions(
     caller: Reader,
     request: Request,
     child_id: uuid.UUID,
-    query: ListParams,
-    status: Status | None = None,
-    setting: Setting | None = None,
+    params: Annotated[ChildPrescriptionListQuery, Query()],
 ) -> JSONResponse:
     """One child's prescriptions with their items; 404 if the child is not the clinic's."""
     child = await service.live_child(caller.tenant, child_id)
     data, next_cursor = await service.list_public(
         caller.tenant,
-        query=query,
+        query=params.page(),
         codec=request.app.state.cursor_codec,
-        child_id=child.id,
-        status=status,
-        setting=setting,
+        filters=PRESCRIPTIONS.values(params, child_id=child.id),
     )
     caller.audit("list", RESOURCE, child_id=child.id)
     return page_response(request, list(data), next_cursor)

@@ -7,7 +7,7 @@ resource and its scopes.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
@@ -21,18 +21,18 @@ from dmi_api.http.conditional import etag
 from dmi_api.http.problems import problem_responses
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import SessionRecord
+from dmi_api.queries.list_specs import ListParameters
+from dmi_api.queries.lists import SESSION_RECORDS
 from dmi_api.routers import make_router
 from dmi_api.routers.child_creates import Created, add_child_create
 from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     Body,
     IdempotencyKeyHeader,
-    ListParams,
     idempotent_create,
     json_body,
     page_response,
 )
-from dmi_api.schemas.base import IsoAwareDateTime
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.session_records import (
     AmendmentCreate,
@@ -40,12 +40,10 @@ from dmi_api.schemas.session_records import (
     SessionRecordCreate,
     SessionRecordPatch,
     SessionRecordPublic,
-    SessionType,
     SignRequest,
 )
 from dmi_api.services import session_record_commands as commands
 from dmi_api.services import session_record_queries as queries
-from dmi_api.services.resources import ListQuery
 from dmi_api.services.session_record_rules import AMENDMENT, RESOURCE
 from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
@@ -57,62 +55,43 @@ Writer = Annotated[Caller, require("sessions:write")]
 # Listing and creating: the token here, the rest in direct statements (dmi_api.direct).
 ReadToken = Annotated[Principal, require_token("sessions:read")]
 WriteToken = Annotated[Principal, require_token("sessions:write")]
-From = Annotated[
-    IsoAwareDateTime | None,
-    Query(alias="from", description="sessions that started at or after this instant (inclusive)"),
-]
-To = Annotated[
-    IsoAwareDateTime | None,
-    Query(alias="to", description="sessions that started before this instant (exclusive)"),
-]
-TypeFilter = Annotated[SessionType | None, Query(alias="type", description="session type")]
+if TYPE_CHECKING:
+    ListQueryParams = ListParameters
+    ChildListQueryParams = ListParameters
+else:
+    ListQueryParams = SESSION_RECORDS.model("SessionRecordListQuery")
+    ChildListQueryParams = SESSION_RECORDS.model(
+        "ChildSessionRecordListQuery", without=("child_id",)
+    )
 
 
 async def _page(
-    request: Request,
-    principal: Principal,
-    query: ListQuery,
-    filters: queries.SessionFilters,
-    *,
-    nested: bool,
+    request: Request, principal: Principal, params: ListParameters, **fixed: Any
 ) -> JSONResponse:
     """Either list: one statement (PostgreSQL), else the session path."""
-    codec = request.app.state.cursor_codec
+    codec, query = request.app.state.cursor_codec, params.page()
+    filters, nested = SESSION_RECORDS.values(params, **fixed), bool(fixed)
     if (direct := direct_db(request)) is not None:
         bodies, next_cursor = await direct_lists.list_records(
             direct, principal, query=query, codec=codec, filters=filters, nested=nested
         )
         return page_response(request, bodies, next_cursor)
     async with caller_session(request, principal) as caller:
-        if nested and filters.child_id is not None:
-            await queries.live_child(caller.tenant, filters.child_id)
+        if nested:
+            await queries.live_child(caller.tenant, filters["child_id"])
         bodies, next_cursor = await queries.list_public(
             caller.tenant, query=query, codec=codec, filters=filters
         )
-        caller.audit("list", RESOURCE, child_id=filters.child_id)
+        caller.audit("list", RESOURCE, child_id=filters.get("child_id"))
     return page_response(request, bodies, next_cursor)
 
 
 @router.get(URL, response_model=Page[SessionRecordPublic], summary="List session records")
 async def list_session_records(
-    principal: ReadToken,
-    request: Request,
-    query: ListParams,
-    child_id: uuid.UUID | None = None,
-    practitioner_id: uuid.UUID | None = None,
-    session_type: TypeFilter = None,
-    started_from: From = None,
-    started_to: To = None,
+    principal: ReadToken, request: Request, params: Annotated[ListQueryParams, Query()]
 ) -> JSONResponse:
     """List records with amendments; `updated_since` includes tombstones for sync."""
-    filters = queries.SessionFilters(
-        child_id=child_id,
-        practitioner_id=practitioner_id,
-        session_type=session_type,
-        started_from=started_from,
-        started_to=started_to,
-    )
-    return await _page(request, principal, query, filters, nested=False)
+    return await _page(request, principal, params)
 
 
 @router.get(
@@ -124,21 +103,10 @@ async def list_child_session_records(
     principal: ReadToken,
     request: Request,
     child_id: uuid.UUID,
-    query: ListParams,
-    practitioner_id: uuid.UUID | None = None,
-    session_type: TypeFilter = None,
-    started_from: From = None,
-    started_to: To = None,
+    params: Annotated[ChildListQueryParams, Query()],
 ) -> JSONResponse:
     """One child's session records; 404 if the child is not the clinic's."""
-    filters = queries.SessionFilters(
-        child_id=child_id,
-        practitioner_id=practitioner_id,
-        session_type=session_type,
-        started_from=started_from,
-        started_to=started_to,
-    )
-    return await _page(request, principal, query, filters, nested=True)
+    return await _page(request, principal, params, child_id=child_id)
 
 
 @router.post(URL, status_code=201, response_model=SessionRecordPublic, summary="Record a session")

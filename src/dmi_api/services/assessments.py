@@ -6,12 +6,12 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Assessment, Child, Practitioner
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import ASSESSMENTS
 from dmi_api.schemas.assessments import (
     REQUIRED,
     AssessmentCreate,
@@ -174,30 +174,7 @@ async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
 
 
 async def list_rows(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    child_id: uuid.UUID | None,
-    instrument: str | None,
-    performed_from: date | None,
-    performed_to: date | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[Assessment], str | None]:
-    """A page of assessments; `from` inclusive, `to` exclusive (on `performed_on`)."""
-    conditions: list[ColumnElement[bool]] = []
-    if child_id is not None:
-        conditions.append(col(Assessment.child_id) == child_id)
-    if instrument is not None:
-        conditions.append(col(Assessment.instrument) == instrument)
-    if performed_from is not None:
-        conditions.append(col(Assessment.performed_on) >= performed_from)
-    if performed_to is not None:
-        conditions.append(col(Assessment.performed_on) < performed_to)
-    return await list_page(
-        tenant,
-        Assessment,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=f"{RESOURCE}|{child_id}|{instrument}|{performed_from}|{performed_to}",
-    )
+    """A page of rows (`filters`: `queries.lists.ASSESSMENTS`'s values)."""
+    return await list_page(tenant, Assessment, ASSESSMENTS, filters, query=query, codec=codec)

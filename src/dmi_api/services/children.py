@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import CHILDREN
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.children import (
     REQUIRED,
@@ -214,40 +213,8 @@ async def upsert(
     return row, not live
 
 
-@dataclass(frozen=True, slots=True)
-class ChildFilters:
-    """What a list of children is filtered by (`birth_date_from` inclusive, `_to` exclusive)."""
-
-    status: str | None = None
-    external_id: str | None = None
-    birth_date_from: date | None = None
-    birth_date_to: date | None = None
-
-
 async def list_rows(
-    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: ChildFilters
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[Child], str | None]:
-    """A page of children matching the filters."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.status is not None:
-        conditions.append(col(Child.status) == filters.status)
-    if filters.external_id is not None:
-        conditions.append(col(Child.external_id) == filters.external_id)
-    if filters.birth_date_from is not None:
-        conditions.append(col(Child.birth_date) >= filters.birth_date_from)
-    if filters.birth_date_to is not None:
-        conditions.append(col(Child.birth_date) < filters.birth_date_to)
-    return await list_page(
-        tenant,
-        Child,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=list_context(filters),
-    )
-
-
-def list_context(filters: ChildFilters) -> str:
-    """The filters a list cursor is bound to."""
-    f = filters
-    return f"{RESOURCE}|{f.status}|{f.external_id}|{f.birth_date_from}|{f.birth_date_to}"
+    """A page of children (`filters`: `queries.lists.CHILDREN`'s values)."""
+    return await list_page(tenant, Child, CHILDREN, filters, query=query, codec=codec)

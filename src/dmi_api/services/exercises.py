@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from dmi_api.errors import ConflictError
 from dmi_api.models import Exercise
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import EXERCISES
 from dmi_api.schemas.exercises import REQUIRED, ExerciseCreate, ExercisePatch, ExercisePublic
 from dmi_api.services.resources import (
     ListQuery,
@@ -66,27 +66,7 @@ async def update(
 
 
 async def list_rows(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    category: str | None,
-    active: bool | None,
-    code: str | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[Exercise], str | None]:
-    """A page of exercises matching the filters."""
-    conditions: list[ColumnElement[bool]] = []
-    if category is not None:
-        conditions.append(col(Exercise.category) == category)
-    if active is not None:
-        conditions.append(col(Exercise.active) == active)
-    if code is not None:
-        conditions.append(col(Exercise.code) == code)
-    return await list_page(
-        tenant,
-        Exercise,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=f"{RESOURCE}|{category}|{active}|{code}",
-    )
+    """A page of rows (`filters`: `queries.lists.EXERCISES`'s values)."""
+    return await list_page(tenant, Exercise, EXERCISES, filters, query=query, codec=codec)

@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from dmi_api.models import ResourceVersion
 from dmi_api.models.clinical_row import ClinicalRow
+from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.tenant_scope import Tenant
@@ -22,16 +23,39 @@ def record_version(
     client_id: uuid.UUID | None,
 ) -> None:
     """Keep the row's current version (in the transaction that writes it)."""
-    tenant.add(
-        ResourceVersion(
-            clinic_id=tenant.clinic_id,
-            resource_type=resource_type,
-            resource_id=row.id,
-            version=row.version,
-            snapshot=snapshot,
-            client_id=client_id,
-        )
+    values = version_values(
+        clinic_id=tenant.clinic_id,
+        resource_type=resource_type,
+        resource_id=row.id,
+        version=row.version,
+        snapshot=snapshot,
+        recorded_at=utcnow(),
+        client_id=client_id,
     )
+    tenant.add(ResourceVersion(**values))
+
+
+def version_values(
+    *,
+    clinic_id: Any,
+    resource_type: Any,
+    resource_id: Any,
+    version: Any,
+    snapshot: Any,
+    recorded_at: Any,
+    client_id: Any,
+) -> dict[str, Any]:
+    """A kept version's columns, from values (the session path) or SQL expressions (the `kept`
+    CTE of a one-statement write): the one place that says what a version keeps."""
+    return {
+        "clinic_id": clinic_id,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "version": version,
+        "snapshot": snapshot,
+        "recorded_at": recorded_at,
+        "client_id": client_id,
+    }
 
 
 async def list_versions(

@@ -6,12 +6,13 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import or_
 from sqlmodel import col
 
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Milestone
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import MILESTONES
 from dmi_api.schemas.milestones import (
     REQUIRED,
     MilestoneCreate,
@@ -115,24 +116,7 @@ async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
 
 
 async def list_rows(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    child_id: uuid.UUID | None,
-    milestone: str | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[Milestone], str | None]:
-    """A page of observations matching the filters."""
-    conditions: list[ColumnElement[bool]] = []
-    if child_id is not None:
-        conditions.append(col(Milestone.child_id) == child_id)
-    if milestone is not None:
-        conditions.append(col(Milestone.milestone) == milestone)
-    return await list_page(
-        tenant,
-        Milestone,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=f"{RESOURCE}|{child_id}|{milestone}",
-    )
+    """A page of rows (`filters`: `queries.lists.MILESTONES`'s values)."""
+    return await list_page(tenant, Milestone, MILESTONES, filters, query=query, codec=codec)

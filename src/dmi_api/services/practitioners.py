@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from dmi_api.errors import ConflictError
 from dmi_api.models import Practitioner
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import PRACTITIONERS
 from dmi_api.schemas.practitioners import (
     REQUIRED,
     PractitionerCreate,
@@ -75,27 +75,7 @@ async def update(
 
 
 async def list_rows(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    active: bool | None,
-    discipline: str | None,
-    external_id: str | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[Practitioner], str | None]:
-    """A page of practitioners matching the filters."""
-    conditions: list[ColumnElement[bool]] = []
-    if active is not None:
-        conditions.append(col(Practitioner.active) == active)
-    if discipline is not None:
-        conditions.append(col(Practitioner.discipline) == discipline)
-    if external_id is not None:
-        conditions.append(col(Practitioner.external_id) == external_id)
-    return await list_page(
-        tenant,
-        Practitioner,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=f"{RESOURCE}|{active}|{discipline}|{external_id}",
-    )
+    """A page of rows (`filters`: `queries.lists.PRACTITIONERS`'s values)."""
+    return await list_page(tenant, Practitioner, PRACTITIONERS, filters, query=query, codec=codec)

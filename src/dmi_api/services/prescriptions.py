@@ -6,12 +6,10 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlmodel import col
-
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Practitioner, Prescription, PrescriptionItem
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import PRESCRIPTIONS
 from dmi_api.schemas.prescriptions import (
     REQUIRED,
     PrescriptionCreate,
@@ -205,29 +203,12 @@ async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
 
 
 async def list_public(
-    tenant: Tenant,
-    *,
-    query: ListQuery,
-    codec: CursorCodec,
-    child_id: uuid.UUID | None,
-    status: str | None,
-    setting: str | None,
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[PrescriptionPublic], str | None]:
-    """A page of prescriptions with their items (two queries in all)."""
-    conditions: list[ColumnElement[bool]] = []
-    if child_id is not None:
-        conditions.append(col(Prescription.child_id) == child_id)
-    if status is not None:
-        conditions.append(col(Prescription.status) == status)
-    if setting is not None:
-        conditions.append(col(Prescription.setting) == setting)
+    """A page of prescriptions with their items (two queries in all; `filters`:
+    `queries.lists.PRESCRIPTIONS`'s values)."""
     rows, next_cursor = await list_page(
-        tenant,
-        Prescription,
-        query=query,
-        filters=conditions,
-        codec=codec,
-        context=f"{RESOURCE}|{child_id}|{status}|{setting}",
+        tenant, Prescription, PRESCRIPTIONS, filters, query=query, codec=codec
     )
     items = await items_service.load(tenant, [row.id for row in rows])
     return [to_public(row, items[row.id]) for row in rows], next_cursor

@@ -5,22 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, tuple_
-from sqlmodel import col
 
 from dmi_api.errors import FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
-from dmi_api.pagination import CursorCodec, invalid_cursor
+from dmi_api.pagination import CursorCodec
+from dmi_api.queries.list_specs import ListSpec
+from dmi_api.queries.pages import ListQuery, Page, SortKey
+from dmi_api.queries.predicates import columns, live
 from dmi_api.services.history import record_version
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
-SortKey = Literal["updated_at", "-updated_at", "created_at", "-created_at"]
+__all__ = ["ListQuery", "SortKey"]  # the list parameters, for the services' callers
 
 
 def _label(model: type[ClinicalRow]) -> str:
@@ -31,7 +31,7 @@ async def get_live(
     tenant: Tenant, model: type[RowT], row_id: uuid.UUID, *, for_update: bool = False
 ) -> RowT:
     """A row of this clinic that is not deleted, else 404 (the same for another clinic's row)."""
-    statement = tenant.select(model).where(col(model.id) == row_id, col(model.deleted_at).is_(None))
+    statement = tenant.select(model).where(columns(model).id == row_id, live(model))
     if for_update:
         # Serialises concurrent writers: the second sees the first's version and gets 412.
         statement = statement.with_for_update()
@@ -122,73 +122,26 @@ def soft_delete(row: ClinicalRow) -> None:
     row.deleted_at = row.updated_at
 
 
-@dataclass(frozen=True)
-class ListQuery:
-    """The common list parameters."""
-
-    limit: int
-    cursor: str | None
-    sort: SortKey = "updated_at"
-    updated_since: datetime | None = None
-
-
-def page_context(context: str, query: ListQuery) -> str:
-    """What a cursor is bound to: the query's filters (`context`), its sort and sync point."""
-    return f"{context}|{query.sort}|{query.updated_since}"
-
-
-def cursor_position(
-    codec: CursorCodec, query: ListQuery, context: str
-) -> tuple[datetime, uuid.UUID] | None:
-    """Where the page starts after (sort value, id), from the query's cursor; None: the start."""
-    if not query.cursor:
-        return None
-    position = codec.decode(query.cursor, context=context)
-    try:
-        return datetime.fromisoformat(position[0]), uuid.UUID(position[1])
-    except (IndexError, TypeError, ValueError):
-        raise invalid_cursor() from None
-
-
-def next_cursor(codec: CursorCodec, context: str, sort_value: datetime, row_id: Any) -> str:
-    """The cursor of the page after a row (its sort value and id)."""
-    return codec.encode([sort_value.isoformat(), str(row_id)], context=context)
-
-
 async def list_page(
     tenant: Tenant,
     model: type[RowT],
+    spec: ListSpec,
+    given: dict[str, Any],
     *,
     query: ListQuery,
-    filters: list[ColumnElement[bool]],
     codec: CursorCodec,
-    context: str,
 ) -> tuple[list[RowT], str | None]:
-    """One keyset page, stable under concurrent inserts; tombstones only in `updated_since`."""
-    column_name = query.sort.lstrip("-")
-    descending = query.sort.startswith("-")
-    sort_column = getattr(model, column_name)
-    statement = tenant.select(model).where(*filters)
-    if query.updated_since is not None:
-        statement = statement.where(col(model.updated_at) >= query.updated_since)
-    else:
-        statement = statement.where(col(model.deleted_at).is_(None))
-    # The cursor is bound to the query: filters and sort are part of its context.
-    context = page_context(context, query)
-    after = cursor_position(codec, query, context)
-    if after is not None:
-        keyset = tuple_(sort_column, col(model.id))
-        statement = statement.where(keyset < after if descending else keyset > after)
-    order = (
-        (sort_column.desc(), col(model.id).desc()) if descending else (sort_column, col(model.id))
+    """One keyset page of the rows `spec`'s filters `given` select, stable under concurrent
+    inserts (`queries.pages.Page`)."""
+    page = Page(query, codec, spec.context(given))
+    statement = (
+        tenant.select(model)
+        .where(*spec.conditions(model, given), *page.conditions(model))
+        .order_by(*page.order_by(model))
+        .limit(page.limit())
     )
-    statement = statement.order_by(*order).limit(query.limit + 1)
-    rows = list((await tenant.db.execute(statement)).scalars().all())
-    if len(rows) <= query.limit:
-        return rows, None
-    rows = rows[: query.limit]
-    last: Any = rows[-1]
-    return rows, next_cursor(codec, context, getattr(last, column_name), last.id)
+    result = await tenant.db.execute(statement, {**spec.bind_values(given), **page.values()})
+    return page.cut(list(result.scalars().all()))
 
 
 def apply_patch(row: Any, changes: dict[str, Any], *, required: frozenset[str]) -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from dmi_api.models import (
@@ -20,9 +17,9 @@ from dmi_api.models import (
     SessionRecord,
 )
 from dmi_api.pagination import CursorCodec
+from dmi_api.queries.lists import SESSION_RECORDS
 from dmi_api.schemas.session_records import PerformedExercise
 from dmi_api.services.resources import ListQuery, get_live, list_page
-from dmi_api.services.session_record_rules import RESOURCE
 from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
 
@@ -93,49 +90,13 @@ async def exercise_references(
     return live_exercises, items
 
 
-@dataclass(frozen=True, slots=True)
-class SessionFilters:
-    """What a list of records is filtered by: `started_from` inclusive, `started_to` exclusive
-    (both in UTC, as cursors are bound to them)."""
-
-    child_id: uuid.UUID | None = None
-    practitioner_id: uuid.UUID | None = None
-    session_type: str | None = None
-    started_from: datetime | None = None
-    started_to: datetime | None = None
-
-    def __post_init__(self) -> None:
-        # The instants in UTC whatever offset the client wrote: cursors are bound to them.
-        for name in ("started_from", "started_to"):
-            if (moment := getattr(self, name)) is not None:
-                object.__setattr__(self, name, moment.astimezone(UTC))
-
-    def context(self) -> str:
-        """What a list cursor is bound to."""
-        return (
-            f"{RESOURCE}|{self.child_id}|{self.practitioner_id}|{self.session_type}"
-            f"|{self.started_from}|{self.started_to}"
-        )
-
-
 async def list_public(
-    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: SessionFilters
+    tenant: Tenant, *, query: ListQuery, codec: CursorCodec, filters: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of records with their amendments (two queries)."""
-    f = filters
-    conditions: list[ColumnElement[bool]] = []
-    if f.child_id is not None:
-        conditions.append(col(SessionRecord.child_id) == f.child_id)
-    if f.practitioner_id is not None:
-        conditions.append(col(SessionRecord.practitioner_id) == f.practitioner_id)
-    if f.session_type is not None:
-        conditions.append(col(SessionRecord.type) == f.session_type)
-    if f.started_from is not None:
-        conditions.append(col(SessionRecord.started_at) >= f.started_from)
-    if f.started_to is not None:
-        conditions.append(col(SessionRecord.started_at) < f.started_to)
+    """A page of records with their amendments (two queries; `filters`:
+    `queries.lists.SESSION_RECORDS`'s values)."""
     rows, next_cursor = await list_page(
-        tenant, SessionRecord, query=query, filters=conditions, codec=codec, context=f.context()
+        tenant, SessionRecord, SESSION_RECORDS, filters, query=query, codec=codec
     )
     amendments = await load_amendments(tenant, [row.id for row in rows])
     return [plain_view(row, amendments[row.id]) for row in rows], next_cursor

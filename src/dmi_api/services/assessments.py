@@ -24,6 +24,7 @@ from dmi_api.services.assessment_scores import keep_version, rescore_child, snap
 from dmi_api.services.resources import (
     ListQuery,
     Versioned,
+    any_live,
     check_reference,
     get_live,
     list_page,
@@ -63,16 +64,8 @@ async def _rescore(tenant: Tenant, row: Assessment, client_id: uuid.UUID, *, cur
 
 async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
     """Whether a live assessment of the child is dated before `day` (a new birth date)."""
-    statement = (
-        tenant.select(Assessment)
-        .where(
-            col(Assessment.child_id) == child_id,
-            col(Assessment.deleted_at).is_(None),
-            col(Assessment.performed_on) < day,
-        )
-        .limit(1)
-    )
-    return (await tenant.db.execute(statement)).first() is not None
+    mine = col(Assessment.child_id) == child_id
+    return await any_live(tenant, Assessment, mine, col(Assessment.performed_on) < day)
 
 
 def _before_birth(child: Child | None, performed_on: date) -> Errors:

@@ -30,6 +30,7 @@ from dmi_api.services.resources import (
     apply_patch,
     list_page,
     snapshot_of,
+    taken,
     touch,
 )
 from dmi_api.tenant_scope import Tenant
@@ -44,7 +45,7 @@ def to_public(row: Child) -> ChildPublic:
     return ChildPublic.model_validate(row, from_attributes=True)
 
 
-VERSIONED = Versioned(RESOURCE, Child, snapshot_of(to_public, exclude={"age"}))
+VERSIONED = Versioned(RESOURCE, Child, snapshot_of(to_public, exclude={"age"}), REQUIRED)
 get = VERSIONED.get
 delete = VERSIONED.delete  # its external_id stays reserved: a PUT by it revives the child
 
@@ -97,15 +98,6 @@ async def find_by_external_id(
     return (await tenant.db.execute(statement)).scalar_one_or_none()
 
 
-async def _external_id_taken(
-    tenant: Tenant, external_id: str | None, own: uuid.UUID | None
-) -> bool:
-    if external_id is None:
-        return False
-    row = await find_by_external_id(tenant, external_id)
-    return row is not None and row.id != own
-
-
 async def _check(
     tenant: Tenant, values: dict[str, Any], *, row: Child | None, sent: frozenset[str]
 ) -> None:
@@ -125,7 +117,7 @@ async def create(tenant: Tenant, *, payload: ChildCreate, client_id: uuid.UUID) 
     """Add a child (409 when its external_id is taken, tombstones included)."""
     values = payload.model_dump()
     await _check(tenant, values, row=None, sent=frozenset(payload.model_fields_set))
-    if await _external_id_taken(tenant, payload.external_id, None):
+    if await taken(tenant, Child, "external_id", payload.external_id, None):
         raise ConflictError(TAKEN)
     row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
     return await VERSIONED.written(tenant, row, client_id)
@@ -140,14 +132,10 @@ async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uu
     )
     merged = {**to_public(row).model_dump(), **changes}
     await _check(tenant, merged, row=row, sent=frozenset(changes))
-    if "external_id" in changes and await _external_id_taken(
-        tenant, changes["external_id"], row.id
-    ):
+    if await taken(tenant, Child, "external_id", changes.get("external_id"), row.id):
         raise ConflictError(TAKEN)
     before = tuple(getattr(row, name) for name in _AGE_INPUTS)
-    apply_patch(row, changes, required=REQUIRED)
-    touch(row)
-    await VERSIONED.written(tenant, row, client_id)
+    await VERSIONED.patched(tenant, row, changes, client_id)
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
 

@@ -23,11 +23,10 @@ from dmi_api.services import rules_in_effect
 from dmi_api.services.resources import (
     ListQuery,
     Versioned,
-    apply_patch,
+    any_live,
     find_reference,
     list_page,
     snapshot_of,
-    touch,
 )
 from dmi_api.tenant_scope import Tenant
 
@@ -39,7 +38,7 @@ def to_public(row: Milestone) -> MilestonePublic:
     return MilestonePublic.model_validate(row, from_attributes=True)
 
 
-VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}))
+VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}), REQUIRED)
 get = VERSIONED.get
 delete = VERSIONED.delete
 
@@ -96,23 +95,13 @@ async def update(
         changes.get("achieved_on", row.achieved_on),
         changes.get("observed_on", row.observed_on),
     )
-    apply_patch(row, changes, required=REQUIRED)
-    touch(row)
-    return await VERSIONED.written(tenant, row, client_id)
+    return await VERSIONED.patched(tenant, row, changes, client_id)
 
 
 async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
     """Whether a live observation of the child is dated before `day` (a new birth date)."""
-    statement = (
-        tenant.select(Milestone)
-        .where(
-            col(Milestone.child_id) == child_id,
-            col(Milestone.deleted_at).is_(None),
-            or_(col(Milestone.achieved_on) < day, col(Milestone.observed_on) < day),
-        )
-        .limit(1)
-    )
-    return (await tenant.db.execute(statement)).first() is not None
+    before = or_(col(Milestone.achieved_on) < day, col(Milestone.observed_on) < day)
+    return await any_live(tenant, Milestone, col(Milestone.child_id) == child_id, before)
 
 
 async def list_rows(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import col
-
 from dmi_api.errors import ConflictError
 from dmi_api.models import Practitioner
 from dmi_api.pagination import CursorCodec
@@ -20,10 +18,9 @@ from dmi_api.schemas.practitioners import (
 from dmi_api.services.resources import (
     ListQuery,
     Versioned,
-    apply_patch,
     list_page,
     snapshot_of,
-    touch,
+    taken,
 )
 from dmi_api.tenant_scope import Tenant
 
@@ -35,26 +32,16 @@ def to_public(row: Practitioner) -> PractitionerPublic:
     return PractitionerPublic.model_validate(row, from_attributes=True)
 
 
-VERSIONED = Versioned(RESOURCE, Practitioner, snapshot_of(to_public))
+VERSIONED = Versioned(RESOURCE, Practitioner, snapshot_of(to_public), REQUIRED)
 get = VERSIONED.get
 delete = VERSIONED.delete
-
-
-async def _external_id_taken(
-    tenant: Tenant, external_id: str | None, own: uuid.UUID | None
-) -> bool:
-    if external_id is None:
-        return False
-    statement = tenant.select(Practitioner).where(col(Practitioner.external_id) == external_id)
-    row = (await tenant.db.execute(statement)).scalar_one_or_none()
-    return row is not None and row.id != own
 
 
 async def create(
     tenant: Tenant, *, payload: PractitionerCreate, client_id: uuid.UUID
 ) -> Practitioner:
     """Add a practitioner."""
-    if await _external_id_taken(tenant, payload.external_id, None):
+    if await taken(tenant, Practitioner, "external_id", payload.external_id, None):
         raise ConflictError("Another practitioner has this external_id.")
     row = tenant.add(Practitioner(**payload.model_dump(), clinic_id=tenant.clinic_id))
     return await VERSIONED.written(tenant, row, client_id)
@@ -65,13 +52,9 @@ async def update(
 ) -> Practitioner:
     """Apply a PATCH (the caller checked If-Match)."""
     changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
-    if "external_id" in changes and await _external_id_taken(
-        tenant, changes["external_id"], row.id
-    ):
+    if await taken(tenant, Practitioner, "external_id", changes.get("external_id"), row.id):
         raise ConflictError("Another practitioner has this external_id.")
-    apply_patch(row, changes, required=REQUIRED)
-    touch(row)
-    return await VERSIONED.written(tenant, row, client_id)
+    return await VERSIONED.patched(tenant, row, changes, client_id)
 
 
 async def list_rows(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement
 
 from dmi_api.errors import FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models.clinical_row import ClinicalRow
@@ -39,6 +40,26 @@ async def get_live(
     if row is None:
         raise not_found(model)
     return row
+
+
+async def taken(
+    tenant: Tenant, model: type[ClinicalRow], field: str, value: Any, own: uuid.UUID | None
+) -> bool:
+    """Whether another row of the clinic, tombstones included, has this value of a unique field
+    (`own`: the row being changed, if any)."""
+    if value is None:
+        return False
+    statement = tenant.select(model).where(columns(model)[field] == value)
+    row = (await tenant.db.execute(statement)).scalar_one_or_none()
+    return row is not None and row.id != own
+
+
+async def any_live(
+    tenant: Tenant, model: type[ClinicalRow], *conditions: ColumnElement[bool]
+) -> bool:
+    """Whether a live row of the clinic meets the conditions."""
+    statement = tenant.select(model).where(live(model), *conditions).limit(1)
+    return (await tenant.db.execute(statement)).first() is not None
 
 
 def not_found(model: type[Any]) -> NotFoundError:
@@ -81,6 +102,7 @@ class Versioned(Generic[RowT]):
     resource: str
     model: type[RowT]
     snapshot: Callable[[RowT], dict[str, Any]]
+    required: frozenset[str] = frozenset()  # the fields a PATCH cannot set to null
 
     async def get(self, tenant: Tenant, row_id: uuid.UUID, *, for_update: bool = False) -> RowT:
         """A live row of the clinic, else 404."""
@@ -91,6 +113,14 @@ class Versioned(Generic[RowT]):
         await tenant.db.flush()
         record_version(tenant, self.resource, row, self.snapshot(row), client_id)
         return row
+
+    async def patched(
+        self, tenant: Tenant, row: RowT, changes: dict[str, Any], client_id: uuid.UUID
+    ) -> RowT:
+        """Set the fields a PATCH names (`apply_patch`) and keep the row's next version."""
+        apply_patch(row, changes, required=self.required)
+        touch(row)
+        return await self.written(tenant, row, client_id)
 
     async def delete(self, tenant: Tenant, *, row: RowT, client_id: uuid.UUID) -> None:
         """Tombstone a row, keeping that version."""

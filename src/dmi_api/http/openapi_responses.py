@@ -88,6 +88,7 @@ BUSINESS_RULES: dict[str, str] = {
     "one of the clinic's live rows",
     "exercise_mismatch": "a prescription item of another exercise or child",
     "date_in_future": "a date of something that happened, after today",
+    "datetime_in_future": "a session that starts more than one day from now",
     "date_too_early": "a birth date before 1990-01-01",
     "before_birth": "a date before the child's birth",
     "date_before_birth": "a date before the child's birth",

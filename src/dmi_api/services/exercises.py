@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from dmi_api.errors import ConflictError
 from dmi_api.models import Exercise
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import EXERCISES
-from dmi_api.schemas.exercises import REQUIRED, ExerciseCreate, ExercisePatch, ExercisePublic
-from dmi_api.services.resources import (
-    ListQuery,
-    Versioned,
-    list_page,
-    snapshot_of,
-    taken,
-)
+from dmi_api.schemas.exercises import REQUIRED, ExercisePublic
+from dmi_api.services.resources import ListQuery, Versioned, list_page, snapshot_of
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "exercise"
@@ -30,27 +22,9 @@ def to_public(row: Exercise) -> ExercisePublic:
     return ExercisePublic.model_validate(row, from_attributes=True)
 
 
-VERSIONED = Versioned(RESOURCE, Exercise, snapshot_of(to_public), REQUIRED)
-get = VERSIONED.get
+VERSIONED = Versioned(RESOURCE, Exercise, snapshot_of(to_public), REQUIRED, ("code", _CODE_TAKEN))
+get, create, update = VERSIONED.get, VERSIONED.create, VERSIONED.update
 delete = VERSIONED.delete  # prescription items that name a deleted exercise stay readable
-
-
-async def create(tenant: Tenant, *, payload: ExerciseCreate, client_id: uuid.UUID) -> Exercise:
-    """Add an exercise to the library; a code already used is 409."""
-    if await taken(tenant, Exercise, "code", payload.code, None):
-        raise ConflictError(_CODE_TAKEN)
-    row = tenant.add(Exercise(**payload.model_dump(), clinic_id=tenant.clinic_id))
-    return await VERSIONED.written(tenant, row, client_id)
-
-
-async def update(
-    tenant: Tenant, *, row: Exercise, patch: ExercisePatch, client_id: uuid.UUID
-) -> Exercise:
-    """Apply a PATCH (the caller checked If-Match)."""
-    changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
-    if await taken(tenant, Exercise, "code", changes.get("code"), row.id):
-        raise ConflictError(_CODE_TAKEN)
-    return await VERSIONED.patched(tenant, row, changes, client_id)
 
 
 async def list_rows(

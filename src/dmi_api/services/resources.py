@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 
-from dmi_api.errors import FieldProblem, NotFoundError, ValidationProblemError
+from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
@@ -103,6 +103,27 @@ class Versioned(Generic[RowT]):
     model: type[RowT]
     snapshot: Callable[[RowT], dict[str, Any]]
     required: frozenset[str] = frozenset()  # the fields a PATCH cannot set to null
+    unique: tuple[str, str] = ("", "")  # a field no two rows share, and the 409's words
+
+    async def _refuse_taken(self, tenant: Tenant, value: Any, own: uuid.UUID | None) -> None:
+        field, taken_detail = self.unique
+        if field and await taken(tenant, self.model, field, value, own):
+            raise ConflictError(taken_detail)
+
+    async def create(self, tenant: Tenant, *, payload: BaseModel, client_id: uuid.UUID) -> RowT:
+        """Add a row of the payload's fields (a `unique` value already held: 409)."""
+        values = payload.model_dump()
+        await self._refuse_taken(tenant, values.get(self.unique[0]), None)
+        row = tenant.add(self.model(**values, clinic_id=tenant.clinic_id))
+        return await self.written(tenant, row, client_id)
+
+    async def update(
+        self, tenant: Tenant, *, row: RowT, patch: BaseModel, client_id: uuid.UUID
+    ) -> RowT:
+        """Apply a PATCH (the caller checked If-Match; a `unique` value already held: 409)."""
+        changes: dict[str, Any] = patch.model_dump(exclude_unset=True)
+        await self._refuse_taken(tenant, changes.get(self.unique[0]), row.id)
+        return await self.patched(tenant, row, changes, client_id)
 
     async def get(self, tenant: Tenant, row_id: uuid.UUID, *, for_update: bool = False) -> RowT:
         """A live row of the clinic, else 404."""

@@ -26,12 +26,12 @@ from dmi_api.services.resources import (
     Versioned,
     any_live,
     check_reference,
-    get_live,
     list_page,
     null_problems,
     soft_delete,
     touch,
 )
+from dmi_api.services.resources import live_child as live_child  # for the nested lists
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "assessment"
@@ -159,11 +159,6 @@ async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> No
 
 
 get = Versioned(RESOURCE, Assessment, snapshot).get
-
-
-async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
-    """A live child of the clinic, else 404 (for the nested list)."""
-    return await get_live(tenant, Child, child_id)
 
 
 async def list_rows(

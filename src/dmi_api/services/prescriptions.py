@@ -27,6 +27,7 @@ from dmi_api.services.resources import (
     soft_delete,
     touch,
 )
+from dmi_api.services.resources import live_child as live_child  # for the nested lists
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "prescription"
@@ -195,11 +196,6 @@ async def get(
 async def items_of(tenant: Tenant, row: Prescription) -> Items:
     """The live items of one prescription, in order."""
     return (await items_service.load(tenant, [row.id]))[row.id]
-
-
-async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
-    """A live child of the clinic, else 404 (for the nested list)."""
-    return await get_live(tenant, Child, child_id)
 
 
 async def list_public(

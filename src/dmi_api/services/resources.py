@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 
 from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
+from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
@@ -60,6 +61,11 @@ async def any_live(
     """Whether a live row of the clinic meets the conditions."""
     statement = tenant.select(model).where(live(model), *conditions).limit(1)
     return (await tenant.db.execute(statement)).first() is not None
+
+
+async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
+    """A live child of the clinic, else 404 (for a child's nested lists)."""
+    return await get_live(tenant, Child, child_id)
 
 
 def not_found(model: type[Any]) -> NotFoundError:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import col
 
 from dmi_api.models import (
-    Child,
     Exercise,
     Prescription,
     PrescriptionItem,
@@ -20,6 +19,7 @@ from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import SESSION_RECORDS
 from dmi_api.schemas.session_records import PerformedExercise
 from dmi_api.services.resources import ListQuery, get_live, list_page
+from dmi_api.services.resources import live_child as live_child  # for the nested lists
 from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
 
@@ -51,11 +51,6 @@ async def load_amendments(
 async def amendments_of(tenant: Tenant, row: SessionRecord) -> Amendments:
     """The amendments of one record, oldest first."""
     return (await load_amendments(tenant, [row.id]))[row.id]
-
-
-async def live_child(tenant: Tenant, child_id: uuid.UUID) -> Child:
-    """A live child of the clinic, else 404 (for the nested list)."""
-    return await get_live(tenant, Child, child_id)
 
 
 async def exercise_references(

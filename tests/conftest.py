@@ -30,6 +30,7 @@ from dmi_api.db import DbSessionMaker, create_engine
 from dmi_api.direct.bound_db import DirectDb, SharedConnectionSource
 from dmi_api.migrate import upgrade_to_head
 from tests.support import probe
+from tests.support.direct import serve_with
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
 from tests.support.setup_script import setup_databases  # noqa: F401 (a session fixture)
 
@@ -182,7 +183,7 @@ def reset_app_state(
     app.state.keyring = KeyRing(app.state.settings, lambda: app.state.sessionmaker)
     if not hasattr(app.state, "own_direct"):
         app.state.own_direct = app.state.direct
-    app.state.direct = direct if direct is not None else app.state.own_direct
+    serve_with(app, direct if direct is not None else app.state.own_direct)
     return app
 
 

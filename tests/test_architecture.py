@@ -154,6 +154,7 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
     ("services", {"services"}),
     ("direct", {"direct"}),
     ("edge", {"auth", "http"}),
+    ("stores", {"stores"}),
     ("routers", {"routers"}),
     ("app", {"app"}),
     ("cli", {"cli", "cli_admin", "cli_demo", "migrate", "migration_ops"}),

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from tests.conftest import BACKEND
 from tests.records.conftest import headers_maker
 from tests.support.clinics import Clinic
-from tests.support.direct import both_paths
+from tests.support.direct import both_paths, serve_with
 from tests.support.sessions import make_clinic
 from tests.support.tenants import make_tenant
 
@@ -149,13 +149,13 @@ async def db_path(request: pytest.FixtureRequest, app: FastAPI) -> AsyncIterator
     """Both database paths on PostgreSQL: the one-statement path and the ORM session path."""
     saved = app.state.direct
     if request.param == "session":
-        app.state.direct = None
+        serve_with(app, None)
     else:
         assert saved is not None
     try:
         yield request.param
     finally:
-        app.state.direct = saved
+        serve_with(app, saved)
 
 
 async def _send(client: httpx.AsyncClient, world: World, target: Target, value: str) -> str | None:

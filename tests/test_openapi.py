@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import uuid
 from pathlib import Path
@@ -134,3 +135,31 @@ def test_a_route_added_later_is_described_by_the_same_rules() -> None:
     }
     [if_match_parameter] = [p for p in operation["parameters"] if p["name"] == "If-Match"]
     assert if_match_parameter["required"] is True
+
+
+# Refusals of requests the schema itself already rules out (malformed JSON, an unknown query
+# parameter): no schema-valid request meets them, so they are not business rules.
+_SCHEMA_LEVEL_CODES = {"json_invalid", "unknown_parameter"}
+
+
+def test_every_refusal_code_is_a_documented_business_rule() -> None:
+    """A schema-valid request refused with 422 names a rule of `x-business-rules` (the stateful
+    schemathesis run accepts only those), so every code the server can raise is listed."""
+    src = Path(__file__).resolve().parents[1] / "src" / "dmi_api"
+    raised = set()
+    for path in src.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            code = None
+            if name == "FieldProblem":
+                keywords = {k.arg: k.value for k in node.keywords}
+                code = node.args[2] if len(node.args) > 2 else keywords.get("code")
+            elif name == "PydanticCustomError" and node.args:
+                code = node.args[0]
+            if isinstance(code, ast.Constant):
+                raised.add(code.value)
+    assert len(raised) > 20
+    document = json.loads((src.parents[1] / "openapi" / "openapi.json").read_text())
+    assert raised - _SCHEMA_LEVEL_CODES - set(document["x-business-rules"]) == set()

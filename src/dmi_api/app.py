@@ -38,6 +38,7 @@ from dmi_api.routers import (
     prescriptions,
     session_records,
 )
+from dmi_api.stores import build_stores
 
 API_DESCRIPTION = (
     "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.long_engine = long_engine
     app.state.direct = direct
+    app.state.stores = build_stores(direct)  # the path of each served operation, chosen once
     app.state.readiness = readiness
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.long_sessionmaker = create_sessionmaker(long_engine)

@@ -12,6 +12,7 @@ from dmi_api.config import Settings
 from dmi_api.db import create_sessionmaker
 from tests.conftest import BACKEND, reset_app_state, shared_app
 from tests.support.clinics import Clinic
+from tests.support.direct import serve_with
 from tests.support.sessions import make_clinic
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
 
@@ -78,8 +79,8 @@ def serving_path(request: pytest.FixtureRequest, app: FastAPI) -> Iterator[str]:
     session path (SQLite's, and PostgreSQL's with direct statements off)."""
     direct = app.state.direct
     if request.param == "session":
-        app.state.direct = None
+        serve_with(app, None)
     try:
         yield request.param
     finally:
-        app.state.direct = direct
+        serve_with(app, direct)

@@ -22,7 +22,7 @@ from dmi_api.config import Settings
 from dmi_api.direct.bound_db import DirectDb, PoolSource
 from tests.conftest import Database
 from tests.records.conftest import Headers
-from tests.support.direct import audit_rows, both_paths, without_request_id
+from tests.support.direct import audit_rows, both_paths, serve_with, without_request_id
 from tests.support.records import seed_child
 from tests.support.tenants import TenantClient, bearer, disable_client, make_tenant, mint_token
 
@@ -259,7 +259,7 @@ class TestPooledConnections:
         self, settings: Settings, live_app: FastAPI, live_client: httpx.AsyncClient
     ) -> None:
         own = DirectDb(PoolSource(settings.model_copy(update={"direct_pool_size": 1})))
-        live_app.state.direct = own
+        serve_with(live_app, own)
         try:
             tenants = [await make_tenant(live_app) for _ in range(3)]
             children = {t.clinic_id: (await seed_child(live_app, t)).id for t in tenants}
@@ -285,7 +285,7 @@ class TestPooledConnections:
             )
             assert {r.status_code for r in responses} == {200}
         finally:
-            live_app.state.direct = live_app.state.own_direct
+            serve_with(live_app, live_app.state.own_direct)
             await own.close()
 
     async def test_statements_are_planned_once_not_per_request(
@@ -299,7 +299,7 @@ class TestPooledConnections:
         # one; a LIMIT passed as a parameter did that once a clinic had thousands of children
         # (the generic plan guesses a tenth of the table): twice the server's time per list.
         own = DirectDb(PoolSource(settings.model_copy(update={"direct_pool_size": 1})))
-        live_app.state.direct = own
+        serve_with(live_app, own)
         tenant = await make_tenant(live_app)
         owner = await asyncpg.connect(asyncpg_url(database.owner_url))
         try:
@@ -319,7 +319,7 @@ class TestPooledConnections:
             # PostgreSQL tries custom plans for the first five executions, then keeps one.
             assert [(p["generic_plans"], p["custom_plans"]) for p in plans] == [(7, 5)] * 3
         finally:
-            live_app.state.direct = live_app.state.own_direct
+            serve_with(live_app, live_app.state.own_direct)
             await own.close()
             await owner.execute("DELETE FROM child WHERE clinic_id = $1", tenant.clinic_id)
             await owner.execute("ANALYZE child")

@@ -27,7 +27,7 @@ from dmi_api.tenant_scope import bind_settings
 from tests.conftest import BACKEND
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
-from tests.support.direct import both_paths
+from tests.support.direct import both_paths, serve_with
 from tests.support.insights import make_clinic, make_program, pause_and_resume
 from tests.support.tenants import TenantClient
 
@@ -46,12 +46,12 @@ async def write_path(request: pytest.FixtureRequest, app: FastAPI) -> AsyncItera
     """POST session records through the one-statement direct path or the ORM session path."""
     direct = app.state.direct
     if request.param == "session":
-        app.state.direct = None
+        serve_with(app, None)
     app.state.test_reads_direct = direct  # reads still compare both paths
     try:
         yield request.param
     finally:
-        app.state.direct = direct
+        serve_with(app, direct)
         del app.state.test_reads_direct
 
 
@@ -118,11 +118,11 @@ async def _progress(
     path = f"/v1/children/{clinic.child_id}/progress?{query}"
     if BACKEND == "postgres":
         writes = app.state.direct
-        app.state.direct = getattr(app.state, "test_reads_direct", writes)
+        serve_with(app, getattr(app.state, "test_reads_direct", writes))
         try:
             direct, session = await both_paths(app, client, path, clinic.headers)
         finally:
-            app.state.direct = writes
+            serve_with(app, writes)
         assert direct.status_code == session.status_code == 200, direct.text
         assert direct.json() == session.json()
         return dict(direct.json())

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from tests.records.conftest import Headers
 from tests.support import insights, sessions
 from tests.support.clinics import Clinic
+from tests.support.direct import serve_with
 from tests.support.tenants import TenantClient, bearer, mint_token
 
 Get = Callable[[str, dict[str, Any]], Awaitable[list[httpx.Response]]]
@@ -27,11 +28,11 @@ def get_on_every_path(app: FastAPI, client: httpx.AsyncClient) -> Callable[[dict
             answers = [await client.get(path, params=params, headers=headers)]
             direct = app.state.direct
             if direct is not None:
-                app.state.direct = None
+                serve_with(app, None)
                 try:
                     answers.append(await client.get(path, params=params, headers=headers))
                 finally:
-                    app.state.direct = direct
+                    serve_with(app, direct)
             for answer in answers:
                 assert answer.status_code == 200, answer.text
             return answers

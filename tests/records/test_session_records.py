@@ -23,6 +23,7 @@ from dmi_api.services import session_record_rules as rules
 from dmi_api.tenant_scope import bind_settings
 from tests.records.conftest import Headers, headers_maker
 from tests.support.clinics import START, Clinic
+from tests.support.direct import serve_with
 from tests.support.sessions import URL, create, if_match, make_clinic, sign
 from tests.support.tenants import disable_client, make_tenant
 
@@ -237,12 +238,12 @@ class TestAtomicityAndIdempotency:
         entries = [clinic.exercise(i % 3) for i in range(30)]
         entries += [clinic.exercise(0, prescription_item_id=clinic.item_id)] * 10
         direct = app.state.direct
-        app.state.direct = None  # the session path (SQLite's)
+        serve_with(app, None)  # the session path (SQLite's)
         try:
             with _selects(db_connection, "exercise", "prescription_item") as seen:
                 await create(client, clinic, exercises=entries)
         finally:
-            app.state.direct = direct
+            serve_with(app, direct)
         assert len(seen["exercise"]) == 1
         assert len(seen["prescription_item"]) == 1
 
@@ -622,12 +623,12 @@ class TestListsAndSync:
                 headers=clinic.headers,
             )
         direct = app.state.direct
-        app.state.direct = None  # the session path (SQLite's): one query for the page's amendments
+        serve_with(app, None)  # the session path (SQLite's): one query for the page's amendments
         try:
             with _selects(db_connection, "session_amendment") as seen:
                 response = await client.get(URL, headers=clinic.headers)
         finally:
-            app.state.direct = direct
+            serve_with(app, direct)
         assert [len(row["amendments"]) for row in response.json()["data"]] == [1, 1, 1, 1]
         assert len(seen["session_amendment"]) == 1
         if direct is not None:  # PostgreSQL: the page, its amendments and its audit, one statement
@@ -699,11 +700,11 @@ class TestDirectCreate:
         direct = app.state.direct
         assert direct is not None
         first = await client.post(URL, json=body, headers=clinic.headers)
-        app.state.direct = None
+        serve_with(app, None)
         try:
             second = await client.post(URL, json=body, headers=clinic.headers)
         finally:
-            app.state.direct = direct
+            serve_with(app, direct)
         return first, second
 
     async def test_the_same_record_version_and_headers(
@@ -872,11 +873,12 @@ class TestDirectCreate:
         # no write follows the 422.
         assert len(statements) == (1 if wrong == "one-item-two-exercises" else 2)
         assert await listed(client, clinic) == []
-        app.state.direct, direct = None, app.state.direct
+        direct = app.state.direct
+        serve_with(app, None)
         try:
             session = await client.post(URL, json=body, headers=clinic.headers)
         finally:
-            app.state.direct = direct
+            serve_with(app, direct)
         assert session.json()["errors"] == response.json()["errors"]
 
     def test_the_row_written_is_the_models_row(self, clinic: Clinic) -> None:

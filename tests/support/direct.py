@@ -10,6 +10,16 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dmi_api.direct.bound_db import DirectDb
+from dmi_api.stores import build_stores
+
+
+def serve_with(app: FastAPI, direct: DirectDb | None) -> None:
+    """Serve the app's two-way operations with one statement on `direct`, or on the session
+    path (None), as `create_app` chooses (`dmi_api.stores.build_stores`)."""
+    app.state.direct = direct
+    app.state.stores = build_stores(direct)
+
 
 async def both_paths(
     app: FastAPI, client: httpx.AsyncClient, path: str, headers: dict[str, str]
@@ -18,11 +28,11 @@ async def both_paths(
     direct = app.state.direct
     assert direct is not None
     direct_response = await client.get(path, headers=headers)
-    app.state.direct = None
+    serve_with(app, None)
     try:
         session_response = await client.get(path, headers=headers)
     finally:
-        app.state.direct = direct
+        serve_with(app, direct)
     return direct_response, session_response
 
 

@@ -259,11 +259,10 @@ class DirectDb:
 _route: ContextVar[Hashable] = ContextVar("dmi_direct_route", default=None)
 
 
-def direct_db(request: Request) -> DirectDb | None:
-    """The app's direct reads, or None (SQLite, or turned off): take the session path."""
-    direct: DirectDb | None = request.app.state.direct
-    if direct is not None:
-        _route.set(id(request.scope.get("route")))  # routes live as long as the app
+def for_route(direct: DirectDb, request: Request) -> DirectDb:
+    """`direct`, for the request's route: its statements hold at most the route's share of the
+    pool (`RouteLimits`)."""
+    _route.set(id(request.scope.get("route")))  # routes live as long as the app
     return direct
 
 

@@ -4,7 +4,7 @@ One builder for every collection a child has a list of: the same body as the top
 with `child_id` optional (the path names the child; a body naming another child is 422 at
 `#/child_id`), a 404 for a child that is not the clinic's live one (the same as for no child),
 then exactly the top-level POST's creation: validation, audit, `Location`, `ETag`, 201, and
-its path selection (a direct statement where the top-level POST has one).
+its store where the collection has one (`dmi_api.stores`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dmi_api.auth.dependencies import Caller, caller_session, require_token
 from dmi_api.auth.principal import Principal
-from dmi_api.direct.bound_db import DirectDb, direct_db
 from dmi_api.errors import FieldProblem, ValidationProblemError
-from dmi_api.http.responses import FastJSONResponse
-from dmi_api.routers.resource_support import IdempotencyKeyHeader, idempotent_create
+from dmi_api.routers.resource_support import IdempotencyKeyHeader
 from dmi_api.services import children
+from dmi_api.stores.idempotent import Created, idempotent_create
 
-Created = tuple[int, dict[str, Any], dict[str, str]]
 CreateT = TypeVar("CreateT", bound=BaseModel)
+# A creation served by a store: (request, principal, body with the child, Idempotency-Key).
+Served = Callable[[Request, Principal, Any, str | None], Awaitable[Response]]
 CHILD_ID_DOC = (
     "Optional: the child is the one in the path. Another child's id is 422 (`child_id_mismatch`)."
 )
@@ -68,11 +68,11 @@ def add_child_create(
     response_model: type[BaseModel],
     scope: str,
     summary: str,
-    create: Callable[[Caller, CreateT], Awaitable[Created]],
-    direct_create: Callable[[DirectDb, Principal, CreateT], Awaitable[Created]] | None = None,
+    create: Callable[[Caller, CreateT], Awaitable[Created]] | None = None,
+    served: Served | None = None,
 ) -> None:
-    """Add `POST /v1/children/{child_id}/<collection>`, creating as `POST /v1/<collection>` does
-    (`create`, and `direct_create` without `Idempotency-Key` where the database path has one)."""
+    """Add `POST /v1/children/{child_id}/<collection>`, creating as `POST /v1/<collection>` does:
+    with `create` on the session path, or through the collection's store (`served`)."""
     top_level = f"/v1/{collection}"
 
     async def create_for_child(
@@ -81,14 +81,12 @@ def add_child_create(
         child_id: uuid.UUID,
         payload: Any,
         idempotency_key: IdempotencyKeyHeader = None,
-    ) -> JSONResponse:
+    ) -> Response:
         """Create for the child in the path as the top-level POST does."""
         full = with_child(payload, child_id)
-        if direct_create is not None and idempotency_key is None:
-            direct = direct_db(request)
-            if direct is not None:
-                status, content, headers = await direct_create(direct, principal, full)
-                return FastJSONResponse(content, status_code=status, headers=headers)
+        if served is not None:
+            return await served(request, principal, full, idempotency_key)
+        assert create is not None, "a child create needs `create` or `served`"
         async with caller_session(request, principal) as caller:
             await children.get(caller.tenant, child_id)
 

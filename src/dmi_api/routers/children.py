@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
+from dmi_api.auth.dependencies import Caller, require, require_token
 from dmi_api.auth.principal import Principal
-from dmi_api.direct import children as direct_children
-from dmi_api.direct.bound_db import direct_db
 from dmi_api.errors import PreconditionFailedError
 from dmi_api.http.conditional import etag, read_if_match, require_if_match
 from dmi_api.queries.list_specs import ListParameters
@@ -24,7 +22,6 @@ from dmi_api.routers.resource_support import (
     idempotent_create,
     json_body,
     page_response,
-    resource_response,
     versioned_response,
 )
 from dmi_api.schemas.base import ExternalId
@@ -38,9 +35,10 @@ from dmi_api.schemas.common import (
     Page,
 )
 from dmi_api.services import children as service
+from dmi_api.stores.interfaces import stores
 
 router = make_router(tag="children", prefix="/v1/children")
-# The hot reads: the token here, the client and the rows in one statement (dmi_api.direct).
+# The reads served two ways (`dmi_api.stores`): the token here, the rest in the store.
 ReadToken = Annotated[Principal, require_token("children:read")]
 Writer = Annotated[Caller, require("children:write")]
 RESOURCE = service.RESOURCE
@@ -63,20 +61,9 @@ async def list_children(
     principal: ReadToken, request: Request, params: Annotated[ChildListQuery, Query()]
 ) -> JSONResponse:
     """List the clinic's children; `updated_since` includes tombstones for sync."""
-    codec = request.app.state.cursor_codec
-    query, filters = params.page(), CHILDREN.values(params)
-    if (direct := direct_db(request)) is not None:
-        bodies, next_cursor = await direct_children.list_children(
-            direct, principal, query=query, codec=codec, filters=filters
-        )
-        return page_response(request, bodies, next_cursor)
-    async with caller_session(request, principal) as caller:
-        rows, next_cursor = await service.list_rows(
-            caller.tenant, query=query, codec=codec, filters=filters
-        )
-        caller.audit("list", RESOURCE)
-        bodies = await service.plain_views(caller.tenant, rows)
-    return page_response(request, bodies, next_cursor)
+    filters = CHILDREN.values(params)
+    bodies, cursor = await stores(request).children.page(request, principal, params.page(), filters)
+    return page_response(request, bodies, cursor)
 
 
 ROUTES = ResourceRoutes(router, "child", "", "children", service.get, service.public_view)
@@ -140,14 +127,8 @@ async def upsert_child(
 @router.get("/{child_id}", response_model=ChildPublic, summary="Get a child")
 async def get_child(principal: ReadToken, request: Request, child_id: uuid.UUID) -> Response:
     """One child, with its ETag (`If-None-Match` → 304)."""
-    if (direct := direct_db(request)) is not None:
-        found = await direct_children.get_child(direct, principal, child_id)
-        return versioned_response(request, found.version, found.body)
-    async with caller_session(request, principal) as caller:
-        row = await service.get(caller.tenant, child_id)
-        caller.audit("read", RESOURCE, resource_id=row.id, child_id=row.id)
-        [body] = await service.plain_views(caller.tenant, [row])
-    return resource_response(request, row, body)
+    found = await stores(request).children.get(request, principal, child_id)
+    return versioned_response(request, found.version, found.body)
 
 
 ROUTES.add_patch(ChildPublic, ChildPatch, service.update)

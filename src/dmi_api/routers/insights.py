@@ -9,10 +9,8 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
+from dmi_api.auth.dependencies import Caller, require, require_token
 from dmi_api.auth.principal import Principal
-from dmi_api.direct import progress as direct_progress
-from dmi_api.direct.bound_db import direct_db
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
@@ -24,6 +22,7 @@ from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressR
 from dmi_api.services import adherence, prescriptions, progress, rules_in_effect
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
+from dmi_api.stores.interfaces import stores
 from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="insights")
@@ -37,7 +36,7 @@ PROGRESS_SCOPES = (
     "sessions:read",
     "prescriptions:read",
 )
-# The token here; the rows in two direct statements (dmi_api.direct.progress), else a session.
+# The token here; the report from the store (`dmi_api.stores`): two statements, or a session.
 ProgressReader = Annotated[Principal, require_token(*PROGRESS_SCOPES)]
 SVG_MEDIA_TYPE = "image/svg+xml"
 
@@ -115,18 +114,10 @@ async def _progress(
     first: date | None,
     end: date | None,
 ) -> ProgressReport:
-    """The report on either path; audited as a read of the child's progress."""
-    if (direct := direct_db(request)) is not None:
-        return await direct_progress.report(
-            direct, principal, child_id, lambda child: _period(child, first, end)
-        )
-    async with caller_session(request, principal) as caller:
-        child = await _child(caller.tenant, child_id)
-        period = _period(child, first, end)
-        rules = await rules_in_effect.load(caller.tenant)
-        report = await progress.report(caller.tenant, child, rules, period)
-        caller.audit("read", "progress", resource_id=child.id, child_id=child.id)
-    return report
+    """The report over the asked period; audited as a read of the child's progress."""
+    return await stores(request).progress.report(
+        request, principal, child_id, lambda child: _period(child, first, end)
+    )
 
 
 @router.get(

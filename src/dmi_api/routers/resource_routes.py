@@ -22,7 +22,7 @@ from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
-from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.child_creates import add_child_create
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.routers.resource_support import (
     Body,
@@ -36,6 +36,7 @@ from dmi_api.routers.resource_support import (
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.services import history
+from dmi_api.stores.idempotent import Created
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)

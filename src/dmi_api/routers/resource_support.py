@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from dmi_api.auth.dependencies import Caller
 from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.pagination import MAX_LIMIT, next_link
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor
 from dmi_api.schemas.base import UtcInstant
-from dmi_api.services import idempotency
 from dmi_api.services.resources import ListQuery, SortKey
+from dmi_api.stores.idempotent import Created as Created
+from dmi_api.stores.idempotent import idempotent_create as idempotent_create
 
 
 async def list_query(
@@ -92,41 +92,3 @@ def versioned_response(
     if status_code == 200 and request.method == "GET" and is_not_modified(request, version):
         return Response(status_code=304, headers=headers)
     return JSONResponse(body_data(body), status_code=status_code, headers=headers)
-
-
-async def idempotent_create(
-    caller: Caller,
-    request: Request,
-    key: str | None,
-    payload: BaseModel,
-    create: Callable[[], Awaitable[tuple[int, dict[str, Any], dict[str, str]]]],
-    *,
-    route: str | None = None,
-) -> JSONResponse:
-    """Run `create` once per Idempotency-Key: a retry with the same body replays the response
-    (`route`: the operation the key is fingerprinted with, by default the request's path)."""
-    if key is None:
-        status, body, headers = await create()
-        return JSONResponse(body, status_code=status, headers=headers)
-    request_hash = idempotency.fingerprint(
-        request.method, route or request.url.path, payload.model_dump(mode="json")
-    )
-    stored = await idempotency.claim(
-        caller.tenant, client_id=caller.principal.client_id, key=key, request_hash=request_hash
-    )
-    if stored is not None:
-        return JSONResponse(
-            stored.body,
-            status_code=stored.status_code,
-            headers={**stored.headers, "Idempotent-Replayed": "true"},
-        )
-    status, body, headers = await create()
-    await idempotency.complete(
-        caller.tenant,
-        client_id=caller.principal.client_id,
-        key=key,
-        status_code=status,
-        body=body,
-        headers=headers,
-    )
-    return JSONResponse(body, status_code=status, headers=headers)

@@ -10,21 +10,16 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from dmi_api.auth.dependencies import Caller, caller_session, require, require_token
+from dmi_api.auth.dependencies import Caller, require, require_token
 from dmi_api.auth.principal import Principal
-from dmi_api.direct import session_lists as direct_lists
-from dmi_api.direct import session_records as direct_records
-from dmi_api.direct.bound_db import DirectDb, direct_db
-from dmi_api.http.conditional import etag
 from dmi_api.http.problems import problem_responses
-from dmi_api.http.responses import FastJSONResponse
 from dmi_api.models import SessionRecord
 from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import SESSION_RECORDS
 from dmi_api.routers import make_router
-from dmi_api.routers.child_creates import Created, add_child_create
+from dmi_api.routers.child_creates import add_child_create
 from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     Body,
@@ -44,15 +39,16 @@ from dmi_api.schemas.session_records import (
 )
 from dmi_api.services import session_record_commands as commands
 from dmi_api.services import session_record_queries as queries
-from dmi_api.services.session_record_rules import AMENDMENT, RESOURCE
+from dmi_api.services.session_record_rules import AMENDMENT
 from dmi_api.services.session_record_views import plain_view
+from dmi_api.stores.interfaces import stores
 from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="session-records")
 URL = "/v1/session-records"
 ITEM_URL = URL + "/{record_id}"
 Writer = Annotated[Caller, require("sessions:write")]
-# Listing and creating: the token here, the rest in direct statements (dmi_api.direct).
+# Listing and creating: the token here, the rest in the store (`dmi_api.stores`).
 ReadToken = Annotated[Principal, require_token("sessions:read")]
 WriteToken = Annotated[Principal, require_token("sessions:write")]
 if TYPE_CHECKING:
@@ -68,22 +64,13 @@ else:
 async def _page(
     request: Request, principal: Principal, params: ListParameters, **fixed: Any
 ) -> JSONResponse:
-    """Either list: one statement (PostgreSQL), else the session path."""
-    codec, query = request.app.state.cursor_codec, params.page()
-    filters, nested = SESSION_RECORDS.values(params, **fixed), bool(fixed)
-    if (direct := direct_db(request)) is not None:
-        bodies, next_cursor = await direct_lists.list_records(
-            direct, principal, query=query, codec=codec, filters=filters, nested=nested
-        )
-        return page_response(request, bodies, next_cursor)
-    async with caller_session(request, principal) as caller:
-        if nested:
-            await queries.live_child(caller.tenant, filters["child_id"])
-        bodies, next_cursor = await queries.list_public(
-            caller.tenant, query=query, codec=codec, filters=filters
-        )
-        caller.audit("list", RESOURCE, child_id=filters.get("child_id"))
-    return page_response(request, bodies, next_cursor)
+    """Either list (`fixed`: the child of the path)."""
+    filters = SESSION_RECORDS.values(params, **fixed)
+    store = stores(request).session_records
+    bodies, cursor = await store.page(
+        request, principal, params.page(), filters, nested=bool(fixed)
+    )
+    return page_response(request, bodies, cursor)
 
 
 @router.get(URL, response_model=Page[SessionRecordPublic], summary="List session records")
@@ -115,17 +102,11 @@ async def create_session_record(
     request: Request,
     payload: SessionRecordCreate,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> Response:
     """Record a session with its exercises (all or none); retry safely with `Idempotency-Key`."""
-    if idempotency_key is None and (direct := direct_db(request)) is not None:
-        status, body, headers = await _create_direct(direct, principal, payload)
-        return FastJSONResponse(body, status_code=status, headers=headers)
-    async with caller_session(request, principal) as caller:
-
-        async def create() -> Created:
-            return await _create(caller, payload)
-
-        return await idempotent_create(caller, request, idempotency_key, payload, create)
+    return await stores(request).session_records.create(
+        request, principal, payload, idempotency_key=idempotency_key, child_in_path=False
+    )
 
 
 async def _view(tenant: Tenant, row: SessionRecord) -> Body:
@@ -135,22 +116,14 @@ async def _view(tenant: Tenant, row: SessionRecord) -> Body:
 ROUTES = ResourceRoutes(
     router, "session_record", URL, "sessions", queries.get, _view, param="record_id"
 )
-# Create, audit, and answer as both POSTs do (the session path).
-_create = ROUTES.creation(commands.create)
 
 
-async def _create_direct(
-    direct: DirectDb, principal: Principal, payload: SessionRecordCreate, *, nested: bool = False
-) -> Created:
-    """The same in one statement (`nested`: a child missing from the path is 404, not 422)."""
-    created = await direct_records.create(direct, principal, payload, child_in_path=nested)
-    return 201, created.body, {"ETag": etag(created.version), "Location": f"{URL}/{created.id}"}
-
-
-async def _create_direct_nested(
-    direct: DirectDb, principal: Principal, payload: SessionRecordCreate
-) -> Created:
-    return await _create_direct(direct, principal, payload, nested=True)
+async def _create_for_child(
+    request: Request, principal: Principal, payload: Any, key: str | None
+) -> Response:
+    return await stores(request).session_records.create(
+        request, principal, payload, idempotency_key=key, child_in_path=True
+    )
 
 
 add_child_create(
@@ -160,8 +133,7 @@ add_child_create(
     response_model=SessionRecordPublic,
     scope="sessions:write",
     summary="Record a session of a child",
-    create=_create,
-    direct_create=_create_direct_nested,
+    served=_create_for_child,
 )
 
 

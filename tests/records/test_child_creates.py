@@ -114,6 +114,7 @@ class TestAuth:
 
 
 @pytest.mark.parametrize("collection", NAMES)
+@pytest.mark.usefixtures("serving_path")
 class TestAnotherClinicsChild:
     async def test_another_clinics_or_a_deleted_child_is_404_like_none(
         self,
@@ -178,6 +179,7 @@ class TestBadInput:
 
 
 @pytest.mark.parametrize("collection", NAMES)
+@pytest.mark.usefixtures("serving_path")
 class TestSuccess:
     async def test_created_for_the_path_child_as_the_top_level_post_does(
         self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, collection: str

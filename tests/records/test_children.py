@@ -221,6 +221,7 @@ class TestIdempotency:
         assert other.json()["errors"][0]["code"] == "idempotency_key_reused"
 
 
+@pytest.mark.usefixtures("serving_path")
 class TestReadAndConditional:
     async def test_no_token_and_wrong_scope(
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
@@ -557,6 +558,7 @@ class TestUpsertByExternalId:
         assert other.status_code == 422
 
 
+@pytest.mark.usefixtures("serving_path")
 class TestListsAndSync:
     async def test_no_token_and_wrong_scope(
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
@@ -698,6 +700,7 @@ class TestUpsertRace:
         assert len(listed) == 1
 
 
+@pytest.mark.usefixtures("serving_path")
 class TestNameSearch:
     """`given_name` / `family_name`: a case-insensitive prefix, on both serving paths."""
 
@@ -726,7 +729,6 @@ class TestNameSearch:
 
     async def test_prefix_any_case(
         self,
-        serving_path: str,
         client: httpx.AsyncClient,
         tenant_a: TenantClient,
         tenant_b: TenantClient,
@@ -751,7 +753,6 @@ class TestNameSearch:
 
     async def test_wildcards_are_literal(
         self,
-        serving_path: str,
         client: httpx.AsyncClient,
         tenant_a: TenantClient,
         headers_for: Headers,
@@ -764,7 +765,6 @@ class TestNameSearch:
 
     async def test_bad_input_is_422(
         self,
-        serving_path: str,
         client: httpx.AsyncClient,
         tenant_a: TenantClient,
         headers_for: Headers,
@@ -777,7 +777,6 @@ class TestNameSearch:
 
     async def test_the_cursor_is_bound_to_the_search(
         self,
-        serving_path: str,
         client: httpx.AsyncClient,
         tenant_a: TenantClient,
         headers_for: Headers,

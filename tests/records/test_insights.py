@@ -183,6 +183,7 @@ class TestAdherence:
         assert again["items"][0]["percent"]["occasions"] == 70.0
 
 
+@pytest.mark.usefixtures("serving_path")
 class TestProgress:
     def url(self, clinic: Clinic, suffix: str = "") -> str:
         return f"/v1/children/{clinic.child_id}/progress{suffix}"

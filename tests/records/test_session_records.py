@@ -55,6 +55,7 @@ def _future(days: float) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
+@pytest.mark.usefixtures("serving_path")
 class TestCreate:
     async def test_no_token(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
         assert (await client.post(URL, json=clinic.new())).status_code == 401
@@ -513,6 +514,7 @@ class TestSigning:
         assert [len(v["resource"]["amendments"]) for v in versions] == [0, 0, 0, 1]
 
 
+@pytest.mark.usefixtures("serving_path")
 class TestListsAndSync:
     async def test_pages_stay_stable_with_inserts_in_between(
         self, client: httpx.AsyncClient, clinic: Clinic

@@ -73,6 +73,23 @@ def test_no_sql_text_hand_writes_a_clinic_filter() -> None:
     assert offenders == []
 
 
+# Clients and clinic settings keep no versions: their routers audit their own writes.
+_UNVERSIONED_WRITERS = {"routers/clients.py", "routers/clinic_settings.py"}
+
+
+def test_a_clinical_change_is_audited_only_with_its_version() -> None:
+    # `change_rows` writes a change's version and its event together, on both paths; an audit
+    # of a create, update or delete anywhere else would be a change recorded one way only.
+    writes = re.compile(r"""\.audit\(\s*["'](create|update|delete)["']""")
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if str(path.relative_to(SRC)) not in _UNVERSIONED_WRITERS
+        and writes.search(path.read_text())
+    ]
+    assert offenders == []
+
+
 def test_jose_is_imported_in_one_module_only() -> None:
     importers = [
         str(path.relative_to(SRC))
@@ -146,7 +163,15 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
     ("storage", {"db", "models"}),
     (
         "access",
-        {"tenant_scope", "pagination", "deps", "audit_trail", "rule_values", "queries.predicates"},
+        {
+            "tenant_scope",
+            "pagination",
+            "deps",
+            "audit_trail",
+            "change_rows",
+            "rule_values",
+            "queries.predicates",
+        },
     ),
     ("schemas", {"schemas"}),
     ("queries", {"queries"}),

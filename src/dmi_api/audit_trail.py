@@ -34,8 +34,9 @@ def record_event(
     Events are written by one INSERT just before the commit (`_write_staged`): no ORM object
     and no flush per event, on the hot path of every request.
     """
-    staged: list[dict[str, Any]] = db.sync_session.info.setdefault(_STAGED, [])
-    staged.append(
+    stage(
+        db,
+        AUDIT_TABLE,
         audit_values(
             event_id=uuid.uuid4(),
             occurred_at=utcnow(),
@@ -49,8 +50,15 @@ def record_event(
             outcome=outcome,
             request_id=current_request_id(),
             source_ip=current_client_ip(),
-        )
+        ),
     )
+
+
+def stage(db: AsyncSession, table: Table, values: dict[str, Any]) -> None:
+    """Stage a row of `table` to be written by one INSERT per table just before the commit
+    (`_write_staged`), in the transaction it belongs to: audit events, kept versions."""
+    staged: dict[Table, list[dict[str, Any]]] = db.sync_session.info.setdefault(_STAGED, {})
+    staged.setdefault(table, []).append(values)
 
 
 def audit_values(
@@ -86,7 +94,7 @@ def audit_values(
     }
 
 
-_STAGED = "dmi.audit_events"
+_STAGED = "dmi.staged_rows"
 AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
@@ -94,10 +102,10 @@ AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 def _write_staged(session: Session) -> None:
     # Runs inside the commit (in the session's greenlet on the async engine): the events are
     # part of the transaction they describe.
-    staged = session.info.pop(_STAGED, None)
-    if staged:
-        # A Core insert of the table: no ORM bulk-persistence machinery on every request.
-        session.execute(insert(AUDIT_TABLE), staged)
+    staged: dict[Table, list[dict[str, Any]]] = session.info.pop(_STAGED, None) or {}
+    for table, rows in staged.items():
+        # A Core insert of each table: no ORM bulk-persistence machinery on every request.
+        session.execute(insert(table), rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Delete, Select, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmi_api.auth.principal import Principal
 from dmi_api.queries.predicates import owned_by
 
 CLINIC_SETTING = "dmi.clinic_id"
@@ -51,9 +52,12 @@ async def bind_settings(
 class Tenant:
     """One clinic's view of the database: queries filter by clinic, rows are stamped with it."""
 
-    def __init__(self, db: AsyncSession, clinic_id: uuid.UUID) -> None:
+    def __init__(
+        self, db: AsyncSession, clinic_id: uuid.UUID, principal: Principal | None = None
+    ) -> None:
         self.db = db
         self.clinic_id = clinic_id
+        self.principal = principal  # the caller, whose changes are audited (None: an operator)
 
     def select(self, model: type[RowT]) -> Select[RowT]:
         """`SELECT model` restricted to this clinic's rows."""

@@ -182,7 +182,7 @@ async def authenticate(
     request.state.principal = principal
     if not principal.has_scopes(security_scopes.scopes):
         raise InsufficientScopeError(security_scopes.scopes)
-    return Caller(principal=principal, tenant=Tenant(db, principal.clinic_id))
+    return Caller(principal=principal, tenant=Tenant(db, principal.clinic_id, principal))
 
 
 async def authenticate_token(
@@ -206,7 +206,7 @@ async def caller_session(request: Request, principal: Principal) -> AsyncIterato
     async with request_session(request) as db:
         if not await _bind_active_client(db, principal):
             raise AuthenticationError()
-        yield Caller(principal=principal, tenant=Tenant(db, principal.clinic_id))
+        yield Caller(principal=principal, tenant=Tenant(db, principal.clinic_id, principal))
 
 
 def require(*scopes: str) -> Any:

@@ -39,14 +39,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from dmi_api.auth.principal import Principal
+from dmi_api.change_rows import Change, change_rows
 from dmi_api.direct.bound_db import DirectDb
 from dmi_api.direct.statements import (
-    CLIENT,
     CLINIC,
     Compiled,
-    audit_cte,
     auth_cte,
     compiled,
+    statement_actor,
 )
 from dmi_api.errors import AuthenticationError
 from dmi_api.models import (
@@ -66,7 +66,6 @@ from dmi_api.queries.predicates import (
     table_of,
 )
 from dmi_api.schemas.session_records import SessionRecordCreate
-from dmi_api.services.history import version_values
 from dmi_api.services.resources import not_found, reference_problem
 from dmi_api.services.session_record_rules import (
     RESOURCE,
@@ -153,34 +152,26 @@ def _insert(auth: Any, source: Any) -> Any:
         .returning(_TABLE.c.id, _TABLE.c.child_id, _TABLE.c.version)
         .cte("saved")
     )
-    version = version_values(
-        clinic_id=CLINIC,
-        resource_type=literal(RESOURCE),
-        resource_id=saved.c.id,
-        version=saved.c.version,
-        snapshot=_param("snapshot", Text()).cast(JSON),
-        recorded_at=func.now(),
-        client_id=CLIENT,
+    change = Change(
+        literal(RESOURCE),
+        saved.c.id,
+        saved.c.version,
+        _param("snapshot", Text()).cast(JSON),
+        saved.c.child_id,
+        literal("create"),
+        literal(201),
     )
-    kept = (
-        insert(_VERSIONS)
-        .from_select(list(version), select(*version.values()).select_from(saved))
-        .cte("kept")
-    )
-    logged = audit_cte(
-        saved,
-        action="create",
-        resource_type=RESOURCE,
-        resource_id=saved.c.id,
-        child_id=saved.c.child_id,
-        outcome=201,
-    )
-    return (
-        select(func.set_config("synchronous_commit", "on", true()).label("durable"), saved.c.id)
-        .select_from(auth.outerjoin(saved, true()))
-        .add_cte(kept)
-        .add_cte(logged)
-    )
+    # The same rows as the session path's `record_change` writes, from the saved row.
+    written = [
+        insert(table).from_select(list(values), select(*values.values()).select_from(saved))
+        for table, values in change_rows(change, statement_actor())
+    ]
+    statement = select(
+        func.set_config("synchronous_commit", "on", true()).label("durable"), saved.c.id
+    ).select_from(auth.outerjoin(saved, true()))
+    for index, write in enumerate(written):
+        statement = statement.add_cte(write.cte(f"written_{index}"))
+    return statement
 
 
 def _unchecked_insert() -> Any:

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 from dmi_api.audit_trail import AUDIT_TABLE, Action, audit_values
 from dmi_api.auth.principal import Principal
+from dmi_api.change_rows import Actor
 from dmi_api.models import ApiClient, ClinicSettings
 from dmi_api.queries.predicates import owned_by
 from dmi_api.request_context import current_client_ip, current_request_id
@@ -81,22 +82,37 @@ def audit_cte(
     outcome: int = 200,
 ) -> CTE:
     """`logged`: one audit event per row of `source`, with the columns `audit_trail` writes."""
+    actor = statement_actor()
     values = audit_values(
-        event_id=bindparam("dmi_event", type_=Uuid()),
-        occurred_at=func.now(),
-        clinic_id=CLINIC,
-        client_id=cast(CLIENT, String),
-        token_jti=bindparam("dmi_jti", type_=String()),
+        event_id=actor.event_id,
+        occurred_at=actor.at,
+        clinic_id=actor.clinic_id,
+        client_id=actor.text(actor.client_id),
+        token_jti=actor.token_jti,
         action=literal(action),
         resource_type=literal(resource_type),
-        resource_id=literal(None, String) if resource_id is None else cast(resource_id, String),
+        resource_id=literal(None, String) if resource_id is None else actor.text(resource_id),
         child_id=literal(None, Uuid) if child_id is None else child_id,
         outcome=literal(outcome),
-        request_id=bindparam("dmi_request", type_=String()),
-        source_ip=bindparam("dmi_ip", type_=String()),
+        request_id=actor.request_id,
+        source_ip=actor.source_ip,
     )
     rows = select(*values.values()).select_from(source)
     return insert(AUDIT_TABLE).from_select(list(values), rows).cte("logged")
+
+
+def statement_actor() -> Actor:
+    """The caller as a statement's parameters (`change_rows` from SQL expressions)."""
+    return Actor(
+        clinic_id=CLINIC,
+        client_id=CLIENT,
+        text=lambda value: cast(value, String),
+        at=func.now(),
+        event_id=bindparam("dmi_event", type_=Uuid()),
+        token_jti=bindparam("dmi_jti", type_=String()),
+        request_id=bindparam("dmi_request", type_=String()),
+        source_ip=bindparam("dmi_ip", type_=String()),
+    )
 
 
 class Compiled(NamedTuple):

@@ -112,13 +112,6 @@ async def upsert_child(
         if created:
             headers["Location"] = f"/v1/children/{row.id}"
         status = 201 if created else 200
-        caller.audit(
-            "create" if created else "update",
-            RESOURCE,
-            outcome=status,
-            resource_id=row.id,
-            child_id=row.id,
-        )
         return status, json_body(await service.public_view(caller.tenant, row)), headers
 
     return await idempotent_create(caller, request, idempotency_key, payload, upsert)

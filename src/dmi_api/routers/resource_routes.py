@@ -105,14 +105,14 @@ class ResourceRoutes(Generic[RowT]):
         self.router.add_api_route(endpoint=handler, methods=[method], description=doc, **options)
 
     def creation(self, create: Answered[RowT]) -> Callable[[Caller, Any], Awaitable[Created]]:
-        """Create, audit, and answer with `ETag` and `Location`, as the resource's POSTs do."""
+        """Create (the service keeps and audits the change) and answer with `ETag` and `Location`,
+        as the resource's POSTs do."""
         location = f"{self.router.prefix}{self.path}"
 
         async def run(caller: Caller, payload: Any) -> Created:
             client_id = caller.principal.client_id
             done = await create(caller.tenant, payload=payload, client_id=client_id)
             row, body = await self._answer(caller.tenant, done)
-            self._audit(caller, "create", row, 201)
             headers = {"ETag": etag(row.version), "Location": f"{location}/{row.id}"}
             return 201, body_data(body), headers
 
@@ -189,7 +189,6 @@ class ResourceRoutes(Generic[RowT]):
             client_id = caller.principal.client_id
             done = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
             row, body = await self._answer(caller.tenant, done)
-            self._audit(caller, "update", row)
             return resource_response(request, row, body)
 
         handler.__annotations__.update(payload=patch)
@@ -205,7 +204,6 @@ class ResourceRoutes(Generic[RowT]):
             row = await self.get(caller.tenant, item_id, for_update=True)
             require_if_match(request, row.version)
             await delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-            self._audit(caller, "delete", row, 204)
             return Response(status_code=204)
 
         noun = _a(self.noun or self.name)

@@ -39,7 +39,6 @@ from dmi_api.schemas.session_records import (
 )
 from dmi_api.services import session_record_commands as commands
 from dmi_api.services import session_record_queries as queries
-from dmi_api.services.session_record_rules import AMENDMENT
 from dmi_api.services.session_record_views import plain_view
 from dmi_api.stores.interfaces import stores
 from dmi_api.tenant_scope import Tenant
@@ -188,13 +187,6 @@ async def amend_session_record(
         row = await queries.get(caller.tenant, record_id, for_update=True)
         amendment = await commands.amend(
             caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
-        )
-        caller.audit(
-            "create",
-            AMENDMENT,
-            outcome=201,
-            resource_id=amendment.id,
-            child_id=row.child_id,
         )
         body = AmendmentPublic.model_validate(amendment, from_attributes=True)
         return 201, json_body(body), {"Location": f"{URL}/{row.id}"}

@@ -18,7 +18,7 @@ from dmi_api.clinical.scoring import score_assessment
 from dmi_api.models import Assessment, Child
 from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.assessments import AssessmentPublic
-from dmi_api.services.history import record_version
+from dmi_api.services.history import record_change
 from dmi_api.services.resources import touch
 from dmi_api.tenant_scope import Tenant
 
@@ -34,7 +34,7 @@ def snapshot(row: Assessment) -> dict[str, Any]:
 
 def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
     """Record the row's current version in its history."""
-    record_version(tenant, RESOURCE, row, snapshot(row), client_id)
+    record_change(tenant, RESOURCE, row, snapshot(row), client_id)
 
 
 def _change(current: dict[str, Any], previous: Assessment | None) -> dict[str, Any] | None:

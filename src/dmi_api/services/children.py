@@ -156,11 +156,12 @@ async def replace(
     values = _replacement(payload, external_id)
     await _check(tenant, values, row=row, sent=frozenset(values))
     before = tuple(getattr(row, name) for name in _AGE_INPUTS)
+    revived = row.deleted_at is not None
     for name, value in values.items():
         setattr(row, name, value)
     touch(row)
     row.deleted_at = None
-    await VERSIONED.written(tenant, row, client_id)
+    await VERSIONED.written(tenant, row, client_id, action="create" if revived else "update")
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlmodel import col
 
-from dmi_api.models import ResourceVersion
+from dmi_api.audit_trail import Action, stage
+from dmi_api.change_rows import OUTCOMES, Actor, Change, actor_of, change_rows
+from dmi_api.models import Child, ResourceVersion
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec, invalid_cursor
@@ -15,47 +17,41 @@ from dmi_api.schemas.base import VersionPublic
 from dmi_api.tenant_scope import Tenant
 
 
-def record_version(
+def record_change(
     tenant: Tenant,
     resource_type: str,
     row: ClinicalRow,
     snapshot: dict[str, Any],
     client_id: uuid.UUID | None,
-) -> None:
-    """Keep the row's current version (in the transaction that writes it)."""
-    values = version_values(
-        clinic_id=tenant.clinic_id,
-        resource_type=resource_type,
-        resource_id=row.id,
-        version=row.version,
-        snapshot=snapshot,
-        recorded_at=utcnow(),
-        client_id=client_id,
-    )
-    tenant.add(ResourceVersion(**values))
-
-
-def version_values(
     *,
-    clinic_id: Any,
-    resource_type: Any,
-    resource_id: Any,
-    version: Any,
-    snapshot: Any,
-    recorded_at: Any,
-    client_id: Any,
-) -> dict[str, Any]:
-    """A kept version's columns, from values (the session path) or SQL expressions (the `kept`
-    CTE of a one-statement write): the one place that says what a version keeps."""
-    return {
-        "clinic_id": clinic_id,
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "version": version,
-        "snapshot": snapshot,
-        "recorded_at": recorded_at,
-        "client_id": client_id,
-    }
+    action: Action | None = None,
+    audited: tuple[str, uuid.UUID] | None = None,
+) -> None:
+    """Keep the row's current version and audit the change, in the transaction that writes it
+    (`change_rows`). `action` by default from the row: its first version is a create, a
+    tombstone a delete, else an update; `audited`: the event's resource, if not this one. Without
+    a caller (an operator command) the version is kept and nothing is audited."""
+    if action is None:
+        action = "create" if row.version == 1 else "delete" if row.deleted_at else "update"
+    child_id = row.id if isinstance(row, Child) else getattr(row, "child_id", None)
+    change = Change(
+        resource_type,
+        row.id,
+        row.version,
+        snapshot,
+        child_id,
+        action,
+        OUTCOMES[action],
+        *(audited or (None, None)),
+    )
+    principal = tenant.principal
+    actor = (
+        actor_of(principal)
+        if principal is not None
+        else Actor(tenant.clinic_id, client_id, str, utcnow(), audited=False)
+    )
+    for table, values in change_rows(change, actor):
+        stage(tenant.db, table, values)
 
 
 async def list_versions(

@@ -17,7 +17,7 @@ from dmi_api.schemas.prescriptions import (
     PrescriptionPublic,
 )
 from dmi_api.services import prescription_items as items_service
-from dmi_api.services.history import record_version
+from dmi_api.services.history import record_change
 from dmi_api.services.resources import (
     ListQuery,
     check_reference,
@@ -60,7 +60,7 @@ def _keep(
 ) -> PrescriptionPublic:
     """Keep this version; returns it as the API shows it (the response body)."""
     public = to_public(row, items)
-    record_version(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id)
+    record_change(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id)
     return public
 
 

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 
+from dmi_api.audit_trail import Action
 from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
@@ -18,7 +19,7 @@ from dmi_api.pagination import CursorCodec
 from dmi_api.queries.list_specs import ListSpec
 from dmi_api.queries.pages import ListQuery, Page, SortKey
 from dmi_api.queries.predicates import columns, live
-from dmi_api.services.history import record_version
+from dmi_api.services.history import record_change
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -135,10 +136,12 @@ class Versioned(Generic[RowT]):
         """A live row of the clinic, else 404."""
         return await get_live(tenant, self.model, row_id, for_update=for_update)
 
-    async def written(self, tenant: Tenant, row: RowT, client_id: uuid.UUID) -> RowT:
-        """Flush the row's change and keep its new version."""
+    async def written(
+        self, tenant: Tenant, row: RowT, client_id: uuid.UUID, *, action: Action | None = None
+    ) -> RowT:
+        """Flush the row's change, keep its new version and audit it (`record_change`)."""
         await tenant.db.flush()
-        record_version(tenant, self.resource, row, self.snapshot(row), client_id)
+        record_change(tenant, self.resource, row, self.snapshot(row), client_id, action=action)
         return row
 
     async def patched(

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from dmi_api.audit_trail import Action
 from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Child, Practitioner, SessionAmendment, SessionRecord
 from dmi_api.models.columns import utcnow
@@ -16,7 +17,7 @@ from dmi_api.schemas.session_records import (
     SessionRecordPatch,
     SignRequest,
 )
-from dmi_api.services.history import record_version
+from dmi_api.services.history import record_change
 from dmi_api.services.resources import (
     check_reference,
     find_reference,
@@ -26,6 +27,7 @@ from dmi_api.services.resources import (
 )
 from dmi_api.services.session_record_queries import amendments_of, exercise_references
 from dmi_api.services.session_record_rules import (
+    AMENDMENT,
     RESOURCE,
     AlreadySignedError,
     Found,
@@ -44,11 +46,17 @@ from dmi_api.tenant_scope import Tenant
 
 
 def _keep(
-    tenant: Tenant, row: SessionRecord, amendments: Sequence[SessionAmendment], client_id: uuid.UUID
+    tenant: Tenant,
+    row: SessionRecord,
+    amendments: Sequence[SessionAmendment],
+    client_id: uuid.UUID,
+    audited: tuple[str, uuid.UUID] | None = None,
 ) -> dict[str, Any]:
-    """Keep this version; returns it as the API shows it (the response body, validated once)."""
+    """Keep this version and audit it (`audited`: as a change of another resource); returns
+    it as the API shows it (the response body, validated once)."""
     body = snapshot(row, amendments)
-    record_version(tenant, RESOURCE, row, body, client_id)
+    action: Action | None = "create" if audited else None
+    record_change(tenant, RESOURCE, row, body, client_id, action=action, audited=audited)
     return body
 
 
@@ -157,5 +165,6 @@ async def amend(
     )
     touch(row)
     await tenant.db.flush()
-    _keep(tenant, row, await amendments_of(tenant, row), client_id)
+    audited = (AMENDMENT, amendment.id)
+    _keep(tenant, row, await amendments_of(tenant, row), client_id, audited)
     return amendment

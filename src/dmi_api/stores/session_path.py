@@ -92,9 +92,6 @@ class SessionRecords:
                 row, body = await commands.create(
                     caller.tenant, payload=payload, client_id=client_id
                 )
-                caller.audit(
-                    "create", SESSION_RECORD, outcome=201, resource_id=row.id, child_id=row.child_id
-                )
                 location = f"{SESSION_RECORDS_URL}/{row.id}"
                 return 201, body, {"ETag": etag(row.version), "Location": location}
 

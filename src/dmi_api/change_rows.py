@@ -1,0 +1,113 @@
+"""What a change of a clinical resource writes besides its row, said once for both paths: its
+kept version and its audit event (and, where issue 15 adds it, its change event).
+
+`change_rows` takes values (the session path stages them, `services.history.record_change`) or
+SQL expressions (a one-statement write inserts them in CTEs from the written row,
+`direct.session_records`): whichever path serves a write, the same function says what it
+records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table
+
+from dmi_api.audit_trail import AUDIT_TABLE, audit_values
+from dmi_api.auth.principal import Principal
+from dmi_api.models import ResourceVersion
+from dmi_api.models.columns import utcnow
+from dmi_api.request_context import current_client_ip, current_request_id
+
+VERSION_TABLE: Table = ResourceVersion.__table__  # type: ignore[attr-defined]
+OUTCOMES = {"create": 201, "update": 200, "delete": 204}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change: the resource's type, id, new version and snapshot, its child, and how it is
+    audited (`action`, `outcome`; `audited_type`/`audited_id` when the event names another
+    resource than the versioned one, as an amendment of a session record)."""
+
+    resource_type: Any
+    resource_id: Any
+    version: Any
+    snapshot: Any
+    child_id: Any
+    action: Any
+    outcome: Any
+    audited_type: Any = None
+    audited_id: Any = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made the change and where (values, or SQL expressions); `text` turns an id into the
+    audit trail's text form. No `token_jti` etc. needed when not `audited`."""
+
+    clinic_id: Any
+    client_id: Any
+    text: Callable[[Any], Any]
+    at: Any
+    event_id: Any = None
+    token_jti: Any = None
+    request_id: Any = None
+    source_ip: Any = None
+    audited: bool = True
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The request's caller, as values."""
+    return Actor(
+        clinic_id=principal.clinic_id,
+        client_id=principal.client_id,
+        text=_text,
+        at=utcnow(),
+        event_id=uuid.uuid4(),
+        token_jti=principal.token_jti,
+        request_id=current_request_id(),
+        source_ip=current_client_ip(),
+    )
+
+
+def change_rows(change: Change, actor: Actor) -> list[tuple[Table, dict[str, Any]]]:
+    """The rows a change writes besides its own: table and columns, in order."""
+    rows = [
+        (
+            VERSION_TABLE,
+            {
+                "clinic_id": actor.clinic_id,
+                "resource_type": change.resource_type,
+                "resource_id": change.resource_id,
+                "version": change.version,
+                "snapshot": change.snapshot,
+                "recorded_at": actor.at,
+                "client_id": actor.client_id,
+            },
+        )
+    ]
+    if actor.audited:
+        audited_id = change.resource_id if change.audited_id is None else change.audited_id
+        event = audit_values(
+            event_id=actor.event_id,
+            occurred_at=actor.at,
+            clinic_id=actor.clinic_id,
+            client_id=actor.text(actor.client_id),
+            token_jti=actor.token_jti,
+            action=change.action,
+            resource_type=change.audited_type or change.resource_type,
+            resource_id=actor.text(audited_id),
+            child_id=change.child_id,
+            outcome=change.outcome,
+            request_id=actor.request_id,
+            source_ip=actor.source_ip,
+        )
+        rows.append((AUDIT_TABLE, event))
+    return rows

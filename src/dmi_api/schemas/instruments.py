@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, ValidationError
 from pydantic_core import PydanticCustomError
@@ -44,18 +44,6 @@ PDMS2_SUBTESTS: dict[str, int] = {
     "grasping": 26,
     "visual_motor_integration": 72,
 }
-# PDMS-3 item counts per subtest are not in our sources: 60 bounds every subtest.
-PDMS3_SUBTESTS: dict[str, int] = dict.fromkeys(
-    (
-        "body_control",
-        "body_transport",
-        "object_control",
-        "hand_manipulation",
-        "eye_hand_coordination",
-        "physical_fitness",
-    ),
-    60,
-)
 AIMS_POSITIONS: dict[str, int] = {"prone": 21, "supine": 9, "sitting": 12, "standing": 16}
 Pdms2Subtest = Literal[
     "reflexes",
@@ -73,6 +61,8 @@ Pdms3Subtest = Literal[
     "eye_hand_coordination",
     "physical_fitness",
 ]
+# PDMS-3 item counts per subtest are not in our sources: 60 bounds every subtest.
+PDMS3_SUBTESTS: dict[str, int] = dict.fromkeys(get_args(Pdms3Subtest), 60)
 ROMAN_LEVELS = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from dmi_api.clinical.who_windows import WhoMilestone
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
 from dmi_api.schemas.clinical_dates import PastDate
@@ -14,12 +15,7 @@ from dmi_api.schemas.patch import PatchModel
 
 # The six WHO MGRS milestones first, then the other DMI targets.
 MilestoneCode = Literal[
-    "sitting_without_support",
-    "standing_with_assistance",
-    "hands_and_knees_crawling",
-    "walking_with_assistance",
-    "standing_alone",
-    "walking_alone",
+    WhoMilestone,
     "head_control",
     "rolling",
     "four_point",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter, create_model
 from pydantic.config import JsonDict
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -132,53 +132,30 @@ class _AssessmentView(ResourceMeta):
 _SCORES_DOC = "computed by the server when the assessment is final; null while it is a draft"
 
 
-class GMFM88Assessment(_AssessmentView):
-    """A GMFM-88 assessment."""
-
-    instrument: Literal["gmfm88"]
-    scores: GMFM88Scores | None = Field(description=_SCORES_DOC)
-
-
-class GMFM66Assessment(_AssessmentView):
-    """A GMFM-66 assessment."""
-
-    instrument: Literal["gmfm66"]
-    scores: GMFM66Scores | None = Field(description=_SCORES_DOC)
-
-
-class AIMSAssessment(_AssessmentView):
-    """An AIMS assessment."""
-
-    instrument: Literal["aims"]
-    scores: AIMSScores | None = Field(description=_SCORES_DOC)
+def _scored_view(name: str, doc: str, instrument: Any, scores: type[BaseModel]) -> type[BaseModel]:
+    """The view of the instruments with a scoring rule: `scores` typed by the instrument."""
+    optional: Any = scores | None
+    return create_model(
+        name,
+        __base__=_AssessmentView,
+        __doc__=doc,
+        __module__=__name__,
+        instrument=(instrument, ...),
+        scores=(optional, Field(description=_SCORES_DOC)),
+    )
 
 
-class HINEAssessment(_AssessmentView):
-    """A HINE assessment."""
-
-    instrument: Literal["hine"]
-    scores: HINEScores | None = Field(description=_SCORES_DOC)
-
-
-class PDMSAssessment(_AssessmentView):
-    """A PDMS-2 or PDMS-3 assessment."""
-
-    instrument: Literal["pdms2", "pdms3"]
-    scores: PDMSScores | None = Field(description=_SCORES_DOC)
-
-
-class GMFCSAssessment(_AssessmentView):
-    """A GMFCS-E&R classification."""
-
-    instrument: Literal["gmfcs"]
-    scores: GMFCSScores | None = Field(description=_SCORES_DOC)
-
-
-class FEASAssessment(_AssessmentView):
-    """A FEAS assessment."""
-
-    instrument: Literal["feas"]
-    scores: FEASScores | None = Field(description=_SCORES_DOC)
+_SCORED_VIEWS = (
+    _scored_view("GMFM88Assessment", "A GMFM-88 assessment.", Literal["gmfm88"], GMFM88Scores),
+    _scored_view("GMFM66Assessment", "A GMFM-66 assessment.", Literal["gmfm66"], GMFM66Scores),
+    _scored_view("AIMSAssessment", "An AIMS assessment.", Literal["aims"], AIMSScores),
+    _scored_view("HINEAssessment", "A HINE assessment.", Literal["hine"], HINEScores),
+    _scored_view(
+        "PDMSAssessment", "A PDMS-2 or PDMS-3 assessment.", Literal["pdms2", "pdms3"], PDMSScores
+    ),
+    _scored_view("GMFCSAssessment", "A GMFCS-E&R classification.", Literal["gmfcs"], GMFCSScores),
+    _scored_view("FEASAssessment", "A FEAS assessment.", Literal["feas"], FEASScores),
+)
 
 
 class UnscoredAssessment(_AssessmentView):
@@ -188,25 +165,18 @@ class UnscoredAssessment(_AssessmentView):
     scores: None
 
 
-AssessmentByInstrument = Annotated[
-    GMFM88Assessment
-    | GMFM66Assessment
-    | AIMSAssessment
-    | HINEAssessment
-    | PDMSAssessment
-    | GMFCSAssessment
-    | FEASAssessment
-    | UnscoredAssessment,
-    Field(discriminator="instrument"),
-]
-_DOCUMENTED = TypeAdapter(AssessmentByInstrument)
+# Documented as one view per instrument, told apart by `instrument`.
+_BY_INSTRUMENT: Any = Union[(*_SCORED_VIEWS, UnscoredAssessment)]
+_DOCUMENTED: TypeAdapter[Any] = TypeAdapter(
+    Annotated[_BY_INSTRUMENT, Field(discriminator="instrument")]
+)
 
 
 class AssessmentPublic(ResourceMeta):
     """An assessment; `scores` are computed by the server (null until scoring exists).
 
     Built as one model; documented as the union of the instruments' views
-    (`AssessmentByInstrument`), each with its own `scores` type.
+    (`_DOCUMENTED`), each with its own `scores` type.
     """
 
     child_id: uuid.UUID

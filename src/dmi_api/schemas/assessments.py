@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter, create_model
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter, create_model
 from pydantic.config import JsonDict
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -20,7 +20,7 @@ from dmi_api.schemas.assessment_scores import (
     HINEScores,
     PDMSScores,
 )
-from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta, with_examples
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
 from dmi_api.schemas.patch import PatchModel
@@ -65,19 +65,14 @@ _EXAMPLE: JsonDict = {
 class AssessmentCreate(RequestModel):
     """A new assessment; items and entered values are checked against the instrument."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                _EXAMPLE,
-                {
-                    "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-                    "instrument": "gmfcs",
-                    "performed_on": "2025-03-04",
-                    "status": "final",
-                    "entered": {"level": "III"},
-                },
-            ]
+    model_config = with_examples(
+        _EXAMPLE,
+        {
+            "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "instrument": "gmfcs",
+            "performed_on": "2025-03-04",
+            "status": "final",
+            "entered": {"level": "III"},
         },
     )
 
@@ -99,10 +94,7 @@ class AssessmentPatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"status": "final", "items": {"1": 3, "2": 3}}]},
-    )
+    model_config = with_examples({"status": "final", "items": {"1": 3, "2": 3}})
 
     assessor_id: uuid.UUID | None = None
     performed_on: PastDate | None = Field(default=None, description=PERFORMED_DOC)

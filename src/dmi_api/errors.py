@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
+def json_pointer(parts: Sequence[object]) -> str:
+    """RFC 6901 pointer (URI fragment form) to a location inside a document."""
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+    return "#/" + "/".join(escaped) if parts else "#"
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One entry of a 422's `errors`: where (a JSON pointer into the `location`), what is

@@ -12,8 +12,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dmi_api.errors import BadRequestError, PayloadTooLargeError
 from dmi_api.http.errors_log import log_unexpected
-from dmi_api.http.handlers import database_error_response, render_problem
-from dmi_api.http.problems import problem_response, status_title
+from dmi_api.http.handlers import (
+    database_error_response,
+    render_problem,
+    unexpected_error_response,
+)
 from dmi_api.request_context import (
     REQUEST_ID_HEADER,
     choose_request_id,
@@ -115,13 +118,7 @@ class RequestContextMiddleware(_HttpMiddleware):
                 raise
             response = database_error_response(exc, self.retry_after_seconds)
             if response is None:
-                log_unexpected(exc)
-                response = problem_response(
-                    status=500,
-                    code="internal_error",
-                    title=status_title(500),
-                    detail="An unexpected error occurred; it has been logged with the request id.",
-                )
+                response = unexpected_error_response(exc)
             await response(scope, receive, send_with_headers)
         finally:
             access_logger.info(

@@ -96,7 +96,7 @@ def test_jose_is_imported_in_one_module_only() -> None:
         for path in SRC.rglob("*.py")
         if re.search(r"^\s*(from|import) jose\b", path.read_text(), re.MULTILINE)
     ]
-    assert importers == ["security/jwt.py"]
+    assert importers == ["security/jws.py"]
 
 
 def test_every_clinic_owned_unique_index_leads_with_clinic_id() -> None:
@@ -138,7 +138,7 @@ def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
 #   access    the tenant choke point, paging, request-scoped sessions, the audit trail, the
 #             clinic's rule settings as values
 #   schemas   request and response bodies
-#   tokens    JWT (the one module with python-jose) and the stores of keys and credentials
+#   tokens    JWT (`security.jws` is the one module with python-jose), stores of keys, credentials
 #   services  the operations; they never see HTTP or the auth dependencies
 #   direct    the one-statement asyncpg path, built on the services' rules
 #   edge      auth dependencies and HTTP plumbing: they depend on the layers below services,
@@ -175,7 +175,18 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
     ),
     ("schemas", {"schemas"}),
     ("queries", {"queries"}),
-    ("tokens", {"security.jwt", "auth.signing_keys", "auth.token_memo", "auth.throttle"}),
+    (
+        "tokens",
+        {
+            "security.jwt",
+            "security.jws",
+            "security.access_tokens",
+            "security.client_assertions",
+            "auth.signing_keys",
+            "auth.token_memo",
+            "auth.throttle",
+        },
+    ),
     ("services", {"services"}),
     ("direct", {"direct"}),
     ("edge", {"auth", "http"}),

@@ -237,57 +237,52 @@ async def create_demo_tenant(settings: Settings) -> dict[str, str] | None:
     return result
 
 
+Handler = Callable[[argparse.Namespace, Settings], None]
+
+
+def _group(commands: Any, name: str, help_text: str) -> Any:
+    return commands.add_parser(name, help=help_text).add_subparsers(dest="action", required=True)
+
+
+def _command(group: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+    """A subcommand running `handler`; every one can print JSON instead of text."""
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def add_admin_commands(commands: Any) -> None:
     """Register `clinics`, `clients` and `keys` on the top-level subparsers."""
-    clinics = commands.add_parser("clinics", help="manage clinics").add_subparsers(
-        dest="action", required=True
+    clinics = _group(commands, "clinics", "manage clinics")
+    _command(clinics, "create", "add a clinic", _clinics_create).add_argument(
+        "--name", required=True
     )
-    create = clinics.add_parser("create", help="add a clinic")
-    create.add_argument("--name", required=True)
-    create.add_argument("--json", action="store_true")
-    create.set_defaults(handler=_clinics_create)
-    listing = clinics.add_parser("list", help="every clinic (needs the owner's URL on PostgreSQL)")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=_clinics_list)
+    _command(clinics, "list", "every clinic (needs the owner's URL on PostgreSQL)", _clinics_list)
 
-    clients = commands.add_parser("clients", help="manage API clients").add_subparsers(
-        dest="action", required=True
+    clients = _group(commands, "clients", "manage API clients")
+    create = _command(
+        clients, "create", "register a client (prints its secret once)", _clients_create
     )
-    create = clients.add_parser("create", help="register a client (prints its secret once)")
     create.add_argument("--clinic", required=True, help="clinic id")
     create.add_argument("--name", required=True)
     scopes = create.add_mutually_exclusive_group(required=True)
     scopes.add_argument("--scopes", help='space-separated, e.g. "children:read"')
     scopes.add_argument("--all-scopes", action="store_true", help="every scope the API knows")
     create.add_argument("--jwks", type=Path, help="public JWKS file: private_key_jwt client")
-    create.add_argument("--json", action="store_true")
-    create.set_defaults(handler=_clients_create)
-    listing = clients.add_parser("list", help="a clinic's clients (never their secrets)")
+    listing = _command(clients, "list", "a clinic's clients (never their secrets)", _clients_list)
     listing.add_argument("--clinic", required=True, help="clinic id")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=_clients_list)
     for name, handler, help_text in (
         ("disable", _clients_disable, "disable a client (its tokens stop working)"),
         ("rotate-secret", _clients_rotate_secret, "replace a client's secret (printed once)"),
     ):
-        sub = clients.add_parser(name, help=help_text)
-        sub.add_argument("client_id")
-        sub.add_argument("--json", action="store_true")
-        sub.set_defaults(handler=handler)
+        _command(clients, name, help_text, handler).add_argument("client_id")
 
-    keys = commands.add_parser("keys", help="manage token signing keys").add_subparsers(
-        dest="action", required=True
-    )
-    rotate = keys.add_parser("rotate", help="start signing with a new key")
-    rotate.add_argument("--json", action="store_true")
-    rotate.set_defaults(handler=_keys_rotate)
+    keys = _group(commands, "keys", "manage token signing keys")
+    _command(keys, "rotate", "start signing with a new key", _keys_rotate)
 
 
-def run_admin(
-    handler: Callable[[argparse.Namespace, Settings], None],
-    args: argparse.Namespace,
-    settings: Settings,
-) -> int:
+def run_admin(handler: Handler, args: argparse.Namespace, settings: Settings) -> int:
     """Run an admin handler, turning operator mistakes into a message and exit code 1."""
     try:
         handler(args, settings)

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
+def json_pointer(parts: Sequence[object]) -> str:
+    """RFC 6901 pointer (URI fragment form) to a location inside a document."""
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+    return "#/" + "/".join(escaped) if parts else "#"
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One entry of a 422's `errors`: where (a JSON pointer into the `location`), what is
@@ -46,61 +52,51 @@ class ProblemError(Exception):
         self.headers = dict(headers or {})
         self.extensions = dict(extensions or {})
 
+    def __init_subclass__(
+        cls, *, status: int = 0, code: str = "", title: str = "", **kwargs: Any
+    ) -> None:
+        """Subclasses fix status, code and title as class keywords; unset ones inherit."""
+        super().__init_subclass__(**kwargs)
+        cls.status, cls.code, cls.title = status or cls.status, code or cls.code, title or cls.title
 
-class BadRequestError(ProblemError):
+
+class BadRequestError(ProblemError, status=400, code="bad_request", title="Bad Request"):
     """The request is malformed in a way no field pointer describes."""
 
-    status = 400
-    code = "bad_request"
-    title = "Bad Request"
 
-
-class NotFoundError(ProblemError):
+class NotFoundError(ProblemError, status=404, code="not_found", title="Not Found"):
     """No such resource for this caller (also for another clinic's rows)."""
 
-    status = 404
-    code = "not_found"
-    title = "Not Found"
 
-
-class ConflictError(ProblemError):
+class ConflictError(ProblemError, status=409, code="conflict", title="Conflict"):
     """The request conflicts with the current state of the resource."""
 
-    status = 409
-    code = "conflict"
-    title = "Conflict"
 
-
-class PayloadTooLargeError(ProblemError):
+class PayloadTooLargeError(
+    ProblemError, status=413, code="payload_too_large", title="Content Too Large"
+):
     """The request body exceeds the configured limit."""
 
-    status = 413
-    code = "payload_too_large"
-    title = "Content Too Large"
 
-
-class HeaderFieldsTooLargeError(ProblemError):
+class HeaderFieldsTooLargeError(
+    ProblemError,
+    status=431,
+    code="header_fields_too_large",
+    title="Request Header Fields Too Large",
+):
     """The request carries too many header fields, or too many bytes of them (RFC 6585)."""
 
-    status = 431
-    code = "header_fields_too_large"
-    title = "Request Header Fields Too Large"
 
-
-class UnsupportedMediaTypeError(ProblemError):
+class UnsupportedMediaTypeError(
+    ProblemError, status=415, code="unsupported_media_type", title="Unsupported Media Type"
+):
     """The request body is not in a media type the operation accepts."""
 
-    status = 415
-    code = "unsupported_media_type"
-    title = "Unsupported Media Type"
 
-
-class ValidationProblemError(ProblemError):
+class ValidationProblemError(
+    ProblemError, status=422, code="validation_error", title="Unprocessable Content"
+):
     """The payload or parameters are invalid; `errors` points at each offending field."""
-
-    status = 422
-    code = "validation_error"
-    title = "Unprocessable Content"
 
     def __init__(
         self, errors: Sequence[FieldProblem | Mapping[str, Any]], detail: str | None = None
@@ -112,23 +108,17 @@ class ValidationProblemError(ProblemError):
         )
 
 
-class ServiceUnavailableError(ProblemError):
+class ServiceUnavailableError(
+    ProblemError, status=503, code="service_unavailable", title="Service Unavailable"
+):
     """A dependency (the database) cannot serve now; the caller should retry later."""
-
-    status = 503
-    code = "service_unavailable"
-    title = "Service Unavailable"
 
     def __init__(self, detail: str | None = None, *, retry_after_seconds: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
 
 
-class AuthenticationError(ProblemError):
+class AuthenticationError(ProblemError, status=401, code="invalid_token", title="Unauthorized"):
     """No usable bearer token (401, with a `WWW-Authenticate` challenge)."""
-
-    status = 401
-    code = "invalid_token"
-    title = "Unauthorized"
 
     def __init__(
         self,
@@ -147,12 +137,10 @@ class AuthenticationError(ProblemError):
         )
 
 
-class InsufficientScopeError(ProblemError):
+class InsufficientScopeError(
+    ProblemError, status=403, code="insufficient_scope", title="Forbidden"
+):
     """The token is valid but lacks a scope the operation needs."""
-
-    status = 403
-    code = "insufficient_scope"
-    title = "Forbidden"
 
     def __init__(self, required: list[str]) -> None:
         scope = " ".join(required)
@@ -163,17 +151,13 @@ class InsufficientScopeError(ProblemError):
         )
 
 
-class PreconditionFailedError(ProblemError):
+class PreconditionFailedError(
+    ProblemError, status=412, code="precondition_failed", title="Precondition Failed"
+):
     """`If-Match` names a version that is no longer current; nothing was changed."""
 
-    status = 412
-    code = "precondition_failed"
-    title = "Precondition Failed"
 
-
-class PreconditionRequiredError(ProblemError):
+class PreconditionRequiredError(
+    ProblemError, status=428, code="precondition_required", title="Precondition Required"
+):
     """A change needs `If-Match` with the ETag of the version it was based on."""
-
-    status = 428
-    code = "precondition_required"
-    title = "Precondition Required"

@@ -10,7 +10,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,30 +58,36 @@ class RuleSettings:
         )
 
 
+class SettingsValues(TypedDict):
+    """A settings row's values; None (or absent) is the default."""
+
+    preterm_below_weeks: int | None
+    correct_until_months: int | None
+    aims_norms: dict[str, Any] | None
+    time_zone: NotRequired[str | None]
+    crawling_expected: NotRequired[bool | None]
+
+
 # The request's session remembers the settings read with its authorization (one round trip).
 _SESSION_KEY = "dmi.rule_settings"
 DEFAULTS = ClinicSettings(clinic_id=uuid.UUID(int=0), version=0)
 
 
-def from_values(
-    *,
-    preterm_below_weeks: int | None,
-    correct_until_months: int | None,
-    aims_norms: dict[str, Any] | None,
-    time_zone: str | None = None,
-    crawling_expected: bool | None = None,
-) -> RuleSettings:
+def _or_default(value: Any, name: str) -> Any:
+    return getattr(DEFAULTS, name) if value is None else value
+
+
+def from_values(**values: Unpack[SettingsValues]) -> RuleSettings:
     """The rule settings of a settings row's values (None: no row, the defaults)."""
-    zone = DEFAULTS.time_zone if time_zone is None else time_zone
-    crawling = DEFAULTS.crawling_expected if crawling_expected is None else crawling_expected
-    if not aims_norms:  # immutable values: one shared object per combination
-        return _without_norms(preterm_below_weeks, correct_until_months, zone, crawling)
-    return RuleSettings(
-        age_rule=_age_rule(preterm_below_weeks, correct_until_months),
-        aims_norms=AimsNorms.from_json(aims_norms),
-        time_zone=zone,
-        crawling_expected=crawling,
+    age_rule = AgeRule(
+        preterm_below_weeks=_or_default(values["preterm_below_weeks"], "preterm_below_weeks"),
+        correct_until_months=_or_default(values["correct_until_months"], "correct_until_months"),
     )
+    zone: str = _or_default(values.get("time_zone"), "time_zone")
+    crawling: bool = _or_default(values.get("crawling_expected"), "crawling_expected")
+    if not values["aims_norms"]:  # immutable values: one shared object per combination
+        return _without_norms(age_rule, None, zone, crawling)
+    return RuleSettings(age_rule, AimsNorms.from_json(values["aims_norms"]), zone, crawling)
 
 
 @functools.lru_cache(maxsize=64)
@@ -89,51 +95,12 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _age_rule(preterm_below_weeks: int | None, correct_until_months: int | None) -> AgeRule:
-    return AgeRule(
-        preterm_below_weeks=DEFAULTS.preterm_below_weeks
-        if preterm_below_weeks is None
-        else preterm_below_weeks,
-        correct_until_months=DEFAULTS.correct_until_months
-        if correct_until_months is None
-        else correct_until_months,
-    )
+_without_norms = functools.lru_cache(maxsize=256)(RuleSettings)
 
 
-@functools.lru_cache(maxsize=256)
-def _without_norms(
-    preterm_below_weeks: int | None,
-    correct_until_months: int | None,
-    time_zone: str,
-    crawling_expected: bool,
-) -> RuleSettings:
-    return RuleSettings(
-        age_rule=_age_rule(preterm_below_weeks, correct_until_months),
-        aims_norms=None,
-        time_zone=time_zone,
-        crawling_expected=crawling_expected,
-    )
-
-
-def remember(
-    db: AsyncSession,
-    clinic_id: uuid.UUID,
-    *,
-    preterm_below_weeks: int | None,
-    correct_until_months: int | None,
-    aims_norms: dict[str, Any] | None,
-    time_zone: str | None = None,
-    crawling_expected: bool | None = None,
-) -> None:
+def remember(db: AsyncSession, clinic_id: uuid.UUID, **values: Unpack[SettingsValues]) -> None:
     """Keep the clinic's settings (None: the default) for the rest of the request."""
-    rules = from_values(
-        preterm_below_weeks=preterm_below_weeks,
-        correct_until_months=correct_until_months,
-        aims_norms=aims_norms,
-        time_zone=time_zone,
-        crawling_expected=crawling_expected,
-    )
-    db.info[_SESSION_KEY] = (clinic_id, rules)
+    db.info[_SESSION_KEY] = (clinic_id, from_values(**values))
 
 
 def remembered(db: AsyncSession, clinic_id: uuid.UUID) -> RuleSettings | None:

@@ -15,7 +15,7 @@ from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 from dmi_api.models import SigningKey
 from dmi_api.models.columns import utcnow
-from dmi_api.security.jwt import SigningKeySet
+from dmi_api.security.access_tokens import SigningKeySet
 from dmi_api.security.key_crypto import (
     decrypt_private_key,
     encrypt_private_key,
@@ -93,22 +93,10 @@ class KeyRing:
     async def _load_or_create(self) -> SigningKeySet:
         async with self._sessionmaker()() as db:
             since = utcnow() - self.verification_window()
-            rows = (
-                (
-                    await db.execute(
-                        select(SigningKey)
-                        .where(
-                            or_(
-                                col(SigningKey.retired_at).is_(None),
-                                col(SigningKey.retired_at) > since,
-                            )
-                        )
-                        .order_by(col(SigningKey.created_at).desc())
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            retired = col(SigningKey.retired_at)
+            live = select(SigningKey).where(or_(retired.is_(None), retired > since))
+            statement = live.order_by(col(SigningKey.created_at).desc())
+            rows = list((await db.execute(statement)).scalars())
             active = next((row for row in rows if row.retired_at is None), None)
             if active is None:
                 active = _new_key_row(self._settings)

@@ -89,11 +89,6 @@ class _Tally:
         return {"occasions": self.occasions, "repetitions": self.repetitions}
 
 
-def _round(value: float, places: int) -> float:
-    # The API's one rounding rule (half up on the shortest repr: 0.125 -> 0.13, 3.125 -> 3.13).
-    return half_up(value, places)
-
-
 def _as_date(value: Any, field: str) -> date:
     if isinstance(value, date):
         return value
@@ -147,7 +142,7 @@ def _delivered_repetitions(delivery: Delivery) -> int:
 def _percent(delivered: int, prescribed: float) -> float | None:
     if prescribed == 0:
         return None
-    return _round(delivered / prescribed * 100, 2)
+    return half_up(delivered / prescribed * 100, 2)
 
 
 def _prescribed(item: ItemDose, active_days: int) -> tuple[float, float] | None:
@@ -159,7 +154,7 @@ def _prescribed(item: ItemDose, active_days: int) -> tuple[float, float] | None:
 
 
 def _dose(values: tuple[float, float]) -> dict[str, float]:
-    return {"occasions": _round(values[0], 2), "repetitions": _round(values[1], 2)}
+    return {"occasions": half_up(values[0], 2), "repetitions": half_up(values[1], 2)}
 
 
 def _percents(delivered: _Tally, prescribed: tuple[float, float] | None) -> dict[str, float | None]:

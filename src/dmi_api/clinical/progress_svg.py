@@ -100,28 +100,28 @@ def _tick_dates(date_from: date, date_to: date) -> list[date]:
     return [date_from + timedelta(days=offset) for offset in offsets]
 
 
+def _line(
+    kind: str, x1: object, y1: object, x2: object, y2: object, stroke: str = "#444444"
+) -> str:
+    return (
+        f'<line class="{kind}" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
+        f'stroke="{stroke}" stroke-width="1"/>'
+    )
+
+
 def _axes(date_from: date, date_to: date) -> list[str]:
     right = PLOT_LEFT + PLOT_WIDTH
     bottom = PLOT_TOP + PLOT_HEIGHT
     lines = ['<g class="axes" font-size="11" fill="#444444">']
     for value in GRID_VALUES:
         y = _num(y_of(value))
-        lines.append(
-            f'<line class="grid" x1="{PLOT_LEFT}" y1="{y}" x2="{right}" y2="{y}" '
-            'stroke="#dddddd" stroke-width="1"/>'
-        )
+        lines.append(_line("grid", PLOT_LEFT, y, right, y, stroke="#dddddd"))
         lines.append(
             f'<text x="{PLOT_LEFT - 8}" y="{y}" text-anchor="end" '
             f'dominant-baseline="middle">{value} %</text>'
         )
-    lines.append(
-        f'<line class="axis" x1="{PLOT_LEFT}" y1="{PLOT_TOP}" x2="{PLOT_LEFT}" y2="{bottom}" '
-        'stroke="#444444" stroke-width="1"/>'
-    )
-    lines.append(
-        f'<line class="axis" x1="{PLOT_LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}" '
-        'stroke="#444444" stroke-width="1"/>'
-    )
+    lines.append(_line("axis", PLOT_LEFT, PLOT_TOP, PLOT_LEFT, bottom))
+    lines.append(_line("axis", PLOT_LEFT, bottom, right, bottom))
     ticks = _tick_dates(date_from, date_to)
     for index, tick in enumerate(ticks):
         x = _num(x_of(tick, date_from, date_to))
@@ -129,28 +129,25 @@ def _axes(date_from: date, date_to: date) -> list[str]:
         anchor = "middle"
         if len(ticks) > 1 and index in (0, len(ticks) - 1):
             anchor = "start" if index == 0 else "end"
-        lines.append(
-            f'<line class="tick" x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 5}" '
-            'stroke="#444444" stroke-width="1"/>'
-        )
+        lines.append(_line("tick", x, bottom, x, bottom + 5))
         lines.append(
             f'<text class="tick-label" x="{x}" y="{bottom + 18}" text-anchor="{anchor}" '
             f'data-date="{tick.isoformat()}">{tick.isoformat()}</text>'
         )
+    middle = _num(PLOT_TOP + PLOT_HEIGHT / 2)
     lines.append(
-        f'<text x="16" y="{_num(PLOT_TOP + PLOT_HEIGHT / 2)}" text-anchor="middle" '
-        f'transform="rotate(-90 16 {_num(PLOT_TOP + PLOT_HEIGHT / 2)})">GMFM-88 total %</text>'
+        f'<text x="16" y="{middle}" text-anchor="middle" '
+        f'transform="rotate(-90 16 {middle})">GMFM-88 total %</text>'
     )
     lines.append("</g>")
     return lines
 
 
 def _events(events: Sequence[Event], date_from: date, date_to: date) -> list[str]:
-    shown = sorted(
-        (e for e in events if date_from <= e.on <= date_to), key=lambda e: (e.on, e.label)
-    )
     lines = ['<g class="events" stroke="#7a4fb0" stroke-width="1.5" stroke-dasharray="6 4">']
-    for event in shown:
+    for event in sorted(events, key=lambda e: (e.on, e.label)):
+        if not date_from <= event.on <= date_to:
+            continue
         x = _num(x_of(event.on, date_from, date_to))
         day = event.on.isoformat()
         lines.append(
@@ -159,8 +156,7 @@ def _events(events: Sequence[Event], date_from: date, date_to: date) -> list[str
             f"data-milestone={_attr(event.label)}>"
             f"<title>{_text(f'{day}: {event.label}')}</title></line>"
         )
-    lines.append("</g>")
-    return lines
+    return [*lines, "</g>"]
 
 
 def _series(points: Sequence[SeriesPoint], date_from: date, date_to: date) -> list[str]:
@@ -187,8 +183,7 @@ def _series(points: Sequence[SeriesPoint], date_from: date, date_to: date) -> li
             f'<circle class="point" cx="{x}" cy="{y}" r="4" data-date="{day}" '
             f'data-value="{value}"><title>{_text(tooltip)}</title></circle>'
         )
-    lines.append("</g>")
-    return lines
+    return [*lines, "</g>"]
 
 
 def render_progress_svg(

@@ -23,13 +23,7 @@ PDMS_ENTERED = ("gmq", "fmq", "tmq")
 GMFCS_RULE = "gmfcs-er@2007-r2"
 GMFCS_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
 # Upper bounds in completed years of the GMFCS-E&R bands; the last band is open.
-GMFCS_BANDS: tuple[tuple[int, str], ...] = (
-    (2, "<2"),
-    (4, "2-4"),
-    (6, "4-6"),
-    (12, "6-12"),
-    (18, "12-18"),
-)
+GMFCS_BANDS = ((2, "<2"), (4, "2-4"), (6, "4-6"), (12, "6-12"), (18, "12-18"))
 FEAS_RULE = "feas@raw-total"
 UNSCORED = frozenset({"dmi_evaluation", "custom"})
 

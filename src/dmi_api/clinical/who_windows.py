@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from dmi_api.clinical.ages import DAYS_PER_MONTH, Age, months
 from dmi_api.clinical.rounding import half_up
 
 SOURCE = "who-mgrs-2006"
 RULE = f"{SOURCE}@2"
-WHO_MILESTONES: tuple[str, ...] = (
+WhoMilestone = Literal[
     "sitting_without_support",
     "standing_with_assistance",
     "hands_and_knees_crawling",
     "walking_with_assistance",
     "standing_alone",
     "walking_alone",
-)
+]
+WHO_MILESTONES: tuple[str, ...] = get_args(WhoMilestone)
 # 1st to 99th percentile of the age of achievement, in months (WHO MGRS 2006).
 WINDOWS: dict[str, tuple[float, float]] = {
     "sitting_without_support": (3.8, 9.2),

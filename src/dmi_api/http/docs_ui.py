@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -15,6 +17,12 @@ from fastapi.staticfiles import StaticFiles
 _ASSETS_PACKAGE = ("fastapi_offline", "static")
 ASSETS_PATH = "/docs/assets"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_SWAGGER_ASSETS = {
+    "swagger_js_url": "swagger-ui-bundle.js",
+    "swagger_css_url": "swagger-ui.css",
+    "swagger_favicon_url": "favicon.png",
+}
+_REDOC_ASSETS = {"redoc_js_url": "redoc.standalone.js", "redoc_favicon_url": "favicon.png"}
 
 
 def docs_csp(html: str) -> str:
@@ -46,39 +54,30 @@ def install_docs_ui(app: FastAPI) -> None:
     """Serve /docs and /redoc from local assets (create the app with docs_url=redoc_url=None)."""
     app.mount(ASSETS_PATH, StaticFiles(packages=[_ASSETS_PACKAGE]), name="docs-assets")
 
-    def assets(request: Request) -> str:
-        return f"{request.scope.get('root_path', '')}{ASSETS_PATH}"
-
-    def openapi_url(request: Request) -> str:
-        return f"{request.scope.get('root_path', '')}{app.openapi_url}"
+    def page(
+        request: Request,
+        render: Callable[..., HTMLResponse],
+        name: str,
+        assets: Mapping[str, str],
+        **options: Any,
+    ) -> HTMLResponse:
+        """`render`'s page with the OpenAPI document and `assets` under the app's root path."""
+        root = request.scope.get("root_path", "")
+        urls = {member: f"{root}{ASSETS_PATH}/{file}" for member, file in assets.items()}
+        title = f"{app.title} - {name}"
+        return _with_policy(
+            render(openapi_url=f"{root}{app.openapi_url}", title=title, **urls, **options)
+        )
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         """Swagger UI: Authorize with client credentials, then try the operations."""
-        base = assets(request)
-        return _with_policy(
-            get_swagger_ui_html(
-                openapi_url=openapi_url(request),
-                title=f"{app.title} - Swagger UI",
-                swagger_js_url=f"{base}/swagger-ui-bundle.js",
-                swagger_css_url=f"{base}/swagger-ui.css",
-                swagger_favicon_url=f"{base}/favicon.png",
-                oauth2_redirect_url=None,  # client credentials never redirect
-                # Swagger UI would show a badge from validator.swagger.io on a non-local host.
-                swagger_ui_parameters={"validatorUrl": None},
-            )
-        )
+        # No OAuth2 redirect: client credentials never redirect. No validator: Swagger UI would
+        # show a badge from validator.swagger.io on a non-local host.
+        options = {"oauth2_redirect_url": None, "swagger_ui_parameters": {"validatorUrl": None}}
+        return page(request, get_swagger_ui_html, "Swagger UI", _SWAGGER_ASSETS, **options)
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         """ReDoc: the reference, read-only."""
-        base = assets(request)
-        return _with_policy(
-            get_redoc_html(
-                openapi_url=openapi_url(request),
-                title=f"{app.title} - ReDoc",
-                redoc_js_url=f"{base}/redoc.standalone.js",
-                redoc_favicon_url=f"{base}/favicon.png",
-                with_google_fonts=False,
-            )
-        )
+        return page(request, get_redoc_html, "ReDoc", _REDOC_ASSETS, with_google_fonts=False)

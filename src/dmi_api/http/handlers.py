@@ -21,6 +21,7 @@ from dmi_api.errors import (
     ServiceUnavailableError,
     ValidationProblemError,
 )
+from dmi_api.errors import json_pointer as json_pointer  # also `http.routing`'s, from here
 from dmi_api.http.denials import audit_denial
 from dmi_api.http.errors_log import log_unexpected
 from dmi_api.http.problems import problem_response, status_code_name, status_title
@@ -41,12 +42,6 @@ def render_problem(exc: ProblemError) -> Response:
         headers=exc.headers,
         extensions=exc.extensions,
     )
-
-
-def json_pointer(parts: Sequence[Any]) -> str:
-    """RFC 6901 pointer (URI fragment form) to a location inside a document."""
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-    return "#/" + "/".join(escaped) if parts else "#"
 
 
 def field_errors(raw_errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -125,6 +120,17 @@ async def _request_validation(_request: Request, exc: Exception) -> Response:
     return render_problem(ValidationProblemError(field_errors(exc.errors())))
 
 
+def unexpected_error_response(exc: Exception) -> Response:
+    """The last-resort 500, once `exc` is logged (its text never reaches the caller)."""
+    log_unexpected(exc)
+    return problem_response(
+        status=500,
+        code="internal_error",
+        title=status_title(500),
+        detail="An unexpected error occurred; it has been logged with the request id.",
+    )
+
+
 def database_error_response(exc: Exception, retry_after_seconds: int) -> Response | None:
     """A 503 problem when the database cannot serve now; None for any other failure."""
     if not is_database_unavailable(exc):
@@ -151,13 +157,7 @@ def install_exception_handlers(app: FastAPI, *, retry_after_seconds: int) -> Non
         if isinstance(exc, sa_exc.IntegrityError):
             # A uniqueness race lost to a concurrent request: the same answer as a checked one.
             return render_problem(ConflictError("The request conflicts with an existing record."))
-        log_unexpected(exc)
-        return problem_response(
-            status=500,
-            code="internal_error",
-            title=status_title(500),
-            detail="An unexpected error occurred; it has been logged with the request id.",
-        )
+        return unexpected_error_response(exc)
 
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception_audited)

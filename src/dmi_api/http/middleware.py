@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -11,8 +12,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dmi_api.errors import BadRequestError, PayloadTooLargeError
 from dmi_api.http.errors_log import log_unexpected
-from dmi_api.http.handlers import database_error_response, render_problem
-from dmi_api.http.problems import problem_response, status_title
+from dmi_api.http.handlers import (
+    database_error_response,
+    render_problem,
+    unexpected_error_response,
+)
 from dmi_api.request_context import (
     REQUEST_ID_HEADER,
     choose_request_id,
@@ -65,17 +69,26 @@ def route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "<unmatched>"
 
 
-class RequestContextMiddleware:
-    """Request id, security headers, one structured access log line, and a last-resort 500."""
+@dataclass
+class _HttpMiddleware:
+    """An ASGI middleware for HTTP requests; other scopes (lifespan) pass straight through."""
 
-    def __init__(self, app: ASGIApp, *, retry_after_seconds: int) -> None:
-        self.app = app
-        self.retry_after_seconds = retry_after_seconds
+    app: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+        await (self.http if scope["type"] == "http" else self.app)(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class RequestContextMiddleware(_HttpMiddleware):
+    """Request id, security headers, one structured access log line, and a last-resort 500."""
+
+    retry_after_seconds: int
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
         set_request_id(request_id)
         client = scope.get("client")
@@ -105,13 +118,7 @@ class RequestContextMiddleware:
                 raise
             response = database_error_response(exc, self.retry_after_seconds)
             if response is None:
-                log_unexpected(exc)
-                response = problem_response(
-                    status=500,
-                    code="internal_error",
-                    title=status_title(500),
-                    detail="An unexpected error occurred; it has been logged with the request id.",
-                )
+                response = unexpected_error_response(exc)
             await response(scope, receive, send_with_headers)
         finally:
             access_logger.info(
@@ -126,17 +133,13 @@ class RequestContextMiddleware:
             )
 
 
-class BodyLimitMiddleware:
+@dataclass
+class BodyLimitMiddleware(_HttpMiddleware):
     """Refuse bodies over the limit, by Content-Length up front and by counting the byte stream."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
+    max_body_bytes: int
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.max_body_bytes
         declared = Headers(scope=scope).get("content-length")
         if declared is not None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter, create_model
 from pydantic.config import JsonDict
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -20,7 +20,7 @@ from dmi_api.schemas.assessment_scores import (
     HINEScores,
     PDMSScores,
 )
-from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta, with_examples
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
 from dmi_api.schemas.patch import PatchModel
@@ -65,19 +65,14 @@ _EXAMPLE: JsonDict = {
 class AssessmentCreate(RequestModel):
     """A new assessment; items and entered values are checked against the instrument."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                _EXAMPLE,
-                {
-                    "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-                    "instrument": "gmfcs",
-                    "performed_on": "2025-03-04",
-                    "status": "final",
-                    "entered": {"level": "III"},
-                },
-            ]
+    model_config = with_examples(
+        _EXAMPLE,
+        {
+            "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "instrument": "gmfcs",
+            "performed_on": "2025-03-04",
+            "status": "final",
+            "entered": {"level": "III"},
         },
     )
 
@@ -99,10 +94,7 @@ class AssessmentPatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"status": "final", "items": {"1": 3, "2": 3}}]},
-    )
+    model_config = with_examples({"status": "final", "items": {"1": 3, "2": 3}})
 
     assessor_id: uuid.UUID | None = None
     performed_on: PastDate | None = Field(default=None, description=PERFORMED_DOC)
@@ -132,53 +124,30 @@ class _AssessmentView(ResourceMeta):
 _SCORES_DOC = "computed by the server when the assessment is final; null while it is a draft"
 
 
-class GMFM88Assessment(_AssessmentView):
-    """A GMFM-88 assessment."""
-
-    instrument: Literal["gmfm88"]
-    scores: GMFM88Scores | None = Field(description=_SCORES_DOC)
-
-
-class GMFM66Assessment(_AssessmentView):
-    """A GMFM-66 assessment."""
-
-    instrument: Literal["gmfm66"]
-    scores: GMFM66Scores | None = Field(description=_SCORES_DOC)
-
-
-class AIMSAssessment(_AssessmentView):
-    """An AIMS assessment."""
-
-    instrument: Literal["aims"]
-    scores: AIMSScores | None = Field(description=_SCORES_DOC)
+def _scored_view(name: str, doc: str, instrument: Any, scores: type[BaseModel]) -> type[BaseModel]:
+    """The view of the instruments with a scoring rule: `scores` typed by the instrument."""
+    optional: Any = scores | None
+    return create_model(
+        name,
+        __base__=_AssessmentView,
+        __doc__=doc,
+        __module__=__name__,
+        instrument=(instrument, ...),
+        scores=(optional, Field(description=_SCORES_DOC)),
+    )
 
 
-class HINEAssessment(_AssessmentView):
-    """A HINE assessment."""
-
-    instrument: Literal["hine"]
-    scores: HINEScores | None = Field(description=_SCORES_DOC)
-
-
-class PDMSAssessment(_AssessmentView):
-    """A PDMS-2 or PDMS-3 assessment."""
-
-    instrument: Literal["pdms2", "pdms3"]
-    scores: PDMSScores | None = Field(description=_SCORES_DOC)
-
-
-class GMFCSAssessment(_AssessmentView):
-    """A GMFCS-E&R classification."""
-
-    instrument: Literal["gmfcs"]
-    scores: GMFCSScores | None = Field(description=_SCORES_DOC)
-
-
-class FEASAssessment(_AssessmentView):
-    """A FEAS assessment."""
-
-    instrument: Literal["feas"]
-    scores: FEASScores | None = Field(description=_SCORES_DOC)
+_SCORED_VIEWS = (
+    _scored_view("GMFM88Assessment", "A GMFM-88 assessment.", Literal["gmfm88"], GMFM88Scores),
+    _scored_view("GMFM66Assessment", "A GMFM-66 assessment.", Literal["gmfm66"], GMFM66Scores),
+    _scored_view("AIMSAssessment", "An AIMS assessment.", Literal["aims"], AIMSScores),
+    _scored_view("HINEAssessment", "A HINE assessment.", Literal["hine"], HINEScores),
+    _scored_view(
+        "PDMSAssessment", "A PDMS-2 or PDMS-3 assessment.", Literal["pdms2", "pdms3"], PDMSScores
+    ),
+    _scored_view("GMFCSAssessment", "A GMFCS-E&R classification.", Literal["gmfcs"], GMFCSScores),
+    _scored_view("FEASAssessment", "A FEAS assessment.", Literal["feas"], FEASScores),
+)
 
 
 class UnscoredAssessment(_AssessmentView):
@@ -188,25 +157,18 @@ class UnscoredAssessment(_AssessmentView):
     scores: None
 
 
-AssessmentByInstrument = Annotated[
-    GMFM88Assessment
-    | GMFM66Assessment
-    | AIMSAssessment
-    | HINEAssessment
-    | PDMSAssessment
-    | GMFCSAssessment
-    | FEASAssessment
-    | UnscoredAssessment,
-    Field(discriminator="instrument"),
-]
-_DOCUMENTED = TypeAdapter(AssessmentByInstrument)
+# Documented as one view per instrument, told apart by `instrument`.
+_BY_INSTRUMENT: Any = Union[(*_SCORED_VIEWS, UnscoredAssessment)]
+_DOCUMENTED: TypeAdapter[Any] = TypeAdapter(
+    Annotated[_BY_INSTRUMENT, Field(discriminator="instrument")]
+)
 
 
 class AssessmentPublic(ResourceMeta):
     """An assessment; `scores` are computed by the server (null until scoring exists).
 
     Built as one model; documented as the union of the instruments' views
-    (`AssessmentByInstrument`), each with its own `scores` type.
+    (`_DOCUMENTED`), each with its own `scores` type.
     """
 
     child_id: uuid.UUID

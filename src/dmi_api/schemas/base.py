@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     StringConstraints,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 # Unknown fields, server-owned ones included (id, clinic_id, version, created_at), are refused.
@@ -75,6 +76,11 @@ class RequestModel(BaseModel):
     """A request body: unknown fields are errors."""
 
     model_config = STRICT
+
+
+def with_examples(*examples: JsonDict) -> ConfigDict:
+    """A request model's config documenting `examples` (unknown fields stay errors)."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
 
 class ResourceMeta(BaseModel):

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
 from dmi_api.errors import FieldProblem
 from dmi_api.schemas.ages import AgePublic
-from dmi_api.schemas.base import ExternalId, IsoDate, Name, RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.base import (
+    ExternalId,
+    IsoDate,
+    Name,
+    RequestModel,
+    ResourceMeta,
+    ShortText,
+    with_examples,
+)
 from dmi_api.schemas.clinical_dates import BirthDate
 from dmi_api.schemas.patch import PatchModel
 
@@ -98,7 +106,7 @@ EXAMPLE: dict[str, Any] = {
 class ChildCreate(RequestModel):
     """A new child."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+    model_config = with_examples(EXAMPLE)
 
     given_name: Name
     family_name: Name
@@ -121,9 +129,7 @@ class ChildReplace(ChildCreate):
     """The whole child for `PUT …/by-external-id/{external_id}`: omitted optional fields are
     cleared; `status` is required so that a replacement never silently reactivates a child."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{**EXAMPLE, "status": "active"}]}
-    )
+    model_config = with_examples({**EXAMPLE, "status": "active"})
 
     external_id: ExternalId | None = Field(
         default=None, description="optional; when sent it must equal the one in the path"
@@ -136,9 +142,7 @@ class ChildPatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"status": "on_hold"}]}
-    )
+    model_config = with_examples({"status": "on_hold"})
 
     given_name: Name | None = None
     family_name: Name | None = None

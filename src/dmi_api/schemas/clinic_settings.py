@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
-from dmi_api.schemas.base import RequestModel
+from dmi_api.schemas.base import RequestModel, with_examples
 
 PercentileKey = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]?$")]
 AimsScore = Annotated[StrictInt, Field(ge=0, le=58)]
@@ -47,7 +47,7 @@ _EXAMPLE: JsonDict = {
 class ClinicSettingsPut(RequestModel):
     """Every setting (PUT replaces them all; omitted ones return to their defaults)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = with_examples(_EXAMPLE)
 
     preterm_below_weeks: StrictInt = Field(
         default=37, ge=22, le=42, description="Correct the age of children born before this week."

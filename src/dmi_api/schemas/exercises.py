@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
-from dmi_api.schemas.base import RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.base import RequestModel, ResourceMeta, ShortText, with_examples
 from dmi_api.schemas.patch import PatchModel
 
 Category = Literal[
@@ -94,7 +94,7 @@ _EXAMPLE: JsonDict = {
 class ExerciseCreate(RequestModel):
     """A new exercise of the clinic's library."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = with_examples(_EXAMPLE)
 
     code: ExerciseCode
     name: ShortText
@@ -114,12 +114,7 @@ class ExercisePatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"progression_level": 4, "default_support_point": "knees"}]
-        },
-    )
+    model_config = with_examples({"progression_level": 4, "default_support_point": "knees"})
 
     code: ExerciseCode | None = None
     name: ShortText | None = None

@@ -8,18 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dmi_api.clinical.who_windows import WhoMilestone
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.exercises import SupportPoint
 from dmi_api.schemas.session_records import SessionType
 
-WhoMilestone = Literal[
-    "sitting_without_support",
-    "standing_with_assistance",
-    "hands_and_knees_crawling",
-    "walking_with_assistance",
-    "standing_alone",
-    "walking_alone",
-]
 WindowStatus = Literal[
     "not_yet_expected",
     "within_window",

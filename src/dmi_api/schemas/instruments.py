@@ -11,12 +11,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictInt, ValidationError
 from pydantic_core import PydanticCustomError
 
-from dmi_api.errors import FieldProblem
+from dmi_api.errors import FieldProblem, json_pointer
 from dmi_api.schemas.base import RequestModel
 
 Instrument = Literal[
@@ -44,18 +44,6 @@ PDMS2_SUBTESTS: dict[str, int] = {
     "grasping": 26,
     "visual_motor_integration": 72,
 }
-# PDMS-3 item counts per subtest are not in our sources: 60 bounds every subtest.
-PDMS3_SUBTESTS: dict[str, int] = dict.fromkeys(
-    (
-        "body_control",
-        "body_transport",
-        "object_control",
-        "hand_manipulation",
-        "eye_hand_coordination",
-        "physical_fitness",
-    ),
-    60,
-)
 AIMS_POSITIONS: dict[str, int] = {"prone": 21, "supine": 9, "sitting": 12, "standing": 16}
 Pdms2Subtest = Literal[
     "reflexes",
@@ -73,6 +61,8 @@ Pdms3Subtest = Literal[
     "eye_hand_coordination",
     "physical_fitness",
 ]
+# PDMS-3 item counts per subtest are not in our sources: 60 bounds every subtest.
+PDMS3_SUBTESTS: dict[str, int] = dict.fromkeys(get_args(Pdms3Subtest), 60)
 ROMAN_LEVELS = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 
@@ -191,17 +181,12 @@ CATALOGUE: dict[str, InstrumentSpec] = {
 }
 
 
-def pointer(*parts: object) -> str:
-    """An RFC 6901 pointer (URI fragment form)."""
-    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
 def item_errors(instrument: str, items: Mapping[str, Any]) -> Errors:
     """Unknown item ids and out-of-range scores, each at `#/items/<id>` (values never echoed)."""
     spec = CATALOGUE[instrument]
     errors: Errors = []
     for key, value in items.items():
-        where = pointer("items", key)
+        where = json_pointer(("items", key))
         known = FREE_ID.match(key) if spec.item_ids is None else key in spec.item_ids
         if not known:
             errors.append(FieldProblem(where, f"Not an item id of {instrument}.", "unknown_item"))
@@ -220,7 +205,7 @@ def entered_errors(
     if not spec.entered_allowed:
         detail = f"{instrument} has no entered values; the server computes its scores."
         return [
-            FieldProblem(pointer("entered", key), detail, "unknown_field") for key in entered
+            FieldProblem(json_pointer(("entered", key)), detail, "unknown_field") for key in entered
         ], {}
     if spec.entered is None:
         # Free instruments: entered values follow the rules of their items.
@@ -229,7 +214,7 @@ def entered_errors(
         model = spec.entered.model_validate(dict(entered))
     except ValidationError as invalid:
         return [
-            FieldProblem(pointer("entered", *e["loc"]), e["msg"], e["type"])
+            FieldProblem(json_pointer(("entered", *e["loc"])), e["msg"], e["type"])
             for e in invalid.errors()
         ], {}
     values: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
@@ -238,7 +223,9 @@ def entered_errors(
         errors += _interval_errors(model)
     if final:
         errors += [
-            FieldProblem(pointer("entered", name), "Required when the status is final.", "missing")
+            FieldProblem(
+                json_pointer(("entered", name)), "Required when the status is final.", "missing"
+            )
             for name in spec.required_when_final
             if name not in values
         ]
@@ -253,7 +240,7 @@ def _interval_errors(model: Gmfm66Entered) -> Errors:
         return []
     above = [v for v in (score, high) if v is not None]
     low_wrong = low is not None and bool(above) and low > min(above)
-    where = pointer("entered", "ci95_low" if low_wrong else "ci95_high")
+    where = json_pointer(("entered", "ci95_low" if low_wrong else "ci95_high"))
     detail = "Needs ci95_low ≤ gmae_score ≤ ci95_high."
     return [FieldProblem(where, detail, "ci_out_of_order")]
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from dmi_api.clinical.who_windows import WhoMilestone
 from dmi_api.schemas.ages import AgePublic
-from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta, with_examples
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.patch import PatchModel
 
 # The six WHO MGRS milestones first, then the other DMI targets.
 MilestoneCode = Literal[
-    "sitting_without_support",
-    "standing_with_assistance",
-    "hands_and_knees_crawling",
-    "walking_with_assistance",
-    "standing_alone",
-    "walking_alone",
+    WhoMilestone,
     "head_control",
     "rolling",
     "four_point",
@@ -38,20 +34,15 @@ OBSERVED_DOC = "when observed; not before birth, not in the future, not before `
 class MilestoneCreate(RequestModel):
     """A new milestone observation of a child."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "child_id": "6f1c2a52-4a77-4d36-9a53-0e6b1f7d2c11",
-                    "milestone": "sitting_without_support",
-                    "achieved_on": "2024-11-20",
-                    "observed_on": "2024-11-25",
-                    "support_needed": "none",
-                    "note": "Sat 15 s, arms free.",
-                }
-            ]
-        },
+    model_config = with_examples(
+        {
+            "child_id": "6f1c2a52-4a77-4d36-9a53-0e6b1f7d2c11",
+            "milestone": "sitting_without_support",
+            "achieved_on": "2024-11-20",
+            "observed_on": "2024-11-25",
+            "support_needed": "none",
+            "note": "Sat 15 s, arms free.",
+        }
     )
 
     child_id: uuid.UUID = Field(description="a live child of the clinic")
@@ -67,9 +58,7 @@ class MilestonePatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"achieved_on": "2024-12-02"}]}
-    )
+    model_config = with_examples({"achieved_on": "2024-12-02"})
 
     milestone: MilestoneCode | None = None
     achieved_on: PastDate | None = Field(default=None, description=ACHIEVED_DOC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, StrictBool
+from pydantic import StrictBool
 
-from dmi_api.schemas.base import ExternalId, RequestModel, ResourceMeta, ShortText
+from dmi_api.schemas.base import ExternalId, RequestModel, ResourceMeta, ShortText, with_examples
 from dmi_api.schemas.patch import PatchModel
 
 Discipline = Literal["PT", "OT", "SLP", "other"]
@@ -16,18 +16,13 @@ REQUIRED = frozenset({"name", "discipline", "active"})
 class PractitionerCreate(RequestModel):
     """A new practitioner."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Ana Ruiz",
-                    "discipline": "PT",
-                    "credentials": "DPT",
-                    "external_id": "P-77",
-                }
-            ]
-        },
+    model_config = with_examples(
+        {
+            "name": "Ana Ruiz",
+            "discipline": "PT",
+            "credentials": "DPT",
+            "external_id": "P-77",
+        }
     )
 
     name: ShortText
@@ -42,7 +37,7 @@ class PractitionerPatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
+    model_config = with_examples({"active": False})
 
     name: ShortText | None = None
     discipline: Discipline | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
-from dmi_api.schemas.base import IsoDate, RequestModel, ResourceMeta
+from dmi_api.schemas.base import IsoDate, RequestModel, ResourceMeta, with_examples
 from dmi_api.schemas.exercises import SupportPoint
 from dmi_api.schemas.patch import PatchModel
 
@@ -77,22 +77,17 @@ _ITEM_EXAMPLE: JsonDict = {
 class PrescriptionCreate(RequestModel):
     """A new exercise program for a child (1 to 50 items, stored all or nothing)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-                    "prescriber_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
-                    "setting": "home",
-                    "status": "active",
-                    "period_start": "2025-03-01",
-                    "period_end": "2025-04-30",
-                    "goal": "Sit without support for 10 seconds.",
-                    "items": [_ITEM_EXAMPLE],
-                }
-            ]
-        },
+    model_config = with_examples(
+        {
+            "child_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "prescriber_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+            "setting": "home",
+            "status": "active",
+            "period_start": "2025-03-01",
+            "period_end": "2025-04-30",
+            "goal": "Sit without support for 10 seconds.",
+            "items": [_ITEM_EXAMPLE],
+        }
     )
 
     child_id: uuid.UUID
@@ -112,17 +107,12 @@ class PrescriptionPatch(PatchModel):
 
     NOT_NULL = REQUIRED
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"status": "paused", "status_date": "2025-03-10"},
-                {
-                    "items": [
-                        {"id": "9b2d6a0e-5f0e-4c55-9d0b-0c4c0f1f3e11", "repetitions": 6},
-                        _ITEM_EXAMPLE,
-                    ]
-                },
+    model_config = with_examples(
+        {"status": "paused", "status_date": "2025-03-10"},
+        {
+            "items": [
+                {"id": "9b2d6a0e-5f0e-4c55-9d0b-0c4c0f1f3e11", "repetitions": 6},
+                _ITEM_EXAMPLE,
             ]
         },
     )

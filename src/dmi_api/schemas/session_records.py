@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -18,7 +17,14 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
-from dmi_api.schemas.base import IsoAwareDateTime, IsoDateTime, LongText, RequestModel, ResourceMeta
+from dmi_api.schemas.base import (
+    IsoAwareDateTime,
+    IsoDateTime,
+    LongText,
+    RequestModel,
+    ResourceMeta,
+    with_examples,
+)
 from dmi_api.schemas.exercises import SupportPoint
 from dmi_api.schemas.patch import PatchModel
 
@@ -134,7 +140,7 @@ _EXAMPLE: JsonDict = {
 class SessionRecordCreate(RequestModel):
     """A session as it happened: send `duration_minutes` or `ended_at` (not both)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = with_examples(_EXAMPLE)
 
     child_id: uuid.UUID
     practitioner_id: uuid.UUID | None = Field(
@@ -158,10 +164,7 @@ class SessionRecordPatch(PatchModel):
 
     NOT_NULL = REQUIRED | {"exercises", "notes"}
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"duration_minutes": 45, "attendance": "attended"}]},
-    )
+    model_config = with_examples({"duration_minutes": 45, "attendance": "attended"})
 
     practitioner_id: uuid.UUID | None = None
     type: SessionType | None = None
@@ -178,10 +181,7 @@ class SessionRecordPatch(PatchModel):
 class SignRequest(RequestModel):
     """Sign a record: it can then only be amended."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"signed_by": "16fd2706-8baf-433b-82eb-8c7fada847da"}]},
-    )
+    model_config = with_examples({"signed_by": "16fd2706-8baf-433b-82eb-8c7fada847da"})
 
     signed_by: uuid.UUID = Field(description="The signing practitioner of the clinic.")
 
@@ -189,17 +189,12 @@ class SignRequest(RequestModel):
 class AmendmentCreate(RequestModel):
     """An addendum to a signed record (the original stays as signed)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "reason": "Late entry",
-                    "text": "Caregiver reported a fall the evening before the session.",
-                    "author_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
-                }
-            ]
-        },
+    model_config = with_examples(
+        {
+            "reason": "Late entry",
+            "text": "Caregiver reported a fall the evening before the session.",
+            "author_id": "16fd2706-8baf-433b-82eb-8c7fada847da",
+        }
     )
 
     reason: AmendmentReason

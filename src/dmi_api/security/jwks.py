@@ -1,6 +1,6 @@
 """The shape of a client's public JWKS (members, types, curves, sizes), without parsing keys.
 
-Parsing the key material needs python-jose, which only `security/jwt.py` imports; this module
+Parsing the key material needs python-jose, which only `security/jws.py` imports; this module
 is what request schemas can check on their own.
 """
 
@@ -75,7 +75,7 @@ def key_alg(key: Mapping[str, str]) -> str:
 
 def client_jwks_shape(jwks: Mapping[str, Any]) -> dict[str, Any]:
     """A client's JWKS reduced to 1-10 public RSA/EC signing keys with unique kids; else
-    ValueError. The keys themselves are parsed by `security.jwt.validate_client_jwks`."""
+    ValueError. The keys themselves are parsed by `client_assertions.validate_client_jwks`."""
     keys = jwks.get("keys")
     if not isinstance(keys, list) or not 1 <= len(keys) <= _MAX_CLIENT_KEYS:
         raise ValueError(f"jwks must be {{'keys': [...]}} with 1 to {_MAX_CLIENT_KEYS} keys")

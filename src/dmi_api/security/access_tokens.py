@@ -1,0 +1,193 @@
+"""Our access tokens (RFC 9068): the signing key set, signing, and verification."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from dmi_api.security import jws
+from dmi_api.security.jwks import PRIVATE_MEMBERS, b64url_uint
+
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a credential
+ALGORITHM = "RS256"
+
+_ACCESS_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYPE, "application/" + ACCESS_TOKEN_TYPE})
+_EXPIRED = "expired"
+
+
+class InvalidTokenError(Exception):
+    """An access token was refused; `reason` is short and safe to log (never the token)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ExpiredTokenError(InvalidTokenError):
+    """One of our access tokens, genuine but past its `exp` (and the leeway)."""
+
+
+@dataclass(frozen=True)
+class AccessTokenClaims:
+    """The claims of one of our access tokens (`sub` is always the client id)."""
+
+    issuer: str
+    audience: str
+    client_id: str
+    clinic_id: str
+    scope: str
+    issued_at: int
+    expires_at: int
+    jti: str
+
+
+def _public_rsa_jwk(key: Mapping[str, str]) -> dict[str, str]:
+    """Our own public JWK, reduced to its public members; `ValueError` for anything else."""
+    if key.get("kty") != "RSA" or PRIVATE_MEMBERS & key.keys():
+        raise ValueError("verification keys must be public RSA JWKs")
+    if key.get("use", "sig") != "sig" or key.get("alg", ALGORITHM) != ALGORITHM:
+        raise ValueError("verification keys must be RS256 signing keys")
+    kid, n, e = key.get("kid"), key.get("n"), key.get("e")
+    if not (isinstance(kid, str) and kid and isinstance(n, str) and isinstance(e, str)):
+        raise ValueError("verification keys need kid, n and e")
+    return {"kty": "RSA", "kid": kid, "use": "sig", "alg": ALGORITHM, "n": n, "e": e}
+
+
+class SigningKeySet:
+    """Our own keys: one active signing key plus verification-only keys, each parsed ONCE."""
+
+    def __init__(
+        self,
+        active_kid: str,
+        active_private_pem: bytes,
+        verification_jwks: Sequence[Mapping[str, str]],
+    ) -> None:
+        self._jwks = tuple(_public_rsa_jwk(key) for key in verification_jwks)
+        self._verifiers: dict[str, Any] = {}
+        for key in self._jwks:
+            if key["kid"] in self._verifiers:
+                raise ValueError("duplicate kid in verification keys")
+            try:
+                self._verifiers[key["kid"]] = jws.construct_key(key, ALGORITHM)
+            except ValueError as exc:
+                raise ValueError("unparseable verification key") from exc
+        active = next((key for key in self._jwks if key["kid"] == active_kid), None)
+        if active is None:
+            raise ValueError("the active key's public JWK must be among the verification keys")
+        private = serialization.load_pem_private_key(active_private_pem, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError("the active signing key must be an RSA private key")
+        public = private.public_key().public_numbers()
+        if (public.n, public.e) != (b64url_uint(active["n"]), b64url_uint(active["e"])):
+            raise ValueError("the active private key does not match its public JWK")
+        self._active_kid = active_kid
+        self._signer: Any = jws.construct_key(private, ALGORITHM)
+
+    @property
+    def active_kid(self) -> str:
+        """The kid new tokens are signed with."""
+        return self._active_kid
+
+    @property
+    def kids(self) -> frozenset[str]:
+        """The ids of every key that verifies (the active one included)."""
+        return frozenset(self._verifiers)
+
+    def public_jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The JWKS to publish: kty, kid, use, alg, n and e of each key, nothing else."""
+        return {"keys": [dict(key) for key in self._jwks]}
+
+
+def sign_access_token(claims: AccessTokenClaims, keys: SigningKeySet) -> str:
+    """Sign an RFC 9068 access token with the active key of `keys`."""
+    payload = {
+        "iss": claims.issuer,
+        "aud": claims.audience,
+        "sub": claims.client_id,
+        "client_id": claims.client_id,
+        "clinic_id": claims.clinic_id,
+        "scope": claims.scope,
+        "iat": claims.issued_at,
+        "exp": claims.expires_at,
+        "jti": claims.jti,
+    }
+    headers = {"typ": ACCESS_TOKEN_TYPE, "kid": keys._active_kid}
+    return jws.sign(payload, keys._signer, ALGORITHM, headers)
+
+
+def read_token_kid(token: str) -> str | None:
+    """The unverified `kid` of a token, only to tell whether our key set needs a reload."""
+    try:
+        kid = jws.read_header(token).get("kid")
+    except jws.RejectError:
+        return None
+    return kid if isinstance(kid, str) and 0 < len(kid) <= jws.MAX_ID_CHARS else None
+
+
+def verify_access_token(
+    token: str,
+    keys: SigningKeySet,
+    *,
+    issuer: str,
+    audience: str,
+    max_lifetime_seconds: int,
+    leeway_seconds: int = 30,
+    now: int | None = None,
+) -> AccessTokenClaims:
+    """Verify one of our access tokens; `InvalidTokenError` for anything short of perfect."""
+    try:
+        return _verify(token, keys, issuer, audience, max_lifetime_seconds, leeway_seconds, now)
+    except jws.RejectError as exc:
+        error = ExpiredTokenError if exc.reason == _EXPIRED else InvalidTokenError
+        raise error(exc.reason) from None
+
+
+def _verify(
+    token: str,
+    keys: SigningKeySet,
+    issuer: str,
+    audience: str,
+    max_lifetime: int,
+    leeway: int,
+    now: int | None,
+) -> AccessTokenClaims:
+    header = jws.read_header(token)
+    if header.get("alg") != ALGORITHM:
+        raise jws.RejectError("algorithm not allowed")
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower() not in _ACCESS_TOKEN_TYPES:
+        raise jws.RejectError("wrong typ")
+    kid = header.get("kid")
+    # The verifier is chosen by kid among our own keys only, and was parsed at construction:
+    # jose uses a constructed key object as is (no PEM/JWK parsing per call).
+    verifier = keys._verifiers.get(kid) if isinstance(kid, str) else None
+    if verifier is None:
+        raise jws.RejectError("unknown kid")
+    claims = jws.decode(token, verifier, ALGORITHM, audience=audience, issuer=issuer)
+    exp, iat = jws.required_date(claims, "exp"), jws.required_date(claims, "iat")
+    now = int(time.time()) if now is None else now
+    if exp + leeway <= now:
+        raise jws.RejectError(_EXPIRED)
+    jws.check_not_before(claims, now, leeway)
+    if exp < iat:
+        raise jws.RejectError("exp before iat")
+    if exp - iat > max_lifetime:
+        raise jws.RejectError("lifetime too long")
+    client_id = jws.string_claim(claims, "client_id")
+    if jws.string_claim(claims, "sub") != client_id:
+        raise jws.RejectError("sub is not client_id")
+    return AccessTokenClaims(
+        issuer=jws.string_claim(claims, "iss"),
+        audience=audience,
+        client_id=client_id,
+        clinic_id=jws.string_claim(claims, "clinic_id"),
+        scope=jws.string_claim(claims, "scope", allow_empty=True),
+        issued_at=iat,
+        expires_at=exp,
+        jti=jws.string_claim(claims, "jti"),
+    )

@@ -178,7 +178,6 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
     (
         "tokens",
         {
-            "security.jwt",
             "security.jws",
             "security.access_tokens",
             "security.client_assertions",

@@ -16,20 +16,22 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from dmi_api.security.jwt import (
+from dmi_api.security.access_tokens import (
     ACCESS_TOKEN_TYPE,
-    FORBIDDEN_HEADERS,
     AccessTokenClaims,
-    InvalidAssertionError,
     InvalidTokenError,
     SigningKeySet,
-    read_assertion_client_id,
     read_token_kid,
     sign_access_token,
-    validate_client_jwks,
     verify_access_token,
+)
+from dmi_api.security.client_assertions import (
+    InvalidAssertionError,
+    read_assertion_client_id,
+    validate_client_jwks,
     verify_client_assertion,
 )
+from dmi_api.security.jws import FORBIDDEN_HEADERS
 from dmi_api.security.key_crypto import GeneratedKey, generate_signing_key
 
 ISSUER = "https://api.example.test"

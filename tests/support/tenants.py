@@ -15,7 +15,7 @@ from sqlmodel import col
 from dmi_api.auth.scopes import ALL_SCOPES
 from dmi_api.models import SigningKey
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
-from dmi_api.security.jwt import AccessTokenClaims, sign_access_token
+from dmi_api.security.access_tokens import AccessTokenClaims, sign_access_token
 from dmi_api.security.key_crypto import decrypt_private_key
 from dmi_api.services import clients as client_service
 from dmi_api.services.clinics import create_clinic

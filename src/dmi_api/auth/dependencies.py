@@ -24,7 +24,7 @@ from dmi_api.config import Settings
 from dmi_api.deps import DbSession, request_session
 from dmi_api.errors import AuthenticationError, InsufficientScopeError
 from dmi_api.models import ApiClient
-from dmi_api.security.jwt import (
+from dmi_api.security.access_tokens import (
     ExpiredTokenError,
     InvalidTokenError,
     read_token_kid,

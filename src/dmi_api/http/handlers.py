@@ -20,8 +20,8 @@ from dmi_api.errors import (
     ProblemError,
     ServiceUnavailableError,
     ValidationProblemError,
+    json_pointer,
 )
-from dmi_api.errors import json_pointer as json_pointer  # also `http.routing`'s, from here
 from dmi_api.http.denials import audit_denial
 from dmi_api.http.errors_log import log_unexpected
 from dmi_api.http.problems import problem_response, status_code_name, status_title

@@ -16,10 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dmi_api.auth.dependencies import authenticate_token
-from dmi_api.errors import FieldProblem, UnsupportedMediaTypeError, ValidationProblemError
+from dmi_api.errors import (
+    FieldProblem,
+    UnsupportedMediaTypeError,
+    ValidationProblemError,
+    json_pointer,
+)
 from dmi_api.http import fast_params
 from dmi_api.http.conditional import read_if_match
-from dmi_api.http.handlers import json_pointer
 from dmi_api.text import is_storable_text
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

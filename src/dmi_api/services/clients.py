@@ -12,7 +12,7 @@ from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, Validatio
 from dmi_api.models import ApiClient
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
-from dmi_api.security.jwt import validate_client_jwks
+from dmi_api.security.client_assertions import validate_client_jwks
 from dmi_api.security.secrets import generate_client_secret, hash_client_secret
 from dmi_api.tenant_scope import Tenant
 

@@ -23,11 +23,10 @@ from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.models import ApiClient, UsedClientAssertion
 from dmi_api.models.columns import utcnow
-from dmi_api.security.jwt import (
-    AccessTokenClaims,
+from dmi_api.security.access_tokens import AccessTokenClaims, sign_access_token
+from dmi_api.security.client_assertions import (
     InvalidAssertionError,
     read_assertion_client_id,
-    sign_access_token,
     verify_client_assertion,
 )
 from dmi_api.security.secrets import verify_client_secret

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
-from fastapi import Query, Request
-from fastapi.responses import JSONResponse
-
-from dmi_api.auth.dependencies import Caller, require
-from dmi_api.queries.list_specs import ListParameters
 from dmi_api.queries.lists import EXERCISES
 from dmi_api.routers import make_router
-from dmi_api.routers.resource_routes import ResourceRoutes, viewed
-from dmi_api.routers.resource_support import page_response
-from dmi_api.schemas.common import Page
+from dmi_api.routers.resource_routes import ResourceRoutes, listed_as, paged, viewed
 from dmi_api.schemas.exercises import (
     ExerciseCreate,
     ExercisePatch,
@@ -22,33 +13,15 @@ from dmi_api.schemas.exercises import (
 from dmi_api.services import exercises as service
 
 router = make_router(tag="exercises", prefix="/v1/exercises")
-Reader = Annotated[Caller, require("exercises:read")]
-RESOURCE = service.RESOURCE
-
-if TYPE_CHECKING:
-    ExerciseListQuery = ListParameters
-else:
-    ExerciseListQuery = EXERCISES.model("ExerciseListQuery")
-
-
-@router.get("", response_model=Page[ExercisePublic], summary="List exercises")
-async def list_exercises(
-    caller: Reader,
-    request: Request,
-    params: Annotated[ExerciseListQuery, Query()],
-) -> JSONResponse:
-    """List the clinic's exercise library; `updated_since` includes tombstones for sync."""
-    rows, next_cursor = await service.list_rows(
-        caller.tenant,
-        query=params.page(),
-        codec=request.app.state.cursor_codec,
-        filters=EXERCISES.values(params),
-    )
-    caller.audit("list", RESOURCE)
-    return page_response(request, [service.to_public(row) for row in rows], next_cursor)
-
 
 ROUTES = ResourceRoutes(router, "exercise", "", "exercises", service.get, viewed(service.to_public))
+ROUTES.add_list(
+    EXERCISES,
+    ExercisePublic,
+    paged(service.list_rows, listed_as(service.to_public)),
+    "List exercises",
+    "List the clinic's exercise library; `updated_since` includes tombstones for sync.",
+)
 ROUTES.add_create(
     ExerciseCreate,
     ExercisePublic,

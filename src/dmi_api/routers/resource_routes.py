@@ -1,5 +1,6 @@
 """The operations every clinical resource has, added to its router once: creation, GET one,
-PATCH and DELETE with `If-Match`, and the version history, each audited.
+PATCH and DELETE with `If-Match`, the version history, and the lists (with a child's), each
+audited.
 
 Each handler is named as a resource's own handler was (`get_exercise`, `exercise_versions`, ...)
 and its path parameter keeps the resource's name (`exercise_id`), so that the operation ids and
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -22,6 +23,7 @@ from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
+from dmi_api.queries.list_specs import ListSpec
 from dmi_api.routers.child_creates import add_child_create
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.routers.resource_support import (
@@ -35,7 +37,7 @@ from dmi_api.routers.resource_support import (
 )
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
-from dmi_api.services import history
+from dmi_api.services import children, history
 from dmi_api.stores.idempotent import Created
 from dmi_api.tenant_scope import Tenant
 
@@ -44,6 +46,8 @@ View = Callable[[Tenant, RowT], Awaitable[Body]]
 # A service's create or update (called with keywords): the row, or the row and its body.
 Answered = Callable[..., Awaitable[RowT | tuple[RowT, Body]]]
 Delete = Callable[..., Awaitable[None]]
+# A service's page (`tenant, *, query, codec, filters`): its bodies and the next cursor.
+Listed = Callable[..., Awaitable[tuple[list[Any], str | None]]]
 
 
 def viewed(to_public: Callable[[RowT], Body]) -> View[RowT]:
@@ -53,6 +57,30 @@ def viewed(to_public: Callable[[RowT], Body]) -> View[RowT]:
         return to_public(row)
 
     return view
+
+
+def paged(
+    list_rows: Callable[..., Awaitable[tuple[list[RowT], str | None]]],
+    views: Callable[[Tenant, list[RowT]], Awaitable[list[Any]]],
+) -> Listed:
+    """A service's page of rows with their views, as `add_list` takes it."""
+
+    async def page(tenant: Tenant, **options: Any) -> tuple[list[Any], str | None]:
+        rows, cursor = await list_rows(tenant, **options)
+        return await views(tenant, rows), cursor
+
+    return page
+
+
+def listed_as(
+    to_public: Callable[[RowT], Body],
+) -> Callable[[Tenant, list[RowT]], Awaitable[list[Any]]]:
+    """Views that need no query, as `paged` takes them."""
+
+    async def views(_tenant: Tenant, rows: list[RowT]) -> list[Any]:
+        return [to_public(row) for row in rows]
+
+    return views
 
 
 def _child_of(row: ClinicalRow) -> uuid.UUID | None:
@@ -153,6 +181,59 @@ class ResourceRoutes(Generic[RowT]):
                 scope=f"{self.scope}:write",
                 summary=child_summary,
                 create=run,
+            )
+
+    def add_list(
+        self,
+        spec: ListSpec,
+        model: type[BaseModel],
+        page: Listed,
+        summary: str,
+        doc: str,
+        child: tuple[str, str] | None = None,
+    ) -> None:
+        """`GET` the collection, a page at a time, with `spec`'s filters; `child`: the summary
+        and description of the same list of one child (`/v1/children/{child_id}/...`)."""
+        plural = f"{self.router.prefix}{self.path}".removeprefix("/v1/")
+        collection = plural.replace("-", "_")
+        name = "".join(part.title() for part in collection.split("_"))
+
+        async def listed(caller: Caller, request: Request, params: Any, **fixed: Any) -> Response:
+            if fixed:
+                fixed["child_id"] = (await children.get(caller.tenant, fixed["child_id"])).id
+            filters = spec.values(params, **fixed)
+            codec = request.app.state.cursor_codec
+            bodies, cursor = await page(
+                caller.tenant, query=params.page(), codec=codec, filters=filters
+            )
+            caller.audit("list", self.name, child_id=filters.get("child_id"))
+            return page_response(request, bodies, cursor)
+
+        async def top(caller: Caller, request: Request, params: Any) -> Response:
+            return await listed(caller, request, params)
+
+        async def nested(
+            caller: Caller, request: Request, child_id: uuid.UUID, params: Any
+        ) -> Response:
+            return await listed(caller, request, params, child_id=child_id)
+
+        reader = Annotated[Caller, require(f"{self.scope}:read")]
+        routes: list[tuple[Callable[..., Awaitable[Response]], str, str, str, str, tuple[str, ...]]]
+        routes = [(top, self.path, f"list_{collection}", summary, doc, ())]
+        if child is not None:
+            path = f"/v1/children/{{child_id}}/{plural}"
+            routes.append((nested, path, f"list_child_{collection}", *child, ("child_id",)))
+        for handler, path, route_name, words, description, without in routes:
+            query = spec.model(f"{'Child' if without else ''}{name}ListQuery", without=without)
+            handler.__annotations__.update(caller=reader, params=Annotated[query, Query()])
+            self.router.add_api_route(
+                path,
+                handler,
+                methods=["GET"],
+                response_model=Page[model],  # type: ignore[valid-type]
+                summary=words,
+                description=description,
+                name=route_name,
             )
 
     def add_get(self, model: type[BaseModel], doc: str | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -650,7 +651,7 @@ def _selects(connection: AsyncConnection, *tables: str) -> Iterator[dict[str, li
         if not statement.upper().startswith("SELECT"):
             return
         for table in tables:
-            if f"FROM {table} " in statement + " ":
+            if re.search(rf"FROM {table}\b", statement):
                 seen[table].append(statement)
 
     sync = connection.sync_connection

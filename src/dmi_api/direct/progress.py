@@ -38,10 +38,13 @@ from dmi_api.models import (
     SessionRecord,
 )
 from dmi_api.queries.predicates import (
+    final_between,
     live_item_of_live_prescription,
     live_row,
     of_live_child,
     owned_by,
+    ran,
+    started_in,
     table_of,
 )
 from dmi_api.schemas.insights import ProgressReport
@@ -148,17 +151,18 @@ def _inputs() -> Any:
     a_c, s_c, m_c, p_c, i_c = a.c, s.c, m.c, p.c, i.c
     sessions = [
         of_live_child(s, CLINIC, kid.c.id),
-        s_c.started_at >= bindparam("sessions_from", type_=s_c.started_at.type),
-        s_c.started_at < bindparam("sessions_to", type_=s_c.started_at.type),
+        started_in(
+            s,
+            bindparam("sessions_from", type_=s_c.started_at.type),
+            bindparam("sessions_to", type_=s_c.started_at.type),
+        ),
     ]
-    prescriptions = [of_live_child(p, CLINIC, kid.c.id), p_c.status != "draft"]
+    prescriptions = [of_live_child(p, CLINIC, kid.c.id), ran(p)]
     assessments = (
         _rows(a_c.id, a_c.instrument, a_c.performed_on, cast(a_c.scores, Text))
         .where(
             of_live_child(a, CLINIC, kid.c.id),
-            a_c.status == "final",
-            a_c.performed_on >= bindparam("first", type_=Date()),
-            a_c.performed_on <= bindparam("last", type_=Date()),
+            final_between(a, bindparam("first", type_=Date()), bindparam("last", type_=Date())),
         )
         .order_by(a_c.performed_on, a_c.created_at, a_c.id)
     )
@@ -210,7 +214,7 @@ def _inputs() -> Any:
         .where(
             live_item_of_live_prescription(i, p, CLINIC),
             p_c.child_id == kid.c.id,
-            p_c.status != "draft",
+            ran(p),
         )
         .order_by(i_c.prescription_id, i_c.position)
     )

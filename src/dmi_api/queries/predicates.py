@@ -47,7 +47,14 @@ def live_row(table: Source, clinic: Any, row_id: Any) -> ColumnElement[bool]:
 
 def of_live_child(table: Source, clinic: Any, child: Any) -> ColumnElement[bool]:
     """A live row of the clinic about this child."""
-    return and_(owned_by(table, clinic), columns(table).child_id == child, live(table))
+    return and_(owned_by(table, clinic), child_of(table, child))
+
+
+def kept_item(items: Source) -> ColumnElement[bool]:
+    """A prescription item still on its prescription (a removed one stays, for the records
+    that name it)."""
+    result: ColumnElement[bool] = columns(items).removed_at.is_(None)
+    return result
 
 
 def live_item_of_live_prescription(
@@ -57,8 +64,32 @@ def live_item_of_live_prescription(
     condition of `items` and `prescriptions`: add the child on `prescriptions`)."""
     return and_(
         owned_by(items, clinic),
-        columns(items).removed_at.is_(None),
+        kept_item(items),
         columns(prescriptions).id == columns(items).prescription_id,
         owned_by(prescriptions, clinic),
         live(prescriptions),
     )
+
+
+def child_of(table: Source, child: Any) -> ColumnElement[bool]:
+    """A live row about this child (the clinic's: `Tenant.select`, or `owned_by` as well)."""
+    return and_(columns(table).child_id == child, live(table))
+
+
+def final_between(table: Source, first: Any, last: Any) -> ColumnElement[bool]:
+    """A final assessment performed on a day from `first` to `last` (both included)."""
+    c = columns(table)
+    return and_(c.status == "final", c.performed_on >= first, c.performed_on <= last)
+
+
+def started_in(table: Source, start: Any, end: Any) -> ColumnElement[bool]:
+    """A session that started at or after `start` and before `end`."""
+    c = columns(table)
+    return and_(c.started_at >= start, c.started_at < end)
+
+
+def ran(table: Source) -> ColumnElement[bool]:
+    """A prescription that was ever in effect: a finished one counts in the periods it ran in;
+    a draft never ran."""
+    result: ColumnElement[bool] = columns(table).status != "draft"
+    return result

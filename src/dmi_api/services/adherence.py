@@ -12,6 +12,7 @@ from sqlmodel import col
 from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
+from dmi_api.queries.predicates import child_of, started_in
 from dmi_api.services import rules_in_effect
 from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
 from dmi_api.tenant_scope import Tenant
@@ -59,11 +60,9 @@ async def deliveries(
     days (each on its local date: the rule counts those on the days only)."""
     start, end = started_between(first_day, last_day)
     statement = tenant.select(SessionRecord).where(
-        col(SessionRecord.child_id) == child_id,
-        col(SessionRecord.deleted_at).is_(None),
+        child_of(SessionRecord, child_id),
         col(SessionRecord.attendance) == "attended",
-        col(SessionRecord.started_at) >= start,
-        col(SessionRecord.started_at) < end,
+        started_in(SessionRecord, start, end),
     )
     records = list((await tenant.db.execute(statement)).scalars())
     return deliveries_from(records, (await rules_in_effect.load(tenant)).zone)

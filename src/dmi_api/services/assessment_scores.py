@@ -16,6 +16,7 @@ from sqlmodel import col
 from dmi_api.clinical.rounding import change
 from dmi_api.clinical.scoring import score_assessment
 from dmi_api.models import Assessment, Child
+from dmi_api.queries.predicates import child_of, live
 from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.services.history import record_change
@@ -83,7 +84,7 @@ async def rescore_child(
     """
     statement = (
         tenant.select(Assessment)
-        .where(col(Assessment.child_id) == child.id, col(Assessment.deleted_at).is_(None))
+        .where(child_of(Assessment, child.id))
         .order_by(col(Assessment.performed_on), col(Assessment.created_at), col(Assessment.id))
     )
     rows = list((await tenant.db.execute(statement)).scalars().all())
@@ -109,7 +110,7 @@ async def rescore_clinic(tenant: Tenant, rules: RuleSettings, *, client_id: uuid
     scored = (
         tenant.select(Assessment)
         .with_only_columns(col(Assessment.child_id))
-        .where(col(Assessment.status) == "final", col(Assessment.deleted_at).is_(None))
+        .where(col(Assessment.status) == "final", live(Assessment))
     )
     children = tenant.select(Child).where(col(Child.id).in_(scored))
     for child in (await tenant.db.execute(children)).scalars().all():

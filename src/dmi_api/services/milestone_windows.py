@@ -10,6 +10,7 @@ from sqlmodel import col
 from dmi_api.clinical.ages import Age
 from dmi_api.clinical.who_windows import WHO_MILESTONES, milestone_windows
 from dmi_api.models import Milestone
+from dmi_api.queries.predicates import child_of
 from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import MilestoneWindow
 from dmi_api.tenant_scope import Tenant
@@ -18,8 +19,7 @@ from dmi_api.tenant_scope import Tenant
 async def first_achievements(tenant: Tenant, child_id: object) -> dict[str, date]:
     """The earliest `achieved_on` of each WHO milestone among the child's live observations."""
     statement = tenant.select(Milestone).where(
-        col(Milestone.child_id) == child_id,
-        col(Milestone.deleted_at).is_(None),
+        child_of(Milestone, child_id),
         col(Milestone.achieved_on).is_not(None),
         col(Milestone.milestone).in_(WHO_MILESTONES),
     )

@@ -11,6 +11,7 @@ from sqlmodel import col
 from dmi_api.errors import FieldProblem
 from dmi_api.models import Exercise, PrescriptionItem
 from dmi_api.models.columns import utcnow
+from dmi_api.queries.predicates import kept_item, live
 from dmi_api.schemas.prescriptions import (
     PrescriptionItemCreate,
     PrescriptionItemPublic,
@@ -47,7 +48,7 @@ async def load(
         tenant.select(PrescriptionItem)
         .where(
             col(PrescriptionItem.prescription_id).in_(list(prescription_ids)),
-            col(PrescriptionItem.removed_at).is_(None),
+            kept_item(PrescriptionItem),
         )
         .order_by(col(PrescriptionItem.prescription_id), col(PrescriptionItem.position))
     )
@@ -59,9 +60,7 @@ async def load(
 async def _live_exercise_ids(tenant: Tenant, wanted: set[uuid.UUID]) -> set[uuid.UUID]:
     if not wanted:
         return set()
-    statement = tenant.select(Exercise).where(
-        col(Exercise.id).in_(list(wanted)), col(Exercise.deleted_at).is_(None)
-    )
+    statement = tenant.select(Exercise).where(col(Exercise.id).in_(list(wanted)), live(Exercise))
     return {row.id for row in (await tenant.db.execute(statement)).scalars()}
 
 

@@ -15,6 +15,7 @@ from dmi_api.clinical.adherence import Delivery
 from dmi_api.clinical.progress_svg import Event, SeriesPoint, render_progress_svg
 from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.models import Assessment, Child, Exercise, Prescription, SessionRecord
+from dmi_api.queries.predicates import child_of, final_between, ran, started_in
 from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import (
     ExerciseProgression,
@@ -69,11 +70,8 @@ async def _final_assessments(tenant: Tenant, child: Child, period: Period) -> li
     statement = (
         tenant.select(Assessment)
         .where(
-            col(Assessment.child_id) == child.id,
-            col(Assessment.deleted_at).is_(None),
-            col(Assessment.status) == "final",
-            col(Assessment.performed_on) >= period.first,
-            col(Assessment.performed_on) <= period.last,
+            child_of(Assessment, child.id),
+            final_between(Assessment, period.first, period.last),
         )
         .order_by(col(Assessment.performed_on), col(Assessment.created_at), col(Assessment.id))
     )
@@ -133,10 +131,8 @@ async def _sessions(tenant: Tenant, child: Child, period: Period) -> list[Sessio
     statement = (
         tenant.select(SessionRecord)
         .where(
-            col(SessionRecord.child_id) == child.id,
-            col(SessionRecord.deleted_at).is_(None),
-            col(SessionRecord.started_at) >= start,
-            col(SessionRecord.started_at) < end,
+            child_of(SessionRecord, child.id),
+            started_in(SessionRecord, start, end),
         )
         .order_by(col(SessionRecord.started_at), col(SessionRecord.id))
     )
@@ -205,10 +201,8 @@ async def _prescriptions(
     statement = (
         tenant.select(Prescription)
         .where(
-            col(Prescription.child_id) == child.id,
-            col(Prescription.deleted_at).is_(None),
-            # A finished program counts in the periods it ran in; a draft never ran.
-            col(Prescription.status) != "draft",
+            child_of(Prescription, child.id),
+            ran(Prescription),
         )
         .order_by(col(Prescription.period_start), col(Prescription.id))
     )

@@ -17,6 +17,7 @@ from dmi_api.models import (
 )
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import SESSION_RECORDS
+from dmi_api.queries.predicates import live, live_item_of_live_prescription
 from dmi_api.schemas.session_records import PerformedExercise
 from dmi_api.services.resources import ListQuery, get_live, list_page
 from dmi_api.services.resources import live_child as live_child  # for the nested lists
@@ -63,21 +64,15 @@ async def exercise_references(
     live_exercises: set[uuid.UUID] = set()
     if exercise_ids:
         statement = tenant.select(Exercise).where(
-            col(Exercise.id).in_(exercise_ids), col(Exercise.deleted_at).is_(None)
+            col(Exercise.id).in_(exercise_ids), live(Exercise)
         )
         live_exercises = {row.id for row in (await tenant.db.execute(statement)).scalars()}
     items: dict[uuid.UUID, uuid.UUID] = {}
     if item_ids:
-        statement_items = (
-            tenant.select(PrescriptionItem)
-            .join(Prescription, col(Prescription.id) == col(PrescriptionItem.prescription_id))
-            .where(
-                col(PrescriptionItem.id).in_(item_ids),
-                col(PrescriptionItem.removed_at).is_(None),
-                col(Prescription.clinic_id) == tenant.clinic_id,
-                col(Prescription.child_id) == child_id,
-                col(Prescription.deleted_at).is_(None),
-            )
+        statement_items = tenant.select(PrescriptionItem).where(
+            col(PrescriptionItem.id).in_(item_ids),
+            live_item_of_live_prescription(PrescriptionItem, Prescription, tenant.clinic_id),
+            col(Prescription.child_id) == child_id,
         )
         items = {
             row.id: row.exercise_id for row in (await tenant.db.execute(statement_items)).scalars()

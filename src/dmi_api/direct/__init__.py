@@ -7,6 +7,8 @@ A read through the ORM session costs five round trips (BEGIN, authorize, the row
 INSERT, COMMIT) and the session's bookkeeping. Here the client check, the clinic's rule settings,
 the rows and the audit event are one statement (a data-modifying CTE) run in autocommit, on a
 pool of plain asyncpg connections whose clinic binding for row-level security is kept per
-connection. The SQLite (development) database takes the session path instead, which
-tests/records/test_direct_*.py prove give the same bodies.
+connection. Every statement is built from the query layer's Core expressions (`dmi_api.queries`)
+and compiled once per shape (`statements.compiled`); `dmi_api.stores` chooses this path when the
+app is created. The SQLite (development) database takes the session path instead; the resource
+tests run on both, and tests/records/test_direct_*.py prove they give the same bodies.
 """

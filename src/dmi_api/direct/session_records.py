@@ -6,8 +6,9 @@ and its audit event, only if the database agrees: the child is live and born by 
 date, the practitioner (if any) and every exercise live, every prescription item this child's
 and for the exercise it is named with. Otherwise (or when the payload alone is wrong) two
 statements take over: the references are read, the rules report every problem (422) or, if the
-references changed in between, the row is written. Either way the body, the kept version and
-the stored row are the session path's. A write commits durably whatever the pool's setting for
+references changed in between, the row is written. Either way the body, the kept version, the
+audit event (both from `change_rows`, as on the session path) and the stored row are the
+session path's. A write commits durably whatever the pool's setting for
 reads (`synchronous_commit` is set for its own transaction).
 """
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from bench import compare, report
+from bench import compare, compare_variants, report
 from bench.config import BenchConfig
 from bench.scenarios import BASELINE, SCENARIOS, Inputs, Scenario, fetch_token, write_inputs
 from bench.seed import ensure_seeded
@@ -153,6 +153,17 @@ def main() -> None:
         metavar="N",
         help="list_children p50 at the default scale against N children (1000000)",
     )
+    parser.add_argument(
+        "--compare-variants",
+        nargs="?",
+        const=",".join(compare_variants.VARIANTS),
+        metavar="NAMES",
+        help="ours against the library's machinery side by side (bench/variants.py): "
+        f"{', '.join(compare_variants.VARIANTS)}",
+    )
+    parser.add_argument(
+        "--variant-rounds", type=int, default=1, help="variant runs per scenario (1)"
+    )
     args = parser.parse_args()
     config = BenchConfig.from_env()
     overrides = {
@@ -167,14 +178,22 @@ def main() -> None:
         parser.error(f"warm-up + duration must stay under {TOKEN_LIFETIME_SECONDS - 30} s")
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
+    names = args.scenarios.split(",") if args.scenarios else [s.name for s in SCENARIOS]
+    unknown = set(names) - {s.name for s in SCENARIOS}
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    chosen = [s for s in SCENARIOS if s.name in names]
     if args.compare_scale:
         compare.run_compare(config, args.compare_scale, save=not args.no_save)
-    else:
-        names = args.scenarios.split(",") if args.scenarios else [s.name for s in SCENARIOS]
-        unknown = set(names) - {s.name for s in SCENARIOS}
+    elif args.compare_variants:
+        variants = args.compare_variants.split(",")
+        unknown = set(variants) - set(compare_variants.VARIANTS)
         if unknown:
-            parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
-        chosen = [s for s in SCENARIOS if s.name in names]
+            parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
+        compare_variants.run_compare_variants(
+            config, variants, chosen, rounds=args.variant_rounds, save=not args.no_save
+        )
+    else:
         run_suite(config, chosen, reseed=args.reseed, save=not args.no_save)
     print(f"\ndone in {time.monotonic() - started:.0f} s", file=sys.stderr)
 

@@ -153,8 +153,11 @@ def _base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("DMI_", "BENCH_"))}
 
 
-def start_api(config: BenchConfig) -> Server:
-    """The API on PostgreSQL as the non-superuser role, with the development profile."""
+def start_api(
+    config: BenchConfig, factory: str = "dmi_api.app:create_app", name: str = "api"
+) -> Server:
+    """The API on PostgreSQL as the non-superuser role, with the development profile; `factory`:
+    another app factory (a variant of `bench/variants.py`)."""
     env = {
         **_base_env(),
         "DMI_DATABASE_URL": config.app_url,
@@ -165,7 +168,7 @@ def start_api(config: BenchConfig) -> Server:
         # One token serves a whole scenario (warm-up and measured run): the longest lifetime.
         "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME_SECONDS),
     }
-    return _start("api", ["dmi_api.app:create_app", "--factory"], env, config)
+    return _start(name, [factory, "--factory"], env, config)
 
 
 def start_baseline(config: BenchConfig, clinic_id: str) -> Server:

@@ -1,0 +1,100 @@
+"""The API with one piece of hand-made machinery swapped for the library's (`--compare-variants`).
+
+Each factory builds the real app (`dmi_api.app.create_app`, settings from the environment as
+`uvicorn --factory` gives them) and changes one thing:
+
+- `create_app_asyncpg_pool`: the direct statements' connections come from `asyncpg.Pool`
+  (`asyncpg.create_pool`) instead of the app's own `ConnectionPool`: the same size, connection
+  class, server settings, timeouts and idle lifetime, the same per-route shares
+  (`RouteLimits`) and the same clinic binding (rebound only when it changes). Its release
+  `reset` is a no-op: asyncpg then still runs `Connection._reset()` (a `ROLLBACK` only when a
+  transaction is open: never after a direct statement) but not its default reset query
+  (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`), which would cost a
+  round trip per release and lose the binding.
+
+A second variant, FastAPI's dependency solver on every route instead of `http/fast_params.py`,
+was measured the same way and the bypass removed (bench/README.md, run 23).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI
+
+from dmi_api.app import create_app
+from dmi_api.auth.principal import Principal
+from dmi_api.config import get_settings
+from dmi_api.db import driver_timeout_seconds
+from dmi_api.direct import bound_db
+from dmi_api.direct.bound_db import BoundConnection, DirectDb, PoolSource
+
+_IDLE_SECONDS = 300  # as the app's own pool
+
+
+async def _keep_session(_conn: Any) -> None:
+    """asyncpg's release hook: nothing to reset (each statement is its own transaction)."""
+
+
+class AsyncpgPoolSource(PoolSource):
+    """`PoolSource` with its connections from `asyncpg.Pool`, created on first use (the pool
+    belongs to the serving event loop)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._asyncpg_pool: asyncpg.Pool | None = None
+        self._starting = asyncio.Lock()
+
+    async def _started(self) -> asyncpg.Pool:
+        async with self._starting:
+            if self._asyncpg_pool is None:
+                s = self._settings
+                self._asyncpg_pool = await asyncpg.create_pool(
+                    self._dsn,
+                    min_size=0,
+                    max_size=s.direct_pool_size,
+                    max_inactive_connection_lifetime=_IDLE_SECONDS,
+                    connection_class=BoundConnection,
+                    reset=_keep_session,
+                    timeout=s.db_connect_timeout_seconds,
+                    command_timeout=driver_timeout_seconds(s.db_statement_timeout_ms),
+                    server_settings=self._server_settings,
+                )
+            return self._asyncpg_pool
+
+    @asynccontextmanager
+    async def connection(self, principal: Principal) -> AsyncIterator[Any]:
+        """A connection of asyncpg's pool, bound to the principal, within the route's share."""
+        route, limits = bound_db._route.get(), self.limits
+        if not limits.try_acquire(route):
+            await limits.acquire(route)
+        try:
+            pool = self._asyncpg_pool or await self._started()
+            timeout = self._settings.db_pool_timeout_seconds
+            async with pool.acquire(timeout=timeout) as conn:
+                if getattr(conn, "dmi_binding", None) != (principal.clinic_id, principal.client_id):
+                    await bound_db._bind(conn, principal, remember=True)
+                yield conn
+        finally:
+            limits.release(route)
+
+    def open(self) -> None:
+        """Nothing to reopen: the pool is created on first use."""
+
+    async def close(self) -> None:
+        """Close asyncpg's pool (at shutdown)."""
+        if self._asyncpg_pool is not None:
+            pool, self._asyncpg_pool = self._asyncpg_pool, None
+            await pool.close()
+
+
+def create_app_asyncpg_pool() -> FastAPI:
+    """The app with `asyncpg.Pool` under its direct statements."""
+    settings = get_settings()
+    app = create_app(settings)
+    app.state.direct = DirectDb(AsyncpgPoolSource(settings))
+    return app

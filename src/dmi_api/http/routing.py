@@ -15,14 +15,12 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dmi_api.auth.dependencies import authenticate_token
 from dmi_api.errors import (
     FieldProblem,
     UnsupportedMediaTypeError,
     ValidationProblemError,
     json_pointer,
 )
-from dmi_api.http import fast_params
 from dmi_api.http.conditional import read_if_match
 from dmi_api.text import is_storable_text
 
@@ -91,15 +89,11 @@ class DmiRoute(APIRoute):
     422 for a query parameter the operation does not take (as bodies refuse unknown fields:
     a misspelt filter must not silently widen a list) and 400 for a malformed `If-Match`."""
 
-    fast_handler: fast_params.Handler | None = None
     refuses_unknown_query: bool = True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap FastAPI's handler with the edge checks."""
         handler = super().get_route_handler()
-        # The simplest routes skip FastAPI's general dependency solver (`fast_params`); the
-        # tests set `fast_handler` to None to compare with FastAPI's own.
-        self.fast_handler = fast_params.plan(self.dependant, authenticate_token)
         expects_form = self.body_field is not None and isinstance(
             self.body_field.field_info, params.Form
         )
@@ -121,7 +115,7 @@ class DmiRoute(APIRoute):
                 body = await request.body()
                 if body and expects_body:
                     await self._check_body(request, body, expects_form=expects_form)
-            return await (self.fast_handler or handler)(request)
+            return await handler(request)
 
         return guarded
 

@@ -32,6 +32,7 @@ from dmi_api.config import get_settings
 from dmi_api.db import driver_timeout_seconds
 from dmi_api.direct import bound_db
 from dmi_api.direct.bound_db import BoundConnection, DirectDb, PoolSource
+from dmi_api.stores import build_stores
 
 _IDLE_SECONDS = 300  # as the app's own pool
 
@@ -97,4 +98,5 @@ def create_app_asyncpg_pool() -> FastAPI:
     settings = get_settings()
     app = create_app(settings)
     app.state.direct = DirectDb(AsyncpgPoolSource(settings))
+    app.state.stores = build_stores(app.state.direct)  # the stores serve on it, as create_app's
     return app

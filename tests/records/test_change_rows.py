@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.support.clinics import Clinic
 from tests.support.sessions import URL, create, if_match, sign
 
-pytestmark = pytest.mark.usefixtures("serving_path")
+# PostgreSQL's own SQL (row-level security's clinic setting, `::text`); the session path is one
+# of the two it runs on.
+pytestmark = [pytest.mark.usefixtures("serving_path"), pytest.mark.postgres_only]
 
 
 async def _bookkeeping(

@@ -137,10 +137,13 @@ def compiled(shape: Hashable, build: Callable[[], Select[Any]]) -> Compiled:
         text = build().compile(dialect=_DIALECT)
         if not text.string.startswith(STATEMENT_PREFIX):
             raise ValueError("a direct statement must start with the auth CTE")
+        names = tuple(text.positiontup or ())
         constants = {
-            name: bind.effective_value for name, bind in text.binds.items() if not bind.required
+            name: bind.effective_value
+            for name, bind in text.binds.items()
+            if name in names and not bind.required
         }
-        found = Compiled(text.string, tuple(text.positiontup or ()), constants)
+        found = Compiled(text.string, names, constants)
         _compiled[shape] = found
     return found
 

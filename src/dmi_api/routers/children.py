@@ -19,7 +19,6 @@ from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     IdempotencyKeyHeader,
     IfMatch,
-    idempotent_create,
     json_body,
     page_response,
     versioned_response,
@@ -35,7 +34,8 @@ from dmi_api.schemas.common import (
     Page,
 )
 from dmi_api.services import children as service
-from dmi_api.stores.interfaces import stores
+from dmi_api.stores import stores
+from dmi_api.stores.idempotent import idempotent_create
 
 router = make_router(tag="children", prefix="/v1/children")
 # The reads served two ways (`dmi_api.stores`): the token here, the rest in the store.

@@ -22,7 +22,7 @@ from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressR
 from dmi_api.services import adherence, prescriptions, progress, rules_in_effect
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
-from dmi_api.stores.interfaces import stores
+from dmi_api.stores import stores
 from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="insights")

@@ -21,7 +21,6 @@ from pydantic import BaseModel
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.http.conditional import etag, require_if_match
-from dmi_api.models import Child
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.queries.list_specs import ListSpec
 from dmi_api.routers.child_creates import add_child_create
@@ -31,14 +30,13 @@ from dmi_api.routers.resource_support import (
     IdempotencyKeyHeader,
     IfMatch,
     body_data,
-    idempotent_create,
     page_response,
     resource_response,
 )
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.services import children, history
-from dmi_api.stores.idempotent import Created
+from dmi_api.stores.idempotent import Created, idempotent_create
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -83,11 +81,6 @@ def listed_as(
     return views
 
 
-def _child_of(row: ClinicalRow) -> uuid.UUID | None:
-    """The child a row is about, for its audit events: itself, its child, or none."""
-    return row.id if isinstance(row, Child) else getattr(row, "child_id", None)
-
-
 def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
@@ -115,7 +108,7 @@ class ResourceRoutes(Generic[RowT]):
         return done if isinstance(done, tuple) else (done, await self.view(tenant, done))
 
     def _audit(self, caller: Caller, action: Any, row: RowT, outcome: int = 200) -> None:
-        child_id = _child_of(row)
+        child_id = history.child_of(row)
         caller.audit(action, self.name, outcome=outcome, resource_id=row.id, child_id=child_id)
 
     def _add(self, handler: Callable[..., Any], method: str, doc: str, **options: Any) -> None:

@@ -16,8 +16,6 @@ from dmi_api.pagination import MAX_LIMIT, next_link
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor
 from dmi_api.schemas.base import UtcInstant
 from dmi_api.services.resources import ListQuery, SortKey
-from dmi_api.stores.idempotent import Created as Created
-from dmi_api.stores.idempotent import idempotent_create as idempotent_create
 
 
 async def list_query(

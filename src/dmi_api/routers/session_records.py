@@ -24,7 +24,6 @@ from dmi_api.routers.resource_routes import ResourceRoutes
 from dmi_api.routers.resource_support import (
     Body,
     IdempotencyKeyHeader,
-    idempotent_create,
     json_body,
     page_response,
 )
@@ -40,7 +39,8 @@ from dmi_api.schemas.session_records import (
 from dmi_api.services import session_record_commands as commands
 from dmi_api.services import session_record_queries as queries
 from dmi_api.services.session_record_views import plain_view
-from dmi_api.stores.interfaces import stores
+from dmi_api.stores import stores
+from dmi_api.stores.idempotent import idempotent_create
 from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="session-records")

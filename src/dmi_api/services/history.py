@@ -17,6 +17,11 @@ from dmi_api.schemas.base import VersionPublic
 from dmi_api.tenant_scope import Tenant
 
 
+def child_of(row: ClinicalRow) -> uuid.UUID | None:
+    """The child a row is about, for its audit events: itself, its child, or none."""
+    return row.id if isinstance(row, Child) else getattr(row, "child_id", None)
+
+
 def record_change(
     tenant: Tenant,
     resource_type: str,
@@ -33,7 +38,7 @@ def record_change(
     a caller (an operator command) the version is kept and nothing is audited."""
     if action is None:
         action = "create" if row.version == 1 else "delete" if row.deleted_at else "update"
-    child_id = row.id if isinstance(row, Child) else getattr(row, "child_id", None)
+    child_id = child_of(row)
     change = Change(
         resource_type,
         row.id,

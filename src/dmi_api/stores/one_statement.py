@@ -16,19 +16,18 @@ from dmi_api.direct import children as direct_children
 from dmi_api.direct import progress as direct_progress
 from dmi_api.direct import session_lists, session_records
 from dmi_api.direct.bound_db import DirectDb, for_route
-from dmi_api.http.conditional import etag
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.queries.pages import ListQuery
 from dmi_api.rule_values import AgeInputs
 from dmi_api.schemas.insights import ProgressReport
 from dmi_api.schemas.session_records import SessionRecordCreate
 from dmi_api.services.progress import Period
-from dmi_api.stores.interfaces import Bodies, Found, cursor_codec
+from dmi_api.stores.results import Bodies, Found, cursor_codec
 from dmi_api.stores.session_path import (
-    SESSION_RECORDS_URL,
     SessionChildren,
     SessionProgress,
     SessionRecords,
+    created_headers,
 )
 
 
@@ -104,7 +103,7 @@ class OneStatementSessionRecords(SessionRecords):
         created = await session_records.create(
             for_route(self.direct, request), principal, payload, child_in_path=child_in_path
         )
-        headers = {"ETag": etag(created.version), "Location": f"{SESSION_RECORDS_URL}/{created.id}"}
+        headers = created_headers(created.id, created.version)
         return FastJSONResponse(created.body, status_code=201, headers=headers)
 
 

@@ -22,9 +22,14 @@ from dmi_api.services import session_record_queries as record_queries
 from dmi_api.services.progress import Period
 from dmi_api.services.session_record_rules import RESOURCE as SESSION_RECORD
 from dmi_api.stores.idempotent import Created, idempotent_create
-from dmi_api.stores.interfaces import Bodies, Found, cursor_codec
+from dmi_api.stores.results import Bodies, Found, cursor_codec
 
 SESSION_RECORDS_URL = "/v1/session-records"
+
+
+def created_headers(record_id: uuid.UUID, version: int) -> dict[str, str]:
+    """`ETag` and `Location` of a new session record (either implementation)."""
+    return {"ETag": etag(version), "Location": f"{SESSION_RECORDS_URL}/{record_id}"}
 
 
 class SessionChildren:
@@ -92,8 +97,7 @@ class SessionRecords:
                 row, body = await commands.create(
                     caller.tenant, payload=payload, client_id=client_id
                 )
-                location = f"{SESSION_RECORDS_URL}/{row.id}"
-                return 201, body, {"ETag": etag(row.version), "Location": location}
+                return 201, body, created_headers(row.id, row.version)
 
             return await idempotent_create(
                 caller, request, idempotency_key, payload, create, route=SESSION_RECORDS_URL

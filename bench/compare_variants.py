@@ -25,12 +25,18 @@ from bench.wrk import WrkResult, warm_and_measure, wrk_binary
 
 OURS = "ours"
 ALL = tuple(s.name for s in SCENARIOS)
-# The variant, its factory, the machinery it replaces and the scenarios that machinery serves.
+# The variant, its factory, the machinery it replaces and the scenarios that machinery serves
+# (fast_params plans only GET /v1/children and GET /v1/children/{id}: `python -m bench.variants`).
 VARIANTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "asyncpg_pool": (
         "bench.variants:create_app_asyncpg_pool",
         "direct/connection_pool.py",
         ALL,
+    ),
+    "no_fast_params": (
+        "bench.variants:create_app_without_fast_params",
+        "http/fast_params.py",
+        ("get_child", "list_children"),
     ),
 }
 MIN_GAIN = 0.10

@@ -11,15 +11,15 @@ Each factory builds the real app (`dmi_api.app.create_app`, settings from the en
   transaction is open: never after a direct statement) but not its default reset query
   (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`), which would cost a
   round trip per release and lose the binding.
-
-A second variant, FastAPI's dependency solver on every route instead of `http/fast_params.py`,
-was measured the same way and the bypass removed (bench/README.md, run 23).
+- `create_app_without_fast_params`: every route takes FastAPI's dependency solver
+  (`DmiRoute.fast_handler` set to None, as tests/records/test_fast_params.py does).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -32,6 +32,7 @@ from dmi_api.config import get_settings
 from dmi_api.db import driver_timeout_seconds
 from dmi_api.direct import bound_db
 from dmi_api.direct.bound_db import BoundConnection, DirectDb, PoolSource
+from dmi_api.http.routing import DmiRoute
 from dmi_api.stores import build_stores
 
 _IDLE_SECONDS = 300  # as the app's own pool
@@ -100,3 +101,38 @@ def create_app_asyncpg_pool() -> FastAPI:
     app.state.direct = DirectDb(AsyncpgPoolSource(settings))
     app.state.stores = build_stores(app.state.direct)  # the stores serve on it, as create_app's
     return app
+
+
+def _dmi_routes(routes: list[Any]) -> Iterator[DmiRoute]:
+    for route in routes:
+        if isinstance(route, DmiRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _dmi_routes(route.original_router.routes)
+
+
+def fast_param_routes(app: FastAPI) -> list[str]:
+    """`METHOD path` of the routes `fast_params.plan` serves."""
+    return [
+        f"{','.join(sorted(route.methods))} {route.path}"
+        for route in _dmi_routes(app.router.routes)
+        if route.fast_handler is not None
+    ]
+
+
+def create_app_without_fast_params() -> FastAPI:
+    """The app with FastAPI's dependency solver on every route."""
+    app = create_app()
+    for route in _dmi_routes(app.router.routes):
+        route.fast_handler = None
+    return app
+
+
+VARIANTS = {
+    "asyncpg_pool": "bench.variants:create_app_asyncpg_pool",
+    "no_fast_params": "bench.variants:create_app_without_fast_params",
+}
+
+if __name__ == "__main__":
+    os.environ.setdefault("DMI_SECRET_KEY", "x" * 40)
+    print("\n".join(fast_param_routes(create_app())))

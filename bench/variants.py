@@ -12,7 +12,10 @@ Each factory builds the real app (`dmi_api.app.create_app`, settings from the en
   (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`), which would cost a
   round trip per release and lose the binding.
 - `create_app_without_fast_params`: every route takes FastAPI's dependency solver
-  (`DmiRoute.fast_handler` set to None, as tests/records/test_fast_params.py does).
+  (`DmiRoute.fast_handler` set to None, as tests/records/test_fast_params.py does). A route
+  plans its bypass once, when it is made: FastAPI builds an included router's routes again at
+  the first request (asking each for its handler), which had planned the bypass anew and made
+  this variant the app itself (runs 23–27 of bench/README.md).
 """
 
 from __future__ import annotations

@@ -6,18 +6,24 @@ For each scenario a variant serves: ours, each variant, ours, each variant in re
 req/s against the mean of the two runs of ours around it (the mean of all its runs over the
 mean of all of ours is kept too). The machinery pays when ours serves at least 10 % more than
 the library: the geometric mean of ours / variant over the scenarios it serves is >= 1.10.
+
+A variant named `commit:REV` is the API as of another commit (its `src/` exported with
+`git archive` under `bench/.state/commits/`, served through `PYTHONPATH` on the same database,
+migrated to this checkout's head): the code before a change, side by side with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.config import BenchConfig
+from bench.config import REPO_DIR, STATE_DIR, BenchConfig
 from bench.scenarios import SCENARIOS, Inputs, Scenario, fetch_token, write_inputs
 from bench.seed import ensure_seeded
 from bench.servers import Server, start_api
@@ -40,6 +46,38 @@ VARIANTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 MIN_GAIN = 0.10
+COMMIT = "commit:"
+
+
+def variant_of(name: str) -> tuple[str, str, tuple[str, ...]]:
+    """A variant's factory, what it replaces and the scenarios it serves."""
+    if name.startswith(COMMIT):
+        return "dmi_api.app:create_app", f"the code at {name[len(COMMIT) :]}", ALL
+    return VARIANTS[name]
+
+
+def exported_source(name: str) -> Path | None:
+    """For `commit:REV`, the directory holding that commit's `dmi_api` package."""
+    if not name.startswith(COMMIT):
+        return None
+    rev = subprocess.run(  # noqa: S603
+        ["git", "rev-parse", "--verify", f"{name[len(COMMIT) :]}^{{commit}}"],  # noqa: S607
+        cwd=REPO_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    target = STATE_DIR / "commits" / rev
+    if not (target / "src" / "dmi_api").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(  # noqa: S603
+            ["git", "archive", rev, "src"],
+            cwd=REPO_DIR,
+            check=True,
+            capture_output=True,  # noqa: S607
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)  # noqa: S603, S607
+    return target / "src"
 
 
 def _measure(
@@ -79,7 +117,7 @@ def _scenario_rows(
     scenario: Scenario,
     rounds: int,
 ) -> dict[str, Any] | None:
-    serving = [name for name in servers if name != OURS and scenario.name in VARIANTS[name][2]]
+    serving = [name for name in servers if name != OURS and scenario.name in variant_of(name)[2]]
     if not serving:
         return None
     runs: dict[str, list[WrkResult]] = {name: [] for name in (OURS, *serving)}
@@ -119,7 +157,7 @@ def verdicts(rows: list[dict[str, Any]], names: list[str]) -> dict[str, dict[str
             continue
         mean = statistics.geometric_mean(1 + g for g in gains.values()) - 1
         found[name] = {
-            "machinery": VARIANTS[name][1],
+            "machinery": variant_of(name)[1],
             "gains": gains,
             "mean_gain": round(mean, 3),
             "pays": mean >= MIN_GAIN,
@@ -158,7 +196,9 @@ def run_compare_variants(
     try:
         servers[OURS] = start_api(config)
         for name in names:
-            servers[name] = start_api(config, VARIANTS[name][0], name)
+            servers[name] = start_api(
+                config, variant_of(name)[0], name.replace(":", "-"), exported_source(name)
+            )
         for server in servers.values():
             server.wait_ready("/readyz")
         print(f"measuring {', '.join(servers)}: {rounds} round(s)", file=sys.stderr)
@@ -177,6 +217,8 @@ def run_compare_variants(
     for name, verdict in found.items():
         gains = ", ".join(f"{s} {g:+.0%}" for s, g in verdict["gains"].items())
         decision = "keep it" if verdict["pays"] else "use the library"
+        if name.startswith(COMMIT):
+            decision = "ours is faster" if verdict["mean_gain"] > 0 else "ours is not faster"
         print(
             f"\n{verdict['machinery']} against {name}: ours gains {gains}; "
             f"mean {verdict['mean_gain']:+.1%} -> {decision}"
@@ -193,7 +235,7 @@ def run_compare_variants(
             "config": {k: v for k, v in vars(config).items() if k != "database_url"},
             "seed": {k: marker[k] for k in ("scale", "counts", "seed_seconds", "seeded_at")},
             "compare_variants": {
-                "variants": {name: VARIANTS[name][0] for name in names},
+                "variants": {name: variant_of(name)[0] for name in names},
                 "rounds": rounds,
                 "rows": rows,
                 "verdicts": found,

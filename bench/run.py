@@ -159,7 +159,7 @@ def main() -> None:
         const=",".join(compare_variants.VARIANTS),
         metavar="NAMES",
         help="ours against the library's machinery side by side (bench/variants.py): "
-        f"{', '.join(compare_variants.VARIANTS)}",
+        f"{', '.join(compare_variants.VARIANTS)}; commit:REV serves the code of REV",
     )
     parser.add_argument(
         "--variant-rounds", type=int, default=1, help="variant runs per scenario (1)"
@@ -187,7 +187,8 @@ def main() -> None:
         compare.run_compare(config, args.compare_scale, save=not args.no_save)
     elif args.compare_variants:
         variants = args.compare_variants.split(",")
-        unknown = set(variants) - set(compare_variants.VARIANTS)
+        unknown = {v for v in variants if not v.startswith(compare_variants.COMMIT)}
+        unknown -= set(compare_variants.VARIANTS)
         if unknown:
             parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
         compare_variants.run_compare_variants(

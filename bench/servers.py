@@ -154,12 +154,17 @@ def _base_env() -> dict[str, str]:
 
 
 def start_api(
-    config: BenchConfig, factory: str = "dmi_api.app:create_app", name: str = "api"
+    config: BenchConfig,
+    factory: str = "dmi_api.app:create_app",
+    name: str = "api",
+    source: Path | None = None,
 ) -> Server:
     """The API on PostgreSQL as the non-superuser role, with the development profile; `factory`:
-    another app factory (a variant of `bench/variants.py`)."""
+    another app factory (a variant of `bench/variants.py`); `source`: serve the `dmi_api` package
+    found there instead of the checkout's (the code of another commit)."""
     env = {
         **_base_env(),
+        **({"PYTHONPATH": str(source)} if source else {}),
         "DMI_DATABASE_URL": config.app_url,
         "DMI_SECRET_KEY": SECRET_KEY,
         "DMI_DB_POOL_SIZE": str(config.pool_size),

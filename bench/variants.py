@@ -15,7 +15,7 @@ Each factory builds the real app (`dmi_api.app.create_app`, settings from the en
   (`DmiRoute.fast_handler` set to None, as tests/records/test_fast_params.py does). A route
   plans its bypass once, when it is made: FastAPI builds an included router's routes again at
   the first request (asking each for its handler), which had planned the bypass anew and made
-  this variant the app itself (runs 23–27 of bench/README.md).
+  this variant the app itself (runs 23-27 of bench/README.md).
 """
 
 from __future__ import annotations

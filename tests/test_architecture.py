@@ -169,6 +169,7 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
             "deps",
             "audit_trail",
             "change_rows",
+            "change_events",
             "rule_values",
             "queries.predicates",
         },

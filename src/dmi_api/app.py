@@ -29,6 +29,7 @@ from dmi_api.routers import (
     children,
     clients,
     clinic_settings,
+    events,
     exercises,
     health,
     insights,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         clinic_settings,
         clients,
         audit_events,
+        events,
         oauth,
         health,
     ):

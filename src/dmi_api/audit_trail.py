@@ -61,6 +61,12 @@ def stage(db: AsyncSession, table: Table, values: dict[str, Any]) -> None:
     staged.setdefault(table, []).append(values)
 
 
+def staged_rows(db: AsyncSession, table: Table) -> list[dict[str, Any]]:
+    """The rows of `table` staged in this transaction and not yet written."""
+    staged: dict[Table, list[dict[str, Any]]] = db.sync_session.info.get(_STAGED, {})
+    return staged.get(table, [])
+
+
 def audit_values(
     *,
     event_id: Any,

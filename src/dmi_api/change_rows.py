@@ -1,5 +1,5 @@
 """What a change of a clinical resource writes besides its row, said once for both paths: its
-kept version and its audit event (and, where issue 15 adds it, its change event).
+kept version, its audit event and its change event.
 
 `change_rows` takes values (the session path stages them, `services.history.record_change`) or
 SQL expressions (a one-statement write inserts them in CTEs from the written row,
@@ -18,19 +18,21 @@ from sqlalchemy import Table
 
 from dmi_api.audit_trail import AUDIT_TABLE, audit_values
 from dmi_api.auth.principal import Principal
-from dmi_api.models import ResourceVersion
+from dmi_api.models import ChangeEvent, ResourceVersion
 from dmi_api.models.columns import utcnow
 from dmi_api.request_context import current_client_ip, current_request_id
 
 VERSION_TABLE: Table = ResourceVersion.__table__  # type: ignore[attr-defined]
+EVENT_TABLE: Table = ChangeEvent.__table__  # type: ignore[attr-defined]
 OUTCOMES = {"create": 201, "update": 200, "delete": 204}
 
 
 @dataclass(frozen=True)
 class Change:
-    """One change: the resource's type, id, new version and snapshot, its child, and how it is
-    audited (`action`, `outcome`; `audited_type`/`audited_id` when the event names another
-    resource than the versioned one, as an amendment of a session record)."""
+    """One change: the resource's type, id, new version and snapshot, its child, how it is
+    audited (`action`, `outcome`; `audited_type`/`audited_id` when the audit event names another
+    resource than the versioned one, as an amendment of a session record) and its change event
+    (`event_type`, `changed_fields`: `dmi_api.change_events`)."""
 
     resource_type: Any
     resource_id: Any
@@ -39,6 +41,8 @@ class Change:
     child_id: Any
     action: Any
     outcome: Any
+    event_type: Any
+    changed_fields: Any
     audited_type: Any = None
     audited_id: Any = None
 
@@ -57,6 +61,7 @@ class Actor:
     request_id: Any = None
     source_ip: Any = None
     audited: bool = True
+    new_id: Callable[[], Any] = uuid.uuid4  # a change event's id
 
 
 def _text(value: Any) -> str | None:
@@ -110,4 +115,17 @@ def change_rows(change: Change, actor: Actor) -> list[tuple[Table, dict[str, Any
             source_ip=actor.source_ip,
         )
         rows.append((AUDIT_TABLE, event))
+    # Its position in the feed (`tx`, `seq`) is the INSERT's own (`models.events`).
+    change_event = {
+        "clinic_id": actor.clinic_id,
+        "id": actor.new_id(),
+        "type": change.event_type,
+        "occurred_at": actor.at,
+        "resource_type": change.resource_type,
+        "resource_id": change.resource_id,
+        "version": change.version,
+        "child_id": change.child_id,
+        "changed_fields": change.changed_fields,
+    }
+    rows.append((EVENT_TABLE, change_event))
     return rows

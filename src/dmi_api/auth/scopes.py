@@ -15,18 +15,22 @@ RESOURCES = (
 )
 AUDIT_READ = "audit:read"
 CLIENTS_ADMIN = "clients:admin"
+EVENTS_READ = "events:read"
 EXPORT_READ = "export:read"
 SETTINGS_READ = "settings:read"
 SETTINGS_WRITE = "settings:write"
+WEBHOOKS_ADMIN = "webhooks:admin"
 
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     **{f"{r}:read": f"Read {r.replace('_', ' ')}" for r in RESOURCES},
     **{f"{r}:write": f"Create, change and delete {r.replace('_', ' ')}" for r in RESOURCES},
     AUDIT_READ: "Read the clinic's audit trail",
     CLIENTS_ADMIN: "Manage the clinic's API clients",
+    EVENTS_READ: "Read the clinic's change events (ids and field names, no health data)",
     EXPORT_READ: "Export records (FHIR)",
     SETTINGS_READ: "Read the clinic's settings of the clinical rules",
     SETTINGS_WRITE: "Change the clinic's settings of the clinical rules",
+    WEBHOOKS_ADMIN: "Manage the clinic's webhook endpoints",
 }
 ALL_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
 
@@ -48,9 +52,11 @@ ScopeName = Literal[
     "milestones:write",
     "audit:read",
     "clients:admin",
+    "events:read",
     "export:read",
     "settings:read",
     "settings:write",
+    "webhooks:admin",
 ]
 if frozenset(get_args(ScopeName)) != ALL_SCOPES:  # pragma: no cover - a developer's mistake
     raise RuntimeError("ScopeName and SCOPE_DESCRIPTIONS disagree")

@@ -161,6 +161,8 @@ def _insert(auth: Any, source: Any) -> Any:
         saved.c.child_id,
         literal("create"),
         literal(201),
+        literal(f"{RESOURCE}.created"),
+        cast(literal("[]"), JSON),  # a first version: nothing changed, everything is new
     )
     # The same rows as the session path's `record_change` writes, from the saved row.
     written = [

@@ -112,6 +112,7 @@ def statement_actor() -> Actor:
         token_jti=bindparam("dmi_jti", type_=String()),
         request_id=bindparam("dmi_request", type_=String()),
         source_ip=bindparam("dmi_ip", type_=String()),
+        new_id=func.gen_random_uuid,
     )
 
 

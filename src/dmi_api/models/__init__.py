@@ -17,6 +17,7 @@ from dmi_api.models.clinical_records import (
     SessionRecord,
 )
 from dmi_api.models.clinics import ApiClient, Clinic
+from dmi_api.models.events import ChangeEvent
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -24,6 +25,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "AuthThrottle",
+    "ChangeEvent",
     "Child",
     "Clinic",
     "ClinicSettings",

@@ -33,9 +33,9 @@ def snapshot(row: Assessment) -> dict[str, Any]:
     return data
 
 
-def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
+async def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
     """Record the row's current version in its history."""
-    record_change(tenant, RESOURCE, row, snapshot(row), client_id)
+    await record_change(tenant, RESOURCE, row, snapshot(row), client_id)
 
 
 def _change(current: dict[str, Any], previous: Assessment | None) -> dict[str, Any] | None:
@@ -101,7 +101,7 @@ async def rescore_child(
         row.scores = scores
         if row is not current:
             touch(row)
-            keep_version(tenant, row, client_id)
+            await keep_version(tenant, row, client_id)
     await tenant.db.flush()
 
 

@@ -108,7 +108,7 @@ async def create(tenant: Tenant, *, payload: AssessmentCreate, client_id: uuid.U
     row = tenant.add(Assessment(**fields, entered=entered, clinic_id=tenant.clinic_id))
     await tenant.db.flush()
     await _rescore(tenant, row, client_id, current=True)
-    keep_version(tenant, row, client_id)
+    await keep_version(tenant, row, client_id)
     return row
 
 
@@ -146,7 +146,7 @@ async def update(
     touch(row)
     await tenant.db.flush()
     await _rescore(tenant, row, client_id, current=True)
-    keep_version(tenant, row, client_id)
+    await keep_version(tenant, row, client_id)
     return row
 
 
@@ -154,7 +154,7 @@ async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> No
     """Tombstone an assessment (a later GMFM-88's change is then against the one before)."""
     soft_delete(row)
     await tenant.db.flush()
-    keep_version(tenant, row, client_id)
+    await keep_version(tenant, row, client_id)
     await _rescore(tenant, row, client_id, current=False)
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlmodel import col
 
-from dmi_api.audit_trail import Action, stage
-from dmi_api.change_rows import OUTCOMES, Actor, Change, actor_of, change_rows
+from dmi_api.audit_trail import Action, stage, staged_rows
+from dmi_api.change_events import changed_fields, event_type
+from dmi_api.change_rows import OUTCOMES, VERSION_TABLE, Actor, Change, actor_of, change_rows
 from dmi_api.models import Child, ResourceVersion
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
@@ -22,7 +23,7 @@ def child_of(row: ClinicalRow) -> uuid.UUID | None:
     return row.id if isinstance(row, Child) else getattr(row, "child_id", None)
 
 
-def record_change(
+async def record_change(
     tenant: Tenant,
     resource_type: str,
     row: ClinicalRow,
@@ -32,21 +33,26 @@ def record_change(
     action: Action | None = None,
     audited: tuple[str, uuid.UUID] | None = None,
 ) -> None:
-    """Keep the row's current version and audit the change, in the transaction that writes it
-    (`change_rows`). `action` by default from the row: its first version is a create, a
-    tombstone a delete, else an update; `audited`: the event's resource, if not this one. Without
-    a caller (an operator command) the version is kept and nothing is audited."""
+    """Keep the row's current version, audit the change and emit its change event, in the
+    transaction that writes it (`change_rows`). `action` by default from the row: its first
+    version is a create, a tombstone a delete, else an update; `audited`: the audit event's
+    resource, if not this one (an amendment). Without a caller (an operator command) the
+    version is kept and the event emitted, and nothing is audited."""
     if action is None:
         action = "create" if row.version == 1 else "delete" if row.deleted_at else "update"
-    child_id = child_of(row)
+    before = await _kept_snapshot(tenant, resource_type, row.id, row.version - 1)
+    changed = changed_fields(before, snapshot) if action != "delete" else ["deleted_at"]
+    kind = event_type(resource_type, action, changed, snapshot, amended=audited is not None)
     change = Change(
         resource_type,
         row.id,
         row.version,
         snapshot,
-        child_id,
+        child_of(row),
         action,
         OUTCOMES[action],
+        kind,
+        changed,
         *(audited or (None, None)),
     )
     principal = tenant.principal
@@ -57,6 +63,28 @@ def record_change(
     )
     for table, values in change_rows(change, actor):
         stage(tenant.db, table, values)
+
+
+async def _kept_snapshot(
+    tenant: Tenant, resource_type: str, resource_id: uuid.UUID, version: int
+) -> dict[str, Any] | None:
+    """A kept version's snapshot (None: there is none, as before a first version)."""
+    if version < 1:
+        return None
+    for staged in staged_rows(tenant.db, VERSION_TABLE):  # kept earlier in this transaction
+        if (staged["resource_type"], staged["resource_id"], staged["version"]) == (
+            resource_type,
+            resource_id,
+            version,
+        ):
+            return dict(staged["snapshot"])
+    statement = tenant.select(ResourceVersion).where(
+        col(ResourceVersion.resource_type) == resource_type,
+        col(ResourceVersion.resource_id) == resource_id,
+        col(ResourceVersion.version) == version,
+    )
+    kept = (await tenant.db.execute(statement)).scalar_one_or_none()
+    return None if kept is None else kept.snapshot
 
 
 async def list_versions(

@@ -55,12 +55,12 @@ def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
     )
 
 
-def _keep(
+async def _keep(
     tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID
 ) -> PrescriptionPublic:
     """Keep this version; returns it as the API shows it (the response body)."""
     public = to_public(row, items)
-    record_change(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id)
+    await record_change(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id)
     return public
 
 
@@ -130,7 +130,7 @@ async def create(
     await tenant.db.flush()
     items = items_service.add_all(tenant, row.id, payload.items)
     await tenant.db.flush()
-    return row, _keep(tenant, row, items, client_id)
+    return row, await _keep(tenant, row, items, client_id)
 
 
 async def update(
@@ -175,7 +175,7 @@ async def update(
         items = items_service.replace(tenant, row.id, current, patch.items)
     touch(row)
     await tenant.db.flush()
-    return row, _keep(tenant, row, items, client_id)
+    return row, await _keep(tenant, row, items, client_id)
 
 
 async def delete(tenant: Tenant, *, row: Prescription, client_id: uuid.UUID) -> None:
@@ -183,7 +183,7 @@ async def delete(tenant: Tenant, *, row: Prescription, client_id: uuid.UUID) -> 
     items = await items_of(tenant, row)
     soft_delete(row)
     await tenant.db.flush()
-    _keep(tenant, row, items, client_id)
+    await _keep(tenant, row, items, client_id)
 
 
 async def get(

@@ -141,7 +141,9 @@ class Versioned(Generic[RowT]):
     ) -> RowT:
         """Flush the row's change, keep its new version and audit it (`record_change`)."""
         await tenant.db.flush()
-        record_change(tenant, self.resource, row, self.snapshot(row), client_id, action=action)
+        await record_change(
+            tenant, self.resource, row, self.snapshot(row), client_id, action=action
+        )
         return row
 
     async def patched(

@@ -45,7 +45,7 @@ from dmi_api.services.session_record_views import aware, snapshot
 from dmi_api.tenant_scope import Tenant
 
 
-def _keep(
+async def _keep(
     tenant: Tenant,
     row: SessionRecord,
     amendments: Sequence[SessionAmendment],
@@ -56,7 +56,7 @@ def _keep(
     it as the API shows it (the response body, validated once)."""
     body = snapshot(row, amendments)
     action: Action | None = "create" if audited else None
-    record_change(tenant, RESOURCE, row, body, client_id, action=action, audited=audited)
+    await record_change(tenant, RESOURCE, row, body, client_id, action=action, audited=audited)
     return body
 
 
@@ -75,7 +75,7 @@ async def create(
         found = Found(child.birth_date, errors + more, live_exercises, items)
     row = tenant.add(SessionRecord(**new.checked(found)))
     await tenant.db.flush()
-    return row, _keep(tenant, row, [], client_id)
+    return row, await _keep(tenant, row, [], client_id)
 
 
 def _refuse_if_signed(row: SessionRecord) -> None:
@@ -119,7 +119,7 @@ async def update(
         setattr(row, name, value)
     touch(row)
     await tenant.db.flush()
-    return row, _keep(tenant, row, [], client_id)
+    return row, await _keep(tenant, row, [], client_id)
 
 
 async def delete(tenant: Tenant, *, row: SessionRecord, client_id: uuid.UUID) -> None:
@@ -127,7 +127,7 @@ async def delete(tenant: Tenant, *, row: SessionRecord, client_id: uuid.UUID) ->
     _refuse_if_signed(row)
     soft_delete(row)
     await tenant.db.flush()
-    _keep(tenant, row, [], client_id)
+    await _keep(tenant, row, [], client_id)
 
 
 async def sign(
@@ -142,7 +142,7 @@ async def sign(
     touch(row)
     row.signed_at = row.updated_at
     await tenant.db.flush()
-    return row, _keep(tenant, row, [], client_id)
+    return row, await _keep(tenant, row, [], client_id)
 
 
 async def amend(
@@ -166,5 +166,5 @@ async def amend(
     touch(row)
     await tenant.db.flush()
     audited = (AMENDMENT, amendment.id)
-    _keep(tenant, row, await amendments_of(tenant, row), client_id, audited)
+    await _keep(tenant, row, await amendments_of(tenant, row), client_id, audited)
     return amendment

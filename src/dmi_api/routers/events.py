@@ -1,0 +1,91 @@
+"""`/v1/events`: the clinic's change events, in feed order (read-only)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+
+from dmi_api.auth.dependencies import EventReader
+from dmi_api.change_events import EVENT_TYPES
+from dmi_api.models import ChangeEvent
+from dmi_api.pagination import invalid_cursor, next_link
+from dmi_api.routers import make_router
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.schemas.events import RESOURCE_PATHS, EventPage, EventPublic, EventResource
+from dmi_api.services.events import EventFilter, feed_page
+
+router = make_router(tag="events", prefix="/v1/events")
+RESOURCE = "change_event"
+# An event type, or a resource's prefix (`session_record.`).
+TYPE_PATTERN = (
+    "^(?:"
+    + "|".join(
+        rf"{re.escape(resource)}\.(?:{'|'.join(verbs)})?" for resource, verbs in EVENT_TYPES.items()
+    )
+    + ")$"
+)
+TypeFilter = Annotated[
+    str | None,
+    Query(
+        alias="type",
+        pattern=TYPE_PATTERN,
+        description="an event type (`session_record.signed`) or a resource's prefix "
+        "(`session_record.`)",
+    ),
+]
+
+
+def _public(row: ChangeEvent) -> EventPublic:
+    resource = EventResource(
+        type=row.resource_type,
+        id=row.resource_id,
+        version=row.version,
+        path=f"{RESOURCE_PATHS[row.resource_type]}/{row.resource_id}",
+    )
+    return EventPublic(
+        id=row.id,
+        type=row.type,
+        occurred_at=row.occurred_at,
+        resource=resource,
+        child_id=row.child_id,
+        changed_fields=row.changed_fields,
+    )
+
+
+@router.get("", response_model=EventPage, summary="List change events (the feed)")
+async def list_events(
+    caller: EventReader,
+    request: Request,
+    response: Response,
+    event_type: TypeFilter = None,
+    child_id: uuid.UUID | None = None,
+    resource_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> EventPage:
+    """The clinic's change events in commit-safe order: a cursor never skips an event that
+    commits later. `next_cursor` is always given: poll from it for what comes next."""
+    filters = EventFilter(type=event_type, child_id=child_id, resource_id=resource_id)
+    context = f"{RESOURCE}:{filters!r}"
+    codec = request.app.state.cursor_codec
+    after = (0, 0)
+    if cursor:
+        position = codec.decode(cursor, context=context)
+        if len(position) != 2 or not all(type(value) is int for value in position):
+            raise invalid_cursor()
+        after = (position[0], position[1])
+    rows = await feed_page(caller.tenant, filters=filters, after=after, limit=limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if rows:
+        after = (int(rows[-1].tx or 0), int(rows[-1].seq or 0))
+    next_cursor = codec.encode(list(after), context=context)
+    if has_more:
+        response.headers.update(next_link(request.url, next_cursor))
+    caller.audit("list", RESOURCE, outcome=200)
+    return EventPage(
+        data=[_public(row) for row in rows], next_cursor=next_cursor, has_more=has_more
+    )

@@ -1,0 +1,54 @@
+"""Change events as the feed (`GET /v1/events`) and webhook deliveries show them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from dmi_api.schemas.common import CURSOR_MAX_LENGTH, CURSOR_MIN_LENGTH, CURSOR_PATTERN
+
+# Where a receiver reads the resource (with its own token).
+RESOURCE_PATHS = {
+    "child": "/v1/children",
+    "practitioner": "/v1/practitioners",
+    "exercise": "/v1/exercises",
+    "milestone": "/v1/milestones",
+    "prescription": "/v1/prescriptions",
+    "session_record": "/v1/session-records",
+    "assessment": "/v1/assessments",
+    "client": "/v1/clients",
+}
+
+
+class EventResource(BaseModel):
+    """The changed resource: its type, id, new version and where to read it."""
+
+    type: str
+    id: uuid.UUID
+    version: int
+    path: str = Field(description="the resource's path in this API (read it with your token)")
+
+
+class EventPublic(BaseModel):
+    """One change: what, when, to which resource; the names of the fields that changed (none for
+    a first version), never their values."""
+
+    id: uuid.UUID
+    type: str = Field(description="`<resource>.<verb>`; the types are listed in the README")
+    occurred_at: datetime
+    resource: EventResource
+    child_id: uuid.UUID | None
+    changed_fields: list[str]
+
+
+class EventPage(BaseModel):
+    """A page of the feed. `next_cursor` is always given: the position after this page, to
+    poll from later even when the page is empty."""
+
+    data: list[EventPublic]
+    next_cursor: str = Field(
+        pattern=CURSOR_PATTERN, min_length=CURSOR_MIN_LENGTH, max_length=CURSOR_MAX_LENGTH
+    )
+    has_more: bool = Field(description="true when more events were ready than this page held")

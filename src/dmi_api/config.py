@@ -115,7 +115,9 @@ class Settings(BaseSettings):
         if not self.issuer.startswith("https://"):
             problems.append("DMI_ISSUER must be the service's public https:// URL")
         if self.webhook_allow_loopback:
-            problems.append("DMI_WEBHOOK_ALLOW_LOOPBACK must be false (webhooks reach public hosts)")
+            problems.append(
+                "DMI_WEBHOOK_ALLOW_LOOPBACK must be false (webhooks reach public hosts only)"
+            )
         if problems:
             raise ValueError("production profile refused: " + "; ".join(problems))
         return self

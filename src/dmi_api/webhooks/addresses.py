@@ -88,8 +88,8 @@ def refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
         if address.scope_id:
             return "zone_id"  # a zone id names a local interface: never a public route
         embedded, decisive = _embedded_ipv4(address)
-        for inner in embedded:
-            if reason := refusal(inner, allow_loopback=allow_loopback):
+        for inner in embedded:  # loopback is allowed as 127.0.0.0/8 and ::1 only, never inside
+            if reason := refusal(inner, allow_loopback=False):
                 return reason
         if decisive:
             return None
@@ -100,11 +100,6 @@ def refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
             return kind
     if isinstance(address, IPv4Address) and address in _CARRIER_GRADE_NAT:
         return "shared"
+    if isinstance(address, IPv6Address) and address.is_site_local:
+        return "private"  # fec0::/10, deprecated site-local
     return None if address.is_global else "not_global"
-
-
-def is_loopback(address: IPAddress) -> bool:
-    """Whether the address is loopback, an IPv4-mapped loopback address included."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback

@@ -15,7 +15,6 @@ from dmi_api.errors import FieldProblem, ValidationProblemError, json_pointer
 from dmi_api.webhooks.addresses import (
     InvalidHostError,
     IPAddress,
-    is_loopback,
     literal_address,
     refusal,
 )
@@ -65,14 +64,14 @@ def _refuse(address: IPAddress, *, allow_loopback: bool) -> None:
         )
 
 
-def _refuse_literal_host(url: str) -> None:
+def _refuse_literal_host(url: str, *, allow_loopback: bool) -> None:
     """Refuse a URL whose host is a literal address, refused, that httpx does not parse."""
     try:
         address = literal_address(urlsplit(url).hostname or "")
     except ValueError:
         return
     if address is not None:
-        _refuse(address, allow_loopback=False)
+        _refuse(address, allow_loopback=allow_loopback)
 
 
 def _is_localhost_name(host: str) -> bool:
@@ -80,7 +79,7 @@ def _is_localhost_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
-def _parsed(url: str) -> httpx.URL:
+def _parsed(url: str, *, allow_loopback: bool) -> httpx.URL:
     if len(url) > MAX_URL_LENGTH:
         raise WebhookUrlError(
             "url_too_long", f"The URL is longer than {MAX_URL_LENGTH} characters."
@@ -91,7 +90,7 @@ def _parsed(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
-        _refuse_literal_host(url)  # `0177.0.0.1`: httpx stops there
+        _refuse_literal_host(url, allow_loopback=allow_loopback)  # httpx refuses `0177.0.0.1`
         raise invalid from None
     if parsed.scheme not in ("https", "http"):
         raise WebhookUrlError("scheme_not_allowed", "The URL must use https://.")
@@ -104,7 +103,7 @@ def _parsed(url: str) -> httpx.URL:
 
 def _checked(url: str, *, allow_loopback: bool) -> tuple[httpx.URL, IPAddress | None]:
     """The URL without its fragment (an IPv4 host in dotted form), and its literal address."""
-    parsed = _parsed(url)
+    parsed = _parsed(url, allow_loopback=allow_loopback)
     host = parsed.raw_host.decode("ascii")
     try:
         address = literal_address(host)
@@ -112,7 +111,7 @@ def _checked(url: str, *, allow_loopback: bool) -> tuple[httpx.URL, IPAddress | 
         raise WebhookUrlError("url_invalid", "The URL's host is not a valid address.") from None
     if address is not None:
         _refuse(address, allow_loopback=allow_loopback)
-        loopback = is_loopback(address)
+        loopback = address.is_loopback
         if isinstance(address, IPv4Address):
             parsed = parsed.copy_with(host=str(address))
     else:
@@ -181,6 +180,6 @@ async def check_webhook_url_resolving(
             allow_loopback=allow_loopback,
             timeout_seconds=timeout_seconds,
         )
-        if parsed.scheme == "http" and not all(is_loopback(each) for each in addresses):
+        if parsed.scheme == "http" and not all(each.is_loopback for each in addresses):
             raise WebhookUrlError("scheme_not_allowed", "The URL must use https://.")
     return str(parsed)

@@ -87,7 +87,7 @@ def running_receiver() -> Iterator[Receiver]:
     server = _Server(("127.0.0.1", 0), _Handler)
     receiver = Receiver(port=server.server_address[1])
     server.receiver = receiver
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield receiver

@@ -113,3 +113,16 @@ async def test_the_response_body_is_neither_read_nor_kept(receiver: Receiver) ->
         "error_class",
     ]
     assert RESPONSE_SECRET.decode() not in repr(outcome)
+
+
+async def test_proxies_from_the_environment_are_ignored(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy would dial in the delivery's place, past the address check.
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{receiver.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    outcome = await _deliver("https://receiver.invalid/hook", allow_loopback=False)
+    assert outcome.error_class == "dns_error"
+    assert receiver.connections == 0

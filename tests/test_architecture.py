@@ -133,7 +133,8 @@ def test_raw_driver_statements_only_go_through_the_direct_choke_point() -> None:
 # The layers, bottom first; a module may import its own layer and every layer below it, except
 # that the edge sits beside services and direct (neither side imports the other).
 #   base      settings, error types, text rules, the request's context values
-#   domain    clinical rules, cryptography helpers, who a caller is and what scopes exist
+#   domain    clinical rules, cryptography helpers, who a caller is and what scopes exist, which
+#             URLs and addresses a webhook delivery may reach (`webhooks`)
 #   storage   the engine and the tables
 #   access    the tenant choke point, paging, request-scoped sessions, the audit trail, the
 #             clinic's rule settings as values
@@ -159,7 +160,7 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
             "request_context",
         },
     ),
-    ("domain", {"clinical", "security", "auth.principal", "auth.scopes"}),
+    ("domain", {"clinical", "security", "auth.principal", "auth.scopes", "webhooks"}),
     ("storage", {"db", "models"}),
     (
         "access",

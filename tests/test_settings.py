@@ -29,13 +29,22 @@ def test_defaults_are_the_embedded_development_profile(monkeypatch: pytest.Monke
         ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "DMI_SECRET_KEY"),
         ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": "short"}, "DMI_SECRET_KEY"),
         ({"DMI_DATABASE_URL": PG_URL, "DMI_SECRET_KEY": STRONG_SECRET}, "DMI_ISSUER"),
+        (
+            {
+                "DMI_DATABASE_URL": PG_URL,
+                "DMI_SECRET_KEY": STRONG_SECRET,
+                "DMI_ISSUER": "https://api.clinic.example",
+                "DMI_WEBHOOK_ALLOW_LOOPBACK": "true",
+            },
+            "DMI_WEBHOOK_ALLOW_LOOPBACK",
+        ),
     ],
 )
 def test_production_refuses_development_setup(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], reason: str
 ) -> None:
     monkeypatch.setenv("DMI_ENV", "production")
-    for name in ("DMI_DATABASE_URL", "DMI_SECRET_KEY", "DMI_ISSUER"):
+    for name in ("DMI_DATABASE_URL", "DMI_SECRET_KEY", "DMI_ISSUER", "DMI_WEBHOOK_ALLOW_LOOPBACK"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -76,3 +85,27 @@ def test_cors_origins_from_a_comma_list(monkeypatch: pytest.MonkeyPatch) -> None
 def test_wildcard_cors_origin_is_refused() -> None:
     with pytest.raises(ValueError, match="wildcard"):
         Settings(cors_origins=["*"])
+
+
+def test_development_may_allow_webhooks_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DMI_ENV", raising=False)
+    monkeypatch.delenv("DMI_WEBHOOK_ALLOW_LOOPBACK", raising=False)
+    assert load_settings().webhook_allow_loopback is False
+    monkeypatch.setenv("DMI_WEBHOOK_ALLOW_LOOPBACK", "true")
+    assert load_settings().webhook_allow_loopback is True
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"), [("1", True), ("3650", True), ("0", False), ("3651", False)]
+)
+def test_event_retention_days_is_bounded(
+    monkeypatch: pytest.MonkeyPatch, value: str, accepted: bool
+) -> None:
+    monkeypatch.delenv("DMI_EVENT_RETENTION_DAYS", raising=False)
+    assert load_settings().event_retention_days == 30
+    monkeypatch.setenv("DMI_EVENT_RETENTION_DAYS", value)
+    if accepted:
+        assert load_settings().event_retention_days == int(value)
+    else:
+        with pytest.raises(ConfigurationError, match="event_retention_days"):
+            load_settings()

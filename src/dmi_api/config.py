@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     forwarded_allow_ips: str = "127.0.0.1"
 
+    # Webhooks (README: "Outbound safety"): development may deliver to a receiver on this host
+    # (http:// and the loopback addresses 127.0.0.0/8 and ::1, nothing else); production refuses it.
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback (http:// and 127.0.0.0/8, ::1); "
+        "development only, refused by the production profile.",
+    )
+    event_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Days an event is kept for webhook delivery and listing before it is purged.",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -100,6 +114,10 @@ class Settings(BaseSettings):
             )
         if not self.issuer.startswith("https://"):
             problems.append("DMI_ISSUER must be the service's public https:// URL")
+        if self.webhook_allow_loopback:
+            problems.append(
+                "DMI_WEBHOOK_ALLOW_LOOPBACK must be false (webhooks reach public hosts only)"
+            )
         if problems:
             raise ValueError("production profile refused: " + "; ".join(problems))
         return self

@@ -1,0 +1,98 @@
+"""A real HTTP receiver on 127.0.0.1 for delivery tests: it counts connections and records
+each request; its routes answer 200, 500, a redirect, slowly, or with an endless body."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+RESPONSE_SECRET = b"receiver-body-must-not-be-kept"
+
+
+@dataclass
+class Seen:
+    """One request as the receiver saw it."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """What reached the receiver, and the event that lets its slow routes finish."""
+
+    port: int
+    connections: int = 0
+    requests: list[Seen] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def paths(self) -> list[str]:
+        """The paths requested, in order."""
+        return [seen.path for seen in self.requests]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    receiver: Receiver
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        self.receiver.connections += 1
+        return True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up early (as deliveries do) is not an error here."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read `Receiver.requests`."""
+
+    def _answer(self, status: int, headers: dict[str, str], body: bytes = RESPONSE_SECRET) -> None:
+        self.send_response(status)
+        for name, value in {"Content-Length": str(len(body)), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        """Record the request, then answer as the path says."""
+        receiver = self.server.receiver
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        receiver.requests.append(Seen(self.path, dict(self.headers.items()), body))
+        if self.path == "/fail":
+            self._answer(500, {})
+        elif self.path == "/redirect":
+            self._answer(302, {"Location": f"http://127.0.0.1:{receiver.port}/target"})
+        elif self.path == "/slow":
+            receiver.release.wait(10)
+            self._answer(200, {})
+        elif self.path == "/endless":
+            self._answer(200, {"Content-Length": str(1 << 30)}, RESPONSE_SECRET * 1000)
+            receiver.release.wait(10)
+        else:
+            self._answer(200, {"Content-Type": "text/plain"})
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 until the block ends."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    receiver = Receiver(port=server.server_address[1])
+    server.receiver = receiver
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

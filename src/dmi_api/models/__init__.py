@@ -18,6 +18,7 @@ from dmi_api.models.clinical_records import (
 )
 from dmi_api.models.clinics import ApiClient, Clinic
 from dmi_api.models.events import ChangeEvent
+from dmi_api.models.webhooks import WebhookDelivery, WebhookDispatch, WebhookEndpoint
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -40,5 +41,8 @@ __all__ = [
     "SessionRecord",
     "SigningKey",
     "UsedClientAssertion",
+    "WebhookDelivery",
+    "WebhookDispatch",
+    "WebhookEndpoint",
     "metadata",
 ]

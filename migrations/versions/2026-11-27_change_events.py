@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resource_type", sa.String(length=40), nullable=False),
         sa.Column("resource_id", sa.Uuid(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=True),
         sa.Column("child_id", sa.Uuid(), nullable=True),
         sa.Column("changed_fields", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("clinic_id", "id", name=op.f("pk_change_event")),

@@ -18,7 +18,7 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "prescription": ("created", "updated", "status_changed", "deleted"),
     "session_record": ("created", "updated", "signed", "amended", "deleted"),
     "assessment": ("created", "updated", "finalized", "scored", "deleted"),
-    "client": _CRUD,
+    "client": ("created", "updated"),
 }
 ALL_EVENT_TYPES = tuple(
     f"{resource}.{verb}" for resource, verbs in EVENT_TYPES.items() for verb in verbs

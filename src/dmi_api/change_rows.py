@@ -115,8 +115,14 @@ def change_rows(change: Change, actor: Actor) -> list[tuple[Table, dict[str, Any
             source_ip=actor.source_ip,
         )
         rows.append((AUDIT_TABLE, event))
-    # Its position in the feed (`tx`, `seq`) is the INSERT's own (`models.events`).
-    change_event = {
+    rows.append((EVENT_TABLE, event_values(change, actor)))
+    return rows
+
+
+def event_values(change: Change, actor: Actor) -> dict[str, Any]:
+    """A change event's columns; its position in the feed (`tx`, `seq`) is the INSERT's own
+    (`models.events`)."""
+    return {
         "clinic_id": actor.clinic_id,
         "id": actor.new_id(),
         "type": change.event_type,
@@ -127,5 +133,3 @@ def change_rows(change: Change, actor: Actor) -> list[tuple[Table, dict[str, Any
         "child_id": change.child_id,
         "changed_fields": change.changed_fields,
     }
-    rows.append((EVENT_TABLE, change_event))
-    return rows

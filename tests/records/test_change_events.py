@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -114,6 +115,34 @@ class TestChildren:
         assert "Lima" not in str(page)
 
 
+class TestClients:
+    async def test_created_and_updated_without_versions(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        start = (await feed(client, clinic, type="client."))["next_cursor"]
+        body = {"name": "EHR bridge", "scopes": ["children:read"], "auth_method": "client_secret"}
+        made = await client.post("/v1/clients", json=body, headers=clinic.headers)
+        assert made.status_code == 201, made.text
+        client_id = made.json()["client_id"]
+        rotated = await client.post(
+            f"/v1/clients/{client_id}/rotate-secret", headers=clinic.headers
+        )
+        assert rotated.status_code == 200, rotated.text
+        disabled = await client.patch(
+            f"/v1/clients/{client_id}", json={"active": False}, headers=clinic.headers
+        )
+        assert disabled.status_code == 200, disabled.text
+        page = await feed(client, clinic, cursor=start, type="client.")
+        assert [
+            (e["type"], e["resource"]["version"], e["changed_fields"]) for e in page["data"]
+        ] == [
+            ("client.created", None, []),
+            ("client.updated", None, ["secret"]),
+            ("client.updated", None, ["active", "disabled_at"]),
+        ]
+        assert {e["resource"]["path"] for e in page["data"]} == {f"/v1/clients/{client_id}"}
+
+
 class TestFeedAccess:
     async def test_no_token(self, client: httpx.AsyncClient) -> None:
         response = await client.get(EVENTS)
@@ -199,7 +228,8 @@ class TestEventTypes:
             "exercise.updated",
             "exercise.deleted",
         }
-        assert len(ALL_EVENT_TYPES) == len(set(ALL_EVENT_TYPES)) == 29
+        assert len(ALL_EVENT_TYPES) == len(set(ALL_EVENT_TYPES))
+        assert all(re.fullmatch(r"[a-z_]+\.[a-z_]+", kind) for kind in ALL_EVENT_TYPES)
 
     def test_changed_fields(self) -> None:
         before = {"id": 1, "version": 1, "updated_at": "a", "notes": "x", "kept": 1}

@@ -122,6 +122,6 @@ class ChangeEvent(TableModel, table=True):
     occurred_at: datetime = timestamp_field()
     resource_type: str = Field(max_length=40)
     resource_id: uuid.UUID
-    version: int
+    version: int | None = None  # None: the resource keeps no versions (an API client)
     child_id: uuid.UUID | None = None
     changed_fields: list[str] = Field(sa_type=JSON_TYPE)

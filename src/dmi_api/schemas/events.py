@@ -27,7 +27,7 @@ class EventResource(BaseModel):
 
     type: str
     id: uuid.UUID
-    version: int
+    version: int | None = Field(description="its new version; null for an API client (unversioned)")
     path: str = Field(description="the resource's path in this API (read it with your token)")
 
 

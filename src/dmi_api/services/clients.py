@@ -8,13 +8,17 @@ from typing import Any
 from sqlalchemy import tuple_
 from sqlmodel import col
 
+from dmi_api.change_events import changed_fields
 from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
 from dmi_api.models import ApiClient
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
 from dmi_api.security.client_assertions import validate_client_jwks
 from dmi_api.security.secrets import generate_client_secret, hash_client_secret
+from dmi_api.services.history import record_unversioned_change
 from dmi_api.tenant_scope import Tenant
+
+RESOURCE = "client"
 
 
 def usable_jwks(jwks: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -59,6 +63,7 @@ async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiCl
     )
     tenant.add(client)
     await tenant.db.flush()
+    record_unversioned_change(tenant, RESOURCE, client.id, "created", [])
     return client, secret
 
 
@@ -89,6 +94,7 @@ async def update_client(
     client = await get_client(tenant, client_id=client_id)
     if changes.jwks is not None and client.auth_method != "private_key_jwt":
         raise ConflictError("Only private_key_jwt clients have a JWKS.")
+    before = to_public(client).model_dump(mode="json")
     if changes.name is not None:
         client.name = changes.name
     if changes.scopes is not None:
@@ -100,6 +106,8 @@ async def update_client(
         client.disabled_at = None if changes.active else utcnow()
     client.updated_at = utcnow()
     await tenant.db.flush()
+    changed = changed_fields(before, to_public(client).model_dump(mode="json"))
+    record_unversioned_change(tenant, RESOURCE, client.id, "updated", changed)
     return client
 
 
@@ -112,4 +120,5 @@ async def rotate_secret(tenant: Tenant, *, client_id: uuid.UUID) -> str:
     client.secret_hash = hash_client_secret(secret)
     client.updated_at = utcnow()
     await tenant.db.flush()
+    record_unversioned_change(tenant, RESOURCE, client.id, "updated", ["secret"])
     return secret

@@ -9,7 +9,16 @@ from sqlmodel import col
 
 from dmi_api.audit_trail import Action, stage, staged_rows
 from dmi_api.change_events import changed_fields, event_type
-from dmi_api.change_rows import OUTCOMES, VERSION_TABLE, Actor, Change, actor_of, change_rows
+from dmi_api.change_rows import (
+    EVENT_TABLE,
+    OUTCOMES,
+    VERSION_TABLE,
+    Actor,
+    Change,
+    actor_of,
+    change_rows,
+    event_values,
+)
 from dmi_api.models import Child, ResourceVersion
 from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
@@ -55,14 +64,25 @@ async def record_change(
         changed,
         *(audited or (None, None)),
     )
-    principal = tenant.principal
-    actor = (
-        actor_of(principal)
-        if principal is not None
-        else Actor(tenant.clinic_id, client_id, str, utcnow(), audited=False)
-    )
-    for table, values in change_rows(change, actor):
+    for table, values in change_rows(change, _actor(tenant, client_id)):
         stage(tenant.db, table, values)
+
+
+def record_unversioned_change(
+    tenant: Tenant, resource_type: str, resource_id: uuid.UUID, verb: str, changed: list[str]
+) -> None:
+    """The change event of a resource that keeps no versions (an API client), in the
+    transaction that changes it."""
+    kind = f"{resource_type}.{verb}"
+    change = Change(resource_type, resource_id, None, None, None, None, None, kind, changed)
+    stage(tenant.db, EVENT_TABLE, event_values(change, _actor(tenant, None)))
+
+
+def _actor(tenant: Tenant, client_id: uuid.UUID | None) -> Actor:
+    principal = tenant.principal
+    if principal is not None:
+        return actor_of(principal)
+    return Actor(tenant.clinic_id, client_id, str, utcnow(), audited=False)
 
 
 async def _kept_snapshot(

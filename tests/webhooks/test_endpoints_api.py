@@ -181,6 +181,8 @@ class TestCreate:
             ({"url": "https://localhost/x"}, "#/url", "localhost_not_allowed"),
             ({"url": "https://user:pw@93.184.216.34/x"}, "#/url", "userinfo_not_allowed"),
             ({"url": "not a url"}, "#/url", "url_invalid"),
+            # A name is resolved at registration (RFC 6761: `.invalid` never resolves).
+            ({"url": "https://hooks.example.invalid/x"}, "#/url", "host_unresolvable"),
             ({"url": "https://a/" + "x" * 2048}, "#/url", "string_too_long"),
             ({"event_types": ["child.exploded"]}, "#/event_types/0", "unknown_event_type"),
             ({"event_types": ["child.created", "nope.*"]}, "#/event_types/1", "unknown_event_type"),
@@ -570,6 +572,21 @@ class TestRotateSecret:
         assert box.open(row.secret, row.id) == body["secret"]
         assert row.previous_secret is not None
         assert box.open(row.previous_secret, row.id) == endpoint["secret"]
+
+    async def test_the_rotation_ends_when_the_previous_secret_expires(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        admin: dict[str, str],
+        endpoint: dict[str, Any],
+    ) -> None:
+        assert (await client.post(item(endpoint, "/rotate-secret"), headers=admin)).is_success
+        (row,) = await rows(app, tenant_a.clinic_id, WebhookEndpoint)
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await change(app, tenant_a.clinic_id, row, previous_secret_expires_at=past)
+        read = (await client.get(item(endpoint), headers=admin)).json()
+        assert read["secret_rotation"] is None
 
     async def test_an_overlap_of_its_own(
         self,

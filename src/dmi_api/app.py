@@ -38,6 +38,7 @@ from dmi_api.routers import (
     practitioners,
     prescriptions,
     session_records,
+    webhook_endpoints,
 )
 from dmi_api.stores import build_stores
 
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         clients,
         audit_events,
         events,
+        webhook_endpoints,
         oauth,
         health,
     ):

@@ -129,6 +129,17 @@ BUSINESS_RULES: dict[str, str] = {
     "int_type": "an integer written with a fraction (`3.0`): integers are sent as `3`",
     "jwks_invalid": "a JWKS whose keys are not usable public signing keys",
     "jwks_auth_method": "a `jwks` without `private_key_jwt`, or `private_key_jwt` without one",
+    "unknown_event_type": "a webhook subscription that is not an event type, a "
+    "`<resource>.*` of one, or `*`",
+    "url_invalid": "a webhook URL that is not an absolute URL with a valid host",
+    "url_too_long": "a webhook URL longer than 2048 characters",
+    "scheme_not_allowed": "a webhook URL that is not https://",
+    "userinfo_not_allowed": "a webhook URL with a user or password",
+    "host_missing": "a webhook URL without a host",
+    "host_unresolvable": "a webhook URL whose host does not resolve",
+    "address_not_allowed": "a webhook URL whose host is or resolves to an address that is not "
+    "public (private, loopback, link-local and cloud metadata, reserved...)",
+    "localhost_not_allowed": "a webhook URL whose host names this machine (`localhost`)",
 }
 _HEADERS: dict[int, dict[str, Any]] = {401: _CHALLENGE, 403: _CHALLENGE, 503: _RETRY_AFTER}
 

@@ -1,0 +1,260 @@
+"""A clinic's webhook endpoints: registration, changes, secret rotation, test pings, and their
+delivery log. These only write rows: the delivery side attempts every pending delivery due."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import tuple_
+from sqlmodel import col
+
+from dmi_api.errors import NotFoundError, ValidationProblemError
+from dmi_api.models.columns import utcnow
+from dmi_api.models.webhooks import WebhookDelivery, WebhookEndpoint
+from dmi_api.schemas.webhooks import (
+    RotationPublic,
+    WebhookDeliveryPublic,
+    WebhookEndpointCreate,
+    WebhookEndpointPublic,
+    WebhookEndpointUpdate,
+)
+from dmi_api.services.resources import null_problems
+from dmi_api.tenant_scope import Tenant
+from dmi_api.webhooks.secrets import SecretBox, new_secret
+from dmi_api.webhooks.url_policy import WebhookUrlError, check_webhook_url_resolving
+
+PING = "ping"
+Keyset = tuple[datetime, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What registration needs from the deployment: the secrets' key, whether loopback URLs
+    are allowed (development only)."""
+
+    box: SecretBox
+    allow_loopback: bool
+
+
+def to_public(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> WebhookEndpointPublic:
+    """The public view of an endpoint (never a secret)."""
+    expires = endpoint.previous_secret_expires_at
+    rotation = None
+    if endpoint.previous_secret is not None and expires is not None and expires > (now or utcnow()):
+        rotation = RotationPublic(previous_expires_at=expires)
+    return WebhookEndpointPublic(
+        id=endpoint.id,
+        url=endpoint.url,
+        description=endpoint.description,
+        event_types=endpoint.event_types,
+        status=endpoint.status,
+        disabled_reason=endpoint.disabled_reason,
+        created_at=endpoint.created_at,
+        updated_at=endpoint.updated_at,
+        version=endpoint.version,
+        secret_rotation=rotation,
+    )
+
+
+def delivery_public(delivery: WebhookDelivery) -> WebhookDeliveryPublic:
+    """The public view of a delivery (never its body or the receiver's answer)."""
+    return WebhookDeliveryPublic(
+        id=delivery.id,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        last_status_code=delivery.last_status_code,
+        last_latency_ms=delivery.last_latency_ms,
+        last_error_class=delivery.last_error_class,
+        next_attempt_at=delivery.next_attempt_at,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+    )
+
+
+async def _allowed_url(url: str, outbound: Outbound) -> str:
+    """The URL as it will be called, or the 422 of its refusal (its host resolved, each
+    address checked)."""
+    try:
+        return await check_webhook_url_resolving(url, allow_loopback=outbound.allow_loopback)
+    except WebhookUrlError as refused:
+        raise refused.validation_error() from None
+
+
+async def create_endpoint(
+    tenant: Tenant, *, payload: WebhookEndpointCreate, outbound: Outbound, client_id: uuid.UUID
+) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it with its signing secret (the only time it is shown)."""
+    url = await _allowed_url(payload.url, outbound)
+    endpoint_id = uuid.uuid4()
+    secret = new_secret()
+    endpoint = WebhookEndpoint(
+        id=endpoint_id,
+        clinic_id=tenant.clinic_id,
+        url=url,
+        description=payload.description,
+        event_types=payload.event_types,
+        secret=outbound.box.seal(secret, endpoint_id),
+        client_id=client_id,
+    )
+    tenant.add(endpoint)
+    await tenant.db.flush()
+    return endpoint, secret
+
+
+async def get_endpoint(
+    tenant: Tenant, endpoint_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookEndpoint:
+    """One endpoint of the clinic, or 404 (also for another clinic's)."""
+    statement = tenant.select(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id)
+    if for_update:
+        statement = statement.with_for_update()
+    endpoint = (await tenant.db.execute(statement)).scalar_one_or_none()
+    if endpoint is None:
+        raise NotFoundError("No such webhook endpoint.")
+    return endpoint
+
+
+async def list_endpoints(
+    tenant: Tenant, *, limit: int, after: Keyset | None
+) -> list[WebhookEndpoint]:
+    """A page of the clinic's endpoints, oldest first, after a keyset position."""
+    statement = tenant.select(WebhookEndpoint)
+    if after is not None:
+        position = tuple_(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
+        statement = statement.where(position > after)
+    order = (col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
+    statement = statement.order_by(*order).limit(limit)
+    return list((await tenant.db.execute(statement)).scalars().all())
+
+
+def _touch(endpoint: WebhookEndpoint) -> None:
+    endpoint.version += 1
+    endpoint.updated_at = utcnow()
+
+
+async def update_endpoint(
+    tenant: Tenant,
+    *,
+    endpoint: WebhookEndpoint,
+    changes: WebhookEndpointUpdate,
+    outbound: Outbound,
+) -> WebhookEndpoint:
+    """Apply the fields sent. Disabling records `manual`; re-enabling forgets the failures."""
+    if nulls := null_problems(changes, WebhookEndpointUpdate.NOT_NULL):
+        raise ValidationProblemError(nulls)
+    sent = changes.model_fields_set
+    if changes.url is not None and changes.url != endpoint.url:
+        endpoint.url = await _allowed_url(changes.url, outbound)
+    if changes.event_types is not None:
+        endpoint.event_types = changes.event_types
+    if "description" in sent:
+        endpoint.description = changes.description
+    if changes.status is not None and changes.status != endpoint.status:
+        endpoint.status = changes.status
+        endpoint.disabled_reason = "manual" if changes.status == "disabled" else None
+        endpoint.failing_since = None
+    _touch(endpoint)
+    await tenant.db.flush()
+    return endpoint
+
+
+async def rotate_secret(
+    tenant: Tenant, *, endpoint: WebhookEndpoint, overlap_seconds: int, outbound: Outbound
+) -> str:
+    """A new signing secret; the current one keeps signing beside it for `overlap_seconds`
+    (an older previous secret stops at once). Returns the new secret, shown once."""
+    secret = new_secret()
+    if overlap_seconds > 0:
+        endpoint.previous_secret = endpoint.secret  # sealed for this endpoint: moved as is
+        endpoint.previous_secret_expires_at = utcnow() + timedelta(seconds=overlap_seconds)
+    else:
+        endpoint.previous_secret = None
+        endpoint.previous_secret_expires_at = None
+    endpoint.secret = outbound.box.seal(secret, endpoint.id)
+    _touch(endpoint)
+    await tenant.db.flush()
+    return secret
+
+
+async def delete_endpoint(tenant: Tenant, *, endpoint: WebhookEndpoint) -> None:
+    """Delete an endpoint and its delivery log."""
+    owned = col(WebhookDelivery.endpoint_id) == endpoint.id
+    await tenant.db.execute(tenant.delete(WebhookDelivery).where(owned))
+    await tenant.db.delete(endpoint)
+    await tenant.db.flush()
+
+
+async def send_ping(tenant: Tenant, *, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A `ping` delivery to the endpoint, due now (the delivery side sends it)."""
+    now = utcnow()
+    event_id = uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "type": PING,
+        "occurred_at": now.isoformat().replace("+00:00", "Z"),
+        "endpoint_id": str(endpoint.id),
+    }
+    delivery = WebhookDelivery(
+        clinic_id=tenant.clinic_id,
+        endpoint_id=endpoint.id,
+        event_id=event_id,
+        event_type=PING,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    tenant.add(delivery)
+    await tenant.db.flush()
+    return delivery
+
+
+async def list_deliveries(
+    tenant: Tenant,
+    *,
+    endpoint: WebhookEndpoint,
+    status: str | None,
+    limit: int,
+    before: Keyset | None,
+) -> list[WebhookDelivery]:
+    """A page of an endpoint's deliveries, newest first, before a keyset position."""
+    statement = tenant.select(WebhookDelivery).where(
+        col(WebhookDelivery.endpoint_id) == endpoint.id
+    )
+    if status is not None:
+        statement = statement.where(col(WebhookDelivery.status) == status)
+    position = tuple_(col(WebhookDelivery.created_at), col(WebhookDelivery.id))
+    if before is not None:
+        statement = statement.where(position < before)
+    order = (col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
+    statement = statement.order_by(*order).limit(limit)
+    return list((await tenant.db.execute(statement)).scalars().all())
+
+
+async def resend(
+    tenant: Tenant, *, endpoint: WebhookEndpoint, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Make one of the endpoint's deliveries due again now (its attempts so far are kept)."""
+    statement = (
+        tenant.select(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == endpoint.id,
+            col(WebhookDelivery.id) == delivery_id,
+        )
+        .with_for_update()
+    )
+    delivery = (await tenant.db.execute(statement)).scalar_one_or_none()
+    if delivery is None:
+        raise NotFoundError("No such delivery of this webhook endpoint.")
+    now = utcnow()
+    delivery.status = "pending"
+    delivery.next_attempt_at = now
+    delivery.updated_at = now
+    await tenant.db.flush()
+    return delivery

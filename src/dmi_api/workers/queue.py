@@ -26,7 +26,7 @@ DISPATCH = "webhook_dispatch"  # payload: the clinic id
 SWEEP_EVERY = "* * * * *"
 PRUNE_AT = "17 3 * * *"
 # How soon a dispatch looks again while a transaction it may have missed is still running.
-DISPATCH_AGAIN = timedelta(milliseconds=200)
+DISPATCH_AGAIN = timedelta(milliseconds=50)
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:

@@ -199,7 +199,7 @@ class TestEventTypes:
             "exercise.updated",
             "exercise.deleted",
         }
-        assert len(ALL_EVENT_TYPES) == len(set(ALL_EVENT_TYPES)) == 29
+        assert len(ALL_EVENT_TYPES) == len(set(ALL_EVENT_TYPES)) == 30
 
     def test_changed_fields(self) -> None:
         before = {"id": 1, "version": 1, "updated_at": "a", "notes": "x", "kept": 1}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from dmi_api.config import load_settings
+from dmi_api.migrate import include_object
 from dmi_api.models import metadata
 
 config = context.config
@@ -38,6 +39,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
         dmi_app_role=_app_role(),  # read by dmi_api.migration_ops
     )
     with context.begin_transaction():

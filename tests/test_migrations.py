@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine
-from dmi_api.migrate import alembic_config, downgrade, migrations_dir, upgrade_to_head
+from dmi_api.migrate import (
+    alembic_config,
+    downgrade,
+    include_object,
+    migrations_dir,
+    upgrade_to_head,
+)
 from dmi_api.models import metadata
 from tests.conftest import BACKEND, _admin_execute
 from tests.support.pg_server import PgServer
@@ -53,7 +59,12 @@ async def _inspect(url: str) -> tuple[list[Any], set[str]]:
 
     def diff_and_tables(connection: Connection) -> tuple[list[Any], set[str]]:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": include_object,
+            },
         )
         return compare_metadata(context, metadata), set(inspect(connection).get_table_names())
 

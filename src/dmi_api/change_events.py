@@ -19,6 +19,8 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "session_record": ("created", "updated", "signed", "amended", "deleted"),
     "assessment": ("created", "updated", "finalized", "scored", "deleted"),
     "client": ("created", "updated"),
+    # Written by the delivery worker when an endpoint has failed everything for five days.
+    "webhook_endpoint": ("disabled",),
 }
 ALL_EVENT_TYPES = tuple(
     f"{resource}.{verb}" for resource, verbs in EVENT_TYPES.items() for verb in verbs

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging.config
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +83,21 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from dmi_api.logging_config import logging_config
+    from dmi_api.workers.queue import run_worker
+
+    if settings.is_sqlite:
+        print(
+            "dmi-api worker needs PostgreSQL; `dmi-api serve` delivers on SQLite", file=sys.stderr
+        )
+        return 2
+    logging.config.dictConfig(logging_config(settings.log_level))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
+        asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    return 0
+
+
 def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.output
     document = render_openapi(settings)
@@ -110,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
+
+    worker = commands.add_parser("worker", help="run webhook delivery jobs (PostgreSQL)")
+    worker.add_argument(
+        "--concurrency", type=int, default=10, help="jobs run at once by this process"
+    )
+    worker.set_defaults(handler=_worker)
 
     openapi = commands.add_parser("openapi", help="write or check openapi/openapi.json")
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+# Tables the job library (pgqueuer) installs through our migration but owns: not our models.
+JOB_LIBRARY_PREFIX = "pgqueuer"
+
+
+def include_object(
+    item: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's filter of what the models are compared with: everything but the job
+    library's tables (and their indexes) found in the database."""
+    table = name if type_ == "table" else getattr(getattr(item, "table", None), "name", None)
+    return not (reflected and compare_to is None and (table or "").startswith(JOB_LIBRARY_PREFIX))
 
 
 def migrations_dir() -> Path:

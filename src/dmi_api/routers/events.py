@@ -10,11 +10,10 @@ from fastapi import Query, Request, Response
 
 from dmi_api.auth.dependencies import EventReader
 from dmi_api.change_events import EVENT_TYPES
-from dmi_api.models import ChangeEvent
 from dmi_api.pagination import invalid_cursor, next_link
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
-from dmi_api.schemas.events import RESOURCE_PATHS, EventPage, EventPublic, EventResource
+from dmi_api.schemas.events import EventPage, event_public
 from dmi_api.services.events import EventFilter, feed_page
 
 router = make_router(tag="events", prefix="/v1/events")
@@ -36,23 +35,6 @@ TypeFilter = Annotated[
         "(`session_record.`)",
     ),
 ]
-
-
-def _public(row: ChangeEvent) -> EventPublic:
-    resource = EventResource(
-        type=row.resource_type,
-        id=row.resource_id,
-        version=row.version,
-        path=f"{RESOURCE_PATHS[row.resource_type]}/{row.resource_id}",
-    )
-    return EventPublic(
-        id=row.id,
-        type=row.type,
-        occurred_at=row.occurred_at,
-        resource=resource,
-        child_id=row.child_id,
-        changed_fields=row.changed_fields,
-    )
 
 
 @router.get("", response_model=EventPage, summary="List change events (the feed)")
@@ -87,5 +69,5 @@ async def list_events(
         response.headers.update(next_link(request.url, next_cursor))
     caller.audit("list", RESOURCE, outcome=200)
     return EventPage(
-        data=[_public(row) for row in rows], next_cursor=next_cursor, has_more=has_more
+        data=[event_public(row) for row in rows], next_cursor=next_cursor, has_more=has_more
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from dmi_api.models import ChangeEvent
 from dmi_api.schemas.common import CURSOR_MAX_LENGTH, CURSOR_MIN_LENGTH, CURSOR_PATTERN
 
 # Where a receiver reads the resource (with its own token).
@@ -19,6 +20,7 @@ RESOURCE_PATHS = {
     "session_record": "/v1/session-records",
     "assessment": "/v1/assessments",
     "client": "/v1/clients",
+    "webhook_endpoint": "/v1/webhook-endpoints",
 }
 
 
@@ -41,6 +43,24 @@ class EventPublic(BaseModel):
     resource: EventResource
     child_id: uuid.UUID | None
     changed_fields: list[str]
+
+
+def event_public(row: ChangeEvent) -> EventPublic:
+    """The event as the feed and webhook deliveries show it."""
+    resource = EventResource(
+        type=row.resource_type,
+        id=row.resource_id,
+        version=row.version,
+        path=f"{RESOURCE_PATHS[row.resource_type]}/{row.resource_id}",
+    )
+    return EventPublic(
+        id=row.id,
+        type=row.type,
+        occurred_at=row.occurred_at,
+        resource=resource,
+        child_id=row.child_id,
+        changed_fields=row.changed_fields,
+    )
 
 
 class EventPage(BaseModel):

@@ -1,0 +1,106 @@
+"""The dispatcher: a clinic's change events after its position in the feed become one delivery
+per matching active endpoint, and the position moves past them, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
+from dmi_api.models import WebhookDelivery, WebhookDispatch, WebhookEndpoint
+from dmi_api.models.columns import utcnow
+from dmi_api.schemas.events import event_public
+from dmi_api.services.events import EventFilter, feed_page
+from dmi_api.tenant_scope import Tenant
+
+BATCH = 500  # events turned into deliveries per transaction
+
+
+def subscribed(event_types: Sequence[str], event_type: str) -> bool:
+    """Whether an endpoint's `event_types` (exact types, or `prefix.*`) take this event."""
+    return any(
+        wanted == event_type or (wanted.endswith(".*") and event_type.startswith(wanted[:-1]))
+        for wanted in event_types
+    )
+
+
+def _insert(tenant: Tenant, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """INSERT ... with the backend's ON CONFLICT (both spell it the same)."""
+    if tenant.db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
+    """Turn up to `limit` final events after the clinic's dispatch position into deliveries
+    (an event already delivered to an endpoint is skipped) and advance the position; the
+    number of events read (`limit`: there may be more)."""
+    db = tenant.db
+    now = utcnow()
+    start = _insert(tenant, WebhookDispatch).values(
+        clinic_id=tenant.clinic_id, tx=0, seq=0, updated_at=now
+    )
+    await db.execute(start.on_conflict_do_nothing(index_elements=["clinic_id"]))
+    # One dispatcher of the clinic at a time: the others wait here, then read on from its end.
+    position = (await db.execute(tenant.select(WebhookDispatch).with_for_update())).scalar_one()
+    events = await feed_page(
+        tenant, filters=EventFilter(), after=(position.tx, position.seq), limit=limit
+    )
+    if not events:
+        return 0
+    endpoints = (
+        (
+            await db.execute(
+                tenant.select(WebhookEndpoint).where(col(WebhookEndpoint.status) == "active")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    rows = [
+        {
+            "clinic_id": tenant.clinic_id,
+            "id": uuid.uuid4(),
+            "endpoint_id": endpoint.id,
+            "event_id": event.id,
+            "event_type": event.type,
+            "payload": event_public(event).model_dump(mode="json"),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for event in events
+        for endpoint in endpoints
+        if subscribed(endpoint.event_types, event.type)
+    ]
+    if rows:
+        statement = _insert(tenant, WebhookDelivery).on_conflict_do_nothing(
+            index_elements=["clinic_id", "endpoint_id", "event_id"]
+        )
+        await db.execute(statement, rows)
+    position.tx, position.seq = events[-1].tx or 0, events[-1].seq or 0
+    position.updated_at = now
+    await db.flush()
+    return len(events)
+
+
+async def running_before(tenant: Tenant) -> int | None:
+    """PostgreSQL: a transaction id above every transaction running now (None elsewhere)."""
+    if tenant.db.get_bind().dialect.name != "postgresql":
+        return None
+    statement = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+    value: int = (await tenant.db.execute(statement)).scalar_one()
+    return value
+
+
+async def all_final_below(tenant: Tenant, xid: int) -> bool:
+    """Whether every transaction below `xid` has ended: its events, if any, are readable."""
+    statement = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= :x")
+    done: bool = (await tenant.db.execute(statement, {"x": xid})).scalar_one()
+    return done

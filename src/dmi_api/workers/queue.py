@@ -1,0 +1,85 @@
+"""`dmi-api worker`: webhook work as pgqueuer jobs on the app's PostgreSQL database. Any number
+of workers may run: each job is picked by one (FOR UPDATE SKIP LOCKED), NOTIFY wakes them at
+commit, a job whose worker died (its heartbeat stops) is picked again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import timedelta
+
+import asyncpg  # type: ignore[import-untyped]
+from pgqueuer import PgQueuer
+from pgqueuer.models import Job, Schedule
+from sqlalchemy.engine import make_url
+
+from dmi_api.config import Settings
+from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.webhooks.safe_transport import delivery_client
+from dmi_api.workers.attempts import WebhookWork
+
+logger = logging.getLogger("dmi_api.worker")
+
+DELIVER = "webhook_deliver"  # payload: "<clinic id> <delivery id>" (the migration's triggers)
+DISPATCH = "webhook_dispatch"  # payload: the clinic id
+SWEEP_EVERY = "* * * * *"
+PRUNE_AT = "17 3 * * *"
+# How soon a dispatch looks again while a transaction it may have missed is still running.
+DISPATCH_AGAIN = timedelta(milliseconds=50)
+
+
+def asyncpg_dsn(sqlalchemy_url: str) -> str:
+    """The app's SQLAlchemy URL for asyncpg itself (no `+asyncpg` driver suffix)."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
+
+
+async def run_worker(
+    settings: Settings, *, concurrency: int = 10, stop: asyncio.Event | None = None
+) -> None:
+    """Run webhook jobs until `stop` is set (or the process is stopped)."""
+    if settings.is_sqlite:
+        raise RuntimeError("the worker needs PostgreSQL; `dmi-api serve` delivers on SQLite")
+    engine = create_engine(settings)
+    client = delivery_client(allow_loopback=settings.webhook_allow_loopback)
+    work = WebhookWork.for_settings(settings, create_sessionmaker(engine), client)
+    connection = await asyncpg.connect(asyncpg_dsn(settings.database_url_value))
+    queue = PgQueuer.from_asyncpg_connection(connection)
+
+    @queue.entrypoint(DELIVER)
+    async def deliver(job: Job) -> None:
+        clinic_id, delivery_id = (job.payload or b"").decode().split()
+        await work.deliver(uuid.UUID(clinic_id), uuid.UUID(delivery_id))
+
+    @queue.entrypoint(DISPATCH)
+    async def dispatch(job: Job) -> None:
+        if await work.dispatch(uuid.UUID((job.payload or b"").decode())):
+            await queue.qm.queries.enqueue(DISPATCH, job.payload, execute_after=DISPATCH_AGAIN)
+
+    @queue.schedule("webhook_sweep", SWEEP_EVERY)
+    async def sweep(_schedule: Schedule) -> None:
+        await work.sweep()
+
+    @queue.schedule("webhook_prune", PRUNE_AT)
+    async def prune(_schedule: Schedule) -> None:
+        await work.prune(settings.event_retention_days)
+
+    async def stop_on(event: asyncio.Event) -> None:
+        await event.wait()
+        queue.shutdown.set()
+
+    stopper = asyncio.create_task(stop_on(stop)) if stop is not None else None
+    batch = max(1, concurrency // 2)
+    try:
+        logger.info("webhook worker started (concurrency %d)", max(concurrency, 2 * batch))
+        await queue.run(
+            batch_size=batch,
+            max_concurrent_tasks=max(concurrency, 2 * batch),
+            dequeue_timeout=timedelta(seconds=30),
+        )
+    finally:
+        if stopper is not None:
+            stopper.cancel()
+        await connection.close()
+        await client.aclose()
+        await engine.dispose()

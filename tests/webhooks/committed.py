@@ -1,0 +1,118 @@
+"""Committed webhook data for delivery tests (workers read only what is committed): a clinic
+with an endpoint, deliveries, and the cleanup of all of it and of its queued jobs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dmi_api.config import Settings
+from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.models.columns import utcnow
+from dmi_api.webhooks.safe_transport import delivery_client
+from dmi_api.webhooks.secrets import SecretBox, new_secret
+from dmi_api.workers.attempts import WebhookWork
+
+
+@dataclass
+class Endpoint:
+    """An endpoint as committed: its clinic, id and plain secrets."""
+
+    clinic_id: uuid.UUID
+    id: uuid.UUID
+    secret: str
+    previous_secret: str | None
+
+
+class Committed:
+    """Rows committed as the database owner (row-level security is not under test here)."""
+
+    def __init__(self, owner_url: str, settings: Settings) -> None:
+        self.engine: AsyncEngine = create_engine(Settings(database_url=SecretStr(owner_url)))
+        self.box = SecretBox(settings.secret_key.get_secret_value())
+        self.clinics: list[uuid.UUID] = []
+
+    async def sql(self, statement: str, **values: Any) -> list[Any]:
+        async with self.engine.begin() as db:
+            result = await db.execute(text(statement), values)
+            return list(result.all()) if result.returns_rows else []
+
+    async def endpoint(
+        self,
+        url: str,
+        *,
+        event_types: tuple[str, ...] = ("child.*",),
+        rotating: bool = False,
+        failing_since: datetime | None = None,
+    ) -> Endpoint:
+        clinic_id, endpoint_id = uuid.uuid4(), uuid.uuid4()
+        self.clinics.append(clinic_id)
+        secret, previous = new_secret(), new_secret() if rotating else None
+        now = utcnow()
+        await self.sql(
+            "INSERT INTO clinic (id, name, created_at, updated_at) VALUES (:c, 'W', :n, :n)",
+            c=clinic_id,
+            n=now,
+        )
+        await self.sql(
+            "INSERT INTO webhook_endpoint (clinic_id, id, url, event_types, status, secret,"
+            " previous_secret, previous_secret_expires_at, failing_since, version, created_at,"
+            " updated_at) VALUES (:c, :i, :u, CAST(:t AS json), 'active', :s, :p, :pe, :f, 1,"
+            " :n, :n)",
+            c=clinic_id,
+            i=endpoint_id,
+            u=url,
+            t='["' + '","'.join(event_types) + '"]',
+            s=self.box.seal(secret, endpoint_id),
+            p=self.box.seal(previous, endpoint_id) if previous else None,
+            pe=now + timedelta(hours=24) if previous else None,
+            f=failing_since,
+            n=now,
+        )
+        return Endpoint(clinic_id, endpoint_id, secret, previous)
+
+    async def delivery(self, endpoint: Endpoint, *, attempts: int = 0) -> uuid.UUID:
+        delivery_id, event_id = uuid.uuid4(), uuid.uuid4()
+        payload = f'{{"id": "{event_id}", "type": "ping", "endpoint_id": "{endpoint.id}"}}'
+        await self.sql(
+            "INSERT INTO webhook_delivery (clinic_id, id, endpoint_id, event_id, event_type,"
+            " payload, status, attempts, next_attempt_at, created_at, updated_at) VALUES"
+            " (:c, :i, :e, :v, 'ping', CAST(:p AS json), 'pending', :a, now(), now(), now())",
+            c=endpoint.clinic_id,
+            i=delivery_id,
+            e=endpoint.id,
+            v=event_id,
+            p=payload,
+            a=attempts,
+        )
+        return delivery_id
+
+    async def delivery_row(self, delivery_id: uuid.UUID) -> Any:
+        rows = await self.sql("SELECT * FROM webhook_delivery WHERE id = :i", i=delivery_id)
+        return rows[0]
+
+    async def cleanup(self) -> None:
+        for clinic_id in self.clinics:
+            for table in ("webhook_delivery", "webhook_dispatch", "change_event"):
+                await self.sql(f"DELETE FROM {table} WHERE clinic_id = :c", c=clinic_id)  # noqa: S608
+            await self.sql("DELETE FROM webhook_endpoint WHERE clinic_id = :c", c=clinic_id)
+            await self.sql(
+                "DELETE FROM pgqueuer WHERE convert_from(payload, 'UTF8') LIKE :p",
+                p=f"{clinic_id}%",
+            )
+            await self.sql("DELETE FROM clinic WHERE id = :c", c=clinic_id)
+        await self.engine.dispose()
+
+
+def work_for(
+    settings: Settings, engine: AsyncEngine, *, timeout_seconds: float = 10.0
+) -> WebhookWork:
+    """The delivery work on the app's role, loopback allowed."""
+    client = delivery_client(allow_loopback=True, timeout_seconds=timeout_seconds)
+    return WebhookWork.for_settings(settings, create_sessionmaker(engine), client)

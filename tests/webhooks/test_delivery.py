@@ -1,0 +1,211 @@
+"""Delivery attempts against a real receiver on 127.0.0.1, on committed rows (PostgreSQL):
+signatures verified with the `standardwebhooks` library, retries, give-up, disabling, races."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from standardwebhooks import Webhook
+
+from dmi_api.config import Settings
+from dmi_api.models.columns import utcnow
+from dmi_api.webhooks.backoff import MAX_ATTEMPTS
+from dmi_api.workers.attempts import WebhookWork
+from tests.conftest import Database
+from tests.webhooks.committed import Committed, work_for
+from tests.webhooks.receiver import Receiver
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture
+async def committed(database: Database, settings: Settings) -> AsyncIterator[Committed]:
+    rows = Committed(database.owner_url, settings)
+    try:
+        yield rows
+    finally:
+        await rows.cleanup()
+
+
+@pytest.fixture
+async def work(settings: Settings, engine: AsyncEngine) -> AsyncIterator[WebhookWork]:
+    work = work_for(settings, engine)
+    yield work
+    await work.client.aclose()
+
+
+def _url(receiver: Receiver, path: str = "/ok") -> str:
+    return f"http://127.0.0.1:{receiver.port}{path}"
+
+
+async def test_a_delivery_is_signed_with_both_secrets_during_a_rotation(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver), rotating=True)
+    delivery_id = await committed.delivery(endpoint)
+
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "succeeded"
+
+    [seen] = receiver.requests
+    assert endpoint.previous_secret is not None
+    for secret in (endpoint.secret, endpoint.previous_secret):
+        body = Webhook(secret).verify(seen.body, seen.headers)
+        assert body["type"] == "ping"
+    assert len(seen.headers["webhook-signature"].split(" ")) == 2
+    assert seen.headers["Content-Type"] == "application/json"
+    row = await committed.delivery_row(delivery_id)
+    assert seen.headers["webhook-id"] == str(row.event_id)
+    assert (row.status, row.attempts, row.last_status_code) == ("succeeded", 1, 200)
+    assert row.next_attempt_at is None
+
+
+async def test_outside_a_rotation_only_the_current_secret_signs(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver))
+    await work.deliver(endpoint.clinic_id, await committed.delivery(endpoint))
+    [seen] = receiver.requests
+    assert Webhook(endpoint.secret).verify(seen.body, seen.headers)["type"] == "ping"
+    assert len(seen.headers["webhook-signature"].split(" ")) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "error_class", "status_code"),
+    [("/fail", "http_error", 500), ("/redirect", "redirect_not_followed", 302)],
+)
+async def test_a_failed_attempt_is_retried_after_a_backoff(
+    committed: Committed,
+    work: WebhookWork,
+    receiver: Receiver,
+    path: str,
+    error_class: str,
+    status_code: int,
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver, path))
+    delivery_id = await committed.delivery(endpoint)
+    before = utcnow()
+
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+
+    row = await committed.delivery_row(delivery_id)
+    assert (row.attempts, row.last_status_code, row.last_error_class) == (
+        1,
+        status_code,
+        error_class,
+    )
+    assert timedelta(seconds=3.9) <= row.next_attempt_at - before <= timedelta(seconds=7)
+    assert receiver.paths() == [path]  # a redirect is not followed
+    # Not due yet: a second worker does not attempt it.
+    assert await work.deliver(endpoint.clinic_id, delivery_id) is None
+    assert len(receiver.requests) == 1
+
+
+async def test_a_refused_connection_is_retried(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    closed = f"http://127.0.0.1:{receiver.port}/ok"
+    receiver_port = receiver.port
+    endpoint = await committed.endpoint(closed.replace(str(receiver_port), "1"))
+    delivery_id = await committed.delivery(endpoint)
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+    row = await committed.delivery_row(delivery_id)
+    assert (row.attempts, row.last_status_code, row.last_error_class) == (
+        1,
+        None,
+        "connection_refused",
+    )
+
+
+async def test_a_slow_receiver_times_out_and_is_retried(
+    committed: Committed, settings: Settings, engine: AsyncEngine, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver, "/slow"))
+    delivery_id = await committed.delivery(endpoint)
+    work = work_for(settings, engine, timeout_seconds=0.5)
+    try:
+        assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+    finally:
+        await work.client.aclose()
+    row = await committed.delivery_row(delivery_id)
+    assert (row.attempts, row.last_error_class) == (1, "timeout")
+    assert row.last_latency_ms < 2000
+
+
+async def test_the_last_attempt_failing_fails_the_delivery(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver, "/fail"))
+    delivery_id = await committed.delivery(endpoint, attempts=MAX_ATTEMPTS - 1)
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "failed"
+    row = await committed.delivery_row(delivery_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", MAX_ATTEMPTS, None)
+
+
+async def test_five_days_of_failures_disable_the_endpoint(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(
+        _url(receiver, "/fail"), failing_since=utcnow() - timedelta(days=5, minutes=1)
+    )
+    await work.deliver(endpoint.clinic_id, await committed.delivery(endpoint))
+    [row] = await committed.sql(
+        "SELECT status, disabled_reason, version FROM webhook_endpoint WHERE id = :i",
+        i=endpoint.id,
+    )
+    assert tuple(row) == ("disabled", "failing", 2)
+    [event] = await committed.sql(
+        "SELECT type, resource_type, resource_id, version FROM change_event WHERE clinic_id = :c",
+        c=endpoint.clinic_id,
+    )
+    assert tuple(event) == ("webhook_endpoint.disabled", "webhook_endpoint", endpoint.id, 2)
+
+
+async def test_four_days_of_failures_keep_it_and_a_success_clears_them(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(
+        _url(receiver, "/fail"), failing_since=utcnow() - timedelta(days=4)
+    )
+    await work.deliver(endpoint.clinic_id, await committed.delivery(endpoint))
+    await committed.sql(
+        "UPDATE webhook_endpoint SET url = :u WHERE id = :i", u=_url(receiver), i=endpoint.id
+    )
+    await work.deliver(endpoint.clinic_id, await committed.delivery(endpoint))
+    [row] = await committed.sql(
+        "SELECT status, failing_since FROM webhook_endpoint WHERE id = :i", i=endpoint.id
+    )
+    assert tuple(row) == ("active", None)
+
+
+async def test_two_workers_racing_deliver_once(
+    committed: Committed, settings: Settings, engine: AsyncEngine, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver, "/slow"))
+    delivery_id = await committed.delivery(endpoint)
+    first, second = work_for(settings, engine), work_for(settings, engine)
+    try:
+        racing = [
+            asyncio.create_task(w.deliver(endpoint.clinic_id, delivery_id)) for w in (first, second)
+        ]
+        await asyncio.sleep(0.5)
+        receiver.release.set()
+        outcomes = await asyncio.gather(*racing)
+    finally:
+        await first.client.aclose()
+        await second.client.aclose()
+    assert sorted(outcomes, key=str) == [None, "succeeded"]
+    assert len(receiver.requests) == 1
+
+
+async def test_another_clinic_cannot_claim_a_delivery(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver))
+    delivery_id = await committed.delivery(endpoint)
+    assert await work.deliver(uuid.uuid4(), delivery_id) is None
+    assert receiver.requests == []

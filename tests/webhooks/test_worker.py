@@ -1,0 +1,155 @@
+"""`dmi-api worker` (pgqueuer) end to end on committed rows: woken at commit by NOTIFY, a change
+event becomes a signed delivery, a worker killed mid-delivery loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from standardwebhooks import Webhook
+
+from dmi_api.config import Settings
+from dmi_api.workers.queue import run_worker
+from tests.conftest import Database
+from tests.webhooks.committed import Committed
+from tests.webhooks.receiver import Receiver
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture
+async def committed(database: Database, settings: Settings) -> AsyncIterator[Committed]:
+    rows = Committed(database.owner_url, settings)
+    try:
+        yield rows
+    finally:
+        await rows.cleanup()
+
+
+@pytest.fixture
+async def worker(settings: Settings) -> AsyncIterator[None]:
+    """A worker running in this process until the test ends."""
+    stop = asyncio.Event()
+    own = settings.model_copy(update={"webhook_allow_loopback": True})
+    task = asyncio.create_task(run_worker(own, concurrency=4, stop=stop))
+    await asyncio.sleep(1.0)  # listening
+    yield
+    stop.set()
+    await asyncio.wait_for(task, 30)
+
+
+async def _until(predicate: Callable[[], bool], within: float) -> float:
+    """Seconds until `predicate` holds (fails after `within` seconds)."""
+    started = time.perf_counter()
+    while not predicate():
+        if time.perf_counter() - started > within:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started
+
+
+async def test_a_committed_delivery_is_attempted_at_once(
+    committed: Committed, worker: None, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/ok")
+    latencies = []
+    for n in range(5):
+        await committed.delivery(endpoint)  # committed on return
+        latencies.append(await _until(lambda: len(receiver.requests) > n, 5))  # noqa: B023
+    print(f"commit-to-first-attempt (delivery row) seconds: {sorted(latencies)}")
+    assert sorted(latencies)[2] < 2.0
+
+
+async def test_a_change_event_becomes_a_signed_delivery(
+    committed: Committed, worker: None, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(
+        f"http://127.0.0.1:{receiver.port}/ok", event_types=("child.*",)
+    )
+    other_type, child = uuid.uuid4(), uuid.uuid4()
+    for event_type, resource in (("practitioner.created", other_type), ("child.created", child)):
+        await committed.sql(
+            "INSERT INTO change_event (clinic_id, id, tx, seq, type, occurred_at, resource_type,"
+            " resource_id, version, child_id, changed_fields) VALUES (:c, :i,"
+            " pg_current_xact_id()::text::bigint, nextval('change_event_seq'), :t, now(), :r,"
+            " :ri, 1, NULL, CAST('[]' AS json))",
+            c=endpoint.clinic_id,
+            i=uuid.uuid4(),
+            t=event_type,
+            r=event_type.split(".")[0],
+            ri=resource,
+        )
+    latency = await _until(lambda: len(receiver.requests) >= 1, 10)
+    print(f"commit-to-first-attempt (change event, via dispatch) seconds: {latency:.3f}")
+    assert latency < 2.0
+    await asyncio.sleep(0.3)
+    [seen] = receiver.requests  # the practitioner's event is not subscribed
+    body = Webhook(endpoint.secret).verify(seen.body, seen.headers)
+    assert body["type"] == "child.created"
+    assert body["resource"] == {
+        "type": "child",
+        "id": str(child),
+        "version": 1,
+        "path": f"/v1/children/{child}",
+    }
+    [position] = await committed.sql(
+        "SELECT seq FROM webhook_dispatch WHERE clinic_id = :c", c=endpoint.clinic_id
+    )
+    assert position.seq > 0
+
+
+def _worker_process(settings: Settings) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DMI_DATABASE_URL": settings.database_url_value,
+        "DMI_WEBHOOK_ALLOW_LOOPBACK": "true",
+        "DMI_SECRET_KEY": settings.secret_key.get_secret_value(),
+    }
+    cli = Path(sys.executable).parent / "dmi-api"
+    return subprocess.Popen([str(cli), "worker", "--concurrency", "2"], env=env)
+
+
+async def test_a_worker_killed_mid_delivery_loses_nothing(
+    committed: Committed, settings: Settings, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/slow")
+    first = _worker_process(settings)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        await asyncio.sleep(2.0)
+        delivery_id = await committed.delivery(endpoint)
+        await _until(lambda: len(receiver.requests) >= 1, 10)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        receiver.release.set()  # the killed worker's call ends unrecorded
+        second = _worker_process(settings)
+        # Attempted again once the claim's lease (timeout + 5 s) has run out.
+        await _until(lambda: len(receiver.requests) >= 2, 40)
+        for _ in range(100):
+            row = await committed.delivery_row(delivery_id)
+            if row.status != "pending":
+                break
+            await asyncio.sleep(0.1)
+        assert (row.status, row.attempts) == ("succeeded", 1)
+        ids = {seen.headers["webhook-id"] for seen in receiver.requests}
+        assert ids == {str(row.event_id)}
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+
+
+async def test_the_worker_refuses_sqlite(tmp_path: Path) -> None:
+    sqlite = Settings(database_url=SecretStr(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
+    with pytest.raises(RuntimeError, match="PostgreSQL"):
+        await run_worker(sqlite)

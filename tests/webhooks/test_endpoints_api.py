@@ -253,9 +253,9 @@ class TestCreate:
     async def test_everything_and_prefixes_are_accepted_once_each(
         self, client: httpx.AsyncClient, admin: dict[str, str]
     ) -> None:
-        types = ["*", "assessment.*", "assessment.scored", "client.deleted", "assessment.*"]
+        types = ["*", "assessment.*", "assessment.scored", "client.updated", "assessment.*"]
         body = await create(client, admin, event_types=types, description=None)
-        assert body["event_types"] == ["*", "assessment.*", "assessment.scored", "client.deleted"]
+        assert body["event_types"] == ["*", "assessment.*", "assessment.scored", "client.updated"]
         assert body["description"] is None
 
     async def test_a_url_is_normalised(

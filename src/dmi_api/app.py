@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,9 @@ from dmi_api.routers import (
     webhook_endpoints,
 )
 from dmi_api.stores import build_stores
+from dmi_api.webhooks.safe_transport import delivery_client
+from dmi_api.workers.attempts import WebhookWork
+from dmi_api.workers.embedded import run_embedded
 
 API_DESCRIPTION = (
     "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
@@ -52,6 +56,26 @@ def operation_id(route: APIRoute) -> str:
     """Stable operation ids of the form `{tag}-{name}`."""
     tag = route.tags[0] if route.tags else "default"
     return f"{tag}-{route.name}"
+
+
+@asynccontextmanager
+async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
+    """On SQLite the server delivers webhooks itself (`workers.embedded`); on PostgreSQL
+    `dmi-api worker` processes do."""
+    settings: Settings = app.state.settings
+    if app.state.engine.dialect.name != "sqlite":
+        yield
+        return
+    client = delivery_client(allow_loopback=settings.webhook_allow_loopback)
+    work = WebhookWork.for_settings(settings, app.state.sessionmaker, client)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_embedded(work, settings.event_retention_days, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+        await client.aclose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         if _app.state.direct is not None:
             _app.state.direct.open()  # closed by a previous shutdown of this app, if any
-        yield
+        async with _embedded_webhooks(_app):
+            yield
         if _app.state.direct is not None:
             await _app.state.direct.close()
         await readiness.close()

@@ -1,8 +1,10 @@
-"""Upkeep across every clinic (PostgreSQL functions owned by the migrations, SECURITY DEFINER):
-the sweep that re-enqueues work no job covers, and pruning past the retention."""
+"""Upkeep across every clinic: on PostgreSQL the sweep that re-enqueues work no job covers and
+pruning past the retention (functions owned by the migrations, SECURITY DEFINER); on SQLite,
+where one process serves and delivers, the due work itself and the same pruning."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import text
@@ -25,3 +27,41 @@ async def prune(db: AsyncSession, before: datetime) -> int:
         await db.execute(text("SELECT dmi_prune_webhook_deliveries(:b)"), {"b": before})
     ).scalar_one()
     return events + rest
+
+
+async def due_work(
+    db: AsyncSession, now: datetime
+) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, uuid.UUID]]]:
+    """SQLite: the clinics with an active endpoint (to dispatch) and the due pending
+    deliveries (clinic, delivery), oldest first."""
+    clinics = await db.execute(
+        text("SELECT DISTINCT clinic_id FROM webhook_endpoint WHERE status = 'active'")
+    )
+    due = await db.execute(
+        text(
+            "SELECT clinic_id, id FROM webhook_delivery"
+            " WHERE status = 'pending' AND next_attempt_at <= :now"
+            " ORDER BY next_attempt_at LIMIT 100"
+        ),
+        {"now": now},
+    )
+    return [_uuid(c) for (c,) in clinics.all()], [(_uuid(c), _uuid(d)) for c, d in due.all()]
+
+
+async def prune_embedded(db: AsyncSession, before: datetime) -> int:
+    """SQLite: what `prune` deletes, without PostgreSQL's functions (and no job log)."""
+    events = await db.execute(
+        text("DELETE FROM change_event WHERE occurred_at < :b"), {"b": before}
+    )
+    finished = await db.execute(
+        text(
+            "DELETE FROM webhook_delivery"
+            " WHERE status IN ('succeeded', 'failed') AND updated_at < :b"
+        ),
+        {"b": before},
+    )
+    return int(events.rowcount or 0) + int(finished.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

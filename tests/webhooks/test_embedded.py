@@ -1,0 +1,88 @@
+"""The embedded SQLite default: `dmi-api serve` delivers webhooks itself, with the same dispatch,
+delivery and signing code as the PostgreSQL workers; only the claiming (a poll) differs."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy import insert, select
+from standardwebhooks import Webhook
+
+from dmi_api.change_rows import EVENT_TABLE
+from dmi_api.config import Settings
+from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.migrate import upgrade_to_head
+from dmi_api.models import Clinic, WebhookDelivery, WebhookEndpoint
+from dmi_api.webhooks.safe_transport import delivery_client
+from dmi_api.webhooks.secrets import SecretBox, new_secret
+from dmi_api.workers.attempts import WebhookWork
+from dmi_api.workers.embedded import run_embedded
+from tests.webhooks.receiver import Receiver
+
+
+async def test_an_event_reaches_its_endpoint_signed(tmp_path: Path, receiver: Receiver) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"
+    await asyncio.to_thread(upgrade_to_head, url)
+    settings = Settings(database_url=SecretStr(url))
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    box = SecretBox(settings.secret_key.get_secret_value())
+    clinic_id, endpoint_id, child_id, secret = (
+        uuid.uuid4(),
+        uuid.uuid4(),
+        uuid.uuid4(),
+        new_secret(),
+    )
+    async with sessionmaker() as db, db.begin():
+        db.add(Clinic(id=clinic_id, name="Embedded"))
+        await db.flush()
+        db.add(
+            WebhookEndpoint(
+                clinic_id=clinic_id,
+                id=endpoint_id,
+                url=f"http://127.0.0.1:{receiver.port}/ok",
+                event_types=["child.*"],
+                secret=box.seal(secret, endpoint_id),
+            )
+        )
+        event = {
+            "clinic_id": clinic_id,
+            "id": uuid.uuid4(),
+            "type": "child.updated",
+            "resource_type": "child",
+            "resource_id": child_id,
+            "version": 2,
+            "child_id": child_id,
+            "changed_fields": ["given_name"],
+        }
+        await db.execute(insert(EVENT_TABLE), [event])
+    client = delivery_client(allow_loopback=True)
+    work = WebhookWork(sessionmaker, client, box)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_embedded(work, 30, stop))
+    try:
+        for _ in range(100):
+            if receiver.requests:
+                break
+            await asyncio.sleep(0.05)
+        [seen] = receiver.requests
+        body = Webhook(secret).verify(seen.body, seen.headers)
+        assert body["type"] == "child.updated"
+        assert body["resource"]["id"] == str(child_id)
+        assert body["changed_fields"] == ["given_name"]
+        assert seen.headers["webhook-id"] == str(event["id"])
+        async with sessionmaker() as db:
+            [delivery] = (await db.execute(select(WebhookDelivery))).scalars().all()
+        assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+            "succeeded",
+            1,
+            200,
+        )
+    finally:
+        stop.set()
+        await task
+        await client.aclose()
+        await engine.dispose()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from dmi_api.change_events import ALL_EVENT_TYPES
 from dmi_api.models import ChangeEvent
 from dmi_api.schemas.common import CURSOR_MAX_LENGTH, CURSOR_MIN_LENGTH, CURSOR_PATTERN
 
@@ -38,7 +39,10 @@ class EventPublic(BaseModel):
     a first version), never their values."""
 
     id: uuid.UUID
-    type: str = Field(description="`<resource>.<verb>`; the types are listed in the README")
+    type: str = Field(
+        description="`<resource>.<verb>`; every type is listed here and in the README",
+        json_schema_extra={"enum": list(ALL_EVENT_TYPES)},
+    )
     occurred_at: datetime
     resource: EventResource
     child_id: uuid.UUID | None

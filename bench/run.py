@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from bench import compare, compare_variants, report
+from bench import compare, compare_variants, report, webhooks
 from bench.config import BenchConfig
 from bench.scenarios import BASELINE, SCENARIOS, Inputs, Scenario, fetch_token, write_inputs
 from bench.seed import ensure_seeded
@@ -164,6 +164,11 @@ def main() -> None:
     parser.add_argument(
         "--variant-rounds", type=int, default=1, help="variant runs per scenario (1)"
     )
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="POST under load with two workers delivering every event to a local receiver",
+    )
     args = parser.parse_args()
     config = BenchConfig.from_env()
     overrides = {
@@ -183,7 +188,9 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     chosen = [s for s in SCENARIOS if s.name in names]
-    if args.compare_scale:
+    if args.webhooks:
+        webhooks.run_webhooks(config, save=not args.no_save)
+    elif args.compare_scale:
         compare.run_compare(config, args.compare_scale, save=not args.no_save)
     elif args.compare_variants:
         variants = args.compare_variants.split(",")

@@ -10,11 +10,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from dmi_api.config import Settings
 from tests.support.serving import serve_env, serving
-from tests.support.st_hooks import OWN_CLIENT_ENV
+from tests.support.st_hooks import OWN_CLIENT_ENV, SPARE_CLIENT_ENV
 from tests.test_schemathesis import NOT_APPLICABLE_NAMES, _token
 
 pytestmark = pytest.mark.postgres_only
@@ -51,10 +52,18 @@ def test_schemathesis_run_finds_nothing(settings: Settings, server: str, tmp_pat
     root = Path(__file__).resolve().parents[1]
     token = headers["Authorization"].split()[1]
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    spare = httpx.post(
+        f"{server}/v1/clients",
+        json={"name": "spare", "scopes": ["children:read"]},
+        headers=headers,
+        timeout=10,
+    )
+    assert spare.status_code == 201, spare.text
     hooks = {
         "SCHEMATHESIS_HOOKS": "tests.support.st_hooks",
         "PYTHONPATH": str(root),
         OWN_CLIENT_ENV: claims["client_id"],
+        SPARE_CLIENT_ENV: spare.json()["client_id"],
     }
     result = subprocess.run(
         [

@@ -19,7 +19,8 @@ refusals the schema documents, and nothing else:
   for a body value ending in a newline (Python's `$` admits one, ECMA-262's does not): generator
   artifacts, such requests are not schema-valid.
 
-The run's own client is never changed (`before_call`), so that it is not locked out midway.
+The run's own client is never changed (`before_call`), so that it is not locked out midway: a
+spare client of the same clinic stands in for it.
 """
 
 from __future__ import annotations
@@ -35,16 +36,18 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 OWN_CLIENT_ENV = "DMI_ST_OWN_CLIENT_ID"
+SPARE_CLIENT_ENV = "DMI_ST_SPARE_CLIENT_ID"
 
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, **kwargs: Any) -> None:
     """Never change the run's own client: `active: false` or fewer scopes would lock the rest of
-    the run out (every later request a 401 or 403). Another client id is sent instead (404)."""
+    the run out (every later request a 401 or 403). The spare client's id is sent instead (a
+    random one without it: 404, which the stateful checks may take for a lost resource)."""
     own = os.environ.get(OWN_CLIENT_ENV)
     parameters = case.path_parameters or {}
     if own and str(parameters.get("client_id")) == own:
-        parameters["client_id"] = str(uuid.uuid4())
+        parameters["client_id"] = os.environ.get(SPARE_CLIENT_ENV) or str(uuid.uuid4())
 
 
 @schemathesis.hook

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, tuple_
 from sqlmodel import col
@@ -15,11 +16,14 @@ from dmi_api.tenant_scope import Tenant
 
 @dataclass(frozen=True)
 class EventFilter:
-    """The feed's filters: a type (exact, or a prefix ending in `.`), a child, a resource."""
+    """The feed's filters: a type (exact, or a prefix ending in `.`), a child, a resource;
+    `occurred_from`: events that occurred at or after it (the dispatcher's, for endpoints
+    registered since)."""
 
     type: str | None = None
     child_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
+    occurred_from: datetime | None = None
 
 
 async def feed_page(
@@ -41,5 +45,7 @@ async def feed_page(
         statement = statement.where(col(ChangeEvent.child_id) == filters.child_id)
     if filters.resource_id is not None:
         statement = statement.where(col(ChangeEvent.resource_id) == filters.resource_id)
+    if filters.occurred_from is not None:
+        statement = statement.where(col(ChangeEvent.occurred_at) >= filters.occurred_from)
     statement = statement.order_by(col(ChangeEvent.tx), col(ChangeEvent.seq)).limit(limit)
     return list((await tenant.db.execute(statement)).scalars().all())

@@ -37,20 +37,20 @@ def _insert(tenant: Tenant, model: Any) -> postgresql.Insert | sqlite.Insert:
 
 async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
     """Turn up to `limit` final events after the clinic's dispatch position into deliveries
-    (an event already delivered to an endpoint is skipped) and advance the position; the
-    number of events read (`limit`: there may be more)."""
+    (an event already delivered to an endpoint is skipped; an endpoint gets the events that
+    occurred since it was registered) and advance the position; the number of events read
+    (`limit`: there may be more; 0 also when another dispatcher of the clinic is at work)."""
     db = tenant.db
     now = utcnow()
     start = _insert(tenant, WebhookDispatch).values(
         clinic_id=tenant.clinic_id, tx=0, seq=0, updated_at=now
     )
     await db.execute(start.on_conflict_do_nothing(index_elements=["clinic_id"]))
-    # One dispatcher of the clinic at a time: the others wait here, then read on from its end.
-    position = (await db.execute(tenant.select(WebhookDispatch).with_for_update())).scalar_one()
-    events = await feed_page(
-        tenant, filters=EventFilter(), after=(position.tx, position.seq), limit=limit
-    )
-    if not events:
+    # One dispatcher of the clinic at a time: another one leaves it to the one at work (which
+    # looks again before it ends, `workers.attempts.WebhookWork.dispatch`).
+    locked = tenant.select(WebhookDispatch).with_for_update(skip_locked=True)
+    position = (await db.execute(locked)).scalar_one_or_none()
+    if position is None:
         return 0
     endpoints = (
         (
@@ -61,6 +61,15 @@ async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
         .scalars()
         .all()
     )
+    since = min((endpoint.created_at for endpoint in endpoints), default=now)
+    events = await feed_page(
+        tenant,
+        filters=EventFilter(occurred_from=since),
+        after=(position.tx, position.seq),
+        limit=limit,
+    )
+    if not events:
+        return 0
     rows = [
         {
             "clinic_id": tenant.clinic_id,
@@ -77,7 +86,7 @@ async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
         }
         for event in events
         for endpoint in endpoints
-        if subscribed(endpoint.event_types, event.type)
+        if subscribed(endpoint.event_types, event.type) and event.occurred_at >= endpoint.created_at
     ]
     if rows:
         statement = _insert(tenant, WebhookDelivery).on_conflict_do_nothing(

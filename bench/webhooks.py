@@ -89,7 +89,7 @@ def _seen(receiver: Server) -> list[tuple[float, float]]:
 
 
 def _drain(receiver: Server, since: float) -> tuple[list[tuple[float, float]], float]:
-    """Wait until no delivery arrived for 3 s (or `DRAIN_SECONDS`); what arrived, and when the
+    """Wait until no delivery arrived for 10 s (or `DRAIN_SECONDS`); what arrived, and when the
     last one did."""
     deadline, last_count, stable_since = time.time() + DRAIN_SECONDS, -1, time.time()
     seen: list[tuple[float, float]] = []
@@ -97,7 +97,7 @@ def _drain(receiver: Server, since: float) -> tuple[list[tuple[float, float]], f
         seen = [(a, o) for a, o in _seen(receiver) if o >= since]
         if len(seen) != last_count:
             last_count, stable_since = len(seen), time.time()
-        elif time.time() - stable_since > 3:
+        elif time.time() - stable_since > 10:
             break
         time.sleep(0.5)
     return seen, max((a for a, _ in seen), default=since)

@@ -8,7 +8,7 @@ import hashlib
 import os
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -80,6 +80,21 @@ def decode_keyset(
 def encode_keyset(codec: CursorCodec, stamp: datetime, row_id: uuid.UUID, *, context: str) -> str:
     """A cursor positioned after the row with this (timestamp, id)."""
     return codec.encode([stamp.isoformat(), str(row_id)], context=context)
+
+
+RowT = TypeVar("RowT")
+
+
+def cut_keyset_page(
+    codec: CursorCodec, rows: list[RowT], limit: int, *, context: str, stamp: str = "created_at"
+) -> tuple[list[RowT], str | None]:
+    """The first `limit` of the `limit + 1` rows read, and the cursor after the last of them
+    (by its `stamp` and `id`) when there were more."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_keyset(codec, getattr(last, stamp), last.id, context=context)  # type: ignore[attr-defined]
 
 
 def next_link(url: URL, next_cursor: str | None) -> dict[str, str]:

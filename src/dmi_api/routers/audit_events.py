@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Query, Request, Response
 
 from dmi_api.auth.dependencies import AuditReader
-from dmi_api.pagination import decode_keyset, encode_keyset, next_link
+from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.audit import AuditEventPublic
@@ -63,10 +63,7 @@ async def list_audit_events(
         limit=limit + 1,
         before=decode_keyset(codec, cursor, context=context),
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_keyset(codec, rows[-1].occurred_at, rows[-1].id, context=context)
+    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=context, stamp="occurred_at")
     response.headers.update(next_link(request.url, next_cursor))
     caller.audit("list", RESOURCE, outcome=200)
     return Page(

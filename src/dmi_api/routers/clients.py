@@ -7,7 +7,7 @@ import uuid
 from fastapi import Request, Response
 
 from dmi_api.auth.dependencies import ClientsAdmin
-from dmi_api.pagination import decode_keyset, encode_keyset, next_link
+from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.clients import (
@@ -36,11 +36,7 @@ async def list_clients(
     codec = request.app.state.cursor_codec
     after = decode_keyset(codec, cursor, context=RESOURCE)
     rows = await service.list_clients(caller.tenant, limit=limit + 1, after=after)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_keyset(codec, last.created_at, last.id, context=RESOURCE)
+    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=RESOURCE)
     response.headers.update(next_link(request.url, next_cursor))
     caller.audit("list", RESOURCE, outcome=200)
     return Page(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)

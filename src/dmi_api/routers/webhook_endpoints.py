@@ -12,7 +12,7 @@ from dmi_api.auth.dependencies import Caller, require
 from dmi_api.auth.scopes import WEBHOOKS_ADMIN
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.models.webhooks import WebhookEndpoint
-from dmi_api.pagination import decode_keyset, encode_keyset, next_link
+from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.routers.resource_support import IfMatch, versioned_response
@@ -60,10 +60,7 @@ async def list_webhook_endpoints(
     codec = request.app.state.cursor_codec
     after = decode_keyset(codec, cursor, context=RESOURCE)
     rows = await service.list_endpoints(caller.tenant, limit=limit + 1, after=after)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_keyset(codec, rows[-1].created_at, rows[-1].id, context=RESOURCE)
+    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=RESOURCE)
     response.headers.update(next_link(request.url, next_cursor))
     caller.audit("list", RESOURCE)
     return Page(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)
@@ -208,10 +205,7 @@ async def list_webhook_deliveries(
         limit=limit + 1,
         before=decode_keyset(codec, cursor, context=context),
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_keyset(codec, rows[-1].created_at, rows[-1].id, context=context)
+    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=context)
     response.headers.update(next_link(request.url, next_cursor))
     caller.audit("list", DELIVERY)
     return Page(data=[service.delivery_public(row) for row in rows], next_cursor=next_cursor)

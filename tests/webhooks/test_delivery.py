@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -16,27 +15,10 @@ from dmi_api.config import Settings
 from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.backoff import MAX_ATTEMPTS
 from dmi_api.workers.attempts import WebhookWork
-from tests.conftest import Database
 from tests.webhooks.committed import Committed, work_for
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.postgres_only
-
-
-@pytest.fixture
-async def committed(database: Database, settings: Settings) -> AsyncIterator[Committed]:
-    rows = Committed(database.owner_url, settings)
-    try:
-        yield rows
-    finally:
-        await rows.cleanup()
-
-
-@pytest.fixture
-async def work(settings: Settings, engine: AsyncEngine) -> AsyncIterator[WebhookWork]:
-    work = work_for(settings, engine)
-    yield work
-    await work.client.aclose()
 
 
 def _url(receiver: Receiver, path: str = "/ok") -> str:

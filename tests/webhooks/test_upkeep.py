@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dmi_api.config import Settings
 from dmi_api.models.columns import utcnow
 from dmi_api.workers.attempts import WebhookWork
-from tests.conftest import Database
-from tests.webhooks.committed import Committed, Endpoint, work_for
+from tests.webhooks.committed import Committed, Endpoint
 
 pytestmark = pytest.mark.postgres_only
 
@@ -24,22 +20,6 @@ EVENT = (
     " pg_current_xact_id()::text::bigint, nextval('change_event_seq'), 'child.updated', :at,"
     " 'child', :r, 2, NULL, CAST('[]' AS json))"
 )
-
-
-@pytest.fixture
-async def committed(database: Database, settings: Settings) -> AsyncIterator[Committed]:
-    rows = Committed(database.owner_url, settings)
-    try:
-        yield rows
-    finally:
-        await rows.cleanup()
-
-
-@pytest.fixture
-async def work(settings: Settings, engine: AsyncEngine) -> AsyncIterator[WebhookWork]:
-    work = work_for(settings, engine)
-    yield work
-    await work.client.aclose()
 
 
 async def _events(committed: Committed, endpoint: Endpoint, count: int, *, days_ago: int) -> None:

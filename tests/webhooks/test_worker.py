@@ -19,20 +19,10 @@ from standardwebhooks import Webhook
 
 from dmi_api.config import Settings
 from dmi_api.workers.queue import run_worker
-from tests.conftest import Database
 from tests.webhooks.committed import Committed
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.postgres_only
-
-
-@pytest.fixture
-async def committed(database: Database, settings: Settings) -> AsyncIterator[Committed]:
-    rows = Committed(database.owner_url, settings)
-    try:
-        yield rows
-    finally:
-        await rows.cleanup()
 
 
 @pytest.fixture

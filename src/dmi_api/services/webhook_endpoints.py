@@ -60,19 +60,7 @@ def to_public(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> Webh
 
 def delivery_public(delivery: WebhookDelivery) -> WebhookDeliveryPublic:
     """The public view of a delivery (never its body or the receiver's answer)."""
-    return WebhookDeliveryPublic(
-        id=delivery.id,
-        event_id=delivery.event_id,
-        event_type=delivery.event_type,
-        status=delivery.status,
-        attempts=delivery.attempts,
-        last_status_code=delivery.last_status_code,
-        last_latency_ms=delivery.last_latency_ms,
-        last_error_class=delivery.last_error_class,
-        next_attempt_at=delivery.next_attempt_at,
-        created_at=delivery.created_at,
-        updated_at=delivery.updated_at,
-    )
+    return WebhookDeliveryPublic.model_validate(delivery, from_attributes=True)
 
 
 async def _allowed_url(url: str, outbound: Outbound) -> str:

@@ -24,7 +24,7 @@ from dmi_api.tenant_scope import Tenant
 from tests.conftest import Database
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
-from tests.support.sessions import URL, create, if_match, sign
+from tests.support.sessions import URL, create, lives
 
 EVENTS = "/v1/events"
 
@@ -46,21 +46,7 @@ def summary(page: dict[str, Any]) -> list[tuple[str, str, int, list[str]]]:
 @pytest.mark.usefixtures("serving_path")
 class TestAnEventWithEveryChange:
     async def test_a_session_records_life(self, client: httpx.AsyncClient, clinic: Clinic) -> None:
-        record = await create(client, clinic)
-        changed = await client.patch(
-            f"{URL}/{record['id']}", json={"duration_minutes": 45}, headers=if_match(clinic, record)
-        )
-        assert changed.status_code == 200, changed.text
-        signed = await sign(client, clinic, changed.json())
-        amended = await client.post(
-            f"{URL}/{signed['id']}/amendments",
-            json={"reason": "correction", "text": "45 minutes, not 50."},
-            headers=clinic.headers,
-        )
-        assert amended.status_code == 201, amended.text
-        other = await create(client, clinic)
-        gone = await client.delete(f"{URL}/{other['id']}", headers=if_match(clinic, other))
-        assert gone.status_code == 204
+        record, other = await lives(client, clinic)
         page = await feed(client, clinic, type="session_record.")
         rid, oid = record["id"], other["id"]
         assert summary(page) == [

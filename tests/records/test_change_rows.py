@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.support.clinics import Clinic
-from tests.support.sessions import URL, create, if_match, sign
+from tests.support.sessions import URL, create, lives
 
 # PostgreSQL's own SQL (row-level security's clinic setting, `::text`); the session path is one
 # of the two it runs on.
@@ -49,21 +49,7 @@ class TestEveryChangeIsKeptAndAudited:
     async def test_creates_changes_signatures_amendments_and_deletes(
         self, client: httpx.AsyncClient, clinic: Clinic, db_connection: AsyncConnection
     ) -> None:
-        record = await create(client, clinic)
-        changed = await client.patch(
-            f"{URL}/{record['id']}", json={"duration_minutes": 45}, headers=if_match(clinic, record)
-        )
-        assert changed.status_code == 200, changed.text
-        signed = await sign(client, clinic, changed.json())
-        amended = await client.post(
-            f"{URL}/{signed['id']}/amendments",
-            json={"reason": "correction", "text": "45 minutes, not 50."},
-            headers=clinic.headers,
-        )
-        assert amended.status_code == 201, amended.text
-        other = await create(client, clinic)
-        gone = await client.delete(f"{URL}/{other['id']}", headers=if_match(clinic, other))
-        assert gone.status_code == 204
+        record, other = await lives(client, clinic)
         kept, audited = await _bookkeeping(db_connection, clinic.tenant.clinic_id)
         assert kept == audited
         # The first record: created, changed, signed, amended; the other created and deleted.

@@ -65,3 +65,24 @@ async def sign(client: httpx.AsyncClient, clinic: Clinic, row: dict[str, Any]) -
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def lives(client: httpx.AsyncClient, clinic: Clinic) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two records through every kind of change: the first created, changed (duration),
+    signed and amended; the other created and deleted. Both as first created."""
+    record = await create(client, clinic)
+    changed = await client.patch(
+        f"{URL}/{record['id']}", json={"duration_minutes": 45}, headers=if_match(clinic, record)
+    )
+    assert changed.status_code == 200, changed.text
+    signed = await sign(client, clinic, changed.json())
+    amended = await client.post(
+        f"{URL}/{signed['id']}/amendments",
+        json={"reason": "correction", "text": "45 minutes, not 50."},
+        headers=clinic.headers,
+    )
+    assert amended.status_code == 201, amended.text
+    other = await create(client, clinic)
+    gone = await client.delete(f"{URL}/{other['id']}", headers=if_match(clinic, other))
+    assert gone.status_code == 204
+    return record, other

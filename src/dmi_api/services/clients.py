@@ -15,7 +15,7 @@ from dmi_api.models.columns import utcnow
 from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
 from dmi_api.security.client_assertions import validate_client_jwks
 from dmi_api.security.secrets import generate_client_secret, hash_client_secret
-from dmi_api.services.history import record_unversioned_change
+from dmi_api.services.history import record_change_event
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "client"
@@ -63,7 +63,7 @@ async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiCl
     )
     tenant.add(client)
     await tenant.db.flush()
-    record_unversioned_change(tenant, RESOURCE, client.id, "created", [])
+    record_change_event(tenant, RESOURCE, client.id, "created", [])
     return client, secret
 
 
@@ -107,7 +107,7 @@ async def update_client(
     client.updated_at = utcnow()
     await tenant.db.flush()
     changed = changed_fields(before, to_public(client).model_dump(mode="json"))
-    record_unversioned_change(tenant, RESOURCE, client.id, "updated", changed)
+    record_change_event(tenant, RESOURCE, client.id, "updated", changed)
     return client
 
 
@@ -120,5 +120,5 @@ async def rotate_secret(tenant: Tenant, *, client_id: uuid.UUID) -> str:
     client.secret_hash = hash_client_secret(secret)
     client.updated_at = utcnow()
     await tenant.db.flush()
-    record_unversioned_change(tenant, RESOURCE, client.id, "updated", ["secret"])
+    record_change_event(tenant, RESOURCE, client.id, "updated", ["secret"])
     return secret

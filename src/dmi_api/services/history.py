@@ -68,13 +68,19 @@ async def record_change(
         stage(tenant.db, table, values)
 
 
-def record_unversioned_change(
-    tenant: Tenant, resource_type: str, resource_id: uuid.UUID, verb: str, changed: list[str]
+def record_change_event(
+    tenant: Tenant,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    verb: str,
+    changed: list[str],
+    *,
+    version: int | None = None,
 ) -> None:
-    """The change event of a resource that keeps no versions (an API client), in the
-    transaction that changes it."""
+    """Only the change event of a change, in its transaction: for a resource whose versions
+    are not kept (an API client; a webhook endpoint the delivery worker disables)."""
     kind = f"{resource_type}.{verb}"
-    change = Change(resource_type, resource_id, None, None, None, None, None, kind, changed)
+    change = Change(resource_type, resource_id, version, None, None, None, None, kind, changed)
     stage(tenant.db, EVENT_TABLE, event_values(change, _actor(tenant, None)))
 
 

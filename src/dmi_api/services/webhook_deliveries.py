@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import insert
 from sqlmodel import col
 
-from dmi_api.change_rows import EVENT_TABLE
 from dmi_api.models import WebhookDelivery, WebhookEndpoint
+from dmi_api.services.history import record_change_event
 from dmi_api.tenant_scope import Tenant
 from dmi_api.webhooks.backoff import DISABLE_AFTER, retry_delay
 from dmi_api.webhooks.outcome import DeliveryOutcome
 from dmi_api.webhooks.secrets import SecretBox
-
-DISABLED_EVENT = "webhook_endpoint.disabled"
 
 
 @dataclass(frozen=True)
@@ -111,18 +108,21 @@ async def record_attempt(
     delivery.last_latency_ms = round(outcome.latency_ms, 1)
     delivery.last_error_class = outcome.error_class
     delivery.updated_at = now
-    endpoint = (
-        await tenant.db.execute(
-            tenant.select(WebhookEndpoint)
-            .where(col(WebhookEndpoint.id) == delivery.endpoint_id)
-            .with_for_update()
-        )
-    ).scalar_one()
     if outcome.delivered:
         delivery.status, delivery.next_attempt_at = "succeeded", None
-        if endpoint.failing_since is not None:
+        # No lock on the endpoint for a success (the common case): its deliveries' records
+        # would queue on it. Only a failing streak's end writes it.
+        endpoint = await tenant.get(WebhookEndpoint, delivery.endpoint_id)
+        if endpoint is not None and endpoint.failing_since is not None:
             endpoint.failing_since = None
     else:
+        endpoint = (
+            await tenant.db.execute(
+                tenant.select(WebhookEndpoint)
+                .where(col(WebhookEndpoint.id) == delivery.endpoint_id)
+                .with_for_update()
+            )
+        ).scalar_one()
         delay = retry_delay(delivery.attempts, rng)
         if delay is None:
             delivery.status, delivery.next_attempt_at = "failed", None
@@ -140,16 +140,7 @@ async def _disable_failing(tenant: Tenant, endpoint: WebhookEndpoint, now: datet
     endpoint.status, endpoint.disabled_reason = "disabled", "failing"
     endpoint.version += 1
     endpoint.updated_at = now
-    await tenant.db.execute(
-        insert(EVENT_TABLE).values(
-            clinic_id=tenant.clinic_id,
-            id=uuid.uuid4(),
-            type=DISABLED_EVENT,
-            occurred_at=now,
-            resource_type="webhook_endpoint",
-            resource_id=endpoint.id,
-            version=endpoint.version,
-            child_id=None,
-            changed_fields=["disabled_reason", "status"],
-        )
+    changed = ["disabled_reason", "status"]
+    record_change_event(
+        tenant, "webhook_endpoint", endpoint.id, "disabled", changed, version=endpoint.version
     )

@@ -117,7 +117,7 @@ class Server:
         self.log.close()
 
 
-def _start(name: str, target: list[str], env: dict[str, str], config: BenchConfig) -> Server:
+def start_server(name: str, target: list[str], env: dict[str, str], config: BenchConfig) -> Server:
     port = free_port()
     log_dir = config.state_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ def _start(name: str, target: list[str], env: dict[str, str], config: BenchConfi
     return Server(name, port, process, log_path, log, offset)
 
 
-def _base_env() -> dict[str, str]:
+def base_env() -> dict[str, str]:
     # The servers get only what they need: no DMI_* of the caller's shell leaks in.
     return {k: v for k, v in os.environ.items() if not k.startswith(("DMI_", "BENCH_"))}
 
@@ -163,7 +163,7 @@ def start_api(
     another app factory (a variant of `bench/variants.py`); `source`: serve the `dmi_api` package
     found there instead of the checkout's (the code of another commit)."""
     env = {
-        **_base_env(),
+        **base_env(),
         **({"PYTHONPATH": str(source)} if source else {}),
         "DMI_DATABASE_URL": config.app_url,
         "DMI_SECRET_KEY": SECRET_KEY,
@@ -173,15 +173,15 @@ def start_api(
         # One token serves a whole scenario (warm-up and measured run): the longest lifetime.
         "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME_SECONDS),
     }
-    return _start(name, [factory, "--factory"], env, config)
+    return start_server(name, [factory, "--factory"], env, config)
 
 
 def start_baseline(config: BenchConfig, clinic_id: str) -> Server:
     """The raw ASGI baseline on the same database, role and clinic."""
     env = {
-        **_base_env(),
+        **base_env(),
         "BENCH_BASELINE_DSN": asyncpg_dsn(config.app_url),
         "BENCH_CLINIC_ID": clinic_id,
         "BENCH_BASELINE_POOL_SIZE": str(config.pool_size),
     }
-    return _start("baseline", ["bench.baseline_app:app"], env, config)
+    return start_server("baseline", ["bench.baseline_app:app"], env, config)

@@ -26,7 +26,7 @@ from bench import report
 from bench.config import REPO_DIR, SECRET_KEY, VENV_BIN, BenchConfig, asyncpg_dsn
 from bench.scenarios import BASELINE, SCENARIOS, fetch_token, write_inputs
 from bench.seed import ensure_seeded
-from bench.servers import Server, _base_env, _start, start_api, start_baseline
+from bench.servers import Server, base_env, start_api, start_baseline, start_server
 from bench.wrk import WrkResult, warm_and_measure, wrk_binary
 from dmi_api.webhooks.secrets import SecretBox, new_secret
 
@@ -69,7 +69,7 @@ async def _remove(config: BenchConfig, clinic_id: str, endpoint_id: uuid.UUID) -
 
 def _workers(config: BenchConfig) -> list[subprocess.Popen[bytes]]:
     env = {
-        **_base_env(),
+        **base_env(),
         "DMI_DATABASE_URL": config.app_url,
         "DMI_SECRET_KEY": SECRET_KEY,
         "DMI_WEBHOOK_ALLOW_LOOPBACK": "true",
@@ -118,8 +118,8 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
     workers: list[subprocess.Popen[bytes]] = []
     endpoint_id: uuid.UUID | None = None
     try:
-        receiver = _start(
-            "receiver", ["bench.webhook_receiver:app"], _base_env(), replace(config, workers=1)
+        receiver = start_server(
+            "receiver", ["bench.webhook_receiver:app"], base_env(), replace(config, workers=1)
         )
         servers.append(receiver)
         api = start_api(config)

@@ -55,9 +55,19 @@ async def _endpoint(config: BenchConfig, clinic_id: str, url: str) -> uuid.UUID:
     return endpoint_id
 
 
-async def _remove(config: BenchConfig, clinic_id: str, endpoint_id: uuid.UUID) -> None:
+async def _remove(
+    config: BenchConfig, clinic_id: str, endpoint_id: uuid.UUID
+) -> dict[str, int]:
+    """Delete the endpoint (and its deliveries); how its deliveries ended, by status and error
+    class, before that."""
     conn = await asyncpg.connect(asyncpg_dsn(config.owner_url))
     try:
+        rows = await conn.fetch(
+            "SELECT status, coalesce(last_error_class, '-') AS error, count(*) AS n"
+            " FROM webhook_delivery WHERE clinic_id = $1 AND endpoint_id = $2 GROUP BY 1, 2",
+            uuid.UUID(clinic_id),
+            endpoint_id,
+        )
         await conn.execute(
             "DELETE FROM webhook_endpoint WHERE clinic_id = $1 AND id = $2",
             uuid.UUID(clinic_id),
@@ -65,6 +75,7 @@ async def _remove(config: BenchConfig, clinic_id: str, endpoint_id: uuid.UUID) -
         )
     finally:
         await conn.close()
+    return {f"{row['status']}/{row['error']}": row["n"] for row in rows}
 
 
 def _workers(config: BenchConfig) -> list[subprocess.Popen[bytes]]:
@@ -117,6 +128,7 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
     servers: list[Server] = []
     workers: list[subprocess.Popen[bytes]] = []
     endpoint_id: uuid.UUID | None = None
+    outcomes: dict[str, int] = {}
     try:
         receiver = start_server(
             "receiver", ["bench.webhook_receiver:app"], base_env(), replace(config, workers=1)
@@ -150,7 +162,7 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
         for server in servers:
             server.stop()
         if endpoint_id is not None:
-            asyncio.run(_remove(config, marker["clinic_id"], endpoint_id))
+            outcomes = asyncio.run(_remove(config, marker["clinic_id"], endpoint_id))
     latencies = [(a - o) * 1000 for a, o in seen]
     in_run = [a for a, _ in seen if a <= ended]
     baseline_rps = (before.rps + after.rps) / 2
@@ -165,13 +177,14 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
         "latency_ms_p99": round(_percentile(latencies, 0.99), 1),
         "latency_ms_mean": round(statistics.mean(latencies), 1) if latencies else 0.0,
         "workers": WORKERS,
+        "deliveries_by_outcome": outcomes,
     }
     print(
         f"\npost_session with webhooks: {result.rps:.0f} req/s, ratio {row['ratio']:.3f} "
         f"(baseline {before.rps:.0f} / {after.rps:.0f}); events delivered {len(seen)}, "
         f"{row['delivered_per_second_during_run']}/s during the run, the rest within "
         f"{row['drained_seconds_after_run']} s; commit-to-delivery p50 {row['latency_ms_p50']} ms, "
-        f"p99 {row['latency_ms_p99']} ms"
+        f"p99 {row['latency_ms_p99']} ms; deliveries by status/error: {outcomes}"
     )
     if save:
         path = report.save(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Delete, Select, delete, select, text
+from sqlalchemy import Delete, Select, Update, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmi_api.auth.principal import Principal
-from dmi_api.queries.predicates import owned_by
+from dmi_api.queries.predicates import owned_by, table_of
 
 CLINIC_SETTING = "dmi.clinic_id"
 CLIENT_SETTING = "dmi.client_id"
@@ -71,6 +71,12 @@ class Tenant:
     def delete(self, model: type[RowT]) -> Delete:
         """`DELETE FROM model` restricted to this clinic's rows (add conditions with `.where`)."""
         return delete(model).where(owned_by(model, self.clinic_id))
+
+    def update(self, model: type[RowT]) -> Update:
+        """`UPDATE model` (its table: executable with many parameter sets) restricted to this
+        clinic's rows (add conditions with `.where`)."""
+        table = table_of(model)
+        return update(table).where(owned_by(table, self.clinic_id))
 
     def add(self, row: RowT) -> RowT:
         """Stage a new row owned by this clinic."""

@@ -93,6 +93,28 @@ class Committed:
         )
         return delivery_id
 
+    async def event(
+        self,
+        clinic_id: uuid.UUID,
+        *,
+        event_type: str = "child.updated",
+        occurred_at: datetime | None = None,
+        resource_id: uuid.UUID | None = None,
+    ) -> None:
+        """A committed change event of the clinic (its own transaction)."""
+        await self.sql(
+            "INSERT INTO change_event (clinic_id, id, tx, seq, type, occurred_at, resource_type,"
+            " resource_id, version, child_id, changed_fields) VALUES (:c, :i,"
+            " pg_current_xact_id()::text::bigint, nextval('change_event_seq'), :t, :at, :r,"
+            " :ri, 1, NULL, CAST('[]' AS json))",
+            c=clinic_id,
+            i=uuid.uuid4(),
+            t=event_type,
+            at=occurred_at or utcnow(),
+            r=event_type.split(".")[0],
+            ri=resource_id or uuid.uuid4(),
+        )
+
     async def delivery_row(self, delivery_id: uuid.UUID) -> Any:
         rows = await self.sql("SELECT * FROM webhook_delivery WHERE id = :i", i=delivery_id)
         return rows[0]

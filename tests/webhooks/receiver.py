@@ -38,6 +38,9 @@ class Receiver:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A real server's backlog (socketserver's default of 5 resets connections when a dispatcher
+    # opens its pool's connections at once).
+    request_queue_size = 128
     receiver: Receiver
 
     def verify_request(self, request: Any, client_address: Any) -> bool:

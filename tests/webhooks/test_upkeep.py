@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,36 +10,68 @@ import pytest
 from dmi_api.models.columns import utcnow
 from dmi_api.workers.attempts import WebhookWork
 from tests.webhooks.committed import Committed, Endpoint
+from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.postgres_only
-
-EVENT = (
-    "INSERT INTO change_event (clinic_id, id, tx, seq, type, occurred_at, resource_type,"
-    " resource_id, version, child_id, changed_fields) VALUES (:c, :i,"
-    " pg_current_xact_id()::text::bigint, nextval('change_event_seq'), 'child.updated', :at,"
-    " 'child', :r, 2, NULL, CAST('[]' AS json))"
-)
 
 
 async def _events(committed: Committed, endpoint: Endpoint, count: int, *, days_ago: int) -> None:
     at = utcnow() - timedelta(days=days_ago)
     for _ in range(count):
-        await committed.sql(EVENT, c=endpoint.clinic_id, i=uuid.uuid4(), at=at, r=uuid.uuid4())
+        await committed.event(endpoint.clinic_id, occurred_at=at)
 
 
-async def test_two_dispatchers_of_a_clinic_make_each_delivery_once(
-    committed: Committed, work: WebhookWork
+async def test_two_dispatchers_of_a_clinic_make_and_attempt_each_delivery_once(
+    committed: Committed, work: WebhookWork, receiver: Receiver
 ) -> None:
-    endpoint = await committed.endpoint("https://93.184.216.34/hook")
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/ok")
     await _events(committed, endpoint, 60, days_ago=0)
     await asyncio.gather(*(work.dispatch(endpoint.clinic_id) for _ in range(3)))
     await work.dispatch(endpoint.clinic_id)  # whatever a skipped one left
     rows = await committed.sql(
-        "SELECT count(*) AS n, count(DISTINCT event_id) AS events FROM webhook_delivery"
+        "SELECT count(*) AS n, count(DISTINCT event_id) AS events, max(attempts) AS most,"
+        " count(*) FILTER (WHERE status = 'succeeded') AS done FROM webhook_delivery"
         " WHERE clinic_id = :c",
         c=endpoint.clinic_id,
     )
-    assert (rows[0].n, rows[0].events) == (60, 60)
+    assert (rows[0].n, rows[0].events, rows[0].most, rows[0].done) == (60, 60, 1, 60)
+    # The dispatcher attempted each new delivery itself, once.
+    ids = [seen.headers["webhook-id"] for seen in receiver.requests]
+    assert len(ids) == len(set(ids)) == 60
+
+
+async def test_a_dispatched_delivery_that_fails_is_retried_later_and_a_success_ends_the_streak(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/fail")
+    await _events(committed, endpoint, 2, days_ago=0)
+    before = utcnow()
+    await work.dispatch(endpoint.clinic_id)
+    failed = await committed.sql(
+        "SELECT status, attempts, last_status_code, last_error_class, next_attempt_at"
+        " FROM webhook_delivery WHERE clinic_id = :c",
+        c=endpoint.clinic_id,
+    )
+    assert [(r.status, r.attempts, r.last_status_code, r.last_error_class) for r in failed] == [
+        ("pending", 1, 500, "http_error")
+    ] * 2
+    assert all(r.next_attempt_at > before for r in failed)
+    [streak] = await committed.sql(
+        "SELECT failing_since FROM webhook_endpoint WHERE id = :e", e=endpoint.id
+    )
+    assert streak.failing_since is not None
+
+    await committed.sql(
+        "UPDATE webhook_endpoint SET url = :u WHERE id = :e",
+        u=f"http://127.0.0.1:{receiver.port}/ok",
+        e=endpoint.id,
+    )
+    await _events(committed, endpoint, 1, days_ago=0)
+    await work.dispatch(endpoint.clinic_id)
+    [streak] = await committed.sql(
+        "SELECT failing_since FROM webhook_endpoint WHERE id = :e", e=endpoint.id
+    )
+    assert streak.failing_since is None
 
 
 async def test_an_endpoint_gets_only_what_happened_since_it_was_registered(

@@ -67,17 +67,7 @@ async def test_a_change_event_becomes_a_signed_delivery(
     )
     other_type, child = uuid.uuid4(), uuid.uuid4()
     for event_type, resource in (("practitioner.created", other_type), ("child.created", child)):
-        await committed.sql(
-            "INSERT INTO change_event (clinic_id, id, tx, seq, type, occurred_at, resource_type,"
-            " resource_id, version, child_id, changed_fields) VALUES (:c, :i,"
-            " pg_current_xact_id()::text::bigint, nextval('change_event_seq'), :t, now(), :r,"
-            " :ri, 1, NULL, CAST('[]' AS json))",
-            c=endpoint.clinic_id,
-            i=uuid.uuid4(),
-            t=event_type,
-            r=event_type.split(".")[0],
-            ri=resource,
-        )
+        await committed.event(endpoint.clinic_id, event_type=event_type, resource_id=resource)
     latency = await _until(lambda: len(receiver.requests) >= 1, 10)
     print(f"commit-to-first-attempt (change event, via dispatch) seconds: {latency:.3f}")
     assert latency < 2.0
@@ -108,16 +98,27 @@ def _worker_process(settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen([str(cli), "worker", "--concurrency", "2"], env=env)
 
 
+@pytest.mark.parametrize("source", ["delivery", "event"])
 async def test_a_worker_killed_mid_delivery_loses_nothing(
-    committed: Committed, settings: Settings, receiver: Receiver
+    committed: Committed, settings: Settings, receiver: Receiver, source: str
 ) -> None:
+    """A delivery attempted by a job (`delivery`: a due row) or by the dispatcher that made it
+    (`event`) is attempted again after its lease when the worker dies mid-call."""
     endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/slow")
     first = _worker_process(settings)
     second: subprocess.Popen[bytes] | None = None
     try:
         await asyncio.sleep(2.0)
-        delivery_id = await committed.delivery(endpoint)
+        if source == "delivery":
+            delivery_id = await committed.delivery(endpoint)
+        else:
+            await committed.event(endpoint.clinic_id)
         await _until(lambda: len(receiver.requests) >= 1, 10)
+        if source == "event":
+            [row] = await committed.sql(
+                "SELECT id FROM webhook_delivery WHERE clinic_id = :c", c=endpoint.clinic_id
+            )
+            delivery_id = row.id
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         receiver.release.set()  # the killed worker's call ends unrecorded

@@ -1,20 +1,24 @@
-"""One delivery attempt's two transactions: the claim (the row locked, skipped if another
-worker holds it, leased until the attempt must have ended) and the record of its outcome
-(succeeded, retried later with backoff, or failed; an endpoint failing everything for five
-days is disabled with a `webhook_endpoint.disabled` event). The call itself runs between them,
-holding no transaction."""
+"""A delivery attempt's two transactions: the claim (the row locked, skipped if another worker
+holds it, leased until the attempt must have ended; the dispatcher's new deliveries are born
+claimed, `webhook_dispatch`) and the record of its outcome (succeeded, retried later with
+backoff, or failed; an endpoint failing everything for five days is disabled with a
+`webhook_endpoint.disabled` event). The call itself runs between them, holding no transaction.
+Many attempts' outcomes are recorded in one transaction, successes in one statement."""
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
+from sqlalchemy import bindparam
 from sqlmodel import col
 
 from dmi_api.models import WebhookDelivery, WebhookEndpoint
+from dmi_api.queries.predicates import columns
 from dmi_api.services.history import record_change_event
 from dmi_api.tenant_scope import Tenant
 from dmi_api.webhooks.backoff import DISABLE_AFTER, retry_delay
@@ -29,12 +33,23 @@ class Claim:
 
     clinic_id: uuid.UUID
     delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
     url: str
     message_id: str
     body: bytes
     secrets: tuple[str, ...]
     attempts: int
     lease_until: datetime
+
+
+def signing_secrets(endpoint: WebhookEndpoint, box: SecretBox, now: datetime) -> tuple[str, ...]:
+    """The secrets a delivery to the endpoint is signed with now: the current one, and the
+    previous one during a rotation's overlap."""
+    secrets = [box.open(endpoint.secret, endpoint.id)]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        secrets.append(box.open(endpoint.previous_secret, endpoint.id))
+    return tuple(secrets)
 
 
 async def claim_delivery(
@@ -60,10 +75,6 @@ async def claim_delivery(
         delivery.last_error_class, delivery.updated_at = "endpoint_disabled", now
         await tenant.db.flush()
         return None
-    secrets = [box.open(endpoint.secret, endpoint.id)]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and expires > now:
-        secrets.append(box.open(endpoint.previous_secret, endpoint.id))
     # The lease: not due again until the attempt must have ended (a worker killed mid-call
     # leaves it to be attempted again then).
     delivery.next_attempt_at = now + lease
@@ -71,10 +82,11 @@ async def claim_delivery(
     return Claim(
         clinic_id=tenant.clinic_id,
         delivery_id=delivery.id,
+        endpoint_id=endpoint.id,
         url=endpoint.url,
         message_id=str(delivery.event_id),
         body=orjson.dumps(delivery.payload),
-        secrets=tuple(secrets),
+        secrets=signing_secrets(endpoint, box, now),
         attempts=delivery.attempts,
         lease_until=now + lease,
     )
@@ -90,50 +102,143 @@ async def record_attempt(
 ) -> str | None:
     """Keep the attempt's outcome; the delivery's new status, or None if the claim was lost
     (its lease ran out and another attempt took it over)."""
-    statement = (
-        tenant.select(WebhookDelivery)
-        .where(
-            col(WebhookDelivery.id) == claim.delivery_id,
-            col(WebhookDelivery.status) == "pending",
-            col(WebhookDelivery.attempts) == claim.attempts,
-            col(WebhookDelivery.next_attempt_at) == claim.lease_until,
-        )
-        .with_for_update()
-    )
-    delivery = (await tenant.db.execute(statement)).scalar_one_or_none()
+    if not outcome.delivered:
+        statuses = await _record_failures(tenant, [(claim, outcome)], now=now, rng=rng)
+        return statuses.get(claim.delivery_id)
+    delivery = (await _held(tenant, [claim])).get(claim.delivery_id)
     if delivery is None:
         return None
+    _note(delivery, outcome, now)
+    delivery.status, delivery.next_attempt_at = "succeeded", None
+    await tenant.db.flush()
+    await _end_streaks(tenant, {claim.endpoint_id})
+    return delivery.status
+
+
+async def record_attempts(
+    tenant: Tenant,
+    attempts: Sequence[tuple[Claim, DeliveryOutcome]],
+    *,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> None:
+    """Keep many attempts' outcomes: the failures as `record_attempt` does (each endpoint
+    locked once), the successes in one statement (no lock taken but the rows'); a lost
+    claim's outcome is not kept."""
+    failed = [(claim, outcome) for claim, outcome in attempts if not outcome.delivered]
+    if failed:
+        await _record_failures(tenant, failed, now=now, rng=rng)
+    done = [(claim, outcome) for claim, outcome in attempts if outcome.delivered]
+    if not done:
+        return
+    table = columns(WebhookDelivery)
+    succeeded = (
+        tenant.update(WebhookDelivery)
+        .where(
+            table.id == bindparam("d_id"),
+            table.status == "pending",
+            table.attempts == bindparam("d_attempts"),
+            table.next_attempt_at == bindparam("d_lease"),
+        )
+        .values(
+            status="succeeded",
+            attempts=table.attempts + 1,
+            next_attempt_at=None,
+            last_status_code=bindparam("d_code"),
+            last_latency_ms=bindparam("d_latency"),
+            last_error_class=None,
+            updated_at=now,
+        )
+    )
+    parameters = [
+        {
+            "d_id": claim.delivery_id,
+            "d_attempts": claim.attempts,
+            "d_lease": claim.lease_until,
+            "d_code": outcome.status_code,
+            "d_latency": round(outcome.latency_ms, 1),
+        }
+        for claim, outcome in done
+    ]
+    await tenant.db.execute(succeeded, parameters)
+    await _end_streaks(tenant, {claim.endpoint_id for claim, _ in done})
+
+
+async def _held(tenant: Tenant, claims: Sequence[Claim]) -> dict[uuid.UUID, WebhookDelivery]:
+    """The claims' deliveries their claims still hold (not taken over after their lease),
+    locked."""
+    wanted = {claim.delivery_id: claim for claim in claims}
+    statement = (
+        tenant.select(WebhookDelivery)
+        .where(col(WebhookDelivery.id).in_(wanted), col(WebhookDelivery.status) == "pending")
+        .order_by(col(WebhookDelivery.id))
+        .with_for_update()
+    )
+    rows = (await tenant.db.execute(statement)).scalars().all()
+    return {
+        row.id: row
+        for row in rows
+        if row.attempts == wanted[row.id].attempts
+        and row.next_attempt_at == wanted[row.id].lease_until
+    }
+
+
+def _note(delivery: WebhookDelivery, outcome: DeliveryOutcome, now: datetime) -> None:
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_latency_ms = round(outcome.latency_ms, 1)
     delivery.last_error_class = outcome.error_class
     delivery.updated_at = now
-    if outcome.delivered:
-        delivery.status, delivery.next_attempt_at = "succeeded", None
-        # No lock on the endpoint for a success (the common case): its deliveries' records
-        # would queue on it. Only a failing streak's end writes it.
-        endpoint = await tenant.get(WebhookEndpoint, delivery.endpoint_id)
-        if endpoint is not None and endpoint.failing_since is not None:
-            endpoint.failing_since = None
-    else:
-        endpoint = (
-            await tenant.db.execute(
-                tenant.select(WebhookEndpoint)
-                .where(col(WebhookEndpoint.id) == delivery.endpoint_id)
-                .with_for_update()
-            )
-        ).scalar_one()
+
+
+async def _record_failures(
+    tenant: Tenant,
+    failed: Sequence[tuple[Claim, DeliveryOutcome]],
+    *,
+    now: datetime,
+    rng: random.Random | None,
+) -> dict[uuid.UUID, str]:
+    """Retry later with backoff, or give up; a failing streak starts, or one five days old
+    disables its endpoint. Each endpoint is locked once, in id order."""
+    held = await _held(tenant, [claim for claim, _ in failed])
+    failing = sorted({claim.endpoint_id for claim, _ in failed if claim.delivery_id in held})
+    if not failing:
+        return {}
+    statement = (
+        tenant.select(WebhookEndpoint)
+        .where(col(WebhookEndpoint.id).in_(failing))
+        .order_by(col(WebhookEndpoint.id))
+        .with_for_update()
+    )
+    endpoints = {row.id: row for row in (await tenant.db.execute(statement)).scalars()}
+    for claim, outcome in failed:
+        delivery = held.get(claim.delivery_id)
+        if delivery is None:
+            continue
+        _note(delivery, outcome, now)
         delay = retry_delay(delivery.attempts, rng)
         if delay is None:
             delivery.status, delivery.next_attempt_at = "failed", None
         else:
             delivery.next_attempt_at = now + delay
+        endpoint = endpoints[claim.endpoint_id]
         if endpoint.failing_since is None:
             endpoint.failing_since = now
         elif endpoint.status == "active" and now - endpoint.failing_since >= DISABLE_AFTER:
             await _disable_failing(tenant, endpoint, now)
     await tenant.db.flush()
-    return delivery.status
+    return {delivery.id: delivery.status for delivery in held.values()}
+
+
+async def _end_streaks(tenant: Tenant, endpoint_ids: set[uuid.UUID]) -> None:
+    """A success ends its endpoint's failing streak (a row is written, and locked, only when
+    it has one)."""
+    streak = columns(WebhookEndpoint)
+    await tenant.db.execute(
+        tenant.update(WebhookEndpoint)
+        .where(streak.id.in_(endpoint_ids), streak.failing_since.is_not(None))
+        .values(failing_since=None)
+    )
 
 
 async def _disable_failing(tenant: Tenant, endpoint: WebhookEndpoint, now: datetime) -> None:

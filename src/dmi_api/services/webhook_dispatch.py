@@ -1,12 +1,17 @@
 """The dispatcher: a clinic's change events after its position in the feed become one delivery
-per matching active endpoint, and the position moves past them, in one transaction."""
+per matching active endpoint, and the position moves past them, in one transaction. The new
+deliveries are born claimed by the dispatcher (leased like any claim), which attempts them at
+once, so a first attempt needs no job of its own."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
@@ -15,7 +20,9 @@ from dmi_api.models import WebhookDelivery, WebhookDispatch, WebhookEndpoint
 from dmi_api.models.columns import utcnow
 from dmi_api.schemas.events import event_public
 from dmi_api.services.events import EventFilter, feed_page
+from dmi_api.services.webhook_deliveries import Claim, signing_secrets
 from dmi_api.tenant_scope import Tenant
+from dmi_api.webhooks.secrets import SecretBox
 
 BATCH = 500  # events turned into deliveries per transaction
 
@@ -35,11 +42,21 @@ def _insert(tenant: Tenant, model: Any) -> postgresql.Insert | sqlite.Insert:
     return sqlite.insert(model)
 
 
-async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
+@dataclass(frozen=True)
+class Dispatched:
+    """What a dispatch batch did: events read (`BATCH`: there may be more; 0 also when another
+    dispatcher of the clinic is at work) and the new deliveries, claimed by the caller."""
+
+    read: int
+    claims: list[Claim] = field(default_factory=list)
+
+
+async def dispatch_batch(
+    tenant: Tenant, *, box: SecretBox, lease: timedelta, limit: int = BATCH
+) -> Dispatched:
     """Turn up to `limit` final events after the clinic's dispatch position into deliveries
     (an event already delivered to an endpoint is skipped; an endpoint gets the events that
-    occurred since it was registered) and advance the position; the number of events read
-    (`limit`: there may be more; 0 also when another dispatcher of the clinic is at work)."""
+    occurred since it was registered), claimed for `lease`, and advance the position."""
     db = tenant.db
     now = utcnow()
     start = _insert(tenant, WebhookDispatch).values(
@@ -51,7 +68,7 @@ async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
     locked = tenant.select(WebhookDispatch).with_for_update(skip_locked=True)
     position = (await db.execute(locked)).scalar_one_or_none()
     if position is None:
-        return 0
+        return Dispatched(0)
     endpoints = (
         (
             await db.execute(
@@ -69,34 +86,59 @@ async def dispatch_batch(tenant: Tenant, *, limit: int = BATCH) -> int:
         limit=limit,
     )
     if not events:
-        return 0
-    rows = [
-        {
-            "clinic_id": tenant.clinic_id,
-            "id": uuid.uuid4(),
-            "endpoint_id": endpoint.id,
-            "event_id": event.id,
-            "event_type": event.type,
-            "payload": event_public(event).model_dump(mode="json"),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
+        return Dispatched(0)
+    lease_until = now + lease
+    payloads = {event.id: event_public(event).model_dump(mode="json") for event in events}
+    wanted = [
+        (uuid.uuid4(), endpoint, event)
         for event in events
         for endpoint in endpoints
         if subscribed(endpoint.event_types, event.type) and event.occurred_at >= endpoint.created_at
     ]
-    if rows:
-        statement = _insert(tenant, WebhookDelivery).on_conflict_do_nothing(
-            index_elements=["clinic_id", "endpoint_id", "event_id"]
+    claims: list[Claim] = []
+    if wanted:
+        rows = [
+            {
+                "clinic_id": tenant.clinic_id,
+                "id": delivery_id,
+                "endpoint_id": endpoint.id,
+                "event_id": event.id,
+                "event_type": event.type,
+                "payload": payloads[event.id],
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": lease_until,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for delivery_id, endpoint, event in wanted
+        ]
+        statement = (
+            _insert(tenant, WebhookDelivery)
+            .on_conflict_do_nothing(index_elements=["clinic_id", "endpoint_id", "event_id"])
+            .returning(col(WebhookDelivery.id))
         )
-        await db.execute(statement, rows)
+        inserted = set((await db.execute(statement, rows)).scalars())
+        secrets = {endpoint.id: signing_secrets(endpoint, box, now) for endpoint in endpoints}
+        claims = [
+            Claim(
+                clinic_id=tenant.clinic_id,
+                delivery_id=delivery_id,
+                endpoint_id=endpoint.id,
+                url=endpoint.url,
+                message_id=str(event.id),
+                body=orjson.dumps(payloads[event.id]),
+                secrets=secrets[endpoint.id],
+                attempts=0,
+                lease_until=lease_until,
+            )
+            for delivery_id, endpoint, event in wanted
+            if delivery_id in inserted
+        ]
     position.tx, position.seq = events[-1].tx or 0, events[-1].seq or 0
     position.updated_at = now
     await db.flush()
-    return len(events)
+    return Dispatched(len(events), claims)
 
 
 async def running_before(tenant: Tenant) -> int | None:

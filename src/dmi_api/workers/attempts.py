@@ -3,16 +3,23 @@ delivery attempt, one clinic's dispatch, the upkeep."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 from dmi_api.models.columns import utcnow
 from dmi_api.services import webhook_upkeep
-from dmi_api.services.webhook_deliveries import claim_delivery, record_attempt
+from dmi_api.services.webhook_deliveries import (
+    Claim,
+    claim_delivery,
+    record_attempt,
+    record_attempts,
+)
 from dmi_api.services.webhook_dispatch import (
     BATCH,
     all_final_below,
@@ -20,8 +27,12 @@ from dmi_api.services.webhook_dispatch import (
     running_before,
 )
 from dmi_api.tenant_scope import Tenant, bind_settings
-from dmi_api.webhooks.outcome import post_json
-from dmi_api.webhooks.safe_transport import DEFAULT_TIMEOUT_SECONDS, DeliveryClient
+from dmi_api.webhooks.outcome import DeliveryOutcome, post_json
+from dmi_api.webhooks.safe_transport import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_TIMEOUT_SECONDS,
+    DeliveryClient,
+)
 from dmi_api.webhooks.secrets import SecretBox
 from dmi_api.webhooks.signing import signed_headers
 
@@ -37,7 +48,16 @@ class WebhookWork:
     client: DeliveryClient
     box: SecretBox
     lease: timedelta = LEASE
+    # Calls in flight per batch: the client's pool (more would only queue in it, and its
+    # queue costs time for every request waiting in it).
+    max_calls: int = DEFAULT_MAX_CONNECTIONS
     rng: random.Random = field(default_factory=random.Random)
+    # Told when claims leased until then are committed (the queue schedules a sweep after it,
+    # so that a worker killed mid-attempt leaves its claims to be retried soon).
+    on_claimed: Callable[[datetime], Awaitable[None]] | None = None
+    # Sessions for the upkeep (sweep, prune), whose statements may take longer than a
+    # request's (PostgreSQL: the long-running engine); None: `sessionmaker`.
+    upkeep_sessionmaker: DbSessionMaker | None = None
 
     @classmethod
     def for_settings(
@@ -56,25 +76,57 @@ class WebhookWork:
             )
         if claim is None:
             return None
-        headers = signed_headers(claim.message_id, claim.body, claim.secrets)
-        outcome = await post_json(self.client, claim.url, claim.body, headers)
+        outcome = await self._send(claim)
         async with self.sessionmaker() as db, db.begin():
             await bind_settings(db, clinic_id=clinic_id)
             return await record_attempt(
                 Tenant(db, clinic_id), claim, outcome, now=utcnow(), rng=self.rng
             )
 
+    async def _send(self, claim: Claim) -> DeliveryOutcome:
+        headers = signed_headers(claim.message_id, claim.body, claim.secrets)
+        return await post_json(self.client, claim.url, claim.body, headers)
+
+    async def _send_in_lease(
+        self, claim: Claim, calls: asyncio.Semaphore
+    ) -> tuple[Claim, DeliveryOutcome] | None:
+        async with calls:
+            # Not begun when its whole timeout no longer fits in its lease: left for the job
+            # that takes it over when the lease ends (no attempt counted).
+            if utcnow() + timedelta(seconds=self.client.total_timeout_seconds) > claim.lease_until:
+                return None
+            return claim, await self._send(claim)
+
+    async def attempt(self, clinic_id: uuid.UUID, claims: Sequence[Claim]) -> None:
+        """Attempt claimed deliveries, at most `max_calls` at once, and record their outcomes
+        in one transaction."""
+        if not claims:
+            return
+        calls = asyncio.Semaphore(self.max_calls)
+        sent = await asyncio.gather(*(self._send_in_lease(claim, calls) for claim in claims))
+        async with self.sessionmaker() as db, db.begin():
+            await bind_settings(db, clinic_id=clinic_id)
+            await record_attempts(
+                Tenant(db, clinic_id),
+                [attempt for attempt in sent if attempt is not None],
+                now=utcnow(),
+                rng=self.rng,
+            )
+
     async def dispatch(self, clinic_id: uuid.UUID) -> bool:
-        """Turn the clinic's final events into deliveries; True when a transaction that was
-        running when this began may still be writing events (look again soon: its wake-up may
-        have been folded into this run)."""
+        """Turn the clinic's final events into deliveries and attempt them; True when a
+        transaction that was running when this began may still be writing events (look again
+        soon: its wake-up may have been folded into this run)."""
         async with self.sessionmaker() as db, db.begin():
             horizon = await running_before(Tenant(db, clinic_id))
         while True:
             async with self.sessionmaker() as db, db.begin():
                 await bind_settings(db, clinic_id=clinic_id)
-                read = await dispatch_batch(Tenant(db, clinic_id))
-            if read < BATCH:
+                batch = await dispatch_batch(Tenant(db, clinic_id), box=self.box, lease=self.lease)
+            if batch.claims and self.on_claimed is not None:
+                await self.on_claimed(batch.claims[0].lease_until)
+            await self.attempt(clinic_id, batch.claims)
+            if batch.read < BATCH:
                 break
         if horizon is None:
             return False
@@ -83,10 +135,10 @@ class WebhookWork:
 
     async def sweep(self) -> int:
         """Enqueue what no job covers (PostgreSQL)."""
-        async with self.sessionmaker() as db, db.begin():
+        async with (self.upkeep_sessionmaker or self.sessionmaker)() as db, db.begin():
             return await webhook_upkeep.sweep(db)
 
     async def prune(self, retention_days: int) -> int:
         """Delete what is older than the retention (PostgreSQL)."""
-        async with self.sessionmaker() as db, db.begin():
+        async with (self.upkeep_sessionmaker or self.sessionmaker)() as db, db.begin():
             return await webhook_upkeep.prune(db, utcnow() - timedelta(days=retention_days))

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg  # type: ignore[import-untyped]
 from pgqueuer import PgQueuer
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
 
@@ -23,6 +25,7 @@ logger = logging.getLogger("dmi_api.worker")
 
 DELIVER = "webhook_deliver"  # payload: "<clinic id> <delivery id>" (the migration's triggers)
 DISPATCH = "webhook_dispatch"  # payload: the clinic id
+RECOVER = "webhook_recover"  # no payload: a sweep after the dispatcher's claims' leases end
 SWEEP_EVERY = "* * * * *"
 PRUNE_AT = "17 3 * * *"
 # How soon a dispatch looks again while a transaction it may have missed is still running.
@@ -41,10 +44,22 @@ async def run_worker(
     if settings.is_sqlite:
         raise RuntimeError("the worker needs PostgreSQL; `dmi-api serve` delivers on SQLite")
     engine = create_engine(settings)
+    upkeep_engine = create_engine(settings, long_running=True)
     client = delivery_client(allow_loopback=settings.webhook_allow_loopback)
     work = WebhookWork.for_settings(settings, create_sessionmaker(engine), client)
+    work.upkeep_sessionmaker = create_sessionmaker(upkeep_engine)
     connection = await asyncpg.connect(asyncpg_dsn(settings.database_url_value))
     queue = PgQueuer.from_asyncpg_connection(connection)
+
+    async def recover_after(lease_until: datetime) -> None:
+        # One sweep per second in which leases end (the dedupe key), after they have ended.
+        second = math.ceil(lease_until.timestamp())
+        delay = timedelta(seconds=second + 1 - utcnow().timestamp())
+        await queue.qm.queries.enqueue(
+            RECOVER, None, execute_after=delay, dedupe_key=f"{RECOVER}:{second}", on_conflict="skip"
+        )
+
+    work.on_claimed = recover_after
 
     @queue.entrypoint(DELIVER)
     async def deliver(job: Job) -> None:
@@ -55,6 +70,10 @@ async def run_worker(
     async def dispatch(job: Job) -> None:
         if await work.dispatch(uuid.UUID((job.payload or b"").decode())):
             await queue.qm.queries.enqueue(DISPATCH, job.payload, execute_after=DISPATCH_AGAIN)
+
+    @queue.entrypoint(RECOVER)
+    async def recover(_job: Job) -> None:
+        await work.sweep()
 
     @queue.schedule("webhook_sweep", SWEEP_EVERY)
     async def sweep(_schedule: Schedule) -> None:
@@ -83,3 +102,4 @@ async def run_worker(
         await connection.close()
         await client.aclose()
         await engine.dispose()
+        await upkeep_engine.dispose()

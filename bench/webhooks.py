@@ -1,10 +1,15 @@
-"""`--webhooks`: POST session records under load while two `dmi-api worker` processes deliver
-every `session_record.created` event to a receiver on loopback (`bench/webhook_receiver.py`).
+"""`--webhooks`: POST session records while two `dmi-api worker` processes deliver every
+`session_record.created` event to a receiver on loopback (`bench/webhook_receiver.py`).
 
-Reported: the POST's req/s and its ratio to the baseline (measured before and after, as in the
-main run), events delivered per second, and commit-to-delivery latency p50/p99. An event's
-`occurred_at` is its transaction's start (PostgreSQL's `now()`), so the latency also holds the
-POST's own few milliseconds before its commit: an upper bound of commit-to-delivery.
+In one run, in this order:
+1. the POST with change events on and no endpoint registered (wrk), its ratio to the baseline;
+2. the endpoint registered and the workers started, POSTs at a steady `PACED_RATE` a second for
+   `PACED_SECONDS`: commit-to-delivery latency p50/p99 when the workers keep up;
+3. the POST under load (wrk) while the workers deliver: its ratio, events delivered per second,
+   how long the rest took to drain, commit-to-delivery p50/p99.
+The baseline is measured before and after, as in the main run. An event's `occurred_at` is its
+transaction's start (PostgreSQL's `now()`), so a latency also holds the POST's own few
+milliseconds before its commit: an upper bound of commit-to-delivery.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import httpx
 
 from bench import report
 from bench.config import REPO_DIR, SECRET_KEY, VENV_BIN, BenchConfig, asyncpg_dsn
-from bench.scenarios import BASELINE, SCENARIOS, fetch_token, write_inputs
+from bench.scenarios import BASELINE, SCENARIOS, Inputs, fetch_token, write_inputs
 from bench.seed import ensure_seeded
 from bench.servers import Server, base_env, start_api, start_baseline, start_server
 from bench.wrk import WrkResult, warm_and_measure, wrk_binary
@@ -32,6 +37,8 @@ from dmi_api.webhooks.secrets import SecretBox, new_secret
 
 WORKERS = 2
 DRAIN_SECONDS = 120.0
+PACED_RATE = 20.0  # POSTs a second in the paced phase
+PACED_SECONDS = 10.0
 
 
 async def _endpoint(config: BenchConfig, clinic_id: str, url: str) -> uuid.UUID:
@@ -55,9 +62,7 @@ async def _endpoint(config: BenchConfig, clinic_id: str, url: str) -> uuid.UUID:
     return endpoint_id
 
 
-async def _remove(
-    config: BenchConfig, clinic_id: str, endpoint_id: uuid.UUID
-) -> dict[str, int]:
+async def _remove(config: BenchConfig, clinic_id: str, endpoint_id: uuid.UUID) -> dict[str, int]:
     """Delete the endpoint (and its deliveries); how its deliveries ended, by status and error
     class, before that."""
     conn = await asyncpg.connect(asyncpg_dsn(config.owner_url))
@@ -114,6 +119,25 @@ def _drain(receiver: Server, since: float) -> tuple[list[tuple[float, float]], f
     return seen, max((a for a, _ in seen), default=since)
 
 
+async def _paced(api: Server, inputs: Inputs) -> tuple[float, float]:
+    """POST at `PACED_RATE` a second for `PACED_SECONDS`, each on its own schedule (a slow
+    answer does not delay the next); when the phase began and ended."""
+    token = (inputs.directory / "token").read_text().strip()
+    body = (inputs.directory / "post_session.json").read_bytes()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=api.base_url, headers=headers, timeout=30) as client:
+
+        async def one(at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.time()))
+            response = await client.post("/v1/session-records", content=body)
+            response.raise_for_status()
+
+        began = time.time()
+        count = int(PACED_RATE * PACED_SECONDS)
+        await asyncio.gather(*(one(began + n / PACED_RATE) for n in range(count)))
+        return began, time.time()
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -142,12 +166,16 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
         api.wait_ready("/readyz")
         baseline.wait_ready(f"/children/{first_child}")
         receiver.wait_ready("/stats")
+        before = warm_and_measure(config, BASELINE.name, baseline.base_url, inputs.env(BASELINE))
+        fetch_token(api.base_url, marker, inputs)
+        events_only = warm_and_measure(config, post.name, api.base_url, inputs.env(post))
         endpoint_id = asyncio.run(
             _endpoint(config, marker["clinic_id"], f"{receiver.base_url}/hook")
         )
         workers = _workers(config)
         time.sleep(3)  # the workers connect and listen
-        before = warm_and_measure(config, BASELINE.name, baseline.base_url, inputs.env(BASELINE))
+        paced_from, paced_to = asyncio.run(_paced(api, inputs))
+        paced, _ = _drain(receiver, paced_from)
         fetch_token(api.base_url, marker, inputs)
         started = time.time()
         result: WrkResult = warm_and_measure(config, post.name, api.base_url, inputs.env(post))
@@ -164,9 +192,19 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
         if endpoint_id is not None:
             outcomes = asyncio.run(_remove(config, marker["clinic_id"], endpoint_id))
     latencies = [(a - o) * 1000 for a, o in seen]
+    paced_latencies = [(a - o) * 1000 for a, o in paced if o < paced_to]
     in_run = [a for a, _ in seen if a <= ended]
     baseline_rps = (before.rps + after.rps) / 2
     row: dict[str, Any] = {
+        "post_session_events_only": events_only.as_json(),
+        "ratio_events_only": round(events_only.rps / baseline_rps, 3) if baseline_rps else 0.0,
+        "paced": {
+            "rate": PACED_RATE,
+            "seconds": PACED_SECONDS,
+            "delivered": len(paced_latencies),
+            "latency_ms_p50": round(_percentile(paced_latencies, 0.5), 1),
+            "latency_ms_p99": round(_percentile(paced_latencies, 0.99), 1),
+        },
         "post_session": result.as_json(),
         "baseline_rps": round(baseline_rps, 1),
         "ratio": round(result.rps / baseline_rps, 3) if baseline_rps else 0.0,
@@ -180,7 +218,13 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
         "deliveries_by_outcome": outcomes,
     }
     print(
-        f"\npost_session with webhooks: {result.rps:.0f} req/s, ratio {row['ratio']:.3f} "
+        f"\npost_session with events, no endpoint: {events_only.rps:.0f} req/s, ratio "
+        f"{row['ratio_events_only']:.3f}; paced {PACED_RATE:.0f}/s with webhooks: "
+        f"{row['paced']['delivered']} delivered, commit-to-delivery p50 "
+        f"{row['paced']['latency_ms_p50']} ms, p99 {row['paced']['latency_ms_p99']} ms"
+    )
+    print(
+        f"post_session with webhooks: {result.rps:.0f} req/s, ratio {row['ratio']:.3f} "
         f"(baseline {before.rps:.0f} / {after.rps:.0f}); events delivered {len(seen)}, "
         f"{row['delivered_per_second_during_run']}/s during the run, the rest within "
         f"{row['drained_seconds_after_run']} s; commit-to-delivery p50 {row['latency_ms_p50']} ms, "
@@ -197,5 +241,5 @@ def run_webhooks(config: BenchConfig, *, save: bool) -> None:
             }
         )
         print(f"results written to {path}")
-    if result.non_2xx:
+    if result.non_2xx or events_only.non_2xx:
         sys.exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -16,6 +17,7 @@ from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.migrate import upgrade_to_head
 from dmi_api.models import Clinic, WebhookDelivery, WebhookEndpoint
+from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import SecretBox, new_secret
 from dmi_api.workers.attempts import WebhookWork
@@ -86,3 +88,91 @@ async def test_an_event_reaches_its_endpoint_signed(tmp_path: Path, receiver: Re
         await task
         await client.aclose()
         await engine.dispose()
+
+
+async def test_serve_prunes_what_is_past_the_retention(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"
+    await asyncio.to_thread(upgrade_to_head, url)
+    settings = Settings(database_url=SecretStr(url))
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    box = SecretBox(settings.secret_key.get_secret_value())
+    clinic_id, endpoint_id = uuid.uuid4(), uuid.uuid4()
+    now = utcnow()
+    old, recent = now - timedelta(days=31), now - timedelta(days=29)
+    events = {at: uuid.uuid4() for at in (old, recent)}
+    deliveries = {
+        (status, at): uuid.uuid4()
+        for status in ("succeeded", "failed", "pending")
+        for at in (old, recent)
+    }
+    async with sessionmaker() as db, db.begin():
+        db.add(Clinic(id=clinic_id, name="Embedded"))
+        await db.flush()
+        # Disabled: the poll dispatches nothing and attempts nothing; it only prunes.
+        db.add(
+            WebhookEndpoint(
+                clinic_id=clinic_id,
+                id=endpoint_id,
+                url="https://93.184.216.34/hook",
+                event_types=["child.*"],
+                status="disabled",
+                secret=box.seal(new_secret(), endpoint_id),
+            )
+        )
+        await db.flush()
+        for at, event_id in events.items():
+            await db.execute(
+                insert(EVENT_TABLE),
+                [
+                    {
+                        "clinic_id": clinic_id,
+                        "id": event_id,
+                        "type": "child.updated",
+                        "occurred_at": at,
+                        "resource_type": "child",
+                        "resource_id": uuid.uuid4(),
+                        "version": 2,
+                        "changed_fields": [],
+                    }
+                ],
+            )
+        for (status, at), delivery_id in deliveries.items():
+            db.add(
+                WebhookDelivery(
+                    clinic_id=clinic_id,
+                    id=delivery_id,
+                    endpoint_id=endpoint_id,
+                    event_id=uuid.uuid4(),
+                    event_type="child.updated",
+                    payload={},
+                    status=status,
+                    next_attempt_at=now + timedelta(days=1) if status == "pending" else None,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+    client = delivery_client(allow_loopback=True)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_embedded(WebhookWork(sessionmaker, client, box), 30, stop))
+    try:
+        await asyncio.sleep(0.5)  # the first round prunes
+    finally:
+        stop.set()
+        await task
+        await client.aclose()
+    async with sessionmaker() as db:
+        left_events = set((await db.execute(select(EVENT_TABLE.c.id))).scalars())
+        left = set((await db.execute(select(WebhookDelivery.id))).scalars())
+    await engine.dispose()
+    assert left_events == {events[recent]}
+    # Finished deliveries past the retention go; a pending one stays, however old.
+    assert left == {
+        deliveries[key]
+        for key in (
+            ("succeeded", recent),
+            ("failed", recent),
+            ("pending", old),
+            ("pending", recent),
+        )
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import insert, select
+from sqlmodel import col
 from standardwebhooks import Webhook
 
 from dmi_api.change_rows import EVENT_TABLE
@@ -163,7 +164,7 @@ async def test_serve_prunes_what_is_past_the_retention(tmp_path: Path) -> None:
         await client.aclose()
     async with sessionmaker() as db:
         left_events = set((await db.execute(select(EVENT_TABLE.c.id))).scalars())
-        left = set((await db.execute(select(WebhookDelivery.id))).scalars())
+        left = set((await db.execute(select(col(WebhookDelivery.id)))).scalars())
     await engine.dispose()
     assert left_events == {events[recent]}
     # Finished deliveries past the retention go; a pending one stays, however old.

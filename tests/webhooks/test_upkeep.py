@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dmi_api.config import Settings
 from dmi_api.models.columns import utcnow
 from dmi_api.workers.attempts import WebhookWork
-from tests.webhooks.committed import Committed, Endpoint
+from tests.webhooks.committed import Committed, Endpoint, work_for
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.postgres_only
@@ -72,6 +75,33 @@ async def test_a_dispatched_delivery_that_fails_is_retried_later_and_a_success_e
         "SELECT failing_since FROM webhook_endpoint WHERE id = :e", e=endpoint.id
     )
     assert streak.failing_since is None
+
+
+async def test_an_attempt_that_would_outlast_its_lease_is_left_for_the_next_claim(
+    committed: Committed, settings: Settings, engine: AsyncEngine, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/slow")
+    await _events(committed, endpoint, 2, days_ago=0)
+    # One call at a time, 1 s each at most, a 1.5 s lease: the second call would not fit.
+    work = replace(
+        work_for(settings, engine, timeout_seconds=1.0),
+        lease=timedelta(seconds=1.5),
+        max_calls=1,
+    )
+    try:
+        await work.dispatch(endpoint.clinic_id)
+    finally:
+        await work.client.aclose()
+    rows = await committed.sql(
+        "SELECT status, attempts, last_error_class FROM webhook_delivery WHERE clinic_id = :c"
+        " ORDER BY attempts",
+        c=endpoint.clinic_id,
+    )
+    assert [(r.status, r.attempts, r.last_error_class) for r in rows] == [
+        ("pending", 0, None),  # not begun: due again when its lease ends
+        ("pending", 1, "timeout"),
+    ]
+    assert len(receiver.requests) == 1
 
 
 async def test_an_endpoint_gets_only_what_happened_since_it_was_registered(

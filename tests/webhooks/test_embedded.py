@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from standardwebhooks import Webhook
 
 from dmi_api.change_rows import EVENT_TABLE
 from dmi_api.config import Settings
-from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.db import DbSessionMaker, create_engine, create_sessionmaker
 from dmi_api.migrate import upgrade_to_head
 from dmi_api.models import Clinic, WebhookDelivery, WebhookEndpoint
 from dmi_api.models.columns import utcnow
@@ -26,31 +28,51 @@ from dmi_api.workers.embedded import run_embedded
 from tests.webhooks.receiver import Receiver
 
 
-async def test_an_event_reaches_its_endpoint_signed(tmp_path: Path, receiver: Receiver) -> None:
+@dataclass
+class Embedded:
+    """A migrated SQLite database as `dmi-api serve` uses it, and its secrets' box."""
+
+    engine: AsyncEngine
+    sessionmaker: DbSessionMaker
+    box: SecretBox
+
+
+async def _embedded(tmp_path: Path) -> Embedded:
     url = f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"
     await asyncio.to_thread(upgrade_to_head, url)
     settings = Settings(database_url=SecretStr(url))
     engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
     box = SecretBox(settings.secret_key.get_secret_value())
-    clinic_id, endpoint_id, child_id, secret = (
-        uuid.uuid4(),
-        uuid.uuid4(),
-        uuid.uuid4(),
-        new_secret(),
-    )
-    async with sessionmaker() as db, db.begin():
+    return Embedded(engine, create_sessionmaker(engine), box)
+
+
+async def _endpoint(
+    embedded: Embedded, url: str, *, status: str = "active"
+) -> tuple[uuid.UUID, uuid.UUID, str]:
+    """A clinic and its endpoint for `child.*`: their ids and the signing secret."""
+    clinic_id, endpoint_id, secret = uuid.uuid4(), uuid.uuid4(), new_secret()
+    async with embedded.sessionmaker() as db, db.begin():
         db.add(Clinic(id=clinic_id, name="Embedded"))
         await db.flush()
         db.add(
             WebhookEndpoint(
                 clinic_id=clinic_id,
                 id=endpoint_id,
-                url=f"http://127.0.0.1:{receiver.port}/ok",
+                url=url,
                 event_types=["child.*"],
-                secret=box.seal(secret, endpoint_id),
+                status=status,
+                secret=embedded.box.seal(secret, endpoint_id),
             )
         )
+    return clinic_id, endpoint_id, secret
+
+
+async def test_an_event_reaches_its_endpoint_signed(tmp_path: Path, receiver: Receiver) -> None:
+    embedded = await _embedded(tmp_path)
+    engine, sessionmaker, box = embedded.engine, embedded.sessionmaker, embedded.box
+    clinic_id, _, secret = await _endpoint(embedded, f"http://127.0.0.1:{receiver.port}/ok")
+    child_id = uuid.uuid4()
+    async with sessionmaker() as db, db.begin():
         event = {
             "clinic_id": clinic_id,
             "id": uuid.uuid4(),
@@ -92,13 +114,12 @@ async def test_an_event_reaches_its_endpoint_signed(tmp_path: Path, receiver: Re
 
 
 async def test_serve_prunes_what_is_past_the_retention(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"
-    await asyncio.to_thread(upgrade_to_head, url)
-    settings = Settings(database_url=SecretStr(url))
-    engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
-    box = SecretBox(settings.secret_key.get_secret_value())
-    clinic_id, endpoint_id = uuid.uuid4(), uuid.uuid4()
+    embedded = await _embedded(tmp_path)
+    engine, sessionmaker, box = embedded.engine, embedded.sessionmaker, embedded.box
+    # Disabled: the poll dispatches nothing and attempts nothing; it only prunes.
+    clinic_id, endpoint_id, _ = await _endpoint(
+        embedded, "https://93.184.216.34/hook", status="disabled"
+    )
     now = utcnow()
     old, recent = now - timedelta(days=31), now - timedelta(days=29)
     events = {at: uuid.uuid4() for at in (old, recent)}
@@ -108,20 +129,6 @@ async def test_serve_prunes_what_is_past_the_retention(tmp_path: Path) -> None:
         for at in (old, recent)
     }
     async with sessionmaker() as db, db.begin():
-        db.add(Clinic(id=clinic_id, name="Embedded"))
-        await db.flush()
-        # Disabled: the poll dispatches nothing and attempts nothing; it only prunes.
-        db.add(
-            WebhookEndpoint(
-                clinic_id=clinic_id,
-                id=endpoint_id,
-                url="https://93.184.216.34/hook",
-                event_types=["child.*"],
-                status="disabled",
-                secret=box.seal(new_secret(), endpoint_id),
-            )
-        )
-        await db.flush()
         for at, event_id in events.items():
             await db.execute(
                 insert(EVENT_TABLE),

@@ -183,6 +183,7 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
         },
     ),
     ("schemas", {"schemas"}),
+    ("fhir", {"fhir"}),
     ("queries", {"queries"}),
     (
         "tokens",

@@ -32,12 +32,19 @@ async def test_committed_schema_matches_the_app(settings: Settings) -> None:
 async def test_error_responses_are_documented_as_problems(settings: Settings) -> None:
     app = create_app(settings)
     schema = app.openapi()
-    for path_item in schema["paths"].values():
+    for path, path_item in schema["paths"].items():
         for operation in path_item.values():
             assert operation["operationId"].startswith(operation["tags"][0] + "-")
             assert operation.get("description"), operation["operationId"]
             for status, response in operation["responses"].items():
-                if status.startswith(("4", "5")):
+                if status.startswith(("4", "5")) and path.startswith("/fhir/"):
+                    # FHIR's own error body: an OperationOutcome.
+                    [(media, body)] = response["content"].items()
+                    assert media == "application/fhir+json"
+                    assert body["schema"]["properties"]["resourceType"]["enum"] == [
+                        "OperationOutcome"
+                    ]
+                elif status.startswith(("4", "5")):
                     # The token endpoint speaks RFC 6749 §5.2 errors, as OAuth clients expect.
                     ref = next(iter(response["content"].values()))["schema"]["$ref"]
                     if ref.endswith("/OAuthErrorResponse"):

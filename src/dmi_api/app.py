@@ -17,6 +17,7 @@ from dmi_api.config import Settings, get_settings
 from dmi_api.db import EngineReadiness, create_engine, create_sessionmaker
 from dmi_api.direct.bound_db import DirectDb, PoolSource, ServerReadiness
 from dmi_api.http.docs_ui import install_docs_ui
+from dmi_api.http.fhir_outcomes import FhirOutcomeMiddleware
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
@@ -32,6 +33,7 @@ from dmi_api.routers import (
     clinic_settings,
     events,
     exercises,
+    fhir,
     health,
     insights,
     milestones,
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_events,
         events,
         webhook_endpoints,
+        fhir,
         oauth,
         health,
     ):
@@ -173,4 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware, retry_after_seconds=settings.db_retry_after_seconds
     )
+    # Outermost: every problem of a `/fhir/` request, the last-resort 500 included, is
+    # answered as an OperationOutcome.
+    app.add_middleware(FhirOutcomeMiddleware)
     return app

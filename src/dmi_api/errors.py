@@ -68,6 +68,10 @@ class NotFoundError(ProblemError, status=404, code="not_found", title="Not Found
     """No such resource for this caller (also for another clinic's rows)."""
 
 
+class GoneError(ProblemError, status=410, code="gone", title="Gone"):
+    """The resource existed and was deleted (FHIR reads answer 410 for a tombstone)."""
+
+
 class ConflictError(ProblemError, status=409, code="conflict", title="Conflict"):
     """The request conflicts with the current state of the resource."""
 

@@ -115,8 +115,21 @@ def _documented_rules_only(case: Any, response: Any) -> bool:
     return bool(errors) and all(_documented(case, rules, error) for error in errors)
 
 
+def _documented_outcome(case: Any, response: Any) -> bool:
+    """A FHIR operation's 400 whose every issue is a documented rule (`details.text`)."""
+    rules = case.operation.schema.raw_schema.get("x-business-rules", {})
+    try:
+        issues = json.loads(response.content).get("issue") or []
+    except (ValueError, AttributeError):
+        return False
+    codes = [issue.get("details", {}).get("text") for issue in issues]
+    return bool(codes) and all(code in rules for code in codes)
+
+
 def is_documented_refusal(case: Any, response: Any) -> bool:
     """Whether the schema documents this refusal of a schema-valid request."""
+    if response.status_code == 400 and case.path.startswith("/fhir/"):
+        return _documented_outcome(case, response)
     if response.status_code == 400:
         return _if_match_off_pattern(case)
     if response.status_code == 412:

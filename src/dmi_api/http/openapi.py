@@ -43,7 +43,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if "/HTTPValidationError" in str(responses.get("422", {})):
                 del responses["422"]
     document_error_responses(app, schema)
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
+        if path.startswith("/fhir/"):
+            continue  # OperationOutcomes (`document_error_responses`)
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
                 if status[:1] in ("4", "5") and _is_generic_error(response):

@@ -78,12 +78,34 @@ _DESCRIPTIONS: dict[int, str] = {
     428: "Precondition Required: send `If-Match` with the ETag of the version being changed",
     503: "Service Unavailable: the database cannot serve now; retry after `Retry-After`",
 }
+# `/fhir/` operations answer every error as an OperationOutcome; an invalid read or search
+# parameter is FHIR's 400 (`http.fhir_outcomes`).
+_OUTCOME = {
+    "application/fhir+json": {
+        "schema": {
+            "type": "object",
+            "required": ["resourceType", "issue"],
+            "properties": {
+                "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+                "issue": {"type": "array", "items": {"type": "object"}, "minItems": 1},
+            },
+        }
+    }
+}
+_FHIR_DESCRIPTIONS: dict[int, str] = {
+    400: "Bad Request: an invalid id or search parameter (an OperationOutcome, `expression` "
+    "pointing at the parameter)",
+    410: "Gone: the resource was deleted",
+}
 # The 422 field errors of rules that JSON Schema cannot state, so that a request the schema
 # allows may still be refused; each one's reason. A key is an `errors[].code`, or a pointer
 # prefix ending in `*` for values checked against something the request names (an
 # instrument's catalogue). Published as the root `x-business-rules`.
 BUSINESS_RULES: dict[str, str] = {
     "cursor_invalid": "a cursor the server did not issue for this query (cursors are opaque)",
+    "invalid_search_value": "a FHIR search parameter's value the server cannot read (a "
+    "`_lastUpdated` without gt/ge/lt/le, more than two bounds, an `_id` list that is not "
+    "1-100 ids)",
     "reference_not_found": "a referenced row (child, practitioner, exercise...) that is not "
     "one of the clinic's live rows",
     "exercise_mismatch": "a prescription item of another exercise or child",
@@ -205,6 +227,30 @@ def _problem(status: int) -> dict[str, Any]:
     return response
 
 
+def _outcome(status: int) -> dict[str, Any]:
+    description = _FHIR_DESCRIPTIONS.get(status) or _DESCRIPTIONS[status]
+    response: dict[str, Any] = {"description": description, "content": _OUTCOME}
+    if status in _HEADERS:
+        response["headers"] = _HEADERS[status]
+    return response
+
+
+def _error_response(path: str, status: int) -> tuple[int, dict[str, Any]]:
+    """The documented error response of a status on a path (FHIR's form under `/fhir/`)."""
+    if not path.startswith("/fhir/"):
+        return status, _problem(status)
+    fhir_status = 400 if status == 422 else status
+    return fhir_status, _outcome(fhir_status)
+
+
+def _as_outcomes(responses: dict[str, Any]) -> None:
+    """A FHIR operation's problem responses, declared as OperationOutcomes (a 422 as 400)."""
+    for key in [key for key in responses if key.startswith(("4", "5"))]:
+        documented, response = _error_response("/fhir/", int(key))
+        del responses[key]
+        responses[str(documented)] = response
+
+
 def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
     """Add each operation's derived error responses and conditional headers, in place."""
     schema["x-business-rules"] = dict(sorted(BUSINESS_RULES.items()))
@@ -219,7 +265,10 @@ def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
                 continue
             responses: dict[str, Any] = operation.setdefault("responses", {})
             for status in sorted(error_statuses(route, method, operation)):
-                responses.setdefault(str(status), _problem(status))
+                documented, response = _error_response(route.path_format or "", status)
+                responses.setdefault(str(documented), response)
+            if (route.path_format or "").startswith("/fhir/"):
+                _as_outcomes(responses)
             _declare_if_match(operation)
             _declare_if_none_match(method, operation)
             operation["responses"] = dict(sorted(responses.items()))

@@ -1,0 +1,36 @@
+"""Search results as a FHIR `searchset` Bundle, paged by the API's own cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+
+def searchset(
+    base: str,
+    resource_type: str,
+    resources: list[dict[str, Any]],
+    *,
+    self_url: str,
+    params: list[tuple[str, str]],
+    next_cursor: str | None,
+) -> dict[str, Any]:
+    """The Bundle of one page: `link.next` repeats the search with the next page's cursor."""
+    links = [{"relation": "self", "url": self_url}]
+    if next_cursor is not None:
+        kept = [(name, value) for name, value in params if name != "_cursor"]
+        query = urlencode([*kept, ("_cursor", next_cursor)])
+        links.append({"relation": "next", "url": f"{base}/{resource_type}?{query}"})
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": links,
+        "entry": [
+            {
+                "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+                "resource": resource,
+                "search": {"mode": "match"},
+            }
+            for resource in resources
+        ],
+    }

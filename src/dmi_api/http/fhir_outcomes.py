@@ -1,0 +1,66 @@
+"""Under `/fhir/`, every problem document (RFC 9457) the API answers with becomes a FHIR
+OperationOutcome (`application/fhir+json`): token, scope, not found, validation, limits and
+outages alike. A 422 of a read or search is FHIR's 400 (an invalid search)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dmi_api.fhir.media import FhirResponse
+from dmi_api.fhir.outcomes import operation_outcome
+from dmi_api.http.problems import PROBLEM_MEDIA_TYPE
+
+FHIR_PREFIX = "/fhir/"
+
+
+class FhirOutcomeMiddleware:
+    """Rewrite problem responses of `/fhir/` requests as OperationOutcomes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass everything through but a problem's start and body under `/fhir/`."""
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(FHIR_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        held: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def send_outcome(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                content_type = MutableHeaders(raw=message["headers"]).get("content-type", "")
+                if content_type.startswith(PROBLEM_MEDIA_TYPE):
+                    held["start"] = message
+                    return
+            elif message["type"] == "http.response.body" and "start" in held:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                await _send_outcome(send, held["start"], b"".join(chunks), scope)
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_outcome)
+
+
+async def _send_outcome(send: Send, start: Message, body: bytes, scope: Scope) -> None:
+    try:
+        problem = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError:
+        problem = {}
+    status = int(start["status"])
+    if status == 422 and scope.get("method") in ("GET", "HEAD"):
+        status = 400
+    content = orjson.dumps(operation_outcome(status, problem if isinstance(problem, dict) else {}))
+    headers = MutableHeaders(raw=list(start["headers"]))
+    headers["content-type"] = FhirResponse.media_type
+    headers["content-length"] = str(len(content))
+    await send({"type": "http.response.start", "status": status, "headers": headers.raw})
+    await send(
+        {"type": "http.response.body", "body": content if scope.get("method") != "HEAD" else b""}
+    )

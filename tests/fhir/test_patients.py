@@ -1,0 +1,230 @@
+"""/fhir/R4: the CapabilityStatement, and Patient read and search, every body validated against
+FHIR's structure definitions by an independent library (fhir.resources, its R4B models: the
+R4 structures of these resources are unchanged in R4B) and every error an OperationOutcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.patient import Patient
+
+from tests.records.conftest import Headers
+from tests.records.test_children import NEW
+from tests.support.tenants import TenantClient
+
+BASE = "/fhir/R4"
+FHIR_JSON = "application/fhir+json"
+GENDERS = {"male", "female", "other", "unknown"}  # AdministrativeGender (required binding)
+
+
+def outcome(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is an OperationOutcome with this status; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body: dict[str, Any] = response.json()
+    OperationOutcome.model_validate(body)
+    return body
+
+
+def fhir(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def child(client: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> str:
+    response = await client.post("/v1/children", json={**NEW, **fields}, headers=headers)
+    assert response.status_code == 201, response.text
+    child_id: str = response.json()["id"]
+    return child_id
+
+
+class TestMetadata:
+    async def test_the_capability_statement_lists_exactly_what_is_served(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = fhir(await client.get(f"{BASE}/metadata"))
+        CapabilityStatement.model_validate(body)
+        assert body["fhirVersion"] == "4.0.1"
+        [rest] = body["rest"]
+        served = {r["type"]: {i["code"] for i in r["interaction"]} for r in rest["resource"]}
+        assert served == {"Patient": {"read", "search-type"}}
+        [patient] = rest["resource"]
+        params = {p["name"] for p in patient["searchParam"]}
+        assert params == {"_id", "identifier", "_lastUpdated", "_count"}
+
+
+class TestReadPatient:
+    async def test_no_token(self, client: httpx.AsyncClient) -> None:
+        body = outcome(await client.get(f"{BASE}/Patient/{NEW_ID}"), 401)
+        assert body["issue"][0]["code"] == "login"
+
+    async def test_wrong_scope(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        headers = await headers_for(tenant_a, "practitioners:read")
+        body = outcome(await client.get(f"{BASE}/Patient/{NEW_ID}", headers=headers), 403)
+        assert body["issue"][0]["code"] == "forbidden"
+
+    async def test_another_clinics_patient_is_404_like_a_missing_one(
+        self,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        theirs = await child(client, await headers_for(tenant_b, "children:write"))
+        mine = await headers_for(tenant_a, "children:read")
+        other = outcome(await client.get(f"{BASE}/Patient/{theirs}", headers=mine), 404)
+        missing = outcome(await client.get(f"{BASE}/Patient/{NEW_ID}", headers=mine), 404)
+        assert other == missing
+        assert other["issue"][0]["code"] == "not-found"
+
+    async def test_bad_id_is_an_outcome_400(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        headers = await headers_for(tenant_a, "children:read")
+        body = outcome(await client.get(f"{BASE}/Patient/not-an-id", headers=headers), 400)
+        assert body["issue"][0]["code"] == "invalid"
+        assert "not-an-id" not in str(body)  # the input is never echoed
+
+    async def test_success_maps_the_child_and_is_valid_fhir(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        child_id = await child(client, writer)
+        headers = await headers_for(tenant_a, "children:read")
+        response = await client.get(f"{BASE}/Patient/{child_id}", headers=headers)
+        body = fhir(response)
+        Patient.model_validate(body)
+        assert response.headers["etag"] == 'W/"1"'
+        assert body["id"] == child_id
+        assert body["meta"]["versionId"] == "1"
+        assert body["meta"]["lastUpdated"].endswith("Z")
+        assert body["gender"] == "female"
+        assert body["gender"] in GENDERS
+        assert body["birthDate"] == NEW["birth_date"]
+        assert body["active"] is True
+        assert body["name"] == [
+            {"use": "official", "family": "Lopez", "given": ["Mia"]},
+            {"use": "usual", "given": ["Mimi"]},
+        ]
+        [identifier] = body["identifier"]
+        assert identifier["value"] == "MRN-1"
+        assert identifier["system"].endswith(f"/fhir/sid/clinics/{tenant_a.clinic_id}/mrn")
+        assert identifier["type"]["coding"][0]["code"] == "MR"
+
+    async def test_a_deleted_patient_is_410_and_reads_are_audited(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        created = await client.post("/v1/children", json=NEW, headers=writer)
+        child_id = created.json()["id"]
+        deleted = await client.delete(
+            f"/v1/children/{child_id}", headers={**writer, "If-Match": created.headers["etag"]}
+        )
+        assert deleted.status_code == 204, deleted.text
+        headers = await headers_for(tenant_a, "children:read", "audit:read")
+        body = outcome(await client.get(f"{BASE}/Patient/{child_id}", headers=headers), 410)
+        assert body["issue"][0]["code"] == "deleted"
+        live = await child(client, writer, external_id="MRN-2")
+        fhir(await client.get(f"{BASE}/Patient/{live}", headers=headers))
+        trail = await client.get(f"/v1/audit-events?resource_id={live}", headers=headers)
+        assert trail.status_code == 200, trail.text
+        actions = [(e["action"], e["outcome"]) for e in trail.json()["data"]]
+        assert ("read", 200) in actions
+
+
+class TestSearchPatients:
+    async def test_no_token_and_wrong_scope(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        outcome(await client.get(f"{BASE}/Patient"), 401)
+        headers = await headers_for(tenant_a, "sessions:read")
+        outcome(await client.get(f"{BASE}/Patient", headers=headers), 403)
+
+    async def test_only_the_callers_clinic(
+        self,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        mine = await child(client, await headers_for(tenant_a, "children:write"))
+        await child(client, await headers_for(tenant_b, "children:write"))
+        headers = await headers_for(tenant_a, "children:read")
+        body = fhir(await client.get(f"{BASE}/Patient", headers=headers))
+        Bundle.model_validate(body)
+        assert [entry["resource"]["id"] for entry in body["entry"]] == [mine]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "_lastUpdated=2026-01-01",
+            "_lastUpdated=eq2026-01-01",
+            "_lastUpdated=ge2026-13-01",
+            "_lastUpdated=ge2026-01-01&_lastUpdated=lt2027-01-01&_lastUpdated=lt2028-01-01",
+            "_id=nope",
+            "_count=0",
+            "_count=1000",
+            "_cursor=forged-cursor-value-0000",
+            "name=Mia",
+        ],
+    )
+    async def test_bad_parameters_are_an_outcome_400(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers, query: str
+    ) -> None:
+        headers = await headers_for(tenant_a, "children:read")
+        body = outcome(await client.get(f"{BASE}/Patient?{query}", headers=headers), 400)
+        assert body["issue"][0]["code"] == "invalid"
+
+    async def test_filters_and_pages_follow_link_next(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        ids = [await child(client, writer, external_id=f"MRN-{n}") for n in range(5)]
+        headers = await headers_for(tenant_a, "children:read")
+
+        seen: list[str] = []
+        url: str | None = f"{BASE}/Patient?_count=2"
+        while url is not None:
+            body = fhir(await client.get(url, headers=headers))
+            Bundle.model_validate(body)
+            assert body["type"] == "searchset"
+            for entry in body["entry"]:
+                Patient.model_validate(entry["resource"])
+                assert entry["fullUrl"].endswith(f"/fhir/R4/Patient/{entry['resource']['id']}")
+            seen += [entry["resource"]["id"] for entry in body["entry"]]
+            links = {link["relation"]: link["url"] for link in body["link"]}
+            url = links.get("next")
+            if url is not None:
+                assert "_count=2" in url
+                url = url.removeprefix("http://testserver")
+        assert sorted(seen) == sorted(ids)
+
+        read = fhir(await client.get(f"{BASE}/Patient/{ids[3]}", headers=headers))
+        system = read["identifier"][0]["system"]
+        for query, expected in (
+            ("identifier=MRN-3", [ids[3]]),
+            (f"identifier={system}|MRN-3", [ids[3]]),
+            ("identifier=https://other.example/mrn|MRN-3", []),
+            (f"_id={ids[0]},{ids[4]}", sorted([ids[0], ids[4]])),
+            ("_lastUpdated=ge2000-01-01&_lastUpdated=lt2999-01-01", sorted(ids)),
+            ("_lastUpdated=lt2000-01-01", []),
+        ):
+            body = fhir(await client.get(f"{BASE}/Patient", params=_params(query), headers=headers))
+            got = sorted(entry["resource"]["id"] for entry in body["entry"])
+            assert got == sorted(expected), query
+
+
+def _params(query: str) -> list[tuple[str, str | int | float | bool | None]]:
+    return [(name, value) for name, _, value in (part.partition("=") for part in query.split("&"))]
+
+
+NEW_ID = "00000000-0000-4000-8000-000000000001"

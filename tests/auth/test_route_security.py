@@ -21,7 +21,25 @@ PUBLIC_PATHS = {
     "/oauth/token",
     "/.well-known/oauth-authorization-server",
     "/.well-known/jwks.json",
+    "/fhir/R4/metadata",
 }
+FHIR_JSON = "application/fhir+json"
+
+
+def _error_code(response: httpx.Response) -> str:
+    """The API's error code: a problem's `code`, an OperationOutcome's first `details.text`."""
+    body = response.json()
+    if response.headers["content-type"] == FHIR_JSON:
+        return str(body["issue"][0]["details"]["text"])
+    return str(body["code"])
+
+
+def _field_codes(response: httpx.Response) -> list[tuple[str, str]]:
+    """Each field error's pointer and code, from a problem or an OperationOutcome."""
+    body = response.json()
+    if response.headers["content-type"] == FHIR_JSON:
+        return [(i["expression"][0], i["details"]["text"]) for i in body["issue"]]
+    return [(e["pointer"], e["code"]) for e in body["errors"]]
 
 
 def _operations(settings: Settings) -> list[tuple[str, str, list[str]]]:
@@ -67,7 +85,10 @@ async def test_no_token_is_401_everywhere(
         response = await client.request(method, _concrete(path), **_body(method))
         assert response.status_code == 401, (method, path)
         assert response.headers["www-authenticate"] == "Bearer", (method, path)
-        assert response.headers["content-type"] == "application/problem+json"
+        fhir = path.startswith("/fhir/")  # FHIR's error body there: an OperationOutcome
+        assert response.headers["content-type"] == (
+            FHIR_JSON if fhir else "application/problem+json"
+        )
 
 
 async def test_token_in_query_string_is_never_honoured(
@@ -80,10 +101,9 @@ async def test_token_in_query_string_is_never_honoured(
         response = await client.request(
             method, _concrete(path), params={"access_token": token}, **_body(method)
         )
-        assert response.status_code == 422, (method, path)
-        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
-            ("#/access_token", "unknown_parameter")
-        ], (method, path)
+        # FHIR answers an invalid read or search with 400.
+        assert response.status_code == (400 if path.startswith("/fhir/") else 422), (method, path)
+        assert _field_codes(response) == [("#/access_token", "unknown_parameter")], (method, path)
 
 
 async def test_token_without_the_scope_is_403_everywhere(
@@ -97,5 +117,5 @@ async def test_token_without_the_scope_is_403_everywhere(
             method, _concrete(path), headers=bearer(token), **_body(method)
         )
         assert response.status_code == 403, (method, path)
-        assert response.json()["code"] == "insufficient_scope"
+        assert _error_code(response) == "insufficient_scope"
         assert 'error="insufficient_scope"' in response.headers["www-authenticate"]

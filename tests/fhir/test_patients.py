@@ -54,10 +54,17 @@ class TestMetadata:
         assert body["fhirVersion"] == "4.0.1"
         [rest] = body["rest"]
         served = {r["type"]: {i["code"] for i in r["interaction"]} for r in rest["resource"]}
-        assert served == {"Patient": {"read", "search-type"}}
-        [patient] = rest["resource"]
-        params = {p["name"] for p in patient["searchParam"]}
-        assert params == {"_id", "identifier", "_lastUpdated", "_count"}
+        assert served == {
+            "Patient": {"read", "search-type"},
+            "Practitioner": {"read", "search-type"},
+        }
+        for resource in rest["resource"]:
+            params = {p["name"] for p in resource["searchParam"]}
+            assert params == {"_id", "identifier", "_lastUpdated", "_count"}
+        # Every path the statement lists is served (the OpenAPI document is the other list).
+        paths = set((await client.get("/openapi.json")).json()["paths"])
+        for name in served:
+            assert {f"{BASE}/{name}", f"{BASE}/{name}/{{id}}"} <= paths
 
 
 class TestReadPatient:

@@ -7,11 +7,17 @@ from typing import Any
 from dmi_api.fhir.media import FHIR_JSON, FHIR_VERSION
 
 # Each resource: its search parameters (name, FHIR type, what it matches).
+_LAST_UPDATED = ("_lastUpdated", "date", "gt, ge, lt or le and a date or an instant; twice")
 RESOURCES: dict[str, list[tuple[str, str, str]]] = {
     "Patient": [
         ("_id", "token", "the Patient's id (comma-separated: any of them)"),
         ("identifier", "token", "the clinic's MRN: `[system|]value`"),
-        ("_lastUpdated", "date", "gt, ge, lt or le and a date or an instant; twice for a range"),
+        _LAST_UPDATED,
+    ],
+    "Practitioner": [
+        ("_id", "token", "the Practitioner's id (comma-separated: any of them)"),
+        ("identifier", "token", "the clinic's practitioner number: `[system|]value`"),
+        _LAST_UPDATED,
     ],
 }
 

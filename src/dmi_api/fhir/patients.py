@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from dmi_api.fhir.identifiers import external_identifier, instant
 from dmi_api.schemas.children import ChildPublic
 
-# The HL7 v2 identifier type of a medical record number.
-IDENTIFIER_TYPES = "http://terminology.hl7.org/CodeSystem/v2-0203"
+SYSTEM_KIND = "mrn"
 
 
-def mrn_system(issuer: str, clinic_id: uuid.UUID) -> str:
-    """The clinic's own identifier system for its MRNs (`external_id`): a URI under this API's
-    base URL, one per clinic, since two clinics' MRNs may collide."""
-    return f"{issuer}/fhir/sid/clinics/{clinic_id}/mrn"
-
-
-def instant(value: Any) -> str:
-    """A FHIR instant (UTC, `Z`)."""
-    return str(value.isoformat()).replace("+00:00", "Z")
-
-
-def patient(child: ChildPublic, *, mrn: str) -> dict[str, Any]:
-    """The Patient resource of a child (`mrn`: the clinic's identifier system)."""
+def patient(child: ChildPublic, *, system: str) -> dict[str, Any]:
+    """The Patient resource of a child (`system`: the clinic's MRN system)."""
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(child.id),
@@ -31,14 +19,7 @@ def patient(child: ChildPublic, *, mrn: str) -> dict[str, Any]:
         "active": child.status != "discharged",
     }
     if child.external_id:
-        resource["identifier"] = [
-            {
-                "use": "usual",
-                "type": {"coding": [{"system": IDENTIFIER_TYPES, "code": "MR"}]},
-                "system": mrn,
-                "value": child.external_id,
-            }
-        ]
+        resource["identifier"] = [external_identifier(system, child.external_id, "MR")]
     names: list[dict[str, Any]] = [
         {"use": "official", "family": child.family_name, "given": [child.given_name]}
     ]

@@ -4,6 +4,8 @@ every error an OperationOutcome, `http/fhir_outcomes.py`). docs/fhir.md has the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -13,10 +15,11 @@ from pydantic import Field
 from dmi_api import __version__
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.errors import FieldProblem, ValidationProblemError
+from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import searchset
 from dmi_api.fhir.capability import capability_statement
+from dmi_api.fhir.identifiers import identifier_system
 from dmi_api.fhir.media import FhirResponse
-from dmi_api.fhir.patients import mrn_system, patient
 from dmi_api.fhir.search import (
     IDS_PATTERN,
     LAST_UPDATED_PATTERN,
@@ -24,15 +27,16 @@ from dmi_api.fhir.search import (
     identifier_value,
     last_updated_bounds,
 )
-from dmi_api.models import Child
+from dmi_api.models import Child, Practitioner
 from dmi_api.queries.pages import ListQuery
 from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.services import children
-from dmi_api.services import fhir_patients as service
+from dmi_api.services import fhir_reads as service
+from dmi_api.services import practitioners as practitioner_service
+from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
-PatientReader = Annotated[Caller, require("children:read")]
 
 
 def _content(resource_type: str) -> dict[str, Any]:
@@ -64,28 +68,6 @@ async def metadata(request: Request) -> FhirResponse:
     return FhirResponse(capability_statement(_base(request), __version__, STARTED))
 
 
-@router.get(
-    "/Patient/{patient_id}",
-    response_class=FhirResponse,
-    response_model=None,
-    responses={
-        200: {"content": _content("Patient"), "description": "A Patient (a child)"},
-        410: {"description": "Gone: the Patient was deleted"},
-    },
-    summary="Read a Patient (FHIR)",
-)
-async def read_patient(
-    caller: PatientReader, request: Request, patient_id: Annotated[uuid.UUID, Path()]
-) -> FhirResponse:
-    """A child as a FHIR Patient; a deleted one is 410, another clinic's 404."""
-    row = await service.read(caller.tenant, patient_id)
-    view = await children.public_view(caller.tenant, row)
-    caller.audit("read", service.RESOURCE, resource_id=row.id, child_id=row.id)
-    mrn = mrn_system(request.app.state.settings.issuer, caller.tenant.clinic_id)
-    headers = {"ETag": f'W/"{row.version}"'}
-    return FhirResponse(patient(view, mrn=mrn), headers=headers)
-
-
 def _ids(value: str | None) -> list[uuid.UUID] | None:
     if value is None:
         return None
@@ -106,48 +88,140 @@ def _ids(value: str | None) -> list[uuid.UUID] | None:
     return ids
 
 
-@router.get(
-    "/Patient",
-    response_class=FhirResponse,
-    response_model=None,
-    responses={200: {"content": _content("Bundle"), "description": "A searchset Bundle"}},
-    summary="Search Patients (FHIR)",
-)
-async def search_patients(
-    caller: PatientReader,
-    request: Request,
-    id_: Annotated[str | None, Query(alias="_id", pattern=IDS_PATTERN)] = None,
-    identifier: Annotated[str | None, Query(max_length=600)] = None,
-    last_updated: Annotated[
-        list[Annotated[str, Field(pattern=LAST_UPDATED_PATTERN)]] | None,
-        Query(alias="_lastUpdated", max_length=2),
-    ] = None,
-    count: Annotated[Limit, Query(alias="_count")] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[Cursor, Query(alias="_cursor")] = None,
-) -> FhirResponse:
-    """The clinic's live children as Patients, paged (`link.next`)."""
-    mrn_uri = mrn_system(request.app.state.settings.issuer, caller.tenant.clinic_id)
-    mrn = identifier_value(identifier, mrn_uri) if identifier is not None else None
-    bounds = last_updated_bounds(last_updated or [])
-    rows: list[Child] = []
-    next_cursor: str | None = None
-    if identifier is None or mrn is not None:  # another system's identifier matches nothing
-        rows, next_cursor = await service.search(
-            caller.tenant,
-            ids=_ids(id_),
-            mrn=mrn,
-            bounds=bounds,
-            query=ListQuery(limit=count, cursor=cursor),
-            codec=request.app.state.cursor_codec,
-        )
-    views = await children.public_views(caller.tenant, rows)
-    caller.audit("list", service.RESOURCE)
-    bundle = searchset(
-        _base(request),
+@dataclass(frozen=True)
+class Kind:
+    """One FHIR resource type served from one of our tables: its scope, how a row is viewed
+    (our JSON form) and mapped (FHIR's), its identifier system and the audit's resource."""
+
+    resource_type: str
+    model: type[Any]
+    scope: str
+    audited: str
+    views: Callable[[Tenant, list[Any]], Awaitable[list[Any]]]
+    mapping: Callable[..., dict[str, Any]]
+    system_kind: str
+    child_of: Callable[[Any], uuid.UUID | None]
+
+
+async def _child_views(tenant: Tenant, rows: list[Any]) -> list[Any]:
+    return list(await children.public_views(tenant, rows))
+
+
+async def _practitioner_views(_tenant: Tenant, rows: list[Any]) -> list[Any]:
+    return [practitioner_service.to_public(row) for row in rows]
+
+
+KINDS = (
+    Kind(
         "Patient",
-        [patient(view, mrn=mrn_uri) for view in views],
-        self_url=str(request.url),
-        params=list(request.query_params.multi_items()),
-        next_cursor=next_cursor,
+        Child,
+        "children:read",
+        children.RESOURCE,
+        _child_views,
+        patients.patient,
+        patients.SYSTEM_KIND,
+        lambda row: row.id,
+    ),
+    Kind(
+        "Practitioner",
+        Practitioner,
+        "practitioners:read",
+        practitioner_service.RESOURCE,
+        _practitioner_views,
+        practitioners.practitioner,
+        practitioners.SYSTEM_KIND,
+        lambda _row: None,
+    ),
+)
+
+
+def _register(kind: Kind) -> None:
+    """`GET /{type}/{id}` and `GET /{type}?…` of one kind."""
+    name = kind.resource_type.lower()
+    authorized = require(kind.scope)  # the caller, with this kind's read scope
+
+    async def read(
+        request: Request,
+        resource_id: Annotated[uuid.UUID, Path(alias="id")],
+        caller: Caller = authorized,
+    ) -> FhirResponse:
+        row = await service.read(caller.tenant, kind.model, resource_id, kind.resource_type)
+        [view] = await kind.views(caller.tenant, [row])
+        caller.audit("read", kind.audited, resource_id=row.id, child_id=kind.child_of(row))
+        system = _system(request, caller, kind)
+        headers = {"ETag": f'W/"{row.version}"'}
+        return FhirResponse(kind.mapping(view, system=system), headers=headers)
+
+    async def search(
+        request: Request,
+        id_: Annotated[str | None, Query(alias="_id", pattern=IDS_PATTERN)] = None,
+        identifier: Annotated[str | None, Query(max_length=600)] = None,
+        last_updated: Annotated[
+            list[Annotated[str, Field(pattern=LAST_UPDATED_PATTERN)]] | None,
+            Query(alias="_lastUpdated", max_length=2),
+        ] = None,
+        count: Annotated[Limit, Query(alias="_count")] = DEFAULT_PAGE_SIZE,
+        cursor: Annotated[Cursor, Query(alias="_cursor")] = None,
+        caller: Caller = authorized,
+    ) -> FhirResponse:
+        system = _system(request, caller, kind)
+        external_id = identifier_value(identifier, system) if identifier is not None else None
+        bounds = last_updated_bounds(last_updated or [])
+        rows: list[Any] = []
+        next_cursor: str | None = None
+        if identifier is None or external_id is not None:  # another system matches nothing
+            rows, next_cursor = await service.search(
+                caller.tenant,
+                kind.model,
+                ids=_ids(id_),
+                external_id=external_id,
+                bounds=bounds,
+                query=ListQuery(limit=count, cursor=cursor),
+                codec=request.app.state.cursor_codec,
+            )
+        views = await kind.views(caller.tenant, rows)
+        caller.audit("list", kind.audited)
+        bundle = searchset(
+            _base(request),
+            kind.resource_type,
+            [kind.mapping(view, system=system) for view in views],
+            self_url=str(request.url),
+            params=list(request.query_params.multi_items()),
+            next_cursor=next_cursor,
+        )
+        return FhirResponse(bundle)
+
+    router.add_api_route(
+        f"/{kind.resource_type}/{{id}}",
+        read,
+        methods=["GET"],
+        name=f"read_{name}",
+        response_class=FhirResponse,
+        response_model=None,
+        responses={
+            200: {"content": _content(kind.resource_type), "description": kind.resource_type},
+            410: {"description": f"Gone: the {kind.resource_type} was deleted"},
+        },
+        summary=f"Read a {kind.resource_type} (FHIR)",
+        description=f"One {kind.resource_type}; a deleted one is 410, another clinic's 404.",
     )
-    return FhirResponse(bundle)
+    router.add_api_route(
+        f"/{kind.resource_type}",
+        search,
+        methods=["GET"],
+        name=f"search_{name}",
+        response_class=FhirResponse,
+        response_model=None,
+        responses={200: {"content": _content("Bundle"), "description": "A searchset Bundle"}},
+        summary=f"Search {kind.resource_type} resources (FHIR)",
+        description=f"The clinic's live {kind.resource_type} resources, paged (`link.next`).",
+    )
+
+
+def _system(request: Request, caller: Caller, kind: Kind) -> str:
+    issuer: str = request.app.state.settings.issuer
+    return identifier_system(issuer, caller.tenant.clinic_id, kind.system_kind)
+
+
+for _kind in KINDS:
+    _register(_kind)

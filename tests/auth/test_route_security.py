@@ -22,6 +22,7 @@ PUBLIC_PATHS = {
     "/.well-known/oauth-authorization-server",
     "/.well-known/jwks.json",
     "/fhir/R4/metadata",
+    "/fhir/R4/.well-known/smart-configuration",
 }
 FHIR_JSON = "application/fhir+json"
 

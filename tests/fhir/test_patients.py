@@ -67,6 +67,23 @@ class TestMetadata:
             assert {f"{BASE}/{name}", f"{BASE}/{name}/{{id}}"} <= paths
 
 
+class TestSmartConfiguration:
+    async def test_a_backend_services_client_finds_the_token_endpoint(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get(f"{BASE}/.well-known/smart-configuration")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        oauth = (await client.get("/.well-known/oauth-authorization-server")).json()
+        assert body["token_endpoint"] == oauth["token_endpoint"]
+        assert body["grant_types_supported"] == ["client_credentials"]
+        assert "private_key_jwt" in body["token_endpoint_auth_methods_supported"]
+        assert "client-confidential-asymmetric" in body["capabilities"]
+        assert set(body["token_endpoint_auth_signing_alg_values_supported"]) == set(
+            oauth["token_endpoint_auth_signing_alg_values_supported"]
+        )
+
+
 class TestReadPatient:
     async def test_no_token(self, client: httpx.AsyncClient) -> None:
         body = outcome(await client.get(f"{BASE}/Patient/{NEW_ID}"), 401)

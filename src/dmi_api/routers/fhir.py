@@ -14,6 +14,7 @@ from pydantic import Field
 
 from dmi_api import __version__
 from dmi_api.auth.dependencies import Caller, require
+from dmi_api.auth.scopes import SCOPE_DESCRIPTIONS
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import searchset
@@ -30,7 +31,9 @@ from dmi_api.fhir.search import (
 from dmi_api.models import Child, Practitioner
 from dmi_api.queries.pages import ListQuery
 from dmi_api.routers import make_router
+from dmi_api.routers.oauth import AUTH_METHODS
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services import children
 from dmi_api.services import fhir_reads as service
 from dmi_api.services import practitioners as practitioner_service
@@ -66,6 +69,26 @@ def _base(request: Request) -> str:
 async def metadata(request: Request) -> FhirResponse:
     """What this FHIR server supports, exactly (no token needed)."""
     return FhirResponse(capability_statement(_base(request), __version__, STARTED))
+
+
+@router.get(
+    "/.well-known/smart-configuration",
+    summary="SMART configuration (Backend Services discovery)",
+)
+async def smart_configuration(request: Request) -> dict[str, Any]:
+    """Where and how a SMART Backend Services client gets a token for this FHIR API (no token
+    needed): the client-credentials grant, `private_key_jwt` (asymmetric) or a client secret
+    (symmetric); the scopes are this API's own (`children:read`, ...), not SMART's."""
+    settings = request.app.state.settings
+    return {
+        "token_endpoint": settings.token_url,
+        "jwks_uri": f"{settings.issuer}/.well-known/jwks.json",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
+        "scopes_supported": sorted(SCOPE_DESCRIPTIONS),
+        "capabilities": ["client-confidential-asymmetric", "client-confidential-symmetric"],
+    }
 
 
 def _ids(value: str | None) -> list[uuid.UUID] | None:

@@ -112,6 +112,10 @@ async def token(request: Request, db: DbSession, settings: AppSettings) -> JSONR
     return JSONResponse(body.model_dump(), headers=_NO_STORE)
 
 
+# How a client authenticates at the token endpoint (also in the FHIR API's SMART configuration).
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+
+
 @router.get("/.well-known/oauth-authorization-server")
 async def authorization_server_metadata(settings: AppSettings) -> dict[str, Any]:
     """Authorization server metadata (RFC 8414)."""
@@ -121,11 +125,7 @@ async def authorization_server_metadata(settings: AppSettings) -> dict[str, Any]
         "jwks_uri": f"{settings.issuer}/.well-known/jwks.json",
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "private_key_jwt",
-        ],
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "scopes_supported": sorted(SCOPE_DESCRIPTIONS),
         "service_documentation": f"{settings.issuer}/docs",

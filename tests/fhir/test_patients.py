@@ -67,6 +67,30 @@ class TestMetadata:
             assert {f"{BASE}/{name}", f"{BASE}/{name}/{{id}}"} <= paths
 
 
+class TestFormats:
+    async def test_json_formats_are_served_and_pretty_indents(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        child_id = await child(client, await headers_for(tenant_a, "children:write"))
+        headers = await headers_for(tenant_a, "children:read")
+        plain = await client.get(f"{BASE}/Patient/{child_id}", headers=headers)
+        for query in ("_format=json", "_format=application/fhir%2Bjson", "_pretty=false"):
+            same = await client.get(f"{BASE}/Patient/{child_id}?{query}", headers=headers)
+            assert fhir(same) == fhir(plain), query
+            assert b"\n" not in same.content
+        pretty = await client.get(f"{BASE}/Patient/{child_id}?_pretty=true", headers=headers)
+        assert fhir(pretty) == fhir(plain)
+        assert b'\n  "resourceType"' in pretty.content
+        bundle = await client.get(f"{BASE}/Patient?_pretty=true&_format=json", headers=headers)
+        assert b"\n" in bundle.content
+        Bundle.model_validate(fhir(bundle))
+
+    @pytest.mark.parametrize("query", ["_format=xml", "_format=application/fhir%2Bxml"])
+    async def test_other_formats_are_refused(self, client: httpx.AsyncClient, query: str) -> None:
+        body = outcome(await client.get(f"{BASE}/metadata?{query}"), 400)
+        assert body["issue"][0]["expression"] == ["#/_format"]
+
+
 class TestSmartConfiguration:
     async def test_a_backend_services_client_finds_the_token_endpoint(
         self, client: httpx.AsyncClient

@@ -20,7 +20,7 @@ from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import searchset
 from dmi_api.fhir.capability import capability_statement
 from dmi_api.fhir.identifiers import identifier_system
-from dmi_api.fhir.media import FhirResponse
+from dmi_api.fhir.media import FhirResponse, Format, Pretty, fhir_response
 from dmi_api.fhir.search import (
     IDS_PATTERN,
     LAST_UPDATED_PATTERN,
@@ -40,6 +40,11 @@ from dmi_api.services import practitioners as practitioner_service
 from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
+
+
+# FHIR's format parameters, on every interaction: JSON only; `_pretty=true` indents.
+FormatParam = Annotated[Format | None, Query(alias="_format")]
+PrettyParam = Annotated[Pretty | None, Query(alias="_pretty")]
 
 
 def _content(resource_type: str) -> dict[str, Any]:
@@ -66,9 +71,12 @@ def _base(request: Request) -> str:
     responses={200: {"content": _content("CapabilityStatement"), "description": "What is served"}},
     summary="FHIR CapabilityStatement",
 )
-async def metadata(request: Request) -> FhirResponse:
+async def metadata(
+    request: Request, _format: FormatParam = None, pretty: PrettyParam = None
+) -> FhirResponse:
     """What this FHIR server supports, exactly (no token needed)."""
-    return FhirResponse(capability_statement(_base(request), __version__, STARTED))
+    statement = capability_statement(_base(request), __version__, STARTED)
+    return fhir_response(statement, pretty=pretty)
 
 
 @router.get(
@@ -166,6 +174,8 @@ def _register(kind: Kind) -> None:
     async def read(
         request: Request,
         resource_id: Annotated[uuid.UUID, Path(alias="id")],
+        _format: FormatParam = None,
+        pretty: PrettyParam = None,
         caller: Caller = authorized,
     ) -> FhirResponse:
         row = await service.read(caller.tenant, kind.model, resource_id, kind.resource_type)
@@ -173,7 +183,7 @@ def _register(kind: Kind) -> None:
         caller.audit("read", kind.audited, resource_id=row.id, child_id=kind.child_of(row))
         system = _system(request, caller, kind)
         headers = {"ETag": f'W/"{row.version}"'}
-        return FhirResponse(kind.mapping(view, system=system), headers=headers)
+        return fhir_response(kind.mapping(view, system=system), pretty=pretty, headers=headers)
 
     async def search(
         request: Request,
@@ -185,6 +195,8 @@ def _register(kind: Kind) -> None:
         ] = None,
         count: Annotated[Limit, Query(alias="_count")] = DEFAULT_PAGE_SIZE,
         cursor: Annotated[Cursor, Query(alias="_cursor")] = None,
+        _format: FormatParam = None,
+        pretty: PrettyParam = None,
         caller: Caller = authorized,
     ) -> FhirResponse:
         system = _system(request, caller, kind)
@@ -212,7 +224,7 @@ def _register(kind: Kind) -> None:
             params=list(request.query_params.multi_items()),
             next_cursor=next_cursor,
         )
-        return FhirResponse(bundle)
+        return fhir_response(bundle, pretty=pretty)
 
     router.add_api_route(
         f"/{kind.resource_type}/{{id}}",

@@ -34,6 +34,7 @@ from dmi_api.routers import (
     events,
     exercises,
     fhir,
+    fhir_encounters,
     health,
     insights,
     milestones,
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         webhook_endpoints,
         fhir,
+        fhir_encounters,
         oauth,
         health,
     ):

@@ -1,5 +1,5 @@
-"""The FHIR tests use the records tests' clinics and scoped headers."""
+"""The FHIR tests use the records tests' clinics, seeded rows and scoped headers."""
 
-from tests.records.conftest import headers_for, tenant_a, tenant_b
+from tests.records.conftest import clinic, headers_for, other, tenant_a, tenant_b
 
-__all__ = ["headers_for", "tenant_a", "tenant_b"]
+__all__ = ["clinic", "headers_for", "other", "tenant_a", "tenant_b"]

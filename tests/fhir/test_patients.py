@@ -57,10 +57,24 @@ class TestMetadata:
         assert served == {
             "Patient": {"read", "search-type"},
             "Practitioner": {"read", "search-type"},
+            "Encounter": {"read", "search-type"},
         }
-        for resource in rest["resource"]:
-            params = {p["name"] for p in resource["searchParam"]}
-            assert params == {"_id", "identifier", "_lastUpdated", "_count"}
+        params = {r["type"]: {p["name"] for p in r["searchParam"]} for r in rest["resource"]}
+        by_identifier = {"_id", "identifier", "_lastUpdated", "_count"}
+        assert params["Patient"] == params["Practitioner"] == by_identifier
+        assert params["Encounter"] == {
+            "_id",
+            "patient",
+            "subject",
+            "date",
+            "_lastUpdated",
+            "_count",
+        }
+        # Each is a parameter of the operation (the OpenAPI document says what it takes).
+        document = (await client.get("/openapi.json")).json()
+        for name, names in params.items():
+            operation = document["paths"][f"{BASE}/{name}"]["get"]
+            assert names <= {p["name"] for p in operation["parameters"]}, name
         # Every path the statement lists is served (the OpenAPI document is the other list).
         paths = set((await client.get("/openapi.json")).json()["paths"])
         for name in served:

@@ -14,6 +14,13 @@ RESOURCES: dict[str, list[tuple[str, str, str]]] = {
         ("identifier", "token", "the clinic's MRN: `[system|]value`"),
         _LAST_UPDATED,
     ],
+    "Encounter": [
+        ("_id", "token", "the Encounter's id (comma-separated: any of them)"),
+        ("patient", "reference", "the child: `Patient/{id}` or `{id}`"),
+        ("subject", "reference", "the same as `patient`"),
+        ("date", "date", "the session's start: gt, ge, lt or le and a date or an instant; twice"),
+        _LAST_UPDATED,
+    ],
     "Practitioner": [
         ("_id", "token", "the Practitioner's id (comma-separated: any of them)"),
         ("identifier", "token", "the clinic's practitioner number: `[system|]value`"),

@@ -16,6 +16,7 @@ IDS_PATTERN = f"^{_UUID}(,{_UUID}){{0,{MAX_IDS - 1}}}$"
 _DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
 LAST_UPDATED_PATTERN = f"^(gt|ge|lt|le){_DAY}({_TIME})?$"
+PATIENT_PATTERN = f"^(Patient/)?{_UUID}$"
 _PREFIXED = re.compile(r"^(gt|ge|lt|le)(.+)$")
 
 
@@ -34,16 +35,16 @@ def _problem(name: str, detail: str) -> ValidationProblemError:
     )
 
 
-def last_updated_bounds(values: list[str]) -> list[Bound]:
+def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[Bound]:
     """`_lastUpdated=ge2026-01-01&_lastUpdated=lt2026-02-01` as half-open bounds; a date without
     a time covers its whole UTC day (`le2026-01-31` is before 1 February)."""
     if len(values) > 2:
-        raise _problem("_lastUpdated", "At most twice: a lower and an upper bound.")
+        raise _problem(name, "At most twice: a lower and an upper bound.")
     bounds: list[Bound] = []
     for value in values:
         match = _PREFIXED.match(value)
         if match is None:
-            raise _problem("_lastUpdated", "Use gt, ge, lt or le and a date or an instant.")
+            raise _problem(name, "Use gt, ge, lt or le and a date or an instant.")
         prefix, text = match.groups()
         try:
             if "T" in text:
@@ -54,7 +55,7 @@ def last_updated_bounds(values: list[str]) -> list[Bound]:
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC)
                 end = start + timedelta(days=1)
         except ValueError:
-            raise _problem("_lastUpdated", "Not a valid date or instant.") from None
+            raise _problem(name, "Not a valid date or instant.") from None
         bounds.append(
             {
                 "ge": Bound(True, start),

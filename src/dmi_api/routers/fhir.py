@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
 from dmi_api import __version__
@@ -45,9 +45,13 @@ router = make_router(tag="fhir", prefix="/fhir/R4")
 # FHIR's format parameters, on every interaction: JSON only; `_pretty=true` indents.
 FormatParam = Annotated[Format | None, Query(alias="_format")]
 PrettyParam = Annotated[Pretty | None, Query(alias="_pretty")]
+LastUpdatedParam = Annotated[
+    list[Annotated[str, Field(pattern=LAST_UPDATED_PATTERN)]] | None,
+    Query(alias="_lastUpdated", max_length=2),
+]
 
 
-def _content(resource_type: str) -> dict[str, Any]:
+def fhir_content(resource_type: str) -> dict[str, Any]:
     """A FHIR body in OpenAPI: its `resourceType` (the structure is FHIR's, docs/fhir.md)."""
     schema = {
         "type": "object",
@@ -60,7 +64,7 @@ def _content(resource_type: str) -> dict[str, Any]:
 STARTED = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _base(request: Request) -> str:
+def fhir_base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/fhir/R4"
 
 
@@ -68,14 +72,16 @@ def _base(request: Request) -> str:
     "/metadata",
     response_class=FhirResponse,
     response_model=None,
-    responses={200: {"content": _content("CapabilityStatement"), "description": "What is served"}},
+    responses={
+        200: {"content": fhir_content("CapabilityStatement"), "description": "What is served"}
+    },
     summary="FHIR CapabilityStatement",
 )
 async def metadata(
     request: Request, _format: FormatParam = None, pretty: PrettyParam = None
 ) -> FhirResponse:
     """What this FHIR server supports, exactly (no token needed)."""
-    statement = capability_statement(_base(request), __version__, STARTED)
+    statement = capability_statement(fhir_base(request), __version__, STARTED)
     return fhir_response(statement, pretty=pretty)
 
 
@@ -99,7 +105,7 @@ async def smart_configuration(request: Request) -> dict[str, Any]:
     }
 
 
-def _ids(value: str | None) -> list[uuid.UUID] | None:
+def ids_of(value: str | None) -> list[uuid.UUID] | None:
     if value is None:
         return None
     parts = value.split(",")
@@ -166,9 +172,8 @@ KINDS = (
 )
 
 
-def _register(kind: Kind) -> None:
-    """`GET /{type}/{id}` and `GET /{type}?…` of one kind."""
-    name = kind.resource_type.lower()
+def read_handler(kind: Kind) -> Callable[..., Awaitable[FhirResponse]]:
+    """`GET /{type}/{id}` of one kind."""
     authorized = require(kind.scope)  # the caller, with this kind's read scope
 
     async def read(
@@ -185,14 +190,41 @@ def _register(kind: Kind) -> None:
         headers = {"ETag": f'W/"{row.version}"'}
         return fhir_response(kind.mapping(view, system=system), pretty=pretty, headers=headers)
 
+    return read
+
+
+async def bundle_response(
+    request: Request,
+    caller: Caller,
+    kind: Kind,
+    page: tuple[list[Any], str | None],
+    pretty: Pretty | None,
+) -> FhirResponse:
+    """A search's page as a `searchset` Bundle (the search audited as a list)."""
+    rows, next_cursor = page
+    views = await kind.views(caller.tenant, rows)
+    caller.audit("list", kind.audited)
+    system = _system(request, caller, kind)
+    bundle = searchset(
+        fhir_base(request),
+        kind.resource_type,
+        [kind.mapping(view, system=system) for view in views],
+        self_url=str(request.url),
+        params=list(request.query_params.multi_items()),
+        next_cursor=next_cursor,
+    )
+    return fhir_response(bundle, pretty=pretty)
+
+
+def _search_by_identifier(kind: Kind) -> Callable[..., Awaitable[FhirResponse]]:
+    """`GET /{type}?…` of a kind found by `_id`, `identifier` and `_lastUpdated`."""
+    authorized = require(kind.scope)
+
     async def search(
         request: Request,
         id_: Annotated[str | None, Query(alias="_id", pattern=IDS_PATTERN)] = None,
         identifier: Annotated[str | None, Query(max_length=600)] = None,
-        last_updated: Annotated[
-            list[Annotated[str, Field(pattern=LAST_UPDATED_PATTERN)]] | None,
-            Query(alias="_lastUpdated", max_length=2),
-        ] = None,
+        last_updated: LastUpdatedParam = None,
         count: Annotated[Limit, Query(alias="_count")] = DEFAULT_PAGE_SIZE,
         cursor: Annotated[Cursor, Query(alias="_cursor")] = None,
         _format: FormatParam = None,
@@ -202,31 +234,31 @@ def _register(kind: Kind) -> None:
         system = _system(request, caller, kind)
         external_id = identifier_value(identifier, system) if identifier is not None else None
         bounds = last_updated_bounds(last_updated or [])
-        rows: list[Any] = []
-        next_cursor: str | None = None
+        page: tuple[list[Any], str | None] = ([], None)
         if identifier is None or external_id is not None:  # another system matches nothing
-            rows, next_cursor = await service.search(
+            page = await service.search(
                 caller.tenant,
                 kind.model,
-                ids=_ids(id_),
-                external_id=external_id,
-                bounds=bounds,
+                ids=ids_of(id_),
+                equal={} if external_id is None else {"external_id": external_id},
+                ranges={"updated_at": bounds},
                 query=ListQuery(limit=count, cursor=cursor),
                 codec=request.app.state.cursor_codec,
             )
-        views = await kind.views(caller.tenant, rows)
-        caller.audit("list", kind.audited)
-        bundle = searchset(
-            _base(request),
-            kind.resource_type,
-            [kind.mapping(view, system=system) for view in views],
-            self_url=str(request.url),
-            params=list(request.query_params.multi_items()),
-            next_cursor=next_cursor,
-        )
-        return fhir_response(bundle, pretty=pretty)
+        return await bundle_response(request, caller, kind, page, pretty)
 
-    router.add_api_route(
+    return search
+
+
+def add_routes(
+    target: APIRouter,
+    kind: Kind,
+    read: Callable[..., Awaitable[FhirResponse]],
+    search: Callable[..., Awaitable[FhirResponse]],
+) -> None:
+    """Serve a kind's read and search on `target`."""
+    name = kind.resource_type.lower()
+    target.add_api_route(
         f"/{kind.resource_type}/{{id}}",
         read,
         methods=["GET"],
@@ -234,20 +266,20 @@ def _register(kind: Kind) -> None:
         response_class=FhirResponse,
         response_model=None,
         responses={
-            200: {"content": _content(kind.resource_type), "description": kind.resource_type},
+            200: {"content": fhir_content(kind.resource_type), "description": kind.resource_type},
             410: {"description": f"Gone: the {kind.resource_type} was deleted"},
         },
         summary=f"Read a {kind.resource_type} (FHIR)",
         description=f"One {kind.resource_type}; a deleted one is 410, another clinic's 404.",
     )
-    router.add_api_route(
+    target.add_api_route(
         f"/{kind.resource_type}",
         search,
         methods=["GET"],
         name=f"search_{name}",
         response_class=FhirResponse,
         response_model=None,
-        responses={200: {"content": _content("Bundle"), "description": "A searchset Bundle"}},
+        responses={200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"}},
         summary=f"Search {kind.resource_type} resources (FHIR)",
         description=f"The clinic's live {kind.resource_type} resources, paged (`link.next`).",
     )
@@ -259,4 +291,4 @@ def _system(request: Request, caller: Caller, kind: Kind) -> str:
 
 
 for _kind in KINDS:
-    _register(_kind)
+    add_routes(router, _kind, read_handler(_kind), _search_by_identifier(_kind))

@@ -4,7 +4,7 @@ form: `dmi_api.fhir`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dmi_api.errors import GoneError, NotFoundError
@@ -30,26 +30,28 @@ async def search(
     model: type[Any],
     *,
     ids: Sequence[uuid.UUID] | None,
-    external_id: str | None,
-    bounds: Sequence[Bound],
+    equal: Mapping[str, Any],
+    ranges: Mapping[str, Sequence[Bound]],
     query: ListQuery,
     codec: CursorCodec,
 ) -> tuple[list[Any], str | None]:
-    """One page of the clinic's live rows matching every parameter given (keyset paged by
-    `updated_at`, the cursor bound to the table and the parameters)."""
+    """One page of the clinic's live rows matching every parameter given: `ids`, a value per
+    column (`equal`), half-open bounds per column (`ranges`); keyset paged by `updated_at`,
+    the cursor bound to the table and the parameters."""
     c = columns(model)
-    limits = [(bound.lower, bound.at.isoformat()) for bound in bounds]
-    context = f"fhir:{c.id.table.name}|{sorted(map(str, ids or []))}|{external_id}|{limits}"
-    page = Page(query, codec, context)
+    limits = {
+        name: [(b.lower, b.at.isoformat()) for b in bounds] for name, bounds in ranges.items()
+    }
+    given = f"{sorted(map(str, ids or []))}|{sorted(equal.items())}|{sorted(limits.items())}"
+    page = Page(query, codec, f"fhir:{c.id.table.name}|{given}")
     statement = tenant.select(model).where(live(model), *page.conditions(model))
     if ids is not None:
         statement = statement.where(c.id.in_(ids))
-    if external_id is not None:
-        statement = statement.where(c.external_id == external_id)
-    for bound in bounds:
-        statement = statement.where(
-            c.updated_at >= bound.at if bound.lower else c.updated_at < bound.at
-        )
+    for name, value in equal.items():
+        statement = statement.where(c[name] == value)
+    for name, bounds in ranges.items():
+        for bound in bounds:
+            statement = statement.where(c[name] >= bound.at if bound.lower else c[name] < bound.at)
     statement = statement.order_by(*page.order_by(model)).limit(page.limit())
     result = await tenant.db.execute(statement, page.values())
     return page.cut(list(result.scalars().all()))

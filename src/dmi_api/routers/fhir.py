@@ -45,6 +45,9 @@ router = make_router(tag="fhir", prefix="/fhir/R4")
 # FHIR's format parameters, on every interaction: JSON only; `_pretty=true` indents.
 FormatParam = Annotated[Format | None, Query(alias="_format")]
 PrettyParam = Annotated[Pretty | None, Query(alias="_pretty")]
+IdsParam = Annotated[str | None, Query(alias="_id", pattern=IDS_PATTERN)]
+CountParam = Annotated[Limit, Query(alias="_count")]
+CursorParam = Annotated[Cursor, Query(alias="_cursor")]
 LastUpdatedParam = Annotated[
     list[Annotated[str, Field(pattern=LAST_UPDATED_PATTERN)]] | None,
     Query(alias="_lastUpdated", max_length=2),
@@ -222,11 +225,11 @@ def _search_by_identifier(kind: Kind) -> Callable[..., Awaitable[FhirResponse]]:
 
     async def search(
         request: Request,
-        id_: Annotated[str | None, Query(alias="_id", pattern=IDS_PATTERN)] = None,
+        id_: IdsParam = None,
         identifier: Annotated[str | None, Query(max_length=600)] = None,
         last_updated: LastUpdatedParam = None,
-        count: Annotated[Limit, Query(alias="_count")] = DEFAULT_PAGE_SIZE,
-        cursor: Annotated[Cursor, Query(alias="_cursor")] = None,
+        count: CountParam = DEFAULT_PAGE_SIZE,
+        cursor: CursorParam = None,
         _format: FormatParam = None,
         pretty: PrettyParam = None,
         caller: Caller = authorized,

@@ -13,7 +13,6 @@ from dmi_api.auth.dependencies import Caller, require
 from dmi_api.fhir import encounters
 from dmi_api.fhir.media import FhirResponse
 from dmi_api.fhir.search import (
-    IDS_PATTERN,
     LAST_UPDATED_PATTERN,
     PATIENT_PATTERN,
     last_updated_bounds,
@@ -22,7 +21,10 @@ from dmi_api.models import SessionRecord
 from dmi_api.queries.pages import ListQuery
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import (
+    CountParam,
+    CursorParam,
     FormatParam,
+    IdsParam,
     Kind,
     LastUpdatedParam,
     PrettyParam,
@@ -31,7 +33,7 @@ from dmi_api.routers.fhir import (
     ids_of,
     read_handler,
 )
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.services import fhir_reads as service
 from dmi_api.services.session_record_rules import RESOURCE
 from dmi_api.services.session_record_views import to_public
@@ -69,7 +71,7 @@ def _child(patient: str | None, subject: str | None) -> tuple[bool, uuid.UUID | 
 
 async def search_encounters(
     request: Request,
-    id_: Annotated[str | None, Query(alias="_id", pattern=IDS_PATTERN)] = None,
+    id_: IdsParam = None,
     patient: PatientParam = None,
     subject: PatientParam = None,
     date: Annotated[
@@ -77,8 +79,8 @@ async def search_encounters(
         Query(max_length=2),
     ] = None,
     last_updated: LastUpdatedParam = None,
-    count: Annotated[Limit, Query(alias="_count")] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[Cursor, Query(alias="_cursor")] = None,
+    count: CountParam = DEFAULT_PAGE_SIZE,
+    cursor: CursorParam = None,
     _format: FormatParam = None,
     pretty: PrettyParam = None,
     caller: Caller = _authorized,

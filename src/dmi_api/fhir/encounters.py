@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dmi_api.fhir.identifiers import instant
+from dmi_api.models.columns import iso_z
 from dmi_api.schemas.session_records import SessionRecordPublic
 
 ACT_CODES = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -33,7 +33,7 @@ def encounter(record: SessionRecordPublic, *, system: str = "") -> dict[str, Any
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(record.id),
-        "meta": {"versionId": str(record.version), "lastUpdated": instant(record.updated_at)},
+        "meta": {"versionId": str(record.version), "lastUpdated": iso_z(record.updated_at)},
         "status": STATUSES[record.attendance],
         "class": {"system": ACT_CODES, "code": code, "display": display},
         "type": [
@@ -48,7 +48,7 @@ def encounter(record: SessionRecordPublic, *, system: str = "") -> dict[str, Any
             }
         ],
         "subject": {"reference": f"Patient/{record.child_id}"},
-        "period": {"start": instant(record.started_at), "end": instant(record.ended_at)},
+        "period": {"start": iso_z(record.started_at), "end": iso_z(record.ended_at)},
         "length": {
             "value": record.duration_minutes,
             "unit": "min",

@@ -23,8 +23,3 @@ def external_identifier(system: str, value: str, type_code: str) -> dict[str, An
         "system": system,
         "value": value,
     }
-
-
-def instant(value: Any) -> str:
-    """A FHIR instant (UTC, `Z`)."""
-    return str(value.isoformat()).replace("+00:00", "Z")

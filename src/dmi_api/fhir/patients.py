@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dmi_api.fhir.identifiers import external_identifier, instant
+from dmi_api.fhir.identifiers import external_identifier
+from dmi_api.models.columns import iso_z
 from dmi_api.schemas.children import ChildPublic
 
 SYSTEM_KIND = "mrn"
@@ -15,7 +16,7 @@ def patient(child: ChildPublic, *, system: str) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(child.id),
-        "meta": {"versionId": str(child.version), "lastUpdated": instant(child.updated_at)},
+        "meta": {"versionId": str(child.version), "lastUpdated": iso_z(child.updated_at)},
         "active": child.status != "discharged",
     }
     if child.external_id:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dmi_api.fhir.identifiers import external_identifier, instant
+from dmi_api.fhir.identifiers import external_identifier
+from dmi_api.models.columns import iso_z
 from dmi_api.schemas.practitioners import PractitionerPublic
 
 SYSTEM_KIND = "practitioner"
@@ -23,7 +24,7 @@ def practitioner(row: PractitionerPublic, *, system: str) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Practitioner",
         "id": str(row.id),
-        "meta": {"versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+        "meta": {"versionId": str(row.version), "lastUpdated": iso_z(row.updated_at)},
         "active": row.active,
     }
     if row.external_id:

@@ -39,6 +39,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_z(moment: datetime) -> str:
+    """ISO 8601 text of a moment, a UTC offset written `Z` (as JSON bodies and FHIR show it)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def id_field() -> Any:
     """A random UUID primary key."""
     return Field(default_factory=uuid.uuid4, primary_key=True)

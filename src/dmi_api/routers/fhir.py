@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -29,6 +28,7 @@ from dmi_api.fhir.search import (
     last_updated_bounds,
 )
 from dmi_api.models import Child, Practitioner
+from dmi_api.models.columns import iso_z, utcnow
 from dmi_api.queries.pages import ListQuery
 from dmi_api.routers import make_router
 from dmi_api.routers.oauth import AUTH_METHODS
@@ -64,7 +64,7 @@ def fhir_content(resource_type: str) -> dict[str, Any]:
     return {"application/fhir+json": {"schema": schema}}
 
 
-STARTED = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+STARTED = iso_z(utcnow().replace(microsecond=0))
 
 
 def fhir_base(request: Request) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import tuple_
 from sqlmodel import col
 
 from dmi_api.errors import NotFoundError, ValidationProblemError
-from dmi_api.models.columns import utcnow
+from dmi_api.models.columns import iso_z, utcnow
 from dmi_api.models.webhooks import WebhookDelivery, WebhookEndpoint
 from dmi_api.schemas.webhooks import (
     RotationPublic,
@@ -183,7 +183,7 @@ async def send_ping(tenant: Tenant, *, endpoint: WebhookEndpoint) -> WebhookDeli
     payload = {
         "id": str(event_id),
         "type": PING,
-        "occurred_at": now.isoformat().replace("+00:00", "Z"),
+        "occurred_at": iso_z(now),
         "endpoint_id": str(endpoint.id),
     }
     delivery = WebhookDelivery(

@@ -135,12 +135,13 @@ def database_url(database: Database) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database: Database) -> Settings:
-    """Settings of the app under test."""
+def settings(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of the app under test (its export files in a directory of the run's own)."""
     return Settings(
         database_url=SecretStr(database.app_url),
         migration_database_url=SecretStr(database.owner_url),
         issuer="http://testserver",
+        export_dir=str(tmp_path_factory.mktemp("exports")),
     )
 
 

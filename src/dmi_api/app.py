@@ -33,8 +33,10 @@ from dmi_api.routers import (
     clinic_settings,
     events,
     exercises,
+    exports,
     fhir,
     fhir_encounters,
+    fhir_exports,
     health,
     insights,
     milestones,
@@ -48,6 +50,7 @@ from dmi_api.stores import build_stores
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
 from dmi_api.workers.embedded import run_embedded
+from dmi_api.workers.embedded_exports import run_embedded_exports
 
 API_DESCRIPTION = (
     "REST API for pediatric therapy clinics practising Dynamic Movement Intervention (DMI) and "
@@ -63,8 +66,8 @@ def operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
-    """On SQLite the server delivers webhooks itself (`workers.embedded`); on PostgreSQL
-    `dmi-api worker` processes do."""
+    """On SQLite the server delivers webhooks and runs bulk exports itself (`workers.embedded`,
+    `workers.embedded_exports`); on PostgreSQL `dmi-api worker` processes do."""
     settings: Settings = app.state.settings
     if app.state.engine.dialect.name != "sqlite":
         yield
@@ -73,11 +76,13 @@ async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
     work = WebhookWork.for_settings(settings, app.state.sessionmaker, client)
     stop = asyncio.Event()
     task = asyncio.create_task(run_embedded(work, settings.event_retention_days, stop))
+    exports = asyncio.create_task(run_embedded_exports(app.state.sessionmaker, settings, stop))
     try:
         yield
     finally:
         stop.set()
         await task
+        await exports
         await client.aclose()
 
 
@@ -151,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_events,
         events,
         webhook_endpoints,
+        exports,
+        fhir_exports,  # before fhir: `/Patient/$export` is not `/Patient/{id}`
         fhir,
         fhir_encounters,
         oauth,

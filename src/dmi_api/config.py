@@ -84,6 +84,17 @@ class Settings(BaseSettings):
         description="Days an event is kept for webhook delivery and listing before it is purged.",
     )
 
+    # Bulk exports (README: "Bulk export"): where their files are written (every replica and
+    # worker must see the same directory: a shared volume), how long they are kept, and the
+    # size past which a resource type's output is split into another file.
+    export_dir: str = Field(
+        default="./exports",
+        min_length=1,
+        description="Directory of bulk export files, shared by every API replica and worker.",
+    )
+    export_expiry_hours: int = Field(default=24, ge=1, le=720)
+    export_file_max_bytes: int = Field(default=256 * 1_048_576, ge=1_024, le=1 << 40)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

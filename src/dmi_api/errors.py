@@ -121,6 +121,15 @@ class ServiceUnavailableError(
         super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
 
 
+class TooManyRequestsError(
+    ProblemError, status=429, code="too_many_requests", title="Too Many Requests"
+):
+    """The caller must wait before asking again (`Retry-After`)."""
+
+    def __init__(self, detail: str | None = None, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
+
+
 class AuthenticationError(ProblemError, status=401, code="invalid_token", title="Unauthorized"):
     """No usable bearer token (401, with a `WWW-Authenticate` challenge)."""
 

@@ -63,6 +63,12 @@ class Tenant:
         """`SELECT model` restricted to this clinic's rows."""
         return select(model).where(owned_by(model, self.clinic_id))
 
+    def select_rows(self, model: type[Any]) -> Select[Any]:
+        """`SELECT` of the model's table (plain rows, no ORM objects) restricted to this
+        clinic's rows: for streaming many."""
+        table = table_of(model)
+        return select(table).where(owned_by(table, self.clinic_id))
+
     async def get(self, model: type[IdRowT], row_id: Any) -> IdRowT | None:
         """This clinic's row with that id, or None (another clinic's row is None too)."""
         statement = self.select(model).where(model.id == row_id)

@@ -18,7 +18,13 @@ from sqlmodel import col
 from dmi_api import rule_values
 from dmi_api.audit_trail import Action, record_event
 from dmi_api.auth.principal import Principal
-from dmi_api.auth.scopes import AUDIT_READ, CLIENTS_ADMIN, EVENTS_READ, SCOPE_DESCRIPTIONS
+from dmi_api.auth.scopes import (
+    AUDIT_READ,
+    CLIENTS_ADMIN,
+    EVENTS_READ,
+    EXPORT_READ,
+    SCOPE_DESCRIPTIONS,
+)
 from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.deps import DbSession, request_session
@@ -222,3 +228,4 @@ def require_token(*scopes: str) -> Any:
 ClientsAdmin = Annotated[Caller, require(CLIENTS_ADMIN)]
 AuditReader = Annotated[Caller, require(AUDIT_READ)]
 EventReader = Annotated[Caller, require(EVENTS_READ)]
+Exporter = Annotated[Caller, require(EXPORT_READ)]

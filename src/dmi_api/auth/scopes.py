@@ -27,7 +27,7 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     AUDIT_READ: "Read the clinic's audit trail",
     CLIENTS_ADMIN: "Manage the clinic's API clients",
     EVENTS_READ: "Read the clinic's change events (ids and field names, no health data)",
-    EXPORT_READ: "Export records (FHIR)",
+    EXPORT_READ: "Export the clinic's records in bulk (FHIR `$export` and `/v1/exports`)",
     SETTINGS_READ: "Read the clinic's settings of the clinical rules",
     SETTINGS_WRITE: "Change the clinic's settings of the clinical rules",
     WEBHOOKS_ADMIN: "Manage the clinic's webhook endpoints",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from typing import Any
 
 from dmi_api.models.columns import iso_z
-from dmi_api.schemas.session_records import SessionRecordPublic
 
 ACT_CODES = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 # The API's own code system for session types (no licensed text; docs/fhir.md).
@@ -27,9 +27,14 @@ CLASSES = {
 STATUSES = {"attended": "finished", "cancelled": "cancelled", "no_show": "cancelled"}
 
 
-def encounter(record: SessionRecordPublic, *, system: str = "") -> dict[str, Any]:
-    """The Encounter resource of a session record (`system` is unused: no identifier)."""
+def encounter(record: Any, *, system: str = "") -> dict[str, Any]:
+    """The Encounter resource of a stored session record (a `SessionRecord` or a row with its
+    columns; `system` is unused: no identifier)."""
     code, display = CLASSES[record.setting]
+    started = record.started_at
+    if started.tzinfo is None:  # SQLite hands timestamps back naive; they are UTC
+        started = started.replace(tzinfo=UTC)
+    ended = started + timedelta(minutes=record.duration_minutes)
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(record.id),
@@ -48,7 +53,7 @@ def encounter(record: SessionRecordPublic, *, system: str = "") -> dict[str, Any
             }
         ],
         "subject": {"reference": f"Patient/{record.child_id}"},
-        "period": {"start": iso_z(record.started_at), "end": iso_z(record.ended_at)},
+        "period": {"start": iso_z(started), "end": iso_z(ended)},
         "length": {
             "value": record.duration_minutes,
             "unit": "min",

@@ -6,13 +6,13 @@ from typing import Any
 
 from dmi_api.fhir.identifiers import external_identifier
 from dmi_api.models.columns import iso_z
-from dmi_api.schemas.children import ChildPublic
 
 SYSTEM_KIND = "mrn"
 
 
-def patient(child: ChildPublic, *, system: str) -> dict[str, Any]:
-    """The Patient resource of a child (`system`: the clinic's MRN system)."""
+def patient(child: Any, *, system: str) -> dict[str, Any]:
+    """The Patient resource of a stored child (a `Child` or a row with its columns; `system`:
+    the clinic's MRN system)."""
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(child.id),

@@ -6,7 +6,6 @@ from typing import Any
 
 from dmi_api.fhir.identifiers import external_identifier
 from dmi_api.models.columns import iso_z
-from dmi_api.schemas.practitioners import PractitionerPublic
 
 SYSTEM_KIND = "practitioner"
 # The API's own code system for disciplines (no licensed text; docs/fhir.md).
@@ -19,8 +18,9 @@ DISCIPLINE_NAMES = {
 }
 
 
-def practitioner(row: PractitionerPublic, *, system: str) -> dict[str, Any]:
-    """The Practitioner resource (`system`: the clinic's practitioner identifier system)."""
+def practitioner(row: Any, *, system: str) -> dict[str, Any]:
+    """The Practitioner resource of a stored practitioner (a `Practitioner` or a row with its
+    columns; `system`: the clinic's practitioner identifier system)."""
     resource: dict[str, Any] = {
         "resourceType": "Practitioner",
         "id": str(row.id),

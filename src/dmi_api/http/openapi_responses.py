@@ -76,6 +76,7 @@ _DESCRIPTIONS: dict[int, str] = {
     "`errors`), or a rule that the schema cannot state refuses it (the codes of "
     "`x-business-rules` at the root of this document)",
     428: "Precondition Required: send `If-Match` with the ETag of the version being changed",
+    429: "Too Many Requests: retry after `Retry-After`",
     503: "Service Unavailable: the database cannot serve now; retry after `Retry-After`",
 }
 # `/fhir/` operations answer every error as an OperationOutcome; an invalid read or search
@@ -96,6 +97,7 @@ _FHIR_DESCRIPTIONS: dict[int, str] = {
     400: "Bad Request: an invalid id or search parameter (an OperationOutcome, `expression` "
     "pointing at the parameter)",
     410: "Gone: the resource was deleted",
+    500: "Internal Server Error: the bulk export failed; start it again",
 }
 # The 422 field errors of rules that JSON Schema cannot state, so that a request the schema
 # allows may still be refused; each one's reason. A key is an `errors[].code`, or a pointer
@@ -163,7 +165,12 @@ BUSINESS_RULES: dict[str, str] = {
     "public (private, loopback, link-local and cloud metadata, reserved...)",
     "localhost_not_allowed": "a webhook URL whose host names this machine (`localhost`)",
 }
-_HEADERS: dict[int, dict[str, Any]] = {401: _CHALLENGE, 403: _CHALLENGE, 503: _RETRY_AFTER}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: _CHALLENGE,
+    403: _CHALLENGE,
+    429: _RETRY_AFTER,
+    503: _RETRY_AFTER,
+}
 
 
 def _uses_database(dependant: Dependant) -> bool:
@@ -264,6 +271,11 @@ def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
             if operation is None:
                 continue
             responses: dict[str, Any] = operation.setdefault("responses", {})
+            for key, declared in responses.items():
+                # An error the route declares by its description only: in the API's form.
+                if key.isdigit() and int(key) in _DESCRIPTIONS and "content" not in declared:
+                    documented = _error_response(route.path_format or "", int(key))[1]
+                    responses[key] = {**documented, "description": declared["description"]}
             for status in sorted(error_statuses(route, method, operation)):
                 documented, response = _error_response(route.path_format or "", status)
                 responses.setdefault(str(documented), response)

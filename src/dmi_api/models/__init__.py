@@ -18,6 +18,7 @@ from dmi_api.models.clinical_records import (
 )
 from dmi_api.models.clinics import ApiClient, Clinic
 from dmi_api.models.events import ChangeEvent
+from dmi_api.models.exports import BulkExport
 from dmi_api.models.webhooks import WebhookDelivery, WebhookDispatch, WebhookEndpoint
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "AuthThrottle",
+    "BulkExport",
     "ChangeEvent",
     "Child",
     "Clinic",

@@ -37,7 +37,6 @@ from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services import children
 from dmi_api.services import fhir_reads as service
 from dmi_api.services import practitioners as practitioner_service
-from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
 
@@ -130,25 +129,16 @@ def ids_of(value: str | None) -> list[uuid.UUID] | None:
 
 @dataclass(frozen=True)
 class Kind:
-    """One FHIR resource type served from one of our tables: its scope, how a row is viewed
-    (our JSON form) and mapped (FHIR's), its identifier system and the audit's resource."""
+    """One FHIR resource type served from one of our tables: its scope, how a stored row is
+    mapped, its identifier system and the audit's resource."""
 
     resource_type: str
     model: type[Any]
     scope: str
     audited: str
-    views: Callable[[Tenant, list[Any]], Awaitable[list[Any]]]
     mapping: Callable[..., dict[str, Any]]
     system_kind: str
     child_of: Callable[[Any], uuid.UUID | None]
-
-
-async def _child_views(tenant: Tenant, rows: list[Any]) -> list[Any]:
-    return list(await children.public_views(tenant, rows))
-
-
-async def _practitioner_views(_tenant: Tenant, rows: list[Any]) -> list[Any]:
-    return [practitioner_service.to_public(row) for row in rows]
 
 
 KINDS = (
@@ -157,7 +147,6 @@ KINDS = (
         Child,
         "children:read",
         children.RESOURCE,
-        _child_views,
         patients.patient,
         patients.SYSTEM_KIND,
         lambda row: row.id,
@@ -167,7 +156,6 @@ KINDS = (
         Practitioner,
         "practitioners:read",
         practitioner_service.RESOURCE,
-        _practitioner_views,
         practitioners.practitioner,
         practitioners.SYSTEM_KIND,
         lambda _row: None,
@@ -187,11 +175,10 @@ def read_handler(kind: Kind) -> Callable[..., Awaitable[FhirResponse]]:
         caller: Caller = authorized,
     ) -> FhirResponse:
         row = await service.read(caller.tenant, kind.model, resource_id, kind.resource_type)
-        [view] = await kind.views(caller.tenant, [row])
         caller.audit("read", kind.audited, resource_id=row.id, child_id=kind.child_of(row))
         system = _system(request, caller, kind)
         headers = {"ETag": f'W/"{row.version}"'}
-        return fhir_response(kind.mapping(view, system=system), pretty=pretty, headers=headers)
+        return fhir_response(kind.mapping(row, system=system), pretty=pretty, headers=headers)
 
     return read
 
@@ -205,13 +192,12 @@ async def bundle_response(
 ) -> FhirResponse:
     """A search's page as a `searchset` Bundle (the search audited as a list)."""
     rows, next_cursor = page
-    views = await kind.views(caller.tenant, rows)
     caller.audit("list", kind.audited)
     system = _system(request, caller, kind)
     bundle = searchset(
         fhir_base(request),
         kind.resource_type,
-        [kind.mapping(view, system=system) for view in views],
+        [kind.mapping(row, system=system) for row in rows],
         self_url=str(request.url),
         params=list(request.query_params.multi_items()),
         next_cursor=next_cursor,

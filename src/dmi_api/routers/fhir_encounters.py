@@ -36,16 +36,9 @@ from dmi_api.routers.fhir import (
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.services import fhir_reads as service
 from dmi_api.services.session_record_rules import RESOURCE
-from dmi_api.services.session_record_views import to_public
-from dmi_api.tenant_scope import Tenant
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
 PatientParam = Annotated[str | None, Query(pattern=PATIENT_PATTERN)]
-
-
-async def _views(_tenant: Tenant, rows: list[Any]) -> list[Any]:
-    # Amendments are not part of an Encounter: the record's own fields are enough.
-    return [to_public(row, []) for row in rows]
 
 
 ENCOUNTER = Kind(
@@ -53,7 +46,6 @@ ENCOUNTER = Kind(
     SessionRecord,
     "sessions:read",
     RESOURCE,
-    _views,
     encounters.encounter,
     "session",
     lambda row: row.child_id,

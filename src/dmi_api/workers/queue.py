@@ -1,6 +1,6 @@
-"""`dmi-api worker`: webhook work as pgqueuer jobs on the app's PostgreSQL database. Any number
-of workers may run: each job is picked by one (FOR UPDATE SKIP LOCKED), NOTIFY wakes them at
-commit, a job whose worker died (its heartbeat stops) is picked again."""
+"""`dmi-api worker`: webhook work and bulk exports as pgqueuer jobs on the app's PostgreSQL
+database. Any number of workers may run: each job is picked by one (FOR UPDATE SKIP LOCKED),
+NOTIFY wakes them at commit, a job whose worker died (its heartbeat stops) is picked again."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.models.columns import utcnow
+from dmi_api.services import bulk_exports
+from dmi_api.services.export_runner import ExportRun
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
 
@@ -26,6 +28,8 @@ logger = logging.getLogger("dmi_api.worker")
 DELIVER = "webhook_deliver"  # payload: "<clinic id> <delivery id>" (the migration's triggers)
 DISPATCH = "webhook_dispatch"  # payload: the clinic id
 RECOVER = "webhook_recover"  # no payload: a sweep after the dispatcher's claims' leases end
+EXPORT = "bulk_export"  # payload: "<clinic id> <export id>" (the migration's trigger)
+PRUNE_EXPORTS_AT = "*/10 * * * *"
 SWEEP_EVERY = "* * * * *"
 PRUNE_AT = "17 3 * * *"
 # How soon a dispatch looks again while a transaction it may have missed is still running.
@@ -47,7 +51,9 @@ async def run_worker(
     upkeep_engine = create_engine(settings, long_running=True)
     client = delivery_client(allow_loopback=settings.webhook_allow_loopback)
     work = WebhookWork.for_settings(settings, create_sessionmaker(engine), client)
-    work.upkeep_sessionmaker = create_sessionmaker(upkeep_engine)
+    # Work long by nature (upkeep, exports) runs on the engine with the long statement timeout.
+    upkeep = create_sessionmaker(upkeep_engine)
+    work.upkeep_sessionmaker = upkeep
     connection = await asyncpg.connect(asyncpg_dsn(settings.database_url_value))
     queue = PgQueuer.from_asyncpg_connection(connection)
 
@@ -78,6 +84,18 @@ async def run_worker(
     @queue.schedule("webhook_sweep", SWEEP_EVERY)
     async def sweep(_schedule: Schedule) -> None:
         await work.sweep()
+
+    @queue.entrypoint(EXPORT)
+    async def export(job: Job) -> None:
+        # A job whose worker died (its heartbeat stopped) is picked again and starts over.
+        clinic_id, export_id = (job.payload or b"").decode().split()
+        run = ExportRun(upkeep, settings, uuid.UUID(clinic_id), uuid.UUID(export_id))
+        await run.run()
+
+    @queue.schedule("bulk_export_prune", PRUNE_EXPORTS_AT)
+    async def prune_exports(_schedule: Schedule) -> None:
+        async with upkeep() as db, db.begin():
+            await bulk_exports.prune(db, settings)
 
     @queue.schedule("webhook_prune", PRUNE_AT)
     async def prune(_schedule: Schedule) -> None:

@@ -1,0 +1,161 @@
+"""Bulk exports as a client sees them: kicked off (one unfinished per client), polled,
+cancelled, their files found; and the expired ones removed with their files."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy.exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmi_api.auth.principal import Principal
+from dmi_api.config import Settings
+from dmi_api.errors import NotFoundError, TooManyRequestsError
+from dmi_api.models import BulkExport
+from dmi_api.models.columns import iso_z, utcnow
+from dmi_api.models.exports import UNFINISHED
+from dmi_api.queries.predicates import columns
+from dmi_api.services import export_files
+from dmi_api.tenant_scope import Tenant
+
+RESOURCE = "bulk_export"
+# How soon a client polls again, or asks again after "one export at a time".
+RETRY_AFTER_SECONDS = 2
+
+
+async def kick_off(
+    tenant: Tenant,
+    principal: Principal,
+    settings: Settings,
+    *,
+    export_format: str,
+    level: str,
+    types: list[str],
+    since: datetime | None,
+    request: str,
+) -> BulkExport:
+    """A new export, queued (on PostgreSQL its job is queued with it, by the table's trigger);
+    429 while the client has one unfinished."""
+    now = utcnow()
+    unfinished = await tenant.db.execute(
+        tenant.select(BulkExport)
+        .where(
+            columns(BulkExport).client_id == principal.client_id,
+            columns(BulkExport).status.in_(UNFINISHED),
+        )
+        .limit(1)
+    )
+    if unfinished.first() is not None:
+        raise _one_at_a_time()
+    row = tenant.add(
+        BulkExport(
+            clinic_id=tenant.clinic_id,
+            client_id=principal.client_id,
+            format=export_format,
+            level=level,
+            types=types,
+            since=since,
+            request=request,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(hours=settings.export_expiry_hours),
+        )
+    )
+    try:
+        async with tenant.db.begin_nested():
+            await tenant.db.flush()
+    except sa_exc.IntegrityError:  # another kick-off of this client won the race
+        raise _one_at_a_time() from None
+    return row
+
+
+def _one_at_a_time() -> TooManyRequestsError:
+    return TooManyRequestsError(
+        "This client already has an export running; wait for it, or cancel it.",
+        retry_after_seconds=RETRY_AFTER_SECONDS,
+    )
+
+
+async def get(tenant: Tenant, export_id: uuid.UUID, export_format: str) -> BulkExport:
+    """The clinic's export of this format, unexpired and not cancelled (else 404)."""
+    row = await tenant.get(BulkExport, export_id)
+    if (
+        row is None
+        or row.format != export_format
+        or row.status == "cancelled"
+        or row.expires_at <= utcnow()
+    ):
+        raise NotFoundError("No export with this id.")
+    return row
+
+
+async def cancel(tenant: Tenant, settings: Settings, row: BulkExport) -> None:
+    """Cancel the export (a running job stops at its next chunk) and delete its files."""
+    row.status, row.updated_at = "cancelled", utcnow()
+    row.finished_at = row.finished_at or row.updated_at
+    await tenant.db.flush()
+    export_files.remove(settings.export_dir, row.clinic_id, row.id)
+
+
+def has_file(row: BulkExport, name: str) -> bool:
+    """Whether `name` is one of the completed export's files."""
+    return row.status == "completed" and any(
+        entry["file"] == name for entry in [*row.output, *row.deleted]
+    )
+
+
+async def prune(db: AsyncSession, settings: Settings, now: datetime | None = None) -> int:
+    """Every clinic's exports past their expiry: rows deleted, then their files (on PostgreSQL
+    a SECURITY DEFINER function of the migrations: the app role sees one clinic at a time)."""
+    moment = now or utcnow()
+    if db.get_bind().dialect.name == "postgresql":
+        statement = text("SELECT clinic_id, id FROM dmi_prune_bulk_exports(:b)")
+    else:
+        statement = text("DELETE FROM bulk_export WHERE expires_at <= :b RETURNING clinic_id, id")
+    gone = (await db.execute(statement, {"b": moment})).all()
+    for clinic_id, export_id in gone:
+        export_files.remove(settings.export_dir, _uuid(clinic_id), _uuid(export_id))
+    return len(gone)
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def manifest(row: BulkExport, *, request_url: str, files_url: str) -> dict[str, Any]:
+    """The completed export's manifest (Bulk Data IG v2): `files_url` is where its files are
+    served, `request_url` the kick-off's base; FHIR's tombstone files are Bundles."""
+    assert row.transaction_time is not None, "a completed export has its snapshot's moment"
+
+    def entries(found: list[dict[str, Any]], type_of: str | None = None) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": type_of or entry["type"],
+                "url": f"{files_url}/{entry['file']}",
+                "count": entry["count"],
+            }
+            for entry in found
+        ]
+
+    body: dict[str, Any] = {
+        "transactionTime": iso_z(row.transaction_time),
+        "request": f"{request_url}{row.request}",
+        "requiresAccessToken": True,
+        "output": entries(row.output),
+        "error": [],
+    }
+    if row.since is not None:
+        body["deleted"] = entries(row.deleted, "Bundle" if row.format == "fhir" else None)
+    return body
+
+
+async def queued_embedded(db: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """SQLite: the queued exports of every clinic, oldest first (PostgreSQL queues a job for
+    each as it is inserted)."""
+    rows = await db.execute(
+        text("SELECT clinic_id, id FROM bulk_export WHERE status = 'queued' ORDER BY created_at")
+    )
+    return [(_uuid(clinic_id), _uuid(export_id)) for clinic_id, export_id in rows.all()]

@@ -1,0 +1,68 @@
+"""An export's files: where they live (`DMI_EXPORT_DIR/{clinic}/{export}/`), their names, and
+NDJSON written type by type, continued in another file past the size limit."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+# What a file of ours is called: `Patient-1.ndjson`, `deleted-Patient-1.ndjson`,
+# `session_records-2.ndjson`. Nothing else is ever served.
+FILE_NAME = re.compile(r"^(deleted-)?[A-Za-z_]{1,40}-[1-9][0-9]{0,5}\.ndjson$")
+
+
+def export_dir(root: str, clinic_id: uuid.UUID, export_id: uuid.UUID) -> Path:
+    """The directory of one export's files."""
+    return Path(root) / str(clinic_id) / str(export_id)
+
+
+def remove(root: str, clinic_id: uuid.UUID, export_id: uuid.UUID) -> None:
+    """Delete an export's files (nothing there is fine)."""
+    shutil.rmtree(export_dir(root, clinic_id, export_id), ignore_errors=True)
+
+
+def _default(value: object) -> str:
+    # asyncpg hands out its own UUID subclass, which orjson does not take for a UUID.
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class NdjsonFiles:
+    """The files of one output type: lines appended, a new file past `max_bytes`."""
+
+    def __init__(self, directory: Path, name: str, max_bytes: int) -> None:
+        self.directory, self.name, self.max_bytes = directory, name, max_bytes
+        self.files: list[dict[str, Any]] = []  # {"file", "count"} per file written
+        self._handle: IO[bytes] | None = None
+        self._size = 0
+
+    def write(self, resources: list[dict[str, Any]]) -> None:
+        """Append one line per resource."""
+        for resource in resources:
+            line = orjson.dumps(resource, default=_default, option=orjson.OPT_UTC_Z) + b"\n"
+            if self._handle is None or (self._size and self._size + len(line) > self.max_bytes):
+                self._next_file()
+            assert self._handle is not None
+            self._handle.write(line)
+            self._size += len(line)
+            self.files[-1]["count"] += 1
+
+    def _next_file(self) -> None:
+        self.close()
+        file_name = f"{self.name}-{len(self.files) + 1}.ndjson"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._handle = (self.directory / file_name).open("wb", buffering=1 << 16)
+        self._size = 0
+        self.files.append({"file": file_name, "count": 0})
+
+    def close(self) -> None:
+        """Flush and close the current file."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,276 @@
+"""Running one bulk export (the `bulk_export` job): the clinic's rows read from one consistent
+snapshot, chunk by chunk (never a whole table in memory), rendered and written as NDJSON; its
+progress and the cancellation checked between chunks; its manifest recorded at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dmi_api.config import Settings
+from dmi_api.db import WRITES
+from dmi_api.models import BulkExport
+from dmi_api.models.columns import utcnow
+from dmi_api.queries.predicates import columns, live
+from dmi_api.services.export_files import NdjsonFiles, export_dir, remove
+from dmi_api.services.export_sources import Context, Part, Source, sources_of
+from dmi_api.tenant_scope import Tenant, bind_settings
+
+logger = logging.getLogger("dmi_api.exports")
+CHUNK = 1_000
+PROGRESS_EVERY_SECONDS = 1.0
+# A write stamps `updated_at` before it commits: one committed just after the snapshot began
+# may carry a time before it. The manifest's `transactionTime` (the next `_since`) is taken
+# this much earlier, longer than any request's transaction lasts (statements time out after
+# `DMI_DB_STATEMENT_TIMEOUT_MS`): such a write is exported again, never missed.
+IN_FLIGHT_MARGIN = timedelta(seconds=30)
+
+
+class ExportCancelledError(Exception):
+    """The export was cancelled (or expired) while it ran."""
+
+
+async def _state(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clinic_id: uuid.UUID,
+    export_id: uuid.UUID,
+    change: Callable[[BulkExport], None] | None = None,
+) -> BulkExport | None:
+    """The export's row, in a short transaction of its own; `change` applied and committed."""
+    async with sessionmaker() as db, db.begin():
+        await bind_settings(db, clinic_id=clinic_id)
+        row = await Tenant(db, clinic_id).get(BulkExport, export_id)
+        if row is not None and change is not None:
+            change(row)
+            row.updated_at = utcnow()
+        return row
+
+
+class ExportRun:
+    """One run of one export (a job retried after its worker died starts again from scratch)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clinic_id: uuid.UUID,
+        export_id: uuid.UUID,
+        *,
+        snapshot: bool = True,
+        in_flight_margin: timedelta = IN_FLIGHT_MARGIN,
+    ) -> None:
+        self.sessionmaker, self.settings = sessionmaker, settings
+        self.clinic_id, self.export_id = clinic_id, export_id
+        # False only where the caller's transaction already is the snapshot (tests).
+        self.snapshot = snapshot
+        self.in_flight_margin = in_flight_margin
+        self.written = 0
+        self._reported = time.monotonic()
+
+    async def run(self) -> str:
+        """Run the export; its final status (`completed`, `failed`, `cancelled`, or `gone`)."""
+        export = await _state(self.sessionmaker, self.clinic_id, self.export_id, _start)
+        if export is None or export.status != "running":
+            return "gone" if export is None else export.status
+        remove(self.settings.export_dir, self.clinic_id, self.export_id)
+        try:
+            output, deleted, moment = await self._write(export)
+        except ExportCancelledError:
+            remove(self.settings.export_dir, self.clinic_id, self.export_id)
+            return "cancelled"
+        except Exception as error:
+            remove(self.settings.export_dir, self.clinic_id, self.export_id)
+            # Types only: an exception's text can hold values.
+            logger.warning("export failed", extra={"exc_type": type(error).__name__})
+            await _state(
+                self.sessionmaker, self.clinic_id, self.export_id, _finish("failed", error)
+            )
+            return "failed"
+        finished = await _state(
+            self.sessionmaker,
+            self.clinic_id,
+            self.export_id,
+            _complete(output, deleted, moment, self.settings.export_expiry_hours),
+        )
+        if finished is None or finished.status != "completed":  # cancelled at the last moment
+            remove(self.settings.export_dir, self.clinic_id, self.export_id)
+            return "cancelled"
+        return "completed"
+
+    async def _write(
+        self, export: BulkExport
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], datetime]:
+        directory = export_dir(self.settings.export_dir, self.clinic_id, self.export_id)
+        async with self.sessionmaker() as db:
+            if self.snapshot:
+                await db.connection(execution_options=_snapshot_options(db))
+            await bind_settings(db, clinic_id=self.clinic_id)
+            # The snapshot's moment, less the margin: what changed after it is in the next
+            # export (`_since`), a write that began before and committed after included.
+            moment = utcnow()
+            if self.snapshot and db.get_bind().dialect.name == "postgresql":
+                moment = (await db.execute(select(func.now()))).scalar_one()
+            moment -= self.in_flight_margin
+            context = Context(Tenant(db, self.clinic_id), self.settings.issuer)
+            output: list[dict[str, Any]] = []
+            deleted: list[dict[str, Any]] = []
+            for source in sources_of(export.format, export.types):
+                if export.level == "patient" and not source.patient:
+                    continue
+                output += await self._source(db, context, source, directory, export.since)
+                if export.since is not None:
+                    deleted += await self._tombstones(db, context, source, directory, export)
+        return output, deleted, moment
+
+    async def _source(
+        self,
+        db: AsyncSession,
+        context: Context,
+        source: Source,
+        directory: Any,
+        since: datetime | None,
+    ) -> list[dict[str, Any]]:
+        files = NdjsonFiles(directory, source.name, self.settings.export_file_max_bytes)
+        try:
+            for part in source.parts:
+                condition = live(part.model)
+                if since is not None:
+                    condition = condition & (columns(part.model).updated_at > since)
+                await self._chunks(
+                    db, context, part, condition, partial(part.render, context), files
+                )
+        finally:
+            files.close()
+        return [{"type": source.name, **entry} for entry in files.files]
+
+    async def _tombstones(
+        self,
+        db: AsyncSession,
+        context: Context,
+        source: Source,
+        directory: Any,
+        export: BulkExport,
+    ) -> list[dict[str, Any]]:
+        files = NdjsonFiles(
+            directory, f"deleted-{source.name}", self.settings.export_file_max_bytes
+        )
+        try:
+            for part in source.parts:
+                c = columns(part.model)
+                condition = c.deleted_at.is_not(None) & (c.deleted_at > export.since)
+
+                render = _tombstones_of(export.format, part)
+                await self._chunks(db, context, part, condition, render, files)
+        finally:
+            files.close()
+        return [{"type": source.name, **entry} for entry in files.files]
+
+    async def _chunks(
+        self,
+        db: AsyncSession,
+        context: Context,
+        part: Part,
+        condition: Any,
+        render: Callable[[list[Any]], Awaitable[list[dict[str, Any]]]],
+        files: NdjsonFiles,
+    ) -> None:
+        c = columns(part.model)
+        statement = (
+            context.tenant.select_rows(part.model)
+            .where(condition)
+            .order_by(c.id)
+            .execution_options(yield_per=CHUNK)
+        )
+        result = await db.stream(statement)
+        async for chunk in result.partitions(CHUNK):
+            resources = await render(list(chunk))
+            files.write(resources)
+            self.written += len(resources)
+            db.expunge_all()  # rows the rendering loaded (children for ages, ...)
+            await self._report()
+
+    async def _report(self) -> None:
+        """Every second: the progress recorded, and a cancellation noticed."""
+        now = time.monotonic()
+        if now - self._reported < PROGRESS_EVERY_SECONDS:
+            await asyncio.sleep(0)  # the embedded server's requests go on
+            return
+        self._reported = now
+        progress = f"{self.written} resources written"
+        row = await _state(self.sessionmaker, self.clinic_id, self.export_id, _progress(progress))
+        if row is None or row.status != "running":
+            raise ExportCancelledError
+
+
+def _snapshot_options(db: AsyncSession) -> dict[str, Any]:
+    """One consistent snapshot, read only: PostgreSQL's repeatable read; SQLite's deferred
+    transaction (its snapshot is taken at the first read, and it holds no writer up)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    return {WRITES: False}
+
+
+def _tombstones_of(
+    export_format: str, part: Part
+) -> Callable[[list[Any]], Awaitable[list[dict[str, Any]]]]:
+    """How tombstones are written: FHIR's transaction Bundles of DELETEs, or `/v1` ids."""
+
+    async def render(rows: list[Any]) -> list[dict[str, Any]]:
+        if export_format == "fhir":
+            return [_deletion(part.deleted(row) if part.deleted else []) for row in rows]
+        return [{"id": row.id, "deleted_at": row.deleted_at} for row in rows]
+
+    return render
+
+
+def _deletion(references: list[str]) -> dict[str, Any]:
+    """A tombstone as Bulk Data's `deleted` line: a transaction Bundle of DELETE requests."""
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{"request": {"method": "DELETE", "url": ref}} for ref in references],
+    }
+
+
+def _start(row: BulkExport) -> None:
+    if row.status in ("queued", "running"):  # running: the job again after its worker died
+        row.status, row.progress = "running", "0 resources written"
+
+
+def _progress(progress: str) -> Callable[[BulkExport], None]:
+    def change(row: BulkExport) -> None:
+        if row.status == "running":
+            row.progress = progress
+
+    return change
+
+
+def _finish(status: str, error: Exception | None = None) -> Callable[[BulkExport], None]:
+    def change(row: BulkExport) -> None:
+        if row.status == "running":
+            row.status, row.finished_at = status, utcnow()
+            row.error = type(error).__name__ if error is not None else None
+
+    return change
+
+
+def _complete(
+    output: list[dict[str, Any]], deleted: list[dict[str, Any]], moment: datetime, hours: int
+) -> Callable[[BulkExport], None]:
+    def change(row: BulkExport) -> None:
+        if row.status == "running":
+            row.status, row.finished_at = "completed", utcnow()
+            row.output, row.deleted, row.transaction_time = output, deleted, moment
+            row.progress = None
+            row.expires_at = row.finished_at + timedelta(hours=hours)
+
+    return change

@@ -146,7 +146,8 @@ class TestStatusAndFiles:
         await run_export(app, clinic.tenant.clinic_id, location, export_file_max_bytes=1024)
         body = await manifest(client, location, headers)
         counts = [entry["count"] for entry in body["output"]]
-        assert len(counts) > 1 and sum(counts) == 5
+        assert len(counts) > 1
+        assert sum(counts) == 5
         seen = [
             line["id"] for e in body["output"] for line in await lines(client, e["url"], headers)
         ]

@@ -1,0 +1,133 @@
+"""`/v1/exports`: the same job and files as FHIR's `$export`, NDJSON of the `/v1`
+representations (each line equal to the resource's own GET), status, cancel, isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.exports.support import lines, relative, run_export
+from tests.records.conftest import Headers
+from tests.support.clinics import Clinic
+from tests.support.sessions import create
+
+URL = "/v1/exports"
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def start(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    response = await client.post(URL, json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    assert response.headers["Location"] == f"http://testserver{URL}/{response.json()['id']}"
+    assert response.headers["Retry-After"]
+    started: dict[str, Any] = response.json()
+    return started
+
+
+class TestCreateExport:
+    async def test_no_token_wrong_scope_bad_input(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        problem(await client.post(URL, json={}), 401)
+        wrong = await headers_for(clinic.tenant, "children:read")
+        problem(await client.post(URL, json={}, headers=wrong), 403)
+        headers = await headers_for(clinic.tenant, "export:read")
+        for body in (
+            {"resources": []},
+            {"resources": ["children", "children"]},
+            {"resources": ["audit_events"]},
+            {"since": "yesterday"},
+            {"unknown": 1},
+        ):
+            problem(await client.post(URL, json=body, headers=headers), 422)
+
+    async def test_one_at_a_time(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        headers = await headers_for(clinic.tenant, "export:read")
+        first = await start(client, headers)
+        assert first["status"] == "queued"
+        busy = problem(await client.post(URL, json={}, headers=headers), 429)
+        assert busy["code"] == "too_many_requests"
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{first['id']}")
+        await start(client, headers)
+
+
+class TestGetExport:
+    async def test_running_then_done_with_each_line_as_its_get_shows_it(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        record = await create(client, clinic)
+        headers = await headers_for(clinic.tenant, "export:read")
+        started = await start(client, headers, resources=["children", "session_records"])
+        status = f"{URL}/{started['id']}"
+        running = await client.get(status, headers=headers)
+        assert running.status_code == 202
+        assert running.json()["status"] == "queued"
+        await run_export(app, clinic.tenant.clinic_id, status)
+        done = await client.get(status, headers=headers)
+        assert done.status_code == 200, done.text
+        body = done.json()
+        assert body["status"] == "completed"
+        assert body["transaction_time"]
+        assert [f["type"] for f in body["output"]] == ["children", "session_records"]
+        [children, records] = [await lines(client, f["url"], headers) for f in body["output"]]
+        assert {c["id"] for c in children} == {clinic.child_id, clinic.sibling_id}
+        got = await client.get(f"/v1/session-records/{record['id']}", headers=clinic.headers)
+        assert records == [got.json()]
+        child = await client.get(f"/v1/children/{clinic.child_id}", headers=clinic.headers)
+        assert child.json() in children
+
+    async def test_since_lists_deletions_and_another_clinic_sees_nothing(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clinic: Clinic,
+        other: Clinic,
+        headers_for: Headers,
+    ) -> None:
+        gone = await create(client, clinic)
+        headers = await headers_for(clinic.tenant, "export:read")
+        first = await start(client, headers, resources=["session_records"])
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{first['id']}")
+        since = (await client.get(f"{URL}/{first['id']}", headers=headers)).json()
+        deleted = await client.delete(
+            f"/v1/session-records/{gone['id']}",
+            headers={**clinic.headers, "If-Match": f'"{gone["version"]}"'},
+        )
+        assert deleted.status_code == 204
+        second = await start(
+            client, headers, resources=["session_records"], since=since["transaction_time"]
+        )
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{second['id']}")
+        body = (await client.get(f"{URL}/{second['id']}", headers=headers)).json()
+        assert body["output"] == []  # nothing changed but the deletion
+        [tombstones] = body["deleted"]
+        [line] = await lines(client, tombstones["url"], headers)
+        assert line["id"] == gone["id"]
+        assert line["deleted_at"]
+        theirs = await headers_for(other.tenant, "export:read")
+        problem(await client.get(f"{URL}/{second['id']}", headers=theirs), 404)
+        problem(await client.get(relative(tombstones["url"]), headers=theirs), 404)
+        problem(await client.delete(f"{URL}/{second['id']}", headers=theirs), 404)
+
+
+class TestDeleteExport:
+    async def test_cancel_then_404(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        headers = await headers_for(clinic.tenant, "export:read")
+        started = await start(client, headers)
+        status = f"{URL}/{started['id']}"
+        assert (await client.delete(status, headers=headers)).status_code == 204
+        problem(await client.get(status, headers=headers), 404)
+        assert await run_export(app, clinic.tenant.clinic_id, status) == "cancelled"
+        await start(client, headers)  # a cancelled export no longer counts

@@ -40,13 +40,14 @@ class TestCreateExport:
         wrong = await headers_for(clinic.tenant, "children:read")
         problem(await client.post(URL, json={}, headers=wrong), 403)
         headers = await headers_for(clinic.tenant, "export:read")
-        for body in (
+        bodies: list[dict[str, Any]] = [
             {"resources": []},
             {"resources": ["children", "children"]},
             {"resources": ["audit_events"]},
             {"since": "yesterday"},
             {"unknown": 1},
-        ):
+        ]
+        for body in bodies:
             problem(await client.post(URL, json=body, headers=headers), 422)
 
     async def test_one_at_a_time(

@@ -16,10 +16,8 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.encounter import Encounter
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.practitioner import Practitioner
 from sqlalchemy import text
 
 from dmi_api.config import Settings
@@ -32,11 +30,6 @@ from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
 pytestmark = pytest.mark.postgres_only
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-MODELS: dict[str, Any] = {
-    "Patient": Patient,
-    "Practitioner": Practitioner,
-    "Encounter": Encounter,
-}
 
 
 @pytest.fixture
@@ -172,7 +165,7 @@ async def test_a_bulk_data_client_exports_everything_then_what_changed(
         found = await bulk.download(entry["url"])
         assert len(found) == entry["count"]
         for resource in found:
-            MODELS[resource["resourceType"]].model_validate(resource)
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
         exported.setdefault(entry["type"], []).extend(found)
     assert {p["id"] for p in exported["Patient"]} == {str(kept.id), str(leaving.id)}
     assert [e["id"] for e in exported["Encounter"]] == [first_record.json()["id"]]

@@ -9,10 +9,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.encounter import Encounter
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.practitioner import Practitioner
 
 from dmi_api.models.columns import utcnow
 from dmi_api.services import bulk_exports
@@ -23,7 +21,6 @@ from tests.support.clinics import Clinic
 from tests.support.sessions import create
 
 KICK_OFF = "/fhir/R4/$export"
-MODELS: dict[str, Any] = {"Patient": Patient, "Practitioner": Practitioner, "Encounter": Encounter}
 
 
 async def kick_off(
@@ -110,7 +107,7 @@ class TestStatusAndFiles:
             assert len(found) == entry["count"]
             assert {line["resourceType"] for line in found} == {entry["type"]}
             for line in found:
-                MODELS[entry["type"]].model_validate(line)
+                get_fhir_model_class(entry["type"]).model_validate(line)
             by_type.setdefault(entry["type"], []).extend(found)
         assert {c["id"] for c in by_type["Patient"]} == {clinic.child_id, clinic.sibling_id}
         assert [p["id"] for p in by_type["Practitioner"]] == [clinic.practitioner_id]

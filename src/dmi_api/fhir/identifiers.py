@@ -4,7 +4,10 @@ kind (two clinics' MRNs may collide)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
+
+from dmi_api.models.columns import iso_z
 
 # The HL7 v2 identifier types (table 0203).
 IDENTIFIER_TYPES = "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -23,3 +26,13 @@ def external_identifier(system: str, value: str, type_code: str) -> dict[str, An
         "system": system,
         "value": value,
     }
+
+
+def instant(moment: datetime) -> str:
+    """A stored timestamp as a FHIR instant: UTC with `Z` (a naive one, from SQLite, is UTC)."""
+    return iso_z(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+
+
+def row_meta(version: int, updated_at: datetime) -> dict[str, str]:
+    """A resource's `meta` from its source row: `versionId` and `lastUpdated`."""
+    return {"versionId": str(version), "lastUpdated": instant(updated_at)}

@@ -274,8 +274,8 @@ def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
             for key, declared in responses.items():
                 # An error the route declares by its description only: in the API's form.
                 if key.isdigit() and int(key) in _DESCRIPTIONS and "content" not in declared:
-                    documented = _error_response(route.path_format or "", int(key))[1]
-                    responses[key] = {**documented, "description": declared["description"]}
+                    derived = _error_response(route.path_format or "", int(key))[1]
+                    responses[key] = {**derived, "description": declared["description"]}
             for status in sorted(error_statuses(route, method, operation)):
                 documented, response = _error_response(route.path_format or "", status)
                 responses.setdefault(str(documented), response)

@@ -25,7 +25,7 @@ from dmi_api.routers import make_router
 from dmi_api.routers.fhir import fhir_base
 from dmi_api.services import bulk_exports as service
 from dmi_api.services.export_files import FILE_NAME, export_dir
-from dmi_api.services.export_sources import FHIR_SOURCES
+from dmi_api.services.fhir_sources import FHIR_SOURCES
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
 

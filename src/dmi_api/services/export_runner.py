@@ -22,7 +22,8 @@ from dmi_api.models import BulkExport
 from dmi_api.models.columns import utcnow
 from dmi_api.queries.predicates import columns, live
 from dmi_api.services.export_files import NdjsonFiles, export_dir, remove
-from dmi_api.services.export_sources import Context, Part, Source, sources_of
+from dmi_api.services.export_sources import V1_SOURCES, Context, Part, Source
+from dmi_api.services.fhir_sources import FHIR_SOURCES
 from dmi_api.tenant_scope import Tenant, bind_settings
 
 logger = logging.getLogger("dmi_api.exports")
@@ -123,7 +124,8 @@ class ExportRun:
             context = Context(Tenant(db, self.clinic_id), self.settings.issuer)
             output: list[dict[str, Any]] = []
             deleted: list[dict[str, Any]] = []
-            for source in sources_of(export.format, export.types):
+            catalogue = FHIR_SOURCES if export.format == "fhir" else V1_SOURCES
+            for source in (catalogue[name] for name in export.types):
                 if export.level == "patient" and not source.patient:
                     continue
                 output += await self._source(db, context, source, directory, export.since)
@@ -143,10 +145,12 @@ class ExportRun:
         try:
             for part in source.parts:
                 condition = live(part.model)
+                if part.where is not None:
+                    condition = condition & part.where()
                 if since is not None:
                     condition = condition & (columns(part.model).updated_at > since)
                 await self._chunks(
-                    db, context, part, condition, partial(part.render, context), files
+                    db, context, part, condition, partial(_flat, part, context), files
                 )
         finally:
             files.close()
@@ -167,8 +171,10 @@ class ExportRun:
             for part in source.parts:
                 c = columns(part.model)
                 condition = c.deleted_at.is_not(None) & (c.deleted_at > export.since)
+                if part.where is not None:
+                    condition = condition & part.where()
 
-                render = _tombstones_of(export.format, part)
+                render = partial(_tombstones, export.format, part, context)
                 await self._chunks(db, context, part, condition, render, files)
         finally:
             files.close()
@@ -219,17 +225,21 @@ def _snapshot_options(db: AsyncSession) -> dict[str, Any]:
     return {WRITES: False}
 
 
-def _tombstones_of(
-    export_format: str, part: Part
-) -> Callable[[list[Any]], Awaitable[list[dict[str, Any]]]]:
-    """How tombstones are written: FHIR's transaction Bundles of DELETEs, or `/v1` ids."""
+async def _flat(part: Part, context: Context, rows: list[Any]) -> list[dict[str, Any]]:
+    return [resource for found in await part.render(context, rows) for resource in found]
 
-    async def render(rows: list[Any]) -> list[dict[str, Any]]:
-        if export_format == "fhir":
-            return [_deletion(part.deleted(row) if part.deleted else []) for row in rows]
+
+async def _tombstones(
+    export_format: str, part: Part, context: Context, rows: list[Any]
+) -> list[dict[str, Any]]:
+    """How tombstones are written: FHIR's transaction Bundles deleting what each row was (its
+    resources, rendered), or `/v1` ids."""
+    if export_format != "fhir":
         return [{"id": row.id, "deleted_at": row.deleted_at} for row in rows]
-
-    return render
+    rendered = await part.render(context, rows)
+    return [
+        _deletion([f"{r['resourceType']}/{r['id']}" for r in found]) for found in rendered if found
+    ]
 
 
 def _deletion(references: list[str]) -> dict[str, Any]:

@@ -1,13 +1,16 @@
 """What a bulk export writes, per output type: the tables it reads and how a chunk of their rows
-becomes resources (FHIR's, or the `/v1` representations), and what a tombstone deletes."""
+becomes resources (FHIR's: `fhir_sources`, or the `/v1` representations here), and what a
+tombstone deletes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from dmi_api.fhir import encounters, patients, practitioners
+from sqlalchemy import ColumnElement
+
 from dmi_api.fhir.identifiers import identifier_system
 from dmi_api.models import (
     Assessment,
@@ -47,17 +50,35 @@ class Context:
         return identifier_system(self.issuer, self.tenant.clinic_id, kind)
 
 
-Render = Callable[[Context, Sequence[Any]], Awaitable[list[Resource]]]
+# A chunk of rows, rendered: the resources of each row, in the rows' order.
+Render = Callable[[Context, Sequence[Any]], Awaitable[list[list[Resource]]]]
+
+
+def _whole_id(resource_id: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(resource_id)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
 class Part:
-    """One table an output type reads: its rows in chunks, rendered; a tombstone's resources
-    (`Type/id`, FHIR only)."""
+    """One table an output type reads, and how FHIR's searches find its rows.
+
+    `render`: a chunk of rows as resources (a tombstone's, rendered, are what it deleted);
+    `where`: which live rows yield resources at all; `patient`, `date`, `identifier`: the
+    columns FHIR's `patient`, `date` and `identifier` search; `row_id`: the row a resource
+    id comes from (None: none of this part's); `audited`: the resource its audit events name.
+    """
 
     model: type[Any]
     render: Render
-    deleted: Callable[[Any], list[str]] | None = None
+    where: Callable[[], ColumnElement[bool]] | None = None
+    patient: str | None = None
+    date: str | None = None
+    identifier: str | None = None
+    row_id: Callable[[str], uuid.UUID | None] = field(default=_whole_id)
+    audited: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,74 +91,37 @@ class Source:
     parts: tuple[Part, ...]
 
 
-def _each(mapping: Callable[..., Resource], kind: str | None = None) -> Render:
-    async def render(context: Context, rows: Sequence[Any]) -> list[Resource]:
-        system = context.system(kind) if kind else ""
-        return [mapping(row, system=system) for row in rows]
-
-    return render
+def _dumped(views: Sequence[Any]) -> list[list[Resource]]:
+    return [[view.model_dump(mode="json")] for view in views]
 
 
-def _own(resource_type: str) -> Callable[[Any], list[str]]:
-    return lambda row: [f"{resource_type}/{row.id}"]
-
-
-FHIR_SOURCES: dict[str, Source] = {
-    "Patient": Source(
-        "Patient",
-        True,
-        (Part(Child, _each(patients.patient, patients.SYSTEM_KIND), _own("Patient")),),
-    ),
-    "Practitioner": Source(
-        "Practitioner",
-        False,
-        (
-            Part(
-                Practitioner,
-                _each(practitioners.practitioner, practitioners.SYSTEM_KIND),
-                _own("Practitioner"),
-            ),
-        ),
-    ),
-    "Encounter": Source(
-        "Encounter",
-        True,
-        (Part(SessionRecord, _each(encounters.encounter), _own("Encounter")),),
-    ),
-}
-
-
-def _dumped(views: Sequence[Any]) -> list[Resource]:
-    return [view.model_dump(mode="json") for view in views]
-
-
-async def _children(context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _children(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     return _dumped(await children.public_views(context.tenant, list(rows)))
 
 
-async def _practitioners(_context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _practitioners(_context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     return _dumped([practitioner_service.to_public(row) for row in rows])
 
 
-async def _exercises(_context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _exercises(_context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     return _dumped([exercises.to_public(row) for row in rows])
 
 
-async def _prescriptions(context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _prescriptions(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     items = await prescription_items.load(context.tenant, [row.id for row in rows])
     return _dumped([prescriptions.to_public(row, items[row.id]) for row in rows])
 
 
-async def _session_records(context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _session_records(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     amendments = await load_amendments(context.tenant, [row.id for row in rows])
     return _dumped([session_record_view(row, amendments[row.id]) for row in rows])
 
 
-async def _assessments(context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _assessments(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     return _dumped(await assessments.public_views(context.tenant, list(rows)))
 
 
-async def _milestones(context: Context, rows: Sequence[Any]) -> list[Resource]:
+async def _milestones(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     return _dumped(await milestones.public_views(context.tenant, list(rows)))
 
 
@@ -154,10 +138,3 @@ V1_SOURCES: dict[str, Source] = {
         Source("milestones", True, (Part(Milestone, _milestones),)),
     )
 }
-
-SOURCES = {"fhir": FHIR_SOURCES, "v1": V1_SOURCES}
-
-
-def sources_of(export_format: str, types: Sequence[str]) -> list[Source]:
-    """The sources of an export's types, in the order given."""
-    return [SOURCES[export_format][name] for name in types]

@@ -1,0 +1,89 @@
+"""An assessment's items and entered values as a FHIR R4 QuestionnaireResponse
+(docs/fhir.md, "QuestionnaireResponse")."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dmi_api.fhir.identifiers import row_meta
+
+# The questionnaire of an instrument: a canonical of the API's own (no Questionnaire is served:
+# item wording is copyrighted and never stored).
+QUESTIONNAIRE = "urn:dmi-api:fhir:Questionnaire:{instrument}"
+# The API's own code system for item values that are not scores: `NT`, not tested.
+ITEM_VALUES = "urn:dmi-api:fhir:CodeSystem:item-value"
+NOT_TESTED = {"system": ITEM_VALUES, "code": "NT", "display": "Not tested"}
+# Free instruments: any text is an answer, "NT" too.
+FREE = frozenset({"dmi_evaluation", "custom"})
+# Link ids of what is not an item start with "/", which no item id has.
+ENTERED = "/entered"
+GOALS = "/goal_dimensions"
+STATUSES = {"draft": "in-progress", "final": "completed"}
+
+
+def _natural(key: str) -> list[tuple[int, str]]:
+    """'prone-10' after 'prone-9': numbers compared as numbers."""
+    return [
+        (0, part) if not part.isdigit() else (int(part), "") for part in re.split(r"(\d+)", key)
+    ]
+
+
+def _answers(value: Any, *, scored: bool) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [answer for one in value for answer in _answers(one, scored=scored)]
+    if isinstance(value, bool):
+        return [{"valueBoolean": value}]
+    if isinstance(value, int):
+        return [{"valueInteger": value}]
+    if isinstance(value, float):
+        return [{"valueDecimal": value}]
+    if value == "NT" and scored:
+        return [{"valueCoding": NOT_TESTED}]
+    if isinstance(value, str):
+        return [{"valueString": value}]
+    return []
+
+
+def _items(values: dict[str, Any], prefix: str, *, scored: bool) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for key in sorted(values, key=_natural):
+        link_id = f"{prefix}{key}"
+        value = values[key]
+        item: dict[str, Any] = {"linkId": link_id}
+        if isinstance(value, dict):
+            children = _items(value, f"{link_id}/", scored=scored)
+            item.update({"item": children} if children else {})
+        else:
+            answers = _answers(value, scored=scored)
+            item.update({"answer": answers} if answers else {})
+        items.append(item)
+    return items
+
+
+def questionnaire_response(assessment: Any) -> dict[str, Any]:
+    """The QuestionnaireResponse of a stored assessment (an `Assessment` or a row with its
+    columns), draft or final: its items (link id = item id), then the entered values and the
+    GMFM goal dimensions."""
+    scored = assessment.instrument not in FREE
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(assessment.id),
+        "meta": row_meta(assessment.version, assessment.updated_at),
+        "questionnaire": QUESTIONNAIRE.format(instrument=assessment.instrument),
+        "status": STATUSES[assessment.status],
+        "subject": {"reference": f"Patient/{assessment.child_id}"},
+        "authored": assessment.performed_on.isoformat(),
+    }
+    if assessment.assessor_id is not None:
+        resource["author"] = {"reference": f"Practitioner/{assessment.assessor_id}"}
+    items = _items(assessment.items, "", scored=scored)
+    if assessment.entered:
+        entered = _items(assessment.entered, f"{ENTERED}/", scored=scored)
+        items.append({"linkId": ENTERED, "item": entered})
+    if assessment.goal_dimensions:
+        goals = [{"valueString": dimension} for dimension in sorted(assessment.goal_dimensions)]
+        items.append({"linkId": GOALS, "answer": goals})
+    if items:
+        resource["item"] = items
+    return resource

@@ -35,8 +35,8 @@ from dmi_api.routers import (
     exercises,
     exports,
     fhir,
-    fhir_encounters,
     fhir_exports,
+    fhir_resources,
     health,
     insights,
     milestones,
@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports,
         fhir_exports,  # before fhir: `/Patient/$export` is not `/Patient/{id}`
         fhir,
-        fhir_encounters,
+        fhir_resources,
         oauth,
         health,
     ):

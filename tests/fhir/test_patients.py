@@ -54,22 +54,27 @@ class TestMetadata:
         assert body["fhirVersion"] == "4.0.1"
         [rest] = body["rest"]
         served = {r["type"]: {i["code"] for i in r["interaction"]} for r in rest["resource"]}
-        assert served == {
-            "Patient": {"read", "search-type"},
-            "Practitioner": {"read", "search-type"},
-            "Encounter": {"read", "search-type"},
+        types = {
+            "Patient",
+            "RelatedPerson",
+            "Practitioner",
+            "Condition",
+            "Observation",
+            "QuestionnaireResponse",
+            "CarePlan",
+            "ServiceRequest",
+            "Encounter",
+            "Procedure",
         }
+        assert served == {name: {"read", "search-type"} for name in types}
         params = {r["type"]: {p["name"] for p in r["searchParam"]} for r in rest["resource"]}
         by_identifier = {"_id", "identifier", "_lastUpdated", "_count"}
         assert params["Patient"] == params["Practitioner"] == by_identifier
-        assert params["Encounter"] == {
-            "_id",
-            "patient",
-            "subject",
-            "date",
-            "_lastUpdated",
-            "_count",
-        }
+        by_patient = {"_id", "patient", "subject", "_lastUpdated", "_count"}
+        for name in ("RelatedPerson", "Condition", "CarePlan", "ServiceRequest"):
+            assert params[name] == by_patient, name
+        for name in ("Encounter", "Procedure", "Observation", "QuestionnaireResponse"):
+            assert params[name] == by_patient | {"date"}, name
         # Each is a parameter of the operation (the OpenAPI document says what it takes).
         document = (await client.get("/openapi.json")).json()
         for name, names in params.items():

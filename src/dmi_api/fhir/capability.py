@@ -6,31 +6,12 @@ from typing import Any
 
 from dmi_api.fhir.media import FHIR_JSON, FHIR_VERSION
 
-# Each resource: its search parameters (name, FHIR type, what it matches).
-_LAST_UPDATED = ("_lastUpdated", "date", "gt, ge, lt or le and a date or an instant; twice")
-RESOURCES: dict[str, list[tuple[str, str, str]]] = {
-    "Patient": [
-        ("_id", "token", "the Patient's id (comma-separated: any of them)"),
-        ("identifier", "token", "the clinic's MRN: `[system|]value`"),
-        _LAST_UPDATED,
-    ],
-    "Encounter": [
-        ("_id", "token", "the Encounter's id (comma-separated: any of them)"),
-        ("patient", "reference", "the child: `Patient/{id}` or `{id}`"),
-        ("subject", "reference", "the same as `patient`"),
-        ("date", "date", "the session's start: gt, ge, lt or le and a date or an instant; twice"),
-        _LAST_UPDATED,
-    ],
-    "Practitioner": [
-        ("_id", "token", "the Practitioner's id (comma-separated: any of them)"),
-        ("identifier", "token", "the clinic's practitioner number: `[system|]value`"),
-        _LAST_UPDATED,
-    ],
-}
 
-
-def capability_statement(base: str, software_version: str, date: str) -> dict[str, Any]:
-    """The server's CapabilityStatement (`GET /fhir/R4/metadata`)."""
+def capability_statement(
+    base: str, software_version: str, date: str, resources: dict[str, list[tuple[str, str, str]]]
+) -> dict[str, Any]:
+    """The server's CapabilityStatement (`GET /fhir/R4/metadata`); `resources`: each type
+    served and its search parameters (name, FHIR type, what it matches)."""
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -77,7 +58,7 @@ def capability_statement(base: str, software_version: str, date: str) -> dict[st
                             }
                         ],
                     }
-                    for name, params in RESOURCES.items()
+                    for name, params in resources.items()
                 ],
             }
         ],

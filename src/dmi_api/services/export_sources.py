@@ -67,8 +67,9 @@ class Part:
 
     `render`: a chunk of rows as resources (a tombstone's, rendered, are what it deleted);
     `where`: which live rows yield resources at all; `patient`, `date`, `identifier`: the
-    columns FHIR's `patient`, `date` and `identifier` search; `row_id`: the row a resource
-    id comes from (None: none of this part's); `audited`: the resource its audit events name.
+    columns FHIR's `patient`, `date` and `identifier` search; `row_id` (or, when it takes a
+    query, `locate`): the row a resource id comes from (None: none of this part's);
+    `audited`: the resource its audit events name.
     """
 
     model: type[Any]
@@ -78,6 +79,7 @@ class Part:
     date: str | None = None
     identifier: str | None = None
     row_id: Callable[[str], uuid.UUID | None] = field(default=_whole_id)
+    locate: Callable[[Context, str], Awaitable[uuid.UUID | None]] | None = None
     audited: str = ""
 
 

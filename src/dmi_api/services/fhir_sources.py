@@ -146,7 +146,6 @@ def _gestational_age_known() -> Any:
 _PATIENT = Part(
     Child,
     _each(patients.patient, patients.SYSTEM_KIND),
-    patient="id",
     identifier="external_id",
     audited=CHILD,
 )
@@ -250,7 +249,7 @@ FHIR_SOURCES: dict[str, Source] = {
                     Prescription,
                     _service_requests,
                     patient="child_id",
-                    row_id=lambda _id: None,  # found through the item: `item_row_id`
+                    locate=item_row_id,
                     audited=PRESCRIPTION,
                 ),
             ),
@@ -284,3 +283,20 @@ FHIR_SOURCES: dict[str, Source] = {
         ),
     )
 }
+
+
+def search_parameters(source: Source) -> list[tuple[str, str, str]]:
+    """The CapabilityStatement's search parameters of a type (`_count` aside)."""
+    parts = source.parts
+    found = [("_id", "token", f"the {source.name}'s id (comma-separated: any of them)")]
+    if any(part.identifier for part in parts):
+        found.append(("identifier", "token", "the clinic's identifier: `[system|]value`"))
+    if any(part.patient for part in parts):
+        found += [
+            ("patient", "reference", "the child: `Patient/{id}` or `{id}`"),
+            ("subject", "reference", "the same as `patient`"),
+        ]
+    if any(part.date for part in parts):
+        found.append(("date", "date", "gt, ge, lt or le and a date or an instant; twice"))
+    found.append(("_lastUpdated", "date", "gt, ge, lt or le and a date or an instant; twice"))
+    return found

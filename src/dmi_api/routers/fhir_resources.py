@@ -1,0 +1,232 @@
+"""`/fhir/R4/{type}` and `/fhir/R4/{type}/{id}`: read and search of every FHIR resource type,
+each built from its source description (`services/fhir_sources.py`): a search takes exactly the
+parameters its tables can answer (`patient` where they name a child, `date` where they carry
+one, `identifier` where they hold an external id)."""
+
+# No `from __future__ import annotations`: the routes' parameter types are built per resource
+# type (their id patterns) and must be evaluated where they are defined.
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request
+from pydantic import Field
+
+from dmi_api.auth.dependencies import Caller, require
+from dmi_api.errors import FieldProblem, ValidationProblemError
+from dmi_api.fhir.bundles import searchset
+from dmi_api.fhir.identifiers import identifier_system
+from dmi_api.fhir.media import FhirResponse, fhir_response
+from dmi_api.fhir.search import (
+    LAST_UPDATED_PATTERN,
+    MAX_IDS,
+    PATIENT_PATTERN,
+    identifier_value,
+    last_updated_bounds,
+)
+from dmi_api.models import Child
+from dmi_api.routers import make_router
+from dmi_api.routers.fhir import (
+    CountParam,
+    CursorParam,
+    FormatParam,
+    LastUpdatedParam,
+    PrettyParam,
+    fhir_base,
+    fhir_content,
+)
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE
+from dmi_api.services import fhir_search
+from dmi_api.services.export_sources import Context, Source
+from dmi_api.services.fhir_sources import FHIR_SOURCES
+
+router = make_router(tag="fhir", prefix="/fhir/R4")
+
+# The scope each table's resources are read with (a type of several tables needs each).
+SCOPES = {
+    "child": "children:read",
+    "practitioner": "practitioners:read",
+    "session_record": "sessions:read",
+    "assessment": "assessments:read",
+    "milestone": "milestones:read",
+    "prescription": "prescriptions:read",
+}
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# FHIR's id: 1-64 of letters, digits, `-` and `.` (a caregiver's `{child}.caregiver.0`).
+_FHIR_ID = r"[A-Za-z0-9\-\.]{1,64}"
+DATE_PATTERN = LAST_UPDATED_PATTERN
+
+
+def scopes_of(source: Source) -> list[str]:
+    """The scopes a type is read with."""
+    return sorted({SCOPES[part.audited] for part in source.parts})
+
+
+def uuid_ids(source: Source) -> bool:
+    """Whether the type's ids are its rows' UUIDs (else `{row}.{suffix}` ids as well)."""
+    return source.name not in {"RelatedPerson", "Condition", "Observation", "Procedure"}
+
+
+def _id_pattern(source: Source) -> str:
+    return _UUID if uuid_ids(source) else _FHIR_ID
+
+
+def _context(request: Request, caller: Caller) -> Context:
+    return Context(caller.tenant, request.app.state.settings.issuer)
+
+
+def _child_of(row: Any, model: type[Any]) -> uuid.UUID | None:
+    found: uuid.UUID | None = row.id if model is Child else getattr(row, "child_id", None)
+    return found
+
+
+def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
+    """`GET /{type}/{id}`: one resource; a deleted one is 410, another clinic's 404."""
+    authorized = require(*scopes_of(source))
+
+    async def read(
+        request: Request,
+        resource_id: Annotated[str, Path(alias="id", pattern=f"^{_id_pattern(source)}$")],
+        _format: FormatParam = None,
+        pretty: PrettyParam = None,
+        caller: Caller = authorized,
+    ) -> FhirResponse:
+        resource, part, row = await fhir_search.read(_context(request, caller), source, resource_id)
+        child_id = _child_of(row, part.model)
+        caller.audit("read", part.audited, resource_id=row.id, child_id=child_id)
+        headers = {"ETag": f'W/"{row.version}"'}
+        return fhir_response(resource, pretty=pretty, headers=headers)
+
+    return read
+
+
+def _ids(source: Source, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    ids = tuple(value.split(","))
+    if len(ids) > MAX_IDS:
+        raise ValidationProblemError(
+            [FieldProblem("#/_id", f"One to {MAX_IDS} ids.", "invalid_search_value")],
+            detail="The search parameter _id is not valid.",
+        )
+    return ids
+
+
+def _patient(patient: str | None, subject: str | None) -> tuple[bool, uuid.UUID | None]:
+    """The child both parameters name (False: they name two children, nothing matches)."""
+    named = {uuid.UUID(value.removeprefix("Patient/")) for value in (patient, subject) if value}
+    if len(named) > 1:
+        return False, None
+    return True, next(iter(named), None)
+
+
+PatientParam = Annotated[str | None, Query(pattern=PATIENT_PATTERN)]
+DateParam = Annotated[list[Annotated[str, Field(pattern=DATE_PATTERN)]] | None, Query(max_length=2)]
+IdentifierParam = Annotated[str | None, Query(max_length=600)]
+
+
+def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
+    """`GET /{type}?…`: the clinic's live resources matching every parameter, paged."""
+    pattern = _id_pattern(source)
+    ids_pattern = f"^{pattern}(,{pattern}){{0,{MAX_IDS - 1}}}$"
+    authorized = require(*scopes_of(source))
+
+    async def search(
+        request: Request,
+        id_: Annotated[str | None, Query(alias="_id", pattern=ids_pattern)] = None,
+        identifier: IdentifierParam = None,
+        patient: PatientParam = None,
+        subject: PatientParam = None,
+        date: DateParam = None,
+        last_updated: LastUpdatedParam = None,
+        count: CountParam = DEFAULT_PAGE_SIZE,
+        cursor: CursorParam = None,
+        _format: FormatParam = None,
+        pretty: PrettyParam = None,
+        caller: Caller = authorized,
+    ) -> FhirResponse:
+        context = _context(request, caller)
+        matches, child_id = _patient(patient, subject)
+        external_id = None
+        if identifier is not None:
+            system = identifier_system(context.issuer, caller.tenant.clinic_id, _kind(source))
+            external_id = identifier_value(identifier, system)
+            matches = matches and external_id is not None  # another system: nothing of ours
+        found: tuple[list[dict[str, Any]], str | None] = ([], None)
+        query = fhir_search.Search(
+            ids=_ids(source, id_),
+            patient=child_id,
+            identifier=external_id,
+            updated=tuple(last_updated_bounds(last_updated or [])),
+            dates=tuple(last_updated_bounds(date or [], "date")),
+        )
+        if matches:
+            found = await fhir_search.search(
+                context,
+                source,
+                query,
+                count=count,
+                cursor=cursor,
+                codec=request.app.state.cursor_codec,
+            )
+        caller.audit("list", source.parts[0].audited)
+        resources, next_cursor = found
+        bundle = searchset(
+            fhir_base(request),
+            source.name,
+            resources,
+            self_url=str(request.url),
+            params=list(request.query_params.multi_items()),
+            next_cursor=next_cursor,
+        )
+        return fhir_response(bundle, pretty=pretty)
+
+    # Only the parameters this type's tables can answer are taken (and documented).
+    signature = inspect.signature(search)
+    dropped = {
+        "identifier": not any(part.identifier for part in source.parts),
+        "patient": not any(part.patient for part in source.parts),
+        "subject": not any(part.patient for part in source.parts),
+        "date": not any(part.date for part in source.parts),
+    }
+    search.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in signature.parameters.values() if not dropped.get(p.name)]
+    )
+    return search
+
+
+def _kind(source: Source) -> str:
+    """The identifier system's kind of a type searched by `identifier`."""
+    return {"Patient": "mrn", "Practitioner": "practitioner"}[source.name]
+
+
+for _source in FHIR_SOURCES.values():
+    _name = _source.name.lower()
+    router.add_api_route(
+        f"/{_source.name}/{{id}}",
+        read_handler(_source),
+        methods=["GET"],
+        name=f"read_{_name}",
+        response_class=FhirResponse,
+        response_model=None,
+        responses={
+            200: {"content": fhir_content(_source.name), "description": _source.name},
+            410: {"description": f"Gone: the {_source.name} was deleted"},
+        },
+        summary=f"Read a {_source.name} (FHIR)",
+        description=f"One {_source.name}; a deleted one is 410, another clinic's 404. "
+        f"Scopes: {', '.join(scopes_of(_source))}.",
+    )
+    router.add_api_route(
+        f"/{_source.name}",
+        search_handler(_source),
+        methods=["GET"],
+        name=f"search_{_name}",
+        response_class=FhirResponse,
+        response_model=None,
+        responses={200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"}},
+        summary=f"Search {_source.name} resources (FHIR)",
+        description=f"The clinic's live {_source.name} resources, paged (`link.next`). "
+        f"Scopes: {', '.join(scopes_of(_source))}.",
+    )

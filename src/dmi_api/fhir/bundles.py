@@ -34,3 +34,15 @@ def searchset(
             for resource in resources
         ],
     }
+
+
+def deletion_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a bulk export's `deleted` file says of resources: a transaction Bundle of DELETEs."""
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"request": {"method": "DELETE", "url": f"{r['resourceType']}/{r['id']}"}}
+            for r in resources
+        ],
+    }

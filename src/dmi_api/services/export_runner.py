@@ -18,12 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dmi_api.config import Settings
 from dmi_api.db import WRITES
+from dmi_api.fhir.bundles import deletion_bundle
 from dmi_api.models import BulkExport
 from dmi_api.models.columns import utcnow
 from dmi_api.queries.predicates import columns, live
+from dmi_api.services import fhir_sources
 from dmi_api.services.export_files import NdjsonFiles, export_dir, remove
 from dmi_api.services.export_sources import V1_SOURCES, Context, Part, Source
 from dmi_api.services.fhir_sources import FHIR_SOURCES
+from dmi_api.services.fhir_vanished import vanished
 from dmi_api.tenant_scope import Tenant, bind_settings
 
 logger = logging.getLogger("dmi_api.exports")
@@ -128,7 +131,7 @@ class ExportRun:
             for source in (catalogue[name] for name in export.types):
                 if export.level == "patient" and not source.patient:
                     continue
-                output += await self._source(db, context, source, directory, export.since)
+                output += await self._source(db, context, source, directory, export)
                 if export.since is not None:
                     deleted += await self._tombstones(db, context, source, directory, export)
         return output, deleted, moment
@@ -139,19 +142,14 @@ class ExportRun:
         context: Context,
         source: Source,
         directory: Any,
-        since: datetime | None,
+        export: BulkExport,
     ) -> list[dict[str, Any]]:
         files = NdjsonFiles(directory, source.name, self.settings.export_file_max_bytes)
         try:
             for part in source.parts:
-                condition = live(part.model)
-                if part.where is not None:
-                    condition = condition & part.where()
-                if since is not None:
-                    condition = condition & (columns(part.model).updated_at > since)
-                await self._chunks(
-                    db, context, part, condition, partial(_flat, part, context), files
-                )
+                condition = _changed(context, export, part)
+                render = partial(_flat, part, context)
+                await self._chunks(db, context, part, condition, render, files)
         finally:
             files.close()
         return [{"type": source.name, **entry} for entry in files.files]
@@ -164,18 +162,25 @@ class ExportRun:
         directory: Any,
         export: BulkExport,
     ) -> list[dict[str, Any]]:
-        files = NdjsonFiles(
-            directory, f"deleted-{source.name}", self.settings.export_file_max_bytes
-        )
+        """What was deleted after `since`: the tombstones (and, in FHIR, the records of deleted
+        children, and the resources that vanished from a record that changed)."""
+        max_bytes = self.settings.export_file_max_bytes
+        files = NdjsonFiles(directory, f"deleted-{source.name}", max_bytes)
         try:
             for part in source.parts:
-                c = columns(part.model)
-                condition = c.deleted_at.is_not(None) & (c.deleted_at > export.since)
+                if export.format == "fhir":
+                    condition = fhir_sources.deleted_after(context, part, export.since)
+                else:
+                    c = columns(part.model)
+                    condition = c.deleted_at.is_not(None) & (c.deleted_at > export.since)
                 if part.where is not None:
                     condition = condition & part.where()
-
                 render = partial(_tombstones, export.format, part, context)
                 await self._chunks(db, context, part, condition, render, files)
+                if export.format == "fhir" and part.vanishing and export.since is not None:
+                    changed = _changed(context, export, part, everything=True)
+                    render = partial(vanished, part, context, export.since)
+                    await self._chunks(db, context, part, changed, render, files)
         finally:
             files.close()
         return [{"type": source.name, **entry} for entry in files.files]
@@ -225,6 +230,21 @@ def _snapshot_options(db: AsyncSession) -> dict[str, Any]:
     return {WRITES: False}
 
 
+def _changed(context: Context, export: BulkExport, part: Part, *, everything: bool = False) -> Any:
+    """The live rows an export writes (changed after `since` when given; FHIR's of live
+    children); `everything`: those whose resources may be none now (no `where`)."""
+    condition = live(part.model)
+    if part.where is not None and not everything:
+        condition = condition & part.where()
+    if export.format == "fhir":
+        patient = fhir_sources.of_live_patient(context, part)
+        if patient is not None:
+            condition = condition & patient
+    if export.since is not None:
+        condition = condition & (columns(part.model).updated_at > export.since)
+    return condition
+
+
 async def _flat(part: Part, context: Context, rows: list[Any]) -> list[dict[str, Any]]:
     return [resource for found in await part.render(context, rows) for resource in found]
 
@@ -237,18 +257,7 @@ async def _tombstones(
     if export_format != "fhir":
         return [{"id": row.id, "deleted_at": row.deleted_at} for row in rows]
     rendered = await part.render(context, rows)
-    return [
-        _deletion([f"{r['resourceType']}/{r['id']}" for r in found]) for found in rendered if found
-    ]
-
-
-def _deletion(references: list[str]) -> dict[str, Any]:
-    """A tombstone as Bulk Data's `deleted` line: a transaction Bundle of DELETE requests."""
-    return {
-        "resourceType": "Bundle",
-        "type": "transaction",
-        "entry": [{"request": {"method": "DELETE", "url": ref}} for ref in references],
-    }
+    return [deletion_bundle(found) for found in rendered if found]
 
 
 def _start(row: BulkExport) -> None:

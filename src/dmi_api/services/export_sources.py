@@ -80,6 +80,9 @@ class Part:
     identifier: str | None = None
     row_id: Callable[[str], uuid.UUID | None] = field(default=_whole_id)
     locate: Callable[[Context, str], Awaitable[uuid.UUID | None]] | None = None
+    # Whether a live row's resources can vanish as it changes (a caregiver removed): an
+    # incremental export then deletes them (their ids from the version kept at `since`).
+    vanishing: bool = False
     audited: str = ""
 
 

@@ -16,6 +16,7 @@ from dmi_api.fhir.search import Bound
 from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.queries.predicates import columns, live
 from dmi_api.services.export_sources import Context, Part, Resource, Source
+from dmi_api.services.fhir_sources import of_live_patient, patient_deleted
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ async def read(context: Context, source: Source, resource_id: str) -> tuple[Reso
         [found] = await part.render(context, [row])
         for resource in found:
             if resource["id"] == resource_id:
-                if row.deleted_at is not None:
+                if row.deleted_at is not None or await patient_deleted(context, part, row):
                     raise GoneError(f"This {source.name} was deleted.")
                 return resource, part, row
     raise NotFoundError(f"No {source.name} with this id.")
@@ -78,6 +79,9 @@ async def _statement(
     statement = context.tenant.select_rows(part.model).where(live(part.model))
     if part.where is not None:
         statement = statement.where(part.where())
+    patient = of_live_patient(context, part)
+    if patient is not None:
+        statement = statement.where(patient)
     for value, column in ((search.patient, part.patient), (search.identifier, part.identifier)):
         if value is not None:
             if column is None:

@@ -22,6 +22,7 @@ from dmi_api.fhir import (
     related_persons,
     service_requests,
 )
+from dmi_api.fhir.references import references, without
 from dmi_api.models import (
     Assessment,
     Child,
@@ -32,7 +33,7 @@ from dmi_api.models import (
     PrescriptionItem,
     SessionRecord,
 )
-from dmi_api.queries.predicates import columns
+from dmi_api.queries.predicates import columns, live, table_of
 from dmi_api.services.export_sources import Context, Part, Render, Resource, Source
 
 CHILD, PRACTITIONER = "child", "practitioner"
@@ -52,6 +53,56 @@ def _each(mapping: Callable[..., Resource | list[Resource] | None], kind: str = 
         return found
 
     return render
+
+
+async def _live_ids(context: Context, model: type[Any], ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    c = columns(model)
+    statement = context.tenant.select_rows(model).where(c.id.in_(ids), live(model))
+    return {row.id for row in (await context.tenant.db.execute(statement)).all()}
+
+
+async def _dead(context: Context, named: set[str]) -> set[str]:
+    """Of the references to practitioners and to prescription items (ServiceRequests), those
+    whose row is deleted (an item: its prescription)."""
+    wanted: dict[str, set[uuid.UUID]] = {"Practitioner": set(), "ServiceRequest": set()}
+    for reference in named:
+        kind, _, row_id = reference.partition("/")
+        if kind in wanted:
+            wanted[kind].add(uuid.UUID(row_id))
+    alive = {
+        f"Practitioner/{i}" for i in await _live_ids(context, Practitioner, wanted["Practitioner"])
+    }
+    items = wanted["ServiceRequest"]
+    if items:
+        item, prescription = columns(PrescriptionItem), columns(Prescription)
+        statement = (
+            context.tenant.select_rows(PrescriptionItem)
+            .join(table_of(Prescription), prescription.id == item.prescription_id)
+            .where(item.id.in_(items), live(Prescription))
+        )
+        rows = (await context.tenant.db.execute(statement)).all()
+        alive |= {f"ServiceRequest/{row.id}" for row in rows}
+    return {reference for reference in named if reference.partition("/")[0] in wanted} - alive
+
+
+def _pruned(render: Render) -> Render:
+    """A render whose resources leave out their references to deleted practitioners and to the
+    items of deleted prescriptions (the record stays; its link to a deleted row goes)."""
+
+    async def pruned(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
+        rendered = await render(context, rows)
+        named: set[str] = set()
+        for found in rendered:
+            for resource in found:
+                references(resource, named)
+        dead = await _dead(context, named)
+        if not dead:
+            return rendered
+        return [[without(resource, dead) for resource in found] for found in rendered]
+
+    return pruned
 
 
 def _prefixed(suffix: str) -> Callable[[str], uuid.UUID | None]:
@@ -163,6 +214,7 @@ FHIR_SOURCES: dict[str, Source] = {
                     _each(related_persons.related_persons),
                     patient="id",
                     row_id=_prefixed(".caregiver."),
+                    vanishing=True,
                     audited=CHILD,
                 ),
             ),
@@ -188,6 +240,7 @@ FHIR_SOURCES: dict[str, Source] = {
                     _each(conditions.conditions),
                     patient="id",
                     row_id=_prefixed(".diagnosis."),
+                    vanishing=True,
                     audited=CHILD,
                 ),
             ),
@@ -203,15 +256,17 @@ FHIR_SOURCES: dict[str, Source] = {
                     patient="id",
                     date="birth_date",
                     row_id=_prefixed(".gestational-age"),
+                    vanishing=True,
                     audited=CHILD,
                 ),
                 Part(
                     Assessment,
-                    _each(observation_scores.score_observations),
+                    _pruned(_each(observation_scores.score_observations)),
                     where=_final,
                     patient="child_id",
                     date="performed_on",
                     row_id=_score_row,
+                    vanishing=True,
                     audited=ASSESSMENT,
                 ),
                 Part(
@@ -229,7 +284,7 @@ FHIR_SOURCES: dict[str, Source] = {
             (
                 Part(
                     Assessment,
-                    _each(questionnaire_responses.questionnaire_response),
+                    _pruned(_each(questionnaire_responses.questionnaire_response)),
                     patient="child_id",
                     date="performed_on",
                     audited=ASSESSMENT,
@@ -239,7 +294,7 @@ FHIR_SOURCES: dict[str, Source] = {
         Source(
             "CarePlan",
             True,
-            (Part(Prescription, _care_plans, patient="child_id", audited=PRESCRIPTION),),
+            (Part(Prescription, _pruned(_care_plans), patient="child_id", audited=PRESCRIPTION),),
         ),
         Source(
             "ServiceRequest",
@@ -247,7 +302,7 @@ FHIR_SOURCES: dict[str, Source] = {
             (
                 Part(
                     Prescription,
-                    _service_requests,
+                    _pruned(_service_requests),
                     patient="child_id",
                     locate=item_row_id,
                     audited=PRESCRIPTION,
@@ -260,7 +315,7 @@ FHIR_SOURCES: dict[str, Source] = {
             (
                 Part(
                     SessionRecord,
-                    _each(encounters.encounter),
+                    _pruned(_each(encounters.encounter)),
                     patient="child_id",
                     date="started_at",
                     audited=SESSION,
@@ -273,10 +328,11 @@ FHIR_SOURCES: dict[str, Source] = {
             (
                 Part(
                     SessionRecord,
-                    _procedures,
+                    _pruned(_procedures),
                     patient="child_id",
                     date="started_at",
                     row_id=_prefixed(".exercise."),
+                    vanishing=True,
                     audited=SESSION,
                 ),
             ),
@@ -300,3 +356,34 @@ def search_parameters(source: Source) -> list[tuple[str, str, str]]:
         found.append(("date", "date", "gt, ge, lt or le and a date or an instant; twice"))
     found.append(("_lastUpdated", "date", "gt, ge, lt or le and a date or an instant; twice"))
     return found
+
+
+def _children(context: Context, *conditions: Any) -> Any:
+    c = columns(Child)
+    return context.tenant.select_rows(Child).with_only_columns(c.id).where(*conditions)
+
+
+def of_live_patient(context: Context, part: Part) -> Any:
+    """A row of a live child (a deleted child's records leave FHIR with it: its compartment is
+    deleted), for the parts about a child; None for the others."""
+    if part.patient != "child_id":
+        return None
+    return columns(part.model).child_id.in_(_children(context, live(Child)))
+
+
+def deleted_after(context: Context, part: Part, since: Any) -> Any:
+    """A row deleted after `since`, or (a part about a child) a row of a child deleted after it."""
+    c = columns(part.model)
+    deleted = c.deleted_at.is_not(None) & (c.deleted_at > since)
+    if part.patient != "child_id":
+        return deleted
+    gone = _children(context, columns(Child).deleted_at > since)
+    return deleted | c.child_id.in_(gone)
+
+
+async def patient_deleted(context: Context, part: Part, row: Any) -> bool:
+    """Whether the row is about a child that was deleted (its compartment is gone)."""
+    if part.patient != "child_id":
+        return False
+    statement = _children(context, columns(Child).id == row.child_id, live(Child))
+    return (await context.tenant.db.execute(statement)).first() is None

@@ -20,9 +20,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DMI_HOST=0.0.0.0 \
     DMI_PORT=8000 \
-    DMI_WORKERS=2
+    DMI_WORKERS=2 \
+    DMI_EXPORT_DIR=/var/lib/dmi/exports
 RUN groupadd --system --gid 10001 dmi \
- && useradd --system --uid 10001 --gid dmi --home-dir /app --shell /usr/sbin/nologin dmi
+ && useradd --system --uid 10001 --gid dmi --home-dir /app --shell /usr/sbin/nologin dmi \
+ && install -d -o dmi -g dmi /var/lib/dmi/exports
 COPY --from=build /opt/venv /opt/venv
 COPY --chmod=0755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 WORKDIR /app

@@ -34,20 +34,32 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in env.items()}
 
 
-def test_three_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"postgres", "migrate", "api"}
+def test_four_services(services: dict[str, Any]) -> None:
+    assert set(services) == {"postgres", "migrate", "api", "worker"}
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"].get("restart", "no") == "no"
     assert services["api"]["command"] == ["serve"]
-    for name in ("migrate", "api"):
+    assert services["worker"]["command"] == ["worker"]
+    for name in ("migrate", "api", "worker"):
         assert services[name]["build"] == "."
+
+
+def test_the_api_and_the_worker_share_the_export_directory(services: dict[str, Any]) -> None:
+    # The worker writes export files, the API serves them: the same volume at DMI_EXPORT_DIR.
+    mounts = []
+    for name in ("api", "worker"):
+        directory = _environment(services[name])["DMI_EXPORT_DIR"]
+        [mount] = [str(v) for v in services[name]["volumes"] if str(v).endswith(f":{directory}")]
+        mounts.append(mount)
+    assert mounts[0] == mounts[1]
 
 
 def test_the_api_waits_for_the_migrations(services: dict[str, Any]) -> None:
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    api_waits = services["api"]["depends_on"]
-    assert api_waits["migrate"]["condition"] == "service_completed_successfully"
-    assert api_waits["postgres"]["condition"] == "service_healthy"
+    for name in ("api", "worker"):
+        waits = services[name]["depends_on"]
+        assert waits["migrate"]["condition"] == "service_completed_successfully"
+        assert waits["postgres"]["condition"] == "service_healthy"
 
 
 def test_healthchecks(services: dict[str, Any]) -> None:
@@ -57,7 +69,7 @@ def test_healthchecks(services: dict[str, Any]) -> None:
 
 def test_environment_names_are_settings(services: dict[str, Any]) -> None:
     settings = {f"DMI_{name}".upper() for name in Settings.model_fields}
-    for name in ("migrate", "api"):
+    for name in ("migrate", "api", "worker"):
         env = _environment(services[name])
         assert {"DMI_DATABASE_URL", "DMI_MIGRATION_DATABASE_URL"} <= set(env), name
         unknown = {k for k in env if k not in settings | ENTRYPOINT_VARIABLES}

@@ -58,6 +58,7 @@ class TestKickOff:
             {"_since": "yesterday"},
             {"_outputFormat": "text/csv"},
             {"_typeFilter": "Patient?active=true"},  # not supported: refused, not ignored
+            {"_since": "2026-02-30T00:00:00Z"},  # the pattern's, but no such day
         ):
             response = await client.get(KICK_OFF, params=params, headers={**headers, **ASYNC})
             outcome(response, 400)

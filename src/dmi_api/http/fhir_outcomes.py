@@ -1,6 +1,6 @@
 """Under `/fhir/`, every problem document (RFC 9457) the API answers with becomes a FHIR
 OperationOutcome (`application/fhir+json`): token, scope, not found, validation, limits and
-outages alike. A 422 of a read or search is FHIR's 400 (an invalid search)."""
+outages alike. A 422 is FHIR's 400 (an invalid search or parameter)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ async def _send_outcome(send: Send, start: Message, body: bytes, scope: Scope) -
     except orjson.JSONDecodeError:
         problem = {}
     status = int(start["status"])
-    if status == 422 and scope.get("method") in ("GET", "HEAD"):
+    if status == 422:  # FHIR's invalid request (a parameter, a header)
         status = 400
     content = orjson.dumps(operation_outcome(status, problem if isinstance(problem, dict) else {}))
     headers = MutableHeaders(raw=list(start["headers"]))

@@ -5,19 +5,17 @@ speak FHIR (README: "Bulk export")."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import Path, Request, Response
 from fastapi.responses import FileResponse
 
 from dmi_api.auth.dependencies import Exporter
-from dmi_api.errors import NotFoundError
 from dmi_api.models import BulkExport
 from dmi_api.routers import make_router
 from dmi_api.schemas.exports import ExportCreate, ExportFile, ExportPublic
 from dmi_api.services import bulk_exports as service
-from dmi_api.services.export_files import FILE_NAME, export_dir
+from dmi_api.services.export_files import FILE_NAME
 from dmi_api.services.export_sources import V1_SOURCES
 
 PREFIX = "/v1/exports"
@@ -125,8 +123,6 @@ async def export_file(
 ) -> FileResponse:
     """One file of a completed export, streamed: one `/v1` representation per line."""
     row = await service.get(caller.tenant, export_id, "v1")
-    if not service.has_file(row, name):
-        raise NotFoundError("No file of this name in the export.")
+    path = service.file_path(request.app.state.settings, row, name)
     caller.audit("read", service.RESOURCE, resource_id=row.id)
-    directory = export_dir(request.app.state.settings.export_dir, row.clinic_id, row.id)
-    return FileResponse(FilePath(directory) / name, media_type=NDJSON)
+    return FileResponse(path, media_type=NDJSON)

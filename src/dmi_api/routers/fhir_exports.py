@@ -2,37 +2,35 @@
 (202 while running, 200 with the manifest), cancel, and the NDJSON files; all with `export:read`,
 visible only to the clinic that exported them (docs/fhir.md, "Bulk export")."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: each kick-off's `_type` pattern is built for its
+# level and must be evaluated where the route is defined.
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from dmi_api.auth.dependencies import Exporter
-from dmi_api.errors import (
-    BadRequestError,
-    FieldProblem,
-    NotFoundError,
-    ValidationProblemError,
-)
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.fhir.media import FhirResponse
 from dmi_api.fhir.outcomes import operation_outcome
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import fhir_base
 from dmi_api.services import bulk_exports as service
-from dmi_api.services.export_files import FILE_NAME, export_dir
+from dmi_api.services.export_files import FILE_NAME
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
 
-NDJSON_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 FHIR_NDJSON = "application/fhir+ndjson"
-TYPES_PATTERN = r"^[A-Za-z]{1,40}(,[A-Za-z]{1,40}){0,20}$"
+# `_outputFormat`: FHIR's NDJSON under the names Bulk Data allows for it.
+OutputFormat = Literal["application/fhir+ndjson", "application/ndjson", "ndjson"]
+# `_since`: an instant with its zone (a day may still not exist: `invalid_search_value`).
+SINCE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 FILE_PATTERN = FILE_NAME.pattern
+LEVELS = {"system": "/$export", "patient": "/Patient/$export"}
 
 
 def _bad(name: str, detail: str) -> ValidationProblemError:
@@ -42,26 +40,17 @@ def _bad(name: str, detail: str) -> ValidationProblemError:
     )
 
 
-def _types(value: str | None, level: str) -> list[str]:
-    known = [name for name, source in FHIR_SOURCES.items() if level == "system" or source.patient]
-    if value is None:
-        return known
-    asked = list(dict.fromkeys(value.split(",")))
-    if any(name not in known for name in asked):
-        raise _bad("_type", f"Resource types this export serves: {', '.join(known)}.")
-    return asked
+def _served(level: str) -> list[str]:
+    return [name for name, source in FHIR_SOURCES.items() if level == "system" or source.patient]
 
 
 def _since(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise _bad("_since", "An instant with its time zone, e.g. 2026-01-01T00:00:00Z.")
-    return moment.astimezone(UTC)
+        raise _bad("_since", "An instant with its time zone, e.g. 2026-01-01T00:00:00Z.") from None
 
 
 KICK_OFF_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -73,78 +62,60 @@ KICK_OFF_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _kick_off(
-    request: Request,
-    caller: Exporter,
-    level: str,
-    prefer: str | None,
-    output_format: str | None,
-    since: str | None,
-    types: str | None,
-) -> Response:
-    if prefer is None or "respond-async" not in prefer.lower():
-        raise BadRequestError("A bulk export needs the header `Prefer: respond-async`.")
-    if output_format is not None and output_format not in NDJSON_FORMATS:
-        raise _bad("_outputFormat", "Only application/fhir+ndjson is served.")
-    row = await service.kick_off(
-        caller.tenant,
-        caller.principal,
-        request.app.state.settings,
-        export_format="fhir",
-        level=level,
-        types=_types(types, level),
-        since=_since(since),
-        request=request.url.path.removeprefix("/fhir/R4")
-        + (f"?{request.url.query}" if request.url.query else ""),
+def kick_off(level: str) -> Callable[..., Awaitable[Response]]:
+    """The kick-off of an export of everything (`system`) or of the patients' compartments
+    (`patient`: every type but Practitioner); its `_type` names only what it serves."""
+    names = "|".join(_served(level))
+    types_pattern = f"^({names})(,({names})){{0,{len(_served(level)) - 1}}}$"
+
+    async def export(
+        request: Request,
+        caller: Exporter,
+        prefer: Annotated[
+            str,
+            Header(
+                pattern="respond-async",
+                max_length=200,
+                description="`respond-async`: Bulk Data exports run asynchronously",
+            ),
+        ],
+        output_format: Annotated[OutputFormat | None, Query(alias="_outputFormat")] = None,
+        since: Annotated[str | None, Query(alias="_since", pattern=SINCE_PATTERN)] = None,
+        types: Annotated[str | None, Query(alias="_type", pattern=types_pattern)] = None,
+    ) -> Response:
+        row = await service.kick_off(
+            caller.tenant,
+            caller.principal,
+            request.app.state.settings,
+            export_format="fhir",
+            level=level,
+            types=list(dict.fromkeys(types.split(","))) if types else _served(level),
+            since=_since(since),
+            request=LEVELS[level] + (f"?{request.url.query}" if request.url.query else ""),
+        )
+        caller.audit("create", service.RESOURCE, outcome=202, resource_id=row.id)
+        location = f"{fhir_base(request)}/bulk-status/{row.id}"
+        return Response(status_code=202, headers={"Content-Location": location})
+
+    return export
+
+
+for _level, _path in LEVELS.items():
+    router.add_api_route(
+        _path,
+        kick_off(_level),
+        methods=["GET"],
+        name=f"export_{_level}",
+        status_code=202,
+        response_class=Response,
+        responses=KICK_OFF_RESPONSES,
+        summary="Export every resource of the clinic (FHIR Bulk Data kick-off)"
+        if _level == "system"
+        else "Export every patient's compartment (FHIR Bulk Data kick-off)",
+        description="Start an export (`_type`: some of the types; `_since`: only what changed "
+        "after, and what was deleted). Needs `Prefer: respond-async`."
+        + ("" if _level == "system" else " Every type but Practitioner."),
     )
-    caller.audit("create", service.RESOURCE, outcome=202, resource_id=row.id)
-    location = f"{fhir_base(request)}/bulk-status/{row.id}"
-    return Response(status_code=202, headers={"Content-Location": location})
-
-
-OutputFormat = Annotated[str | None, Query(alias="_outputFormat", max_length=100)]
-Since = Annotated[str | None, Query(alias="_since", max_length=40)]
-Types = Annotated[str | None, Query(alias="_type", pattern=TYPES_PATTERN)]
-Prefer = Annotated[str | None, Header(max_length=200)]
-
-
-@router.get(
-    "/$export",
-    status_code=202,
-    response_class=Response,
-    responses=KICK_OFF_RESPONSES,
-    summary="Export every resource of the clinic (FHIR Bulk Data kick-off)",
-)
-async def export_system(
-    request: Request,
-    caller: Exporter,
-    prefer: Prefer = None,
-    output_format: OutputFormat = None,
-    since: Since = None,
-    types: Types = None,
-) -> Response:
-    """Start an export of the clinic's resources (`_type`: some of them; `_since`: only what
-    changed after, and what was deleted). Needs `Prefer: respond-async`."""
-    return await _kick_off(request, caller, "system", prefer, output_format, since, types)
-
-
-@router.get(
-    "/Patient/$export",
-    status_code=202,
-    response_class=Response,
-    responses=KICK_OFF_RESPONSES,
-    summary="Export every patient's compartment (FHIR Bulk Data kick-off)",
-)
-async def export_patients(
-    request: Request,
-    caller: Exporter,
-    prefer: Prefer = None,
-    output_format: OutputFormat = None,
-    since: Since = None,
-    types: Types = None,
-) -> Response:
-    """Start an export of the resources about the clinic's patients (not its practitioners)."""
-    return await _kick_off(request, caller, "patient", prefer, output_format, since, types)
 
 
 ExportId = Annotated[uuid.UUID, Path(alias="id")]
@@ -208,8 +179,6 @@ async def export_file(
 ) -> FileResponse:
     """One file of a completed export, streamed, with the same token and scope."""
     row = await service.get(caller.tenant, export_id, "fhir")
-    if not service.has_file(row, name):
-        raise NotFoundError("No file of this name in the export.")
+    path = service.file_path(request.app.state.settings, row, name)
     caller.audit("read", service.RESOURCE, resource_id=row.id)
-    directory = export_dir(request.app.state.settings.export_dir, row.clinic_id, row.id)
-    return FileResponse(FilePath(directory) / name, media_type=FHIR_NDJSON)
+    return FileResponse(path, media_type=FHIR_NDJSON)

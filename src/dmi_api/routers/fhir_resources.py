@@ -38,7 +38,7 @@ from dmi_api.routers.fhir import (
 )
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.services import fhir_search
-from dmi_api.services.export_sources import Context, Source
+from dmi_api.services.export_sources import Context, Source, whole_id
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 
 router = make_router(tag="fhir", prefix="/fhir/R4")
@@ -65,7 +65,7 @@ def scopes_of(source: Source) -> list[str]:
 
 def uuid_ids(source: Source) -> bool:
     """Whether the type's ids are its rows' UUIDs (else `{row}.{suffix}` ids as well)."""
-    return source.name not in {"RelatedPerson", "Condition", "Observation", "Procedure"}
+    return all(part.row_id is whole_id for part in source.parts)
 
 
 def _id_pattern(source: Source) -> str:

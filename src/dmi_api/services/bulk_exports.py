@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc as sa_exc
@@ -100,11 +101,12 @@ async def cancel(tenant: Tenant, settings: Settings, row: BulkExport) -> None:
     export_files.remove(settings.export_dir, row.clinic_id, row.id)
 
 
-def has_file(row: BulkExport, name: str) -> bool:
-    """Whether `name` is one of the completed export's files."""
-    return row.status == "completed" and any(
-        entry["file"] == name for entry in [*row.output, *row.deleted]
-    )
+def file_path(settings: Settings, row: BulkExport, name: str) -> Path:
+    """Where one of the completed export's files is (404 for any other name)."""
+    listed = [entry["file"] for entry in [*row.output, *row.deleted]]
+    if row.status != "completed" or name not in listed:
+        raise NotFoundError("No file of this name in the export.")
+    return export_files.export_dir(settings.export_dir, row.clinic_id, row.id) / name
 
 
 async def prune(db: AsyncSession, settings: Settings, now: datetime | None = None) -> int:

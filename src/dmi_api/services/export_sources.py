@@ -54,7 +54,8 @@ class Context:
 Render = Callable[[Context, Sequence[Any]], Awaitable[list[list[Resource]]]]
 
 
-def _whole_id(resource_id: str) -> uuid.UUID | None:
+def whole_id(resource_id: str) -> uuid.UUID | None:
+    """The row of a resource whose id is its row's UUID."""
     try:
         return uuid.UUID(resource_id)
     except ValueError:
@@ -78,7 +79,7 @@ class Part:
     patient: str | None = None
     date: str | None = None
     identifier: str | None = None
-    row_id: Callable[[str], uuid.UUID | None] = field(default=_whole_id)
+    row_id: Callable[[str], uuid.UUID | None] = field(default=whole_id)
     locate: Callable[[Context, str], Awaitable[uuid.UUID | None]] | None = None
     # Whether a live row's resources can vanish as it changes (a caregiver removed): an
     # incremental export then deletes them (their ids from the version kept at `since`).

@@ -12,6 +12,7 @@ import orjson
 from fastapi import FastAPI
 
 from dmi_api.config import Settings
+from dmi_api.direct.bound_db import stream_rows
 from dmi_api.services.export_runner import ExportRun
 
 ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
@@ -29,6 +30,8 @@ async def run_export(app: FastAPI, clinic_id: uuid.UUID, location: str, **settin
         export_id,
         snapshot=False,
         in_flight_margin=timedelta(0),
+        # PostgreSQL's workers read with the driver's cursor (the session's stream elsewhere).
+        reader=None if own.is_sqlite else stream_rows,
     )
     return await run.run()
 

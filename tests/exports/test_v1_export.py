@@ -87,6 +87,55 @@ class TestGetExport:
         child = await client.get(f"/v1/children/{clinic.child_id}", headers=clinic.headers)
         assert child.json() in children
 
+    async def test_every_resource_line_equals_its_get(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        await create(client, clinic)
+        for url, body in (
+            (
+                "/v1/assessments",
+                {
+                    "child_id": clinic.child_id,
+                    "assessor_id": clinic.practitioner_id,
+                    "instrument": "gmfm88",
+                    "performed_on": "2025-03-04",
+                    "status": "final",
+                    "items": {"1": 3, "18": 1, "52": "NT"},
+                },
+            ),
+            (
+                "/v1/milestones",
+                {
+                    "child_id": clinic.child_id,
+                    "milestone": "rolling",
+                    "achieved_on": "2024-09-01",
+                },
+            ),
+        ):
+            created = await client.post(url, json=body, headers=clinic.headers)
+            assert created.status_code == 201, created.text
+        headers = await headers_for(clinic.tenant, "export:read")
+        started = await start(client, headers)
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{started['id']}")
+        body = (await client.get(f"{URL}/{started['id']}", headers=headers)).json()
+        paths = {
+            "children": "children",
+            "practitioners": "practitioners",
+            "exercises": "exercises",
+            "prescriptions": "prescriptions",
+            "session_records": "session-records",
+            "assessments": "assessments",
+            "milestones": "milestones",
+        }
+        assert sorted(f["type"] for f in body["output"]) == sorted(paths)
+        for entry in body["output"]:
+            for line in await lines(client, entry["url"], headers):
+                got = await client.get(
+                    f"/v1/{paths[entry['type']]}/{line['id']}", headers=clinic.headers
+                )
+                assert got.status_code == 200, got.text
+                assert line == got.json(), entry["type"]
+
     async def test_since_lists_deletions_and_another_clinic_sees_nothing(
         self,
         app: FastAPI,

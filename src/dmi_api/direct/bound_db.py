@@ -7,10 +7,14 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import Select
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from dmi_api.auth.principal import Principal
@@ -23,6 +27,7 @@ from dmi_api.route_limits import RouteLimits
 from dmi_api.tenant_scope import CLIENT_SETTING, CLINIC_SETTING
 
 Binding = tuple[uuid.UUID, uuid.UUID]
+_DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 _IDLE_SECONDS = 300  # an idle connection is closed after this long
 _BIND = "SELECT set_config($1, $2, false), set_config($3, $4, false)"
 _CURRENT = "SELECT current_setting($1, true), current_setting($2, true)"
@@ -301,3 +306,19 @@ class ServerReadiness:
 
     async def close(self) -> None:
         """Nothing stays open between probes."""
+
+
+async def stream_rows(
+    db: AsyncSession, statement: Select[Any], chunk: int
+) -> AsyncIterator[list[Any]]:
+    """The rows of a statement in chunks, read by the driver's own cursor on the session's
+    connection (its transaction: the same snapshot and the same bound clinic), each row's
+    columns as attributes: a bulk export's reads, without the ORM's result processing (a
+    third of the time per row, bench/README.md "Bulk export")."""
+    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    values = [compiled.params[name] for name in compiled.positiontup or ()]
+    connection = await db.connection()
+    conn: Any = (await connection.get_raw_connection()).driver_connection
+    cursor = await conn.cursor(compiled.string, *values)
+    while rows := await cursor.fetch(chunk):
+        yield [SimpleNamespace(**dict(row.items())) for row in rows]

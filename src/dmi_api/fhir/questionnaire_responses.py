@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from dmi_api.fhir.identifiers import row_meta
@@ -22,11 +23,12 @@ GOALS = "/goal_dimensions"
 STATUSES = {"draft": "in-progress", "final": "completed"}
 
 
-def _natural(key: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=8192)  # item ids are an instrument's catalogue: the same few hundred
+def _natural(key: str) -> tuple[tuple[int, str], ...]:
     """'prone-10' after 'prone-9': numbers compared as numbers."""
-    return [
+    return tuple(
         (0, part) if not part.isdigit() else (int(part), "") for part in re.split(r"(\d+)", key)
-    ]
+    )
 
 
 def _answers(value: Any, *, scored: bool) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ class ExportCreate(RequestModel):
 
     resources: Annotated[
         list[ExportResource] | None,
-        Field(min_length=1, max_length=7),
+        Field(min_length=1, max_length=7, json_schema_extra={"uniqueItems": True}),
         AfterValidator(lambda v: None if v is None else _unique(v)),
     ] = Field(default=None, description="the resources to export; all of them when omitted")
     since: UtcInstant | None = Field(

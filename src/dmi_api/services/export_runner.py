@@ -8,12 +8,12 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dmi_api.config import Settings
@@ -37,6 +37,18 @@ PROGRESS_EVERY_SECONDS = 1.0
 # this much earlier, longer than any request's transaction lasts (statements time out after
 # `DMI_DB_STATEMENT_TIMEOUT_MS`): such a write is exported again, never missed.
 IN_FLIGHT_MARGIN = timedelta(seconds=30)
+
+
+RowReader = Callable[[AsyncSession, Select[Any], int], AsyncIterator[list[Any]]]
+
+
+async def session_rows(
+    db: AsyncSession, statement: Select[Any], chunk: int
+) -> AsyncIterator[list[Any]]:
+    """A statement's rows in chunks from the session's result stream (every backend)."""
+    result = await db.stream(statement.execution_options(yield_per=chunk))
+    async for rows in result.partitions(chunk):
+        yield list(rows)
 
 
 class ExportCancelledError(Exception):
@@ -71,12 +83,16 @@ class ExportRun:
         *,
         snapshot: bool = True,
         in_flight_margin: timedelta = IN_FLIGHT_MARGIN,
+        reader: RowReader | None = None,
     ) -> None:
         self.sessionmaker, self.settings = sessionmaker, settings
         self.clinic_id, self.export_id = clinic_id, export_id
         # False only where the caller's transaction already is the snapshot (tests).
         self.snapshot = snapshot
         self.in_flight_margin = in_flight_margin
+        # How rows are read: the session's result stream, or (PostgreSQL's workers) the
+        # driver's own cursor in the same transaction (`direct.bound_db.stream_rows`).
+        self.reader: RowReader = reader or session_rows
         self.written = 0
         self._reported = time.monotonic()
 
@@ -194,16 +210,9 @@ class ExportRun:
         render: Callable[[list[Any]], Awaitable[list[dict[str, Any]]]],
         files: NdjsonFiles,
     ) -> None:
-        c = columns(part.model)
-        statement = (
-            context.tenant.select_rows(part.model)
-            .where(condition)
-            .order_by(c.id)
-            .execution_options(yield_per=CHUNK)
-        )
-        result = await db.stream(statement)
-        async for chunk in result.partitions(CHUNK):
-            resources = await render(list(chunk))
+        statement = context.tenant.select_rows(part.model).where(condition)
+        async for chunk in self.reader(db, statement, CHUNK):
+            resources = await render(chunk)
             files.write(resources)
             self.written += len(resources)
             db.expunge_all()  # rows the rendering loaded (children for ages, ...)

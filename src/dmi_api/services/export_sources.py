@@ -7,8 +7,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement
 
 from dmi_api.fhir.identifiers import identifier_system
@@ -21,17 +23,15 @@ from dmi_api.models import (
     Prescription,
     SessionRecord,
 )
-from dmi_api.services import (
-    assessments,
-    children,
-    exercises,
-    milestones,
-    prescription_items,
-    prescriptions,
-)
-from dmi_api.services import practitioners as practitioner_service
+from dmi_api.schemas.assessments import AssessmentPublic
+from dmi_api.schemas.base import plain
+from dmi_api.schemas.exercises import ExercisePublic
+from dmi_api.schemas.milestones import MilestonePublic
+from dmi_api.schemas.practitioners import PractitionerPublic
+from dmi_api.schemas.prescriptions import PrescriptionItemPublic, PrescriptionPublic
+from dmi_api.services import children, prescription_items, rules_in_effect
 from dmi_api.services.session_record_queries import load_amendments
-from dmi_api.services.session_record_views import to_public as session_record_view
+from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
 
 Resource = dict[str, Any]
@@ -97,38 +97,54 @@ class Source:
     parts: tuple[Part, ...]
 
 
-def _dumped(views: Sequence[Any]) -> list[list[Resource]]:
-    return [[view.model_dump(mode="json")] for view in views]
+# Each line as the `/v1` GET shows it, built as plain data (`schemas.base.plain`, as the hot
+# read paths build theirs; tests/test_plain_views.py and tests/exports prove them equal).
+
+
+def _each_plain(model: type[BaseModel]) -> Render:
+    async def render(_context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
+        return [[plain(row, model)] for row in rows]
+
+    return render
 
 
 async def _children(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    return _dumped(await children.public_views(context.tenant, list(rows)))
-
-
-async def _practitioners(_context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    return _dumped([practitioner_service.to_public(row) for row in rows])
-
-
-async def _exercises(_context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    return _dumped([exercises.to_public(row) for row in rows])
+    return [[view] for view in await children.plain_views(context.tenant, list(rows))]
 
 
 async def _prescriptions(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     items = await prescription_items.load(context.tenant, [row.id for row in rows])
-    return _dumped([prescriptions.to_public(row, items[row.id]) for row in rows])
+    return [
+        [
+            plain(
+                row,
+                PrescriptionPublic,
+                items=[plain(item, PrescriptionItemPublic) for item in items[row.id]],
+            )
+        ]
+        for row in rows
+    ]
 
 
 async def _session_records(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     amendments = await load_amendments(context.tenant, [row.id for row in rows])
-    return _dumped([session_record_view(row, amendments[row.id]) for row in rows])
+    return [[plain_view(row, amendments[row.id])] for row in rows]
 
 
-async def _assessments(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    return _dumped(await assessments.public_views(context.tenant, list(rows)))
+def _aged(model: type[BaseModel], dated: Callable[[Any], date | None]) -> Render:
+    """Rows with the child's ages on their date (assessments, milestones)."""
 
+    async def render(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
+        rules = await rules_in_effect.load(context.tenant)
+        kids = await rules_in_effect.children_by_id(context.tenant, {row.child_id for row in rows})
+        found: list[list[Resource]] = []
+        for row in rows:
+            child = kids.get(row.child_id)
+            age = None if child is None else rules_in_effect.age_plain(rules, child, dated(row))
+            found.append([plain(row, model, age=age)])
+        return found
 
-async def _milestones(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    return _dumped(await milestones.public_views(context.tenant, list(rows)))
+    return render
 
 
 # The `/v1` exports: each resource as its `/v1` GET shows it.
@@ -136,11 +152,24 @@ V1_SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
         Source("children", True, (Part(Child, _children),)),
-        Source("practitioners", False, (Part(Practitioner, _practitioners),)),
-        Source("exercises", False, (Part(Exercise, _exercises),)),
+        Source("practitioners", False, (Part(Practitioner, _each_plain(PractitionerPublic)),)),
+        Source("exercises", False, (Part(Exercise, _each_plain(ExercisePublic)),)),
         Source("prescriptions", True, (Part(Prescription, _prescriptions),)),
         Source("session_records", True, (Part(SessionRecord, _session_records),)),
-        Source("assessments", True, (Part(Assessment, _assessments),)),
-        Source("milestones", True, (Part(Milestone, _milestones),)),
+        Source(
+            "assessments",
+            True,
+            (Part(Assessment, _aged(AssessmentPublic, lambda row: row.performed_on)),),
+        ),
+        Source(
+            "milestones",
+            True,
+            (
+                Part(
+                    Milestone,
+                    _aged(MilestonePublic, lambda row: row.achieved_on or row.observed_on),
+                ),
+            ),
+        ),
     )
 }

@@ -87,6 +87,11 @@ async def _dead(context: Context, named: set[str]) -> set[str]:
     return {reference for reference in named if reference.partition("/")[0] in wanted} - alive
 
 
+# The elements of ours that name a practitioner or a prescription item (the others name the
+# record's own child, or rows of its own).
+NAMING_OTHERS = ("participant", "performer", "author", "requester", "basedOn")
+
+
 def _pruned(render: Render) -> Render:
     """A render whose resources leave out their references to deleted practitioners and to the
     items of deleted prescriptions (the record stays; its link to a deleted row goes)."""
@@ -96,7 +101,9 @@ def _pruned(render: Render) -> Render:
         named: set[str] = set()
         for found in rendered:
             for resource in found:
-                references(resource, named)
+                for key in NAMING_OTHERS:
+                    if key in resource:
+                        references(resource[key], named)
         dead = await _dead(context, named)
         if not dead:
             return rendered

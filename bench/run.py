@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from bench import compare, compare_variants, report, webhooks
+from bench import compare, compare_variants, export, report, webhooks
 from bench.config import BenchConfig
 from bench.scenarios import BASELINE, SCENARIOS, Inputs, Scenario, fetch_token, write_inputs
 from bench.seed import ensure_seeded
@@ -169,6 +169,15 @@ def main() -> None:
         action="store_true",
         help="POST under load with two workers delivering every event to a local receiver",
     )
+    parser.add_argument(
+        "--export",
+        type=int,
+        nargs="?",
+        const=export.EXPORT_CHILDREN,
+        metavar="N",
+        help="bulk export: rate against COPY, worker RSS on a clinic of N children (1000000), "
+        "API latency while it runs",
+    )
     args = parser.parse_args()
     config = BenchConfig.from_env()
     overrides = {
@@ -190,6 +199,10 @@ def main() -> None:
     chosen = [s for s in SCENARIOS if s.name in names]
     if args.webhooks:
         webhooks.run_webhooks(config, save=not args.no_save)
+    elif args.export is not None:
+        if args.export < 1:
+            parser.error("--export N needs at least one child")
+        export.run_export_bench(config, args.export, save=not args.no_save)
     elif args.compare_scale:
         compare.run_compare(config, args.compare_scale, save=not args.no_save)
     elif args.compare_variants:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import uuid
 from typing import Any
 
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--export", type=uuid.UUID, required=True)
     args = parser.parse_args()
     settings = Settings(database_url=args.database_url, export_dir=args.export_dir)
+    os.nice(settings.worker_nice)  # as `dmi-api worker` runs
     print(json.dumps(asyncio.run(_run(settings, args.clinic, args.export))), flush=True)
 
 

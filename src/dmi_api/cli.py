@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging.config
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,6 +94,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     logging.config.dictConfig(logging_config(settings.log_level))
+    # Below the API on a shared host: an export's CPU never starves the requests being served.
+    os.nice(settings.worker_nice)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
         asyncio.run(run_worker(settings, concurrency=args.concurrency))
     return 0

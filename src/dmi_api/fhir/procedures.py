@@ -33,31 +33,35 @@ def procedures(
     `exercises_by_id`: the `Exercise` rows they name, deleted ones included; `system`: the
     clinic's exercise code system)."""
     done = session.attendance == "attended"
-    ended = session.started_at + timedelta(minutes=session.duration_minutes)
+    # What every Procedure of the session shares, built once (the exercises differ).
+    meta = row_meta(session.version, session.updated_at)
+    subject = {"reference": f"Patient/{session.child_id}"}
+    encounter = {"reference": f"Encounter/{session.id}"}
+    shared: dict[str, Any] = {}
+    if done:
+        ended = session.started_at + timedelta(minutes=session.duration_minutes)
+        shared["performedPeriod"] = {"start": instant(session.started_at), "end": instant(ended)}
+    if session.practitioner_id is not None:
+        shared["performer"] = [{"actor": {"reference": f"Practitioner/{session.practitioner_id}"}}]
+    concepts: dict[str, dict[str, Any]] = {}
     resources: list[dict[str, Any]] = []
     for index, performed in enumerate(session.exercises):
-        exercise = exercises_by_id.get(uuid.UUID(str(performed["exercise_id"])))
+        named = str(performed["exercise_id"])
+        if named not in concepts:
+            concepts[named] = exercise_concept(exercises_by_id.get(uuid.UUID(named)), system)
         resource: dict[str, Any] = {
             "resourceType": "Procedure",
             "id": procedure_id(session.id, index),
-            "meta": row_meta(session.version, session.updated_at),
+            "meta": meta,
             "status": "completed" if done else "not-done",
-            "code": exercise_concept(exercise, system),
-            "subject": {"reference": f"Patient/{session.child_id}"},
-            "encounter": {"reference": f"Encounter/{session.id}"},
+            "code": concepts[named],
+            "subject": subject,
+            "encounter": encounter,
         }
         if performed.get("prescription_item_id"):
             item = performed["prescription_item_id"]
             resource["basedOn"] = [{"reference": f"ServiceRequest/{item}"}]
-        if done:
-            resource["performedPeriod"] = {
-                "start": instant(session.started_at),
-                "end": instant(ended),
-            }
-        if session.practitioner_id is not None:
-            resource["performer"] = [
-                {"actor": {"reference": f"Practitioner/{session.practitioner_id}"}}
-            ]
+        resource.update(shared)
         response = performed.get("response")
         if response in RESPONSE_NAMES:
             coding = {"system": RESPONSES, "code": response, "display": RESPONSE_NAMES[response]}

@@ -32,34 +32,33 @@ def _natural(key: str) -> tuple[tuple[int, str], ...]:
 
 
 def _answers(value: Any, *, scored: bool) -> list[dict[str, Any]]:
-    if isinstance(value, list):
-        return [answer for one in value for answer in _answers(one, scored=scored)]
-    if isinstance(value, bool):
-        return [{"valueBoolean": value}]
-    if isinstance(value, int):
+    kind = type(value)  # exact types: a bool is not an int here
+    if kind is int:
         return [{"valueInteger": value}]
-    if isinstance(value, float):
+    if kind is str:
+        return (
+            [{"valueCoding": NOT_TESTED}] if scored and value == "NT" else [{"valueString": value}]
+        )
+    if kind is bool:
+        return [{"valueBoolean": value}]
+    if kind is float:
         return [{"valueDecimal": value}]
-    if value == "NT" and scored:
-        return [{"valueCoding": NOT_TESTED}]
-    if isinstance(value, str):
-        return [{"valueString": value}]
+    if kind is list:
+        return [answer for one in value for answer in _answers(one, scored=scored)]
     return []
 
 
 def _items(values: dict[str, Any], prefix: str, *, scored: bool) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for key in sorted(values, key=_natural):
-        link_id = f"{prefix}{key}"
+        link_id = prefix + key
         value = values[key]
-        item: dict[str, Any] = {"linkId": link_id}
-        if isinstance(value, dict):
-            children = _items(value, f"{link_id}/", scored=scored)
-            item.update({"item": children} if children else {})
+        if type(value) is dict:
+            children = _items(value, link_id + "/", scored=scored)
+            items.append({"linkId": link_id, "item": children} if children else {"linkId": link_id})
         else:
             answers = _answers(value, scored=scored)
-            item.update({"answer": answers} if answers else {})
-        items.append(item)
+            items.append({"linkId": link_id, "answer": answers} if answers else {"linkId": link_id})
     return items
 
 

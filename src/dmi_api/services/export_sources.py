@@ -21,15 +21,17 @@ from dmi_api.models import (
     Milestone,
     Practitioner,
     Prescription,
+    PrescriptionItem,
     SessionRecord,
 )
+from dmi_api.queries.predicates import columns, kept_item
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.exercises import ExercisePublic
 from dmi_api.schemas.milestones import MilestonePublic
 from dmi_api.schemas.practitioners import PractitionerPublic
 from dmi_api.schemas.prescriptions import PrescriptionItemPublic, PrescriptionPublic
-from dmi_api.services import children, prescription_items, rules_in_effect
+from dmi_api.services import children, rules_in_effect
 from dmi_api.services.session_record_queries import load_amendments
 from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
@@ -112,8 +114,24 @@ async def _children(context: Context, rows: Sequence[Any]) -> list[list[Resource
     return [[view] for view in await children.plain_views(context.tenant, list(rows))]
 
 
+async def items_of(
+    context: Context, rows: Sequence[Any], *, kept: bool = False
+) -> dict[uuid.UUID, list[Any]]:
+    """The items of these prescriptions (`kept`: only those still on them), in order, as rows."""
+    found: dict[uuid.UUID, list[Any]] = {row.id: [] for row in rows}
+    if not found:
+        return found
+    c = columns(PrescriptionItem)
+    statement = context.tenant.select_rows(PrescriptionItem).where(
+        c.prescription_id.in_(list(found)), *([kept_item(PrescriptionItem)] if kept else [])
+    )
+    for item in (await context.tenant.db.execute(statement.order_by(c.position, c.id))).all():
+        found[item.prescription_id].append(item)
+    return found
+
+
 async def _prescriptions(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    items = await prescription_items.load(context.tenant, [row.id for row in rows])
+    items = await items_of(context, rows, kept=True)
     return [
         [
             plain(

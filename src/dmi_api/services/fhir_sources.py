@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlmodel import col
-
 from dmi_api.fhir import (
     care_plans,
     conditions,
@@ -34,7 +32,14 @@ from dmi_api.models import (
     SessionRecord,
 )
 from dmi_api.queries.predicates import columns, live, table_of
-from dmi_api.services.export_sources import Context, Part, Render, Resource, Source
+from dmi_api.services.export_sources import (
+    Context,
+    Part,
+    Render,
+    Resource,
+    Source,
+    items_of,
+)
 
 CHILD, PRACTITIONER = "child", "practitioner"
 SESSION, ASSESSMENT = "session_record", "assessment"
@@ -137,33 +142,17 @@ def _score_row(resource_id: str) -> uuid.UUID | None:
 async def _exercises_by_id(context: Context, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
     if not ids:
         return {}
-    statement = context.tenant.select(Exercise).where(col(Exercise.id).in_(ids))
-    result = await context.tenant.db.execute(statement)
-    return {row.id: row for row in result.scalars()}
-
-
-async def _items_of(context: Context, rows: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
-    """Every item of these prescriptions, removed ones too, in order."""
-    found: dict[uuid.UUID, list[Any]] = {row.id: [] for row in rows}
-    if not found:
-        return found
-    statement = (
-        context.tenant.select(PrescriptionItem)
-        .where(col(PrescriptionItem.prescription_id).in_(list(found)))
-        .order_by(col(PrescriptionItem.position), col(PrescriptionItem.id))
-    )
-    for item in (await context.tenant.db.execute(statement)).scalars():
-        found[item.prescription_id].append(item)
-    return found
+    statement = context.tenant.select_rows(Exercise).where(columns(Exercise).id.in_(ids))
+    return {row.id: row for row in (await context.tenant.db.execute(statement)).all()}
 
 
 async def _care_plans(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    items = await _items_of(context, rows)
+    items = await items_of(context, rows)
     return [[care_plans.care_plan(row, items[row.id])] for row in rows]
 
 
 async def _service_requests(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    items = await _items_of(context, rows)
+    items = await items_of(context, rows)
     named = {item.exercise_id for found in items.values() for item in found}
     exercises = await _exercises_by_id(context, named)
     system = context.system(service_requests.SYSTEM_KIND)

@@ -43,14 +43,22 @@ class NdjsonFiles:
         self._size = 0
 
     def write(self, resources: list[dict[str, Any]]) -> None:
-        """Append one line per resource."""
-        for resource in resources:
-            line = orjson.dumps(resource, default=_default, option=orjson.OPT_UTC_Z) + b"\n"
-            if self._handle is None or (self._size and self._size + len(line) > self.max_bytes):
+        """Append one line per resource (a chunk that fits goes in one write)."""
+        if not resources:
+            return
+        lines = [orjson.dumps(r, default=_default, option=orjson.OPT_UTC_Z) for r in resources]
+        size = sum(map(len, lines)) + len(lines)
+        if self._handle is not None and self._size + size <= self.max_bytes:
+            self._handle.write(b"\n".join(lines) + b"\n")
+            self._size += size
+            self.files[-1]["count"] += len(lines)
+            return
+        for line in lines:
+            if self._handle is None or (self._size and self._size + len(line) + 1 > self.max_bytes):
                 self._next_file()
             assert self._handle is not None
-            self._handle.write(line)
-            self._size += len(line)
+            self._handle.write(line + b"\n")
+            self._size += len(line) + 1
             self.files[-1]["count"] += 1
 
     def _next_file(self) -> None:

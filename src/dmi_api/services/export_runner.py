@@ -212,12 +212,15 @@ class ExportRun:
         render: Callable[[list[Any]], Awaitable[list[dict[str, Any]]]],
         files: NdjsonFiles,
     ) -> None:
-        statement = context.tenant.select_rows(part.model).where(condition)
+        statement = part.select(context.tenant).where(condition)
         async for chunk in self.reader(db, statement, CHUNK):
             with _no_cycle_collection():
                 resources = await render(chunk)
                 files.write(resources)
-            self.written += len(resources)
+                written = len(resources)
+                # Freed before the collector is back: it then finds no new objects to scan.
+                del resources, chunk
+            self.written += written
             db.expunge_all()  # rows the rendering loaded (children for ages, ...)
             await self._report()
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select
 
 from dmi_api.fhir.identifiers import identifier_system
 from dmi_api.models import (
@@ -86,6 +86,18 @@ class Part:
     # Whether a live row's resources can vanish as it changes (a caregiver removed): an
     # incremental export then deletes them (their ids from the version kept at `since`).
     vanishing: bool = False
+    # The columns its render reads (None: all): a session's notes are never decoded for an
+    # Encounter.
+    columns: tuple[str, ...] | None = None
+
+    def select(self, tenant: Tenant) -> Select[Any]:
+        """`SELECT` of the clinic's rows of this part's table (its columns), as plain rows."""
+        statement = tenant.select_rows(self.model)
+        if self.columns is None:
+            return statement
+        c = columns(self.model)
+        return statement.with_only_columns(*(c[name] for name in self.columns))
+
     audited: str = ""
 
 

@@ -51,7 +51,7 @@ async def read(context: Context, source: Source, resource_id: str) -> tuple[Reso
         row_id = await _row_id(context, part, resource_id)
         if row_id is None:
             continue
-        statement = context.tenant.select_rows(part.model).where(columns(part.model).id == row_id)
+        statement = part.select(context.tenant).where(columns(part.model).id == row_id)
         row = (await context.tenant.db.execute(statement)).first()
         if row is None:
             continue
@@ -76,7 +76,7 @@ async def _statement(
 ) -> Select[Any] | None:
     """The part's live rows matching the search (None: none can)."""
     c = columns(part.model)
-    statement = context.tenant.select_rows(part.model).where(live(part.model))
+    statement = part.select(context.tenant).where(live(part.model))
     if part.where is not None:
         statement = statement.where(part.where())
     patient = of_live_patient(context, part)

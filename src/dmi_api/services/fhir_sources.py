@@ -190,10 +190,38 @@ def _gestational_age_known() -> Any:
     return columns(Child).gestational_age_weeks.is_not(None)
 
 
+# What an Encounter reads of a session record (not its exercises or notes: JSON to decode).
+SESSION_COLUMNS = (
+    "id",
+    "version",
+    "updated_at",
+    "deleted_at",
+    "child_id",
+    "practitioner_id",
+    "type",
+    "setting",
+    "started_at",
+    "duration_minutes",
+    "attendance",
+)
+
 _PATIENT = Part(
     Child,
     _each(patients.patient, patients.SYSTEM_KIND),
     identifier="external_id",
+    columns=(
+        "id",
+        "version",
+        "updated_at",
+        "deleted_at",
+        "status",
+        "external_id",
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "sex",
+        "birth_date",
+    ),
     audited=CHILD,
 )
 
@@ -315,6 +343,7 @@ FHIR_SOURCES: dict[str, Source] = {
                     patient="child_id",
                     date="started_at",
                     audited=SESSION,
+                    columns=SESSION_COLUMNS,
                 ),
             ),
         ),
@@ -330,6 +359,7 @@ FHIR_SOURCES: dict[str, Source] = {
                     row_id=_prefixed(".exercise."),
                     vanishing=True,
                     audited=SESSION,
+                    columns=(*SESSION_COLUMNS, "exercises"),
                 ),
             ),
         ),

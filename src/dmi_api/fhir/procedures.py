@@ -27,11 +27,16 @@ def procedure_id(session_id: uuid.UUID | str, index: int) -> str:
 
 
 def procedures(
-    session: Any, exercises_by_id: Mapping[uuid.UUID, Any], *, system: str
+    session: Any,
+    exercises_by_id: Mapping[uuid.UUID, Any],
+    *,
+    system: str,
+    concepts: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """One Procedure per exercise of a stored session record (`SessionRecord` or row;
     `exercises_by_id`: the `Exercise` rows they name, deleted ones included; `system`: the
-    clinic's exercise code system)."""
+    clinic's exercise code system; `concepts`: the exercises' codes by id, shared by many
+    sessions, filled as they are met)."""
     done = session.attendance == "attended"
     # What every Procedure of the session shares, built once (the exercises differ).
     meta = row_meta(session.version, session.updated_at)
@@ -43,7 +48,7 @@ def procedures(
         shared["performedPeriod"] = {"start": instant(session.started_at), "end": instant(ended)}
     if session.practitioner_id is not None:
         shared["performer"] = [{"actor": {"reference": f"Practitioner/{session.practitioner_id}"}}]
-    concepts: dict[str, dict[str, Any]] = {}
+    concepts = {} if concepts is None else concepts
     resources: list[dict[str, Any]] = []
     for index, performed in enumerate(session.exercises):
         named = str(performed["exercise_id"])

@@ -166,10 +166,11 @@ async def _service_requests(context: Context, rows: Sequence[Any]) -> list[list[
 
 
 async def _procedures(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    named = {uuid.UUID(str(done["exercise_id"])) for row in rows for done in row.exercises}
-    exercises = await _exercises_by_id(context, named)
+    named = {str(done["exercise_id"]) for row in rows for done in row.exercises}
+    exercises = await _exercises_by_id(context, {uuid.UUID(one) for one in named})
     system = context.system(service_requests.SYSTEM_KIND)
-    return [procedures.procedures(row, exercises, system=system) for row in rows]
+    concepts: dict[str, Resource] = {}  # each exercise's code, built once a chunk
+    return [procedures.procedures(row, exercises, system=system, concepts=concepts) for row in rows]
 
 
 async def item_row_id(context: Context, resource_id: str) -> uuid.UUID | None:

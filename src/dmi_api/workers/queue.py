@@ -5,7 +5,6 @@ NOTIFY wakes them at commit, a job whose worker died (its heartbeat stops) is pi
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import math
 import uuid
@@ -57,11 +56,6 @@ async def run_worker(
     upkeep = create_sessionmaker(upkeep_engine)
     work.upkeep_sessionmaker = upkeep
     connection = await asyncpg.connect(asyncpg_dsn(settings.database_url_value))
-    # What exists now (modules, engines) lives as long as the process: out of the cyclic
-    # collector's sight, so that its full passes stay short while exports allocate millions of
-    # objects (as the API does at start-up).
-    gc.collect()
-    gc.freeze()
     queue = PgQueuer.from_asyncpg_connection(connection)
 
     async def recover_after(lease_until: datetime) -> None:

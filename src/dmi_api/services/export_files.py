@@ -69,6 +69,16 @@ class NdjsonFiles:
         self._size = 0
         self.files.append({"file": file_name, "count": 0})
 
+    def __enter__(self) -> NdjsonFiles:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def entries(self, type_name: str) -> list[dict[str, Any]]:
+        """The manifest's entries of the files written: `{type, file, count}`."""
+        return [{"type": type_name, **entry} for entry in self.files]
+
     def close(self) -> None:
         """Flush and close the current file."""
         if self._handle is not None:

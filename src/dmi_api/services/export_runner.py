@@ -149,9 +149,15 @@ class ExportRun:
             for source in (catalogue[name] for name in export.types):
                 if export.level == "patient" and not source.patient:
                     continue
-                output += await self._source(db, context, source, directory, export)
+                max_bytes = self.settings.export_file_max_bytes
+                with NdjsonFiles(directory, source.name, max_bytes) as files:
+                    await self._source(db, context, source, export, files)
+                output += files.entries(source.name)
                 if export.since is not None:
-                    deleted += await self._tombstones(db, context, source, directory, export)
+                    name = f"deleted-{source.name}"
+                    with NdjsonFiles(directory, name, max_bytes) as files:
+                        await self._tombstones(db, context, source, export, files)
+                    deleted += files.entries(source.name)
         return output, deleted, moment
 
     async def _source(
@@ -159,49 +165,38 @@ class ExportRun:
         db: AsyncSession,
         context: Context,
         source: Source,
-        directory: Any,
         export: BulkExport,
-    ) -> list[dict[str, Any]]:
-        files = NdjsonFiles(directory, source.name, self.settings.export_file_max_bytes)
-        try:
-            for part in source.parts:
-                condition = _changed(context, export, part)
-                render = partial(_flat, part, context)
-                await self._chunks(db, context, part, condition, render, files)
-        finally:
-            files.close()
-        return [{"type": source.name, **entry} for entry in files.files]
+        files: NdjsonFiles,
+    ) -> None:
+        for part in source.parts:
+            condition = _changed(context, export, part)
+            render = partial(_flat, part, context)
+            await self._chunks(db, context, part, condition, render, files)
 
     async def _tombstones(
         self,
         db: AsyncSession,
         context: Context,
         source: Source,
-        directory: Any,
         export: BulkExport,
-    ) -> list[dict[str, Any]]:
+        files: NdjsonFiles,
+    ) -> None:
         """What was deleted after `since`: the tombstones (and, in FHIR, the records of deleted
         children, and the resources that vanished from a record that changed)."""
-        max_bytes = self.settings.export_file_max_bytes
-        files = NdjsonFiles(directory, f"deleted-{source.name}", max_bytes)
-        try:
-            for part in source.parts:
-                if export.format == "fhir":
-                    condition = fhir_sources.deleted_after(context, part, export.since)
-                else:
-                    c = columns(part.model)
-                    condition = c.deleted_at.is_not(None) & (c.deleted_at > export.since)
-                if part.where is not None:
-                    condition = condition & part.where()
-                render = partial(_tombstones, export.format, part, context)
-                await self._chunks(db, context, part, condition, render, files)
-                if export.format == "fhir" and part.vanishing and export.since is not None:
-                    changed = _changed(context, export, part, everything=True)
-                    render = partial(vanished, part, context, export.since)
-                    await self._chunks(db, context, part, changed, render, files)
-        finally:
-            files.close()
-        return [{"type": source.name, **entry} for entry in files.files]
+        for part in source.parts:
+            if export.format == "fhir":
+                condition = fhir_sources.deleted_after(context, part, export.since)
+            else:
+                c = columns(part.model)
+                condition = c.deleted_at.is_not(None) & (c.deleted_at > export.since)
+            if part.where is not None:
+                condition = condition & part.where()
+            render = partial(_tombstones, export.format, part, context)
+            await self._chunks(db, context, part, condition, render, files)
+            if export.format == "fhir" and part.vanishing and export.since is not None:
+                changed = _changed(context, export, part, everything=True)
+                render = partial(vanished, part, context, export.since)
+                await self._chunks(db, context, part, changed, render, files)
 
     async def _chunks(
         self,

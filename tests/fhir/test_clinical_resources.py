@@ -230,6 +230,21 @@ class TestSearch:
         assert {e["resource"]["id"].split(".")[0] for e in dated["entry"]} == {
             mine.assessment["id"]
         }
+        # A milestone observed but not achieved is dated by its observation.
+        observed = await _post(
+            client,
+            clinic,
+            "/v1/milestones",
+            {"child_id": child, "milestone": "walking_alone", "observed_on": "2025-06-02"},
+        )
+        on_day = fhir(
+            await client.get(
+                f"{BASE}/Observation?patient={child}&date=ge2025-06-02&date=lt2025-06-03",
+                headers=headers,
+            )
+        )
+        assert [e["resource"]["id"] for e in on_day["entry"]] == [observed["id"]]
+        assert on_day["entry"][0]["resource"]["effectiveDateTime"] == "2025-06-02"
         # `_id`: derived ids of different tables at once.
         wanted = f"{child}.gestational-age,{mine.milestone['id']}"
         by_id = fhir(await client.get(f"{BASE}/Observation?_id={wanted}", headers=headers))

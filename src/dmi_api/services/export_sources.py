@@ -79,7 +79,7 @@ class Part:
     render: Render
     where: Callable[[], ColumnElement[bool]] | None = None
     patient: str | None = None
-    date: str | None = None
+    date: str | tuple[str, ...] | None = None  # several: the first that is set
     identifier: str | None = None
     row_id: Callable[[str], uuid.UUID | None] = field(default=whole_id)
     locate: Callable[[Context, str], Awaitable[uuid.UUID | None]] | None = None

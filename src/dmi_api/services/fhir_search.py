@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, tuple_
+from sqlalchemy import Date, Select, func, tuple_
 
 from dmi_api.errors import GoneError, NotFoundError
 from dmi_api.fhir.search import Bound
@@ -99,12 +99,13 @@ async def _statement(
     if search.dates:
         if part.date is None:
             return None
-        column = c[part.date]
+        named = (part.date,) if isinstance(part.date, str) else part.date
+        dated: Any = c[named[0]] if len(named) == 1 else func.coalesce(*(c[n] for n in named))
         for bound in search.dates:
             at: Any = bound.at
-            if isinstance(column.type, Date):
+            if isinstance(dated.type, Date):
                 at = _day(bound.at, upper=not bound.lower)
-            statement = statement.where(column >= at if bound.lower else column < at)
+            statement = statement.where(dated >= at if bound.lower else dated < at)
     if after is not None:
         statement = statement.where(tuple_(c.updated_at, c.id) > tuple_(*after))
     return statement.order_by(c.updated_at, c.id)

@@ -298,7 +298,7 @@ FHIR_SOURCES: dict[str, Source] = {
                     Milestone,
                     _each(observations.milestone_observation),
                     patient="child_id",
-                    date="achieved_on",
+                    date=("achieved_on", "observed_on"),  # as its effectiveDateTime
                     audited=MILESTONE,
                 ),
             ),

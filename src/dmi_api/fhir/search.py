@@ -12,7 +12,6 @@ from dmi_api.errors import FieldProblem, ValidationProblemError
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MAX_IDS = 100
 # What the parameters' schemas state (a day may still not exist: `invalid_search_value`).
-IDS_PATTERN = f"^{_UUID}(,{_UUID}){{0,{MAX_IDS - 1}}}$"
 _DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
 LAST_UPDATED_PATTERN = f"^(gt|ge|lt|le){_DAY}({_TIME})?$"

@@ -59,3 +59,10 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
 def clinic_fk(*, nullable: bool = False) -> Any:
     """The owning clinic of a tenant row."""
     return Field(foreign_key="clinic.id", nullable=nullable, index=False)
+
+
+def json_default(value: object) -> str:
+    """orjson's `default` for what it does not take itself: asyncpg's own UUID subclass."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

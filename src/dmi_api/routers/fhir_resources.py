@@ -14,9 +14,8 @@ from fastapi import Path, Query, Request
 from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.errors import FieldProblem, ValidationProblemError
+from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import searchset
-from dmi_api.fhir.identifiers import identifier_system
 from dmi_api.fhir.media import FhirResponse, fhir_response
 from dmi_api.fhir.search import (
     LAST_UPDATED_PATTERN,
@@ -56,6 +55,8 @@ _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 # FHIR's id: 1-64 of letters, digits, `-` and `.` (a caregiver's `{child}.caregiver.0`).
 _FHIR_ID = r"[A-Za-z0-9\-\.]{1,64}"
 DATE_PATTERN = LAST_UPDATED_PATTERN
+# The identifier system of each type searched by `identifier`.
+IDENTIFIER_KINDS = {"Patient": patients.SYSTEM_KIND, "Practitioner": practitioners.SYSTEM_KIND}
 
 
 def scopes_of(source: Source) -> list[str]:
@@ -101,18 +102,6 @@ def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
     return read
 
 
-def _ids(source: Source, value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    ids = tuple(value.split(","))
-    if len(ids) > MAX_IDS:
-        raise ValidationProblemError(
-            [FieldProblem("#/_id", f"One to {MAX_IDS} ids.", "invalid_search_value")],
-            detail="The search parameter _id is not valid.",
-        )
-    return ids
-
-
 def _patient(patient: str | None, subject: str | None) -> tuple[bool, uuid.UUID | None]:
     """The child both parameters name (False: they name two children, nothing matches)."""
     named = {uuid.UUID(value.removeprefix("Patient/")) for value in (patient, subject) if value}
@@ -150,12 +139,12 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         matches, child_id = _patient(patient, subject)
         external_id = None
         if identifier is not None:
-            system = identifier_system(context.issuer, caller.tenant.clinic_id, _kind(source))
+            system = context.system(IDENTIFIER_KINDS[source.name])
             external_id = identifier_value(identifier, system)
             matches = matches and external_id is not None  # another system: nothing of ours
         found: tuple[list[dict[str, Any]], str | None] = ([], None)
         query = fhir_search.Search(
-            ids=_ids(source, id_),
+            ids=None if id_ is None else tuple(id_.split(",")),  # at most MAX_IDS: its pattern
             patient=child_id,
             identifier=external_id,
             updated=tuple(last_updated_bounds(last_updated or [])),
@@ -194,11 +183,6 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         parameters=[p for p in signature.parameters.values() if not dropped.get(p.name)]
     )
     return search
-
-
-def _kind(source: Source) -> str:
-    """The identifier system's kind of a type searched by `identifier`."""
-    return {"Patient": "mrn", "Practitioner": "practitioner"}[source.name]
 
 
 for _source in FHIR_SOURCES.values():

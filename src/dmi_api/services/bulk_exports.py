@@ -17,8 +17,6 @@ from dmi_api.config import Settings
 from dmi_api.errors import NotFoundError, TooManyRequestsError
 from dmi_api.models import BulkExport
 from dmi_api.models.columns import iso_z, utcnow
-from dmi_api.models.exports import UNFINISHED
-from dmi_api.queries.predicates import columns
 from dmi_api.services import export_files
 from dmi_api.tenant_scope import Tenant
 
@@ -41,34 +39,23 @@ async def kick_off(
     """A new export, queued (on PostgreSQL its job is queued with it, by the table's trigger);
     429 while the client has one unfinished."""
     now = utcnow()
-    unfinished = await tenant.db.execute(
-        tenant.select(BulkExport)
-        .where(
-            columns(BulkExport).client_id == principal.client_id,
-            columns(BulkExport).status.in_(UNFINISHED),
-        )
-        .limit(1)
-    )
-    if unfinished.first() is not None:
-        raise _one_at_a_time()
-    row = tenant.add(
-        BulkExport(
-            clinic_id=tenant.clinic_id,
-            client_id=principal.client_id,
-            format=export_format,
-            level=level,
-            types=types,
-            since=since,
-            request=request,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + timedelta(hours=settings.export_expiry_hours),
-        )
+    row = BulkExport(
+        clinic_id=tenant.clinic_id,
+        client_id=principal.client_id,
+        format=export_format,
+        level=level,
+        types=types,
+        since=since,
+        request=request,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + timedelta(hours=settings.export_expiry_hours),
     )
     try:
         async with tenant.db.begin_nested():
+            tenant.add(row)
             await tenant.db.flush()
-    except sa_exc.IntegrityError:  # another kick-off of this client won the race
+    except sa_exc.IntegrityError:  # the partial unique index: one unfinished export a client
         raise _one_at_a_time() from None
     return row
 

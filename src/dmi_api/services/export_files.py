@@ -11,6 +11,8 @@ from typing import IO, Any
 
 import orjson
 
+from dmi_api.models.columns import json_default
+
 # What a file of ours is called: `Patient-1.ndjson`, `deleted-Patient-1.ndjson`,
 # `session_records-2.ndjson`. Nothing else is ever served.
 FILE_NAME = re.compile(r"^(deleted-)?[A-Za-z_]{1,40}-[1-9][0-9]{0,5}\.ndjson$")
@@ -26,13 +28,6 @@ def remove(root: str, clinic_id: uuid.UUID, export_id: uuid.UUID) -> None:
     shutil.rmtree(export_dir(root, clinic_id, export_id), ignore_errors=True)
 
 
-def _default(value: object) -> str:
-    # asyncpg hands out its own UUID subclass, which orjson does not take for a UUID.
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 class NdjsonFiles:
     """The files of one output type: lines appended, a new file past `max_bytes`."""
 
@@ -46,7 +41,7 @@ class NdjsonFiles:
         """Append one line per resource (a chunk that fits goes in one write)."""
         if not resources:
             return
-        lines = [orjson.dumps(r, default=_default, option=orjson.OPT_UTC_Z) for r in resources]
+        lines = [orjson.dumps(r, default=json_default, option=orjson.OPT_UTC_Z) for r in resources]
         size = sum(map(len, lines)) + len(lines)
         if self._handle is not None and self._size + size <= self.max_bytes:
             self._handle.write(b"\n".join(lines) + b"\n")

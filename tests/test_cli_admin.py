@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -141,7 +142,14 @@ def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     first = cli(sqlite_env, "keys", "rotate", "--json")
     second = cli(sqlite_env, "keys", "rotate", "--json")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
-    assert json.loads(first.stdout)["kid"] != json.loads(second.stdout)["kid"]
+    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    assert one["kid"] != two["kid"]
+    # Published now, signing once every worker has loaded it: the refresh interval (60 s by
+    # default), the allowed clock skew (30 s) and a second.
+    switch = datetime.fromisoformat(two["signs_from"]) - datetime.now(UTC)
+    assert timedelta(seconds=85) < switch <= timedelta(seconds=91)
+    human = cli(sqlite_env, "keys", "rotate")
+    assert "tokens are signed with it from" in human.stdout
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from dmi_api.auth.scopes import ALL_SCOPES
-from dmi_api.auth.signing_keys import rotate_signing_key
+from dmi_api.auth.signing_keys import Rotation, rotate_signing_key
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.errors import ProblemError, ValidationProblemError
@@ -210,15 +210,21 @@ def _clients_rotate_secret(args: argparse.Namespace, settings: Settings) -> None
 
 
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
-    async def rotate() -> str:
+    async def rotate() -> Rotation:
         engine = create_engine(settings)
         try:
             return await rotate_signing_key(create_sessionmaker(engine), settings)
         finally:
             await engine.dispose()
 
-    kid = asyncio.run(rotate())
-    emit(args, {"kid": kid}, f"signing with new key {kid}; older keys verify until they expire")
+    rotation = asyncio.run(rotate())
+    switch = rotation.signs_from.isoformat(timespec="seconds")
+    emit(
+        args,
+        {"kid": rotation.kid, "signs_from": switch},
+        f"published new key {rotation.kid}; tokens are signed with it from {switch} (when "
+        "every worker and replica has loaded it); older keys verify until their tokens expire",
+    )
 
 
 async def create_demo_tenant(settings: Settings) -> dict[str, str] | None:

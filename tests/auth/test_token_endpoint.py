@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -370,11 +372,18 @@ async def test_rotated_keys_keep_verifying_until_they_expire(
 
     old_token = await mint_token(app, tenant_a)
     old_kid = (await app.state.keyring.current()).active_kid
-    new_kid = await rotate_signing_key(app.state.sessionmaker, app.state.settings)
+    # A short refresh interval and no clock skew: the new key signs two seconds after it is
+    # published.
+    quick = app.state.settings.model_copy(
+        update={"signing_key_refresh_seconds": 1, "token_leeway_seconds": 0}
+    )
+    rotation = await rotate_signing_key(app.state.sessionmaker, quick)
     await app.state.keyring.refresh()
+    kids = {key["kid"] for key in (await client.get("/.well-known/jwks.json")).json()["keys"]}
+    assert {old_kid, rotation.kid} <= kids  # published at once...
+    assert (await app.state.keyring.current()).active_kid == old_kid  # ...signing later
+    await asyncio.sleep((rotation.signs_from - datetime.now(UTC)).total_seconds() + 0.05)
     new_token = await mint_token(app, tenant_a)
-    assert (await app.state.keyring.current()).active_kid == new_kid != old_kid
+    assert (await app.state.keyring.current()).active_kid == rotation.kid != old_kid
     for token in (old_token, new_token):
         assert (await client.get("/v1/clients", headers=bearer(token))).status_code == 200
-    kids = {key["kid"] for key in (await client.get("/.well-known/jwks.json")).json()["keys"]}
-    assert {old_kid, new_kid} <= kids

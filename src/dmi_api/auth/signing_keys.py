@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlmodel import col
@@ -25,6 +26,19 @@ from dmi_api.security.key_crypto import (
 # After an unknown `kid`, look in the database again at most this often (a flood of forged
 # kids must not become a flood of queries).
 _UNKNOWN_KID_RELOAD_SECONDS = 5.0
+# What a rotation waits beyond the refresh interval before the new key signs, besides the clock
+# skew allowed between machines (`DMI_TOKEN_LEEWAY_SECONDS`): the rotation's own commit.
+_SWITCH_MARGIN_SECONDS = 1.0
+
+
+def publish_delay(settings: Settings) -> timedelta:
+    """How long a new key is published before it signs: by then every worker and replica has
+    reloaded its key set (each does at least once per refresh interval) and verifies it."""
+    return timedelta(
+        seconds=settings.signing_key_refresh_seconds
+        + settings.token_leeway_seconds
+        + _SWITCH_MARGIN_SECONDS
+    )
 
 
 class KeyRing:
@@ -36,6 +50,9 @@ class KeyRing:
         self._sessionmaker = sessionmaker
         self._keys: SigningKeySet | None = None
         self._loaded_at = 0.0
+        # When the loaded set must be read again: the refresh interval, or sooner when a
+        # published key starts signing (or the signing one retires) before then.
+        self._stale_at = 0.0
         self._loads = 0  # how many times the set was loaded (a waiter sees whether one ran)
         self._lock = asyncio.Lock()
         # Tokens verified with these keys (a hit needs the token's key still in the set).
@@ -58,10 +75,7 @@ class KeyRing:
         of the worker for as many reloads as there were requests in flight, once a minute).
         """
         keys = self._keys
-        if (
-            keys is None
-            or time.monotonic() - self._loaded_at > self._settings.signing_key_refresh_seconds
-        ):
+        if keys is None or time.monotonic() > self._stale_at:
             return await self._reload(min_age=0.0, unless_loaded_since=self._loads)
         return keys
 
@@ -85,45 +99,93 @@ class KeyRing:
                 or (unless_loaded_since is not None and self._loads != unless_loaded_since)
             ):
                 return self._keys
-            self._keys = await self._load_or_create()
-            self._loaded_at = time.monotonic()
+            # Stamped before the read: the set holds every key published before this moment
+            # (what `publish_delay` relies on), however long the read takes.
+            started = time.monotonic()
+            self._keys, switch_in = await self._load_or_create()
+            self._loaded_at = started
+            refresh = self._settings.signing_key_refresh_seconds
+            self._stale_at = started + min(refresh, switch_in)
             self._loads += 1
             return self._keys
 
-    async def _load_or_create(self) -> SigningKeySet:
+    async def _load_or_create(self) -> tuple[SigningKeySet, float]:
+        """The key set, and the seconds until a key starts signing or retires (or infinity)."""
         async with self._sessionmaker()() as db:
-            since = utcnow() - self.verification_window()
+            now = utcnow()
             retired = col(SigningKey.retired_at)
-            live = select(SigningKey).where(or_(retired.is_(None), retired > since))
+            live = select(SigningKey).where(
+                or_(retired.is_(None), retired > now - self.verification_window())
+            )
             statement = live.order_by(col(SigningKey.created_at).desc())
             rows = list((await db.execute(statement)).scalars())
-            active = next((row for row in rows if row.retired_at is None), None)
+            schedule = Schedule.of(rows, now)
+            active = schedule.signing
             if active is None:
-                active = _new_key_row(self._settings)
+                # No key signs now (a new database): one that signs at once, as no worker
+                # can hold a token of it yet.
+                active = _new_key_row(self._settings, signs_from=now)
                 db.add(active)
                 await db.commit()
                 rows = [active, *rows]
-            current = self._keys
-            if (
-                current is not None
-                and current.active_kid == active.kid
-                and current.kids == frozenset(row.kid for row in rows)
-            ):
-                return current  # the same keys (a key never changes under its kid): no parsing
-            secret = self._settings.secret_key.get_secret_value()
-            # ~25 ms of RSA key validation: off the event loop, other requests keep flowing.
-            return await asyncio.to_thread(
-                SigningKeySet,
-                active.kid,
-                decrypt_private_key(active.private_key_encrypted, secret),
-                [row.public_jwk for row in rows],
+            switch_in = (
+                float("inf")
+                if schedule.next_change is None
+                else (schedule.next_change - now).total_seconds()
             )
+            return await self._key_set(active, rows), switch_in
+
+    async def _key_set(self, active: SigningKey, rows: list[SigningKey]) -> SigningKeySet:
+        current = self._keys
+        if (
+            current is not None
+            and current.active_kid == active.kid
+            and current.kids == frozenset(row.kid for row in rows)
+        ):
+            return current  # the same keys (a key never changes under its kid): no parsing
+        secret = self._settings.secret_key.get_secret_value()
+        # ~25 ms of RSA key validation: off the event loop, other requests keep flowing.
+        return await asyncio.to_thread(
+            SigningKeySet,
+            active.kid,
+            decrypt_private_key(active.private_key_encrypted, secret),
+            [row.public_jwk for row in rows],
+        )
 
 
-def _new_key_row(settings: Settings) -> SigningKey:
+@dataclass(frozen=True)
+class Schedule:
+    """Which of the loaded keys signs now, and when that next changes."""
+
+    signing: SigningKey | None
+    next_change: datetime | None
+
+    @classmethod
+    def of(cls, rows: list[SigningKey], now: datetime) -> Schedule:
+        """The newest key whose signing period holds `now`; the next start or end of one."""
+        signing = max(
+            (
+                row
+                for row in rows
+                if row.signs_from <= now and (row.retired_at is None or row.retired_at > now)
+            ),
+            key=lambda row: row.signs_from,
+            default=None,
+        )
+        changes = [
+            moment
+            for row in rows
+            for moment in (row.signs_from, row.retired_at)
+            if moment is not None and moment > now
+        ]
+        return cls(signing, min(changes, default=None))
+
+
+def _new_key_row(settings: Settings, *, signs_from: datetime) -> SigningKey:
     generated = generate_signing_key()
     return SigningKey(
         kid=generated.kid,
+        signs_from=signs_from,
         public_jwk=generated.public_jwk,
         private_key_encrypted=encrypt_private_key(
             generated.private_pem, settings.secret_key.get_secret_value()
@@ -131,14 +193,30 @@ def _new_key_row(settings: Settings) -> SigningKey:
     )
 
 
-async def rotate_signing_key(sessionmaker: DbSessionMaker, settings: Settings) -> str:
-    """Add a key that signs from now on; the previous ones only verify until they age out."""
+@dataclass(frozen=True)
+class Rotation:
+    """A key published now, and the moment it starts signing (the previous key stops)."""
+
+    kid: str
+    signs_from: datetime
+
+
+async def rotate_signing_key(sessionmaker: DbSessionMaker, settings: Settings) -> Rotation:
+    """Publish a new key now; it signs after `publish_delay`, when every worker verifies it.
+
+    The key signing until then retires at that moment (and verifies until its tokens expire);
+    a key of an earlier rotation that is still waiting signs from its own moment until this
+    one's.
+    """
     async with sessionmaker() as db:
-        now = utcnow()
+        signs_from = utcnow() + publish_delay(settings)
+        retired = col(SigningKey.retired_at)
         await db.execute(
-            update(SigningKey).where(col(SigningKey.retired_at).is_(None)).values(retired_at=now)
+            update(SigningKey)
+            .where(or_(retired.is_(None), retired > signs_from))
+            .values(retired_at=signs_from)
         )
-        row = _new_key_row(settings)
+        row = _new_key_row(settings, signs_from=signs_from)
         db.add(row)
         await db.commit()
-        return row.kid
+        return Rotation(row.kid, signs_from)

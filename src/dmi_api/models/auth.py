@@ -14,7 +14,9 @@ from dmi_api.models.columns import JSON_TYPE, timestamp_field
 
 
 class SigningKey(TableModel, table=True):
-    """An RS256 key of ours; the newest signs, retired ones verify until their tokens expire."""
+    """An RS256 key of ours. A key is published (it verifies, and `/.well-known/jwks.json`
+    lists it) from its insertion, signs from `signs_from` until `retired_at`, and verifies
+    until its last tokens expire."""
 
     __tablename__ = "signing_key"
 
@@ -22,6 +24,9 @@ class SigningKey(TableModel, table=True):
     public_jwk: dict[str, Any] = Field(sa_type=JSON_TYPE)
     private_key_encrypted: str = Field(sa_type=Text)
     created_at: datetime = timestamp_field(index=True)
+    # Later than `created_at` after a rotation: every worker and replica has loaded the key
+    # (it verifies everywhere) before any of them signs with it.
+    signs_from: datetime = timestamp_field()
     retired_at: datetime | None = timestamp_field(nullable=True)
 
 

@@ -54,6 +54,21 @@ async def make_tenant(
     return TenantClient(clinic.id, client.id, secret, tuple(granted))
 
 
+async def add_client(
+    app: FastAPI, tenant: TenantClient, *, scopes: list[str] | None = None
+) -> TenantClient:
+    """Another client of the tenant's clinic, committed through the app's sessions."""
+    granted = scopes or sorted(ALL_SCOPES)
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=tenant.clinic_id)
+        payload = ClientCreate(name="another", scopes=granted)
+        client, secret = await client_service.create_client(
+            Tenant(db, tenant.clinic_id), payload=payload
+        )
+        await db.commit()
+    return TenantClient(tenant.clinic_id, client.id, secret, tuple(granted))
+
+
 def token_claims(app: FastAPI, tenant: TenantClient, **overrides: Any) -> dict[str, Any]:
     """Valid access-token claims for a tenant's client; override any of them."""
     settings = app.state.settings

@@ -33,6 +33,7 @@ from dmi_api.models import ApiClient
 from dmi_api.security.access_tokens import (
     ExpiredTokenError,
     InvalidTokenError,
+    TokenOwner,
     read_token_kid,
     verify_access_token,
 )
@@ -162,16 +163,36 @@ async def _principal_of(request: Request, authorization: str | None) -> Principa
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("Use the Bearer authentication scheme.")
     try:
-        return await _verify(token.strip(), request.app.state.keyring, request.app.state.settings)
-    except ExpiredTokenError:
-        # Expiry is the one failure worth naming (the client should fetch a new token); it is
-        # only reached for a token we signed. Any other reason stays unsaid.
-        raise AuthenticationError(
-            "The access token expired; request a new one.",
-            error_description="The access token expired",
-        ) from None
-    except InvalidTokenError:
+        principal = await _verify(
+            token.strip(), request.app.state.keyring, request.app.state.settings
+        )
+    except InvalidTokenError as exc:
+        # A token we signed (expired, by a retired key...) names whom its denial concerns.
+        request.state.principal = _owner_of(exc.owner)
+        if isinstance(exc, ExpiredTokenError):
+            # Expiry is the one failure worth naming (the client should fetch a new token); it
+            # is only reached for a token we signed. Any other reason stays unsaid.
+            raise AuthenticationError(
+                "The access token expired; request a new one.",
+                error_description="The access token expired",
+            ) from None
         raise AuthenticationError() from None
+    # Whatever is refused from here on is attributed to this clinic and client.
+    request.state.principal = principal
+    return principal
+
+
+def _owner_of(owner: TokenOwner | None) -> Principal | None:
+    """The principal a refused token of ours names (no scopes: it grants nothing)."""
+    if owner is None:
+        return None
+    try:
+        client_id, clinic_id = uuid.UUID(owner.client_id), uuid.UUID(owner.clinic_id)
+    except ValueError:
+        return None
+    return Principal(
+        client_id=client_id, clinic_id=clinic_id, scopes=frozenset(), token_jti=owner.jti
+    )
 
 
 async def authenticate(
@@ -185,7 +206,6 @@ async def authenticate(
     if not await _bind_active_client(db, principal):
         # A disabled (or deleted) client's tokens die with it, before they expire.
         raise AuthenticationError()
-    request.state.principal = principal
     if not principal.has_scopes(security_scopes.scopes):
         raise InsufficientScopeError(security_scopes.scopes)
     return Caller(principal=principal, tenant=Tenant(db, principal.clinic_id, principal))
@@ -199,7 +219,6 @@ async def authenticate_token(
     """Verify the bearer token and its scopes only, for routes that check the client in their
     own statement (`dmi_api.direct`) or open their session with `caller_session`."""
     principal = await _principal_of(request, authorization)
-    request.state.principal = principal
     if not principal.has_scopes(security_scopes.scopes):
         raise InsufficientScopeError(security_scopes.scopes)
     return principal

@@ -29,6 +29,9 @@ _UNKNOWN_KID_RELOAD_SECONDS = 5.0
 # What a rotation waits beyond the refresh interval before the new key signs, besides the clock
 # skew allowed between machines (`DMI_TOKEN_LEEWAY_SECONDS`): the rotation's own commit.
 _SWITCH_MARGIN_SECONDS = 1.0
+# How long past its verification window a key is still loaded, to attribute the denials of the
+# tokens it signed (they are refused either way).
+_ATTRIBUTION_WINDOW = timedelta(days=365)
 
 
 def publish_delay(settings: Settings) -> timedelta:
@@ -86,7 +89,7 @@ class KeyRing:
     async def for_kid(self, kid: str | None) -> SigningKeySet:
         """The key set, reloaded first when it does not know `kid` (a rotation elsewhere)."""
         keys = await self.current()
-        if kid is None or kid in keys.kids:
+        if kid is None or kid in keys.kids or kid in keys.retired_kids:
             return keys
         return await self._reload(min_age=_UNKNOWN_KID_RELOAD_SECONDS)
 
@@ -113,12 +116,18 @@ class KeyRing:
         """The key set, and the seconds until a key starts signing or retires (or infinity)."""
         async with self._sessionmaker()() as db:
             now = utcnow()
+            verifies_since = now - self.verification_window()
             retired = col(SigningKey.retired_at)
-            live = select(SigningKey).where(
-                or_(retired.is_(None), retired > now - self.verification_window())
+            loaded = select(SigningKey).where(
+                or_(retired.is_(None), retired > verifies_since - _ATTRIBUTION_WINDOW)
             )
-            statement = live.order_by(col(SigningKey.created_at).desc())
-            rows = list((await db.execute(statement)).scalars())
+            statement = loaded.order_by(col(SigningKey.created_at).desc())
+            every = list((await db.execute(statement)).scalars())
+            rows: list[SigningKey] = []
+            past: list[SigningKey] = []
+            for row in every:
+                verifies = row.retired_at is None or row.retired_at > verifies_since
+                (rows if verifies else past).append(row)
             schedule = Schedule.of(rows, now)
             active = schedule.signing
             if active is None:
@@ -133,14 +142,17 @@ class KeyRing:
                 if schedule.next_change is None
                 else (schedule.next_change - now).total_seconds()
             )
-            return await self._key_set(active, rows), switch_in
+            return await self._key_set(active, rows, past), switch_in
 
-    async def _key_set(self, active: SigningKey, rows: list[SigningKey]) -> SigningKeySet:
+    async def _key_set(
+        self, active: SigningKey, rows: list[SigningKey], past: list[SigningKey]
+    ) -> SigningKeySet:
         current = self._keys
         if (
             current is not None
             and current.active_kid == active.kid
             and current.kids == frozenset(row.kid for row in rows)
+            and current.retired_kids == frozenset(row.kid for row in past)
         ):
             return current  # the same keys (a key never changes under its kid): no parsing
         secret = self._settings.secret_key.get_secret_value()
@@ -150,6 +162,7 @@ class KeyRing:
             active.kid,
             decrypt_private_key(active.private_key_encrypted, secret),
             [row.public_jwk for row in rows],
+            [row.public_jwk for row in past],
         )
 
 

@@ -20,12 +20,24 @@ _ACCESS_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYPE, "application/" + ACCESS_TOKE
 _EXPIRED = "expired"
 
 
-class InvalidTokenError(Exception):
-    """An access token was refused; `reason` is short and safe to log (never the token)."""
+@dataclass(frozen=True)
+class TokenOwner:
+    """Whom a refused token names, told only when its signature is one of ours: the denial is
+    then attributed to that clinic and client (a forgery names no one)."""
 
-    def __init__(self, reason: str) -> None:
+    client_id: str
+    clinic_id: str
+    jti: str
+
+
+class InvalidTokenError(Exception):
+    """An access token was refused; `reason` is short and safe to log (never the token);
+    `owner`: whom it names, when the signature verified (expired, retired key...)."""
+
+    def __init__(self, reason: str, owner: TokenOwner | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.owner = owner
 
 
 class ExpiredTokenError(InvalidTokenError):
@@ -58,24 +70,37 @@ def _public_rsa_jwk(key: Mapping[str, str]) -> dict[str, str]:
     return {"kty": "RSA", "kid": kid, "use": "sig", "alg": ALGORITHM, "n": n, "e": e}
 
 
+def _parsed(jwks: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    verifiers: dict[str, Any] = {}
+    for key in jwks:
+        if key["kid"] in verifiers:
+            raise ValueError("duplicate kid in verification keys")
+        try:
+            verifiers[key["kid"]] = jws.construct_key(key, ALGORITHM)
+        except ValueError as exc:
+            raise ValueError("unparseable verification key") from exc
+    return verifiers
+
+
 class SigningKeySet:
-    """Our own keys: one active signing key plus verification-only keys, each parsed ONCE."""
+    """Our own keys: one active signing key plus verification-only keys, each parsed ONCE.
+
+    `retired_jwks`: keys past their verification window. They verify nothing; a token they
+    signed is refused, but attributed to the client it names (`InvalidTokenError.owner`).
+    """
 
     def __init__(
         self,
         active_kid: str,
         active_private_pem: bytes,
         verification_jwks: Sequence[Mapping[str, str]],
+        retired_jwks: Sequence[Mapping[str, str]] = (),
     ) -> None:
         self._jwks = tuple(_public_rsa_jwk(key) for key in verification_jwks)
-        self._verifiers: dict[str, Any] = {}
-        for key in self._jwks:
-            if key["kid"] in self._verifiers:
-                raise ValueError("duplicate kid in verification keys")
-            try:
-                self._verifiers[key["kid"]] = jws.construct_key(key, ALGORITHM)
-            except ValueError as exc:
-                raise ValueError("unparseable verification key") from exc
+        self._verifiers = _parsed(self._jwks)
+        self._retired = _parsed([_public_rsa_jwk(key) for key in retired_jwks])
+        if self._retired.keys() & self._verifiers.keys():
+            raise ValueError("a key cannot both verify and be retired")
         active = next((key for key in self._jwks if key["kid"] == active_kid), None)
         if active is None:
             raise ValueError("the active key's public JWK must be among the verification keys")
@@ -97,6 +122,11 @@ class SigningKeySet:
     def kids(self) -> frozenset[str]:
         """The ids of every key that verifies (the active one included)."""
         return frozenset(self._verifiers)
+
+    @property
+    def retired_kids(self) -> frozenset[str]:
+        """The ids of the keys that no longer verify (kept to attribute their tokens)."""
+        return frozenset(self._retired)
 
     def public_jwks(self) -> dict[str, list[dict[str, str]]]:
         """The JWKS to publish: kty, kid, use, alg, n and e of each key, nothing else."""
@@ -142,9 +172,26 @@ def verify_access_token(
     """Verify one of our access tokens; `InvalidTokenError` for anything short of perfect."""
     try:
         return _verify(token, keys, issuer, audience, max_lifetime_seconds, leeway_seconds, now)
-    except jws.RejectError as exc:
+    except _SignedButRefusedError as exc:
         error = ExpiredTokenError if exc.reason == _EXPIRED else InvalidTokenError
-        raise error(exc.reason) from None
+        raise error(exc.reason, exc.owner) from None
+    except jws.RejectError as exc:
+        raise InvalidTokenError(exc.reason) from None
+
+
+class _SignedButRefusedError(jws.RejectError):
+    """A token whose signature is ours, refused for another reason; it names its owner."""
+
+    def __init__(self, reason: str, owner: TokenOwner | None) -> None:
+        super().__init__(reason)
+        self.owner = owner
+
+
+def _owner(claims: Mapping[str, Any]) -> TokenOwner | None:
+    client_id, clinic_id, jti = claims.get("client_id"), claims.get("clinic_id"), claims.get("jti")
+    if not (isinstance(client_id, str) and isinstance(clinic_id, str) and isinstance(jti, str)):
+        return None
+    return TokenOwner(client_id, clinic_id, jti)
 
 
 def _verify(
@@ -167,8 +214,21 @@ def _verify(
     # jose uses a constructed key object as is (no PEM/JWK parsing per call).
     verifier = keys._verifiers.get(kid) if isinstance(kid, str) else None
     if verifier is None:
-        raise jws.RejectError("unknown kid")
+        retired = keys._retired.get(kid) if isinstance(kid, str) else None
+        if retired is None:
+            raise jws.RejectError("unknown kid")
+        signed = jws.decode(token, retired, ALGORITHM, audience=audience, issuer=issuer)
+        raise _SignedButRefusedError("retired key", _owner(signed))
     claims = jws.decode(token, verifier, ALGORITHM, audience=audience, issuer=issuer)
+    try:
+        return _checked(claims, audience, max_lifetime, leeway, now)
+    except jws.RejectError as exc:
+        raise _SignedButRefusedError(exc.reason, _owner(claims)) from None
+
+
+def _checked(
+    claims: dict[str, Any], audience: str, max_lifetime: int, leeway: int, now: int | None
+) -> AccessTokenClaims:
     exp, iat = jws.required_date(claims, "exp"), jws.required_date(claims, "iat")
     now = int(time.time()) if now is None else now
     if exp + leeway <= now:

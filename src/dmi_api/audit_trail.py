@@ -28,6 +28,8 @@ def record_event(
     client_id: str | None = None,
     resource_id: uuid.UUID | str | None = None,
     child_id: uuid.UUID | None = None,
+    reference_field: str | None = None,
+    reference_id: uuid.UUID | None = None,
 ) -> None:
     """Stage an audit event in the caller's transaction (it commits or fails with the change).
 
@@ -50,6 +52,8 @@ def record_event(
             outcome=outcome,
             request_id=current_request_id(),
             source_ip=current_client_ip(),
+            reference_field=reference_field,
+            reference_id=str(reference_id) if reference_id is not None else None,
         ),
     )
 
@@ -81,6 +85,8 @@ def audit_values(
     outcome: Any,
     request_id: Any,
     source_ip: Any,
+    reference_field: Any,
+    reference_id: Any,
 ) -> dict[str, Any]:
     """An audit event's columns, from values (the session path) or from SQL expressions (a
     direct statement's `logged` CTE): the one place that says what an event records."""
@@ -97,6 +103,8 @@ def audit_values(
         "outcome": outcome,
         "request_id": request_id,
         "source_ip": source_ip,
+        "reference_field": reference_field,
+        "reference_id": reference_id,
     }
 
 

@@ -113,6 +113,8 @@ def change_rows(change: Change, actor: Actor) -> list[tuple[Table, dict[str, Any
             outcome=change.outcome,
             request_id=actor.request_id,
             source_ip=actor.source_ip,
+            reference_field=None,
+            reference_id=None,
         )
         rows.append((AUDIT_TABLE, event))
     rows.append((EVENT_TABLE, event_values(change, actor)))

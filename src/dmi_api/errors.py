@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,6 +23,9 @@ class FieldProblem:
     detail: str
     code: str
     location: str = "body"
+    # The id a `reference_not_found` entry could not resolve: audited (the trail names the id a
+    # refused write tried), never shown in the answer.
+    reference: uuid.UUID | None = None
 
     def as_dict(self) -> dict[str, str]:
         """The entry as the problem body shows it."""
@@ -106,6 +110,7 @@ class ValidationProblemError(
         self, errors: Sequence[FieldProblem | Mapping[str, Any]], detail: str | None = None
     ) -> None:
         entries = [e.as_dict() if isinstance(e, FieldProblem) else dict(e) for e in errors]
+        self.problems = tuple(e for e in errors if isinstance(e, FieldProblem))
         super().__init__(
             detail or "The request has invalid fields; see `errors`.",
             extensions={"errors": entries},

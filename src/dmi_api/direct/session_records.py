@@ -303,9 +303,11 @@ async def _create_checked(
     birth_date: date | None = found["birth_date"]
     if birth_date is None and child_in_path:
         raise not_found(Child)  # as the session path's lookup of the path's child
-    errors = [] if birth_date is not None else [reference_problem(Child, "#/child_id")]
+    errors = (
+        [] if birth_date is not None else [reference_problem(Child, "#/child_id", payload.child_id)]
+    )
     if payload.practitioner_id is not None and not found["practitioner"]:
-        errors.append(reference_problem(Practitioner, "#/practitioner_id"))
+        errors.append(reference_problem(Practitioner, "#/practitioner_id", payload.practitioner_id))
     items = orjson.loads(found["items"]) if found["items"] else {}
     values = new.checked(
         Found(

@@ -96,6 +96,8 @@ def audit_cte(
         outcome=literal(outcome),
         request_id=actor.request_id,
         source_ip=actor.source_ip,
+        reference_field=literal(None, String),
+        reference_id=literal(None, String),
     )
     rows = select(*values.values()).select_from(source)
     return insert(AUDIT_TABLE).from_select(list(values), rows).cte("logged")

@@ -22,9 +22,9 @@ from dmi_api.errors import (
     ValidationProblemError,
     json_pointer,
 )
-from dmi_api.http.denials import audit_denial
 from dmi_api.http.errors_log import log_unexpected
 from dmi_api.http.problems import problem_response, status_code_name, status_title
+from dmi_api.http.refusals import audit_refusal
 from dmi_api.request_context import current_request_id
 
 logger = logging.getLogger("dmi_api.errors")
@@ -66,9 +66,22 @@ def field_errors(raw_errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]
     return list(merged.values())
 
 
+def unaudited_response(request: Request) -> Response:
+    """The answer to a refusal that could not be recorded: a 503 to retry, not a refusal that
+    left no trace (`http.refusals`)."""
+    settings = request.app.state.settings
+    return render_problem(
+        ServiceUnavailableError(
+            "The request could not be completed; retry shortly.",
+            retry_after_seconds=settings.db_retry_after_seconds,
+        )
+    )
+
+
 async def _problem_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
-    await audit_denial(request, exc.status)
+    if not await audit_refusal(request, exc.status, exc):
+        return unaudited_response(request)
     return render_problem(exc)
 
 
@@ -111,7 +124,8 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _http_exception_audited(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    await audit_denial(request, exc.status_code)
+    if not await audit_refusal(request, exc.status_code, exc):
+        return unaudited_response(request)
     return await _http_exception(request, exc)
 
 
@@ -150,13 +164,16 @@ def database_error_response(exc: Exception, retry_after_seconds: int) -> Respons
 def install_exception_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     """Register every handler on the app."""
 
-    async def _database(_request: Request, exc: Exception) -> Response:
+    async def _database(request: Request, exc: Exception) -> Response:
         response = database_error_response(exc, retry_after_seconds)
         if response is not None:
             return response
         if isinstance(exc, sa_exc.IntegrityError):
             # A uniqueness race lost to a concurrent request: the same answer as a checked one.
-            return render_problem(ConflictError("The request conflicts with an existing record."))
+            conflict = ConflictError("The request conflicts with an existing record.")
+            if not await audit_refusal(request, conflict.status, conflict):
+                return unaudited_response(request)
+            return render_problem(conflict)
         return unexpected_error_response(exc)
 
     app.add_exception_handler(ProblemError, _problem_error)

@@ -34,5 +34,9 @@ class AuditEvent(TableModel, table=True):
     resource_id: str | None = Field(default=None, max_length=64)
     child_id: uuid.UUID | None = None
     outcome: int
+    # A write refused for a reference in its body (422 `reference_not_found`): the field, as a
+    # JSON pointer, and the id it named (another clinic's, a deleted row's or no row's).
+    reference_field: str | None = Field(default=None, max_length=128)
+    reference_id: str | None = Field(default=None, max_length=64)
     request_id: str | None = Field(default=None, max_length=128)
     source_ip: str | None = Field(default=None, max_length=64)

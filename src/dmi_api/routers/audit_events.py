@@ -40,6 +40,10 @@ async def list_audit_events(
     child_id: uuid.UUID | None = None,
     client_id: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Annotated[int | None, Query(ge=100, le=599)] = None,
+    reference_id: Annotated[
+        str | None,
+        Query(max_length=64, description="events of writes refused for a body naming this id"),
+    ] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> Page[AuditEventPublic]:
@@ -53,6 +57,7 @@ async def list_audit_events(
         child_id=child_id,
         client_id=client_id,
         outcome=outcome,
+        reference_id=reference_id,
     )
     # The cursor is bound to the filters: reusing it with other filters is refused.
     context = f"{RESOURCE}:{filters!r}"

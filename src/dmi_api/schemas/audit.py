@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEventPublic(BaseModel):
@@ -23,5 +23,12 @@ class AuditEventPublic(BaseModel):
     resource_id: str | None
     child_id: uuid.UUID | None
     outcome: int
+    reference_field: str | None = Field(
+        description="a write refused for a reference in its body (422 `reference_not_found`): "
+        "the field, as a JSON pointer into the request body"
+    )
+    reference_id: str | None = Field(
+        description="the id that field named: another clinic's row, a deleted row or none"
+    )
     request_id: str | None
     source_ip: str | None

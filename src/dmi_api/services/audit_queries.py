@@ -25,6 +25,7 @@ class AuditFilter:
     child_id: uuid.UUID | None = None
     client_id: str | None = None
     outcome: int | None = None
+    reference_id: str | None = None
 
 
 async def list_events(
@@ -44,6 +45,7 @@ async def list_events(
         "child_id": f.child_id,
         "client_id": f.client_id,
         "outcome": f.outcome,
+        "reference_id": f.reference_id,
     }
     for column, value in equal_to.items():
         if value is not None:

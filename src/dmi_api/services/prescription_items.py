@@ -87,6 +87,7 @@ async def check(
                         f"#/items/{index}/id",
                         "No such item in this prescription.",
                         "reference_not_found",
+                        reference=item_id,
                     )
                 )
             elif item_id in seen:
@@ -106,6 +107,7 @@ async def check(
             f"#/items/{index}/exercise_id",
             "No such exercise in this clinic.",
             "reference_not_found",
+            reference=exercise_id,
         )
         for index, exercise_id in to_check.items()
         if exercise_id not in live

@@ -83,7 +83,7 @@ async def check_reference(
         return [], None
     row = await tenant.get(model, row_id)
     if row is None or row.deleted_at is not None:
-        return [reference_problem(model, pointer)], None
+        return [reference_problem(model, pointer, row_id)], None
     return [], row
 
 
@@ -97,9 +97,10 @@ async def find_reference(
     return row
 
 
-def reference_problem(model: type[Any], pointer: str) -> FieldProblem:
+def reference_problem(model: type[Any], pointer: str, row_id: uuid.UUID) -> FieldProblem:
     """The 422 entry of a reference to no live row of the clinic (wherever else it exists)."""
-    return FieldProblem(pointer, f"No such {_label(model)} in this clinic.", "reference_not_found")
+    detail = f"No such {_label(model)} in this clinic."
+    return FieldProblem(pointer, detail, "reference_not_found", reference=row_id)
 
 
 @dataclass(frozen=True)

@@ -95,14 +95,16 @@ def exercise_problems(
         if entry.exercise_id not in live_exercises:
             detail = "No such exercise in this clinic."
             pointer = f"#/exercises/{index}/exercise_id"
-            errors.append(FieldProblem(pointer, detail, "reference_not_found"))
+            errors.append(
+                FieldProblem(pointer, detail, "reference_not_found", reference=entry.exercise_id)
+            )
         item_id = entry.prescription_item_id
         if item_id is None:
             continue
         pointer = f"#/exercises/{index}/prescription_item_id"
         if item_id not in items:
             detail = "No such prescription item for this child."
-            errors.append(FieldProblem(pointer, detail, "reference_not_found"))
+            errors.append(FieldProblem(pointer, detail, "reference_not_found", reference=item_id))
         elif items[item_id] != entry.exercise_id:
             detail = "The prescription item is for another exercise."
             errors.append(FieldProblem(pointer, detail, "exercise_mismatch"))

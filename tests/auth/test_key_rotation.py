@@ -30,7 +30,8 @@ async def workers(settings: Settings) -> AsyncIterator[tuple[FastAPI, FastAPI]]:
     apps = (build_test_app(quick), build_test_app(quick))
     yield apps
     for app in apps:
-        await app.state.direct.close()
+        if app.state.direct is not None:  # the one-statement pool (PostgreSQL)
+            await app.state.direct.close()
         await app.state.engine.dispose()
 
 

@@ -25,7 +25,8 @@ async def _bookkeeping(
     db: AsyncConnection, clinic_id: uuid.UUID
 ) -> tuple[Counter[Any], Counter[Any]]:
     """The clinic's kept versions and its audited changes, each as (type, id) counts; an
-    amendment's event counts for its record (it is a version of the record)."""
+    amendment's event counts for its record (it is a version of the record). A refused write's
+    event is not a change (`test_refused_writes_audit`)."""
     await db.execute(text("SELECT set_config('dmi.clinic_id', :c, true)"), {"c": str(clinic_id)})
     versions = await db.execute(
         text("SELECT resource_type, resource_id::text FROM resource_version")
@@ -37,7 +38,7 @@ async def _bookkeeping(
             " e.action, e.outcome"
             " FROM audit_event AS e LEFT JOIN session_amendment AS r"
             " ON e.resource_type = 'session_amendment' AND r.id::text = e.resource_id"
-            " WHERE e.action IN ('create', 'update', 'delete')"
+            " WHERE e.action IN ('create', 'update', 'delete') AND e.outcome < 400"
         )
     )
     kept = Counter((kind, rid) for kind, rid in versions.all())

@@ -29,6 +29,7 @@ from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker, create_engine
 from dmi_api.direct.bound_db import DirectDb, SharedConnectionSource
 from dmi_api.migrate import upgrade_to_head
+from dmi_api.security import secrets as client_secrets
 from tests.support import probe
 from tests.support.direct import serve_with
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
@@ -37,6 +38,16 @@ from tests.support.setup_script import setup_databases  # noqa: F401 (a session 
 BACKEND = os.environ.get("DMI_TEST_BACKEND", "postgres")
 if BACKEND not in ("postgres", "sqlite"):
     raise pytest.UsageError("DMI_TEST_BACKEND must be postgres or sqlite")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_secret_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Client secrets hashed at a cheap scrypt cost in-process (as Django's test settings use a
+    fast hasher): at the production cost every clinic a test makes spent 60 ms of CPU, a quarter
+    of the suite. A stored hash records its cost, so verification is the real one; the tests of
+    the hashing itself (`real_secret_cost`) and every served subprocess use the real cost."""
+    if request.node.get_closest_marker("real_secret_cost") is None:
+        monkeypatch.setattr(client_secrets, "HASH_COST", (2**4, 8, 1))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

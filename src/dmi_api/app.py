@@ -72,7 +72,10 @@ async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
     if app.state.engine.dialect.name != "sqlite":
         yield
         return
-    client = delivery_client(allow_loopback=settings.webhook_allow_loopback)
+    client = delivery_client(
+        allow_loopback=settings.webhook_allow_loopback,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
     work = WebhookWork.for_settings(settings, app.state.sessionmaker, client)
     stop = asyncio.Event()
     task = asyncio.create_task(run_embedded(work, settings.event_retention_days, stop))

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         description="Allow webhook URLs on loopback (http:// and 127.0.0.0/8, ::1); "
         "development only, refused by the production profile.",
     )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        ge=1,
+        le=30,
+        description="Seconds one delivery may take in all (connect, send, answer); a claimed "
+        "delivery's lease is this + 5 s, after which another worker attempts it again.",
+    )
     event_retention_days: int = Field(
         default=30,
         ge=1,

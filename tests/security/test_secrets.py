@@ -14,6 +14,8 @@ from dmi_api.security.secrets import (
     verify_client_secret,
 )
 
+pytestmark = pytest.mark.real_secret_cost
+
 SECRET = "7P4sW0rd-like-but-random-0123456789abcdefgh"
 
 

@@ -92,6 +92,8 @@ def _worker_process(settings: Settings) -> subprocess.Popen[bytes]:
         **os.environ,
         "DMI_DATABASE_URL": settings.database_url_value,
         "DMI_WEBHOOK_ALLOW_LOOPBACK": "true",
+        # A lease of 3 + 5 s: the killed worker's claims are taken over sooner.
+        "DMI_WEBHOOK_TIMEOUT_SECONDS": "3",
         "DMI_SECRET_KEY": settings.secret_key.get_secret_value(),
     }
     cli = Path(sys.executable).parent / "dmi-api"
@@ -116,7 +118,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
         first.wait(10)
         receiver.release.set()  # the killed worker's calls end unrecorded
         second = _worker_process(settings)
-        # Attempted again once the claims' leases (timeout + 5 s) have run out.
+        # Attempted again once the claims' leases (timeout + 5 s, 8 s here) have run out.
         await _until(lambda: len(receiver.requests) >= 4, 40)
         for _ in range(100):
             rows = await committed.sql(

@@ -9,7 +9,9 @@ import hmac
 import re
 import secrets
 
-_N, _R, _P = 2**14, 8, 1
+# scrypt's cost (N, r, p) for new hashes and for the dummy check of an unknown client; a stored
+# hash is checked with the cost it records, so raising this never locks a client out.
+HASH_COST: tuple[int, int, int] = (2**14, 8, 1)
 _SALT_BYTES = 16
 _HASH_BYTES = 32
 # Parameters read back from storage are bounded: a corrupt row must not cost gigabytes.
@@ -45,8 +47,9 @@ def _b64(raw: bytes) -> str:
 def hash_client_secret(secret: str) -> str:
     """Hash a secret as `scrypt$N$r$p$<salt b64>$<hash b64>`."""
     salt = secrets.token_bytes(_SALT_BYTES)
-    digest = _scrypt(secret, salt, _N, _R, _P)
-    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+    n, r, p = HASH_COST
+    digest = _scrypt(secret, salt, n, r, p)
+    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
 
 
 def _parse(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
@@ -71,7 +74,7 @@ def verify_client_secret(secret: str, stored: str | None) -> bool:
     parsed = _parse(stored) if stored is not None else None
     if parsed is None or len(secret) > _MAX_SECRET_CHARS:
         # The same slow hash a real check costs, so the answer takes as long either way.
-        _scrypt(secret[:_MAX_SECRET_CHARS], _DUMMY_SALT, _N, _R, _P)
+        _scrypt(secret[:_MAX_SECRET_CHARS], _DUMMY_SALT, *HASH_COST)
         return False
     n, r, p, salt, digest = parsed
     return hmac.compare_digest(_scrypt(secret, salt, n, r, p), digest)

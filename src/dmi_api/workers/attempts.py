@@ -36,8 +36,13 @@ from dmi_api.webhooks.safe_transport import (
 from dmi_api.webhooks.secrets import SecretBox
 from dmi_api.webhooks.signing import signed_headers
 
-# A claimed attempt's lease: the call's total timeout and time to record its outcome.
-LEASE = timedelta(seconds=DEFAULT_TIMEOUT_SECONDS + 5)
+
+def lease_for(timeout_seconds: float) -> timedelta:
+    """A claimed attempt's lease: the call's total timeout and time to record its outcome."""
+    return timedelta(seconds=timeout_seconds + 5)
+
+
+LEASE = lease_for(DEFAULT_TIMEOUT_SECONDS)
 
 
 @dataclass
@@ -63,8 +68,14 @@ class WebhookWork:
     def for_settings(
         cls, settings: Settings, sessionmaker: DbSessionMaker, client: DeliveryClient
     ) -> WebhookWork:
-        """The work as the deployment's settings configure it."""
-        return cls(sessionmaker, client, SecretBox(settings.secret_key.get_secret_value()))
+        """The work as the deployment's settings configure it (the lease fits the client's
+        timeout, `DMI_WEBHOOK_TIMEOUT_SECONDS`)."""
+        return cls(
+            sessionmaker,
+            client,
+            SecretBox(settings.secret_key.get_secret_value()),
+            lease=lease_for(client.total_timeout_seconds),
+        )
 
     async def deliver(self, clinic_id: uuid.UUID, delivery_id: uuid.UUID) -> str | None:
         """Attempt the delivery if it is due and unclaimed: the claim commits before the call,

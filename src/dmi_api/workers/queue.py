@@ -50,7 +50,10 @@ async def run_worker(
         raise RuntimeError("the worker needs PostgreSQL; `dmi-api serve` delivers on SQLite")
     engine = create_engine(settings)
     upkeep_engine = create_engine(settings, long_running=True)
-    client = delivery_client(allow_loopback=settings.webhook_allow_loopback)
+    client = delivery_client(
+        allow_loopback=settings.webhook_allow_loopback,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
     work = WebhookWork.for_settings(settings, create_sessionmaker(engine), client)
     # Work long by nature (upkeep, exports) runs on the engine with the long statement timeout.
     upkeep = create_sessionmaker(upkeep_engine)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-stateful test-sqlite lint format openapi migrate clean bench chromium
+.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite lint format openapi migrate clean bench chromium
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,16 +29,26 @@ run: $(RUN_STAMP)
 	$(BIN)/dmi-api serve
 
 ## The whole suite on PostgreSQL, the portable subset on SQLite, and lint, side by side (each
-## part's output is printed whole when it ends; any failure fails `make test`). The long stateful
-## schemathesis run (its own database, like every pytest run) goes beside the rest of the
-## PostgreSQL suite rather than after it.
+## part's output is printed whole when it ends; any failure fails `make test`). The PostgreSQL
+## suite runs as two processes (the records API's tests, and the rest), and the long stateful
+## schemathesis run beside them (each pytest run makes its own database), so that both cores
+## stay busy to the end. Tests marked `own_database` (the embedded default's: they bring their
+## own database) run once, in the SQLite pass.
 STATEFUL := tests/test_schemathesis_stateful.py
+PG_RECORDS := tests/records tests/fhir tests/exports
+PG_SELECT := -m "not own_database"
 
 test: $(DEV_STAMP) chromium
-	$(MAKE) --no-print-directory -j4 --output-sync=target test-stateful test-postgres test-sqlite lint
+	$(MAKE) --no-print-directory -j5 --output-sync=target \
+		test-stateful test-postgres-records test-postgres-rest test-sqlite lint
 
-test-postgres: $(DEV_STAMP) chromium
-	$(BIN)/python -m pytest --ignore=$(STATEFUL)
+test-postgres: test-postgres-records test-postgres-rest
+
+test-postgres-records: $(DEV_STAMP)
+	$(BIN)/python -m pytest $(PG_SELECT) $(PG_RECORDS)
+
+test-postgres-rest: $(DEV_STAMP) chromium
+	$(BIN)/python -m pytest $(PG_SELECT) --ignore=$(STATEFUL) $(addprefix --ignore=,$(PG_RECORDS))
 
 ## The browser test of /docs (tests/browser) drives the system Chromium: installed from Debian's
 ## packages when missing (as root or with sudo); DMI_SKIP_BROWSER=1 skips the test instead.

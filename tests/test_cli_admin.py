@@ -45,6 +45,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.own_database
 def test_clinic_client_lifecycle(sqlite_env: dict[str, str], tmp_path: Path) -> None:
     clinic = cli(sqlite_env, "clinics", "create", "--name", "Sunrise Therapy", "--json")
     assert clinic.returncode == 0, clinic.stderr
@@ -116,6 +117,7 @@ def test_clinic_client_lifecycle(sqlite_env: dict[str, str], tmp_path: Path) -> 
     assert json.loads(jwt_client.stdout)["client_secret"] is None
 
 
+@pytest.mark.own_database
 def test_operator_mistakes_are_messages(sqlite_env: dict[str, str]) -> None:
     unknown = cli(
         sqlite_env,
@@ -138,6 +140,7 @@ def test_operator_mistakes_are_messages(sqlite_env: dict[str, str]) -> None:
     assert "Traceback" not in bad_scope.stderr
 
 
+@pytest.mark.own_database
 def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     first = cli(sqlite_env, "keys", "rotate", "--json")
     second = cli(sqlite_env, "keys", "rotate", "--json")
@@ -203,6 +206,7 @@ def _token_status(database_url: str, client_id: str, secret: str) -> int:
     return asyncio.run(attempt())
 
 
+@pytest.mark.own_database
 class TestClinicsList:
     def test_lists_every_clinic(self, run: Cli) -> None:
         assert run("clinics", "list").stdout.strip() == "no clinics"
@@ -226,6 +230,7 @@ class TestClinicsList:
         assert owner_settings(with_owner).database_url_value == owner
 
 
+@pytest.mark.own_database
 class TestClientsList:
     def test_lists_a_clinics_clients_without_secrets(self, run: Cli) -> None:
         clinics = [
@@ -262,6 +267,7 @@ class TestClientsList:
         assert "no such clinic" in unknown.stderr
 
 
+@pytest.mark.own_database
 class TestAllScopes:
     def test_client_with_every_scope(self, run: Cli) -> None:
         clinic = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)
@@ -283,6 +289,7 @@ class TestAllScopes:
         assert "one of the arguments --scopes --all-scopes is required" in neither.stderr
 
 
+@pytest.mark.own_database
 class TestDemo:
     def test_creates_then_rotates_the_demo_client(
         self, run: Cli, sqlite_env: dict[str, str]

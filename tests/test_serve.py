@@ -11,6 +11,9 @@ import pytest
 
 from tests.support.serving import serve_env, serving
 
+# The embedded default is this module's own database: it runs once, in the SQLite pass.
+pytestmark = pytest.mark.own_database
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:

@@ -32,11 +32,11 @@ run: $(RUN_STAMP)
 ## part's output is printed whole when it ends; any failure fails `make test`). The PostgreSQL
 ## suite runs as two processes (the records API's tests, and the rest), and the long stateful
 ## schemathesis run beside them (each pytest run makes its own database), so that both cores
-## stay busy to the end. Tests marked `own_database` (the embedded default's: they bring their
-## own database) run once, in the SQLite pass.
+## stay busy to the end. The tests marked `own_database` (the embedded default's CLI and server:
+## they bring their own database, whatever the run's backend) run once, beside the records tests.
 STATEFUL := tests/test_schemathesis_stateful.py
-PG_RECORDS := tests/records tests/fhir tests/exports
-PG_SELECT := -m "not own_database"
+OWN_DATABASE := tests/test_cli_admin.py tests/test_serve.py
+PG_RECORDS := tests/records tests/fhir tests/exports $(OWN_DATABASE)
 
 test: $(DEV_STAMP) chromium
 	$(MAKE) --no-print-directory -j5 --output-sync=target \
@@ -45,10 +45,10 @@ test: $(DEV_STAMP) chromium
 test-postgres: test-postgres-records test-postgres-rest
 
 test-postgres-records: $(DEV_STAMP)
-	$(BIN)/python -m pytest $(PG_SELECT) $(PG_RECORDS)
+	$(BIN)/python -m pytest $(PG_RECORDS)
 
 test-postgres-rest: $(DEV_STAMP) chromium
-	$(BIN)/python -m pytest $(PG_SELECT) --ignore=$(STATEFUL) $(addprefix --ignore=,$(PG_RECORDS))
+	$(BIN)/python -m pytest --ignore=$(STATEFUL) $(addprefix --ignore=,$(PG_RECORDS))
 
 ## The browser test of /docs (tests/browser) drives the system Chromium: installed from Debian's
 ## packages when missing (as root or with sudo); DMI_SKIP_BROWSER=1 skips the test instead.
@@ -66,7 +66,7 @@ test-stateful: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(STATEFUL)
 
 test-sqlite: $(DEV_STAMP)
-	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only"
+	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only and not own_database"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests migrations

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.serving import serve_env, serving
 
-# The embedded default is this module's own database: it runs once, in the SQLite pass.
+# The embedded default is this module's own database: it runs once, in the PostgreSQL pass.
 pytestmark = pytest.mark.own_database
 
 

@@ -32,6 +32,12 @@ _SWITCH_MARGIN_SECONDS = 1.0
 # How long past its verification window a key is still loaded, to attribute the denials of the
 # tokens it signed (they are refused either way).
 _ATTRIBUTION_WINDOW = timedelta(days=365)
+# Key sets already parsed in this process, by what they hold (a key never changes under its
+# kid): a key ring made after another (an app per test, a CLI command) does not pay the RSA
+# key validation again. Few entries: a set changes only when keys are rotated.
+_ParsedKey = tuple[str, str, frozenset[str], frozenset[str]]
+_parsed: dict[_ParsedKey, SigningKeySet] = {}
+_PARSED_KEPT = 8
 
 
 def publish_delay(settings: Settings) -> timedelta:
@@ -156,14 +162,26 @@ class KeyRing:
         ):
             return current  # the same keys (a key never changes under its kid): no parsing
         secret = self._settings.secret_key.get_secret_value()
-        # ~25 ms of RSA key validation: off the event loop, other requests keep flowing.
-        return await asyncio.to_thread(
-            SigningKeySet,
+        held = (
+            secret,
             active.kid,
-            decrypt_private_key(active.private_key_encrypted, secret),
-            [row.public_jwk for row in rows],
-            [row.public_jwk for row in past],
+            frozenset(row.kid for row in rows),
+            frozenset(row.kid for row in past),
         )
+        parsed = _parsed.get(held)
+        if parsed is None:
+            # ~25 ms of RSA key validation: off the event loop, other requests keep flowing.
+            parsed = await asyncio.to_thread(
+                SigningKeySet,
+                active.kid,
+                decrypt_private_key(active.private_key_encrypted, secret),
+                [row.public_jwk for row in rows],
+                [row.public_jwk for row in past],
+            )
+            if len(_parsed) >= _PARSED_KEPT:
+                _parsed.pop(next(iter(_parsed)))
+            _parsed[held] = parsed
+        return parsed
 
 
 @dataclass(frozen=True)

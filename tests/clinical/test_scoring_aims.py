@@ -26,19 +26,19 @@ def test_golden_aims(case: dict[str, Any]) -> None:
         aims_norms=AimsNorms.from_json(NORMS) if case.get("use_norms") else None,
     )
     assert scores is not None
-    assert scores["rule"] == "aims@piper-darrah-1994-r2"
+    assert scores["rule"] == "aims@piper-darrah-1994-r3"
     assert_matches(scores, case["expected"])
 
 
 def test_aims_shape() -> None:
     scores = score_assessment(instrument="aims", items={}, entered={}, goal_dimensions=[], age=None)
     assert scores == {
-        "rule": "aims@piper-darrah-1994-r2",
+        "rule": "aims@piper-darrah-1994-r3",
         "positions": {
-            "prone": {"raw": 0, "max": 21},
-            "supine": {"raw": 0, "max": 9},
-            "sitting": {"raw": 0, "max": 12},
-            "standing": {"raw": 0, "max": 16},
+            "prone": {"raw": 0, "max": 21, "observed": 0, "credited": 0, "window": None},
+            "supine": {"raw": 0, "max": 9, "observed": 0, "credited": 0, "window": None},
+            "sitting": {"raw": 0, "max": 12, "observed": 0, "credited": 0, "window": None},
+            "standing": {"raw": 0, "max": 16, "observed": 0, "credited": 0, "window": None},
         },
         "total": 0,
         "max": 58,

@@ -585,3 +585,34 @@ class TestListsAndSync:
         ):
             response = await client.get(URL, params=params, headers=clinic.headers)
             assert response.status_code == 422, params
+
+
+class TestAimsWindowCredit:
+    """The AIMS manual's window credit through the API: a therapist who records only the window
+    gets the true subscores, and a change of the window scores again."""
+
+    async def test_the_window_alone_scores_what_the_manual_says(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        window = {
+            **{f"prone-{n}": 1 for n in range(6, 10)},
+            "prone-10": 0,
+            **{f"supine-{n}": 1 for n in range(3, 6)},
+        }
+        row = await create(
+            client, clinic, instrument="aims", items=window, goal_dimensions=[], status="final"
+        )
+        scores = row["scores"]
+        assert scores["rule"] == "aims@piper-darrah-1994-r3"
+        prone, supine = scores["positions"]["prone"], scores["positions"]["supine"]
+        assert (prone["raw"], prone["observed"], prone["credited"]) == (9, 4, 5)
+        assert prone["window"] == {"from_item": 6, "to_item": 9}
+        assert (supine["raw"], supine["observed"], supine["credited"]) == (5, 3, 2)
+        assert scores["positions"]["sitting"]["window"] is None
+        assert scores["total"] == 14
+        # The least mature item observed moves down: fewer credited, one more observed.
+        changed = await patch(client, clinic, row, {"items": {**window, "prone-3": 1}})
+        assert changed.status_code == 200, changed.text
+        prone = changed.json()["scores"]["positions"]["prone"]
+        assert (prone["raw"], prone["observed"], prone["credited"]) == (7, 5, 2)
+        assert changed.json()["scores"]["total"] == 12

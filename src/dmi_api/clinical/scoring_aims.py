@@ -1,4 +1,12 @@
-"""AIMS position subscores and total, percentile from clinic norms (`aims@piper-darrah-1994`)."""
+"""AIMS position subscores with the manual's window credit, total, and the percentile from the
+clinic's norms (`aims@piper-darrah-1994`).
+
+Window credit (Piper & Darrah 1994, the AIMS manual's scoring): in each position the items run
+from least to most mature; the least and the most mature item observed bound the position's
+window. Every item below the window is credited as observed (the examiner need not elicit
+skills the infant has clearly passed); items in the window count as recorded; items above it
+are not observed. A subscore is the items credited plus the items observed.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,11 @@ from typing import Any
 
 from dmi_api.clinical.ages import Age, months
 from dmi_api.clinical.rounding import half_up
-from dmi_api.clinical.scoring_common import sum_scores
+from dmi_api.clinical.scoring_common import score_of
 
 # -r2: the percentile is rounded half up (12.125 -> 12.13), not with Python's round.
-AIMS_RULE = "aims@piper-darrah-1994-r2"
+# -r3: the window credit; each position reports its window, items observed and items credited.
+AIMS_RULE = "aims@piper-darrah-1994-r3"
 AIMS_POSITIONS: dict[str, int] = {"prone": 21, "supine": 9, "sitting": 12, "standing": 16}
 AIMS_MAX = 58
 PERCENTILE_KEY = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -131,6 +140,22 @@ def _percentile_key(where: str, key: object) -> float:
     return value
 
 
+def position_score(items: Mapping[str, object], position: str, count: int) -> dict[str, Any]:
+    """One position's subscore: items observed, items credited below the window, the window."""
+    observed = [n for n in range(1, count + 1) if score_of(items.get(f"{position}-{n}")) == 1]
+    if not observed:
+        return {"raw": 0, "max": count, "observed": 0, "credited": 0, "window": None}
+    least, most = observed[0], observed[-1]
+    credited = least - 1  # every item below the least mature item observed
+    return {
+        "raw": credited + len(observed),
+        "max": count,
+        "observed": len(observed),
+        "credited": credited,
+        "window": {"from_item": least, "to_item": most},
+    }
+
+
 def score_aims(
     *,
     items: Mapping[str, object],
@@ -138,12 +163,13 @@ def score_aims(
     age: Age | None,
     aims_norms: AimsNorms | None,
 ) -> dict[str, Any]:
-    """Position subscores and total; percentile from clinic norms, else as entered."""
-    positions: dict[str, dict[str, int]] = {}
-    for position, count in AIMS_POSITIONS.items():
-        raw, _ = sum_scores(items, [f"{position}-{n}" for n in range(1, count + 1)])
-        positions[position] = {"raw": raw, "max": count}
-    total = sum(p["raw"] for p in positions.values())
+    """Position subscores (window credit) and total; percentile from clinic norms, else as
+    entered."""
+    positions = {
+        position: position_score(items, position, count)
+        for position, count in AIMS_POSITIONS.items()
+    }
+    total = sum(int(p["raw"]) for p in positions.values())
     percentile: float | None = None
     source: str | None = None
     if aims_norms is not None and age is not None:

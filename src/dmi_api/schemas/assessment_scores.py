@@ -90,13 +90,31 @@ class GMFM66Scores(_Scores):
     items_tested: Count
 
 
+class AIMSWindow(_Scores):
+    """The least and the most mature item observed in a position (item numbers)."""
+
+    from_item: Annotated[int, Field(ge=1)]
+    to_item: Annotated[int, Field(ge=1)]
+
+
+class AIMSPosition(_Scores):
+    """One position's subscore with the manual's window credit: `raw` = `credited` (the items
+    below the least mature item observed) + `observed` (the items recorded as observed)."""
+
+    raw: Count
+    max: Count
+    observed: Count
+    credited: Count
+    window: AIMSWindow | None = Field(description="none when no item of the position was observed")
+
+
 class AIMSPositions(_Scores):
     """Subscores per position."""
 
-    prone: RawOfMax
-    supine: RawOfMax
-    sitting: RawOfMax
-    standing: RawOfMax
+    prone: AIMSPosition
+    supine: AIMSPosition
+    sitting: AIMSPosition
+    standing: AIMSPosition
 
 
 class AIMSScores(_Scores):

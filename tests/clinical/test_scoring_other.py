@@ -75,11 +75,13 @@ def test_pdms2_raw_subtests_and_entered_norms() -> None:
         goal_dimensions=[],
         age=None,
     )
+    no_runs = {"basal_item": None, "ceiling_item": None, "credited": 0, "past_ceiling": 0}
     assert scores == {
-        "rule": "pdms2@2nd-ed",
+        "rule": "pdms2@2nd-ed-r2",
         "subtests": {
-            "locomotion": {"raw": 2, "items_scored": 1},
-            "reflexes": {"raw": 3, "items_scored": 3},
+            # No basal, testing not begun at item 1: flagged.
+            "locomotion": {"raw": 2, "items_scored": 1, **no_runs, "basal_established": False},
+            "reflexes": {"raw": 3, "items_scored": 3, **no_runs, "basal_established": True},
         },
         "standard_scores": {"reflexes": 9, "locomotion": 7},
         "gmq": 88,
@@ -96,11 +98,17 @@ def test_pdms3_without_entered_values() -> None:
         goal_dimensions=[],
         age=None,
     )
+    no_runs = {"basal_item": None, "ceiling_item": None, "credited": 0, "past_ceiling": 0}
     assert scores == {
-        "rule": "pdms3@3rd-ed",
+        "rule": "pdms3@3rd-ed-r2",
         "subtests": {
-            "body_control": {"raw": 4, "items_scored": 2},
-            "eye_hand_coordination": {"raw": 1, "items_scored": 1},
+            "body_control": {"raw": 4, "items_scored": 2, **no_runs, "basal_established": True},
+            "eye_hand_coordination": {
+                "raw": 1,
+                "items_scored": 1,
+                **no_runs,
+                "basal_established": False,
+            },
         },
         "standard_scores": None,
         "gmq": None,

@@ -616,3 +616,33 @@ class TestAimsWindowCredit:
         prone = changed.json()["scores"]["positions"]["prone"]
         assert (prone["raw"], prone["observed"], prone["credited"]) == (7, 5, 2)
         assert changed.json()["scores"]["total"] == 12
+
+
+class TestPdmsBasalAndCeiling:
+    async def test_the_basal_credits_and_the_ceiling_stops(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        items = {
+            **{f"locomotion-{n}": 2 for n in (20, 21, 22, 24)},
+            "locomotion-23": 1,
+            **{f"locomotion-{n}": 1 for n in range(25, 30)},
+            **{f"locomotion-{n}": 0 for n in range(30, 33)},
+            "locomotion-40": 2,  # past the ceiling: counts 0
+            "grasping-10": 2,  # no basal, not begun at item 1: flagged
+        }
+        row = await create(
+            client, clinic, instrument="pdms2", items=items, goal_dimensions=[], status="final"
+        )
+        subtests = row["scores"]["subtests"]
+        assert row["scores"]["rule"] == "pdms2@2nd-ed-r2"
+        assert subtests["locomotion"] == {
+            "raw": 52,
+            "items_scored": 14,
+            "basal_item": 20,
+            "ceiling_item": 30,
+            "credited": 19,
+            "past_ceiling": 1,
+            "basal_established": True,
+        }
+        assert subtests["grasping"]["basal_established"] is False
+        assert subtests["grasping"]["raw"] == 2

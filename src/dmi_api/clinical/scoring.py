@@ -14,11 +14,10 @@ from dmi_api.clinical.scoring_aims import AimsNorms, score_aims
 from dmi_api.clinical.scoring_common import score_of
 from dmi_api.clinical.scoring_gmfm import score_gmfm66, score_gmfm88
 from dmi_api.clinical.scoring_hine import score_hine
+from dmi_api.clinical.scoring_pdms import PDMS_RULES, score_pdms
 
 __all__ = ["AimsNorms", "score_assessment"]
 
-PDMS_RULES = {"pdms2": "pdms2@2nd-ed", "pdms3": "pdms3@3rd-ed"}
-PDMS_ENTERED = ("gmq", "fmq", "tmq")
 # -r2: bands start on the calendar birthday (were years of 365.25 days, a day late).
 GMFCS_RULE = "gmfcs-er@2007-r2"
 GMFCS_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
@@ -49,37 +48,12 @@ def score_assessment(
     if instrument == "hine":
         return score_hine(items=items, age=age)
     if instrument in PDMS_RULES:
-        return _score_pdms(PDMS_RULES[instrument], items=items, entered=entered)
+        return score_pdms(PDMS_RULES[instrument], items=items, entered=entered)
     if instrument == "gmfcs":
         return _score_gmfcs(entered=entered, age=age)
     if instrument == "feas":
         return _score_feas(items=items)
     raise ValueError(f"No scoring rule for instrument {instrument!r}")
-
-
-def _score_pdms(
-    rule: str, *, items: Mapping[str, object], entered: Mapping[str, object]
-) -> dict[str, Any]:
-    # Only raw totals are computed: standard scores and quotients come from licensed tables,
-    # so they are reported exactly as the clinician entered them.
-    subtests: dict[str, dict[str, int]] = {}
-    for item_id in sorted(items):
-        score = score_of(items[item_id])
-        if score is None:
-            continue
-        name = item_id.rpartition("-")[0]  # ids are '<subtest>-<n>'
-        subtest = subtests.setdefault(name, {"raw": 0, "items_scored": 0})
-        subtest["raw"] += score
-        subtest["items_scored"] += 1
-    standard = entered.get("standard_scores")
-    result: dict[str, Any] = {
-        "rule": rule,
-        "subtests": dict(sorted(subtests.items())),
-        "standard_scores": dict(standard) if isinstance(standard, Mapping) else None,
-    }
-    for name in PDMS_ENTERED:
-        result[name] = entered.get(name)
-    return result
 
 
 def _score_gmfcs(*, entered: Mapping[str, object], age: Age | None) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dmi_api.clinical.scoring import FEAS_RULE, GMFCS_RULE, PDMS_RULES
+from dmi_api.clinical.scoring import FEAS_RULE, GMFCS_RULE
 from dmi_api.clinical.scoring_aims import AIMS_RULE
 from dmi_api.clinical.scoring_gmfm import GMFM66_RULE, GMFM88_RULE
 from dmi_api.clinical.scoring_hine import HINE_RULE
+from dmi_api.clinical.scoring_pdms import PDMS_RULES
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.instruments import GoalDimension
 
@@ -160,10 +161,23 @@ class HINEScores(_Scores):
 
 
 class PDMSSubtest(_Scores):
-    """A subtest's raw total."""
+    """A subtest's raw total with the manual's basal and ceiling: `raw` = twice `credited` (items
+    below the basal not administered) + the scores of the items up to the ceiling."""
 
     raw: Count
     items_scored: Count
+    basal_item: int | None = Field(
+        ge=1, description="the first of the first three consecutive items scored 2"
+    )
+    ceiling_item: int | None = Field(
+        ge=1, description="the first of the first three consecutive items scored 0 past the basal"
+    )
+    credited: Count
+    past_ceiling: Count = Field(description="items recorded past the ceiling, counted 0")
+    basal_established: bool = Field(
+        description="false: no basal and testing did not start at item 1; the raw total is of "
+        "the items recorded only and is not the manual's"
+    )
 
 
 class PDMSScores(_Scores):

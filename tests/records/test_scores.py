@@ -213,7 +213,13 @@ class TestOtherInstruments:
         items = {f"prone-{n}": 1 for n in range(1, 11)} | {"supine-1": 0}
         row = await scoring.create(instrument="aims", performed_on="2024-07-05", items=items)
         assert row["scores"]["total"] == 10
-        assert row["scores"]["positions"]["prone"] == {"raw": 10, "max": 21}
+        assert row["scores"]["positions"]["prone"] == {
+            "raw": 10,
+            "max": 21,
+            "observed": 10,
+            "credited": 0,
+            "window": {"from_item": 1, "to_item": 10},
+        }
         assert row["scores"]["percentile"] is None
         norms = {
             "name": "Clinic norms",

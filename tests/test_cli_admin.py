@@ -7,10 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,10 +22,15 @@ from dmi_api.auth.scopes import ALL_SCOPES
 from dmi_api.cli import main as cli_main
 from dmi_api.cli_admin import CommandError, create_demo_tenant, owner_settings
 from dmi_api.config import Settings
+from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.migrate import upgrade_to_head
+from dmi_api.models import Assessment
+from dmi_api.tenant_scope import bind_settings
 from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
+from tests.support.records import seed_child, seed_practitioner
 from tests.support.setup_script import SetUp, dmi_api, service_env
+from tests.support.tenants import TenantClient, bearer, mint_token
 
 
 @pytest.fixture
@@ -360,3 +367,89 @@ class TestOnPostgresql:
         refused = dmi_api(without_owner, "clinics", "list")
         assert refused.returncode == 1
         assert "DMI_MIGRATION_DATABASE_URL" in refused.stderr
+
+
+def _scored_under_an_older_rule(database_url: str, clinic_id: str, client_id: str) -> str:
+    """A final AIMS assessment of the clinic recorded as its window alone, its stored scores
+    then put back as the r2 rule computed them (no window credit): the id."""
+
+    async def make() -> str:
+        app = build_test_app(Settings(database_url=SecretStr(database_url)))
+        tenant = TenantClient(uuid.UUID(clinic_id), uuid.UUID(client_id), None, ())
+        try:
+            child = await seed_child(app, tenant)
+            assessor = await seed_practitioner(app, tenant)
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as http:
+                created = await http.post(
+                    "/v1/assessments",
+                    json={
+                        "child_id": str(child.id),
+                        "assessor_id": str(assessor.id),
+                        "instrument": "aims",
+                        "performed_on": "2024-09-01",
+                        "status": "final",
+                        "items": {f"prone-{n}": 1 for n in range(6, 10)},
+                    },
+                    headers=bearer(await mint_token(app, tenant, scopes=["assessments:write"])),
+                )
+            assert created.status_code == 201, created.text
+            assessment_id: str = created.json()["id"]
+            old = {"prone": {"raw": 4, "max": 21}, "supine": {"raw": 0, "max": 9}}
+            async with app.state.sessionmaker() as db:
+                await bind_settings(db, clinic_id=tenant.clinic_id)
+                row = await db.get(Assessment, uuid.UUID(assessment_id))
+                assert row is not None
+                scores = dict(row.scores or {})
+                scores.update(rule="aims@piper-darrah-1994-r2", total=4, positions=old)
+                row.scores = scores
+                await db.commit()
+            return assessment_id
+        finally:
+            await app.state.engine.dispose()
+
+    return asyncio.run(make())
+
+
+async def _stored(database_url: str, assessment_id: str) -> tuple[int, dict[str, Any]]:
+    engine = create_engine(Settings(database_url=SecretStr(database_url)))
+    try:
+        async with create_sessionmaker(engine)() as db:
+            row = await db.get(Assessment, uuid.UUID(assessment_id))
+            assert row is not None
+            return row.version, dict(row.scores or {})
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.own_database
+class TestAssessmentsRescore:
+    def test_scores_computed_under_an_older_rule_are_computed_again(
+        self, run: Cli, sqlite_env: dict[str, str]
+    ) -> None:
+        url = sqlite_env["DMI_DATABASE_URL"]
+        clinic_id = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)[
+            "clinic_id"
+        ]
+        made = run(
+            "clients", "create", "--clinic", clinic_id, "--name", "x", "--all-scopes", "--json"
+        )
+        client_id = json.loads(made.stdout)["client_id"]
+        assessment_id = _scored_under_an_older_rule(url, clinic_id, client_id)
+        before, _ = asyncio.run(_stored(url, assessment_id))
+
+        rescored = run("assessments", "rescore", "--clinic", clinic_id, "--json")
+        assert rescored.returncode == 0, rescored.stderr
+        assert json.loads(rescored.stdout) == {"clinic_id": clinic_id, "rescored": 1}
+        version, scores = asyncio.run(_stored(url, assessment_id))
+        assert scores["rule"] == "aims@piper-darrah-1994-r3"
+        assert scores["positions"]["prone"]["raw"] == 9  # 4 observed + 5 credited
+        assert scores["total"] == 9
+        assert version == before + 1  # kept as a new version, like any change
+        # Nothing left to change: a second run rescores nothing.
+        again = run("assessments", "rescore", "--clinic", clinic_id, "--json")
+        assert json.loads(again.stdout)["rescored"] == 0
+        unknown = run("assessments", "rescore", "--clinic", str(uuid.uuid4()))
+        assert unknown.returncode == 1
+        assert "no such clinic" in unknown.stderr

@@ -24,6 +24,8 @@ from dmi_api.errors import ProblemError, ValidationProblemError
 from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.services import clients as client_service
+from dmi_api.services import rules_in_effect
+from dmi_api.services.assessment_scores import rescore_clinic
 from dmi_api.services.clinics import count_clinics, create_clinic, list_clinics
 from dmi_api.tenant_scope import Tenant, bind_settings
 
@@ -209,6 +211,20 @@ def _clients_rotate_secret(args: argparse.Namespace, settings: Settings) -> None
     )
 
 
+def _assessments_rescore(args: argparse.Namespace, settings: Settings) -> None:
+    async def work(db: AsyncSession) -> int:
+        tenant = await _tenant_of_clinic(db, args.clinic)
+        rules = await rules_in_effect.load(tenant)
+        return await rescore_clinic(tenant, rules, client_id=None)
+
+    changed: int = asyncio.run(in_session(settings, work))
+    emit(
+        args,
+        {"clinic_id": args.clinic, "rescored": changed},
+        f"{changed} assessments scored again under the current rules (each a new version)",
+    )
+
+
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
     async def rotate() -> Rotation:
         engine = create_engine(settings)
@@ -259,7 +275,7 @@ def _command(group: Any, name: str, help_text: str, handler: Handler) -> argpars
 
 
 def add_admin_commands(commands: Any) -> None:
-    """Register `clinics`, `clients` and `keys` on the top-level subparsers."""
+    """Register `clinics`, `clients`, `assessments` and `keys` on the top-level subparsers."""
     clinics = _group(commands, "clinics", "manage clinics")
     _command(clinics, "create", "add a clinic", _clinics_create).add_argument(
         "--name", required=True
@@ -283,6 +299,14 @@ def add_admin_commands(commands: Any) -> None:
         ("rotate-secret", _clients_rotate_secret, "replace a client's secret (printed once)"),
     ):
         _command(clients, name, help_text, handler).add_argument("client_id")
+
+    assessments = _group(commands, "assessments", "operate on a clinic's assessments")
+    _command(
+        assessments,
+        "rescore",
+        "score a clinic's final assessments again under the current rule versions",
+        _assessments_rescore,
+    ).add_argument("--clinic", required=True, help="clinic id")
 
     keys = _group(commands, "keys", "manage token signing keys")
     _command(keys, "rotate", "start signing with a new key", _keys_rotate)

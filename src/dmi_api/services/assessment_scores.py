@@ -33,7 +33,7 @@ def snapshot(row: Assessment) -> dict[str, Any]:
     return data
 
 
-async def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID) -> None:
+async def keep_version(tenant: Tenant, row: Assessment, client_id: uuid.UUID | None) -> None:
     """Record the row's current version in its history."""
     await record_change(tenant, RESOURCE, row, snapshot(row), client_id)
 
@@ -74,13 +74,14 @@ async def rescore_child(
     child: Child,
     rules: RuleSettings,
     *,
-    client_id: uuid.UUID,
+    client_id: uuid.UUID | None,
     current: Assessment | None = None,
-) -> None:
-    """Recompute the scores of the child's assessments.
+) -> int:
+    """Recompute the scores of the child's assessments; how many other rows changed.
 
     `current` is the row the request is writing: it gets its scores without another version
-    (its own write made one); every other row whose scores change is versioned here.
+    (its own write made one); every other row whose scores change is versioned here (without a
+    `client_id`: by an operator's command).
     """
     statement = (
         tenant.select(Assessment)
@@ -91,6 +92,7 @@ async def rescore_child(
     if current is not None and current not in rows:
         current.scores = compute(current, child, rules)
     previous_gmfm: Assessment | None = None
+    changed = 0
     for row in rows:
         scores = compute(row, child, rules)
         if scores is not None and row.instrument == "gmfm88":
@@ -102,16 +104,23 @@ async def rescore_child(
         if row is not current:
             touch(row)
             await keep_version(tenant, row, client_id)
+            changed += 1
     await tenant.db.flush()
+    return changed
 
 
-async def rescore_clinic(tenant: Tenant, rules: RuleSettings, *, client_id: uuid.UUID) -> None:
-    """Recompute every child's scores (after the clinic's rule settings change)."""
+async def rescore_clinic(
+    tenant: Tenant, rules: RuleSettings, *, client_id: uuid.UUID | None
+) -> int:
+    """Recompute every child's scores (after the clinic's rule settings change, or a rule's new
+    version: `dmi-api assessments rescore`); how many assessments' scores changed."""
     scored = (
         tenant.select(Assessment)
         .with_only_columns(col(Assessment.child_id))
         .where(col(Assessment.status) == "final", live(Assessment))
     )
     children = tenant.select(Child).where(col(Child.id).in_(scored))
+    changed = 0
     for child in (await tenant.db.execute(children)).scalars().all():
-        await rescore_child(tenant, child, rules, client_id=client_id)
+        changed += await rescore_child(tenant, child, rules, client_id=client_id)
+    return changed

@@ -153,14 +153,7 @@ class KeyRing:
     async def _key_set(
         self, active: SigningKey, rows: list[SigningKey], past: list[SigningKey]
     ) -> SigningKeySet:
-        current = self._keys
-        if (
-            current is not None
-            and current.active_kid == active.kid
-            and current.kids == frozenset(row.kid for row in rows)
-            and current.retired_kids == frozenset(row.kid for row in past)
-        ):
-            return current  # the same keys (a key never changes under its kid): no parsing
+        # The same keys (a key never changes under its kid) are the same parsed set: no parsing.
         secret = self._settings.secret_key.get_secret_value()
         held = (
             secret,

@@ -10,7 +10,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NotRequired, Protocol, TypedDict, Unpack
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,9 +98,25 @@ def _zone(name: str) -> ZoneInfo:
 _without_norms = functools.lru_cache(maxsize=256)(RuleSettings)
 
 
-def remember(db: AsyncSession, clinic_id: uuid.UUID, **values: Unpack[SettingsValues]) -> None:
-    """Keep the clinic's settings (None: the default) for the rest of the request."""
-    db.info[_SESSION_KEY] = (clinic_id, from_values(**values))
+RULE_FIELDS = (
+    "preterm_below_weeks",
+    "correct_until_months",
+    "aims_norms",
+    "time_zone",
+    "crawling_expected",
+)
+
+
+def rules_of_row(row: Any) -> RuleSettings:
+    """The rule settings a settings row (or a row with its columns) describes; its norm table
+    was checked when stored."""
+    values = cast(SettingsValues, {name: getattr(row, name) for name in RULE_FIELDS})
+    return from_values(**values)
+
+
+def remember(db: AsyncSession, clinic_id: uuid.UUID, rules: RuleSettings) -> None:
+    """Keep the clinic's settings for the rest of the request."""
+    db.info[_SESSION_KEY] = (clinic_id, rules)
 
 
 def remembered(db: AsyncSession, clinic_id: uuid.UUID) -> RuleSettings | None:

@@ -132,15 +132,7 @@ async def _bind_active_client(db: AsyncSession, principal: Principal) -> bool:
         ).one_or_none()
         if row is None or not row.active:
             return False
-        rule_values.remember(
-            db,
-            principal.clinic_id,
-            preterm_below_weeks=row.preterm_below_weeks,
-            correct_until_months=row.correct_until_months,
-            aims_norms=row.aims_norms,
-            time_zone=row.time_zone,
-            crawling_expected=row.crawling_expected,
-        )
+        rule_values.remember(db, principal.clinic_id, rule_values.rules_of_row(row))
         return True
     await bind_settings(db, clinic_id=principal.clinic_id, client_id=principal.client_id)
     active = (

@@ -193,11 +193,11 @@ def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) 
         statuses |= {401, 403, 422, 503}
     if _uses_database(route.dependant):
         statuses.add(503)
-    if route.dependant.path_params:
+    # The operation's parameters, its dependencies' included (e.g. a report's path and period).
+    places = {parameter.get("in") for parameter in operation.get("parameters", [])}
+    if "path" in places:
         statuses.add(404)
-    if route.dependant.path_params or route.dependant.query_params:
-        statuses.add(422)
-    if route.dependant.header_params:
+    if places & {"path", "query", "header"}:
         statuses.add(422)
     if route.body_field is not None:
         statuses |= {413, 415, 422}

@@ -110,3 +110,26 @@ class Page:
         last = rows[-1]
         get = last.__getitem__ if hasattr(last, "__getitem__") else last.__getattribute__
         return rows, next_cursor(self.codec, self.context, get(self.sort), get("id"))
+
+
+Keyset = tuple[datetime, uuid.UUID]
+
+
+def keyset_slice(
+    statement: Any,
+    table: Source,
+    position: Keyset | None,
+    limit: int,
+    *,
+    stamp: str = "created_at",
+    newest_first: bool = False,
+) -> Any:
+    """An administrative list's page (clients, webhook endpoints and deliveries, audit events):
+    `limit` rows in (`stamp`, id) order, oldest or newest first, past a keyset position."""
+    c = columns(table)
+    keys = (c[stamp], c.id)
+    if position is not None:
+        key = tuple_(*keys)
+        statement = statement.where(key < position if newest_first else key > position)
+    order = [k.desc() for k in keys] if newest_first else list(keys)
+    return statement.order_by(*order).limit(limit)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import Query
 
 from dmi_api.auth.dependencies import AuditReader
-from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.routers import make_router
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.routers.resource_support import Pager
 from dmi_api.schemas.audit import AuditEventPublic
 from dmi_api.schemas.base import UtcInstant
 from dmi_api.schemas.common import Page
@@ -24,9 +24,8 @@ ActionFilter = Literal["read", "list", "create", "update", "delete", "denied", "
 
 @router.get("", response_model=Page[AuditEventPublic])
 async def list_audit_events(
+    *,
     caller: AuditReader,
-    request: Request,
-    response: Response,
     occurred_from: Annotated[
         UtcInstant | None,
         Query(alias="from", description="events at or after this instant (inclusive)"),
@@ -44,8 +43,7 @@ async def list_audit_events(
         str | None,
         Query(max_length=64, description="events of writes refused for a body naming this id"),
     ] = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    pager: Pager,
 ) -> Page[AuditEventPublic]:
     """List the clinic's audit events, newest first; `from` inclusive, `to` exclusive."""
     filters = AuditFilter(
@@ -60,17 +58,11 @@ async def list_audit_events(
         reference_id=reference_id,
     )
     # The cursor is bound to the filters: reusing it with other filters is refused.
-    context = f"{RESOURCE}:{filters!r}"
-    codec = request.app.state.cursor_codec
-    rows = await list_events(
-        caller.tenant,
-        filters=filters,
-        limit=limit + 1,
-        before=decode_keyset(codec, cursor, context=context),
-    )
-    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=context, stamp="occurred_at")
-    response.headers.update(next_link(request.url, next_cursor))
-    caller.audit("list", RESOURCE, outcome=200)
-    return Page(
-        data=[AuditEventPublic.model_validate(row) for row in rows], next_cursor=next_cursor
+    return await pager.page(
+        caller,
+        RESOURCE,
+        partial(list_events, caller.tenant, filters),
+        AuditEventPublic.model_validate,
+        context=f"{RESOURCE}:{filters!r}",
+        stamp="occurred_at",
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
-from fastapi import Request, Response
+from fastapi import Response
 
 from dmi_api.auth.dependencies import ClientsAdmin
-from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.routers import make_router
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
+from dmi_api.routers.resource_support import Pager
 from dmi_api.schemas.clients import (
     ClientCreate,
     ClientCreated,
@@ -25,21 +25,10 @@ RESOURCE = "api_client"
 
 
 @router.get("", response_model=Page[ClientPublic])
-async def list_clients(
-    caller: ClientsAdmin,
-    request: Request,
-    response: Response,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
-) -> Page[ClientPublic]:
+async def list_clients(caller: ClientsAdmin, pager: Pager) -> Page[ClientPublic]:
     """List the clinic's API clients, oldest first."""
-    codec = request.app.state.cursor_codec
-    after = decode_keyset(codec, cursor, context=RESOURCE)
-    rows = await service.list_clients(caller.tenant, limit=limit + 1, after=after)
-    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=RESOURCE)
-    response.headers.update(next_link(request.url, next_cursor))
-    caller.audit("list", RESOURCE, outcome=200)
-    return Page(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)
+    read = partial(service.list_clients, caller.tenant)
+    return await pager.page(caller, RESOURCE, read, service.to_public)
 
 
 @router.post("", status_code=201, response_model=ClientCreated)

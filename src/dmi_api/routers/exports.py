@@ -24,6 +24,18 @@ NDJSON = "application/x-ndjson"
 ExportId = Annotated[uuid.UUID, Path(alias="id")]
 
 
+# What the public view shows of an export's columns as they are.
+_STORED_FIELDS = (
+    "id",
+    "status",
+    "progress",
+    "since",
+    "created_at",
+    "expires_at",
+    "transaction_time",
+)
+
+
 def _public(request: Request, row: BulkExport) -> ExportPublic:
     files: dict[str, Any] = {"output": [], "deleted": []}
     if row.status == "completed":
@@ -32,17 +44,8 @@ def _public(request: Request, row: BulkExport) -> ExportPublic:
             row, request_url=base, files_url=f"{base}{PREFIX}/{row.id}/files"
         )
         files = {key: [ExportFile(**f) for f in manifest.get(key, [])] for key in files}
-    return ExportPublic(
-        id=row.id,
-        status=row.status,
-        progress=row.progress,
-        resources=row.types,
-        since=row.since,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        transaction_time=row.transaction_time,
-        **files,
-    )
+    stored = {name: getattr(row, name) for name in _STORED_FIELDS}
+    return ExportPublic(**stored, resources=row.types, **files)
 
 
 def _status_headers(request: Request, row: BulkExport) -> dict[str, str]:

@@ -185,32 +185,41 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
     return search
 
 
-for _source in FHIR_SOURCES.values():
-    _name = _source.name.lower()
+def _add_get(
+    path: str, handler: Any, name: str, summary: str, description: str, **more: Any
+) -> None:
+    """A FHIR GET route: its body `application/fhir+json`, its `responses` in `more`."""
     router.add_api_route(
-        f"/{_source.name}/{{id}}",
-        read_handler(_source),
+        path,
+        handler,
         methods=["GET"],
-        name=f"read_{_name}",
+        name=name,
         response_class=FhirResponse,
         response_model=None,
+        summary=summary,
+        description=description,
+        **more,
+    )
+
+
+for _source in FHIR_SOURCES.values():
+    _name, _scopes = _source.name.lower(), ", ".join(scopes_of(_source))
+    _add_get(
+        f"/{_source.name}/{{id}}",
+        read_handler(_source),
+        f"read_{_name}",
+        f"Read a {_source.name} (FHIR)",
+        f"One {_source.name}; a deleted one is 410, another clinic's 404. Scopes: {_scopes}.",
         responses={
             200: {"content": fhir_content(_source.name), "description": _source.name},
             410: {"description": f"Gone: the {_source.name} was deleted"},
         },
-        summary=f"Read a {_source.name} (FHIR)",
-        description=f"One {_source.name}; a deleted one is 410, another clinic's 404. "
-        f"Scopes: {', '.join(scopes_of(_source))}.",
     )
-    router.add_api_route(
+    _add_get(
         f"/{_source.name}",
         search_handler(_source),
-        methods=["GET"],
-        name=f"search_{_name}",
-        response_class=FhirResponse,
-        response_model=None,
+        f"search_{_name}",
+        f"Search {_source.name} resources (FHIR)",
+        f"The clinic's live {_source.name} resources, paged (`link.next`). Scopes: {_scopes}.",
         responses={200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"}},
-        summary=f"Search {_source.name} resources (FHIR)",
-        description=f"The clinic's live {_source.name} resources, paged (`link.next`). "
-        f"Scopes: {', '.join(scopes_of(_source))}.",
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from dmi_api.auth.dependencies import Caller, require, require_token
@@ -107,17 +107,31 @@ async def prescription_adherence(
     return AdherenceReport.model_validate(result)
 
 
-async def _progress(
-    request: Request,
-    principal: Principal,
-    child_id: uuid.UUID,
-    first: date | None,
-    end: date | None,
-) -> ProgressReport:
-    """The report over the asked period; audited as a read of the child's progress."""
-    return await stores(request).progress.report(
-        request, principal, child_id, lambda child: _period(child, first, end)
-    )
+class ProgressAsked:
+    """A progress report's request: the reader's token, the child and the period."""
+
+    def __init__(
+        self,
+        principal: ProgressReader,
+        request: Request,
+        child_id: uuid.UUID,
+        first: From = None,
+        end: To = None,
+    ) -> None:
+        self.principal, self.request, self.child_id = principal, request, child_id
+        self.first, self.end = first, end
+
+    async def report(self) -> ProgressReport:
+        """The report over the asked period; audited as a read of the child's progress."""
+        return await stores(self.request).progress.report(
+            self.request,
+            self.principal,
+            self.child_id,
+            lambda child: _period(child, self.first, self.end),
+        )
+
+
+Progress = Annotated[ProgressAsked, Depends()]
 
 
 @router.get(
@@ -125,16 +139,10 @@ async def _progress(
     response_model=ProgressReport,
     summary="Progress report of a child",
 )
-async def child_progress(
-    principal: ProgressReader,
-    request: Request,
-    child_id: uuid.UUID,
-    first: From = None,
-    end: To = None,
-) -> ProgressReport:
+async def child_progress(asked: Progress) -> ProgressReport:
     """Ages, scores with their change, the GMFM-88 series, WHO milestones, adherence of the
     active prescriptions, sessions by type and the support points used, over the period."""
-    return await _progress(request, principal, child_id, first, end)
+    return await asked.report()
 
 
 @router.get(
@@ -143,15 +151,9 @@ async def child_progress(
     responses={200: {"content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
     summary="Progress chart of a child (SVG)",
 )
-async def child_progress_chart(
-    principal: ProgressReader,
-    request: Request,
-    child_id: uuid.UUID,
-    first: From = None,
-    end: To = None,
-) -> Response:
+async def child_progress_chart(asked: Progress) -> Response:
     """The GMFM-88 total over the period with WHO milestones marked: an SVG to embed."""
-    report = await _progress(request, principal, child_id, first, end)
+    report = await asked.report()
     return Response(
         progress.chart(report),
         media_type=SVG_MEDIA_TYPE,

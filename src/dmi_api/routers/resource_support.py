@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from dmi_api.auth.dependencies import Caller
 from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_row import ClinicalRow
-from dmi_api.pagination import MAX_LIMIT, next_link
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor
+from dmi_api.pagination import MAX_LIMIT, cut_keyset_page, decode_keyset, next_link
+from dmi_api.queries.pages import Keyset
+from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.base import UtcInstant
+from dmi_api.schemas.common import Page
 from dmi_api.services.resources import ListQuery, SortKey
 
 
@@ -57,6 +60,49 @@ def json_body(model: BaseModel) -> dict[str, Any]:
 def body_data(item: Body) -> dict[str, Any]:
     """A body as JSON-ready data."""
     return json_body(item) if isinstance(item, BaseModel) else item
+
+
+RowT = TypeVar("RowT")
+ItemT = TypeVar("ItemT", bound=BaseModel)
+ReadPage = Callable[[int, Keyset | None], Awaitable[list[RowT]]]
+
+
+class KeysetPager:
+    """An administrative list's paging (clients, webhook endpoints and deliveries, audit
+    events): its `limit` and `cursor` parameters, and the page they ask for."""
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: Cursor = None,
+    ) -> None:
+        self.request, self.response, self.limit, self.cursor = request, response, limit, cursor
+
+    async def page(
+        self,
+        caller: Caller,
+        resource: str,
+        read: ReadPage[RowT],
+        public: Callable[[RowT], ItemT],
+        *,
+        context: str | None = None,
+        stamp: str = "created_at",
+    ) -> Page[ItemT]:
+        """The caller's page of a list of `resource`, audited: `read(limit + 1, position)` past
+        the cursor's position (a cursor is bound to `context`, by default the resource), cut
+        to `limit`, each row made `public`; the `Link` header names the next page."""
+        context = context or resource
+        codec = self.request.app.state.cursor_codec
+        rows = await read(self.limit + 1, decode_keyset(codec, self.cursor, context=context))
+        rows, next_cursor = cut_keyset_page(codec, rows, self.limit, context=context, stamp=stamp)
+        self.response.headers.update(next_link(self.request.url, next_cursor))
+        caller.audit("list", resource)
+        return Page(data=[public(row) for row in rows], next_cursor=next_cursor)
+
+
+Pager = Annotated[KeysetPager, Depends()]
 
 
 def page_response(request: Request, data: Sequence[Body], next_cursor: str | None) -> JSONResponse:

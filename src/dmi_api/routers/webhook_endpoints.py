@@ -4,6 +4,7 @@ delivery log (scope `webhooks:admin`)."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import Query, Request, Response
@@ -12,10 +13,8 @@ from dmi_api.auth.dependencies import Caller, require
 from dmi_api.auth.scopes import WEBHOOKS_ADMIN
 from dmi_api.http.conditional import etag, require_if_match
 from dmi_api.models.webhooks import WebhookEndpoint
-from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.routers import make_router
-from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
-from dmi_api.routers.resource_support import IfMatch, versioned_response
+from dmi_api.routers.resource_support import IfMatch, Pager, versioned_response
 from dmi_api.schemas.common import Page
 from dmi_api.schemas.webhooks import (
     DeliveryStatus,
@@ -50,20 +49,11 @@ def _with_secret(endpoint: WebhookEndpoint, secret: str) -> WebhookEndpointWithS
 
 @router.get("", response_model=Page[WebhookEndpointPublic], summary="List webhook endpoints")
 async def list_webhook_endpoints(
-    caller: WebhooksAdmin,
-    request: Request,
-    response: Response,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    caller: WebhooksAdmin, pager: Pager
 ) -> Page[WebhookEndpointPublic]:
     """The clinic's webhook endpoints, oldest first (never their secrets)."""
-    codec = request.app.state.cursor_codec
-    after = decode_keyset(codec, cursor, context=RESOURCE)
-    rows = await service.list_endpoints(caller.tenant, limit=limit + 1, after=after)
-    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=RESOURCE)
-    response.headers.update(next_link(request.url, next_cursor))
-    caller.audit("list", RESOURCE)
-    return Page(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)
+    read = partial(service.list_endpoints, caller.tenant)
+    return await pager.page(caller, RESOURCE, read, service.to_public)
 
 
 @router.post(
@@ -185,30 +175,18 @@ async def test_webhook_endpoint(
     summary="List a webhook endpoint's deliveries",
 )
 async def list_webhook_deliveries(
+    *,
     caller: WebhooksAdmin,
-    request: Request,
-    response: Response,
     endpoint_id: uuid.UUID,
     status: Annotated[DeliveryStatus | None, Query(description="only deliveries in it")] = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    pager: Pager,
 ) -> Page[WebhookDeliveryPublic]:
     """The endpoint's delivery log, newest first: each event's attempts, last status code and
     latency, and when the next attempt is due."""
     endpoint = await service.get_endpoint(caller.tenant, endpoint_id)
+    read = partial(service.list_deliveries, caller.tenant, endpoint, status)
     context = f"{DELIVERY}:{endpoint.id}:{status}"
-    codec = request.app.state.cursor_codec
-    rows = await service.list_deliveries(
-        caller.tenant,
-        endpoint=endpoint,
-        status=status,
-        limit=limit + 1,
-        before=decode_keyset(codec, cursor, context=context),
-    )
-    rows, next_cursor = cut_keyset_page(codec, rows, limit, context=context)
-    response.headers.update(next_link(request.url, next_cursor))
-    caller.audit("list", DELIVERY)
-    return Page(data=[service.delivery_public(row) for row in rows], next_cursor=next_cursor)
+    return await pager.page(caller, DELIVERY, read, service.delivery_public, context=context)
 
 
 @router.post(

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import tuple_
 from sqlmodel import col
 
 from dmi_api.models import AuditEvent
+from dmi_api.queries.pages import Keyset, keyset_slice
 from dmi_api.tenant_scope import Tenant
 
 
@@ -29,7 +29,7 @@ class AuditFilter:
 
 
 async def list_events(
-    tenant: Tenant, *, filters: AuditFilter, limit: int, before: tuple[datetime, uuid.UUID] | None
+    tenant: Tenant, filters: AuditFilter, limit: int, before: Keyset | None
 ) -> list[AuditEvent]:
     """A page of events matching the filters, newest first, before a keyset position."""
     statement = tenant.select(AuditEvent)
@@ -50,12 +50,7 @@ async def list_events(
     for column, value in equal_to.items():
         if value is not None:
             statement = statement.where(getattr(AuditEvent, column) == value)
-    if before is not None:
-        statement = statement.where(
-            tuple_(col(AuditEvent.occurred_at), col(AuditEvent.id)) < before
-        )
-    statement = statement.order_by(
-        col(AuditEvent.occurred_at).desc(),
-        col(AuditEvent.id).desc(),
-    ).limit(limit)
+    statement = keyset_slice(
+        statement, AuditEvent, before, limit, stamp="occurred_at", newest_first=True
+    )
     return list((await tenant.db.execute(statement)).scalars().all())

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
-
-from sqlalchemy import tuple_
-from sqlmodel import col
 
 from dmi_api.change_events import changed_fields
 from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
@@ -16,6 +14,7 @@ from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
 from dmi_api.security.client_assertions import validate_client_jwks
 from dmi_api.security.secrets import generate_client_secret, hash_client_secret
 from dmi_api.services.history import record_change_event
+from dmi_api.services.resources import oldest_first
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "client"
@@ -75,15 +74,8 @@ async def get_client(tenant: Tenant, *, client_id: uuid.UUID) -> ApiClient:
     return client
 
 
-async def list_clients(
-    tenant: Tenant, *, limit: int, after: tuple[Any, Any] | None
-) -> list[ApiClient]:
-    """A page of the clinic's clients, oldest first, after a keyset position."""
-    statement = tenant.select(ApiClient)
-    if after is not None:
-        statement = statement.where(tuple_(col(ApiClient.created_at), col(ApiClient.id)) > after)
-    statement = statement.order_by(col(ApiClient.created_at), col(ApiClient.id)).limit(limit)
-    return list((await tenant.db.execute(statement)).scalars().all())
+# A page of the clinic's clients, oldest first, after a keyset position.
+list_clients = partial(oldest_first, ApiClient)
 
 
 async def update_client(

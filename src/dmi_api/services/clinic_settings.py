@@ -10,6 +10,7 @@ from dmi_api.clinical.scoring import AimsNorms
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import ClinicSettings
 from dmi_api.models.columns import utcnow
+from dmi_api.rule_values import rules_of_row
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut
 from dmi_api.services import rules_in_effect
 from dmi_api.services.assessment_scores import rescore_clinic
@@ -79,5 +80,5 @@ async def replace(
     row.updated_at = utcnow()
     await tenant.db.flush()
     rules_in_effect.remember_row(tenant.db, row)
-    await rescore_clinic(tenant, rules_in_effect.rules_of(row), client_id=client_id)
+    await rescore_clinic(tenant, rules_of_row(row), client_id=client_id)
     return row

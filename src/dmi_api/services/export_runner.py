@@ -151,7 +151,10 @@ class ExportRun:
                     continue
                 max_bytes = self.settings.export_file_max_bytes
                 with NdjsonFiles(directory, source.name, max_bytes) as files:
-                    await self._source(db, context, source, export, files)
+                    for part in source.parts:
+                        changed = _changed(context, export, part)
+                        render = partial(_flat, part, context)
+                        await self._chunks(db, context, part, changed, render, files)
                 output += files.entries(source.name)
                 if export.since is not None:
                     name = f"deleted-{source.name}"
@@ -159,19 +162,6 @@ class ExportRun:
                         await self._tombstones(db, context, source, export, files)
                     deleted += files.entries(source.name)
         return output, deleted, moment
-
-    async def _source(
-        self,
-        db: AsyncSession,
-        context: Context,
-        source: Source,
-        export: BulkExport,
-        files: NdjsonFiles,
-    ) -> None:
-        for part in source.parts:
-            condition = _changed(context, export, part)
-            render = partial(_flat, part, context)
-            await self._chunks(db, context, part, condition, render, files)
 
     async def _tombstones(
         self,

@@ -226,23 +226,40 @@ _PATIENT = Part(
     audited=CHILD,
 )
 
+
+def _embedded_in_child(render: Render, suffix: str) -> Part:
+    """Resources kept in a child's row (its caregivers, its diagnoses), each id the child's
+    and `suffix`; they vanish from the row when removed from it."""
+    return Part(
+        Child, render, patient="id", row_id=_prefixed(suffix), vanishing=True, audited=CHILD
+    )
+
+
+def _of_sessions(render: Render, read: tuple[str, ...], **more: Any) -> Part:
+    """Resources of session records, from the columns they `read`."""
+    return Part(
+        SessionRecord,
+        _pruned(render),
+        patient="child_id",
+        date="started_at",
+        audited=SESSION,
+        columns=read,
+        **more,
+    )
+
+
+def _about_child(name: str, *parts: Part) -> Source:
+    """A type of resources about a child (in the Patient compartment)."""
+    return Source(name, True, parts)
+
+
 FHIR_SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
-        Source("Patient", True, (_PATIENT,)),
-        Source(
+        _about_child("Patient", _PATIENT),
+        _about_child(
             "RelatedPerson",
-            True,
-            (
-                Part(
-                    Child,
-                    _each(related_persons.related_persons),
-                    patient="id",
-                    row_id=_prefixed(".caregiver."),
-                    vanishing=True,
-                    audited=CHILD,
-                ),
-            ),
+            _embedded_in_child(_each(related_persons.related_persons), ".caregiver."),
         ),
         Source(
             "Practitioner",
@@ -256,112 +273,69 @@ FHIR_SOURCES: dict[str, Source] = {
                 ),
             ),
         ),
-        Source(
-            "Condition",
-            True,
-            (
-                Part(
-                    Child,
-                    _each(conditions.conditions),
-                    patient="id",
-                    row_id=_prefixed(".diagnosis."),
-                    vanishing=True,
-                    audited=CHILD,
-                ),
-            ),
-        ),
-        Source(
+        _about_child("Condition", _embedded_in_child(_each(conditions.conditions), ".diagnosis.")),
+        _about_child(
             "Observation",
-            True,
-            (
-                Part(
-                    Child,
-                    _each(observations.gestational_age),
-                    where=_gestational_age_known,
-                    patient="id",
-                    date="birth_date",
-                    row_id=_prefixed(".gestational-age"),
-                    vanishing=True,
-                    audited=CHILD,
-                ),
-                Part(
-                    Assessment,
-                    _pruned(_each(observation_scores.score_observations)),
-                    where=_final,
-                    patient="child_id",
-                    date="performed_on",
-                    row_id=_score_row,
-                    vanishing=True,
-                    audited=ASSESSMENT,
-                ),
-                Part(
-                    Milestone,
-                    _each(observations.milestone_observation),
-                    patient="child_id",
-                    date=("achieved_on", "observed_on"),  # as its effectiveDateTime
-                    audited=MILESTONE,
-                ),
+            Part(
+                Child,
+                _each(observations.gestational_age),
+                where=_gestational_age_known,
+                patient="id",
+                date="birth_date",
+                row_id=_prefixed(".gestational-age"),
+                vanishing=True,
+                audited=CHILD,
+            ),
+            Part(
+                Assessment,
+                _pruned(_each(observation_scores.score_observations)),
+                where=_final,
+                patient="child_id",
+                date="performed_on",
+                row_id=_score_row,
+                vanishing=True,
+                audited=ASSESSMENT,
+            ),
+            Part(
+                Milestone,
+                _each(observations.milestone_observation),
+                patient="child_id",
+                date=("achieved_on", "observed_on"),  # as its effectiveDateTime
+                audited=MILESTONE,
             ),
         ),
-        Source(
+        _about_child(
             "QuestionnaireResponse",
-            True,
-            (
-                Part(
-                    Assessment,
-                    _pruned(_each(questionnaire_responses.questionnaire_response)),
-                    patient="child_id",
-                    date="performed_on",
-                    audited=ASSESSMENT,
-                ),
+            Part(
+                Assessment,
+                _pruned(_each(questionnaire_responses.questionnaire_response)),
+                patient="child_id",
+                date="performed_on",
+                audited=ASSESSMENT,
             ),
         ),
-        Source(
+        _about_child(
             "CarePlan",
-            True,
-            (Part(Prescription, _pruned(_care_plans), patient="child_id", audited=PRESCRIPTION),),
+            Part(Prescription, _pruned(_care_plans), patient="child_id", audited=PRESCRIPTION),
         ),
-        Source(
+        _about_child(
             "ServiceRequest",
-            True,
-            (
-                Part(
-                    Prescription,
-                    _pruned(_service_requests),
-                    patient="child_id",
-                    locate=item_row_id,
-                    audited=PRESCRIPTION,
-                ),
+            Part(
+                Prescription,
+                _pruned(_service_requests),
+                patient="child_id",
+                locate=item_row_id,
+                audited=PRESCRIPTION,
             ),
         ),
-        Source(
-            "Encounter",
-            True,
-            (
-                Part(
-                    SessionRecord,
-                    _pruned(_each(encounters.encounter)),
-                    patient="child_id",
-                    date="started_at",
-                    audited=SESSION,
-                    columns=SESSION_COLUMNS,
-                ),
-            ),
-        ),
-        Source(
+        _about_child("Encounter", _of_sessions(_each(encounters.encounter), SESSION_COLUMNS)),
+        _about_child(
             "Procedure",
-            True,
-            (
-                Part(
-                    SessionRecord,
-                    _pruned(_procedures),
-                    patient="child_id",
-                    date="started_at",
-                    row_id=_prefixed(".exercise."),
-                    vanishing=True,
-                    audited=SESSION,
-                    columns=(*SESSION_COLUMNS, "exercises"),
-                ),
+            _of_sessions(
+                _procedures,
+                (*SESSION_COLUMNS, "exercises"),
+                row_id=_prefixed(".exercise."),
+                vanishing=True,
             ),
         ),
     )

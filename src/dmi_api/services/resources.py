@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
+from sqlmodel import SQLModel
 
 from dmi_api.audit_trail import Action
 from dmi_api.errors import ConflictError, FieldProblem, NotFoundError, ValidationProblemError
@@ -17,7 +18,7 @@ from dmi_api.models.clinical_row import ClinicalRow
 from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.list_specs import ListSpec
-from dmi_api.queries.pages import ListQuery, Page, SortKey
+from dmi_api.queries.pages import Keyset, ListQuery, Page, SortKey, keyset_slice
 from dmi_api.queries.predicates import columns, live
 from dmi_api.services.history import record_change
 from dmi_api.tenant_scope import Tenant
@@ -205,6 +206,18 @@ async def list_page(
     )
     result = await tenant.db.execute(statement, {**spec.bind_values(given), **page.values()})
     return page.cut(list(result.scalars().all()))
+
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+
+async def oldest_first(
+    model: type[ModelT], tenant: Tenant, limit: int, after: Keyset | None
+) -> list[ModelT]:
+    """A page of the clinic's rows of `model`, oldest first, after a keyset position: the
+    administrative lists (clients, webhook endpoints)."""
+    statement = keyset_slice(tenant.select(model), model, after, limit)
+    return list((await tenant.db.execute(statement)).scalars().all())
 
 
 def apply_patch(row: Any, changes: dict[str, Any], *, required: frozenset[str]) -> None:

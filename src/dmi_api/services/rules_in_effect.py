@@ -13,7 +13,7 @@ from sqlmodel import col
 from dmi_api.clinical.ages import RULE as AGE_RULE
 from dmi_api.clinical.ages import age_days
 from dmi_api.models import Child, ClinicSettings
-from dmi_api.rule_values import AgeInputs, RuleSettings, from_values, remember, remembered
+from dmi_api.rule_values import AgeInputs, RuleSettings, remember, remembered, rules_of_row
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.tenant_scope import Tenant
 
@@ -29,28 +29,9 @@ async def load_row(tenant: Tenant, *, for_update: bool = False) -> ClinicSetting
     return row
 
 
-def rules_of(row: ClinicSettings) -> RuleSettings:
-    """The rule settings a settings row describes (its norm table was checked when stored)."""
-    return from_values(
-        preterm_below_weeks=row.preterm_below_weeks,
-        correct_until_months=row.correct_until_months,
-        aims_norms=row.aims_norms,
-        time_zone=row.time_zone,
-        crawling_expected=row.crawling_expected,
-    )
-
-
 def remember_row(db: AsyncSession, row: ClinicSettings) -> None:
     """Keep a settings row for the rest of the request."""
-    remember(
-        db,
-        row.clinic_id,
-        preterm_below_weeks=row.preterm_below_weeks,
-        correct_until_months=row.correct_until_months,
-        aims_norms=row.aims_norms,
-        time_zone=row.time_zone,
-        crawling_expected=row.crawling_expected,
-    )
+    remember(db, row.clinic_id, rules_of_row(row))
 
 
 async def load(tenant: Tenant) -> RuleSettings:
@@ -60,7 +41,7 @@ async def load(tenant: Tenant) -> RuleSettings:
         return rules
     row = await load_row(tenant)
     remember_row(tenant.db, row)
-    return rules_of(row)
+    return rules_of_row(row)
 
 
 def age_public(rules: RuleSettings, child: AgeInputs, on: date | None) -> AgePublic | None:

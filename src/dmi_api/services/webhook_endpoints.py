@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import tuple_
 from sqlmodel import col
 
 from dmi_api.errors import NotFoundError, ValidationProblemError
 from dmi_api.models.columns import iso_z, utcnow
 from dmi_api.models.webhooks import WebhookDelivery, WebhookEndpoint
+from dmi_api.queries.pages import Keyset, keyset_slice
 from dmi_api.schemas.webhooks import (
     RotationPublic,
     WebhookDeliveryPublic,
@@ -20,13 +21,12 @@ from dmi_api.schemas.webhooks import (
     WebhookEndpointPublic,
     WebhookEndpointUpdate,
 )
-from dmi_api.services.resources import null_problems
+from dmi_api.services.resources import null_problems, oldest_first
 from dmi_api.tenant_scope import Tenant
 from dmi_api.webhooks.secrets import SecretBox, new_secret
 from dmi_api.webhooks.url_policy import WebhookUrlError, check_webhook_url_resolving
 
 PING = "ping"
-Keyset = tuple[datetime, uuid.UUID]
 
 
 @dataclass(frozen=True)
@@ -38,24 +38,20 @@ class Outbound:
     allow_loopback: bool
 
 
+# What the public view shows of an endpoint's columns as they are.
+_STORED_FIELDS = tuple(
+    name for name in WebhookEndpointPublic.model_fields if name != "secret_rotation"
+)
+
+
 def to_public(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> WebhookEndpointPublic:
     """The public view of an endpoint (never a secret)."""
     expires = endpoint.previous_secret_expires_at
     rotation = None
     if endpoint.previous_secret is not None and expires is not None and expires > (now or utcnow()):
         rotation = RotationPublic(previous_expires_at=expires)
-    return WebhookEndpointPublic(
-        id=endpoint.id,
-        url=endpoint.url,
-        description=endpoint.description,
-        event_types=endpoint.event_types,
-        status=endpoint.status,
-        disabled_reason=endpoint.disabled_reason,
-        created_at=endpoint.created_at,
-        updated_at=endpoint.updated_at,
-        version=endpoint.version,
-        secret_rotation=rotation,
-    )
+    stored = {name: getattr(endpoint, name) for name in _STORED_FIELDS}
+    return WebhookEndpointPublic(**stored, secret_rotation=rotation)
 
 
 def delivery_public(delivery: WebhookDelivery) -> WebhookDeliveryPublic:
@@ -106,17 +102,8 @@ async def get_endpoint(
     return endpoint
 
 
-async def list_endpoints(
-    tenant: Tenant, *, limit: int, after: Keyset | None
-) -> list[WebhookEndpoint]:
-    """A page of the clinic's endpoints, oldest first, after a keyset position."""
-    statement = tenant.select(WebhookEndpoint)
-    if after is not None:
-        position = tuple_(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
-        statement = statement.where(position > after)
-    order = (col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
-    statement = statement.order_by(*order).limit(limit)
-    return list((await tenant.db.execute(statement)).scalars().all())
+# A page of the clinic's endpoints, oldest first, after a keyset position.
+list_endpoints = partial(oldest_first, WebhookEndpoint)
 
 
 def _touch(endpoint: WebhookEndpoint) -> None:
@@ -205,7 +192,6 @@ async def send_ping(tenant: Tenant, *, endpoint: WebhookEndpoint) -> WebhookDeli
 
 async def list_deliveries(
     tenant: Tenant,
-    *,
     endpoint: WebhookEndpoint,
     status: str | None,
     limit: int,
@@ -217,11 +203,7 @@ async def list_deliveries(
     )
     if status is not None:
         statement = statement.where(col(WebhookDelivery.status) == status)
-    position = tuple_(col(WebhookDelivery.created_at), col(WebhookDelivery.id))
-    if before is not None:
-        statement = statement.where(position < before)
-    order = (col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
-    statement = statement.order_by(*order).limit(limit)
+    statement = keyset_slice(statement, WebhookDelivery, before, limit, newest_first=True)
     return list((await tenant.db.execute(statement)).scalars().all())
 
 

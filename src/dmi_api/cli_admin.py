@@ -25,7 +25,7 @@ from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.services import clients as client_service
 from dmi_api.services import rules_in_effect
-from dmi_api.services.assessment_scores import rescore_clinic
+from dmi_api.services.child_results import recompute_clinic
 from dmi_api.services.clinics import count_clinics, create_clinic, list_clinics
 from dmi_api.tenant_scope import Tenant, bind_settings
 
@@ -215,13 +215,14 @@ def _assessments_rescore(args: argparse.Namespace, settings: Settings) -> None:
     async def work(db: AsyncSession) -> int:
         tenant = await _tenant_of_clinic(db, args.clinic)
         rules = await rules_in_effect.load(tenant)
-        return await rescore_clinic(tenant, rules, client_id=None)
+        return await recompute_clinic(tenant, rules, client_id=None)
 
     changed: int = asyncio.run(in_session(settings, work))
     emit(
         args,
         {"clinic_id": args.clinic, "rescored": changed},
-        f"{changed} assessments scored again under the current rules (each a new version)",
+        f"{changed} assessments and milestones computed again under the current rules"
+        " (each a new version)",
     )
 
 

@@ -69,6 +69,7 @@ class _Assessment(NamedTuple):
     instrument: str
     performed_on: date
     scores: dict[str, Any] | None
+    warnings: list[dict[str, str]]
 
 
 class _Session(NamedTuple):
@@ -159,7 +160,13 @@ def _inputs() -> Any:
     ]
     prescriptions = [of_live_child(p, CLINIC, kid.c.id), ran(p)]
     assessments = (
-        _rows(a_c.id, a_c.instrument, a_c.performed_on, cast(a_c.scores, Text))
+        _rows(
+            a_c.id,
+            a_c.instrument,
+            a_c.performed_on,
+            cast(a_c.scores, Text),
+            cast(a_c.warnings, Text),
+        )
         .where(
             of_live_child(a, CLINIC, kid.c.id),
             final_between(a, bindparam("first", type_=Date()), bindparam("last", type_=Date())),
@@ -258,8 +265,8 @@ def _data(record: Any) -> ProgressData:
         items.setdefault(prescription_id, []).append(_Item(*dose))
     return ProgressData(
         assessments=[
-            _Assessment(id, instrument, on, _json(scores))
-            for id, instrument, on, scores in record["assessments"]
+            _Assessment(id, instrument, on, _json(scores), _json(warnings))
+            for id, instrument, on, scores, warnings in record["assessments"]
         ],
         records=[
             _Session(id, kind, attendance, minutes, started, offset, orjson.loads(exercises))

@@ -192,6 +192,9 @@ class Assessment(ClinicalRow, table=True):
     entered: dict[str, Any] = Field(default_factory=dict, sa_type=JSON_TYPE)
     # Computed by the server (issue: clinical intelligence); stored with the rule version.
     scores: dict[str, Any] | None = Field(default=None, sa_type=JSON_TYPE)
+    # What the clinician should look at again (`clinical/record_warnings.py`), kept current
+    # with the scores.
+    warnings: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON_TYPE)
     notes: str | None = Field(default=None, sa_type=Text)
 
 
@@ -210,3 +213,5 @@ class Milestone(ClinicalRow, table=True):
     observed_on: date | None = None
     support_needed: str | None = Field(default=None, max_length=16)
     note: str | None = Field(default=None, sa_type=Text)
+    # What the clinician should look at again (`clinical/record_warnings.py`).
+    warnings: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON_TYPE)

@@ -24,6 +24,7 @@ from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta, 
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.instruments import MAX_ITEMS, GoalDimension, Instrument
 from dmi_api.schemas.patch import PatchModel
+from dmi_api.schemas.record_warnings import WARNINGS_DOC, RecordWarning
 
 Status = Literal["draft", "final"]
 REQUIRED = frozenset({"performed_on", "status", "items", "goal_dimensions", "entered"})
@@ -118,6 +119,7 @@ class _AssessmentView(ResourceMeta):
     goal_dimensions: list[GoalDimension]
     entered: dict[str, Any]
     notes: str | None
+    warnings: list[RecordWarning] = Field(description=WARNINGS_DOC)
     age: AgePublic | None = Field(default=None, description="Ages on `performed_on`.")
 
 
@@ -181,6 +183,7 @@ class AssessmentPublic(ResourceMeta):
     entered: dict[str, Any]
     scores: dict[str, Any] | None
     notes: str | None
+    warnings: list[RecordWarning] = Field(description=WARNINGS_DOC)
     age: AgePublic | None = Field(default=None, description="Ages on `performed_on`.")
 
     @classmethod

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from dmi_api.clinical.who_windows import WhoMilestone
 from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.exercises import SupportPoint
+from dmi_api.schemas.record_warnings import WARNINGS_DOC, RecordWarning
 from dmi_api.schemas.session_records import SessionType
 
 WindowStatus = Literal[
@@ -43,6 +44,7 @@ class MilestoneWindow(BaseModel):
     achieved_on: date | None
     age_months: float = Field(description="Age (corrected when it applies), at achievement or now.")
     rule: str = Field(description="`who-mgrs-2006@2`: the WHO MGRS 2006 windows, rule version 2.")
+    warnings: list[RecordWarning] = Field(description=WARNINGS_DOC)
 
 
 class InstrumentScore(BaseModel):
@@ -52,6 +54,7 @@ class InstrumentScore(BaseModel):
     performed_on: date
     measure: str = Field(description="Which score `value` is, e.g. `total_percent`, `level`.")
     value: float | None
+    warnings: list[RecordWarning] = Field(description=WARNINGS_DOC)
 
 
 class InstrumentProgress(BaseModel):

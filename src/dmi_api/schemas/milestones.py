@@ -12,6 +12,7 @@ from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import IsoDate, LongText, RequestModel, ResourceMeta, with_examples
 from dmi_api.schemas.clinical_dates import PastDate
 from dmi_api.schemas.patch import PatchModel
+from dmi_api.schemas.record_warnings import WARNINGS_DOC, RecordWarning
 
 # The six WHO MGRS milestones first, then the other DMI targets.
 MilestoneCode = Literal[
@@ -76,6 +77,7 @@ class MilestonePublic(ResourceMeta):
     observed_on: IsoDate | None
     support_needed: SupportNeeded | None
     note: str | None
+    warnings: list[RecordWarning] = Field(description=WARNINGS_DOC)
     age: AgePublic | None = Field(
         default=None, description="Ages on `achieved_on` (else `observed_on`)."
     )

@@ -9,17 +9,20 @@ computed again; a row whose scores change gets a new version like any other chan
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlmodel import col
 
+from dmi_api.clinical.record_warnings import assessment_warnings, coverage_warning
 from dmi_api.clinical.rounding import change
 from dmi_api.clinical.scoring import score_assessment
 from dmi_api.models import Assessment, Child
-from dmi_api.queries.predicates import child_of, live
+from dmi_api.queries.predicates import child_of
 from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.services.history import record_change
+from dmi_api.services.milestone_windows import first_achievements
 from dmi_api.services.resources import touch
 from dmi_api.tenant_scope import Tenant
 
@@ -69,6 +72,22 @@ def compute(row: Assessment, child: Child, rules: RuleSettings) -> dict[str, Any
     )
 
 
+def warnings_of(
+    row: Assessment, child: Child, rules: RuleSettings, walked_on: date | None
+) -> list[dict[str, str]]:
+    """The warnings of one assessment on its own (no change to compare); none for a tombstone."""
+    if row.deleted_at is not None:
+        return []
+    return assessment_warnings(
+        instrument=row.instrument,
+        final=row.status == "final",
+        items=row.items,
+        age=rules.age(child, row.performed_on),
+        walked_on=walked_on,
+        performed_on=row.performed_on,
+    )
+
+
 async def rescore_child(
     tenant: Tenant,
     child: Child,
@@ -89,38 +108,29 @@ async def rescore_child(
         .order_by(col(Assessment.performed_on), col(Assessment.created_at), col(Assessment.id))
     )
     rows = list((await tenant.db.execute(statement)).scalars().all())
+    walked_on = None
+    if any(row.instrument == "aims" for row in [*rows, *([current] if current else [])]):
+        walked_on = (await first_achievements(tenant, child.id)).get("walking_alone")
     if current is not None and current not in rows:
         current.scores = compute(current, child, rules)
+        current.warnings = warnings_of(current, child, rules, walked_on)
     previous_gmfm: Assessment | None = None
     changed = 0
     for row in rows:
         scores = compute(row, child, rules)
+        warnings = warnings_of(row, child, rules, walked_on)
         if scores is not None and row.instrument == "gmfm88":
             scores["change"] = _change(scores, previous_gmfm)
+            if previous_gmfm is not None:
+                differs = coverage_warning(row.items, previous_gmfm.items)
+                warnings += [differs] if differs else []
             previous_gmfm = row
-        if scores == row.scores:
+        if scores == row.scores and warnings == row.warnings:
             continue
-        row.scores = scores
+        row.scores, row.warnings = scores, warnings
         if row is not current:
             touch(row)
             await keep_version(tenant, row, client_id)
             changed += 1
     await tenant.db.flush()
-    return changed
-
-
-async def rescore_clinic(
-    tenant: Tenant, rules: RuleSettings, *, client_id: uuid.UUID | None
-) -> int:
-    """Recompute every child's scores (after the clinic's rule settings change, or a rule's new
-    version: `dmi-api assessments rescore`); how many assessments' scores changed."""
-    scored = (
-        tenant.select(Assessment)
-        .with_only_columns(col(Assessment.child_id))
-        .where(col(Assessment.status) == "final", live(Assessment))
-    )
-    children = tenant.select(Child).where(col(Child.id).in_(scored))
-    changed = 0
-    for child in (await tenant.db.execute(children)).scalars().all():
-        changed += await rescore_child(tenant, child, rules, client_id=client_id)
     return changed

@@ -23,7 +23,7 @@ from dmi_api.schemas.children import (
     ChildReplace,
     consistency_errors,
 )
-from dmi_api.services import assessment_scores, assessments, milestones, rules_in_effect
+from dmi_api.services import assessments, child_results, milestones, rules_in_effect
 from dmi_api.services.resources import (
     ListQuery,
     Versioned,
@@ -85,7 +85,7 @@ async def _rescore_if_aged(
     # Ages feed scores (AIMS percentile, HINE optimality, GMFCS band): recompute them.
     if tuple(getattr(row, name) for name in _AGE_INPUTS) != before:
         rules = await rules_in_effect.load(tenant)
-        await assessment_scores.rescore_child(tenant, row, rules, client_id=client_id)
+        await child_results.recompute_child(tenant, row, rules, client_id=client_id)
 
 
 async def find_by_external_id(

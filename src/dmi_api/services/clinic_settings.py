@@ -13,7 +13,7 @@ from dmi_api.models.columns import utcnow
 from dmi_api.rule_values import rules_of_row
 from dmi_api.schemas.clinic_settings import ClinicSettingsPublic, ClinicSettingsPut
 from dmi_api.services import rules_in_effect
-from dmi_api.services.assessment_scores import rescore_clinic
+from dmi_api.services.child_results import recompute_clinic
 from dmi_api.tenant_scope import Tenant
 
 
@@ -80,5 +80,5 @@ async def replace(
     row.updated_at = utcnow()
     await tenant.db.flush()
     rules_in_effect.remember_row(tenant.db, row)
-    await rescore_clinic(tenant, rules_of_row(row), client_id=client_id)
+    await recompute_clinic(tenant, rules_of_row(row), client_id=client_id)
     return row

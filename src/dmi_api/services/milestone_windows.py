@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import col
 
 from dmi_api.clinical.ages import Age
+from dmi_api.clinical.record_warnings import milestone_warnings
 from dmi_api.clinical.who_windows import WHO_MILESTONES, milestone_windows
 from dmi_api.models import Milestone
 from dmi_api.queries.predicates import child_of
@@ -42,9 +43,17 @@ def windows_of(
         age = rules.age(child, on)
         if age is not None and on <= as_of:
             ages[milestone] = (on, age)
+    windows = milestone_windows(
+        age_now=age_now, ages_achieved=ages, crawling_expected=rules.crawling_expected
+    )
     return [
-        MilestoneWindow.model_validate(window)
-        for window in milestone_windows(
-            age_now=age_now, ages_achieved=ages, crawling_expected=rules.crawling_expected
+        MilestoneWindow.model_validate(
+            {
+                **window,
+                "warnings": milestone_warnings(ages[window["milestone"]][1])
+                if window["milestone"] in ages
+                else [],
+            }
         )
+        for window in windows
     ]

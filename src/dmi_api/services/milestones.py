@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col
 
+from dmi_api.clinical.record_warnings import milestone_warnings
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Milestone
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import MILESTONES
+from dmi_api.queries.predicates import child_of
+from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.milestones import (
     REQUIRED,
     MilestoneCreate,
@@ -20,13 +23,18 @@ from dmi_api.schemas.milestones import (
     MilestonePublic,
 )
 from dmi_api.services import rules_in_effect
+from dmi_api.services.assessment_scores import rescore_child
+from dmi_api.services.history import record_change
 from dmi_api.services.resources import (
     ListQuery,
     Versioned,
     any_live,
+    apply_patch,
     find_reference,
     list_page,
     snapshot_of,
+    soft_delete,
+    touch,
 )
 from dmi_api.tenant_scope import Tenant
 
@@ -40,7 +48,54 @@ def to_public(row: Milestone) -> MilestonePublic:
 
 VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}), REQUIRED)
 get = VERSIONED.get
-delete = VERSIONED.delete
+WALKING = "walking_alone"  # its date ends the AIMS' range (`record_warnings`)
+
+
+def warnings_of(row: Milestone, child: Child, rules: RuleSettings) -> list[dict[str, str]]:
+    """The warnings of one observation; none for a tombstone or without an achievement."""
+    if row.deleted_at is not None or row.achieved_on is None:
+        return []
+    return milestone_warnings(rules.age(child, row.achieved_on))
+
+
+async def rewarn_child(
+    tenant: Tenant, child: Child, rules: RuleSettings, *, client_id: uuid.UUID | None
+) -> int:
+    """Recompute the warnings of the child's achievements (new birth data or rules); how many
+    rows changed, each a new version."""
+    statement = tenant.select(Milestone).where(
+        child_of(Milestone, child.id), col(Milestone.achieved_on).is_not(None)
+    )
+    changed = 0
+    for row in (await tenant.db.execute(statement)).scalars().all():
+        warnings = warnings_of(row, child, rules)
+        if warnings != row.warnings:
+            row.warnings = warnings
+            touch(row)
+            await record_change(tenant, RESOURCE, row, VERSIONED.snapshot(row), client_id)
+            changed += 1
+    return changed
+
+
+async def _written(
+    tenant: Tenant, row: Milestone, child: Child, client_id: uuid.UUID, *, walking: bool
+) -> Milestone:
+    # The row's own warnings go into its version; a walking milestone's date (or its end)
+    # changes the child's AIMS warnings.
+    rules = await rules_in_effect.load(tenant)
+    row.warnings = warnings_of(row, child, rules)
+    written = await VERSIONED.written(tenant, row, client_id)
+    if walking or row.milestone == WALKING:
+        await rescore_child(tenant, child, rules, client_id=client_id)
+    return written
+
+
+async def delete(tenant: Tenant, *, row: Milestone, client_id: uuid.UUID) -> None:
+    """Tombstone an observation, keeping that version."""
+    child = await tenant.get(Child, row.child_id)
+    assert child is not None, "a milestone always belongs to a child of its clinic"
+    soft_delete(row)
+    await _written(tenant, row, child, client_id, walking=False)
 
 
 async def public_views(tenant: Tenant, rows: list[Milestone]) -> list[MilestonePublic]:
@@ -80,7 +135,7 @@ async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UU
     assert child is not None
     _check_dates(child.birth_date, payload.achieved_on, payload.observed_on)
     row = tenant.add(Milestone(**payload.model_dump(), clinic_id=tenant.clinic_id))
-    return await VERSIONED.written(tenant, row, client_id)
+    return await _written(tenant, row, child, client_id, walking=False)
 
 
 async def update(
@@ -95,7 +150,10 @@ async def update(
         changes.get("achieved_on", row.achieved_on),
         changes.get("observed_on", row.observed_on),
     )
-    return await VERSIONED.patched(tenant, row, changes, client_id)
+    walking = row.milestone == WALKING
+    apply_patch(row, changes, required=VERSIONED.required)
+    touch(row)
+    return await _written(tenant, row, child, client_id, walking=walking)
 
 
 async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:

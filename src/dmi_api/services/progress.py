@@ -86,6 +86,7 @@ def _score(row: AssessmentRow) -> InstrumentScore:
         performed_on=row.performed_on,
         measure=measure,
         value=float(value) if isinstance(value, int | float) else None,
+        warnings=row.warnings,
     )
 
 

@@ -20,20 +20,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("assessment", "milestone")
+# SQLite's batch mode reflects the table; not the child table its foreign key names, whose
+# expression indexes (the name search) SQLite cannot reflect.
+ONLY_THIS_TABLE = {"resolve_fks": False}
 
 
 def upgrade() -> None:
     for table in TABLES:
         # The default fills the existing rows; the application writes every new row's list.
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, reflect_kwargs=ONLY_THIS_TABLE) as batch:
             batch.add_column(
                 sa.Column("warnings", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
             )
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, reflect_kwargs=ONLY_THIS_TABLE) as batch:
             batch.alter_column("warnings", server_default=None)
 
 
 def downgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, reflect_kwargs=ONLY_THIS_TABLE) as batch:
             batch.drop_column("warnings")

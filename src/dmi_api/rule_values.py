@@ -39,6 +39,9 @@ class RuleSettings:
     aims_norms: AimsNorms | None
     time_zone: str = "UTC"  # IANA name: local dates of records without a kept UTC offset
     crawling_expected: bool = False  # a crawl never observed past its window is then `late`
+    # DMI support-point progression: ready after this many sessions with this % full responses.
+    progress_after_sessions: int = 3
+    progress_full_percent: int = 80
 
     @property
     def zone(self) -> ZoneInfo:
@@ -66,6 +69,8 @@ class SettingsValues(TypedDict):
     aims_norms: dict[str, Any] | None
     time_zone: NotRequired[str | None]
     crawling_expected: NotRequired[bool | None]
+    progress_after_sessions: NotRequired[int | None]
+    progress_full_percent: NotRequired[int | None]
 
 
 # The request's session remembers the settings read with its authorization (one round trip).
@@ -85,9 +90,12 @@ def from_values(**values: Unpack[SettingsValues]) -> RuleSettings:
     )
     zone: str = _or_default(values.get("time_zone"), "time_zone")
     crawling: bool = _or_default(values.get("crawling_expected"), "crawling_expected")
+    after: int = _or_default(values.get("progress_after_sessions"), "progress_after_sessions")
+    full: int = _or_default(values.get("progress_full_percent"), "progress_full_percent")
     if not values["aims_norms"]:  # immutable values: one shared object per combination
-        return _without_norms(age_rule, None, zone, crawling)
-    return RuleSettings(age_rule, AimsNorms.from_json(values["aims_norms"]), zone, crawling)
+        return _without_norms(age_rule, None, zone, crawling, after, full)
+    norms = AimsNorms.from_json(values["aims_norms"])
+    return RuleSettings(age_rule, norms, zone, crawling, after, full)
 
 
 @functools.lru_cache(maxsize=64)
@@ -104,6 +112,8 @@ RULE_FIELDS = (
     "aims_norms",
     "time_zone",
     "crawling_expected",
+    "progress_after_sessions",
+    "progress_full_percent",
 )
 
 

@@ -64,6 +64,8 @@ class TestClinicSettings:
             "aims_norms": None,
             "time_zone": "UTC",
             "crawling_expected": False,
+            "progress_after_sessions": 3,
+            "progress_full_percent": 80,
             "updated_at": None,
         }
         body = {"preterm_below_weeks": 34, "aims_norms": NORMS}
@@ -91,6 +93,21 @@ class TestClinicSettings:
         # PUT replaces every setting: left out, both return to their defaults.
         again = (await _put_settings(client, headers, preterm_below_weeks=36)).json()
         assert (again["time_zone"], again["crawling_expected"]) == ("UTC", False)
+
+    async def test_support_progression_thresholds_are_stored_and_bounded(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        headers = await headers_for(tenant_a)
+        for field, bad in (("progress_after_sessions", 0), ("progress_full_percent", 101)):
+            refused = await _put_settings(client, headers, **{field: bad})
+            assert refused.status_code == 422
+            assert refused.json()["errors"][0]["pointer"] == f"#/{field}"
+        put = await _put_settings(
+            client, headers, progress_after_sessions=5, progress_full_percent=90
+        )
+        assert put.status_code == 200, put.text
+        got = (await client.get(SETTINGS, headers=headers)).json()
+        assert (got["progress_after_sessions"], got["progress_full_percent"]) == (5, 90)
 
     async def test_other_clinic_keeps_its_own(
         self,

@@ -104,6 +104,7 @@ class _Item(NamedTuple):
 class _Exercise(NamedTuple):
     code: str
     name: str
+    category: str
 
 
 _T = {
@@ -234,7 +235,7 @@ def _inputs() -> Any:
         .where(*sessions)
         .correlate(kid)
     )
-    exercises = _rows(e.c.id, e.c.code, e.c.name).where(
+    exercises = _rows(e.c.id, e.c.code, e.c.name, e.c.category).where(
         owned_by(e, CLINIC), cast(e.c.id, Text).in_(named)
     )
     parts = {
@@ -280,7 +281,9 @@ def _data(record: Any) -> ProgressData:
             )
             for id, child, status, start, end, pauses, ended in record["prescriptions"]
         ],
-        exercises={id: _Exercise(code, name) for id, code, name in record["exercises"]},
+        exercises={
+            id: _Exercise(code, name, category) for id, code, name, category in record["exercises"]
+        },
     )
 
 

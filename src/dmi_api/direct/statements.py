@@ -41,7 +41,14 @@ CLIENT = bindparam("dmi_client", type_=Uuid())
 CLINIC = bindparam("dmi_clinic", type_=Uuid())
 _CLIENTS: Table = ApiClient.__table__  # type: ignore[attr-defined]
 _SETTINGS: Table = ClinicSettings.__table__  # type: ignore[attr-defined]
-_RULES = ("preterm_below_weeks", "correct_until_months", "time_zone", "crawling_expected")
+_RULES = (
+    "preterm_below_weeks",
+    "correct_until_months",
+    "time_zone",
+    "crawling_expected",
+    "progress_after_sessions",
+    "progress_full_percent",
+)
 
 
 def auth_cte() -> CTE:
@@ -69,6 +76,8 @@ def clinic_rules(record: Any) -> RuleSettings:
         aims_norms=None,  # no direct statement reports AIMS percentiles
         time_zone=record["rule_time_zone"],
         crawling_expected=record["rule_crawling_expected"],
+        progress_after_sessions=record["rule_progress_after_sessions"],
+        progress_full_percent=record["rule_progress_full_percent"],
     )
 
 

@@ -20,6 +20,8 @@ class ClinicSettings(TableModel, table=True):
     __table_args__ = (
         CheckConstraint("preterm_below_weeks BETWEEN 22 AND 42", name="preterm_below_weeks"),
         CheckConstraint("correct_until_months BETWEEN 0 AND 60", name="correct_until_months"),
+        CheckConstraint("progress_after_sessions BETWEEN 1 AND 20", name="progress_after_sessions"),
+        CheckConstraint("progress_full_percent BETWEEN 1 AND 100", name="progress_full_percent"),
     )
 
     clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True)
@@ -32,4 +34,8 @@ class ClinicSettings(TableModel, table=True):
     time_zone: str = Field(default="UTC", max_length=64)
     # Past its window, a crawl never observed is `late` only when the clinic expects crawling.
     crawling_expected: bool = False
+    # DMI support-point progression: `ready_to_progress` after this many sessions at a point
+    # whose responses were at least this percentage full.
+    progress_after_sessions: int = 3
+    progress_full_percent: int = 80
     updated_at: datetime = timestamp_field()

@@ -18,7 +18,12 @@ from dmi_api.routers import make_router
 from dmi_api.rule_values import AgeInputs
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.clinical_dates import ReportEnd
-from dmi_api.schemas.insights import AdherenceReport, MilestoneWindow, ProgressReport
+from dmi_api.schemas.insights import (
+    AdherenceReport,
+    MilestoneWindow,
+    ProgressReport,
+    SupportProgression,
+)
 from dmi_api.services import adherence, prescriptions, progress, rules_in_effect
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
@@ -55,6 +60,20 @@ async def _child(tenant: Tenant, child_id: uuid.UUID) -> Child:
     return await get_live(tenant, Child, child_id)
 
 
+class AskedPeriod:
+    """A child's report period as asked: `from` (inclusive) and `to` (exclusive)."""
+
+    def __init__(self, first: From = None, end: To = None) -> None:
+        self.first, self.end = first, end
+
+    def of(self, child: AgeInputs) -> progress.Period:
+        """The period for this child: from birth by default, to today (422 if empty)."""
+        return _period(child, self.first, self.end)
+
+
+Asked = Annotated[AskedPeriod, Depends()]
+
+
 def _period(child: AgeInputs, first: date | None, end: date | None) -> progress.Period:
     # `from` before birth starts at birth; `to` (exclusive) defaults to tomorrow.
     first_day = max(first or child.birth_date, child.birth_date)
@@ -87,6 +106,29 @@ async def child_milestone_windows(
 
 
 @router.get(
+    "/v1/children/{child_id}/support-progression",
+    response_model=SupportProgression,
+    summary="DMI support-point progression of a child",
+)
+async def child_support_progression(
+    caller: Annotated[Caller, require("children:read", "sessions:read")],
+    child_id: uuid.UUID,
+    asked: Asked,
+) -> SupportProgression:
+    """Per exercise: the holds used in the period's attended sessions, the current support
+    point on the trunk-to-ankles scale, the sessions and full responses at it, the moves down
+    and back up, and `ready_to_progress` (clinic settings `progress_after_sessions`,
+    `progress_full_percent`); per category, its range of holds. By default from birth to
+    today."""
+    child = await _child(caller.tenant, child_id)
+    rules = await rules_in_effect.load(caller.tenant)
+    period = asked.of(child)
+    result = await progress.support_progression(caller.tenant, child, rules, period)
+    caller.audit("read", "support_progression", resource_id=child.id, child_id=child.id)
+    return result
+
+
+@router.get(
     "/v1/prescriptions/{prescription_id}/adherence",
     response_model=AdherenceReport,
     summary="Adherence to a prescription",
@@ -115,11 +157,10 @@ class ProgressAsked:
         principal: ProgressReader,
         request: Request,
         child_id: uuid.UUID,
-        first: From = None,
-        end: To = None,
+        asked: Asked,
     ) -> None:
         self.principal, self.request, self.child_id = principal, request, child_id
-        self.first, self.end = first, end
+        self.asked = asked
 
     async def report(self) -> ProgressReport:
         """The report over the asked period; audited as a read of the child's progress."""
@@ -127,7 +168,7 @@ class ProgressAsked:
             self.request,
             self.principal,
             self.child_id,
-            lambda child: _period(child, self.first, self.end),
+            self.asked.of,
         )
 
 

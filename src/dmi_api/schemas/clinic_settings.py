@@ -41,6 +41,8 @@ _EXAMPLE: JsonDict = {
     },
     "time_zone": "America/Los_Angeles",
     "crawling_expected": False,
+    "progress_after_sessions": 3,
+    "progress_full_percent": 80,
 }
 
 
@@ -75,6 +77,21 @@ class ClinicSettingsPut(RequestModel):
             "otherwise it is `not_observed` (about 4% of children never crawl)."
         ),
     )
+    progress_after_sessions: StrictInt = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="DMI support points: sessions at a point before `ready_to_progress`.",
+    )
+    progress_full_percent: StrictInt = Field(
+        default=80,
+        ge=1,
+        le=100,
+        description=(
+            "DMI support points: the percentage of full responses over those last sessions "
+            "that makes an exercise `ready_to_progress`."
+        ),
+    )
 
 
 class ClinicSettingsPublic(BaseModel):
@@ -86,4 +103,6 @@ class ClinicSettingsPublic(BaseModel):
     aims_norms: AimsNormTable | None
     time_zone: str
     crawling_expected: bool
+    progress_after_sessions: int
+    progress_full_percent: int
     updated_at: datetime | None

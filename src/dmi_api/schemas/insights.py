@@ -95,13 +95,64 @@ class SupportPointUse(BaseModel):
     response: str | None
 
 
+SupportPointOnScale = Literal["trunk", "pelvis", "thighs", "knees", "ankles"]
+PROGRESSION_RULE_DOC = "`support-progression@1`: docs/clinical-rules.md, DMI support points."
+
+
+class SupportPointMove(BaseModel):
+    """The hold moved down (distal) or back up (proximal) between two sessions."""
+
+    on: date = Field(description="the local date of the first session at the new point")
+    from_support_point: SupportPointOnScale
+    to_support_point: SupportPointOnScale
+    direction: Literal["down", "up"]
+
+
 class ExerciseProgression(BaseModel):
     """The support point used for one exercise over time (DMI: from the trunk to the ankles)."""
 
     exercise_id: uuid.UUID
     code: str
     name: str
+    category: str
     uses: list[SupportPointUse]
+    current_support_point: SupportPointOnScale | None = Field(
+        description="the latest hold on the trunk-to-ankles scale (`hands`, `other`: not on it)"
+    )
+    next_support_point: SupportPointOnScale | None = Field(
+        description="the next, more distal point; null at the ankles"
+    )
+    sessions_at_current: int = Field(description="sessions since the hold last moved")
+    full_response_percent_at_current: float | None = Field(
+        description="full responses among those sessions' uses with a response (half up)"
+    )
+    moves: list[SupportPointMove]
+    ready_to_progress: bool = Field(
+        description="the last `progress_after_sessions` sessions at the current point reached "
+        "`progress_full_percent` % full responses (clinic settings), and a more distal point "
+        "exists"
+    )
+    rule: str = Field(description=PROGRESSION_RULE_DOC)
+
+
+class CategoryProgression(BaseModel):
+    """The support points of one category of exercises (e.g. sitting, standing)."""
+
+    category: str
+    exercises: int
+    most_proximal_support_point: SupportPointOnScale | None
+    most_distal_support_point: SupportPointOnScale | None
+    ready_to_progress: int = Field(description="how many of its exercises are ready")
+
+
+class SupportProgression(BaseModel):
+    """A child's DMI support-point progression over a period: per exercise and per category."""
+
+    child_id: uuid.UUID
+    period_from: date
+    period_to: date = Field(description="Exclusive, like every `to` of this API.")
+    exercises: list[ExerciseProgression]
+    categories: list[CategoryProgression]
 
 
 class Dose(BaseModel):
@@ -177,3 +228,4 @@ class ProgressReport(BaseModel):
     adherence: list[AdherenceReport] = Field(description="Each active or paused prescription.")
     sessions: list[SessionTotals]
     support_points: list[ExerciseProgression]
+    support_point_categories: list[CategoryProgression]

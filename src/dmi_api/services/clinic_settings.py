@@ -43,6 +43,8 @@ def to_public(row: ClinicSettings) -> ClinicSettingsPublic:
             "aims_norms": row.aims_norms,
             "time_zone": row.time_zone,
             "crawling_expected": row.crawling_expected,
+            "progress_after_sessions": row.progress_after_sessions,
+            "progress_full_percent": row.progress_full_percent,
             "updated_at": row.updated_at if row.version else None,
         }
     )
@@ -76,6 +78,8 @@ async def replace(
     row.aims_norms = norms
     row.time_zone = payload.time_zone
     row.crawling_expected = payload.crawling_expected
+    row.progress_after_sessions = payload.progress_after_sessions
+    row.progress_full_percent = payload.progress_full_percent
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()

@@ -14,10 +14,12 @@ from sqlmodel import col
 from dmi_api.clinical.adherence import Delivery
 from dmi_api.clinical.progress_svg import Event, SeriesPoint, render_progress_svg
 from dmi_api.clinical.rounding import change as rounded_change
+from dmi_api.clinical.support_progression import SCALE, Use, progression
 from dmi_api.models import Assessment, Child, Exercise, Prescription, SessionRecord
 from dmi_api.queries.predicates import child_of, final_between, ran, started_in
 from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import (
+    CategoryProgression,
     ExerciseProgression,
     GmfmPoint,
     InstrumentProgress,
@@ -25,6 +27,7 @@ from dmi_api.schemas.insights import (
     ProgressReport,
     SessionTotals,
     SupportPointUse,
+    SupportProgression,
 )
 from dmi_api.services import prescription_items, rules_in_effect
 from dmi_api.services.adherence import (
@@ -172,20 +175,59 @@ def _support_point_uses(
     return uses
 
 
-def _support_points(
-    records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow], zone: tzinfo
+def support_points(
+    records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow], rules: RuleSettings
 ) -> list[ExerciseProgression]:
-    uses = _support_point_uses(records, zone)
-    return [
-        ExerciseProgression(
-            exercise_id=exercise_id,
-            code=exercises[exercise_id].code,
-            name=exercises[exercise_id].name,
-            uses=uses[exercise_id],
+    """Each exercise's holds over the records, and its progression (`support-progression@1`)."""
+    uses = _support_point_uses(records, rules.zone)
+    found = []
+    for exercise_id in sorted(uses, key=lambda e: (exercises[e].code, str(e))):
+        if exercise_id not in exercises:
+            continue
+        exercise, used = exercises[exercise_id], uses[exercise_id]
+        steps = [Use(u.on, u.session_record_id, u.support_point, u.response) for u in used]
+        found.append(
+            ExerciseProgression.model_validate(
+                {
+                    "exercise_id": exercise_id,
+                    "code": exercise.code,
+                    "name": exercise.name,
+                    "category": exercise.category,
+                    "uses": used,
+                    **progression(
+                        steps,
+                        after_sessions=rules.progress_after_sessions,
+                        full_percent=rules.progress_full_percent,
+                    ),
+                }
+            )
         )
-        for exercise_id in sorted(uses, key=lambda e: (exercises[e].code, str(e)))
-        if exercise_id in exercises
-    ]
+    return found
+
+
+def categories(progressions: Sequence[ExerciseProgression]) -> list[CategoryProgression]:
+    """Per category of exercises: its most proximal and most distal current holds, and how many
+    of its exercises are ready to progress."""
+    by_category: dict[str, list[ExerciseProgression]] = defaultdict(list)
+    for one in progressions:
+        by_category[one.category].append(one)
+    found = []
+    for category in sorted(by_category):
+        members = by_category[category]
+        points = sorted(
+            (one.current_support_point for one in members if one.current_support_point),
+            key=SCALE.index,
+        )
+        found.append(
+            CategoryProgression(
+                category=category,
+                exercises=len(members),
+                most_proximal_support_point=points[0] if points else None,
+                most_distal_support_point=points[-1] if points else None,
+                ready_to_progress=sum(one.ready_to_progress for one in members),
+            )
+        )
+    return found
 
 
 async def _exercises(tenant: Tenant, records: Sequence[SessionRow]) -> dict[uuid.UUID, ExerciseRow]:
@@ -251,6 +293,7 @@ def build(
     zone = rules.zone
     records = [r for r in data.records if period.first <= local_day(r, zone) <= period.last]
     delivered = deliveries_from(records, zone)
+    progressions = support_points(records, data.exercises, rules)
     return ProgressReport(
         child_id=child_id,
         period_from=period.first,
@@ -261,7 +304,29 @@ def build(
         milestones=windows_of(child, rules, data.achieved, period.last),
         adherence=_adherence(data.prescriptions, period, delivered),
         sessions=_session_totals(records),
-        support_points=_support_points(records, data.exercises, zone),
+        support_points=progressions,
+        support_point_categories=categories(progressions),
+    )
+
+
+async def support_progression(
+    tenant: Tenant, child: Child, rules: RuleSettings, period: Period
+) -> SupportProgression:
+    """The child's support-point progression over a period (its sessions, on their local
+    dates), per exercise and per category."""
+    zone = rules.zone
+    records = [
+        record
+        for record in await _sessions(tenant, child, period)
+        if period.first <= local_day(record, zone) <= period.last
+    ]
+    progressions = support_points(records, await _exercises(tenant, records), rules)
+    return SupportProgression(
+        child_id=child.id,
+        period_from=period.first,
+        period_to=period.last + timedelta(days=1),
+        exercises=progressions,
+        categories=categories(progressions),
     )
 
 

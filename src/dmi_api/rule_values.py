@@ -42,6 +42,8 @@ class RuleSettings:
     # DMI support-point progression: ready after this many sessions with this % full responses.
     progress_after_sessions: int = 3
     progress_full_percent: int = 80
+    # Intensive blocks: a GMFM-88 this many weeks after a block's end still measures it.
+    block_followup_weeks: int = 4
 
     @property
     def zone(self) -> ZoneInfo:
@@ -71,6 +73,7 @@ class SettingsValues(TypedDict):
     crawling_expected: NotRequired[bool | None]
     progress_after_sessions: NotRequired[int | None]
     progress_full_percent: NotRequired[int | None]
+    block_followup_weeks: NotRequired[int | None]
 
 
 # The request's session remembers the settings read with its authorization (one round trip).
@@ -92,10 +95,11 @@ def from_values(**values: Unpack[SettingsValues]) -> RuleSettings:
     crawling: bool = _or_default(values.get("crawling_expected"), "crawling_expected")
     after: int = _or_default(values.get("progress_after_sessions"), "progress_after_sessions")
     full: int = _or_default(values.get("progress_full_percent"), "progress_full_percent")
+    weeks: int = _or_default(values.get("block_followup_weeks"), "block_followup_weeks")
     if not values["aims_norms"]:  # immutable values: one shared object per combination
-        return _without_norms(age_rule, None, zone, crawling, after, full)
+        return _without_norms(age_rule, None, zone, crawling, after, full, weeks)
     norms = AimsNorms.from_json(values["aims_norms"])
-    return RuleSettings(age_rule, norms, zone, crawling, after, full)
+    return RuleSettings(age_rule, norms, zone, crawling, after, full, weeks)
 
 
 @functools.lru_cache(maxsize=64)
@@ -114,6 +118,7 @@ RULE_FIELDS = (
     "crawling_expected",
     "progress_after_sessions",
     "progress_full_percent",
+    "block_followup_weeks",
 )
 
 

@@ -66,6 +66,7 @@ class TestClinicSettings:
             "crawling_expected": False,
             "progress_after_sessions": 3,
             "progress_full_percent": 80,
+            "block_followup_weeks": 4,
             "updated_at": None,
         }
         body = {"preterm_below_weeks": 34, "aims_norms": NORMS}

@@ -102,14 +102,15 @@ def _days(first: date, last: date) -> set[date]:
     return {first + timedelta(days=n) for n in range((last - first).days + 1)}
 
 
-def _counted_days(
+def counted_days(
     period_start: date,
     period_end: date | None,
     pauses: Sequence[Mapping[str, Any]],
     window_from: date,
     window_to: date,
 ) -> tuple[set[date], int]:
-    """The counted days and the number of paused days inside window and period."""
+    """The counted days and the number of paused days inside window and period (also the days
+    of an intensive block: `intensive_blocks`)."""
     first = max(window_from, period_start)
     last = min(window_to, period_end if period_end is not None else window_to)
     in_scope = _days(first, last)
@@ -179,7 +180,7 @@ def prescription_adherence(
     """Delivered against prescribed dose per item and overall, over a window (rule adherence@2)."""
     if window_to < window_from:
         raise ValueError("window_to is before window_from")
-    counted, paused_days = _counted_days(period_start, period_end, pauses, window_from, window_to)
+    counted, paused_days = counted_days(period_start, period_end, pauses, window_from, window_to)
     active_days = len(counted)
 
     ids = {item.item_id for item in items}

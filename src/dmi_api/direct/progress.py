@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy import ARRAY, Date, Text, Uuid, bindparam, cast, exists, func, select, true
 
 from dmi_api.auth.principal import Principal
@@ -50,6 +51,7 @@ from dmi_api.queries.predicates import (
 from dmi_api.schemas.insights import ProgressReport
 from dmi_api.services import progress
 from dmi_api.services.adherence import started_between
+from dmi_api.services.intensive_blocks import totals
 from dmi_api.services.report_rows import ItemRow, ProgressData
 from dmi_api.services.resources import not_found
 
@@ -90,6 +92,8 @@ class _Prescription(NamedTuple):
     period_end: date | None
     pauses: list[dict[str, Any]]
     ended_on: date | None
+    setting: str
+    block: dict[str, int] | None
 
 
 class _Item(NamedTuple):
@@ -174,18 +178,33 @@ def _inputs() -> Any:
         )
         .order_by(a_c.performed_on, a_c.created_at, a_c.id)
     )
-    records = (
-        _rows(
-            s_c.id,
-            s_c.type,
-            s_c.attendance,
-            s_c.duration_minutes,
-            s_c.started_at,
-            s_c.started_at_utc_offset_minutes,
-            cast(s_c.exercises, Text),
-        )
-        .where(*sessions)
+    session_columns = (
+        s_c.id,
+        s_c.type,
+        s_c.attendance,
+        s_c.duration_minutes,
+        s_c.started_at,
+        s_c.started_at_utc_offset_minutes,
+        cast(s_c.exercises, Text),
+    )
+    records = _rows(*session_columns).where(*sessions).order_by(s_c.started_at, s_c.id)
+    # The intensive blocks: sessions from a day before the first block's first day (UTC
+    # midnight, as `intensive_blocks.records_from`), and every final GMFM-88.
+    first_block = (
+        select(func.min(p_c.period_start))
+        .where(*prescriptions, p_c.setting == "intensive")
+        .scalar_subquery()
+    )
+    block_from = func.timezone("UTC", cast(first_block, sa.DateTime())) - sa.literal_column(
+        "interval '1 day'"
+    )
+    block_records = (
+        _rows(*session_columns)
+        .where(of_live_child(s, CLINIC, kid.c.id), s_c.started_at >= block_from)
         .order_by(s_c.started_at, s_c.id)
+    )
+    gmfm88 = _rows(a_c.id, a_c.performed_on, cast(a_c.scores, Text)).where(
+        of_live_child(a, CLINIC, kid.c.id), a_c.status == "final", a_c.instrument == "gmfm88"
     )
     achieved = (
         _rows(m_c.milestone, func.min(m_c.achieved_on))
@@ -205,6 +224,8 @@ def _inputs() -> Any:
             p_c.period_end,
             cast(p_c.pauses, Text),
             p_c.ended_on,
+            p_c.setting,
+            cast(p_c.block, Text),
         )
         .where(*prescriptions)
         .order_by(p_c.period_start, p_c.id)
@@ -245,6 +266,8 @@ def _inputs() -> Any:
         "prescriptions": prescription_rows,
         "items": items,
         "exercises": exercises,
+        "block_records": block_records,
+        "gmfm88": gmfm88,
     }
     return (
         select(
@@ -260,6 +283,13 @@ def _json(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
+def _sessions(rows: Any) -> list[_Session]:
+    return [
+        _Session(id, kind, attendance, minutes, started, offset, orjson.loads(exercises))
+        for id, kind, attendance, minutes, started, offset, exercises in rows
+    ]
+
+
 def _data(record: Any) -> ProgressData:
     items: dict[uuid.UUID, list[ItemRow]] = {}
     for prescription_id, *dose in record["items"]:
@@ -269,21 +299,32 @@ def _data(record: Any) -> ProgressData:
             _Assessment(id, instrument, on, _json(scores), _json(warnings))
             for id, instrument, on, scores, warnings in record["assessments"]
         ],
-        records=[
-            _Session(id, kind, attendance, minutes, started, offset, orjson.loads(exercises))
-            for id, kind, attendance, minutes, started, offset, exercises in record["records"]
-        ],
+        records=_sessions(record["records"]),
         achieved=dict(record["achieved"]),
         prescriptions=[
             (
-                _Prescription(id, child, status, start, end, orjson.loads(pauses), ended),
+                _Prescription(
+                    id,
+                    child,
+                    status,
+                    start,
+                    end,
+                    orjson.loads(pauses),
+                    ended,
+                    setting,
+                    _json(block),
+                ),
                 items.get(id, []),
             )
-            for id, child, status, start, end, pauses, ended in record["prescriptions"]
+            for id, child, status, start, end, pauses, ended, setting, block in record[
+                "prescriptions"
+            ]
         ],
         exercises={
             id: _Exercise(code, name, category) for id, code, name, category in record["exercises"]
         },
+        block_records=_sessions(record["block_records"]),
+        gmfm88=totals((id, on, _json(scores)) for id, on, scores in record["gmfm88"]),
     )
 
 

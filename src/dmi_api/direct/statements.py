@@ -48,6 +48,7 @@ _RULES = (
     "crawling_expected",
     "progress_after_sessions",
     "progress_full_percent",
+    "block_followup_weeks",
 )
 
 
@@ -78,6 +79,7 @@ def clinic_rules(record: Any) -> RuleSettings:
         crawling_expected=record["rule_crawling_expected"],
         progress_after_sessions=record["rule_progress_after_sessions"],
         progress_full_percent=record["rule_progress_full_percent"],
+        block_followup_weeks=record["rule_block_followup_weeks"],
     )
 
 

@@ -127,6 +127,8 @@ BUSINESS_RULES: dict[str, str] = {
     "bad_period": "a report period that ends before it starts or before the birth date",
     "pause_out_of_order": "prescription pauses that overlap or fall outside the period",
     "invalid_transition": "a status change the resource's life cycle does not allow",
+    "block_needs_intensive": "an intensive block's plan on a prescription whose setting is not "
+    "`intensive`",
     "status_date_without_change": "a status date without a status change",
     "duration_out_of_range": "a session that ends before it starts or lasts too long",
     "missing": "a field that another field's value requires (`practitioner_id` unless the "

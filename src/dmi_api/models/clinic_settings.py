@@ -22,6 +22,7 @@ class ClinicSettings(TableModel, table=True):
         CheckConstraint("correct_until_months BETWEEN 0 AND 60", name="correct_until_months"),
         CheckConstraint("progress_after_sessions BETWEEN 1 AND 20", name="progress_after_sessions"),
         CheckConstraint("progress_full_percent BETWEEN 1 AND 100", name="progress_full_percent"),
+        CheckConstraint("block_followup_weeks BETWEEN 1 AND 26", name="block_followup_weeks"),
     )
 
     clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True)
@@ -38,4 +39,6 @@ class ClinicSettings(TableModel, table=True):
     # whose responses were at least this percentage full.
     progress_after_sessions: int = 3
     progress_full_percent: int = 80
+    # Intensive blocks: how many weeks after a block's end a GMFM-88 still measures it.
+    block_followup_weeks: int = 4
     updated_at: datetime = timestamp_field()

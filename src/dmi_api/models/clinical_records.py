@@ -90,6 +90,8 @@ class Prescription(ClinicalRow, table=True):
     period_start: date
     period_end: date | None = None
     goal: str | None = Field(default=None, sa_type=Text)
+    # An intensive block's plan: {"days", "sessions_per_day", "minutes_per_session"}.
+    block: dict[str, int] | None = Field(default=None, sa_type=JSON_TYPE)
     # [{"start": date, "end": date | null}], appended when paused, closed when resumed.
     pauses: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_TYPE)
     # The day `completed` or `discontinued` took effect (no day from it on is counted); NULL

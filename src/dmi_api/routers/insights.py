@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from dmi_api.auth.dependencies import Caller, require, require_token
 from dmi_api.auth.principal import Principal
 from dmi_api.errors import ValidationProblemError
+from dmi_api.http.problems import problem_responses
 from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.routers import make_router
@@ -20,11 +21,18 @@ from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.clinical_dates import ReportEnd
 from dmi_api.schemas.insights import (
     AdherenceReport,
+    BlockSummary,
     MilestoneWindow,
     ProgressReport,
     SupportProgression,
 )
-from dmi_api.services import adherence, prescriptions, progress, rules_in_effect
+from dmi_api.services import (
+    adherence,
+    intensive_blocks,
+    prescriptions,
+    progress,
+    rules_in_effect,
+)
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.resources import get_live
 from dmi_api.stores import stores
@@ -125,6 +133,28 @@ async def child_support_progression(
     period = asked.of(child)
     result = await progress.support_progression(caller.tenant, child, rules, period)
     caller.audit("read", "support_progression", resource_id=child.id, child_id=child.id)
+    return result
+
+
+@router.get(
+    "/v1/prescriptions/{prescription_id}/block-summary",
+    response_model=BlockSummary,
+    responses=problem_responses(409),  # not an intensive prescription
+    summary="Summary of an intensive block",
+)
+async def prescription_block_summary(
+    caller: Annotated[Caller, require("prescriptions:read", "sessions:read", "assessments:read")],
+    prescription_id: uuid.UUID,
+) -> BlockSummary:
+    """An intensive prescription as a block: planned days, sessions and minutes (its `block`),
+    the attended sessions delivered on its days with their minutes and repetitions, adherence,
+    and the GMFM-88 change across it (the last final one on or before its first day, the first
+    from its last day to `block_followup_weeks` weeks after). Another setting is 409
+    `not_an_intensive_block`."""
+    row = await prescriptions.get(caller.tenant, prescription_id)
+    rules = await rules_in_effect.load(caller.tenant)
+    result = await intensive_blocks.block_of(caller.tenant, row, rules)
+    caller.audit("read", "block_summary", resource_id=row.id, child_id=row.child_id)
     return result
 
 

@@ -43,6 +43,7 @@ _EXAMPLE: JsonDict = {
     "crawling_expected": False,
     "progress_after_sessions": 3,
     "progress_full_percent": 80,
+    "block_followup_weeks": 4,
 }
 
 
@@ -92,6 +93,15 @@ class ClinicSettingsPut(RequestModel):
             "that makes an exercise `ready_to_progress`."
         ),
     )
+    block_followup_weeks: StrictInt = Field(
+        default=4,
+        ge=1,
+        le=26,
+        description=(
+            "Intensive blocks: a final GMFM-88 up to this many weeks after a block's last day "
+            "is its `after` measure."
+        ),
+    )
 
 
 class ClinicSettingsPublic(BaseModel):
@@ -105,4 +115,5 @@ class ClinicSettingsPublic(BaseModel):
     crawling_expected: bool
     progress_after_sessions: int
     progress_full_percent: int
+    block_followup_weeks: int
     updated_at: datetime | None

@@ -215,6 +215,69 @@ class AdherenceReport(BaseModel):
     overall: OverallAdherence
 
 
+class BlockDose(BaseModel):
+    """Days, sessions and minutes of an intensive block."""
+
+    days: int
+    sessions: int
+    minutes: int
+
+
+class BlockDelivered(BlockDose):
+    """What the block's attended sessions delivered."""
+
+    repetitions: int
+
+
+class BlockAdherence(BaseModel):
+    """Delivered as a percentage of planned (half up, 2 decimals; above 100 when exceeded)."""
+
+    days_percent: float
+    sessions_percent: float
+    minutes_percent: float
+
+
+class GmfmMeasure(BaseModel):
+    """A final GMFM-88's total."""
+
+    assessment_id: uuid.UUID
+    performed_on: date
+    total_percent: float
+
+
+class BlockGmfm(BaseModel):
+    """The GMFM-88 change across a block."""
+
+    before: GmfmMeasure | None = Field(
+        description="the last final GMFM-88 on or before the block's first day"
+    )
+    after: GmfmMeasure | None = Field(
+        description="the first final GMFM-88 from the block's last day to `followup_weeks` "
+        "weeks after it"
+    )
+    change: float | None = Field(description="after - before, when both exist")
+    followup_weeks: int = Field(description="the clinic setting `block_followup_weeks`")
+
+
+class BlockSummary(BaseModel):
+    """An intensive block (a prescription with setting `intensive`): planned, delivered,
+    adherence and the GMFM-88 change across it."""
+
+    prescription_id: uuid.UUID
+    child_id: uuid.UUID
+    status: str
+    first_day: date
+    last_day: date | None = Field(
+        description="its period's end, or the day before it was completed or discontinued"
+    )
+    completed: bool = Field(description="its last day is past")
+    planned: BlockDose | None = Field(description="from the prescription's `block`; null without")
+    delivered: BlockDelivered
+    adherence: BlockAdherence | None
+    gmfm88: BlockGmfm
+    rule: str = Field(description="`intensive-block@1`: docs/clinical-rules.md")
+
+
 class ProgressReport(BaseModel):
     """What a therapist and a parent look at: scores, milestones, dose and sessions."""
 
@@ -229,3 +292,6 @@ class ProgressReport(BaseModel):
     sessions: list[SessionTotals]
     support_points: list[ExerciseProgression]
     support_point_categories: list[CategoryProgression]
+    intensive_blocks: list[BlockSummary] = Field(
+        description="the intensive blocks that ran in the period, completed ones included"
+    )

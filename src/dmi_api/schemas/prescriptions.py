@@ -74,6 +74,20 @@ _ITEM_EXAMPLE: JsonDict = {
 }
 
 
+class BlockPlan(RequestModel):
+    """An intensive block's plan: treatment days, sessions a day and minutes a session."""
+
+    days: StrictInt = Field(ge=1, le=120, description="planned treatment days")
+    sessions_per_day: StrictInt = Field(ge=1, le=6)
+    minutes_per_session: StrictInt = Field(ge=5, le=480)
+
+
+BLOCK_DOC = (
+    "An intensive block's plan (`setting: intensive` only; 422 at `#/block` otherwise): its "
+    "summary is `GET /v1/prescriptions/{id}/block-summary`."
+)
+
+
 class PrescriptionCreate(RequestModel):
     """A new exercise program for a child (1 to 50 items, stored all or nothing)."""
 
@@ -99,6 +113,7 @@ class PrescriptionCreate(RequestModel):
         default=None, description="The program's last day (inclusive); on or after `period_start`."
     )
     goal: Goal | None = None
+    block: BlockPlan | None = Field(default=None, description=BLOCK_DOC)
     items: list[PrescriptionItemCreate] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
@@ -137,6 +152,7 @@ class PrescriptionPatch(PatchModel):
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None
     goal: Goal | None = None
+    block: BlockPlan | None = Field(default=None, description=BLOCK_DOC + " Null removes it.")
     items: list[PrescriptionItemReplace] | None = Field(
         default=None,
         min_length=1,
@@ -183,6 +199,7 @@ class PrescriptionPublic(ResourceMeta):
     period_start: IsoDate
     period_end: IsoDate | None
     goal: str | None
+    block: BlockPlan | None = Field(description="an intensive block's plan, if any")
     pauses: list[PauseSpan]
     ended_on: IsoDate | None = Field(
         description="the day it was completed or discontinued (null while it runs); its "

@@ -45,6 +45,7 @@ def to_public(row: ClinicSettings) -> ClinicSettingsPublic:
             "crawling_expected": row.crawling_expected,
             "progress_after_sessions": row.progress_after_sessions,
             "progress_full_percent": row.progress_full_percent,
+            "block_followup_weeks": row.block_followup_weeks,
             "updated_at": row.updated_at if row.version else None,
         }
     )
@@ -80,6 +81,7 @@ async def replace(
     row.crawling_expected = payload.crawling_expected
     row.progress_after_sessions = payload.progress_after_sessions
     row.progress_full_percent = payload.progress_full_percent
+    row.block_followup_weeks = payload.block_followup_weeks
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()

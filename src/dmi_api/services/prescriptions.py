@@ -77,6 +77,13 @@ def _period_errors(start: date, end: date | None, *, pointer: str = "#/period_en
     return []
 
 
+def _block_errors(setting: str, block: Any, *, pointer: str = "#/block") -> Errors:
+    if block is not None and setting != "intensive":
+        detail = "Only an intensive prescription is a block with a plan."
+        return [FieldProblem(pointer, detail, "block_needs_intensive")]
+    return []
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -120,6 +127,7 @@ async def create(
         detail = "The period cannot start before the child's birth."
         errors.append(FieldProblem("#/period_start", detail, "before_birth"))
     errors += _period_errors(payload.period_start, payload.period_end)
+    errors += _block_errors(payload.setting, payload.block)
     errors += await items_service.check(tenant, payload.items)
     if errors:
         raise ValidationProblemError(errors)
@@ -152,6 +160,11 @@ async def update(
     end = changes.get("period_end", row.period_end)
     errors += _period_errors(
         start, end, pointer="#/period_end" if "period_end" in changes else "#/period_start"
+    )
+    errors += _block_errors(
+        changes.get("setting", row.setting),
+        changes.get("block", row.block),
+        pointer="#/block" if "block" in changes else "#/setting",
     )
     status_errors, pauses = _status_change(row, patch.status, patch.status_date, start)
     errors += status_errors

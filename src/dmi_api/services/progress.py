@@ -37,6 +37,12 @@ from dmi_api.services.adherence import (
     runs_until,
     started_between,
 )
+from dmi_api.services.intensive_blocks import (
+    INTENSIVE,
+    block_records,
+    blocks_in,
+    gmfm88_totals,
+)
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.report_rows import (
     AssessmentRow,
@@ -273,12 +279,16 @@ def _adherence(
 async def load(tenant: Tenant, child: Child, period: Period) -> ProgressData:
     """What the report is computed from, through the session (a handful of queries)."""
     records = await _sessions(tenant, child, period)
+    prescriptions = await _prescriptions(tenant, child)
+    starts = [row.period_start for row, _ in prescriptions if row.setting == INTENSIVE]
     return ProgressData(
         assessments=await _final_assessments(tenant, child, period),
         records=records,
         achieved=await first_achievements(tenant, child.id),
-        prescriptions=await _prescriptions(tenant, child),
+        prescriptions=prescriptions,
         exercises=await _exercises(tenant, records),
+        block_records=await block_records(tenant, child.id, min(starts)) if starts else [],
+        gmfm88=await gmfm88_totals(tenant, child.id),
     )
 
 
@@ -306,6 +316,14 @@ def build(
         sessions=_session_totals(records),
         support_points=progressions,
         support_point_categories=categories(progressions),
+        intensive_blocks=blocks_in(
+            [row for row, _ in data.prescriptions],
+            data.block_records,
+            data.gmfm88,
+            rules,
+            period.first,
+            period.last,
+        ),
     )
 
 

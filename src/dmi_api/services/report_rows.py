@@ -73,6 +73,10 @@ class PrescriptionRow(Protocol):
     def pauses(self) -> list[dict[str, Any]]: ...
     @property
     def ended_on(self) -> date | None: ...
+    @property
+    def setting(self) -> str: ...
+    @property
+    def block(self) -> dict[str, int] | None: ...
 
 
 class ItemRow(Protocol):
@@ -116,3 +120,7 @@ class ProgressData:
     # in order of start, each with its live items in order.
     prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]]
     exercises: Mapping[uuid.UUID, ExerciseRow]  # at least those the records name
+    # For the intensive blocks: live sessions from a day before the first block's first day, in
+    # order of start, and every final GMFM-88 of the child (id, date, total %).
+    block_records: Sequence[SessionRow]
+    gmfm88: Sequence[tuple[uuid.UUID, date, float]]

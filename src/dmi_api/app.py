@@ -31,6 +31,7 @@ from dmi_api.routers import (
     children,
     clients,
     clinic_settings,
+    due,
     events,
     exercises,
     exports,
@@ -50,6 +51,7 @@ from dmi_api.stores import build_stores
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
 from dmi_api.workers.embedded import run_embedded
+from dmi_api.workers.embedded_due import run_embedded_due
 from dmi_api.workers.embedded_exports import run_embedded_exports
 
 API_DESCRIPTION = (
@@ -66,8 +68,9 @@ def operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
-    """On SQLite the server delivers webhooks and runs bulk exports itself (`workers.embedded`,
-    `workers.embedded_exports`); on PostgreSQL `dmi-api worker` processes do."""
+    """On SQLite the server delivers webhooks, runs bulk exports and announces what fell due
+    itself (`workers.embedded`, `workers.embedded_exports`, `workers.embedded_due`); on
+    PostgreSQL `dmi-api worker` processes do."""
     settings: Settings = app.state.settings
     if app.state.engine.dialect.name != "sqlite":
         yield
@@ -80,12 +83,14 @@ async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
     stop = asyncio.Event()
     task = asyncio.create_task(run_embedded(work, settings.event_retention_days, stop))
     exports = asyncio.create_task(run_embedded_exports(app.state.sessionmaker, settings, stop))
+    due = asyncio.create_task(run_embedded_due(app.state.sessionmaker, stop))
     try:
         yield
     finally:
         stop.set()
         await task
         await exports
+        await due
         await client.aclose()
 
 
@@ -149,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         children,
         session_records,
         insights,
+        due,
         assessments,
         prescriptions,
         milestones,

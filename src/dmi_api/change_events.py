@@ -17,7 +17,9 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "milestone": _CRUD,
     "prescription": ("created", "updated", "status_changed", "deleted"),
     "session_record": ("created", "updated", "signed", "amended", "deleted"),
-    "assessment": ("created", "updated", "finalized", "scored", "deleted"),
+    # `due`: an instrument of a child fell due (`services.due_notices`); its resource is the
+    # child, its `changed_fields` the instrument.
+    "assessment": ("created", "updated", "finalized", "scored", "deleted", "due"),
     "client": ("created", "updated"),
     # Written by the delivery worker when an endpoint has failed everything for five days.
     "webhook_endpoint": ("disabled",),
@@ -59,7 +61,7 @@ def event_type(
         verb = "signed"
     elif "status" in changed and "finalized" in verbs and after.get("status") == "final":
         verb = "finalized"
-    elif changed and set(changed) <= {"scores"}:
+    elif changed and set(changed) <= {"scores", "warnings"}:
         verb = "scored"
     elif "status" in changed:
         verb = "status_changed"

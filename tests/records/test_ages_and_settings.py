@@ -67,6 +67,14 @@ class TestClinicSettings:
             "progress_after_sessions": 3,
             "progress_full_percent": 80,
             "block_followup_weeks": 4,
+            "due_schedule": {
+                "gmfm88_every_months": 6,
+                "gmfm88_intensive_every_months": 3,
+                "aims_every_months": 1,
+                "hine_at_months": [3, 6, 9, 12],
+                "gmfcs_at_birthdays": [2, 4, 6, 12],
+                "dmi_every_months": 2,
+            },
             "updated_at": None,
         }
         body = {"preterm_below_weeks": 34, "aims_norms": NORMS}

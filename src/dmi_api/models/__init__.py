@@ -17,6 +17,7 @@ from dmi_api.models.clinical_records import (
     SessionRecord,
 )
 from dmi_api.models.clinics import ApiClient, Clinic
+from dmi_api.models.due_notices import DueNotice
 from dmi_api.models.events import ChangeEvent
 from dmi_api.models.exports import BulkExport
 from dmi_api.models.webhooks import WebhookDelivery, WebhookDispatch, WebhookEndpoint
@@ -32,6 +33,7 @@ __all__ = [
     "Child",
     "Clinic",
     "ClinicSettings",
+    "DueNotice",
     "Exercise",
     "IdempotencyKey",
     "Milestone",

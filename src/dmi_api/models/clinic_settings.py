@@ -41,4 +41,6 @@ class ClinicSettings(TableModel, table=True):
     progress_full_percent: int = 80
     # Intensive blocks: how many weeks after a block's end a GMFM-88 still measures it.
     block_followup_weeks: int = 4
+    # When assessments fall due (`schemas.clinic_settings.DueScheduleSettings`); None: defaults.
+    due_schedule: dict[str, Any] | None = Field(default=None, sa_type=JSON_TYPE)
     updated_at: datetime = timestamp_field()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
 from pydantic.config import JsonDict
 
 from dmi_api.schemas.base import RequestModel, with_examples
@@ -45,6 +46,43 @@ _EXAMPLE: JsonDict = {
     "progress_full_percent": 80,
     "block_followup_weeks": 4,
 }
+
+
+MonthsCorrected = Annotated[StrictInt, Field(ge=1, le=24)]
+Birthday = Annotated[StrictInt, Field(ge=1, le=18)]
+
+
+def _increasing(values: list[int]) -> list[int]:
+    if any(later <= earlier for earlier, later in pairwise(values)):
+        raise ValueError("ages must be strictly increasing")
+    return values
+
+
+class DueScheduleSettings(RequestModel):
+    """When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@1`)."""
+
+    gmfm88_every_months: StrictInt = Field(default=6, ge=1, le=24)
+    gmfm88_intensive_every_months: StrictInt = Field(
+        default=3, ge=1, le=24, description="while an intensive block runs"
+    )
+    aims_every_months: StrictInt = Field(
+        default=1, ge=1, le=6, description="until 18 months corrected or independent walking"
+    )
+    hine_at_months: list[MonthsCorrected] = Field(
+        default=[3, 6, 9, 12], min_length=1, max_length=8, description="months corrected"
+    )
+    gmfcs_at_birthdays: list[Birthday] = Field(
+        default=[2, 4, 6, 12],
+        min_length=1,
+        max_length=8,
+        description="with a cerebral palsy diagnosis (G80) or a GMFCS rating",
+    )
+    dmi_every_months: StrictInt = Field(
+        default=2, ge=1, le=12, description="the DMI goal period: a re-evaluation at its end"
+    )
+
+    _hine_increasing = field_validator("hine_at_months")(_increasing)
+    _gmfcs_increasing = field_validator("gmfcs_at_birthdays")(_increasing)
 
 
 class ClinicSettingsPut(RequestModel):
@@ -102,6 +140,10 @@ class ClinicSettingsPut(RequestModel):
             "is its `after` measure."
         ),
     )
+    due_schedule: DueScheduleSettings = Field(
+        default_factory=DueScheduleSettings,
+        description="When assessments fall due; omitted, the published defaults.",
+    )
 
 
 class ClinicSettingsPublic(BaseModel):
@@ -116,4 +158,5 @@ class ClinicSettingsPublic(BaseModel):
     progress_after_sessions: int
     progress_full_percent: int
     block_followup_weeks: int
+    due_schedule: DueScheduleSettings
     updated_at: datetime | None

@@ -11,6 +11,7 @@ from dmi_api.change_events import ALL_EVENT_TYPES
 from dmi_api.models import ChangeEvent
 from dmi_api.schemas.common import CURSOR_MAX_LENGTH, CURSOR_MIN_LENGTH, CURSOR_PATTERN
 
+DUE_EVENT = "assessment.due"  # its resource is the child; it is read at `.../children/{id}/due`
 # Where a receiver reads the resource (with its own token).
 RESOURCE_PATHS = {
     "child": "/v1/children",
@@ -55,7 +56,8 @@ def event_public(row: ChangeEvent) -> EventPublic:
         type=row.resource_type,
         id=row.resource_id,
         version=row.version,
-        path=f"{RESOURCE_PATHS[row.resource_type]}/{row.resource_id}",
+        path=f"{RESOURCE_PATHS[row.resource_type]}/{row.resource_id}"
+        + ("/due" if row.type == DUE_EVENT else ""),
     )
     return EventPublic(
         id=row.id,

@@ -46,6 +46,7 @@ def to_public(row: ClinicSettings) -> ClinicSettingsPublic:
             "progress_after_sessions": row.progress_after_sessions,
             "progress_full_percent": row.progress_full_percent,
             "block_followup_weeks": row.block_followup_weeks,
+            "due_schedule": row.due_schedule or {},
             "updated_at": row.updated_at if row.version else None,
         }
     )
@@ -82,6 +83,7 @@ async def replace(
     row.progress_after_sessions = payload.progress_after_sessions
     row.progress_full_percent = payload.progress_full_percent
     row.block_followup_weeks = payload.block_followup_weeks
+    row.due_schedule = payload.due_schedule.model_dump()
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()

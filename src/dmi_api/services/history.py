@@ -84,6 +84,15 @@ def record_change_event(
     stage(tenant.db, EVENT_TABLE, event_values(change, _actor(tenant, None)))
 
 
+def record_due_event(tenant: Tenant, child_id: uuid.UUID, instrument: str) -> None:
+    """The `assessment.due` event of one instrument of a child (written by the scheduled job:
+    no client); the resource is the child, `changed_fields` names the instrument."""
+    change = Change(
+        "child", child_id, None, None, child_id, None, None, "assessment.due", [instrument]
+    )
+    stage(tenant.db, EVENT_TABLE, event_values(change, _actor(tenant, None)))
+
+
 def _actor(tenant: Tenant, client_id: uuid.UUID | None) -> Actor:
     principal = tenant.principal
     if principal is not None:

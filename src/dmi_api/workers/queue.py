@@ -19,7 +19,7 @@ from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.direct.bound_db import stream_rows
 from dmi_api.models.columns import utcnow
-from dmi_api.services import bulk_exports
+from dmi_api.services import bulk_exports, due_notices
 from dmi_api.services.export_runner import ExportRun
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
@@ -33,6 +33,7 @@ EXPORT = "bulk_export"  # payload: "<clinic id> <export id>" (the migration's tr
 PRUNE_EXPORTS_AT = "*/10 * * * *"
 SWEEP_EVERY = "* * * * *"
 PRUNE_AT = "17 3 * * *"
+DUE_EVERY = "7 * * * *"  # what fell due, announced hourly (`assessment.due`)
 # How soon a dispatch looks again while a transaction it may have missed is still running.
 DISPATCH_AGAIN = timedelta(milliseconds=50)
 
@@ -102,6 +103,10 @@ async def run_worker(
     async def prune_exports(_schedule: Schedule) -> None:
         async with upkeep() as db, db.begin():
             await bulk_exports.prune(db, settings)
+
+    @queue.schedule("assessment_due", DUE_EVERY)
+    async def announce_due(_schedule: Schedule) -> None:
+        await due_notices.announce_all(upkeep)
 
     @queue.schedule("webhook_prune", PRUNE_AT)
     async def prune(_schedule: Schedule) -> None:

@@ -1,29 +1,37 @@
-"""The GMFM-88 progress chart: well-formed, deterministic SVG whose geometry follows its layout."""
+"""The charts: well-formed, deterministic, standalone SVG whose geometry follows its layout, and
+whose labels (milestone names, values, legend) never overlap by the layout's own estimate (the
+browser test measures them in Chromium)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import date
+from itertools import combinations
 
 import pytest
 
 from dmi_api.clinical.progress_svg import (
     EMPTY_TEXT,
     GRID_VALUES,
-    HEIGHT,
     PLOT_HEIGHT,
+    Event,
+    SeriesPoint,
+    Shade,
+    render_progress_svg,
+)
+from dmi_api.clinical.svg_document import (
     PLOT_LEFT,
-    PLOT_TOP,
     PLOT_WIDTH,
     SVG_NS,
     WIDTH,
-    Event,
-    SeriesPoint,
-    render_progress_svg,
+    Span,
+    age_text,
+    text_width,
 )
 
 NS = {"svg": SVG_NS}
 FROM, TO = date(2025, 1, 1), date(2025, 12, 31)
+BIRTH = date(2024, 1, 1)
 POINTS = [
     SeriesPoint(date(2025, 6, 2), 48.25, "6-month review"),
     SeriesPoint(date(2025, 1, 15), 31.5, "baseline"),
@@ -31,24 +39,35 @@ POINTS = [
     SeriesPoint(date(2024, 12, 1), 20.0, "before the period"),
     SeriesPoint(date(2026, 1, 10), 70.0, "after the period"),
 ]
+GOALS = [SeriesPoint(date(2025, 1, 15), 20.0, ""), SeriesPoint(date(2025, 11, 20), 45.0, "")]
 EVENTS = [
     Event(date(2025, 3, 10), "sitting without support"),
-    Event(date(2025, 9, 1), "hands-and-knees crawling"),
+    Event(date(2025, 3, 14), "hands and knees crawling"),
+    Event(date(2025, 3, 20), "standing with assistance"),
+    Event(date(2025, 9, 1), "walking with assistance"),
     Event(date(2026, 2, 1), "walking alone"),
 ]
+BLOCKS = [Shade(date(2025, 4, 7), date(2025, 4, 25), "intensive block")]
 
 
 def render(**changes: object) -> str:
     """The chart of the sample data, with some arguments changed."""
     arguments: dict[str, object] = {
-        "title": "GMFM-88 total %",
+        "title": "GMFM-88 total % and milestones",
+        "desc": "a sample child",
         "points": POINTS,
+        "goals": GOALS,
         "events": EVENTS,
-        "date_from": FROM,
-        "date_to": TO,
+        "blocks": BLOCKS,
     }
+    dates = {"date_from": changes.pop("date_from", FROM), "date_to": changes.pop("date_to", TO)}
     arguments.update(changes)
-    return render_progress_svg(**arguments)  # type: ignore[arg-type]
+    span = Span(
+        **dates,  # type: ignore[arg-type]
+        age_of=lambda on: age_text((on - BIRTH).days),
+        age_title="age (date below)",
+    )
+    return render_progress_svg(span=span, **arguments)  # type: ignore[arg-type]
 
 
 def parse(svg: str) -> ET.Element:
@@ -57,35 +76,34 @@ def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)  # noqa: S314
 
 
+def plot_top(root: ET.Element) -> float:
+    """The plot's top: the y of the 100 % gridline."""
+    return min(float(g.get("y1", "")) for g in root.findall(".//svg:line[@class='grid']", NS))
+
+
 def expected_x(on: date, date_from: date = FROM, date_to: date = TO) -> float:
-    """Where the layout puts a date."""
     span = (date_to - date_from).days
     if span == 0:
         return PLOT_LEFT + PLOT_WIDTH / 2
     return PLOT_LEFT + (on - date_from).days / span * PLOT_WIDTH
 
 
-def expected_y(value: float) -> float:
-    """Where the layout puts a percent."""
-    return PLOT_TOP + (1 - value / 100) * PLOT_HEIGHT
+def circles(root: ET.Element, kind: str = "series") -> list[ET.Element]:
+    return root.findall(f".//svg:circle[@class='{kind}-point']", NS)
 
 
-def circles(root: ET.Element) -> list[ET.Element]:
-    """The point markers, in document order."""
-    return root.findall(".//svg:circle[@class='point']", NS)
-
-
-def test_root_is_an_svg_document_with_a_viewbox() -> None:
-    root = parse(render())
-    assert root.tag == f"{{{SVG_NS}}}svg"
-    assert root.get("viewBox") == f"0 0 {WIDTH} {HEIGHT}"
-    assert (root.get("width"), root.get("height")) == (str(WIDTH), str(HEIGHT))
-    assert root.get("version") == "1.1"
-
-
-def test_no_script_no_external_reference_generic_font() -> None:
+def test_a_standalone_document_with_title_and_desc() -> None:
     svg = render()
     root = parse(svg)
+    assert root.tag == f"{{{SVG_NS}}}svg"
+    assert root.get("width") == str(WIDTH)
+    assert root.get("viewBox") == f"0 0 {WIDTH} {root.get('height')}"
+    assert root.get("aria-labelledby") == "chart-title chart-desc"
+    title, desc = root.find("svg:title", NS), root.find("svg:desc", NS)
+    assert title is not None
+    assert title.text == "GMFM-88 total % and milestones"
+    assert desc is not None
+    assert desc.text == "a sample child"
     tags = {element.tag.split("}")[-1] for element in root.iter()}
     assert not tags & {"script", "image", "use", "foreignObject", "style", "a"}
     for element in root.iter():
@@ -95,142 +113,141 @@ def test_no_script_no_external_reference_generic_font() -> None:
             if name == "font-family":
                 assert value == "sans-serif"
     assert "http" not in svg.replace(SVG_NS, "")
+    assert render() == svg  # deterministic
+
+
+def test_points_sit_where_the_layout_puts_them_with_their_values_shown() -> None:
+    root = parse(render())
+    top = plot_top(root)
+    found = circles(root)
+    in_range = sorted((p for p in POINTS if FROM <= p.on <= TO), key=lambda p: p.on)
+    assert [c.get("data-value") for c in found] == ["31.50", "48.25", "61.00"]
+    for circle, point in zip(found, in_range, strict=True):
+        assert float(circle.get("cx", "")) == pytest.approx(expected_x(point.on), abs=0.006)
+        expected_y = top + (1 - point.value / 100) * PLOT_HEIGHT
+        assert float(circle.get("cy", "")) == pytest.approx(expected_y, abs=0.006)
+    labels = root.findall(".//svg:text[@class='value-label']", NS)
+    assert [label.text for label in labels] == ["31.5 %", "48.25 %", "61 %"]
+    series = root.find(".//svg:polyline[@class='series-line']", NS)
+    assert series is not None
+    assert (series.get("points") or "").split() == [f"{c.get('cx')},{c.get('cy')}" for c in found]
+
+
+def test_the_goal_is_drawn_dashed() -> None:
+    root = parse(render())
+    goal = root.find(".//svg:polyline[@class='goal-line']", NS)
+    assert goal is not None
+    assert goal.get("stroke-dasharray")
+    assert [c.get("data-value") for c in circles(root, "goal")] == ["20.00", "45.00"]
 
 
 def test_gridlines_at_quarters() -> None:
     root = parse(render())
+    top = plot_top(root)
     ys = [float(line.get("y1", "")) for line in root.findall(".//svg:line[@class='grid']", NS)]
-    assert ys == pytest.approx([expected_y(v) for v in GRID_VALUES], abs=0.006)
+    assert ys == pytest.approx([top + (1 - v / 100) * PLOT_HEIGHT for v in GRID_VALUES], abs=0.006)
 
 
-def test_one_circle_per_point_in_range_placed_by_the_layout() -> None:
+def test_milestone_names_are_at_their_lines_and_never_overlap() -> None:
     root = parse(render())
-    found = circles(root)
-    in_range = sorted((p for p in POINTS if FROM <= p.on <= TO), key=lambda p: p.on)
-    assert len(found) == len(in_range) == 3
-    assert [c.get("data-date") for c in found] == [p.on.isoformat() for p in in_range]
-    assert [c.get("data-value") for c in found] == ["31.50", "48.25", "61.00"]
-    xs = [float(c.get("cx", "")) for c in found]
-    assert xs == sorted(xs)
-    assert len(set(xs)) == len(xs)
-    for circle, point in zip(found, in_range, strict=True):
-        assert float(circle.get("cx", "")) == pytest.approx(expected_x(point.on), abs=0.006)
-        assert float(circle.get("cy", "")) == pytest.approx(expected_y(point.value), abs=0.006)
-        tooltip = circle.find("svg:title", NS)
-        assert tooltip is not None
-        assert point.on.isoformat() in (tooltip.text or "")
-        assert f"{point.value:.2f}" in (tooltip.text or "")
-
-
-def test_polyline_joins_the_circle_centres() -> None:
-    root = parse(render())
-    series = root.findall(".//svg:polyline[@class='series']", NS)
-    assert len(series) == 1
-    centres = [f"{c.get('cx')},{c.get('cy')}" for c in circles(root)]
-    assert (series[0].get("points") or "").split() == centres
-
-
-def test_event_lines_sit_at_their_date() -> None:
-    root = parse(render())
-    lines = root.findall(".//svg:line[@class='event']", NS)
     shown = [e for e in EVENTS if FROM <= e.on <= TO]
-    assert [line.get("data-date") for line in lines] == [e.on.isoformat() for e in shown]
+    lines = root.findall(".//svg:line[@class='milestone']", NS)
+    labels = root.findall(".//svg:text[@class='milestone-label']", NS)
     assert [line.get("data-milestone") for line in lines] == [e.label for e in shown]
-    for line, event in zip(lines, shown, strict=True):
-        assert line.get("x1") == line.get("x2")
-        assert float(line.get("x1", "")) == pytest.approx(expected_x(event.on), abs=0.006)
-        tooltip = line.find("svg:title", NS)
-        assert tooltip is not None
-        assert event.label in (tooltip.text or "")
-    group = root.find(".//svg:g[@class='events']", NS)
-    assert group is not None
-    assert group.get("stroke-dasharray")
+    assert [label.text for label in labels] == [e.label for e in shown]
+    boxes = []
+    for line, label in zip(lines, labels, strict=True):
+        x = float(line.get("x1", ""))
+        on = date.fromisoformat(line.get("data-date", ""))
+        assert x == pytest.approx(expected_x(on), abs=0.006)
+        left, baseline = float(label.get("x", "")), float(label.get("y", ""))
+        width = text_width(label.text or "")
+        # The name starts just right of its line (unless it had to end at the plot's edge).
+        at_line = left == pytest.approx(x + 3, abs=0.006)
+        at_edge = left + width == pytest.approx(PLOT_LEFT + PLOT_WIDTH, abs=0.006)
+        assert at_line or at_edge
+        assert baseline < plot_top(root)  # above the plot
+        boxes.append((left, baseline - 11, left + width, baseline))
+    # Three milestones within ten days: three rows.
+    assert len({box[1] for box in boxes[:3]}) == 3
+    for a, b in combinations(boxes, 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
 
 
-def test_date_ticks_are_iso_dates_at_their_x() -> None:
+def test_blocks_are_shaded_and_the_legend_names_every_mark() -> None:
     root = parse(render())
-    labels = root.findall(".//svg:text[@class='tick-label']", NS)
-    assert 2 <= len(labels) <= 5
-    assert labels[0].text == FROM.isoformat()
-    assert labels[-1].text == TO.isoformat()
-    for label in labels:
-        on = date.fromisoformat(label.text or "")
-        assert float(label.get("x", "")) == pytest.approx(expected_x(on), abs=0.006)
+    (block,) = root.findall(".//svg:rect[@class='block']", NS)
+    assert block.get("data-from") == "2025-04-07"
+    assert float(block.get("x", "")) == pytest.approx(expected_x(date(2025, 4, 7)), abs=0.006)
+    legend = [t.text for t in root.findall(".//svg:g[@class='legend-entry']/svg:text", NS)]
+    assert legend == ["GMFM-88 total %", "goal total %", "milestone achieved", "intensive block"]
+    bare = parse(render(goals=[], events=[], blocks=[]))
+    assert [t.text for t in bare.findall(".//svg:g[@class='legend-entry']/svg:text", NS)] == [
+        "GMFM-88 total %"
+    ]
 
 
-def test_caller_text_is_escaped() -> None:
+def test_the_axis_shows_ages_with_the_dates_under_them() -> None:
+    root = parse(render())
+    ages = root.findall(".//svg:text[@class='tick-age']", NS)
+    dates = root.findall(".//svg:text[@class='tick-label']", NS)
+    assert next(a.text for a in ages) == "1 y"
+    assert dates[0].text == FROM.isoformat()
+    assert dates[-1].text == TO.isoformat()
+    for age, day in zip(ages, dates, strict=True):
+        assert age.get("x") == day.get("x")
+        assert float(day.get("x", "")) == pytest.approx(
+            expected_x(date.fromisoformat(day.text or "")), abs=0.006
+        )
+    title = root.find(".//svg:text[@class='axis-title']", NS)
+    assert title is not None
+    assert title.text == "age (date below)"
+
+
+def test_ages_read_as_a_parent_reads_them() -> None:
+    assert [age_text(d) for d in (-3, 0, 30, 31, 365, 395, 730)] == [
+        "before term",
+        "0 mo",
+        "0 mo",
+        "1 mo",
+        "11 mo",
+        "1 y",
+        "1 y 11 mo",
+    ]
+
+
+def test_caller_text_is_escaped_and_unprintable_characters_dropped() -> None:
     nasty = "a < b & \"c\" 'd' ]]> </svg>"
     svg = render(
-        title=f"Title {nasty}",
-        points=[SeriesPoint(date(2025, 2, 1), 40.0, f"label {nasty}")],
+        title=f"Title {nasty}\x00",
+        desc=f"Desc {nasty}",
         events=[Event(date(2025, 2, 2), f"event {nasty}")],
     )
     root = parse(svg)
-    title = root.find("svg:title", NS)
+    title, desc = root.find("svg:title", NS), root.find("svg:desc", NS)
     assert title is not None
     assert title.text == f"Title {nasty}"
-    assert root.get("aria-label") == f"Title {nasty}"
-    (circle,) = circles(root)
-    tooltip = circle.find("svg:title", NS)
-    assert tooltip is not None
-    assert f"label {nasty}" in (tooltip.text or "")
-    event = root.find(".//svg:line[@class='event']", NS)
-    assert event is not None
-    assert event.get("data-milestone") == f"event {nasty}"
-
-
-def test_characters_xml_cannot_hold_are_dropped() -> None:
-    root = parse(render(title="bad\x00\x07title"))
-    title = root.find("svg:title", NS)
-    assert title is not None
-    assert title.text == "badtitle"
+    assert desc is not None
+    assert desc.text == f"Desc {nasty}"
+    label = root.find(".//svg:text[@class='milestone-label']", NS)
+    assert label is not None
+    assert label.text == f"event {nasty}"
 
 
 def test_empty_series_keeps_the_axes_and_says_so() -> None:
     root = parse(render(points=[SeriesPoint(date(2024, 1, 1), 50.0, "out of range")]))
     assert circles(root) == []
-    assert root.findall(".//svg:polyline", NS) == []
-    assert len(root.findall(".//svg:line[@class='grid']", NS)) == len(GRID_VALUES)
     empty = root.find(".//svg:text[@class='empty']", NS)
     assert empty is not None
     assert empty.text == EMPTY_TEXT
 
 
-def test_single_day_range_does_not_divide_by_zero() -> None:
+def test_single_day_range_and_bad_input() -> None:
     day = date(2025, 5, 5)
-    root = parse(
-        render(
-            points=[SeriesPoint(day, 50.0, "")],
-            events=[Event(day, "x")],
-            date_from=day,
-            date_to=day,
-        )
-    )
+    root = parse(render(date_from=day, date_to=day, points=[SeriesPoint(day, 50.0, "")]))
     (circle,) = circles(root)
-    assert float(circle.get("cx", "")) == pytest.approx(PLOT_LEFT + PLOT_WIDTH / 2, abs=0.006)
-    assert float(circle.get("cy", "")) == pytest.approx(expected_y(50.0), abs=0.006)
-    labels = root.findall(".//svg:text[@class='tick-label']", NS)
-    assert [label.text for label in labels] == [day.isoformat()]
-
-
-def test_deterministic_and_independent_of_input_order() -> None:
-    first = render()
-    assert render() == first
-    assert render(points=list(reversed(POINTS)), events=list(reversed(EVENTS))) == first
-
-
-def test_reversed_range_is_an_error() -> None:
-    with pytest.raises(ValueError, match="date_to"):
+    assert float(circle.get("cx", "")) == pytest.approx(PLOT_LEFT + PLOT_WIDTH / 2)
+    with pytest.raises(ValueError, match="before"):
         render(date_from=TO, date_to=FROM)
-
-
-def test_non_finite_value_is_an_error() -> None:
     with pytest.raises(ValueError, match="finite"):
-        render(points=[SeriesPoint(date(2025, 2, 1), float("nan"), "")])
-
-
-def test_out_of_scale_value_is_drawn_at_the_edge() -> None:
-    root = parse(render(points=[SeriesPoint(date(2025, 2, 1), 104.0, "")]))
-    (circle,) = circles(root)
-    assert circle.get("data-value") == "104.00"
-    assert float(circle.get("cy", "")) == pytest.approx(PLOT_TOP, abs=0.006)
+        render(points=[SeriesPoint(day, float("nan"), "")])

@@ -324,7 +324,7 @@ class TestProgress:
         assert response.headers["content-type"].startswith("image/svg+xml")
         root = ET.fromstring(response.text)  # noqa: S314 - our own output, under test
         assert root.tag == f"{SVG}svg"
-        circles = [c for c in root.iter(f"{SVG}circle") if "point" in c.get("class", "")]
+        circles = [c for c in root.iter(f"{SVG}circle") if c.get("class") == "series-point"]
         expected = [(p["performed_on"], p["total_percent"]) for p in report["gmfm88_series"]]
         assert [c.get("data-date") for c in circles] == [on for on, _ in expected]
         values = [float(c.get("data-value", "nan")) for c in circles]
@@ -333,9 +333,14 @@ class TestProgress:
         ys = [float(c.get("cy", "0")) for c in circles]
         assert xs[0] < xs[1]  # later
         assert ys[1] < ys[0]  # and higher on the chart
-        events = [e for e in root.iter(f"{SVG}line") if "event" in e.get("class", "")]
+        events = [e for e in root.iter(f"{SVG}line") if e.get("class") == "milestone"]
         assert [(e.get("data-date"), e.get("data-milestone")) for e in events] == [
-            ("2024-08-20", "sitting_without_support")
+            ("2024-08-20", "sitting without support")
         ]
+        names = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "milestone-label"]
+        assert names == ["sitting without support"]
+        desc = root.find(f"{SVG}desc")
+        assert desc is not None
+        assert "milestones achieved: sitting without support (2024-08-20)" in (desc.text or "")
         # No PHI in the chart: the child's name is not drawn.
         assert "Mia" not in response.text

@@ -17,6 +17,7 @@ from dmi_api.models import Child
 from dmi_api.models.columns import utcnow
 from dmi_api.routers import make_router
 from dmi_api.rule_values import AgeInputs
+from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.clinical_dates import ReportEnd
 from dmi_api.schemas.insights import (
@@ -31,6 +32,7 @@ from dmi_api.services import (
     intensive_blocks,
     prescriptions,
     progress,
+    progress_charts,
     rules_in_effect,
 )
 from dmi_api.services.milestone_windows import first_achievements, windows_of
@@ -113,27 +115,56 @@ async def child_milestone_windows(
     return windows_of(child, rules, achieved, day)
 
 
+SupportReader = Annotated[Caller, require("children:read", "sessions:read")]
+
+
+async def _support(
+    caller: Caller, child_id: uuid.UUID, asked: AskedPeriod
+) -> tuple[SupportProgression, AgePublic | None]:
+    """The progression over the asked period and the child's ages on its last day, audited."""
+    child = await _child(caller.tenant, child_id)
+    rules = await rules_in_effect.load(caller.tenant)
+    period = asked.of(child)
+    result = await progress.support_progression(caller.tenant, child, rules, period)
+    caller.audit("read", "support_progression", resource_id=child.id, child_id=child.id)
+    return result, rules_in_effect.age_public(rules, child, period.last)
+
+
 @router.get(
     "/v1/children/{child_id}/support-progression",
     response_model=SupportProgression,
     summary="DMI support-point progression of a child",
 )
 async def child_support_progression(
-    caller: Annotated[Caller, require("children:read", "sessions:read")],
-    child_id: uuid.UUID,
-    asked: Asked,
+    caller: SupportReader, child_id: uuid.UUID, asked: Asked
 ) -> SupportProgression:
     """Per exercise: the holds used in the period's attended sessions, the current support
     point on the trunk-to-ankles scale, the sessions and full responses at it, the moves down
     and back up, and `ready_to_progress` (clinic settings `progress_after_sessions`,
     `progress_full_percent`); per category, its range of holds. By default from birth to
     today."""
-    child = await _child(caller.tenant, child_id)
-    rules = await rules_in_effect.load(caller.tenant)
-    period = asked.of(child)
-    result = await progress.support_progression(caller.tenant, child, rules, period)
-    caller.audit("read", "support_progression", resource_id=child.id, child_id=child.id)
-    return result
+    return (await _support(caller, child_id, asked))[0]
+
+
+@router.get(
+    "/v1/children/{child_id}/support-progression.svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    summary="Support-point chart of a child (SVG)",
+)
+async def child_support_chart(caller: SupportReader, child_id: uuid.UUID, asked: Asked) -> Response:
+    """Each exercise's holds over the period on the trunk-to-ankles scale, against the child's
+    age: an SVG to embed, with a legend, a `<title>` and a `<desc>`."""
+    result, age = await _support(caller, child_id, asked)
+    return _svg(progress_charts.support_chart(result, age))
+
+
+def _svg(document: str) -> Response:
+    return Response(
+        document,
+        media_type=SVG_MEDIA_TYPE,
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
 
 
 @router.get(
@@ -223,10 +254,7 @@ async def child_progress(asked: Progress) -> ProgressReport:
     summary="Progress chart of a child (SVG)",
 )
 async def child_progress_chart(asked: Progress) -> Response:
-    """The GMFM-88 total over the period with WHO milestones marked: an SVG to embed."""
-    report = await asked.report()
-    return Response(
-        progress.chart(report),
-        media_type=SVG_MEDIA_TYPE,
-        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
-    )
+    """The GMFM-88 total and goal total over the period against the child's age (corrected
+    while correction applies), WHO milestones named at their lines, intensive blocks shaded,
+    each point's value shown, a legend, a `<title>` and a `<desc>`: an SVG to embed."""
+    return _svg(progress_charts.progress_chart(await asked.report()))

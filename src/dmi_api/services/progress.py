@@ -12,7 +12,6 @@ from typing import Any
 from sqlmodel import col
 
 from dmi_api.clinical.adherence import Delivery
-from dmi_api.clinical.progress_svg import Event, SeriesPoint, render_progress_svg
 from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.clinical.support_progression import SCALE, Use, progression
 from dmi_api.models import Assessment, Child, Exercise, Prescription, SessionRecord
@@ -353,26 +352,3 @@ async def report(
 ) -> ProgressReport:
     """The progress report of a child over a period, through the session."""
     return build(child.id, child, rules, period, await load(tenant, child, period))
-
-
-def chart(report: ProgressReport) -> str:
-    """The GMFM-88 total over the period with WHO milestones achieved marked, as SVG."""
-    return render_progress_svg(
-        title="GMFM-88 total % and WHO milestones",
-        points=[
-            SeriesPoint(
-                on=point.performed_on,
-                value=point.total_percent,
-                label=f"GMFM-88 {point.total_percent:.2f} %",
-            )
-            for point in report.gmfm88_series
-        ],
-        events=[
-            Event(on=window.achieved_on, label=window.milestone)
-            for window in report.milestones
-            if window.achieved_on is not None
-            and report.period_from <= window.achieved_on < report.period_to
-        ],
-        date_from=report.period_from,
-        date_to=report.period_to - timedelta(days=1),
-    )

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dmi_api.clinical.ages import Age
+from dmi_api.clinical.dirfloortime import score_fedc
 from dmi_api.clinical.scoring_aims import AimsNorms, score_aims
 from dmi_api.clinical.scoring_common import score_of
 from dmi_api.clinical.scoring_gmfm import score_gmfm66, score_gmfm88
@@ -53,6 +54,8 @@ def score_assessment(
         return _score_gmfcs(entered=entered, age=age)
     if instrument == "feas":
         return _score_feas(items=items)
+    if instrument == "fedc":
+        return score_fedc(entered)
     raise ValueError(f"No scoring rule for instrument {instrument!r}")
 
 

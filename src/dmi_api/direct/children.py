@@ -33,7 +33,7 @@ from dmi_api.services.resources import not_found
 
 RESOURCE = child_service.RESOURCE
 _TABLE: Table = Child.__table__  # type: ignore[attr-defined]
-_JSON_FIELDS = ("diagnoses", "caregivers")
+_JSON_FIELDS = ("diagnoses", "caregivers", "floortime_target")
 _FIELDS = tuple(name for name in ChildPublic.model_fields if name != "age")
 # JSON columns come as their text, passed through to the response unparsed.
 _COLUMNS = [
@@ -72,7 +72,7 @@ def _body(record: Any, rules: RuleSettings, today: date) -> dict[str, Any]:
     # parsing alone was an eighth of this function's time, once per row.
     body = dict(zip(_FIELDS, record))  # noqa: B905
     for name in _JSON_FIELDS:
-        body[name] = orjson.Fragment(body[name])
+        body[name] = orjson.Fragment(body[name] or "null")  # SQL NULL: a row from before a column
     body["age"] = rules_in_effect.age_plain_of(
         rules,
         body["birth_date"],

@@ -129,7 +129,11 @@ _CHILD_ID = bindparam("child_id", type_=Uuid())
 def _child() -> Any:
     auth, c = auth_cte(), _T["child"]
     return select(
-        c.c.birth_date, c.c.gestational_age_weeks, c.c.gestational_age_days, *rule_columns(auth)
+        c.c.birth_date,
+        c.c.gestational_age_weeks,
+        c.c.gestational_age_days,
+        cast(c.c.floortime_target, Text).label("floortime_target"),
+        *rule_columns(auth),
     ).select_from(auth.outerjoin(c, live_row(c, CLINIC, _CHILD_ID)))
 
 
@@ -290,7 +294,7 @@ def _sessions(rows: Any) -> list[_Session]:
     ]
 
 
-def _data(record: Any) -> ProgressData:
+def _data(record: Any, floortime_target: dict[str, int] | None) -> ProgressData:
     items: dict[uuid.UUID, list[ItemRow]] = {}
     for prescription_id, *dose in record["items"]:
         items.setdefault(prescription_id, []).append(_Item(*dose))
@@ -325,6 +329,7 @@ def _data(record: Any) -> ProgressData:
         },
         block_records=_sessions(record["block_records"]),
         gmfm88=totals((id, on, _json(scores)) for id, on, scores in record["gmfm88"]),
+        floortime_target=floortime_target,
     )
 
 
@@ -336,9 +341,10 @@ async def report(
 ) -> ProgressReport:
     """The report of the clinic's live child over `period_of(child)` (which may refuse it)."""
     rows = await direct.fetch(principal, compiled("progress.child", _child), {"child_id": child_id})
-    if rows[0]["birth_date"] is None:
+    child_row = rows[0]
+    if child_row["birth_date"] is None:
         raise not_found(Child)
-    child, rules = ChildAges(*rows[0][:3]), clinic_rules(rows[0])
+    child, rules = ChildAges(*child_row[:3]), clinic_rules(child_row)
     period = period_of(child)
     sessions_from, sessions_to = started_between(period.first, period.last)
     values = {
@@ -352,4 +358,5 @@ async def report(
     rows = await direct.fetch(principal, compiled("progress.data", _inputs), values)
     if rows[0]["found"] is None:  # deleted in between
         raise not_found(Child)
-    return progress.build(child_id, child, rules, period, _data(rows[0]))
+    target = _json(child_row["floortime_target"])
+    return progress.build(child_id, child, rules, period, _data(rows[0], target))

@@ -27,6 +27,7 @@ INSTRUMENT_NAMES = {
     "pdms3": "PDMS-3",
     "gmfcs": "GMFCS-E&R",
     "feas": "FEAS",
+    "fedc": "FEDC level",
     "dmi_evaluation": "DMI evaluation",
     "custom": "Custom assessment",
 }
@@ -284,6 +285,18 @@ def _feas(scores: dict[str, Any]) -> list[Part]:
     ]
 
 
+def _fedc(scores: dict[str, Any]) -> list[Part]:
+    if scores["level"] is None:
+        return []
+    return [
+        {
+            "code": "fedc-level",
+            "display": "Functional Emotional Developmental Capacity level",
+            "value": {"valueInteger": scores["level"]},
+        }
+    ]
+
+
 _PARTS: dict[str, Callable[[dict[str, Any]], list[Part]]] = {
     "gmfm88": _gmfm88,
     "gmfm66": _gmfm66,
@@ -293,6 +306,7 @@ _PARTS: dict[str, Callable[[dict[str, Any]], list[Part]]] = {
     "pdms3": _pdms("pdms3"),
     "gmfcs": _gmfcs,
     "feas": _feas,
+    "fedc": _fedc,
 }
 
 

@@ -53,6 +53,8 @@ class Child(ClinicalRow, table=True):
     status: str = Field(default="active", max_length=16)
     external_id: str | None = Field(default=None, max_length=100)
     caregivers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_TYPE)
+    # DIRFloortime: the caregiver's daily target, {"sessions_per_day", "minutes_per_session"}.
+    floortime_target: dict[str, int] | None = Field(default=None, sa_type=JSON_TYPE)
 
 
 class Exercise(ClinicalRow, table=True):

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dmi_api.clinical.dirfloortime import FEDC_RULE
 from dmi_api.clinical.scoring import FEAS_RULE, GMFCS_RULE
 from dmi_api.clinical.scoring_aims import AIMS_RULE
 from dmi_api.clinical.scoring_gmfm import GMFM66_RULE, GMFM88_RULE
@@ -198,6 +199,15 @@ class GMFCSScores(_Scores):
     level: int | None = Field(ge=1, le=5)
     level_roman: Literal["I", "II", "III", "IV", "V"] | None
     age_band: Literal["<2", "2-4", "4-6", "6-12", "12-18", ">=18"] | None
+
+
+class FEDCScores(_Scores):
+    """The Functional Emotional Developmental Capacity level (DIR) and its name."""
+
+    rule: Literal[FEDC_RULE]  # type: ignore[valid-type]
+    level: int | None = Field(ge=1, le=9)
+    capacity: str | None
+    advanced: bool | None = Field(description="levels 7-9, beyond the six core capacities")
 
 
 class FEASScores(_Scores):

@@ -14,6 +14,7 @@ from dmi_api.schemas.ages import AgePublic
 from dmi_api.schemas.assessment_scores import (
     AIMSScores,
     FEASScores,
+    FEDCScores,
     GMFCSScores,
     GMFM66Scores,
     GMFM88Scores,
@@ -149,6 +150,12 @@ _SCORED_VIEWS = (
     ),
     _scored_view("GMFCSAssessment", "A GMFCS-E&R classification.", Literal["gmfcs"], GMFCSScores),
     _scored_view("FEASAssessment", "A FEAS assessment.", Literal["feas"], FEASScores),
+    _scored_view(
+        "FEDCAssessment",
+        "A Functional Emotional Developmental Capacity level (DIRFloortime).",
+        Literal["fedc"],
+        FEDCScores,
+    ),
 )
 
 

@@ -103,6 +103,19 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
+class FloortimeTarget(RequestModel):
+    """The caregiver's daily DIRFloortime: sessions a day (the therapist's) of 20-30 minutes."""
+
+    sessions_per_day: StrictInt = Field(ge=1, le=12)
+    minutes_per_session: StrictInt = Field(default=20, ge=10, le=60)
+
+
+FLOORTIME_DOC = (
+    "the caregiver's daily DIRFloortime target, against which the progress report weighs the "
+    "Floortime minutes of home practice"
+)
+
+
 class ChildCreate(RequestModel):
     """A new child."""
 
@@ -122,6 +135,7 @@ class ChildCreate(RequestModel):
     )
     diagnoses: Diagnoses = Field(default_factory=list, description="at most 50")
     caregivers: Caregivers = Field(default_factory=list, description="at most 10")
+    floortime_target: FloortimeTarget | None = Field(default=None, description=FLOORTIME_DOC)
     status: ChildStatus = "active"
 
 
@@ -154,6 +168,9 @@ class ChildPatch(PatchModel):
     external_id: ExternalId | None = None
     diagnoses: Diagnoses | None = None
     caregivers: Caregivers | None = None
+    floortime_target: FloortimeTarget | None = Field(
+        default=None, description=FLOORTIME_DOC + "; null removes it"
+    )
     status: ChildStatus | None = None
 
 
@@ -188,6 +205,7 @@ class ChildPublic(ResourceMeta):
     external_id: str | None
     diagnoses: list[DiagnosisPublic]
     caregivers: list[CaregiverPublic]
+    floortime_target: FloortimeTarget | None = Field(description=FLOORTIME_DOC)
     status: ChildStatus
     age: AgePublic | None = Field(default=None, description="Ages as of today (UTC).")
 

@@ -278,6 +278,45 @@ class BlockSummary(BaseModel):
     rule: str = Field(description="`intensive-block@1`: docs/clinical-rules.md")
 
 
+class FedcPoint(BaseModel):
+    """A final FEDC assessment: the capacity the child showed."""
+
+    assessment_id: uuid.UUID
+    performed_on: date
+    level: int = Field(ge=1, le=9)
+    capacity: str
+
+
+class FloortimeWeek(BaseModel):
+    """Caregiver Floortime in one week (Monday to Sunday, clipped to the period)."""
+
+    week_from: date
+    week_to: date = Field(description="inclusive")
+    days: int
+    minutes: int = Field(description="attended home practice naming no exercise")
+    target_minutes: int | None = Field(description="days x the child's daily target")
+    percent: float | None = Field(description="minutes / target, half up (2 decimals)")
+
+
+class CoachingMonth(BaseModel):
+    """Parent-coaching sessions attended in a calendar month."""
+
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    sessions: int
+
+
+class DirFloortime(BaseModel):
+    """DIRFloortime over the period: FEDC levels, caregiver Floortime, parent coaching."""
+
+    fedc_levels: list[FedcPoint]
+    daily_target_minutes: int | None = Field(
+        description="the child's `floortime_target`: sessions a day x minutes a session"
+    )
+    weeks: list[FloortimeWeek]
+    parent_coaching: list[CoachingMonth]
+    rule: str = Field(description="`dirfloortime@1`: docs/clinical-rules.md")
+
+
 class ProgressReport(BaseModel):
     """What a therapist and a parent look at: scores, milestones, dose and sessions."""
 
@@ -292,6 +331,7 @@ class ProgressReport(BaseModel):
     sessions: list[SessionTotals]
     support_points: list[ExerciseProgression]
     support_point_categories: list[CategoryProgression]
+    dirfloortime: DirFloortime
     intensive_blocks: list[BlockSummary] = Field(
         description="the intensive blocks that ran in the period, completed ones included"
     )

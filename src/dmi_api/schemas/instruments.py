@@ -29,6 +29,7 @@ Instrument = Literal[
     "gmfcs",
     "dmi_evaluation",
     "feas",
+    "fedc",
     "custom",
 ]
 GoalDimension = Literal["A", "B", "C", "D", "E"]
@@ -136,6 +137,12 @@ class GmfcsEntered(RequestModel):
     level: Annotated[StrictInt, BeforeValidator(_level), Field(ge=1, le=5)] | None = None
 
 
+class FedcEntered(RequestModel):
+    """The Functional Emotional Developmental Capacity observed (DIR: 1-6, advanced 7-9)."""
+
+    level: StrictInt | None = Field(default=None, ge=1, le=9)
+
+
 class AimsEntered(RequestModel):
     """A percentile from the norm tables the clinic supplies."""
 
@@ -176,6 +183,9 @@ CATALOGUE: dict[str, InstrumentSpec] = {
         frozenset(), _integers(0, -1), "none", GmfcsEntered, required_when_final=("level",)
     ),
     "feas": InstrumentSpec(_numbered(60), _integers(0, 2), "0, 1 or 2", entered_allowed=False),
+    "fedc": InstrumentSpec(
+        frozenset(), _integers(0, -1), "none", FedcEntered, required_when_final=("level",)
+    ),
     "dmi_evaluation": InstrumentSpec(None, _free_value, "a number 0-100 or text ≤ 50"),
     "custom": InstrumentSpec(None, _free_value, "a number 0-100 or text ≤ 50"),
 }

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import col
 
 from dmi_api.clinical.adherence import Delivery
+from dmi_api.clinical.dirfloortime import Practice, floortime
 from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.clinical.support_progression import SCALE, Use, progression
 from dmi_api.models import Assessment, Child, Exercise, Prescription, SessionRecord
@@ -19,6 +20,7 @@ from dmi_api.queries.predicates import child_of, final_between, ran, started_in
 from dmi_api.rule_values import AgeInputs, RuleSettings
 from dmi_api.schemas.insights import (
     CategoryProgression,
+    DirFloortime,
     ExerciseProgression,
     GmfmPoint,
     InstrumentProgress,
@@ -63,6 +65,7 @@ HEADLINE = {
     "pdms3": "gmq",
     "gmfcs": "level",
     "feas": "total",
+    "fedc": "level",
 }
 
 
@@ -235,6 +238,22 @@ def categories(progressions: Sequence[ExerciseProgression]) -> list[CategoryProg
     return found
 
 
+def _dirfloortime(
+    data: ProgressData, records: Sequence[SessionRow], zone: tzinfo, period: Period
+) -> DirFloortime:
+    fedc = [
+        {"assessment_id": a.id, "performed_on": a.performed_on, **a.scores}
+        for a in data.assessments
+        if a.instrument == "fedc" and a.scores and a.scores.get("level") is not None
+    ]
+    practices = [
+        Practice(local_day(r, zone), r.type, r.attendance, r.duration_minutes, bool(r.exercises))
+        for r in records
+    ]
+    found = floortime(practices, data.floortime_target, period.first, period.last)
+    return DirFloortime.model_validate({"fedc_levels": fedc, **found})
+
+
 async def _exercises(tenant: Tenant, records: Sequence[SessionRow]) -> dict[uuid.UUID, ExerciseRow]:
     used = list(_support_point_uses(records, UTC))  # their exercises, whatever the day
     if not used:
@@ -288,6 +307,7 @@ async def load(tenant: Tenant, child: Child, period: Period) -> ProgressData:
         exercises=await _exercises(tenant, records),
         block_records=await block_records(tenant, child.id, min(starts)) if starts else [],
         gmfm88=await gmfm88_totals(tenant, child.id),
+        floortime_target=child.floortime_target,
     )
 
 
@@ -315,6 +335,7 @@ def build(
         sessions=_session_totals(records),
         support_points=progressions,
         support_point_categories=categories(progressions),
+        dirfloortime=_dirfloortime(data, records, zone, period),
         intensive_blocks=blocks_in(
             [row for row, _ in data.prescriptions],
             data.block_records,

@@ -124,3 +124,4 @@ class ProgressData:
     # order of start, and every final GMFM-88 of the child (id, date, total %).
     block_records: Sequence[SessionRow]
     gmfm88: Sequence[tuple[uuid.UUID, date, float]]
+    floortime_target: Mapping[str, int] | None  # the child's DIRFloortime daily target

@@ -44,6 +44,7 @@ from dmi_api.routers import (
     oauth,
     practitioners,
     prescriptions,
+    session_batches,
     session_records,
     webhook_endpoints,
 )
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         practitioners,
         clinic_settings,
         clients,
+        session_batches,
         audit_events,
         events,
         webhook_endpoints,

@@ -516,6 +516,7 @@ async def _assessments(api: Api, made: RichClinic) -> None:
         "feas": _assessment(
             made, "feas", "2025-03-14", items={"1": 2, "2": 1, "3": 0}, assessor=None
         ),
+        "fedc": _assessment(made, "fedc", "2025-03-14", entered={"level": 4}, assessor=None),
         "dmi_evaluation": _assessment(
             made,
             "dmi_evaluation",

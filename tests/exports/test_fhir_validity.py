@@ -183,6 +183,7 @@ SCORES: dict[str, set[str]] = {
     },
     "gmfcs": {"gmfcs-level"},
     "feas": {"feas-total"},
+    "fedc": {"fedc-level"},
     "dmi_evaluation": set(),
     "custom": set(),
     "draft": set(),
@@ -195,8 +196,8 @@ COUNTS = {
     "RelatedPerson": 7,
     "Practitioner": 4,
     "Condition": 5,
-    "Observation": 55,  # 2 gestational ages, 5 milestones, 48 scores
-    "QuestionnaireResponse": 15,
+    "Observation": 56,  # 2 gestational ages, 5 milestones, 49 scores
+    "QuestionnaireResponse": 16,
     "CarePlan": 5,
     "ServiceRequest": 8,
     "Encounter": 6,

@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dmi_api.http.problems import Problem
 from dmi_api.schemas.base import RequestModel, with_examples
 from dmi_api.schemas.session_records import SessionRecordPublic
 
@@ -62,8 +61,9 @@ class BatchResult(BaseModel):
     id: uuid.UUID | None
     version: int | None
     record: SessionRecordPublic | None = Field(description="the record, when created or replayed")
-    problem: Problem | None = Field(
-        description="the refusal, its `errors` pointing into the batch (`#/items/3/record/...`)"
+    problem: dict[str, Any] | None = Field(
+        description="the refusal as an RFC 9457 problem (`type`, `title`, `status`, `detail`, "
+        "`code`, and `errors` pointing into the batch: `#/items/3/record/...`)"
     )
 
 

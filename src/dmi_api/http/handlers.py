@@ -90,7 +90,8 @@ def allowed_methods(request: Request) -> str:
 
     Starlette names only the first route that matched, but a path such as
     `/v1/children/{child_id}` is served by several (GET, PATCH, DELETE); the OpenAPI document
-    knows them all.
+    knows them all. The most literal path wins: `/v1/session-records/batch` is not a row's id
+    (paths with fewer parameters are tried first).
     """
     table: list[tuple[re.Pattern[str], str]] | None = getattr(request.app.state, "allow", None)
     if table is None:
@@ -99,7 +100,10 @@ def allowed_methods(request: Request) -> str:
                 re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"),
                 ", ".join(sorted(method.upper() for method in item)),
             )
-            for path, item in request.app.openapi().get("paths", {}).items()
+            for path, item in sorted(
+                request.app.openapi().get("paths", {}).items(),
+                key=lambda entry: entry[0].count("{"),
+            )
         ]
         request.app.state.allow = table
     path = request.url.path

@@ -34,7 +34,7 @@ ITEM_COLUMNS = words(
 )
 MILESTONE_COLUMNS = words(
     "id clinic_id version created_at updated_at deleted_at child_id milestone achieved_on "
-    "observed_on support_needed note"
+    "observed_on support_needed note warnings"
 )
 MILESTONES_PER_CHILD = 3
 GIVEN = words(
@@ -202,6 +202,7 @@ def _milestones(plan: ClinicPlan, rng: random.Random, child: ChildPlan) -> list[
                 observed,
                 rng.choice((None, "none", "minimal", "moderate", "maximal")),
                 "Observed in clinic." if rng.random() < 0.2 else None,
+                "[]",  # warnings: computed by the API on write; none for seeded rows
             )
         )
     return rows

@@ -29,7 +29,7 @@ SESSION_COLUMNS = words(
 )
 ASSESSMENT_COLUMNS = words(
     "id clinic_id version created_at updated_at deleted_at child_id assessor_id instrument "
-    "performed_on status items goal_dimensions entered scores notes"
+    "performed_on status items goal_dimensions entered scores notes warnings"
 )
 SESSION_TYPES = {
     "dmi": 50,
@@ -210,6 +210,7 @@ def _assessment(plan: ClinicPlan, rng: random.Random, pools: Pools, child: Child
         entered,
         None,  # scores: computed by the API on write; left NULL for seeded rows
         "Cooperative, tired after 30 min." if rng.random() < 0.2 else None,
+        "[]",  # warnings: as scores, computed by the API on write
     )
 
 

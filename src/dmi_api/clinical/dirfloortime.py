@@ -5,9 +5,11 @@
   advanced ones of the DIR model (Greenspan & Wieder; ICDL).
 - **Caregiver Floortime**: the minutes of attended `home_practice` records that name no exercise
   (a DMI home programme names the exercises practised; Floortime is play), per week (Monday to
-  Sunday, the days of the period), against the child's daily target (`floortime_target`:
-  sessions a day times minutes a session, 20 minutes by default).
-- **Parent coaching**: attended `parent_coaching` sessions per calendar month of the period.
+  Sunday, the days of the period), from the week of the period's first Floortime on, against
+  the child's daily target (`floortime_target`: sessions a day times minutes a session, 20
+  minutes by default).
+- **Parent coaching**: attended `parent_coaching` sessions per calendar month of the period,
+  from the month of its first coaching session on.
 """
 
 from __future__ import annotations
@@ -90,8 +92,11 @@ def floortime(
     daily = None
     if target is not None:
         daily = target["sessions_per_day"] * target.get("minutes_per_session", DEFAULT_MINUTES)
+    # From the first Floortime (and the first coaching) of the period on: a report over a
+    # child's whole life lists the weeks since the family began, not since birth.
     weeks = []
-    for start, end in _weeks(first, last):
+    began = min((p.day for p in played), default=last + timedelta(days=1))
+    for start, end in _weeks(max(first, began - timedelta(days=began.weekday())), last):
         minutes = sum(p.minutes for p in played if start <= p.day <= end)
         days = (end - start).days + 1
         goal = None if daily is None else daily * days
@@ -108,7 +113,7 @@ def floortime(
     coached = [p for p in attended if p.type == "parent_coaching"]
     months = [
         {"month": month, "sessions": sum(p.day.strftime("%Y-%m") == month for p in coached)}
-        for month in _months(first, last)
+        for month in (_months(min(p.day for p in coached), last) if coached else [])
     ]
     return {
         "daily_target_minutes": daily,

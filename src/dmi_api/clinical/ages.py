@@ -69,6 +69,21 @@ def completed_years(since: date, on: date) -> int:
     return years
 
 
+def days_to_term(
+    gestational_age_weeks: int | None, gestational_age_days: int | None, rule: AgeRule
+) -> int | None:
+    """Days from birth to the term-equivalent date when the child was born preterm by the rule
+    (None: no correction by gestation, whatever the age)."""
+    if gestational_age_weeks is None:
+        # Unknown gestational age: nothing to correct by, so the chronological age stands.
+        return None
+    # Whole days avoid float error at the threshold: 36+6 is 258 days < 37 * 7 = 259.
+    gestation = gestational_age_weeks * 7 + (gestational_age_days or 0)
+    if gestation >= rule.preterm_below_weeks * 7:
+        return None
+    return TERM_DAYS - gestation
+
+
 def age_days(
     birth_date: date,
     gestational_age_weeks: int | None,
@@ -84,16 +99,10 @@ def age_days(
     if on < birth_date:
         raise ValueError(f"{on.isoformat()} is before the birth date {birth_date.isoformat()}")
     chronological = (on - birth_date).days
-    if gestational_age_weeks is None:
-        # Unknown gestational age: nothing to correct by, so the chronological age stands.
+    early = days_to_term(gestational_age_weeks, gestational_age_days, rule)
+    if early is None or on >= add_months(birth_date, rule.correct_until_months):
         return chronological, None
-    # Whole days avoid float error at the threshold: 36+6 is 258 days < 37 * 7 = 259.
-    gestation = gestational_age_weeks * 7 + (gestational_age_days or 0)
-    if gestation >= rule.preterm_below_weeks * 7:
-        return chronological, None
-    if on >= add_months(birth_date, rule.correct_until_months):
-        return chronological, None
-    return chronological, chronological - (TERM_DAYS - gestation)
+    return chronological, chronological - early
 
 
 def age_on(

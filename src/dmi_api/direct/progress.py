@@ -45,6 +45,7 @@ from dmi_api.queries.predicates import (
     of_live_child,
     owned_by,
     ran,
+    runs_into,
     started_in,
     table_of,
 )
@@ -192,11 +193,16 @@ def _inputs() -> Any:
         cast(s_c.exercises, Text),
     )
     records = _rows(*session_columns).where(*sessions).order_by(s_c.started_at, s_c.id)
-    # The intensive blocks: sessions from a day before the first block's first day (UTC
-    # midnight, as `intensive_blocks.records_from`), and every final GMFM-88.
+    # The intensive blocks that ran in the period (`intensive_blocks.is_block_in`): sessions
+    # from a day before the first one's first day (UTC midnight, as
+    # `adherence.earliest_start`), and every final GMFM-88.
     first_block = (
         select(func.min(p_c.period_start))
-        .where(*prescriptions, p_c.setting == "intensive")
+        .where(
+            *prescriptions,
+            p_c.setting == "intensive",
+            runs_into(p, bindparam("first", type_=Date()), bindparam("last", type_=Date())),
+        )
         .scalar_subquery()
     )
     block_from = func.timezone("UTC", cast(first_block, sa.DateTime())) - sa.literal_column(

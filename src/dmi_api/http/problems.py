@@ -55,16 +55,10 @@ def status_title(status: int) -> str:
         return "Error"
 
 
-def problem_response(
-    *,
-    status: int,
-    code: str,
-    title: str,
-    detail: str,
-    headers: Mapping[str, str] | None = None,
-    extensions: Mapping[str, Any] | None = None,
-) -> JSONResponse:
-    """Render a problem document with the current request id."""
+def problem_body(
+    *, status: int, code: str, title: str, detail: str, extensions: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """A problem document with the current request id."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + code,
         "title": title,
@@ -75,6 +69,20 @@ def problem_response(
     }
     for key, value in (extensions or {}).items():
         body.setdefault(key, value)
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """Render a problem document with the current request id."""
+    body = problem_body(status=status, code=code, title=title, detail=detail, extensions=extensions)
     return JSONResponse(
         body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_
+from sqlalchemy import ColumnElement, Table, and_, or_
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 Source = Any  # a Table, an alias of one, or a table model (its `__table__`)
@@ -92,4 +92,17 @@ def ran(table: Source) -> ColumnElement[bool]:
     """A prescription that was ever in effect: a finished one counts in the periods it ran in;
     a draft never ran."""
     result: ColumnElement[bool] = columns(table).status != "draft"
+    return result
+
+
+def runs_into(table: Source, first: Any, last: Any) -> ColumnElement[bool]:
+    """A prescription whose days reach into `first`..`last`: begun by `last`, and neither its
+    period nor its completion (`ended_on`, the first day not counted) over before `first`
+    (`services.adherence.runs_until` in SQL)."""
+    c = columns(table)
+    result: ColumnElement[bool] = and_(
+        c.period_start <= last,
+        or_(c.period_end.is_(None), c.period_end >= first),
+        or_(c.ended_on.is_(None), c.ended_on > first),
+    )
     return result

@@ -18,9 +18,8 @@ from dmi_api.errors import (
     ValidationProblemError,
 )
 from dmi_api.http.handlers import field_errors
-from dmi_api.http.problems import PROBLEM_TYPE_PREFIX
+from dmi_api.http.problems import problem_body
 from dmi_api.http.refusals import audit_refusal
-from dmi_api.request_context import current_request_id
 from dmi_api.routers import make_router
 from dmi_api.routers.session_records import URL, WriteToken
 from dmi_api.schemas.session_batches import BatchItem, BatchResponse, SessionRecordBatch
@@ -37,20 +36,6 @@ def _within(prefix: str, entry: FieldProblem | dict[str, Any]) -> FieldProblem |
     return {**entry, "pointer": prefix + str(entry["pointer"])[1:]}
 
 
-def _problem(refused: ProblemError) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_PREFIX + refused.code,
-        "title": refused.title,
-        "status": refused.status,
-        "detail": refused.detail,
-        "code": refused.code,
-        "request_id": current_request_id(),
-    }
-    for key, value in refused.extensions.items():
-        body.setdefault(key, value)
-    return body
-
-
 def _refusal(index: int, refused: ProblemError) -> dict[str, Any]:
     return {
         "index": index,
@@ -59,7 +44,13 @@ def _refusal(index: int, refused: ProblemError) -> dict[str, Any]:
         "id": None,
         "version": None,
         "record": None,
-        "problem": _problem(refused),
+        "problem": problem_body(
+            status=refused.status,
+            code=refused.code,
+            title=refused.title,
+            detail=refused.detail,
+            extensions=refused.extensions,
+        ),
     }
 
 

@@ -34,10 +34,16 @@ def _shifted(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
+def earliest_start(first_day: date) -> datetime:
+    """The earliest instant of a record whose local date may be `first_day` or later: a day
+    before, as no UTC offset exceeds one (`local_day` then decides)."""
+    return _instant(_shifted(first_day, -1))
+
+
 def started_between(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     """The instants [start, end) of every record whose local date may be in the days: a day
-    more on each side, as no UTC offset exceeds one (`local_day` then decides)."""
-    return _instant(_shifted(first_day, -1)), _instant(_shifted(last_day, 2))
+    more on each side (`earliest_start`)."""
+    return earliest_start(first_day), _instant(_shifted(last_day, 2))
 
 
 def local_day(record: StartedRow, zone: tzinfo) -> date:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col
 
-from dmi_api.clinical.ages import TERM_DAYS
+from dmi_api.clinical.ages import days_to_term
 from dmi_api.clinical.due_dates import INSTRUMENTS, ChildRecord, DueSchedule, due_items
 from dmi_api.models import Assessment, Child, ClinicSettings, Milestone, Prescription
 from dmi_api.queries.predicates import live
@@ -38,12 +38,8 @@ def schedule_of(row: ClinicSettings) -> DueSchedule:
 
 def term_equivalent(child: Child, rules: RuleSettings) -> date:
     """The date corrected ages count from: the birth date unless correction applies."""
-    if child.gestational_age_weeks is None:
-        return child.birth_date
-    gestation = child.gestational_age_weeks * 7 + (child.gestational_age_days or 0)
-    if gestation >= rules.age_rule.preterm_below_weeks * 7:
-        return child.birth_date
-    return child.birth_date + timedelta(days=TERM_DAYS - gestation)
+    early = days_to_term(child.gestational_age_weeks, child.gestational_age_days, rules.age_rule)
+    return child.birth_date + timedelta(days=early or 0)
 
 
 async def _last_finals(tenant: Tenant, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, date]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import col
@@ -16,7 +16,7 @@ from dmi_api.models import Assessment, Prescription, SessionRecord
 from dmi_api.queries.predicates import child_of
 from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.insights import BlockSummary
-from dmi_api.services.adherence import local_day, runs_until
+from dmi_api.services.adherence import earliest_start, local_day, runs_until
 from dmi_api.services.report_rows import PrescriptionRow, SessionRow
 from dmi_api.tenant_scope import Tenant
 
@@ -25,11 +25,6 @@ INTENSIVE = "intensive"
 
 class NotABlockError(ConflictError, code="not_an_intensive_block"):
     """A block summary asked of a prescription whose setting is not `intensive`."""
-
-
-def records_from(first_day: date) -> datetime:
-    """The earliest start of a session whose local date can be `first_day` (UTC-14:00 at most)."""
-    return datetime.combine(first_day - timedelta(days=1), time(), tzinfo=UTC)
 
 
 def _repetitions(record: SessionRow) -> int:
@@ -70,6 +65,14 @@ def summary(
     )
 
 
+def is_block_in(row: PrescriptionRow, first: date, last: date) -> bool:
+    """Whether the prescription is an intensive block that ran between `first` and `last`
+    (`direct.progress` states the same in SQL)."""
+    ends = runs_until(row)
+    ran = row.period_start <= last and (ends is None or ends >= first)
+    return row.setting == INTENSIVE and ran
+
+
 def blocks_in(
     prescriptions: Sequence[PrescriptionRow],
     records: Sequence[SessionRow],
@@ -82,12 +85,7 @@ def blocks_in(
     today = datetime.now(rules.zone).date()
     found = []
     for row in prescriptions:
-        ends = runs_until(row)
-        if (
-            row.setting == INTENSIVE
-            and row.period_start <= last
-            and (ends is None or ends >= first)
-        ):
+        if is_block_in(row, first, last):
             found.append(summary(row, records, gmfm88, rules, today))
     return found
 
@@ -98,7 +96,7 @@ async def block_records(tenant: Tenant, child_id: uuid.UUID, first_day: date) ->
         tenant.select(SessionRecord)
         .where(
             child_of(SessionRecord, child_id),
-            col(SessionRecord.started_at) >= records_from(first_day),
+            col(SessionRecord.started_at) >= earliest_start(first_day),
         )
         .order_by(col(SessionRecord.started_at), col(SessionRecord.id))
     )

@@ -39,10 +39,10 @@ from dmi_api.services.adherence import (
     started_between,
 )
 from dmi_api.services.intensive_blocks import (
-    INTENSIVE,
     block_records,
     blocks_in,
     gmfm88_totals,
+    is_block_in,
 )
 from dmi_api.services.milestone_windows import first_achievements, windows_of
 from dmi_api.services.report_rows import (
@@ -298,7 +298,10 @@ async def load(tenant: Tenant, child: Child, period: Period) -> ProgressData:
     """What the report is computed from, through the session (a handful of queries)."""
     records = await _sessions(tenant, child, period)
     prescriptions = await _prescriptions(tenant, child)
-    starts = [row.period_start for row, _ in prescriptions if row.setting == INTENSIVE]
+    # The sessions of the blocks that ran in the period, from the first one's first day.
+    starts = [
+        row.period_start for row, _ in prescriptions if is_block_in(row, period.first, period.last)
+    ]
     return ProgressData(
         assessments=await _final_assessments(tenant, child, period),
         records=records,

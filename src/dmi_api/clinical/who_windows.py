@@ -36,8 +36,10 @@ WINDOWS: dict[str, tuple[float, float]] = {
     "walking_alone": (8.2, 17.6),
 }
 CRAWLING = "hands_and_knees_crawling"
+# Independent walking: it also ends the AIMS's range (`record_warnings`, `due_dates`).
+WALKING_ALONE = "walking_alone"
 # Achieving either of these shows the child has moved on past crawling.
-BEYOND_CRAWLING = ("standing_alone", "walking_alone")
+BEYOND_CRAWLING = ("standing_alone", WALKING_ALONE)
 
 
 def milestone_windows(

@@ -17,6 +17,7 @@ from sqlmodel import col
 from dmi_api.clinical.record_warnings import assessment_warnings, coverage_warning
 from dmi_api.clinical.rounding import change
 from dmi_api.clinical.scoring import score_assessment
+from dmi_api.clinical.who_windows import WALKING_ALONE
 from dmi_api.models import Assessment, Child
 from dmi_api.queries.predicates import child_of
 from dmi_api.rule_values import RuleSettings
@@ -110,7 +111,7 @@ async def rescore_child(
     rows = list((await tenant.db.execute(statement)).scalars().all())
     walked_on = None
     if any(row.instrument == "aims" for row in [*rows, *([current] if current else [])]):
-        walked_on = (await first_achievements(tenant, child.id)).get("walking_alone")
+        walked_on = (await first_achievements(tenant, child.id)).get(WALKING_ALONE)
     if current is not None and current not in rows:
         current.scores = compute(current, child, rules)
         current.warnings = warnings_of(current, child, rules, walked_on)

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from dmi_api.clinical.ages import days_to_term
 from dmi_api.clinical.due_dates import INSTRUMENTS, ChildRecord, DueSchedule, due_items
+from dmi_api.clinical.who_windows import WALKING_ALONE
 from dmi_api.models import Assessment, Child, ClinicSettings, Milestone, Prescription
 from dmi_api.queries.predicates import live
 from dmi_api.rule_values import RuleSettings
@@ -23,7 +24,6 @@ from dmi_api.services import rules_in_effect
 from dmi_api.services.adherence import runs_until
 from dmi_api.tenant_scope import Tenant
 
-WALKING = "walking_alone"
 CEREBRAL_PALSY = "G80"  # ICD-10: cerebral palsy (G80.0-G80.9)
 
 
@@ -66,7 +66,7 @@ async def _walked(tenant: Tenant, ids: list[uuid.UUID]) -> dict[uuid.UUID, date]
     statement = (
         tenant.select_rows(Milestone)
         .with_only_columns(child, func.min(col(Milestone.achieved_on)))
-        .where(child.in_(ids), col(Milestone.milestone) == WALKING, live(Milestone))
+        .where(child.in_(ids), col(Milestone.milestone) == WALKING_ALONE, live(Milestone))
         .group_by(child)
     )
     rows = (await tenant.db.execute(statement)).all()

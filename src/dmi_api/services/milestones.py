@@ -10,6 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import col
 
 from dmi_api.clinical.record_warnings import milestone_warnings
+from dmi_api.clinical.who_windows import WALKING_ALONE
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Milestone
 from dmi_api.pagination import CursorCodec
@@ -48,7 +49,6 @@ def to_public(row: Milestone) -> MilestonePublic:
 
 VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}), REQUIRED)
 get = VERSIONED.get
-WALKING = "walking_alone"  # its date ends the AIMS' range (`record_warnings`)
 
 
 def warnings_of(row: Milestone, child: Child, rules: RuleSettings) -> list[dict[str, str]]:
@@ -72,6 +72,7 @@ async def rewarn_child(
         if warnings != row.warnings:
             row.warnings = warnings
             touch(row)
+            # An operator's recomputation has no client: `Versioned.written` wants one.
             await record_change(tenant, RESOURCE, row, VERSIONED.snapshot(row), client_id)
             changed += 1
     return changed
@@ -85,7 +86,7 @@ async def _written(
     rules = await rules_in_effect.load(tenant)
     row.warnings = warnings_of(row, child, rules)
     written = await VERSIONED.written(tenant, row, client_id)
-    if walking or row.milestone == WALKING:
+    if walking or row.milestone == WALKING_ALONE:
         await rescore_child(tenant, child, rules, client_id=client_id)
     return written
 
@@ -150,7 +151,7 @@ async def update(
         changes.get("achieved_on", row.achieved_on),
         changes.get("observed_on", row.observed_on),
     )
-    walking = row.milestone == WALKING
+    walking = row.milestone == WALKING_ALONE
     apply_patch(row, changes, required=VERSIONED.required)
     touch(row)
     return await _written(tenant, row, child, client_id, walking=walking)

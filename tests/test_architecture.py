@@ -200,7 +200,7 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
     ),
     ("services", {"services"}),
     ("direct", {"direct"}),
-    ("edge", {"auth", "http"}),
+    ("edge", {"auth", "http", "rate_limits"}),
     ("stores", {"stores"}),
     ("routers", {"routers"}),
     ("workers", {"workers"}),

@@ -72,7 +72,10 @@ def test_clinic_client_lifecycle(sqlite_env: dict[str, str], tmp_path: Path) -> 
     )
     assert created.returncode == 0, created.stderr
     client = json.loads(created.stdout)
-    assert set(client) == {"client_id", "client_secret", "clinic_id", "scopes"}
+    assert set(client) == {
+        *("client_id", "client_secret", "clinic_id", "scopes", "rate_limit_per_minute")
+    }
+    assert client["rate_limit_per_minute"] is None  # the service default
     assert client["clinic_id"] == clinic_id
     assert client["scopes"] == "children:read clients:admin"
 

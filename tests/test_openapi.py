@@ -79,22 +79,23 @@ def _statuses(schema: dict[str, Any], method: str, path: str) -> set[str]:
     return {s for s in schema["paths"][path][method]["responses"] if s[0] in "345"}
 
 
-# Each operation lists the errors its route can answer: derived from the route, not blanket.
+# Each operation lists the errors its route can answer: derived from the route, not blanket
+# (429: every authenticated route charges its client's rate limit).
 DOCUMENTED = {
-    ("get", "/v1/children"): {"401", "403", "422", "503"},
-    ("get", "/v1/children/{child_id}"): {"304", "401", "403", "404", "422", "503"},
+    ("get", "/v1/children"): {"401", "403", "422", "429", "503"},
+    ("get", "/v1/children/{child_id}"): {"304", "401", "403", "404", "422", "429", "503"},
     ("patch", "/v1/children/{child_id}"): {
-        *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "503")
+        *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "429", "503")
     },
     ("delete", "/v1/children/{child_id}"): {
-        *("400", "401", "403", "404", "412", "422", "428", "503")
+        *("400", "401", "403", "404", "412", "422", "428", "429", "503")
     },
     # A signed record is amended, never deleted: the route declares its 409 itself.
     ("delete", "/v1/session-records/{record_id}"): {
-        *("400", "401", "403", "404", "409", "412", "422", "428", "503")
+        *("400", "401", "403", "404", "409", "412", "422", "428", "429", "503")
     },
-    ("post", "/v1/children"): {"401", "403", "409", "413", "415", "422", "503"},
-    ("get", "/v1/clinic-settings"): {"304", "401", "403", "422", "503"},
+    ("post", "/v1/children"): {"401", "403", "409", "413", "415", "422", "429", "503"},
+    ("get", "/v1/clinic-settings"): {"304", "401", "403", "422", "429", "503"},
     ("post", "/oauth/token"): {"400", "401", "413", "429", "503"},
     ("get", "/.well-known/oauth-authorization-server"): set(),
     ("get", "/.well-known/jwks.json"): {"503"},
@@ -138,7 +139,7 @@ def test_a_route_added_later_is_described_by_the_same_rules() -> None:
     install_openapi(app)
     operation = app.openapi()["paths"]["/v1/later/{later_id}"]["patch"]
     assert _statuses(app.openapi(), "patch", "/v1/later/{later_id}") == {
-        *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "503")
+        *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "429", "503")
     }
     [if_match_parameter] = [p for p in operation["parameters"] if p["name"] == "If-Match"]
     assert if_match_parameter["required"] is True

@@ -24,6 +24,7 @@ from dmi_api.http.openapi import install_openapi
 from dmi_api.http.request_shape import HeadAsGetMiddleware, HeaderLimitMiddleware
 from dmi_api.http.responses import FastJSONResponse
 from dmi_api.pagination import CursorCodec
+from dmi_api.rate_limits.stores import quota_leases
 from dmi_api.route_limits import RouteLimits
 from dmi_api.routers import (
     assessments,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _app.state.direct is not None:
             await _app.state.direct.close()
         await readiness.close()
+        await _app.state.quota_leases.close()
         await engine.dispose()
         await long_engine.dispose()
 
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.db_route_pool_share,
         settings.db_pool_timeout_seconds,
     )
+    app.state.quota_leases = quota_leases(settings)
     app.state.keyring = KeyRing(settings, lambda: app.state.sessionmaker)
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
 

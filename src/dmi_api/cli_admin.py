@@ -129,6 +129,7 @@ def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
             scopes=sorted(ALL_SCOPES) if args.all_scopes else args.scopes.split(),
             auth_method="private_key_jwt" if jwks else "client_secret",
             jwks=jwks,
+            rate_limit_per_minute=args.rate_limit,
         )
         client_service.usable_jwks(payload.jwks)
     except ValidationError as exc:
@@ -148,6 +149,7 @@ def _clients_create(args: argparse.Namespace, settings: Settings) -> None:
         "client_secret": secret,
         "clinic_id": str(client.clinic_id),
         "scopes": client.scopes,
+        "rate_limit_per_minute": client.rate_limit_per_minute,
     }
     text = f"client_id: {client.id}\n" + (
         f"client_secret: {secret}\n(shown once: store it now)"
@@ -175,6 +177,7 @@ def _clients_list(args: argparse.Namespace, settings: Settings) -> None:
             "scopes": c.scopes,
             "auth_method": c.auth_method,
             "active": c.active,
+            "rate_limit_per_minute": c.rate_limit_per_minute,
             "created_at": c.created_at.isoformat(),
         }
         for c in clients
@@ -196,6 +199,36 @@ def _clients_disable(args: argparse.Namespace, settings: Settings) -> None:
 
     asyncio.run(in_session(settings, work))
     emit(args, {"client_id": args.client_id, "active": False}, "client disabled")
+
+
+def _rate_limit_value(text: str) -> int | None:
+    """`--rate-limit`: units a minute, or `default` for the service's."""
+    if text == "default":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a number of units a minute, or 'default'") from None
+
+
+def _clients_set_rate_limit(args: argparse.Namespace, settings: Settings) -> None:
+    try:
+        changes = ClientUpdate(rate_limit_per_minute=args.units)
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]) for e in exc.errors(include_input=False))
+        raise CommandError(f"invalid rate limit: {reasons}") from None
+
+    async def work(db: AsyncSession) -> None:
+        tenant, client_id = await _tenant_of_client(db, args.client_id)
+        await client_service.update_client(tenant, client_id=client_id, changes=changes)
+
+    asyncio.run(in_session(settings, work))
+    shown = "the service default" if args.units is None else f"{args.units} units a minute"
+    emit(
+        args,
+        {"client_id": args.client_id, "rate_limit_per_minute": args.units},
+        f"rate limit: {shown} (for tokens issued from now on)",
+    )
 
 
 def _clients_rotate_secret(args: argparse.Namespace, settings: Settings) -> None:
@@ -293,6 +326,9 @@ def add_admin_commands(commands: Any) -> None:
     scopes.add_argument("--scopes", help='space-separated, e.g. "children:read"')
     scopes.add_argument("--all-scopes", action="store_true", help="every scope the API knows")
     create.add_argument("--jwks", type=Path, help="public JWKS file: private_key_jwt client")
+    create.add_argument(
+        "--rate-limit", type=int, help="its own quota, cost units a minute (default: the service's)"
+    )
     listing = _command(clients, "list", "a clinic's clients (never their secrets)", _clients_list)
     listing.add_argument("--clinic", required=True, help="clinic id")
     for name, handler, help_text in (
@@ -300,6 +336,14 @@ def add_admin_commands(commands: Any) -> None:
         ("rotate-secret", _clients_rotate_secret, "replace a client's secret (printed once)"),
     ):
         _command(clients, name, help_text, handler).add_argument("client_id")
+    limit = _command(
+        clients,
+        "set-rate-limit",
+        "set a client's quota (cost units a minute, or 'default'); new tokens carry it",
+        _clients_set_rate_limit,
+    )
+    limit.add_argument("client_id")
+    limit.add_argument("units", type=_rate_limit_value)
 
     assessments = _group(commands, "assessments", "operate on a clinic's assessments")
     _command(

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     auth_failure_window_seconds: int = Field(default=300, ge=1, le=86_400)
     auth_lockout_seconds: int = Field(default=60, ge=1, le=86_400)
 
+    # Rate limits (README: "Rate limits"): each client's quota in cost units per 60 s (a read
+    # costs 1, a write 5, a batch upload 50, an export kick-off 100), unless the client has its
+    # own (`rate_limit_per_minute`). The counters live in Redis when `redis_url` is set (what
+    # several workers or replicas need), else in the process.
+    rate_limit_per_minute: int = Field(default=1_200, ge=1, le=100_000_000)
+    redis_url: SecretStr | None = None
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=10)
+
     max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=64 * 1_048_576)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -165,6 +173,11 @@ class Settings(BaseSettings):
     def database_url_value(self) -> str:
         """The database URL, secret included (hand it only to the engine)."""
         return self.database_url.get_secret_value()
+
+    @property
+    def redis_url_value(self) -> str | None:
+        """The Redis URL, password included (hand it only to the rate limit store)."""
+        return None if self.redis_url is None else self.redis_url.get_secret_value()
 
     @property
     def is_sqlite(self) -> bool:

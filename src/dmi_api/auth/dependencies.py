@@ -30,6 +30,7 @@ from dmi_api.config import Settings
 from dmi_api.deps import DbSession, request_session
 from dmi_api.errors import AuthenticationError, InsufficientScopeError
 from dmi_api.models import ApiClient
+from dmi_api.rate_limits.charging import charge_request
 from dmi_api.security.access_tokens import (
     ExpiredTokenError,
     InvalidTokenError,
@@ -114,6 +115,7 @@ async def _verify(token: str, keyring: KeyRing, settings: Settings) -> Principal
         clinic_id=clinic_id,
         scopes=frozenset(claims.scope.split()),
         token_jti=claims.jti,
+        rate_limit=claims.rate_limit,
     )
     if kid is not None:  # verification found the key by this kid
         keyring.verified.put(token, principal, kid=kid, expires_at=claims.expires_at)
@@ -171,6 +173,7 @@ async def _principal_of(request: Request, authorization: str | None) -> Principa
         raise AuthenticationError() from None
     # Whatever is refused from here on is attributed to this clinic and client.
     request.state.principal = principal
+    await charge_request(request, principal)
     return principal
 
 

@@ -14,6 +14,8 @@ class Principal:
     clinic_id: uuid.UUID
     scopes: frozenset[str]
     token_jti: str
+    # The client's own rate limit (units a minute) when it has one; None: the default.
+    rate_limit: int | None = None
 
     def has_scopes(self, required: list[str]) -> bool:
         """Whether every required scope was granted."""

@@ -17,6 +17,7 @@ from dmi_api.http.handlers import (
     render_problem,
     unexpected_error_response,
 )
+from dmi_api.rate_limits.verdicts import Verdict
 from dmi_api.request_context import (
     REQUEST_ID_HEADER,
     choose_request_id,
@@ -93,7 +94,8 @@ class RequestContextMiddleware(_HttpMiddleware):
         set_request_id(request_id)
         client = scope.get("client")
         set_client_ip(client[0] if client else None)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -108,6 +110,10 @@ class RequestContextMiddleware(_HttpMiddleware):
                 message["headers"] = _with_our_headers(
                     message.get("headers", ()), request_id, is_docs=is_docs, is_asset=is_asset
                 )
+                # The caller's quota, once authentication charged the request to it.
+                rate_limit: Verdict | None = state.get("rate_limit")
+                if rate_limit is not None:
+                    message["headers"].extend(rate_limit.headers())
             await send(message)
 
         try:

@@ -55,6 +55,23 @@ _RETRY_AFTER = {
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
     }
 }
+# Every response to a request that authentication charged to its client's quota.
+RATE_LIMIT_HEADER_COMPONENTS: dict[str, Any] = {
+    "RateLimit-Policy": {
+        "description": "The client's quota (draft-ietf-httpapi-ratelimit-headers): "
+        '`"client";q=<units>;w=60`, cost units per 60 s; a read costs 1, a write 5, a batch '
+        "upload 50, an export kick-off 100",
+        "schema": {"type": "string", "pattern": '^"client";q=[0-9]+;w=60$'},
+    },
+    "RateLimit": {
+        "description": 'What remains of the quota: `"client";r=<units>;t=<seconds until more '
+        "are free>`; absent when the counters cannot be read",
+        "schema": {"type": "string", "pattern": '^"client";r=[0-9]+;t=[0-9]+$'},
+    },
+}
+_RATE_LIMIT_HEADERS = {
+    name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADER_COMPONENTS
+}
 _CHALLENGE = {
     "WWW-Authenticate": {
         "description": "RFC 6750 Bearer challenge",
@@ -76,7 +93,8 @@ _DESCRIPTIONS: dict[int, str] = {
     "`errors`), or a rule that the schema cannot state refuses it (the codes of "
     "`x-business-rules` at the root of this document)",
     428: "Precondition Required: send `If-Match` with the ETag of the version being changed",
-    429: "Too Many Requests: retry after `Retry-After`",
+    429: "Too Many Requests: the client's rate limit is used up (`RateLimit`); retry after "
+    "`Retry-After`",
     503: "Service Unavailable: the database cannot serve now; retry after `Retry-After`",
 }
 # `/fhir/` operations answer every error as an OperationOutcome; an invalid read or search
@@ -192,7 +210,7 @@ def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) 
     authenticated = bool(operation.get("security"))
     statuses: set[int] = set()
     if authenticated:
-        statuses |= {401, 403, 422, 503}
+        statuses |= {401, 403, 422, 429, 503}
     if _uses_database(route.dependant):
         statuses.add(503)
     # The operation's parameters, its dependencies' included (e.g. a report's path and period).
@@ -210,6 +228,13 @@ def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) 
     if _header(operation, "If-Match") is not None:
         statuses |= {400, 412, 428}
     return statuses
+
+
+def _declare_rate_limit_headers(responses: dict[str, Any]) -> None:
+    """The quota headers on an authenticated operation's answers and on its 429."""
+    for key, response in responses.items():
+        if key.startswith(("2", "3")) or key == "429":
+            response["headers"] = {**response.get("headers", {}), **_RATE_LIMIT_HEADERS}
 
 
 def _declare_if_match(operation: dict[str, Any]) -> None:
@@ -263,6 +288,7 @@ def _as_outcomes(responses: dict[str, Any]) -> None:
 def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
     """Add each operation's derived error responses and conditional headers, in place."""
     schema["x-business-rules"] = dict(sorted(BUSINESS_RULES.items()))
+    schema.setdefault("components", {})["headers"] = RATE_LIMIT_HEADER_COMPONENTS
     paths: dict[str, Any] = schema.get("paths", {})
     # Routes as included (prefixes and router settings applied), as FastAPI documents them.
     for route in iter_route_contexts(app.routes):
@@ -283,6 +309,8 @@ def document_error_responses(app: FastAPI, schema: dict[str, Any]) -> None:
                 responses.setdefault(str(documented), response)
             if (route.path_format or "").startswith("/fhir/"):
                 _as_outcomes(responses)
+            if operation.get("security"):
+                _declare_rate_limit_headers(responses)
             _declare_if_match(operation)
             _declare_if_none_match(method, operation)
             operation["responses"] = dict(sorted(responses.items()))

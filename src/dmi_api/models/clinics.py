@@ -30,6 +30,10 @@ class ApiClient(TableModel, table=True):
     __tablename__ = "api_client"
     __table_args__ = (
         CheckConstraint("auth_method IN ('client_secret', 'private_key_jwt')", name="auth_method"),
+        CheckConstraint(
+            "rate_limit_per_minute IS NULL OR rate_limit_per_minute BETWEEN 1 AND 100000000",
+            name="rate_limit_per_minute",
+        ),
         Index("ix_api_client_clinic_id_created_at", "clinic_id", "created_at", "id"),
     )
 
@@ -42,6 +46,8 @@ class ApiClient(TableModel, table=True):
     secret_hash: str | None = Field(default=None, max_length=200)
     jwks: dict[str, Any] | None = Field(default=None, sa_type=JSON_TYPE)
     active: bool = True
+    # Its own quota in cost units a minute (README: "Rate limits"); None: the service default.
+    rate_limit_per_minute: int | None = None
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     disabled_at: datetime | None = timestamp_field(nullable=True)

@@ -13,6 +13,18 @@ from dmi_api.auth.scopes import ScopeName, parse_scopes, unknown_scopes
 from dmi_api.security.jwks import client_jwks_shape
 
 AuthMethod = Literal["client_secret", "private_key_jwt"]
+MAX_RATE_LIMIT = 100_000_000
+_RATE_LIMIT_DESCRIPTION = (
+    "The client's own quota, in cost units a minute (a read costs 1, a write 5, a batch upload "
+    "50, an export kick-off 100); null: the service default. Applies to tokens issued after the "
+    "change."
+)
+
+
+def _rate_limit_field() -> Any:
+    return Field(
+        default=None, ge=1, le=MAX_RATE_LIMIT, strict=True, description=_RATE_LIMIT_DESCRIPTION
+    )
 
 
 def _check_scopes(value: list[str]) -> list[str]:
@@ -66,6 +78,7 @@ class ClientCreate(BaseModel):
     jwks: dict[str, Any] | None = Field(
         default=None, json_schema_extra={"anyOf": [_JWKS_SCHEMA, {"type": "null"}]}
     )
+    rate_limit_per_minute: int | None = _rate_limit_field()
 
     _scopes = field_validator("scopes")(_check_scopes)
     _jwks = field_validator("jwks")(_check_jwks)
@@ -90,6 +103,8 @@ class ClientUpdate(BaseModel):
     jwks: dict[str, Any] | None = Field(
         default=None, json_schema_extra={"anyOf": [_JWKS_SCHEMA, {"type": "null"}]}
     )
+    # Unlike the others, an explicit null means something: back to the service default.
+    rate_limit_per_minute: int | None = _rate_limit_field()
 
     _scopes = field_validator("scopes")(lambda v: None if v is None else _check_scopes(v))
     _jwks = field_validator("jwks")(_check_jwks)
@@ -105,6 +120,7 @@ class ClientPublic(BaseModel):
     auth_method: AuthMethod
     active: StrictBool
     jwks: dict[str, Any] | None
+    rate_limit_per_minute: int | None = Field(description=_RATE_LIMIT_DESCRIPTION)
     created_at: datetime
     updated_at: datetime
     disabled_at: datetime | None

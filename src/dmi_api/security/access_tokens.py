@@ -56,6 +56,8 @@ class AccessTokenClaims:
     issued_at: int
     expires_at: int
     jti: str
+    # The client's own quota (units a minute), carried so that no request looks it up.
+    rate_limit: int | None = None
 
 
 def _public_rsa_jwk(key: Mapping[str, str]) -> dict[str, str]:
@@ -146,6 +148,8 @@ def sign_access_token(claims: AccessTokenClaims, keys: SigningKeySet) -> str:
         "exp": claims.expires_at,
         "jti": claims.jti,
     }
+    if claims.rate_limit is not None:
+        payload["rate_limit"] = claims.rate_limit
     headers = {"typ": ACCESS_TOKEN_TYPE, "kid": keys._active_kid}
     return jws.sign(payload, keys._signer, ALGORITHM, headers)
 
@@ -250,4 +254,14 @@ def _checked(
         issued_at=iat,
         expires_at=exp,
         jti=jws.string_claim(claims, "jti"),
+        rate_limit=_rate_limit(claims),
     )
+
+
+def _rate_limit(claims: Mapping[str, Any]) -> int | None:
+    value = claims.get("rate_limit")
+    if value is None:
+        return None
+    if type(value) is not int or value < 1:
+        raise jws.RejectError("bad rate_limit")
+    return value

@@ -41,6 +41,7 @@ def to_public(client: ApiClient) -> ClientPublic:
         auth_method=client.auth_method,
         active=client.active,
         jwks=client.jwks,
+        rate_limit_per_minute=client.rate_limit_per_minute,
         created_at=client.created_at,
         updated_at=client.updated_at,
         disabled_at=client.disabled_at,
@@ -59,6 +60,7 @@ async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiCl
         auth_method=payload.auth_method,
         secret_hash=hash_client_secret(secret) if secret else None,
         jwks=jwks,
+        rate_limit_per_minute=payload.rate_limit_per_minute,
     )
     tenant.add(client)
     await tenant.db.flush()
@@ -93,6 +95,8 @@ async def update_client(
         client.scopes = " ".join(changes.scopes)
     if jwks is not None:
         client.jwks = jwks
+    if "rate_limit_per_minute" in changes.model_fields_set:
+        client.rate_limit_per_minute = changes.rate_limit_per_minute
     if changes.active is not None and changes.active != client.active:
         client.active = changes.active
         client.disabled_at = None if changes.active else utcnow()

@@ -228,6 +228,7 @@ async def issue_token(
         issued_at=now,
         expires_at=now + lifetime,
         jti=secrets.token_urlsafe(16),
+        rate_limit=client.rate_limit_per_minute,
     )
     token = sign_access_token(claims, keys)
     record_event(

@@ -1,0 +1,28 @@
+"""Charging an authenticated request to its client's quota (429 past it)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from dmi_api.auth.principal import Principal
+from dmi_api.errors import TooManyRequestsError
+from dmi_api.http.middleware import route_template
+from dmi_api.rate_limits.costs import cost_of
+from dmi_api.rate_limits.leases import QuotaLeases
+
+
+async def charge_request(request: Request, principal: Principal) -> None:
+    """Take this request's cost from its client's quota; the verdict's headers go on the
+    response (`RequestContextMiddleware`), and past the quota it is a 429."""
+    leases: QuotaLeases = request.app.state.quota_leases
+    quota = principal.rate_limit or request.app.state.settings.rate_limit_per_minute
+    # A quota smaller than a heavy request's cost still admits one such request a window.
+    cost = min(quota, cost_of(request.method, route_template(request.scope)))
+    verdict = await leases.charge(str(principal.client_id), quota, cost)
+    request.state.rate_limit = verdict
+    if not verdict.allowed:
+        raise TooManyRequestsError(
+            "This client's rate limit is used up: see the RateLimit header, and retry after "
+            "Retry-After seconds.",
+            retry_after_seconds=verdict.reset_seconds,
+        )

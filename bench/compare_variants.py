@@ -44,6 +44,17 @@ VARIANTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "http/fast_params.py",
         ("get_child", "list_children"),
     ),
+    # Not machinery to pay for but a cost to bound: ours (rate limited) >= 0.90 of this.
+    "no_rate_limits": (
+        "bench.variants_rate_limits:create_app_without_rate_limits",
+        "rate_limits/ (the whole of it)",
+        ("get_child",),
+    ),
+    "rate_limits_per_request": (
+        "bench.variants_rate_limits:create_app_rate_limits_per_request",
+        "rate_limits/leases.py",
+        ("get_child",),
+    ),
 }
 MIN_GAIN = 0.10
 COMMIT = "commit:"

@@ -19,6 +19,10 @@ DEFAULT_SCALE = 10_000
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/dmi_bench"
 APP_ROLE = "dmi_bench_app"
 APP_PASSWORD = "dmi-bench-app"  # noqa: S105 (a local benchmark role, not a secret)
+# The API counts its rate limits in Redis, as several workers need; one client drives a whole
+# run, so its quota is set past what it asks (what is measured is the counting, not a refusal).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+RATE_LIMIT_PER_MINUTE = 100_000_000
 SECRET_KEY = "dmi-bench-secret-key-0123456789abcdef-not-for-production"  # noqa: S105
 
 
@@ -47,6 +51,7 @@ class BenchConfig:
     max_overflow: int
     log_level: str
     wrk_timeout: float
+    redis_url: str = DEFAULT_REDIS_URL
 
     @classmethod
     def from_env(cls) -> BenchConfig:
@@ -63,6 +68,7 @@ class BenchConfig:
             max_overflow=_env_int("BENCH_MAX_OVERFLOW", 5),
             log_level=os.environ.get("BENCH_LOG_LEVEL", "") or "WARNING",
             wrk_timeout=_env_float("BENCH_WRK_TIMEOUT", 5.0),
+            redis_url=os.environ.get("BENCH_REDIS_URL", "") or DEFAULT_REDIS_URL,
         )
 
     def with_scale(self, scale: int) -> BenchConfig:

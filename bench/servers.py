@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bench.config import REPO_DIR, SECRET_KEY, VENV_BIN, BenchConfig, asyncpg_dsn
+from bench.config import (
+    RATE_LIMIT_PER_MINUTE,
+    REPO_DIR,
+    SECRET_KEY,
+    VENV_BIN,
+    BenchConfig,
+    asyncpg_dsn,
+)
 from dmi_api.logging_config import logging_config
 
 HOST = "127.0.0.1"
@@ -172,6 +179,8 @@ def start_api(
         "DMI_LOG_LEVEL": config.log_level,
         # One token serves a whole scenario (warm-up and measured run): the longest lifetime.
         "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME_SECONDS),
+        "DMI_REDIS_URL": config.redis_url,
+        "DMI_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
     }
     return start_server(name, [factory, "--factory"], env, config)
 

@@ -103,6 +103,17 @@ def test_clinic_client_lifecycle(sqlite_env: dict[str, str], tmp_path: Path) -> 
     assert asyncio.run(token_status(client["client_secret"])) == 401
     assert asyncio.run(token_status(new_secret)) == 200
 
+    limited = cli(sqlite_env, "clients", "set-rate-limit", client["client_id"], "600", "--json")
+    assert limited.returncode == 0, limited.stderr
+    assert json.loads(limited.stdout)["rate_limit_per_minute"] == 600
+    listed = cli(sqlite_env, "clients", "list", "--clinic", clinic_id, "--json")
+    assert [c["rate_limit_per_minute"] for c in json.loads(listed.stdout)] == [600]
+    refused = cli(sqlite_env, "clients", "set-rate-limit", client["client_id"], "0")
+    assert refused.returncode == 1
+    assert "invalid rate limit" in refused.stderr
+    reset = cli(sqlite_env, "clients", "set-rate-limit", client["client_id"], "default", "--json")
+    assert json.loads(reset.stdout)["rate_limit_per_minute"] is None
+
     disabled = cli(sqlite_env, "clients", "disable", client["client_id"])
     assert disabled.returncode == 0, disabled.stderr
     assert asyncio.run(token_status(new_secret)) == 401

@@ -109,3 +109,26 @@ def test_event_retention_days_is_bounded(
     else:
         with pytest.raises(ConfigurationError, match="event_retention_days"):
             load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("redis://127.0.0.1:6379/0", True),
+        ("rediss://:pw-should-not-leak@cache.internal:6380/1", True),
+        ("unix:///run/redis.sock", True),
+        ("http://:pw-should-not-leak@cache.internal:6379", False),
+        ("127.0.0.1:6379", False),
+    ],
+)
+def test_redis_url_is_a_redis_url_and_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, value: str, accepted: bool
+) -> None:
+    monkeypatch.setenv("DMI_REDIS_URL", value)
+    if accepted:
+        assert load_settings().redis_url_value == value
+        assert "pw-should-not-leak" not in repr(load_settings())
+    else:
+        with pytest.raises(ConfigurationError, match="redis_url") as refused:
+            load_settings()
+        assert "pw-should-not-leak" not in str(refused.value)

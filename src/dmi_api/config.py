@@ -151,6 +151,15 @@ class Settings(BaseSettings):
             raise ValueError("production profile refused: " + "; ".join(problems))
         return self
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("DMI_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
     @field_validator("issuer")
     @classmethod
     def _issuer_is_a_base_url(cls, value: str) -> str:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
 from bench.config import APP_PASSWORD, APP_ROLE, REPO_DIR, VENV_BIN, BenchConfig, asyncpg_dsn

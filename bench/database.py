@@ -48,6 +48,18 @@ async def recreate_database(config: BenchConfig, *, drop: bool) -> None:
         await conn.close()
 
 
+async def drop_database(config: BenchConfig) -> None:
+    """Drop this scale's database, its sessions ended first (bench databases only)."""
+    name = config.database_name
+    if not name.startswith("dmi_bench"):
+        raise SystemExit(f"refusing to drop {name!r}: only databases named dmi_bench* are dropped")
+    conn = await asyncpg.connect(_maintenance_dsn(config))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def migrate(config: BenchConfig) -> None:
     """`dmi-api migrate` as the owner (cheap when already at head)."""
     env = {**os.environ, "DMI_DATABASE_URL": config.owner_url, "DMI_LOG_LEVEL": "WARNING"}

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite lint format openapi migrate clean bench chromium
+.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite lint format openapi migrate clean bench chromium scale-check
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -69,13 +69,13 @@ test-sqlite: $(DEV_STAMP)
 	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only and not own_database"
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 
 format: $(DEV_STAMP)
-	$(BIN)/ruff format src tests migrations
-	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations bench
+	$(BIN)/ruff check --fix src tests migrations bench
 
 openapi: $(RUN_STAMP)
 	$(BIN)/dmi-api openapi
@@ -89,6 +89,20 @@ bench: $(RUN_STAMP)
 	@command -v wrk >/dev/null 2>&1 || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; }; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Scale-out on this machine (issue 18): two API replicas (two workers each) and two job workers
+## behind HAProxy (installed from Debian's packages when missing, as root or with sudo), and what
+## must hold across them; ~1.5 min, not part of `make test`. SCALE_ARGS="--checks export,...".
+scale-check: $(RUN_STAMP)
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "HAProxy is missing and cannot be installed here (not root, no sudo):" \
+			"install the haproxy package" >&2; exit 1; fi; \
+		echo "Installing HAProxy (Debian package) for the scale check..."; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy || \
+		{ $$sudo apt-get update -q && \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy; }; }
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dmi.db dmi.db-wal dmi.db-shm

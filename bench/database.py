@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
 from bench.config import APP_PASSWORD, APP_ROLE, REPO_DIR, VENV_BIN, BenchConfig, asyncpg_dsn
@@ -44,6 +44,18 @@ async def recreate_database(config: BenchConfig, *, drop: bool) -> None:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
             await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def drop_database(config: BenchConfig) -> None:
+    """Drop this scale's database, its sessions ended first (bench databases only)."""
+    name = config.database_name
+    if not name.startswith("dmi_bench"):
+        raise SystemExit(f"refusing to drop {name!r}: only databases named dmi_bench* are dropped")
+    conn = await asyncpg.connect(_maintenance_dsn(config))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 

@@ -7,7 +7,7 @@ import sys
 import time
 import uuid
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from bench.seed_children import FAMILY, GIVEN
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from bench.config import REPO_DIR, RESULTS_DIR, BenchConfig, asyncpg_dsn
 

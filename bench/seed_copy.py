@@ -9,7 +9,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from bench import seed_children, seed_library, seed_records
 from bench.seed_common import ClinicPlan, Row

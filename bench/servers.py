@@ -124,11 +124,23 @@ class Server:
         self.log.close()
 
 
+def launch(name: str, command: list[str], env: dict[str, str], log_dir: Path, port: int) -> Server:
+    """Start `command` in a session of its own (`stop` may signal its group), its output appended
+    to `log_dir/<name>.log`; `port`: where it will listen (0: nowhere, e.g. a job worker)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = log_path.open("ab")
+    offset = log.tell()
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=REPO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return Server(name, port, process, log_path, log, offset)
+
+
 def start_server(name: str, target: list[str], env: dict[str, str], config: BenchConfig) -> Server:
     port = free_port()
     log_dir = config.state_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
     log_config = log_dir / "logging.json"
     log_config.write_text(json.dumps(logging_config(config.log_level)), encoding="utf-8")
     command = [
@@ -147,12 +159,7 @@ def start_server(name: str, target: list[str], env: dict[str, str], config: Benc
         "--log-config",
         str(log_config),
     ]
-    log = log_path.open("ab")
-    offset = log.tell()
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=REPO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    return Server(name, port, process, log_path, log, offset)
+    return launch(name, command, env, log_dir, port)
 
 
 def base_env() -> dict[str, str]:

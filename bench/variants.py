@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI
 
 from dmi_api.app import create_app
@@ -117,7 +117,7 @@ def _dmi_routes(routes: list[Any]) -> Iterator[DmiRoute]:
 def fast_param_routes(app: FastAPI) -> list[str]:
     """`METHOD path` of the routes `fast_params.plan` serves."""
     return [
-        f"{','.join(sorted(route.methods))} {route.path}"
+        f"{','.join(sorted(route.methods or ()))} {route.path}"
         for route in _dmi_routes(app.router.routes)
         if route.fast_handler is not None
     ]

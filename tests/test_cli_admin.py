@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,6 +177,25 @@ def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     assert timedelta(seconds=85) < switch <= timedelta(seconds=91)
     human = cli(sqlite_env, "keys", "rotate")
     assert "tokens are signed with it from" in human.stdout
+
+
+@pytest.mark.own_database
+def test_keys_rotate_prints_the_exact_switch(sqlite_env: dict[str, str], tmp_path: Path) -> None:
+    """`--json` gives the stored `signs_from`, not truncated to the second (a script that waited
+    for a truncated moment got tokens of the old key for up to a second); the text gives the
+    whole second at or after it."""
+    rotated = cli(sqlite_env, "keys", "rotate", "--json")
+    human = cli(sqlite_env, "keys", "rotate")
+    assert rotated.returncode == human.returncode == 0, rotated.stderr + human.stderr
+    with closing(sqlite3.connect(tmp_path / "cli.db")) as db:
+        rows = db.execute("SELECT kid, signs_from FROM signing_key").fetchall()
+    stored = {kid: datetime.fromisoformat(moment).replace(tzinfo=UTC) for kid, moment in rows}
+    printed = json.loads(rotated.stdout)
+    assert datetime.fromisoformat(printed["signs_from"]) == stored[printed["kid"]]
+    said = re.search(r"new key (\S+); tokens are signed with it from (\S+) ", human.stdout)
+    assert said is not None, human.stdout
+    ahead = datetime.fromisoformat(said[2]) - stored[said[1]]
+    assert timedelta(0) <= ahead < timedelta(seconds=1)
 
 
 @dataclass(frozen=True)

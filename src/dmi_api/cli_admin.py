@@ -8,6 +8,7 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -268,12 +269,15 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
             await engine.dispose()
 
     rotation = asyncio.run(rotate())
-    switch = rotation.signs_from.isoformat(timespec="seconds")
+    # Scripts get the exact moment; people the whole second at or after it (never before it:
+    # a token asked for at a moment truncated to the second may still get the old key).
+    shown = (rotation.signs_from + timedelta(microseconds=999_999)).replace(microsecond=0)
     emit(
         args,
-        {"kid": rotation.kid, "signs_from": switch},
-        f"published new key {rotation.kid}; tokens are signed with it from {switch} (when "
-        "every worker and replica has loaded it); older keys verify until their tokens expire",
+        {"kid": rotation.kid, "signs_from": rotation.signs_from.isoformat()},
+        f"published new key {rotation.kid}; tokens are signed with it from "
+        f"{shown.isoformat()} (when every worker and replica has loaded it); older keys "
+        "verify until their tokens expire",
     )
 
 

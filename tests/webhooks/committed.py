@@ -3,6 +3,7 @@ with an endpoint, deliveries, and the cleanup of all of it and of its queued job
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,9 @@ from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import SecretBox, new_secret
 from dmi_api.workers.attempts import WebhookWork
+
+# The longest a test waits for the transactions running on the server to end.
+SETTLE_SECONDS = 30.0
 
 
 @dataclass
@@ -114,6 +118,22 @@ class Committed:
             r=event_type.split(".")[0],
             ri=resource_id or uuid.uuid4(),
         )
+
+    async def settled(self) -> None:
+        """Wait until every transaction running now has ended. The dispatcher reads only the
+        events of transactions older than the oldest one running on the PostgreSQL server (in
+        any database: a parallel test run's too); `dmi-api worker` dispatches again until then,
+        a test that dispatches once waits for it first."""
+        [now] = await self.sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS x")
+        async with asyncio.timeout(SETTLE_SECONDS):
+            while True:
+                [done] = await self.sql(
+                    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint >= :x AS ok",
+                    x=now.x,
+                )
+                if done.ok:
+                    return
+                await asyncio.sleep(0.02)
 
     async def delivery_row(self, delivery_id: uuid.UUID) -> Any:
         rows = await self.sql("SELECT * FROM webhook_delivery WHERE id = :i", i=delivery_id)

@@ -6,12 +6,15 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dmi_api.config import Settings
 from dmi_api.models.columns import utcnow
 from dmi_api.workers.attempts import WebhookWork
+from tests.conftest import Database
 from tests.webhooks.committed import Committed, Endpoint, work_for
 from tests.webhooks.receiver import Receiver
 
@@ -19,9 +22,43 @@ pytestmark = pytest.mark.postgres_only
 
 
 async def _events(committed: Committed, endpoint: Endpoint, count: int, *, days_ago: int) -> None:
+    """Committed events, readable by the next dispatch (every older transaction has ended)."""
     at = utcnow() - timedelta(days=days_ago)
     for _ in range(count):
         await committed.event(endpoint.clinic_id, occurred_at=at)
+    await committed.settled()
+
+
+async def _deliveries(committed: Committed, endpoint: Endpoint) -> int:
+    [row] = await committed.sql(
+        "SELECT count(*) AS n FROM webhook_delivery WHERE clinic_id = :c", c=endpoint.clinic_id
+    )
+    return int(row.n)
+
+
+async def test_a_transaction_in_another_database_holds_the_dispatch_back(
+    committed: Committed, work: WebhookWork, receiver: Receiver, database: Database
+) -> None:
+    """Transaction ids are the server's: the dispatcher does not read past one running in
+    another database (README, "Change events"), and says to look again."""
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/ok")
+    elsewhere = make_url(database.owner_url).set(drivername="postgresql", database="postgres")
+    other = await asyncpg.connect(elsewhere.render_as_string(hide_password=False))
+    try:
+        holding = other.transaction()
+        await holding.start()
+        await other.fetchval("SELECT pg_current_xact_id()")  # it writes: it has an id
+        for _ in range(2):
+            await committed.event(endpoint.clinic_id)
+        assert await work.dispatch(endpoint.clinic_id)  # look again
+        assert await _deliveries(committed, endpoint) == 0
+        await holding.rollback()
+    finally:
+        await other.close()
+    await committed.settled()
+    await work.dispatch(endpoint.clinic_id)
+    assert await _deliveries(committed, endpoint) == 2
+    assert len(receiver.requests) == 2
 
 
 async def test_two_dispatchers_of_a_clinic_make_and_attempt_each_delivery_once(

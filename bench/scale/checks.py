@@ -6,6 +6,7 @@ from __future__ import annotations
 from bench.scale.checking import Check
 from bench.scale.checks_auth import client_disable, key_rotation
 from bench.scale.checks_export import export
+from bench.scale.checks_rate_limits import rate_limit
 from bench.scale.checks_webhooks import webhooks
 from bench.scale.checks_writes import balancer, idempotency
 
@@ -16,6 +17,5 @@ CHECKS = [
     Check("key-rotation", key_rotation),
     Check("webhooks", webhooks),
     Check("export", export),
-    # Rate limits (issue 18) join here: Check("rate-limit", rate_limit), a client's limit held
-    # across both replicas (the limit's DMI_* settings go in `cluster.process_env`).
+    Check("rate-limit", rate_limit),
 ]

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.config import DEFAULT_SCALE, SECRET_KEY, STATE_DIR, VENV_BIN, BenchConfig, asyncpg_dsn
+from bench.config import (
+    DEFAULT_SCALE,
+    RATE_LIMIT_PER_MINUTE,
+    SECRET_KEY,
+    STATE_DIR,
+    VENV_BIN,
+    BenchConfig,
+    asyncpg_dsn,
+)
 from bench.database import (
     create_clinic_and_client,
     drop_database,
@@ -87,6 +95,10 @@ def process_env(config: BenchConfig, issuer: str, export_dir: Path) -> dict[str,
         "DMI_TOKEN_LEEWAY_SECONDS": str(TOKEN_LEEWAY_SECONDS),
         "DMI_WEBHOOK_ALLOW_LOOPBACK": "true",
         "DMI_EXPORT_DIR": str(export_dir),
+        # Rate limits counted in the one Redis every process shares; the checks' own clients
+        # are never throttled, the rate limit check's client has a quota of its own.
+        "DMI_REDIS_URL": config.redis_url,
+        "DMI_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
     }
 
 

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # several workers or replicas need), else in the process.
     rate_limit_per_minute: int = Field(default=1_200, ge=1, le=100_000_000)
     redis_url: SecretStr | None = None
-    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=10)
+    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1_024, le=64 * 1_048_576)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

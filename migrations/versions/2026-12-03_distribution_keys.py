@@ -17,7 +17,8 @@ by `clinic_id` (Citus, README "Scaling out").
 On PostgreSQL each key is replaced in place (one `ALTER TABLE` per table and phase: a key's
 index is built again, under an exclusive lock: on a large database, plan the upgrade's window).
 On SQLite each table is rebuilt once by batch mode, reflecting only itself; the children's name
-search indexes, which SQLite cannot reflect, are created again after the rebuild.
+search indexes, which SQLite cannot reflect, are created again after the rebuild. A downgrade
+fails if an id has meanwhile been used in two clinics (the single-column keys cannot hold it).
 
 Revision ID: b15b8819b4e0
 Revises: 6a3d9f2b7e41
@@ -98,6 +99,11 @@ def _fk_name(table: str, column: str, referred: str) -> str:
     return f"fk_{table}_{column}_{referred}"
 
 
+def _fk_columns(column: str, *, composite: bool) -> tuple[list[str], list[str]]:
+    """A key's columns and the columns they name: with the clinic, or (downgrade) without."""
+    return (["clinic_id", column], ["clinic_id", "id"]) if composite else ([column], ["id"])
+
+
 def _refuse_cross_clinic_references() -> None:
     """Stop before any change if a row names a row of another clinic (the new keys would refuse
     it): ids and counts only in the message."""
@@ -169,12 +175,10 @@ def _rekey_postgresql(*, composite: bool) -> None:
             f"ADD CONSTRAINT pk_{table} PRIMARY KEY ({key})"
         )
     for table, column, referred in FOREIGN_KEYS:
-        columns, referred_columns = (
-            (f"clinic_id, {column}", "clinic_id, id") if composite else (column, "id")
-        )
+        local, remote = _fk_columns(column, composite=composite)
         op.execute(
             f"ALTER TABLE {table} ADD CONSTRAINT {_fk_name(table, column, referred)} "
-            f"FOREIGN KEY ({columns}) REFERENCES {referred} ({referred_columns})"
+            f"FOREIGN KEY ({', '.join(local)}) REFERENCES {referred} ({', '.join(remote)})"
         )
 
 
@@ -199,14 +203,7 @@ def _rekey_sqlite(*, composite: bool) -> None:
             if table == "audit_event":
                 batch.alter_column("clinic_id", existing_type=sa.Uuid(), nullable=not composite)
             for column, referred in keys:
-                local, remote = (
-                    (["clinic_id", column], ["clinic_id", "id"])
-                    if composite
-                    else (
-                        [column],
-                        ["id"],
-                    )
-                )
+                local, remote = _fk_columns(column, composite=composite)
                 batch.create_foreign_key(_fk_name(table, column, referred), referred, local, remote)
     for column in NAME_SEARCH:
         # Batch mode rebuilt `child` from a reflection without them.

@@ -435,7 +435,7 @@ def _scored_under_an_older_rule(database_url: str, clinic_id: str, client_id: st
             old = {"prone": {"raw": 4, "max": 21}, "supine": {"raw": 0, "max": 9}}
             async with app.state.sessionmaker() as db:
                 await bind_settings(db, clinic_id=tenant.clinic_id)
-                row = await db.get(Assessment, uuid.UUID(assessment_id))
+                row = await db.get(Assessment, (tenant.clinic_id, uuid.UUID(assessment_id)))
                 assert row is not None
                 scores = dict(row.scores or {})
                 scores.update(rule="aims@piper-darrah-1994-r2", total=4, positions=old)
@@ -448,11 +448,14 @@ def _scored_under_an_older_rule(database_url: str, clinic_id: str, client_id: st
     return asyncio.run(make())
 
 
-async def _stored(database_url: str, assessment_id: str) -> tuple[int, dict[str, Any]]:
+async def _stored(
+    database_url: str, clinic_id: str, assessment_id: str
+) -> tuple[int, dict[str, Any]]:
     engine = create_engine(Settings(database_url=SecretStr(database_url)))
     try:
         async with create_sessionmaker(engine)() as db:
-            row = await db.get(Assessment, uuid.UUID(assessment_id))
+            # The key is (clinic_id, id) (`models.tenant_keys`).
+            row = await db.get(Assessment, (uuid.UUID(clinic_id), uuid.UUID(assessment_id)))
             assert row is not None
             return row.version, dict(row.scores or {})
     finally:
@@ -473,12 +476,12 @@ class TestAssessmentsRescore:
         )
         client_id = json.loads(made.stdout)["client_id"]
         assessment_id = _scored_under_an_older_rule(url, clinic_id, client_id)
-        before, _ = asyncio.run(_stored(url, assessment_id))
+        before, _ = asyncio.run(_stored(url, clinic_id, assessment_id))
 
         rescored = run("assessments", "rescore", "--clinic", clinic_id, "--json")
         assert rescored.returncode == 0, rescored.stderr
         assert json.loads(rescored.stdout) == {"clinic_id": clinic_id, "rescored": 1}
-        version, scores = asyncio.run(_stored(url, assessment_id))
+        version, scores = asyncio.run(_stored(url, clinic_id, assessment_id))
         assert scores["rule"] == "aims@piper-darrah-1994-r3"
         assert scores["positions"]["prone"]["raw"] == 9  # 4 observed + 5 credited
         assert scores["total"] == 9

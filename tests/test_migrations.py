@@ -226,6 +226,213 @@ async def test_local_dates_migration_fills_what_existing_rows_need(scratch_url: 
     assert (defaults[0], bool(defaults[1])) == ("UTC", False)
 
 
+async def test_primary_keys_are_the_models(scratch_url: str) -> None:
+    """Alembic's comparison leaves primary keys out: every table's, columns in order."""
+    await asyncio.to_thread(upgrade_to_head, scratch_url)
+    engine = create_engine(Settings(database_url=SecretStr(scratch_url)))
+
+    def keys(connection: Connection) -> dict[str, list[str]]:
+        found = inspect(connection)
+        return {t: found.get_pk_constraint(t)["constrained_columns"] for t in metadata.tables}
+
+    try:
+        async with engine.connect() as connection:
+            migrated = await connection.run_sync(keys)
+    finally:
+        await engine.dispose()
+    assert migrated == {
+        name: [c.name for c in table.primary_key.columns] for name, table in metadata.tables.items()
+    }
+
+
+BEFORE_DISTRIBUTION_KEYS = "6a3d9f2b7e41"  # the revision 2026-12-03_distribution_keys follows
+
+
+async def _clinic_with_records(db: AsyncConnection, clinic_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """A clinic, a client, a practitioner, a child and a signed session record (the tables as
+    they are before 2026-12-03_distribution_keys): their ids."""
+    ids = {name: uuid.uuid4() for name in ("client", "practitioner", "child", "session")}
+    at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    stamps = {"created_at": at, "updated_at": at}
+    row = {"clinic_id": clinic_id, "version": 1, **stamps}
+    await _insert(db, "clinic", id=clinic_id, name="C", **stamps)
+    await _insert(
+        db,
+        "api_client",
+        id=ids["client"],
+        clinic_id=clinic_id,
+        name="x",
+        scopes="children:read",
+        auth_method="client_secret",
+        active=True,
+        **stamps,
+    )
+    await _insert(
+        db, "practitioner", **row, id=ids["practitioner"], name="P", discipline="pt", active=True
+    )
+    await _insert(
+        db,
+        "child",
+        **row,
+        id=ids["child"],
+        given_name="A",
+        family_name="B",
+        birth_date=date(2025, 1, 1),
+        sex="female",
+        diagnoses=[],
+        status="active",
+        caregivers=[],
+    )
+    await _insert(
+        db,
+        "session_record",
+        **row,
+        id=ids["session"],
+        child_id=ids["child"],
+        practitioner_id=ids["practitioner"],
+        type="dmi",
+        setting="clinic",
+        started_at=at,
+        duration_minutes=45,
+        attendance="attended",
+        caregiver_present=False,
+        exercises=[],
+        notes={},
+        signed_at=at,
+        signed_by=ids["practitioner"],
+    )
+    await _insert(
+        db,
+        "used_client_assertion",
+        clinic_id=clinic_id,
+        client_id=ids["client"],
+        jti="j",
+        expires_at=at,
+    )
+    return ids
+
+
+async def _event(db: AsyncConnection, clinic_id: uuid.UUID | None) -> uuid.UUID:
+    event_id = uuid.uuid4()
+    await _insert(
+        db,
+        "audit_event",
+        id=event_id,
+        occurred_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+        clinic_id=clinic_id,
+        action="denied",
+        resource_type="children",
+        outcome=401,
+        request_id=f"r-{event_id}",
+    )
+    return event_id
+
+
+async def _column(db: AsyncConnection, query: str) -> set[Any]:
+    return {_uuid(value) for value in (await db.execute(sa.text(query))).scalars()}
+
+
+async def _child_indexes(db: AsyncConnection) -> set[str]:
+    """The child table's indexes as the database lists them (SQLite's reflection skips the name
+    search's expression indexes, which batch mode must create again)."""
+    if db.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'child'"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = 'child'"
+    return set((await db.execute(sa.text(query))).scalars())
+
+
+NAME_SEARCH = {"ix_child_clinic_id_lower_given_name", "ix_child_clinic_id_lower_family_name"}
+
+
+def _uuid(value: Any) -> Any:
+    """A UUID as the backend hands it back in a text query (SQLite: 32 hex digits)."""
+    return uuid.UUID(value) if isinstance(value, str) else value
+
+
+async def test_distribution_keys_migration_moves_the_rows(scratch_url: str) -> None:
+    """2026-12-03_distribution_keys: the rows stay, keyed by their clinic; the events of no clinic
+    leave the trail for their own table (and come back on a downgrade)."""
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch_url), BEFORE_DISTRIBUTION_KEYS)
+    clinic_id, other_clinic = uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(Settings(database_url=SecretStr(scratch_url)))
+    try:
+        async with engine.begin() as db:
+            ids = await _clinic_with_records(db, clinic_id)
+            await _clinic_with_records(db, other_clinic)
+            trail, unattributed = await _event(db, clinic_id), await _event(db, None)
+        await asyncio.to_thread(upgrade_to_head, scratch_url)
+        async with engine.connect() as db:
+            assert await _column(db, "SELECT id FROM audit_event") == {trail}
+            assert await _column(db, "SELECT id FROM audit_event_unattributed") == {unattributed}
+            assert ids["session"] in await _column(db, "SELECT id FROM session_record")
+            assert await _child_indexes(db) >= NAME_SEARCH
+            assigned = "SELECT count(*) FROM used_client_assertion"
+            assert (await db.execute(sa.text(assigned))).scalar_one() == 2
+        # A row can no longer name another clinic's row (the app's engine enforces foreign keys
+        # on SQLite too).
+        with pytest.raises(sa.exc.IntegrityError):
+            async with engine.begin() as db:
+                await _insert(
+                    db,
+                    "milestone",
+                    id=uuid.uuid4(),
+                    clinic_id=other_clinic,
+                    version=1,
+                    created_at=datetime(2026, 3, 2, tzinfo=UTC),
+                    updated_at=datetime(2026, 3, 2, tzinfo=UTC),
+                    child_id=ids["child"],
+                    milestone="sitting_without_support",
+                    warnings=[],
+                )
+        await asyncio.to_thread(downgrade, scratch_url, BEFORE_DISTRIBUTION_KEYS)
+        async with engine.connect() as db:
+            back = await db.execute(sa.text("SELECT id, clinic_id FROM audit_event"))
+            assert {(_uuid(e), _uuid(c)) for e, c in back} == {
+                (trail, clinic_id),
+                (unattributed, None),
+            }
+            assert await _child_indexes(db) >= NAME_SEARCH
+    finally:
+        await engine.dispose()
+
+
+async def test_distribution_keys_migration_refuses_cross_clinic_references(
+    scratch_url: str,
+) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch_url), BEFORE_DISTRIBUTION_KEYS)
+    clinic_id, other_clinic = uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(Settings(database_url=SecretStr(scratch_url)))
+    try:
+        async with engine.begin() as db:
+            ids = await _clinic_with_records(db, clinic_id)
+            await _insert(
+                db,
+                "clinic",
+                id=other_clinic,
+                name="D",
+                created_at=datetime(2026, 3, 1, tzinfo=UTC),
+                updated_at=datetime(2026, 3, 1, tzinfo=UTC),
+            )
+            # Another clinic's milestone naming this clinic's child: the old keys let it be.
+            await _insert(
+                db,
+                "milestone",
+                id=uuid.uuid4(),
+                clinic_id=other_clinic,
+                version=1,
+                created_at=datetime(2026, 3, 2, tzinfo=UTC),
+                updated_at=datetime(2026, 3, 2, tzinfo=UTC),
+                child_id=ids["child"],
+                milestone="sitting_without_support",
+                warnings=[],
+            )
+    finally:
+        await engine.dispose()
+    with pytest.raises(RuntimeError, match=r"milestone\.child_id -> child: 1"):
+        await asyncio.to_thread(upgrade_to_head, scratch_url)
+
+
 _TYPES: list[tuple[type, Any]] = [
     (bool, sa.Boolean()),
     (int, sa.Integer()),
@@ -234,6 +441,7 @@ _TYPES: list[tuple[type, Any]] = [
     (date, sa.Date()),
     (str, sa.String()),
     (list, sa.JSON()),
+    (dict, sa.JSON()),
 ]
 
 

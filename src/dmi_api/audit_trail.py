@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from dmi_api.auth.principal import Principal
-from dmi_api.models import AuditEvent
+from dmi_api.models import AuditEvent, UnattributedAuditEvent
 from dmi_api.models.columns import utcnow
 from dmi_api.request_context import current_client_ip, current_request_id
 
@@ -34,28 +34,31 @@ def record_event(
     """Stage an audit event in the caller's transaction (it commits or fails with the change).
 
     Events are written by one INSERT just before the commit (`_write_staged`): no ORM object
-    and no flush per event, on the hot path of every request.
+    and no flush per event, on the hot path of every request. An event of no clinic (no
+    principal, no clinic given) goes to the table of unattributed events (`models.audit`).
     """
-    stage(
-        db,
-        AUDIT_TABLE,
-        audit_values(
-            event_id=uuid.uuid4(),
-            occurred_at=utcnow(),
-            clinic_id=principal.clinic_id if principal else clinic_id,
-            client_id=str(principal.client_id) if principal else client_id,
-            token_jti=principal.token_jti if principal else None,
-            action=action,
-            resource_type=resource_type,
-            resource_id=str(resource_id) if resource_id is not None else None,
-            child_id=child_id,
-            outcome=outcome,
-            request_id=current_request_id(),
-            source_ip=current_client_ip(),
-            reference_field=reference_field,
-            reference_id=str(reference_id) if reference_id is not None else None,
-        ),
+    owner = principal.clinic_id if principal else clinic_id
+    values = audit_values(
+        event_id=uuid.uuid4(),
+        occurred_at=utcnow(),
+        clinic_id=owner,
+        client_id=str(principal.client_id) if principal else client_id,
+        token_jti=principal.token_jti if principal else None,
+        action=action,
+        resource_type=resource_type,
+        resource_id=str(resource_id) if resource_id is not None else None,
+        child_id=child_id,
+        outcome=outcome,
+        request_id=current_request_id(),
+        source_ip=current_client_ip(),
+        reference_field=reference_field,
+        reference_id=str(reference_id) if reference_id is not None else None,
     )
+    if owner is None:
+        del values["clinic_id"]
+        stage(db, UNATTRIBUTED_TABLE, values)
+    else:
+        stage(db, AUDIT_TABLE, values)
 
 
 def stage(db: AsyncSession, table: Table, values: dict[str, Any]) -> None:
@@ -110,6 +113,7 @@ def audit_values(
 
 _STAGED = "dmi.staged_rows"
 AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+UNATTRIBUTED_TABLE: Table = UnattributedAuditEvent.__table__  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "before_commit")

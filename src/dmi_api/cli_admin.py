@@ -28,6 +28,7 @@ from dmi_api.services import clients as client_service
 from dmi_api.services import rules_in_effect
 from dmi_api.services.child_results import recompute_clinic
 from dmi_api.services.clinics import count_clinics, create_clinic, list_clinics
+from dmi_api.services.tokens import find_client
 from dmi_api.tenant_scope import Tenant, bind_settings
 
 DEMO_CLINIC = "Demo Clinic"
@@ -67,13 +68,11 @@ async def _tenant_of_client(db: AsyncSession, client_id: str) -> tuple[Tenant, u
         client_uuid = uuid.UUID(client_id)
     except ValueError:
         raise CommandError("the client id must be a UUID") from None
-    await bind_settings(db, client_id=client_uuid)
-    statement = select(col(ApiClient.clinic_id)).where(col(ApiClient.id) == client_uuid)
-    clinic_id = (await db.execute(statement)).scalar_one_or_none()
-    if clinic_id is None:
+    client = await find_client(db, client_uuid)
+    if client is None:
         raise CommandError("no such client")
-    await bind_settings(db, clinic_id=clinic_id, client_id=client_uuid)
-    return Tenant(db, clinic_id), client_uuid
+    await bind_settings(db, clinic_id=client.clinic_id, client_id=client_uuid)
+    return Tenant(db, client.clinic_id), client_uuid
 
 
 def emit(args: argparse.Namespace, data: Any, text: str) -> None:

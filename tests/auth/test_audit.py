@@ -136,28 +136,44 @@ class TestListAuditEvents:
         assert "Jane" not in response.text
 
 
-async def _audit_inserts_in_this_transaction(db_connection: AsyncConnection) -> int:
-    query = "SELECT n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = 'audit_event'"
-    return int((await db_connection.execute(text(query))).scalar_one_or_none() or 0)
+async def _inserts_in_this_transaction(db_connection: AsyncConnection, table: str) -> int:
+    query = text("SELECT n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = :t")
+    return int((await db_connection.execute(query, {"t": table})).scalar_one_or_none() or 0)
 
 
 async def test_invalid_token_denials_are_recorded_without_a_clinic(
     client: httpx.AsyncClient, db_connection: AsyncConnection
 ) -> None:
     is_postgres = db_connection.dialect.name == "postgresql"
-    before = await _audit_inserts_in_this_transaction(db_connection) if is_postgres else 0
+    tables = ("audit_event", "audit_event_unattributed")
+    before = [await _inserts_in_this_transaction(db_connection, t) for t in tables if is_postgres]
     request_id = f"attack-{uuid.uuid4().hex}"
     response = await client.get(
         "/v1/clients", headers={"Authorization": "Bearer forged", "X-Request-ID": request_id}
     )
     assert response.status_code == 401
     if is_postgres:
-        # Row-level security hides clinic-less events from the app's role; count the insert.
-        assert await _audit_inserts_in_this_transaction(db_connection) == before + 1
+        # The app's role may only insert events of no clinic; count the insert (in the table
+        # of unattributed events, none in any clinic's trail).
+        after = [await _inserts_in_this_transaction(db_connection, t) for t in tables]
+        assert after == [before[0], before[1] + 1]
         return
-    query = text("SELECT clinic_id, outcome, action FROM audit_event WHERE request_id = :r")
-    row = (await db_connection.execute(query, {"r": request_id})).one()
-    assert tuple(row) == (None, 401, "denied")
+    query = "SELECT outcome, action FROM {} WHERE request_id = :r"
+    found = await db_connection.execute(
+        text(query.format("audit_event_unattributed")), {"r": request_id}
+    )
+    assert tuple(found.one()) == (401, "denied")
+    trail = await db_connection.execute(text(query.format("audit_event")), {"r": request_id})
+    assert trail.all() == []
+
+
+@pytest.mark.postgres_only
+async def test_app_role_cannot_read_unattributed_events(
+    client: httpx.AsyncClient, db_connection: AsyncConnection
+) -> None:
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with db_connection.begin_nested():
+            await db_connection.execute(text("SELECT count(*) FROM audit_event_unattributed"))
 
 
 @pytest.mark.postgres_only

@@ -15,6 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from dmi_api.models import ApiClient
+from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.support.forge import forge, new_rsa_pem, rsa_public_jwk
 from tests.support.tenants import TenantClient, bearer, make_tenant
 
@@ -123,6 +125,32 @@ class TestClientSecret:
             f"/v1/clients/{tenant_a.client_id}", json={"active": False}, headers=bearer(admin_token)
         )
         assert patched.status_code == 200
+        response = await token_request(
+            client,
+            {"grant_type": "client_credentials"},
+            basic(str(tenant_a.client_id), tenant_a.client_secret),
+        )
+        assert_oauth_error(response, 401, "invalid_client")
+
+    async def test_a_client_id_of_two_clinics_authenticates_neither(
+        self, app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient
+    ) -> None:
+        # The key is (clinic_id, id): only the id's randomness keeps it to one clinic. Were it
+        # found in two, the lookup by id alone answers for neither (`tokens.find_client`).
+        assert tenant_a.client_secret
+        other = await make_tenant(app)
+        async with app.state.sessionmaker() as db:
+            await bind_settings(db, clinic_id=other.clinic_id)
+            Tenant(db, other.clinic_id).add(
+                ApiClient(
+                    id=tenant_a.client_id,
+                    clinic_id=other.clinic_id,
+                    name="twin",
+                    scopes="children:read",
+                    auth_method="client_secret",
+                )
+            )
+            await db.commit()
         response = await token_request(
             client,
             {"grant_type": "client_credentials"},

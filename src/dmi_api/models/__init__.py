@@ -1,6 +1,6 @@
 """Table models; importing this package registers every table on `metadata`."""
 
-from dmi_api.models.audit import AuditEvent
+from dmi_api.models.audit import AuditEvent, UnattributedAuditEvent
 from dmi_api.models.auth import AuthThrottle, SigningKey, UsedClientAssertion
 from dmi_api.models.base import NAMING_CONVENTION, metadata
 from dmi_api.models.bookkeeping import IdempotencyKey, ResourceVersion
@@ -44,6 +44,7 @@ __all__ = [
     "SessionAmendment",
     "SessionRecord",
     "SigningKey",
+    "UnattributedAuditEvent",
     "UsedClientAssertion",
     "WebhookDelivery",
     "WebhookDispatch",

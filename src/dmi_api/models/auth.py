@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
 from dmi_api.models.columns import JSON_TYPE, timestamp_field
+from dmi_api.models.tenant_keys import tenant_foreign_key
 
 
 class SigningKey(TableModel, table=True):
@@ -34,9 +35,10 @@ class UsedClientAssertion(TableModel, table=True):
     """A client assertion `jti` already spent (RFC 7523 replay protection)."""
 
     __tablename__ = "used_client_assertion"
+    __table_args__ = (tenant_foreign_key("used_client_assertion", "client_id", "api_client"),)
 
     clinic_id: uuid.UUID = Field(primary_key=True, foreign_key="clinic.id")
-    client_id: uuid.UUID = Field(primary_key=True, foreign_key="api_client.id")
+    client_id: uuid.UUID = Field(primary_key=True)
     jti: str = Field(primary_key=True, max_length=255)
     expires_at: datetime = timestamp_field(index=True)
 

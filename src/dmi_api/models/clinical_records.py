@@ -13,6 +13,7 @@ from sqlmodel import Field
 from dmi_api.models.base import TableModel
 from dmi_api.models.clinical_row import ClinicalRow, name_prefix_index, sync_index
 from dmi_api.models.columns import JSON_TYPE, id_field, timestamp_field
+from dmi_api.models.tenant_keys import tenant_foreign_key, tenant_primary_key
 
 
 class Practitioner(ClinicalRow, table=True):
@@ -20,6 +21,7 @@ class Practitioner(ClinicalRow, table=True):
 
     __tablename__ = "practitioner"
     __table_args__ = (
+        tenant_primary_key(),
         Index(*sync_index("practitioner")),
         UniqueConstraint("clinic_id", "external_id"),
     )
@@ -36,6 +38,7 @@ class Child(ClinicalRow, table=True):
 
     __tablename__ = "child"
     __table_args__ = (
+        tenant_primary_key(),
         Index(*sync_index("child")),
         UniqueConstraint("clinic_id", "external_id"),
         # The name searches (`queries.lists.CHILDREN`): a case-insensitive prefix in a clinic.
@@ -61,7 +64,11 @@ class Exercise(ClinicalRow, table=True):
     """An exercise of the clinic's own library."""
 
     __tablename__ = "exercise"
-    __table_args__ = (Index(*sync_index("exercise")), UniqueConstraint("clinic_id", "code"))
+    __table_args__ = (
+        tenant_primary_key(),
+        Index(*sync_index("exercise")),
+        UniqueConstraint("clinic_id", "code"),
+    )
 
     code: str = Field(max_length=50)
     name: str = Field(max_length=200)
@@ -81,12 +88,15 @@ class Prescription(ClinicalRow, table=True):
 
     __tablename__ = "prescription"
     __table_args__ = (
+        tenant_primary_key(),
+        tenant_foreign_key("prescription", "child_id", "child"),
+        tenant_foreign_key("prescription", "prescriber_id", "practitioner"),
         Index(*sync_index("prescription")),
         Index("ix_prescription_clinic_id_child_id", "clinic_id", "child_id"),
     )
 
-    child_id: uuid.UUID = Field(foreign_key="child.id")
-    prescriber_id: uuid.UUID = Field(foreign_key="practitioner.id")
+    child_id: uuid.UUID
+    prescriber_id: uuid.UUID
     setting: str = Field(max_length=16)
     status: str = Field(default="draft", max_length=16)
     period_start: date
@@ -106,13 +116,16 @@ class PrescriptionItem(TableModel, table=True):
 
     __tablename__ = "prescription_item"
     __table_args__ = (
+        tenant_primary_key(),
+        tenant_foreign_key("prescription_item", "prescription_id", "prescription"),
+        tenant_foreign_key("prescription_item", "exercise_id", "exercise"),
         Index("ix_prescription_item_clinic_id_prescription_id", "clinic_id", "prescription_id"),
     )
 
     id: uuid.UUID = id_field()
-    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
-    prescription_id: uuid.UUID = Field(foreign_key="prescription.id")
-    exercise_id: uuid.UUID = Field(foreign_key="exercise.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True)
+    prescription_id: uuid.UUID
+    exercise_id: uuid.UUID
     position: int
     repetitions: int | None = None
     sets: int | None = None
@@ -130,6 +143,10 @@ class SessionRecord(ClinicalRow, table=True):
 
     __tablename__ = "session_record"
     __table_args__ = (
+        tenant_primary_key(),
+        tenant_foreign_key("session_record", "child_id", "child"),
+        tenant_foreign_key("session_record", "practitioner_id", "practitioner"),
+        tenant_foreign_key("session_record", "signed_by", "practitioner"),
         Index(*sync_index("session_record")),
         Index(
             "ix_session_record_clinic_id_child_id_started_at", "clinic_id", "child_id", "started_at"
@@ -137,8 +154,8 @@ class SessionRecord(ClinicalRow, table=True):
         Index("ix_session_record_clinic_id_started_at", "clinic_id", "started_at", "id"),
     )
 
-    child_id: uuid.UUID = Field(foreign_key="child.id")
-    practitioner_id: uuid.UUID | None = Field(default=None, foreign_key="practitioner.id")
+    child_id: uuid.UUID
+    practitioner_id: uuid.UUID | None = None
     type: str = Field(max_length=32)
     setting: str = Field(max_length=16)
     started_at: datetime = timestamp_field()
@@ -153,7 +170,7 @@ class SessionRecord(ClinicalRow, table=True):
     exercises: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_TYPE)
     notes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON_TYPE)
     signed_at: datetime | None = timestamp_field(nullable=True)
-    signed_by: uuid.UUID | None = Field(default=None, foreign_key="practitioner.id")
+    signed_by: uuid.UUID | None = None
 
 
 class SessionAmendment(TableModel, table=True):
@@ -161,13 +178,16 @@ class SessionAmendment(TableModel, table=True):
 
     __tablename__ = "session_amendment"
     __table_args__ = (
+        tenant_primary_key(),
+        tenant_foreign_key("session_amendment", "session_record_id", "session_record"),
+        tenant_foreign_key("session_amendment", "author_id", "practitioner"),
         Index("ix_session_amendment_clinic_id_session_record_id", "clinic_id", "session_record_id"),
     )
 
     id: uuid.UUID = id_field()
-    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
-    session_record_id: uuid.UUID = Field(foreign_key="session_record.id")
-    author_id: uuid.UUID | None = Field(default=None, foreign_key="practitioner.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True)
+    session_record_id: uuid.UUID
+    author_id: uuid.UUID | None = None
     reason: str = Field(max_length=500)
     text: str = Field(sa_type=Text)
     created_at: datetime = timestamp_field()
@@ -179,14 +199,17 @@ class Assessment(ClinicalRow, table=True):
 
     __tablename__ = "assessment"
     __table_args__ = (
+        tenant_primary_key(),
+        tenant_foreign_key("assessment", "child_id", "child"),
+        tenant_foreign_key("assessment", "assessor_id", "practitioner"),
         Index(*sync_index("assessment")),
         Index(
             "ix_assessment_clinic_id_child_id_performed_on", "clinic_id", "child_id", "performed_on"
         ),
     )
 
-    child_id: uuid.UUID = Field(foreign_key="child.id")
-    assessor_id: uuid.UUID | None = Field(default=None, foreign_key="practitioner.id")
+    child_id: uuid.UUID
+    assessor_id: uuid.UUID | None = None
     instrument: str = Field(max_length=32)
     performed_on: date
     status: str = Field(default="draft", max_length=16)
@@ -207,11 +230,13 @@ class Milestone(ClinicalRow, table=True):
 
     __tablename__ = "milestone"
     __table_args__ = (
+        tenant_primary_key(),
+        tenant_foreign_key("milestone", "child_id", "child"),
         Index(*sync_index("milestone")),
         Index("ix_milestone_clinic_id_child_id", "clinic_id", "child_id"),
     )
 
-    child_id: uuid.UUID = Field(foreign_key="child.id")
+    child_id: uuid.UUID
     milestone: str = Field(max_length=40)
     achieved_on: date | None = None
     observed_on: date | None = None

@@ -14,10 +14,12 @@ from dmi_api.models.columns import id_field, timestamp_field
 
 
 class ClinicalRow(TableModel):
-    """Base of clinic-owned resources: versioned (ETag), soft-deleted, synced by `updated_at`."""
+    """Base of clinic-owned resources: versioned (ETag), soft-deleted, synced by `updated_at`.
+    Each table's key is `(clinic_id, id)` (`tenant_keys.tenant_primary_key`, in its
+    `__table_args__`)."""
 
     id: uuid.UUID = id_field()
-    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True)
     version: int = Field(default=1, ge=1)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()

@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
 from dmi_api.models.columns import JSON_TYPE, clinic_fk, id_field, timestamp_field
+from dmi_api.models.tenant_keys import tenant_primary_key
 
 
 class Clinic(TableModel, table=True):
@@ -29,15 +30,21 @@ class ApiClient(TableModel, table=True):
 
     __tablename__ = "api_client"
     __table_args__ = (
+        tenant_primary_key(),
         CheckConstraint("auth_method IN ('client_secret', 'private_key_jwt')", name="auth_method"),
         CheckConstraint(
             "rate_limit_per_minute IS NULL OR rate_limit_per_minute BETWEEN 1 AND 100000000",
             name="rate_limit_per_minute",
         ),
         Index("ix_api_client_clinic_id_created_at", "clinic_id", "created_at", "id"),
+        # The token endpoint and `dmi-api clients ...` find a client by its id alone, before
+        # any clinic is known (`services.tokens.find_client`). Not unique: a unique key must
+        # include the distribution column (README "Scaling out"); ids are random (uuid4).
+        Index("ix_api_client_id", "id"),
     )
 
-    # The id is the OAuth client_id: random, global, never reused.
+    # The id is the OAuth client_id: random, never reused, unique in practice across clinics
+    # (122 random bits); a lookup by id alone that found two rows would refuse both.
     id: uuid.UUID = id_field()
     clinic_id: uuid.UUID = clinic_fk()
     name: str = Field(max_length=200)

@@ -56,9 +56,9 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index)
 
 
-def clinic_fk(*, nullable: bool = False) -> Any:
-    """The owning clinic of a tenant row."""
-    return Field(foreign_key="clinic.id", nullable=nullable, index=False)
+def clinic_fk() -> Any:
+    """The owning clinic of a tenant row: the first column of its key (`tenant_keys`)."""
+    return Field(foreign_key="clinic.id", primary_key=True, index=False)
 
 
 def json_default(value: object) -> str:

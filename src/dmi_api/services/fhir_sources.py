@@ -84,7 +84,11 @@ async def _dead(context: Context, named: set[str]) -> set[str]:
         item, prescription = columns(PrescriptionItem), columns(Prescription)
         statement = (
             context.tenant.select_rows(PrescriptionItem)
-            .join(table_of(Prescription), prescription.id == item.prescription_id)
+            .join(
+                table_of(Prescription),
+                (prescription.clinic_id == item.clinic_id)
+                & (prescription.id == item.prescription_id),
+            )
             .where(item.id.in_(items), live(Prescription))
         )
         rows = (await context.tenant.db.execute(statement)).all()

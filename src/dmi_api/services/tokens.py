@@ -117,9 +117,23 @@ async def _find_client(db: AsyncSession, client_key: str) -> ApiClient | None:
         client_id = uuid.UUID(client_key)
     except ValueError:
         return None
+    return await find_client(db, client_id)
+
+
+async def find_client(db: AsyncSession, client_id: uuid.UUID) -> ApiClient | None:
+    """The client with this id, whatever its clinic (none is known yet): the one lookup of a
+    clinic-owned row by its id alone (the token endpoint, `dmi-api clients ...`).
+
+    Row-level security lets the lookup see rows of this client id only. The key is
+    `(clinic_id, id)`, so the id's uniqueness across clinics is no constraint's (ids are
+    random uuid4s, minted by `services.clients`): two rows found would be a collision, and
+    neither is answered for. On a database distributed by clinic (README "Scaling out") this
+    query asks every shard; every later request names its clinic in its token.
+    """
     await bind_settings(db, client_id=client_id)
-    statement = select(ApiClient).where(col(ApiClient.id) == client_id)
-    return (await db.execute(statement)).scalar_one_or_none()
+    statement = select(ApiClient).where(col(ApiClient.id) == client_id).limit(2)
+    found = (await db.execute(statement)).scalars().all()
+    return found[0] if len(found) == 1 else None
 
 
 async def _spend_assertion(db: AsyncSession, client: ApiClient, jti: str, expires_at: int) -> bool:
@@ -127,6 +141,7 @@ async def _spend_assertion(db: AsyncSession, client: ApiClient, jti: str, expire
     table = UsedClientAssertion.__table__  # type: ignore[attr-defined]
     await db.execute(
         delete(UsedClientAssertion).where(
+            col(UsedClientAssertion.clinic_id) == client.clinic_id,
             col(UsedClientAssertion.client_id) == client.id,
             col(UsedClientAssertion.expires_at) < utcnow(),
         )

@@ -3,8 +3,8 @@ minute, NULL for the service default (`DMI_RATE_LIMIT_PER_MINUTE`). Tokens carry
 no request looks it up.
 
 Revision ID: 3c7b9e2d4f18
-Revises: 6a3d9f2b7e41
-Create Date: 2026-12-03 09:00:00+00:00
+Revises: b15b8819b4e0
+Create Date: 2026-12-04 09:00:00+00:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c7b9e2d4f18"
-down_revision: str | None = "6a3d9f2b7e41"
+down_revision: str | None = "b15b8819b4e0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""Authentication across replicas: a client disabled through one replica is refused by the
+"""Authentication across replicas: the first tokens of a new database come from one key
+whichever worker issues them; a client disabled through one replica is refused by the
 other at once; a signing key rotated by `dmi-api keys rotate` signs on one replica and verifies
 on the other, and the previous key's tokens keep verifying."""
 
@@ -10,6 +11,8 @@ import time
 from collections import Counter
 from datetime import datetime
 
+import asyncpg  # type: ignore[import-untyped]
+
 from bench.config import REPO_DIR, VENV_BIN
 from bench.scale.api import NEW_CONNECTION, Credentials, bearer, kid_of, statuses, token
 from bench.scale.checking import Run, Verdict
@@ -19,6 +22,7 @@ from bench.scale.cluster import SIGNING_KEY_REFRESH_SECONDS, TOKEN_LEEWAY_SECOND
 # the client is still active, each its own way.
 READS = ["/v1/children?limit=1", "/v1/milestones?limit=1"]
 PUBLISH_DELAY = SIGNING_KEY_REFRESH_SECONDS + TOKEN_LEEWAY_SECONDS + 1
+FIRST_TOKENS_PER_REPLICA = 6
 TIMES = 4  # each read this many times per replica, each on a new connection (both workers)
 
 
@@ -28,6 +32,39 @@ def _which(kid: str, new_kid: str) -> str:
 
 def _tally(codes: list[int]) -> str:
     return ", ".join(f"{count} x {code}" for code, count in sorted(Counter(codes).items()))
+
+
+async def _signing_keys(owner_dsn: str) -> int:
+    conn = await asyncpg.connect(owner_dsn)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM signing_key")
+        return count
+    finally:
+        await conn.close()
+
+
+async def first_keys(run: Run) -> Verdict:
+    """The first tokens of a new database, asked of every worker of both replicas at once: one
+    signing key, each token verified by the other replica. Runs first (no key exists yet)."""
+    a, b = run.cluster.url("a"), run.cluster.url("b")
+    before = await _signing_keys(run.cluster.owner_dsn)
+    targets = [a, b] * FIRST_TOKENS_PER_REPLICA
+    tokens = await asyncio.gather(*(token(run.http, url, run.cluster.admin) for url in targets))
+    kids = Counter(kid_of(t) for t in tokens)
+    codes = []
+    for url, issued in zip(targets, tokens, strict=True):
+        other = b if url == a else a
+        codes += await statuses(run.http, other, READS[:1], issued, 2)
+    after = await _signing_keys(run.cluster.owner_dsn)
+    verdict = Verdict(
+        f"{len(tokens)} token requests at once, half to each replica, on a database with "
+        f"{before} signing keys → {after} key made, tokens signed by {len(kids)} key(s); each "
+        f"used twice on the other replica at once: {_tally(codes)}"
+    )
+    verdict.expect(after == max(before, 1), f"{after - before} signing keys were made")
+    verdict.expect(len(kids) == 1, f"the tokens were signed by {len(kids)} different keys")
+    verdict.expect(all(code == 200 for code in codes), "a replica refused the other's token")
+    return verdict
 
 
 async def _new_client(run: Run, base_url: str) -> Credentials:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from dmi_api.auth.token_memo import VerifiedTokens
@@ -38,6 +39,8 @@ _ATTRIBUTION_WINDOW = timedelta(days=365)
 _ParsedKey = tuple[str, str, frozenset[str], frozenset[str]]
 _parsed: dict[_ParsedKey, SigningKeySet] = {}
 _PARSED_KEPT = 8
+# The advisory lock (PostgreSQL) under which the first key of a database is made: "dmi_key".
+_FIRST_KEY = 0x646D695F6B6579
 
 
 def publish_delay(settings: Settings) -> timedelta:
@@ -121,20 +124,15 @@ class KeyRing:
     async def _load_or_create(self) -> tuple[SigningKeySet, float]:
         """The key set, and the seconds until a key starts signing or retires (or infinity)."""
         async with self._sessionmaker()() as db:
-            now = utcnow()
-            verifies_since = now - self.verification_window()
-            retired = col(SigningKey.retired_at)
-            loaded = select(SigningKey).where(
-                or_(retired.is_(None), retired > verifies_since - _ATTRIBUTION_WINDOW)
-            )
-            statement = loaded.order_by(col(SigningKey.created_at).desc())
-            every = list((await db.execute(statement)).scalars())
-            rows: list[SigningKey] = []
-            past: list[SigningKey] = []
-            for row in every:
-                verifies = row.retired_at is None or row.retired_at > verifies_since
-                (rows if verifies else past).append(row)
+            now, rows, past = await self._read(db)
             schedule = Schedule.of(rows, now)
+            if schedule.signing is None and db.get_bind().dialect.name == "postgresql":
+                # A new database, whose workers and replicas all start at once: one of them
+                # makes the first key, the others wait for it and read it (each made its own,
+                # and refused the others' tokens until it looked again).
+                await db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_KEY})
+                now, rows, past = await self._read(db)
+                schedule = Schedule.of(rows, now)
             active = schedule.signing
             if active is None:
                 # No key signs now (a new database): one that signs at once, as no worker
@@ -149,6 +147,22 @@ class KeyRing:
                 else (schedule.next_change - now).total_seconds()
             )
             return await self._key_set(active, rows, past), switch_in
+
+    async def _read(self, db: AsyncSession) -> tuple[datetime, list[SigningKey], list[SigningKey]]:
+        """Now, the keys that verify now, and the older ones kept to attribute their tokens."""
+        now = utcnow()
+        verifies_since = now - self.verification_window()
+        retired = col(SigningKey.retired_at)
+        loaded = select(SigningKey).where(
+            or_(retired.is_(None), retired > verifies_since - _ATTRIBUTION_WINDOW)
+        )
+        statement = loaded.order_by(col(SigningKey.created_at).desc())
+        rows: list[SigningKey] = []
+        past: list[SigningKey] = []
+        for row in (await db.execute(statement)).scalars():
+            verifies = row.retired_at is None or row.retired_at > verifies_since
+            (rows if verifies else past).append(row)
+        return now, rows, past
 
     async def _key_set(
         self, active: SigningKey, rows: list[SigningKey], past: list[SigningKey]

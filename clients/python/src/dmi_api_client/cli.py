@@ -8,21 +8,21 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from dmi_api_client import models
 from dmi_api_client.client import DmiClient
 from dmi_api_client.config import ConfigError
 from dmi_api_client.errors import DmiError
+from dmi_api_client.tabular import write_csv, write_ndjson
 
 
 def instant(text: str) -> datetime:
@@ -71,35 +71,14 @@ def _export(args: argparse.Namespace, dmi: DmiClient) -> int:
     return 0
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return "" if value is None else value
-
-
-def write_rows(rows: Iterable[BaseModel], model: type[BaseModel], fmt: str, out: TextIO) -> int:
-    """Write `rows` as NDJSON or CSV (the model's fields as columns, nested values as JSON)."""
-    count = 0
-    if fmt == "ndjson":
-        for row in rows:
-            out.write(row.model_dump_json(by_alias=True) + "\n")
-            count += 1
-        return count
-    columns = [field.alias or name for name, field in model.model_fields.items()]
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        data = row.model_dump(mode="json", by_alias=True)
-        writer.writerow({column: _cell(data.get(column)) for column in columns})
-        count += 1
-    return count
-
-
 def _children_list(args: argparse.Namespace, dmi: DmiClient) -> int:
     rows = dmi.children.list(
         updated_since=args.updated_since, status=args.status, limit=args.page_size
     )
-    count = write_rows(rows, models.ChildPublic, args.format, sys.stdout)
+    if args.format == "csv":
+        count = write_csv(rows, models.ChildPublic, sys.stdout)
+    else:
+        count = write_ndjson(rows, sys.stdout)
     print(f"{count} children", file=sys.stderr)
     return 0
 

@@ -63,8 +63,10 @@ def admin_url() -> str:
     raise RuntimeError(f"no PostgreSQL for the client tests ({ENV_VAR} unset; tried {tried})")
 
 
-def _with_database(url: str, name: str, user: str | None = None, password: str | None = None) -> str:
-    scheme, rest = url.split("://", 1)
+def _with_database(
+    url: str, name: str, user: str | None = None, password: str | None = None
+) -> str:
+    _scheme, rest = url.split("://", 1)
     credentials, _, location = rest.rpartition("@")
     host = location.split("/", 1)[0].split("?", 1)[0]
     if user is not None:

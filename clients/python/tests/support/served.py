@@ -41,18 +41,26 @@ class Served:
     def cli_env(self, **extra: str) -> dict[str, str]:
         """The environment of a `dmi` (or example) subprocess using the secret client."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
-        return env | {
-            "DMI_URL": self.url,
-            "DMI_CLIENT_ID": self.secret.client_id,
-            "DMI_CLIENT_SECRET": self.secret.client_secret,
-        } | extra
+        return (
+            env
+            | {
+                "DMI_URL": self.url,
+                "DMI_CLIENT_ID": self.secret.client_id,
+                "DMI_CLIENT_SECRET": self.secret.client_secret,
+            }
+            | extra
+        )
 
 
 def _dmi_api(env: Mapping[str, str], *args: str) -> Any:
     """`dmi-api ARGS --json`, its output parsed."""
     done = subprocess.run(
         [sys.executable, "-m", "dmi_api.cli", *args, "--json"],
-        env=dict(env), capture_output=True, text=True, timeout=120, check=False,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"dmi-api {args[0]} {args[1]} failed: {done.stderr[-2000:]}")
@@ -73,7 +81,9 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: 
 
 
 @contextmanager
-def _process(command: list[str], env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def _process(
+    command: list[str], env: Mapping[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=dict(env), stdout=sink, stderr=subprocess.STDOUT)
         try:
@@ -116,7 +126,11 @@ def serve(workdir: Path) -> Iterator[Served]:
         }
         migrate = subprocess.run(
             [sys.executable, "-m", "dmi_api.cli", "migrate"],
-            env=env, capture_output=True, text=True, timeout=300, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if migrate.returncode != 0:
             raise RuntimeError(f"dmi-api migrate failed: {migrate.stderr[-2000:]}")
@@ -125,7 +139,8 @@ def serve(workdir: Path) -> Iterator[Served]:
         server = stack.enter_context(
             _process(
                 [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
-                env, workdir / "serve.log",
+                env,
+                workdir / "serve.log",
             )
         )
         clinic = _dmi_api(env, "clinics", "create", "--name", "Client tests")["clinic_id"]
@@ -137,7 +152,8 @@ def serve(workdir: Path) -> Iterator[Served]:
         stack.enter_context(
             _process(
                 [sys.executable, "-m", "dmi_api.cli", "worker", "--concurrency", "4"],
-                env, workdir / "worker.log",
+                env,
+                workdir / "worker.log",
             )
         )
         secret = ClientSecret(made["client_id"], made["client_secret"])
@@ -147,7 +163,9 @@ def serve(workdir: Path) -> Iterator[Served]:
             scopes = admin.clients.get(secret.client_id).scopes  # every scope
             jwt_client = admin.clients.create(
                 models.ClientCreate(
-                    name="jwt", scopes=scopes, auth_method="private_key_jwt",
+                    name="jwt",
+                    scopes=scopes,
+                    auth_method="private_key_jwt",
                     jwks=json.loads(jwks.read_text()),
                 )
             )

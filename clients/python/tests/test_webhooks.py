@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -28,7 +28,7 @@ def endpoint(dmi: DmiClient) -> Iterator[tuple[Receiver, models.WebhookEndpointW
             dmi.webhook_endpoints.delete(made.id, if_match=current.etag)
 
 
-def _about(resource_id: uuid.UUID) -> callable[[Delivery], bool]:  # type: ignore[valid-type]
+def _about(resource_id: uuid.UUID) -> Callable[[Delivery], bool]:
     return lambda d: json.loads(d.body).get("resource", {}).get("id") == str(resource_id)
 
 

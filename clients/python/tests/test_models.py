@@ -53,3 +53,19 @@ def test_answers_are_parsed_into_the_models(dmi: DmiClient) -> None:
     assert isinstance(assessment, models.GMFM88Assessment)  # the union, discriminated
     assert assessment.scores is not None
     assert isinstance(dmi.assessments.get(assessment.id), models.GMFM88Assessment)
+
+    # The reports under a child are typed too.
+    report = dmi.children.progress(
+        child.id, from_=date.today() - timedelta(days=30), to=date.today() + timedelta(days=1)
+    )
+    assert isinstance(report, models.ProgressReport)
+    assert [p.total_percent for p in report.gmfm88_series] == [assessment.scores.total_percent]
+    assert dmi.children.progress_chart(child.id).lstrip().startswith(b"<svg")
+    assert all(
+        isinstance(w, models.MilestoneWindow) for w in dmi.children.milestone_windows(child.id)
+    )
+    assert isinstance(dmi.children.due(child.id), models.ChildDue)
+    assert all(
+        isinstance(item, models.ClinicDueItem)
+        for item in dmi.due.list(before=date.today() + timedelta(days=400), limit=5)
+    )

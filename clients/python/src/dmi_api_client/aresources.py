@@ -111,6 +111,28 @@ class Records(Changeable[T]):
 
 
 class Children(Records[models.ChildPublic]):
+    async def progress(self, child_id: Id, **params: ParamValue) -> models.ProgressReport:
+        """The progress report (`from_`, `to`): GMFM series, milestones, adherence, sessions."""
+        return ops.PROGRESS.parse(await self._t.send(ops.PROGRESS.request(child_id, params)))
+
+    async def progress_chart(self, child_id: Id, **params: ParamValue) -> bytes:
+        """The progress report's chart, as SVG."""
+        return (await self._t.send(ops.chart(self._spec, child_id, "progress", params))).content
+
+    async def support_progression(
+        self, child_id: Id, **params: ParamValue
+    ) -> models.SupportProgression:
+        return ops.SUPPORT.parse(await self._t.send(ops.SUPPORT.request(child_id, params)))
+
+    async def milestone_windows(
+        self, child_id: Id, **params: ParamValue
+    ) -> list[models.MilestoneWindow]:
+        return ops.WINDOWS.parse(await self._t.send(ops.WINDOWS.request(child_id, params)))
+
+    async def due(self, child_id: Id) -> models.ChildDue:
+        """The instruments due for this child, and when."""
+        return ops.CHILD_DUE.parse(await self._t.send(ops.CHILD_DUE.request(child_id, {})))
+
     async def upsert_by_external_id(
         self,
         external_id: str,
@@ -122,6 +144,28 @@ class Children(Records[models.ChildPublic]):
         """Create or replace the child with this EHR id (`if_match` to replace)."""
         request = ops.upsert_child(external_id, body, if_match, idempotency_key)
         return self._spec.parse(await self._t.send(request))
+
+
+class Prescriptions(Records[models.PrescriptionPublic]):
+    async def adherence(self, prescription_id: Id, **params: ParamValue) -> models.AdherenceReport:
+        """How much of the prescribed home programme was done (`from_`, `to`)."""
+        return ops.ADHERENCE.parse(
+            await self._t.send(ops.ADHERENCE.request(prescription_id, params))
+        )
+
+    async def block_summary(self, prescription_id: Id) -> models.BlockSummary:
+        return ops.BLOCKS.parse(await self._t.send(ops.BLOCKS.request(prescription_id, {})))
+
+
+class Due:
+    """What falls due across the clinic."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def list(self, **params: ParamValue) -> AsyncIterator[models.ClinicDueItem]:
+        """Every item due before `before` (a date, required), page by page."""
+        return iterate(self._t, ops.clinic_due(params))
 
 
 class SessionRecords(Records[models.SessionRecordPublic]):

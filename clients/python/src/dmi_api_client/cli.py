@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 from pydantic import ValidationError
@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--updated-since", type=instant, help="changed at or after (tombstones too)"
     )
-    listing.add_argument("--status", choices=["active", "on_hold", "discharged"])
+    statuses = get_args(models.ChildPublic.model_fields["status"].annotation)
+    listing.add_argument("--status", choices=statuses)
     listing.add_argument("--format", choices=["ndjson", "csv"], default="ndjson")
     listing.add_argument("--page-size", type=int, default=200, help="rows per request (1-200)")
     listing.set_defaults(handler=_children_list)

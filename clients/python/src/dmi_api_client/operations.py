@@ -116,6 +116,47 @@ BATCH: TypeAdapter[models.BatchResponse] = TypeAdapter(models.BatchResponse)
 SETTINGS_PATH = "/v1/clinic-settings"
 
 
+class Report(Generic[T]):
+    """A read-only view under a resource (`/v1/children/{id}/progress`...) and its model."""
+
+    def __init__(self, spec: Spec[Any], suffix: str, model: Any) -> None:
+        self.spec, self.suffix = spec, suffix
+        self.adapter: TypeAdapter[T] = TypeAdapter(model)
+
+    def request(self, resource_id: Id, params: Mapping[str, ParamValue]) -> ApiRequest:
+        return get(f"{self.spec.item(resource_id)}/{self.suffix}", params)
+
+    def parse(self, response: httpx.Response) -> T:
+        return self.adapter.validate_json(response.content)
+
+
+PROGRESS: Report[models.ProgressReport] = Report(CHILDREN, "progress", models.ProgressReport)
+SUPPORT: Report[models.SupportProgression] = Report(
+    CHILDREN, "support-progression", models.SupportProgression
+)
+WINDOWS: Report[list[models.MilestoneWindow]] = Report(
+    CHILDREN, "milestone-windows", list[models.MilestoneWindow]
+)
+CHILD_DUE: Report[models.ChildDue] = Report(CHILDREN, "due", models.ChildDue)
+ADHERENCE: Report[models.AdherenceReport] = Report(
+    PRESCRIPTIONS, "adherence", models.AdherenceReport
+)
+BLOCKS: Report[models.BlockSummary] = Report(PRESCRIPTIONS, "block-summary", models.BlockSummary)
+
+
+def chart(
+    spec: Spec[Any], resource_id: Id, name: str, params: Mapping[str, ParamValue]
+) -> ApiRequest:
+    """An SVG chart (`progress.svg`, `support-progression.svg`)."""
+    request = get(f"{spec.item(resource_id)}/{name}.svg", params)
+    return ApiRequest("GET", request.path, request.params, headers={"Accept": "image/svg+xml"})
+
+
+def clinic_due(params: Mapping[str, ParamValue]) -> Pager[models.ClinicDueItem]:
+    """What falls due across the clinic (`GET /v1/due`), paged."""
+    return Pager("/v1/due", TypeAdapter(models.ClinicDueItem), params)
+
+
 def upsert_child(
     external_id: str, body: Body, if_match: ETagLike | None, idempotency_key: str | None
 ) -> ApiRequest:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from joserfc.jwk import RSAKey
@@ -80,21 +80,30 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: 
         time.sleep(0.1)
 
 
-@contextmanager
-def _process(
-    command: list[str], env: Mapping[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as sink:
+class _Processes:
+    """Subprocesses stopped together at the end (SIGTERM to all, then wait for each)."""
+
+    def __init__(self) -> None:
+        self.running: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
+
+    def start(
+        self, command: list[str], env: Mapping[str, str], log: Path
+    ) -> subprocess.Popen[bytes]:
+        sink = log.open("wb")
         process = subprocess.Popen(command, env=dict(env), stdout=sink, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
+        self.running.append((process, sink))
+        return process
+
+    def stop(self) -> None:
+        for process, _ in self.running:
             process.terminate()
+        for process, sink in self.running:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            sink.close()
 
 
 def _new_key(directory: Path) -> tuple[Path, Path]:
@@ -136,12 +145,12 @@ def serve(workdir: Path) -> Iterator[Served]:
             raise RuntimeError(f"dmi-api migrate failed: {migrate.stderr[-2000:]}")
         postgres.ensure_app_role()
         # Served (and started) while the operator commands run.
-        server = stack.enter_context(
-            _process(
-                [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
-                env,
-                workdir / "serve.log",
-            )
+        processes = _Processes()
+        stack.callback(processes.stop)
+        server = processes.start(
+            [sys.executable, "-m", "dmi_api.cli", "serve", "--port", str(port)],
+            env,
+            workdir / "serve.log",
         )
         clinic = _dmi_api(env, "clinics", "create", "--name", "Client tests")["clinic_id"]
         made = _dmi_api(
@@ -149,12 +158,10 @@ def serve(workdir: Path) -> Iterator[Served]:
         )
         _wait_ready(url, server, workdir / "serve.log")
         # Exports and webhook deliveries; the tests that need it wait for its work to be done.
-        stack.enter_context(
-            _process(
-                [sys.executable, "-m", "dmi_api.cli", "worker", "--concurrency", "4"],
-                env,
-                workdir / "worker.log",
-            )
+        processes.start(
+            [sys.executable, "-m", "dmi_api.cli", "worker", "--concurrency", "4"],
+            env,
+            workdir / "worker.log",
         )
         secret = ClientSecret(made["client_id"], made["client_secret"])
         # The private_key_jwt client, registered over the API by the first (`clients:admin`).

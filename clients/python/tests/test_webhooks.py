@@ -44,6 +44,8 @@ def test_a_delivery_the_server_signed_verifies(
     assert event["type"] == "child.created"
     assert event["resource"]["id"] == str(child.id)
     assert models.EventPublic.model_validate(event).resource.path == f"/v1/children/{child.id}"
+    logged = list(dmi.webhook_endpoints.deliveries(made.id))
+    assert [d.event_id for d in logged if str(d.event_id) == event["id"]]
 
     with pytest.raises(WebhookVerificationError, match="no signature"):
         verify_webhook(made.secret, delivery.headers, delivery.body.replace(b"child", b"chilD"))

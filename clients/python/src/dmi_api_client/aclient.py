@@ -9,6 +9,7 @@ import httpx
 
 from dmi_api_client import aresources as r
 from dmi_api_client import operations as ops
+from dmi_api_client.aexporting import Exports
 from dmi_api_client.atransport import AsyncTransport
 from dmi_api_client.client import token_cache
 from dmi_api_client.config import settings_from_env
@@ -58,7 +59,7 @@ class AsyncDmiClient:
         self.clients = r.Clients(t, ops.CLIENTS)
         self.webhook_endpoints = r.WebhookEndpoints(t, ops.WEBHOOK_ENDPOINTS)
         self.clinic_settings = r.ClinicSettings(t)
-        self.exports = r.Exports(t)
+        self.exports = Exports(t)
 
     @classmethod
     def from_env(

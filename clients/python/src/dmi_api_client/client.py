@@ -10,6 +10,7 @@ import httpx
 from dmi_api_client import operations as ops
 from dmi_api_client import resources as r
 from dmi_api_client.config import settings_from_env
+from dmi_api_client.exporting import Exports
 from dmi_api_client.flow import USER_AGENT
 from dmi_api_client.retry import RetryPolicy
 from dmi_api_client.tokens import Credentials, TokenCache
@@ -69,7 +70,7 @@ class DmiClient:
         self.clients = r.Clients(t, ops.CLIENTS)
         self.webhook_endpoints = r.WebhookEndpoints(t, ops.WEBHOOK_ENDPOINTS)
         self.clinic_settings = r.ClinicSettings(t)
-        self.exports = r.Exports(t)
+        self.exports = Exports(t)
 
     @classmethod
     def from_env(

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite lint format openapi migrate clean bench chromium scale-check
+.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,15 +20,19 @@ $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 	@echo "==> installed"
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The Python client (clients/python) goes into the same virtualenv: its tests serve this API.
+CLIENT := clients/python
+
+$(DEV_STAMP): pyproject.toml $(CLIENT)/pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e '$(CLIENT)[dev]'
 	touch $@ $(RUN_STAMP)
 
 ## Serve the API (embedded SQLite file unless DMI_DATABASE_URL says otherwise).
 run: $(RUN_STAMP)
 	$(BIN)/dmi-api serve
 
-## The whole suite on PostgreSQL, the portable subset on SQLite, and lint, side by side (each
+## The whole suite on PostgreSQL, the portable subset on SQLite, the Python client's tests
+## (against a served app of their own), and lint, side by side (each
 ## part's output is printed whole when it ends; any failure fails `make test`). The PostgreSQL
 ## suite runs as two processes (the records API's tests, and the rest), and the long stateful
 ## schemathesis run beside them (each pytest run makes its own database), so that both cores
@@ -40,7 +44,7 @@ PG_RECORDS := tests/records tests/fhir tests/exports $(OWN_DATABASE)
 
 test: $(DEV_STAMP) chromium
 	$(MAKE) --no-print-directory -j5 --output-sync=target \
-		test-stateful test-postgres-records test-postgres-rest test-sqlite lint
+		test-stateful test-postgres-records test-postgres-rest test-sqlite test-client lint
 
 test-postgres: test-postgres-records test-postgres-rest
 
@@ -68,14 +72,19 @@ test-stateful: $(DEV_STAMP)
 test-sqlite: $(DEV_STAMP)
 	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only and not own_database"
 
+## The Python client's suite: its own database, `dmi-api serve` and `dmi-api worker`.
+test-client: $(DEV_STAMP)
+	cd $(CLIENT) && $(CURDIR)/$(BIN)/python -m pytest
+
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests migrations bench
-	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench $(CLIENT)
+	$(BIN)/ruff format --check src tests migrations bench $(CLIENT)
 	$(BIN)/mypy
+	cd $(CLIENT) && $(CURDIR)/$(BIN)/mypy
 
 format: $(DEV_STAMP)
-	$(BIN)/ruff format src tests migrations bench
-	$(BIN)/ruff check --fix src tests migrations bench
+	$(BIN)/ruff format src tests migrations bench $(CLIENT)
+	$(BIN)/ruff check --fix src tests migrations bench $(CLIENT)
 
 openapi: $(RUN_STAMP)
 	$(BIN)/dmi-api openapi

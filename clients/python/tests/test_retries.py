@@ -1,0 +1,138 @@
+"""Retries against a real loopback proxy in front of the served app: 503 and 429 with
+`Retry-After` (seconds and HTTP date), an answer lost after the app created the row, a
+connection closed mid-request; the POST's `Idempotency-Key` is the same on every attempt and
+one row is created."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from dmi_api_client import (
+    AsyncDmiClient,
+    DmiClient,
+    RetryPolicy,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    models,
+)
+from tests.support.proxy import Fault, Proxy, proxy_to
+from tests.support.served import Served
+
+CREATE_CHILD = "POST /v1/children"
+FAST = RetryPolicy(attempts=4, backoff=0.05, max_backoff=0.2)
+
+
+@pytest.fixture
+def proxy(served: Served) -> Iterator[Proxy]:
+    with proxy_to(served.url) as running:
+        yield running
+
+
+def _child(family: str) -> models.ChildCreate:
+    return models.ChildCreate(
+        given_name="Retry", family_name=family, birth_date="2024-05-01", sex="female"
+    )
+
+
+def _count(dmi: DmiClient, family: str) -> int:
+    return sum(1 for _ in dmi.children.list(family_name=family))
+
+
+def test_503_and_429_are_retried_after_retry_after_with_one_key(
+    served: Served, proxy: Proxy, dmi: DmiClient
+) -> None:
+    family = f"R{uuid.uuid4().hex[:10]}"
+    moment = (datetime.now(UTC) + timedelta(seconds=2.5)).replace(microsecond=0)
+    later = format_datetime(moment, usegmt=True)
+    proxy.plan(CREATE_CHILD, Fault(503, "1"), Fault(429, later))
+    with DmiClient(proxy.url, served.secret, retry=FAST) as client:
+        started = time.monotonic()
+        child = client.children.create(_child(family))
+        waited = time.monotonic() - started
+    attempts = proxy.seen_at(CREATE_CHILD)
+    assert len(attempts) == 3
+    keys = {a.headers["idempotency-key"] for a in attempts}
+    assert len(keys) == 1
+    assert uuid.UUID(keys.pop())
+    assert waited >= 1.0  # the first Retry-After
+    assert datetime.now(UTC) >= moment  # the second: not before its date
+    assert len(proxy.forwarded_at(CREATE_CHILD)) == 1
+    assert _count(dmi, family) == 1
+    assert child.family_name == family
+
+
+def test_a_lost_answer_is_replayed_not_created_twice(
+    served: Served, proxy: Proxy, dmi: DmiClient
+) -> None:
+    family = f"L{uuid.uuid4().hex[:10]}"
+    # The app creates the child and its answer is lost (a 503 instead); the resend reaches
+    # the app, whose answer is lost again (the connection closes); the third gets the replay.
+    proxy.plan(CREATE_CHILD, Fault(503, "0", forward=True), Fault(drop=True))
+    with DmiClient(proxy.url, served.secret, retry=FAST) as client:
+        child = client.children.create(_child(family))
+    attempts = proxy.seen_at(CREATE_CHILD)
+    assert len(attempts) == 3
+    assert len({a.headers["idempotency-key"] for a in attempts}) == 1
+    assert len(proxy.forwarded_at(CREATE_CHILD)) == 3
+    assert [c.id for c in dmi.children.list(family_name=family)] == [child.id]
+
+
+def test_a_given_key_is_sent_and_replayed(dmi: DmiClient) -> None:
+    family = f"K{uuid.uuid4().hex[:10]}"
+    key = f"import-{family}"
+    first = dmi.children.create(_child(family), idempotency_key=key)
+    again = dmi.children.create(_child(family), idempotency_key=key)
+    assert first.id == again.id
+    assert _count(dmi, family) == 1
+
+
+def test_an_unkeyed_post_is_not_resent_after_a_broken_connection(
+    served: Served, proxy: Proxy
+) -> None:
+    # Registering a webhook endpoint takes no Idempotency-Key: a resend could register two.
+    proxy.plan("POST /v1/webhook-endpoints", Fault(drop=True))
+    body = {"url": "http://127.0.0.1:9/never", "event_types": ["child.created"]}
+    with (
+        DmiClient(proxy.url, served.secret, retry=FAST) as client,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        client.webhook_endpoints.create(body)
+    assert len(proxy.seen_at("POST /v1/webhook-endpoints")) == 1
+
+
+def test_retries_give_up_with_the_last_problem(served: Served, proxy: Proxy) -> None:
+    proxy.plan("GET /v1/children", *[Fault(503, "0")] * 4)
+    client = DmiClient(proxy.url, served.secret, retry=FAST)
+    with client, pytest.raises(ServiceUnavailableError) as raised:
+        client.children.page()
+    assert raised.value.status == 503
+    assert raised.value.code == "proxy_fault"
+    assert len(proxy.seen_at("GET /v1/children")) == 4
+
+
+def test_a_retry_after_longer_than_the_client_waits_fails_at_once(
+    served: Served, proxy: Proxy
+) -> None:
+    proxy.plan("GET /v1/children", Fault(429, "3600"))
+    client = DmiClient(proxy.url, served.secret, retry=FAST)
+    with client, pytest.raises(TooManyRequestsError, match="429"):
+        client.children.page()
+    assert len(proxy.seen_at("GET /v1/children")) == 1
+
+
+async def test_async_retries_with_one_key(served: Served, proxy: Proxy, dmi: DmiClient) -> None:
+    family = f"A{uuid.uuid4().hex[:10]}"
+    proxy.plan(CREATE_CHILD, Fault(503, "1"), Fault(503, None, forward=True))
+    async with AsyncDmiClient(proxy.url, served.secret, retry=FAST) as client:
+        child = await client.children.create(_child(family))
+    attempts = proxy.seen_at(CREATE_CHILD)
+    assert len(attempts) == 3
+    assert len({a.headers["idempotency-key"] for a in attempts}) == 1
+    assert [c.id for c in dmi.children.list(family_name=family)] == [child.id]

@@ -32,6 +32,8 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "DMI_DB_POOL_SIZE": "4",
             # The longest lifetime allowed: a run on a busy machine outlasts the default 300 s.
             "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME),
+            # One client drives the whole run: its quota past what the run asks.
+            "DMI_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
         }
     )
     with serving(env, tmp_path_factory.mktemp("stateful") / "serve.log") as base:

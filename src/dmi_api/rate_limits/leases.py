@@ -13,11 +13,12 @@ the quota, so a quiet client is charged request by request and wastes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -40,6 +41,7 @@ class _Lease:
     expires: float  # monotonic time past which `units` are forfeited
     remaining: int = 0  # what the shared window had left after the last lease
     reset_at: float = 0.0  # wall-clock time more units become free
+    leasing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class QuotaLeases:
@@ -60,41 +62,54 @@ class QuotaLeases:
 
     async def charge(self, client_key: str, quota: int, cost: int) -> Verdict:
         """Take `cost` units of the client's `quota`; a refusal takes nothing."""
-        now = self._monotonic()
         lease = self._leases.get(client_key)
-        if lease is not None and lease.expires > now and lease.units >= cost:
+        if lease is not None and lease.units >= cost and lease.expires > self._monotonic():
             lease.units -= cost
             return _verdict(True, quota, lease)
-        if now < self._store_down_until:
+        if self._monotonic() < self._store_down_until:
             return Verdict(True, quota, None, 0)
         if lease is None:
-            self._forget_expired(now)
+            self._forget_expired(self._monotonic())
             lease = self._leases[client_key] = _Lease(units=0, size=cost, expires=0.0)
-        try:
-            return await self._lease(client_key, quota, cost, lease, now)
-        except StorageError:
-            # Availability first: the store being down must not take the API down with it.
-            self._store_down_until = now + OUTAGE_BACKOFF_SECONDS
-            logger.warning("rate limit store unavailable; requests pass uncounted for a second")
-            return Verdict(True, quota, None, 0)
+        # One lease at a time per client: the requests that find it spent wait for the lease
+        # in flight and spend it, instead of each leasing (and each doubling) on its own.
+        async with lease.leasing:
+            if lease.units >= cost and lease.expires > self._monotonic():
+                lease.units -= cost
+                return _verdict(True, quota, lease)
+            try:
+                return await self._lease(client_key, quota, cost, lease)
+            except StorageError:
+                # Availability first: the store being down must not take the API down with it.
+                self._store_down_until = self._monotonic() + OUTAGE_BACKOFF_SECONDS
+                logger.warning("rate limit store unavailable; requests pass uncounted for a second")
+                return Verdict(True, quota, None, 0)
 
-    async def _lease(
-        self, client_key: str, quota: int, cost: int, lease: _Lease, now: float
-    ) -> Verdict:
-        live = lease.expires > now
-        held = lease.units if live else 0
+    async def _lease(self, client_key: str, quota: int, cost: int, lease: _Lease) -> Verdict:
+        live = lease.expires > self._monotonic()
+        # What is left of a live lease is this request's while it leases more (nothing else
+        # spends it meanwhile); an expired lease's is forfeited.
+        held, lease.units = (lease.units if live else 0), 0
         # Spent within its second: the client is busy, lease more; otherwise, less.
         lease.size = lease.size * 2 if live else lease.size // 2
         lease.size = max(1, min(lease.size, quota // MAX_LEASE_SHARE))
         item = RateLimitItemPerMinute(quota)
-        take = max(cost - held, lease.size)
-        allowed = await self._limiter.hit(item, client_key, cost=take)
-        if not allowed and take > cost - held:
-            take = cost - held
+        need = cost - held
+        take = max(need, lease.size)
+        try:
             allowed = await self._limiter.hit(item, client_key, cost=take)
-        stats = await self._limiter.get_window_stats(item, client_key)
-        lease.units = held + take - cost if allowed else held
-        lease.expires = self._monotonic() + LEASE_SECONDS if allowed else lease.expires
+            if not allowed and take > need:
+                take = need
+                allowed = await self._limiter.hit(item, client_key, cost=take)
+            stats = await self._limiter.get_window_stats(item, client_key)
+        except StorageError:
+            lease.units = held
+            raise
+        if allowed:
+            lease.units = held + take - cost
+            lease.expires = self._monotonic() + LEASE_SECONDS
+        else:
+            lease.units = held
         lease.remaining = stats.remaining
         lease.reset_at = stats.reset_time
         return _verdict(allowed, quota, lease)

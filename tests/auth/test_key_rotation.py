@@ -83,4 +83,7 @@ async def test_a_token_one_worker_signs_is_verified_by_the_other_at_once(
     assert len(rotations) >= 3
     # The rotations took effect during the run: tokens were signed with the rotated keys.
     assert len(signed_with & set(rotations)) >= 2, (signed_with, rotations)
-    assert checks > 50  # a few hundred on an idle machine; fewer under a loaded suite
+    # A few hundred on an idle machine; 20-36 seen with three suites on 2 cores (load 8): the
+    # assertions above are what must hold, this only that the loop went round several times
+    # (each round: both workers, both paths).
+    assert checks >= 12

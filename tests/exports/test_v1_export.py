@@ -3,15 +3,22 @@ representations (each line equal to the resource's own GET), status, cancel, iso
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
+import orjson
 from fastapi import FastAPI
+from sqlalchemy import JSON, cast, literal, update
+from sqlmodel import col
 
+from dmi_api.models import SessionRecord
+from dmi_api.tenant_scope import bind_settings
+from tests.conftest import BACKEND
 from tests.exports.support import lines, relative, run_export
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
-from tests.support.sessions import create
+from tests.support.sessions import create, lives
 
 URL = "/v1/exports"
 
@@ -136,6 +143,56 @@ class TestGetExport:
                 assert got.status_code == 200, got.text
                 assert line == got.json(), entry["type"]
 
+    async def test_session_records_as_stored_or_of_an_older_shape_equal_their_get(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # Exercises and notes are written out as stored when they already are the API's form;
+        # a record amended, one stored with keys missing, in another order, or over several
+        # lines (an older writer) is still its GET.
+        amended, _deleted = await lives(client, clinic)
+        older = await create(client, clinic)
+        reordered = await create(client, clinic)
+        exercise = clinic.exercise_ids[1]
+        await _store(
+            app,
+            clinic,
+            older["id"],
+            exercises=f'[{{"exercise_id": "{exercise}", "repetitions": 3}}]',
+            notes='{\n  "plan": "Walk with support.",\n  "subjective": null\n}',
+        )
+        stored = reordered["exercises"][0]
+        await _store(
+            app,
+            clinic,
+            reordered["id"],
+            exercises=orjson.dumps([dict(reversed(stored.items()))]).decode(),
+            notes='{"plan":null,"assessment":"Better.","objective":null,"subjective":null}',
+        )
+        headers = await headers_for(clinic.tenant, "export:read")
+        started = await start(client, headers, resources=["session_records"])
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{started['id']}")
+        body = (await client.get(f"{URL}/{started['id']}", headers=headers)).json()
+        records = await lines(client, body["output"][0]["url"], headers)
+        assert {r["id"] for r in records} == {amended["id"], older["id"], reordered["id"]}
+        for line in records:
+            got = await client.get(f"/v1/session-records/{line['id']}", headers=clinic.headers)
+            assert line == got.json()
+        shown = {r["id"]: r for r in records}
+        assert shown[amended["id"]]["amendments"][0]["text"] == "45 minutes, not 50."
+        assert shown[older["id"]]["exercises"] == [
+            {
+                "exercise_id": exercise,
+                "prescription_item_id": None,
+                "repetitions": 3,
+                "sets": None,
+                "support_point": None,
+                "response": None,
+                "note": None,
+            }
+        ]
+        assert shown[older["id"]]["notes"]["plan"] == "Walk with support."
+        assert shown[reordered["id"]]["notes"]["assessment"] == "Better."
+
     async def test_since_lists_deletions_and_another_clinic_sees_nothing(
         self,
         app: FastAPI,
@@ -181,3 +238,20 @@ class TestDeleteExport:
         problem(await client.get(status, headers=headers), 404)
         assert await run_export(app, clinic.tenant.clinic_id, status) == "cancelled"
         await start(client, headers)  # a cancelled export no longer counts
+
+
+async def _store(app: FastAPI, clinic: Clinic, record_id: str, **texts: str) -> None:
+    """Store a record's JSON columns as this text, as an older writer may have left them."""
+    values = {
+        name: cast(literal(text), JSON) if BACKEND == "postgres" else literal(text)
+        for name, text in texts.items()
+    }
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
+        statement = (
+            update(SessionRecord)
+            .where(col(SessionRecord.id) == uuid.UUID(record_id))
+            .values(**values)
+        )
+        await db.execute(statement)
+        await db.commit()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
-from types import SimpleNamespace
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
@@ -320,5 +320,8 @@ async def stream_rows(
     connection = await db.connection()
     conn: Any = (await connection.get_raw_connection()).driver_connection
     cursor = await conn.cursor(compiled.string, *values)
+    make: Any = None
     while rows := await cursor.fetch(chunk):
-        yield [SimpleNamespace(**dict(row.items())) for row in rows]
+        if make is None:  # the statement's columns, read as attributes
+            make = namedtuple("Row", list(rows[0].keys()))._make  # type: ignore[attr-defined]
+        yield [make(row) for row in rows]

@@ -28,6 +28,10 @@ def remove(root: str, clinic_id: uuid.UUID, export_id: uuid.UUID) -> None:
     shutil.rmtree(export_dir(root, clinic_id, export_id), ignore_errors=True)
 
 
+# Each resource on a line of its own, its timestamps in UTC with a `Z`.
+_LINE = orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+
+
 class NdjsonFiles:
     """The files of one output type: lines appended, a new file past `max_bytes`."""
 
@@ -41,19 +45,19 @@ class NdjsonFiles:
         """Append one line per resource (a chunk that fits goes in one write)."""
         if not resources:
             return
-        lines = [orjson.dumps(r, default=json_default, option=orjson.OPT_UTC_Z) for r in resources]
-        size = sum(map(len, lines)) + len(lines)
+        lines = [orjson.dumps(r, default=json_default, option=_LINE) for r in resources]
+        size = sum(map(len, lines))
         if self._handle is not None and self._size + size <= self.max_bytes:
-            self._handle.write(b"\n".join(lines) + b"\n")
+            self._handle.write(b"".join(lines))
             self._size += size
             self.files[-1]["count"] += len(lines)
             return
         for line in lines:
-            if self._handle is None or (self._size and self._size + len(line) + 1 > self.max_bytes):
+            if self._handle is None or (self._size and self._size + len(line) > self.max_bytes):
                 self._next_file()
             assert self._handle is not None
-            self._handle.write(line + b"\n")
-            self._size += len(line) + 1
+            self._handle.write(line)
+            self._size += len(line)
             self.files[-1]["count"] += 1
 
     def _next_file(self) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, Text, cast
 
 from dmi_api.fhir.identifiers import identifier_system
 from dmi_api.models import (
@@ -31,9 +31,10 @@ from dmi_api.schemas.exercises import ExercisePublic
 from dmi_api.schemas.milestones import MilestonePublic
 from dmi_api.schemas.practitioners import PractitionerPublic
 from dmi_api.schemas.prescriptions import PrescriptionItemPublic, PrescriptionPublic
+from dmi_api.schemas.session_records import SessionRecordPublic
 from dmi_api.services import children, rules_in_effect
-from dmi_api.services.session_record_queries import load_amendments
-from dmi_api.services.session_record_views import plain_view
+from dmi_api.services.session_record_queries import amended, load_amendments
+from dmi_api.services.session_record_views import export_view
 from dmi_api.tenant_scope import Tenant
 
 Resource = dict[str, Any]
@@ -89,14 +90,16 @@ class Part:
     # The columns its render reads (None: all): a session's notes are never decoded for an
     # Encounter.
     columns: tuple[str, ...] | None = None
+    # What it reads besides them, labelled (its render reads them by name).
+    extra: Callable[[], tuple[ColumnElement[Any], ...]] = tuple
 
     def select(self, tenant: Tenant) -> Select[Any]:
         """`SELECT` of the clinic's rows of this part's table (its columns), as plain rows."""
         statement = tenant.select_rows(self.model)
-        if self.columns is None:
-            return statement
-        c = columns(self.model)
-        return statement.with_only_columns(*(c[name] for name in self.columns))
+        if self.columns is not None:
+            c = columns(self.model)
+            statement = statement.with_only_columns(*(c[name] for name in self.columns))
+        return statement.add_columns(*self.extra())
 
     audited: str = ""
 
@@ -157,8 +160,26 @@ async def _prescriptions(context: Context, rows: Sequence[Any]) -> list[list[Res
 
 
 async def _session_records(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    amendments = await load_amendments(context.tenant, [row.id for row in rows])
-    return [[plain_view(row, amendments[row.id])] for row in rows]
+    amended = await load_amendments(context.tenant, [row.id for row in rows if row.amended])
+    return [[export_view(row, amended.get(row.id, ()))] for row in rows]
+
+
+# A record's exercises and notes read as their stored text (`export_view`), and whether it has
+# amendments (most have none: their query is skipped).
+_RECORD_COLUMNS = tuple(
+    name
+    for name in SessionRecordPublic.model_fields
+    if name not in ("ended_at", "amendments", "exercises", "notes")
+)
+
+
+def _record_extra() -> tuple[ColumnElement[Any], ...]:
+    c = columns(SessionRecord)
+    return (
+        cast(c.exercises, Text).label("exercises_json"),
+        cast(c.notes, Text).label("notes_json"),
+        amended().label("amended"),
+    )
 
 
 def _aged(model: type[BaseModel], dated: Callable[[Any], date | None]) -> Render:
@@ -185,7 +206,18 @@ V1_SOURCES: dict[str, Source] = {
         Source("practitioners", False, (Part(Practitioner, _each_plain(PractitionerPublic)),)),
         Source("exercises", False, (Part(Exercise, _each_plain(ExercisePublic)),)),
         Source("prescriptions", True, (Part(Prescription, _prescriptions),)),
-        Source("session_records", True, (Part(SessionRecord, _session_records),)),
+        Source(
+            "session_records",
+            True,
+            (
+                Part(
+                    SessionRecord,
+                    _session_records,
+                    columns=_RECORD_COLUMNS,
+                    extra=_record_extra,
+                ),
+            ),
+        ),
         Source(
             "assessments",
             True,

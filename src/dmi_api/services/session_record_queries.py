@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement, exists
 from sqlmodel import col
 
 from dmi_api.models import (
@@ -17,7 +18,7 @@ from dmi_api.models import (
 )
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import SESSION_RECORDS
-from dmi_api.queries.predicates import live, live_item_of_live_prescription
+from dmi_api.queries.predicates import columns, live, live_item_of_live_prescription
 from dmi_api.schemas.session_records import PerformedExercise
 from dmi_api.services.resources import ListQuery, get_live, list_page
 from dmi_api.services.resources import live_child as live_child  # for the nested lists
@@ -47,6 +48,14 @@ async def load_amendments(
     for amendment in (await tenant.db.execute(statement)).scalars():
         found[amendment.session_record_id].append(amendment)
     return found
+
+
+def amended() -> ColumnElement[bool]:
+    """The session record (the statement's `session_record`) has amendments."""
+    records, amendments = columns(SessionRecord), columns(SessionAmendment)
+    return exists().where(
+        amendments.clinic_id == records.clinic_id, amendments.session_record_id == records.id
+    )
 
 
 async def amendments_of(tenant: Tenant, row: SessionRecord) -> Amendments:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from dmi_api.models import SessionAmendment, SessionRecord
 from dmi_api.schemas.base import plain
 from dmi_api.schemas.session_records import (
@@ -19,6 +21,7 @@ _DERIVED = frozenset({"ended_at", "amendments"})
 _EXERCISE_FIELDS = tuple(PerformedExercisePublic.model_fields)
 _NOTE_FIELDS = tuple(SoapNotesPublic.model_fields)
 _AMENDMENT_FIELDS = tuple(AmendmentPublic.model_fields)
+_EXERCISE_KEYS, _NOTE_KEYS = frozenset(_EXERCISE_FIELDS), frozenset(_NOTE_FIELDS)
 
 
 def aware(moment: datetime) -> datetime:
@@ -58,6 +61,34 @@ def stored_views(
     return (
         [{k: done.get(k) for k in _EXERCISE_FIELDS} for done in exercises],
         {k: notes.get(k) for k in _NOTE_FIELDS},
+    )
+
+
+def stored_json(text: str, fields: tuple[str, ...], keys: frozenset[str], *, many: bool) -> Any:
+    """A JSON column's stored text as the API shows it (`many`: a list of objects): written out
+    as it is stored (`orjson.Fragment`) when each object has exactly the API's keys (`fields`;
+    as a set, `keys`: JSON objects are unordered), as every write stores them, and it is on one
+    line; otherwise rebuilt with them (`stored_views`)."""
+    data = orjson.loads(text)
+    entries = data if many else [data]
+    if all(entry.keys() == keys for entry in entries) and "\n" not in text and "\r" not in text:
+        return orjson.Fragment(text)
+    shown = [{k: entry.get(k) for k in fields} for entry in entries]
+    return shown if many else shown[0]
+
+
+def export_view(row: Any, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
+    """`plain_view` of a row whose exercises and notes are read as their stored JSON text
+    (`exercises_json`, `notes_json`: a bulk export, which need not decode and encode them)."""
+    started = aware(row.started_at)
+    return plain(
+        row,
+        SessionRecordPublic,
+        started_at=started,
+        ended_at=started + timedelta(minutes=row.duration_minutes),
+        exercises=stored_json(row.exercises_json, _EXERCISE_FIELDS, _EXERCISE_KEYS, many=True),
+        notes=stored_json(row.notes_json, _NOTE_FIELDS, _NOTE_KEYS, many=False),
+        amendments=[{k: getattr(a, k) for k in _AMENDMENT_FIELDS} for a in amendments],
     )
 
 

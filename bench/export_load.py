@@ -57,7 +57,13 @@ def _start_worker(
     ]
     with (logs / "export_worker.log").open("ab") as log:  # the worker keeps its own copy
         return subprocess.Popen(  # noqa: S603
-            command, cwd=REPO_DIR, env=base_env(), stdout=subprocess.PIPE, stderr=log, text=True
+            command,
+            cwd=REPO_DIR,
+            env=base_env(),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=True,  # a service of its own, as the API's servers are
         )
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import uuid
 from typing import Any
 
 from bench.export_jobs import run_export, vm_mb
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.workers.priority import lower_priority
 
 
 async def _run(settings: Settings, clinic_id: uuid.UUID, export_id: uuid.UUID) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--export", type=uuid.UUID, required=True)
     args = parser.parse_args()
     settings = Settings(database_url=args.database_url, export_dir=args.export_dir)
-    os.nice(settings.worker_nice)  # as `dmi-api worker` runs
+    lower_priority(settings.worker_nice)  # as `dmi-api worker` runs (a session of its own)
     print(json.dumps(asyncio.run(_run(settings, args.clinic, args.export))), flush=True)
 
 

@@ -8,7 +8,6 @@ import contextlib
 import gc
 import json
 import logging.config
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +86,7 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from dmi_api.logging_config import logging_config
+    from dmi_api.workers.priority import lower_priority
     from dmi_api.workers.queue import run_worker
 
     if settings.is_sqlite:
@@ -96,7 +96,10 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     logging.config.dictConfig(logging_config(settings.log_level))
     # Below the API on a shared host: an export's CPU never starves the requests being served.
-    os.nice(settings.worker_nice)
+    lowered = lower_priority(settings.worker_nice)
+    logging.getLogger("dmi_api.worker").info(
+        "CPU niceness %s of the %s", settings.worker_nice, lowered
+    )
     # What exists now (modules) lives as long as the process: out of the cyclic collector's
     # sight, so that its full passes stay short while exports allocate millions of objects (as
     # the API does at start-up).

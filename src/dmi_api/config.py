@@ -108,8 +108,9 @@ class Settings(BaseSettings):
         description="Directory of bulk export files, shared by every API replica and worker.",
     )
     export_expiry_hours: int = Field(default=24, ge=1, le=720)
-    # `dmi-api worker` runs at this CPU niceness (0-19): on a host it shares with the API, the
-    # requests keep the CPU while an export runs (bench/README.md, "Bulk export").
+    # `dmi-api worker` runs at this CPU niceness (0-19), and so does its session when it leads
+    # one (`workers.priority`): on a host it shares with the API, the requests keep the CPU while
+    # an export runs (bench/README.md, "Bulk export", runs 75-78).
     worker_nice: int = Field(default=10, ge=0, le=19)
     export_file_max_bytes: int = Field(default=256 * 1_048_576, ge=1_024, le=1 << 40)
 

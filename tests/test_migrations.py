@@ -373,18 +373,7 @@ async def test_distribution_keys_migration_moves_the_rows(scratch_url: str) -> N
         # on SQLite too).
         with pytest.raises(sa.exc.IntegrityError):
             async with engine.begin() as db:
-                await _insert(
-                    db,
-                    "milestone",
-                    id=uuid.uuid4(),
-                    clinic_id=other_clinic,
-                    version=1,
-                    created_at=datetime(2026, 3, 2, tzinfo=UTC),
-                    updated_at=datetime(2026, 3, 2, tzinfo=UTC),
-                    child_id=ids["child"],
-                    milestone="sitting_without_support",
-                    warnings=[],
-                )
+                await _milestone_of_another_clinic(db, other_clinic, ids["child"])
         await asyncio.to_thread(downgrade, scratch_url, BEFORE_DISTRIBUTION_KEYS)
         async with engine.connect() as db:
             back = await db.execute(sa.text("SELECT id, clinic_id FROM audit_event"))
@@ -415,18 +404,7 @@ async def test_distribution_keys_migration_refuses_cross_clinic_references(
                 updated_at=datetime(2026, 3, 1, tzinfo=UTC),
             )
             # Another clinic's milestone naming this clinic's child: the old keys let it be.
-            await _insert(
-                db,
-                "milestone",
-                id=uuid.uuid4(),
-                clinic_id=other_clinic,
-                version=1,
-                created_at=datetime(2026, 3, 2, tzinfo=UTC),
-                updated_at=datetime(2026, 3, 2, tzinfo=UTC),
-                child_id=ids["child"],
-                milestone="sitting_without_support",
-                warnings=[],
-            )
+            await _milestone_of_another_clinic(db, other_clinic, ids["child"])
     finally:
         await engine.dispose()
     with pytest.raises(RuntimeError, match=r"milestone\.child_id -> child: 1"):
@@ -459,3 +437,19 @@ async def _insert(db: AsyncConnection, table: str, /, **values: Any) -> None:
 def _day(value: Any) -> date | None:
     """A DATE as the backend hands it back in a text query (SQLite: text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def _milestone_of_another_clinic(db: Any, clinic_id: uuid.UUID, child_id: Any) -> None:
+    """A milestone of `clinic_id` naming a child of another clinic."""
+    await _insert(
+        db,
+        "milestone",
+        id=uuid.uuid4(),
+        clinic_id=clinic_id,
+        version=1,
+        created_at=datetime(2026, 3, 2, tzinfo=UTC),
+        updated_at=datetime(2026, 3, 2, tzinfo=UTC),
+        child_id=child_id,
+        milestone="sitting_without_support",
+        warnings=[],
+    )

@@ -58,10 +58,11 @@ def stored_views(
     exercises: list[dict[str, Any]], notes: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The stored exercises and notes as the API shows them (its fields, in its order)."""
-    return (
-        [{k: done.get(k) for k in _EXERCISE_FIELDS} for done in exercises],
-        {k: notes.get(k) for k in _NOTE_FIELDS},
-    )
+    return [_shown(done, _EXERCISE_FIELDS) for done in exercises], _shown(notes, _NOTE_FIELDS)
+
+
+def _shown(entry: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: entry.get(k) for k in fields}
 
 
 def stored_json(text: str, fields: tuple[str, ...], keys: frozenset[str], *, many: bool) -> Any:
@@ -73,29 +74,28 @@ def stored_json(text: str, fields: tuple[str, ...], keys: frozenset[str], *, man
     entries = data if many else [data]
     if all(entry.keys() == keys for entry in entries) and "\n" not in text and "\r" not in text:
         return orjson.Fragment(text)
-    shown = [{k: entry.get(k) for k in fields} for entry in entries]
+    shown = [_shown(entry, fields) for entry in entries]
     return shown if many else shown[0]
 
 
 def export_view(row: Any, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
     """`plain_view` of a row whose exercises and notes are read as their stored JSON text
     (`exercises_json`, `notes_json`: a bulk export, which need not decode and encode them)."""
-    started = aware(row.started_at)
-    return plain(
-        row,
-        SessionRecordPublic,
-        started_at=started,
-        ended_at=started + timedelta(minutes=row.duration_minutes),
-        exercises=stored_json(row.exercises_json, _EXERCISE_FIELDS, _EXERCISE_KEYS, many=True),
-        notes=stored_json(row.notes_json, _NOTE_FIELDS, _NOTE_KEYS, many=False),
-        amendments=[{k: getattr(a, k) for k in _AMENDMENT_FIELDS} for a in amendments],
-    )
+    exercises = stored_json(row.exercises_json, _EXERCISE_FIELDS, _EXERCISE_KEYS, many=True)
+    notes = stored_json(row.notes_json, _NOTE_FIELDS, _NOTE_KEYS, many=False)
+    return _view(row, amendments, exercises, notes)
 
 
 def plain_view(row: SessionRecord, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
     """`to_public` as plain data, built without validating the stored record again (lists)."""
+    return _view(row, amendments, *stored_views(row.exercises, row.notes))
+
+
+def _view(
+    row: Any, amendments: Sequence[SessionAmendment], exercises: Any, notes: Any
+) -> dict[str, Any]:
+    """The body of a record from its row and its exercises and notes as shown."""
     started = aware(row.started_at)
-    exercises, notes = stored_views(row.exercises, row.notes)
     return plain(
         row,
         SessionRecordPublic,

@@ -16,8 +16,8 @@ from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 from dmi_api.direct.bound_db import stream_rows
 from dmi_api.services.export_runner import ExportRun
-from dmi_api.services.export_sources import V1_SOURCES
 from dmi_api.services.fhir_sources import FHIR_SOURCES
+from dmi_api.services.v1_sources import V1_SOURCES
 
 # An export row as `POST /v1/exports` leaves it; its trigger queues a `bulk_export` job, removed
 # in the same transaction: no worker ever sees it (the bench runs the export itself).

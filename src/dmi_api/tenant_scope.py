@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Delete, Select, Update, delete, select, text, update
@@ -49,6 +50,15 @@ async def bind_settings(
     )
 
 
+def named_rows(rows: Any) -> list[Any]:
+    """A result's (or a partition's) rows as named tuples of its columns."""
+    found = list(rows)
+    if not found:
+        return found
+    make = namedtuple("Row", found[0]._fields)._make  # type: ignore[attr-defined]
+    return [make(row) for row in found]
+
+
 class Tenant:
     """One clinic's view of the database: queries filter by clinic, rows are stamped with it."""
 
@@ -68,6 +78,12 @@ class Tenant:
         clinic's rows: for streaming many."""
         table = table_of(model)
         return select(table).where(owned_by(table, self.clinic_id))
+
+    async def rows(self, statement: Select[Any]) -> list[Any]:
+        """A `select_rows` statement's rows, each a named tuple: its columns read as attributes
+        at C speed (a SQLAlchemy `Row`'s attributes cost a microsecond each: most of a bulk
+        export's time on rows read this way)."""
+        return named_rows(await self.db.execute(statement))
 
     async def get(self, model: type[IdRowT], row_id: Any) -> IdRowT | None:
         """This clinic's row with that id, or None (another clinic's row is None too)."""

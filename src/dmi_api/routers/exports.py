@@ -16,7 +16,7 @@ from dmi_api.routers import make_router
 from dmi_api.schemas.exports import ExportCreate, ExportFile, ExportPublic
 from dmi_api.services import bulk_exports as service
 from dmi_api.services.export_files import FILE_NAME
-from dmi_api.services.export_sources import V1_SOURCES
+from dmi_api.services.v1_sources import V1_SOURCES
 
 PREFIX = "/v1/exports"
 router = make_router(tag="exports", prefix=PREFIX)

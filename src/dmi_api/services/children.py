@@ -76,14 +76,11 @@ async def public_view(tenant: Tenant, row: Child) -> ChildPublic:
     return (await public_views(tenant, [row]))[0]
 
 
-_AGE_INPUTS = ("birth_date", "gestational_age_weeks", "gestational_age_days")
-
-
 async def _rescore_if_aged(
     tenant: Tenant, row: Child, before: tuple[Any, ...], client_id: uuid.UUID
 ) -> None:
     # Ages feed scores (AIMS percentile, HINE optimality, GMFCS band): recompute them.
-    if tuple(getattr(row, name) for name in _AGE_INPUTS) != before:
+    if tuple(getattr(row, name) for name in rules_in_effect.AGE_INPUTS) != before:
         rules = await rules_in_effect.load(tenant)
         await child_results.recompute_child(tenant, row, rules, client_id=client_id)
 
@@ -134,7 +131,7 @@ async def update(tenant: Tenant, *, row: Child, patch: ChildPatch, client_id: uu
     await _check(tenant, merged, row=row, sent=frozenset(changes))
     if await taken(tenant, Child, "external_id", changes.get("external_id"), row.id):
         raise ConflictError(TAKEN)
-    before = tuple(getattr(row, name) for name in _AGE_INPUTS)
+    before = tuple(getattr(row, name) for name in rules_in_effect.AGE_INPUTS)
     await VERSIONED.patched(tenant, row, changes, client_id)
     await _rescore_if_aged(tenant, row, before, client_id)
     return row
@@ -155,7 +152,7 @@ async def replace(
     """Replace every field of a child (PUT); a tombstoned child is revived with the same id."""
     values = _replacement(payload, external_id)
     await _check(tenant, values, row=row, sent=frozenset(values))
-    before = tuple(getattr(row, name) for name in _AGE_INPUTS)
+    before = tuple(getattr(row, name) for name in rules_in_effect.AGE_INPUTS)
     revived = row.deleted_at is not None
     for name, value in values.items():
         setattr(row, name, value)

@@ -26,10 +26,11 @@ from dmi_api.models.columns import utcnow
 from dmi_api.queries.predicates import columns, live
 from dmi_api.services import fhir_sources
 from dmi_api.services.export_files import NdjsonFiles, export_dir, remove
-from dmi_api.services.export_sources import V1_SOURCES, Context, Part, Source
+from dmi_api.services.export_sources import Context, Part, Source
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 from dmi_api.services.fhir_vanished import vanished
-from dmi_api.tenant_scope import Tenant, bind_settings
+from dmi_api.services.v1_sources import V1_SOURCES
+from dmi_api.tenant_scope import Tenant, bind_settings, named_rows
 
 logger = logging.getLogger("dmi_api.exports")
 CHUNK = 1_000
@@ -47,10 +48,11 @@ RowReader = Callable[[AsyncSession, Select[Any], int], AsyncIterator[list[Any]]]
 async def session_rows(
     db: AsyncSession, statement: Select[Any], chunk: int
 ) -> AsyncIterator[list[Any]]:
-    """A statement's rows in chunks from the session's result stream (every backend)."""
+    """A statement's rows in chunks from the session's result stream (every backend), as named
+    tuples."""
     result = await db.stream(statement.execution_options(yield_per=chunk))
     async for rows in result.partitions(chunk):
-        yield list(rows)
+        yield named_rows(rows)
 
 
 class ExportCancelledError(Exception):

@@ -1,5 +1,5 @@
 """What a bulk export writes, per output type: the tables it reads and how a chunk of their rows
-becomes resources (FHIR's: `fhir_sources`, or the `/v1` representations here), and what a
+becomes resources (FHIR's: `fhir_sources`; the `/v1` representations: `v1_sources`), and what a
 tombstone deletes."""
 
 from __future__ import annotations
@@ -7,34 +7,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, Text, cast
+from sqlalchemy import ColumnElement, Select
 
 from dmi_api.fhir.identifiers import identifier_system
-from dmi_api.models import (
-    Assessment,
-    Child,
-    Exercise,
-    Milestone,
-    Practitioner,
-    Prescription,
-    PrescriptionItem,
-    SessionRecord,
-)
+from dmi_api.models import PrescriptionItem
+from dmi_api.queries.json_text import json_text
 from dmi_api.queries.predicates import columns, kept_item
-from dmi_api.schemas.assessments import AssessmentPublic
-from dmi_api.schemas.base import plain
-from dmi_api.schemas.exercises import ExercisePublic
-from dmi_api.schemas.milestones import MilestonePublic
-from dmi_api.schemas.practitioners import PractitionerPublic
-from dmi_api.schemas.prescriptions import PrescriptionItemPublic, PrescriptionPublic
-from dmi_api.schemas.session_records import SessionRecordPublic
-from dmi_api.services import children, rules_in_effect
-from dmi_api.services.session_record_queries import amended, load_amendments
-from dmi_api.services.session_record_views import export_view
 from dmi_api.tenant_scope import Tenant
 
 Resource = dict[str, Any]
@@ -92,14 +72,21 @@ class Part:
     columns: tuple[str, ...] | None = None
     # What it reads besides them, labelled (its render reads them by name).
     extra: Callable[[], tuple[ColumnElement[Any], ...]] = tuple
+    # The columns its render writes out as they are read, read as their JSON text
+    # (`queries.json_text`; a JSON column's text is written by `stored`).
+    as_read: tuple[str, ...] = ()
 
     def select(self, tenant: Tenant) -> Select[Any]:
         """`SELECT` of the clinic's rows of this part's table (its columns), as plain rows."""
         statement = tenant.select_rows(self.model)
-        if self.columns is not None:
-            c = columns(self.model)
-            statement = statement.with_only_columns(*(c[name] for name in self.columns))
-        return statement.add_columns(*self.extra())
+        if self.columns is None and not self.as_read:
+            return statement.add_columns(*self.extra())
+        c = columns(self.model)
+        chosen = (
+            json_text(c[name]).label(name) if name in self.as_read else c[name]
+            for name in (self.columns or c.keys())
+        )
+        return statement.with_only_columns(*chosen).add_columns(*self.extra())
 
     audited: str = ""
 
@@ -114,21 +101,6 @@ class Source:
     parts: tuple[Part, ...]
 
 
-# Each line as the `/v1` GET shows it, built as plain data (`schemas.base.plain`, as the hot
-# read paths build theirs; tests/test_plain_views.py and tests/exports prove them equal).
-
-
-def _each_plain(model: type[BaseModel]) -> Render:
-    async def render(_context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-        return [[plain(row, model)] for row in rows]
-
-    return render
-
-
-async def _children(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    return [[view] for view in await children.plain_views(context.tenant, list(rows))]
-
-
 async def items_of(
     context: Context, rows: Sequence[Any], *, kept: bool = False
 ) -> dict[uuid.UUID, list[Any]]:
@@ -140,98 +112,6 @@ async def items_of(
     statement = context.tenant.select_rows(PrescriptionItem).where(
         c.prescription_id.in_(list(found)), *([kept_item(PrescriptionItem)] if kept else [])
     )
-    for item in (await context.tenant.db.execute(statement.order_by(c.position, c.id))).all():
+    for item in await context.tenant.rows(statement.order_by(c.position, c.id)):
         found[item.prescription_id].append(item)
     return found
-
-
-async def _prescriptions(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    items = await items_of(context, rows, kept=True)
-    return [
-        [
-            plain(
-                row,
-                PrescriptionPublic,
-                items=[plain(item, PrescriptionItemPublic) for item in items[row.id]],
-            )
-        ]
-        for row in rows
-    ]
-
-
-async def _session_records(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-    amended = await load_amendments(context.tenant, [row.id for row in rows if row.amended])
-    return [[export_view(row, amended.get(row.id, ()))] for row in rows]
-
-
-# A record's exercises and notes read as their stored text (`export_view`), and whether it has
-# amendments (most have none: their query is skipped).
-_RECORD_COLUMNS = tuple(
-    name
-    for name in SessionRecordPublic.model_fields
-    if name not in ("ended_at", "amendments", "exercises", "notes")
-)
-
-
-def _record_extra() -> tuple[ColumnElement[Any], ...]:
-    c = columns(SessionRecord)
-    return (
-        cast(c.exercises, Text).label("exercises_json"),
-        cast(c.notes, Text).label("notes_json"),
-        amended().label("amended"),
-    )
-
-
-def _aged(model: type[BaseModel], dated: Callable[[Any], date | None]) -> Render:
-    """Rows with the child's ages on their date (assessments, milestones)."""
-
-    async def render(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
-        rules = await rules_in_effect.load(context.tenant)
-        kids = await rules_in_effect.children_by_id(context.tenant, {row.child_id for row in rows})
-        found: list[list[Resource]] = []
-        for row in rows:
-            child = kids.get(row.child_id)
-            age = None if child is None else rules_in_effect.age_plain(rules, child, dated(row))
-            found.append([plain(row, model, age=age)])
-        return found
-
-    return render
-
-
-# The `/v1` exports: each resource as its `/v1` GET shows it.
-V1_SOURCES: dict[str, Source] = {
-    source.name: source
-    for source in (
-        Source("children", True, (Part(Child, _children),)),
-        Source("practitioners", False, (Part(Practitioner, _each_plain(PractitionerPublic)),)),
-        Source("exercises", False, (Part(Exercise, _each_plain(ExercisePublic)),)),
-        Source("prescriptions", True, (Part(Prescription, _prescriptions),)),
-        Source(
-            "session_records",
-            True,
-            (
-                Part(
-                    SessionRecord,
-                    _session_records,
-                    columns=_RECORD_COLUMNS,
-                    extra=_record_extra,
-                ),
-            ),
-        ),
-        Source(
-            "assessments",
-            True,
-            (Part(Assessment, _aged(AssessmentPublic, lambda row: row.performed_on)),),
-        ),
-        Source(
-            "milestones",
-            True,
-            (
-                Part(
-                    Milestone,
-                    _aged(MilestonePublic, lambda row: row.achieved_on or row.observed_on),
-                ),
-            ),
-        ),
-    )
-}

@@ -87,7 +87,7 @@ async def test_uuids_and_nulls(db_connection: AsyncConnection) -> None:
 
 
 async def test_json_documents_are_read_as_stored(db_connection: AsyncConnection) -> None:
-    documents = [{"a": [1, 2.5, None], "b": "é\u2028\"q\""}, [], {}, "text", 3]
+    documents = [{"a": [1, 2.5, None], "b": 'é\u2028"q"'}, [], {}, "text", 3]
     # As a JSON column holds them: the driver's cursor binds values unconverted (the text, on
     # PostgreSQL); the session serializes them itself (SQLite).
     sqlite = db_connection.dialect.name == "sqlite"

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
+
 from bench.seed_common import (
     RESPONSES,
     SUPPORT_POINTS,
@@ -19,13 +21,14 @@ from bench.seed_common import (
     pick,
     words,
 )
+from dmi_api.services.session_record_views import documents_form
 
 SESSIONS_PER_CHILD = 20
 ASSESSMENTS_PER_CHILD = 5
 SESSION_COLUMNS = words(
     "id clinic_id version created_at updated_at deleted_at child_id practitioner_id type "
     "setting started_at duration_minutes attendance caregiver_present exercises notes signed_at "
-    "signed_by"
+    "signed_by documents_form"
 )
 ASSESSMENT_COLUMNS = words(
     "id clinic_id version created_at updated_at deleted_at child_id assessor_id instrument "
@@ -125,6 +128,7 @@ def _session(plan: ClinicPlan, rng: random.Random, pools: Pools, child: ChildPla
     created = started + timedelta(minutes=minutes + rng.randint(0, 120))
     signed = practitioner is not None and rng.random() < 0.8
     signed_at = created + timedelta(hours=rng.randint(1, 48)) if signed else None
+    notes = rng.choice(pools.notes)
     return (
         uuid.uuid4(),
         plan.clinic_id,
@@ -141,9 +145,11 @@ def _session(plan: ClinicPlan, rng: random.Random, pools: Pools, child: ChildPla
         attendance,
         home or rng.random() < 0.7,
         exercises,
-        rng.choice(pools.notes),
+        notes,
         min(signed_at, plan.now) if signed_at else None,
         practitioner if signed else None,
+        # As the app's writes mark them (what they hold decides).
+        documents_form(orjson.loads(exercises), orjson.loads(notes)),
     )
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from dmi_api.direct.bound_db import stream_rows
 from dmi_api.models.columns import JSON_TYPE, UTCDateTime, json_default
 from dmi_api.queries.json_text import json_text
+from dmi_api.schemas.base import stored
 from dmi_api.services.export_files import _LINE
 from dmi_api.services.export_runner import session_rows
-from dmi_api.services.v1_sources import stored
 
 EDGES = [
     datetime(1, 1, 1, tzinfo=UTC),

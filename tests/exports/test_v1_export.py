@@ -9,16 +9,17 @@ from typing import Any
 import httpx
 import orjson
 from fastapi import FastAPI
-from sqlalchemy import JSON, cast, literal, update
+from sqlalchemy import JSON, cast, literal, select, update
 from sqlmodel import col
 
 from dmi_api.models import SessionRecord
+from dmi_api.services.session_record_views import DOCUMENTS_FORM, documents_form
 from dmi_api.tenant_scope import bind_settings
 from tests.conftest import BACKEND
 from tests.exports.support import lines, relative, run_export
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
-from tests.support.sessions import create, lives
+from tests.support.sessions import create, if_match, lives
 
 URL = "/v1/exports"
 
@@ -240,12 +241,16 @@ class TestDeleteExport:
         await start(client, headers)  # a cancelled export no longer counts
 
 
-async def _store(app: FastAPI, clinic: Clinic, record_id: str, **texts: str) -> None:
-    """Store a record's JSON columns as this text, as an older writer may have left them."""
-    values = {
+async def _store(
+    app: FastAPI, clinic: Clinic, record_id: str, form: int | None = None, **texts: str
+) -> None:
+    """Store a record's JSON columns as this text, as an older writer may have left them (its
+    `documents_form`: NULL, from before the column was kept, unless `form`)."""
+    values: dict[str, Any] = {
         name: cast(literal(text), JSON) if BACKEND == "postgres" else literal(text)
         for name, text in texts.items()
     }
+    values["documents_form"] = form
     async with app.state.sessionmaker() as db:
         await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
         statement = (
@@ -255,3 +260,90 @@ async def _store(app: FastAPI, clinic: Clinic, record_id: str, **texts: str) -> 
         )
         await db.execute(statement)
         await db.commit()
+
+
+async def _form(app: FastAPI, clinic: Clinic, record_id: str) -> int | None:
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
+        statement = select(col(SessionRecord.documents_form)).where(
+            col(SessionRecord.id) == uuid.UUID(record_id)
+        )
+        form: int | None = (await db.execute(statement)).scalar_one()
+        return form
+
+
+class TestDocumentsForm:
+    """Every write marks a record whose exercises and notes have exactly the API's fields; the
+    export writes a marked record's documents as stored, an unmarked one's checked."""
+
+    async def test_writes_mark_what_they_store(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        made = await create(client, clinic)
+        assert await _form(app, clinic, made["id"]) == DOCUMENTS_FORM
+        await _store(
+            app, clinic, made["id"], notes='{"plan": "Older.", "subjective": null}', form=None
+        )
+        exercises = [{"exercise_id": str(clinic.exercise_ids[0]), "repetitions": 4}]
+        patched = await client.patch(
+            f"/v1/session-records/{made['id']}",
+            json={"exercises": exercises},
+            headers=if_match(clinic, made),
+        )
+        assert patched.status_code == 200, patched.text
+        # The notes are still of the older shape: not marked.
+        assert await _form(app, clinic, made["id"]) is None
+        notes = {"plan": "Now.", "subjective": None, "objective": None, "assessment": None}
+        again = await client.patch(
+            f"/v1/session-records/{made['id']}",
+            json={"notes": notes},
+            headers=if_match(clinic, patched.json()),
+        )
+        assert again.status_code == 200, again.text
+        assert await _form(app, clinic, made["id"]) == DOCUMENTS_FORM
+
+    async def test_marked_documents_over_several_lines_are_written_on_one(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        made = await create(client, clinic)
+        entry = made["exercises"][0]
+        await _store(
+            app,
+            clinic,
+            made["id"],
+            form=DOCUMENTS_FORM,
+            exercises=orjson.dumps([entry], option=orjson.OPT_INDENT_2).decode(),
+            notes=orjson.dumps(made["notes"], option=orjson.OPT_INDENT_2).decode(),
+        )
+        headers = await headers_for(clinic.tenant, "export:read")
+        started = await start(client, headers, resources=["session_records"])
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{started['id']}")
+        body = (await client.get(f"{URL}/{started['id']}", headers=headers)).json()
+        [line] = await lines(client, body["output"][0]["url"], headers)
+        got = await client.get(f"/v1/session-records/{made['id']}", headers=clinic.headers)
+        assert line == got.json()
+        assert line["exercises"] == [entry]
+
+
+def test_the_form_is_given_only_to_the_apis_fields() -> None:
+    exercise = dict.fromkeys(
+        (
+            "exercise_id",
+            "prescription_item_id",
+            "repetitions",
+            "sets",
+            "support_point",
+            "response",
+            "note",
+        )
+    )
+    notes = dict.fromkeys(("subjective", "objective", "assessment", "plan"))
+    assert documents_form([exercise, dict(reversed(exercise.items()))], notes) == DOCUMENTS_FORM
+    assert documents_form([], notes) == DOCUMENTS_FORM
+    assert documents_form([{**exercise, "extra": 1}], notes) is None
+    assert documents_form([{k: v for k, v in exercise.items() if k != "note"}], notes) is None
+    assert documents_form([exercise], {**notes, "extra": None}) is None
+    assert documents_form([exercise], {"plan": None}) is None
+    assert documents_form([exercise, "text"], notes) is None
+    assert documents_form({"exercise_id": None}, notes) is None
+    assert documents_form([exercise], [notes]) is None

@@ -171,6 +171,10 @@ class SessionRecord(ClinicalRow, table=True):
     notes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON_TYPE)
     signed_at: datetime | None = timestamp_field(nullable=True)
     signed_by: uuid.UUID | None = None
+    # `services.session_record_views.DOCUMENTS_FORM` when the exercises and notes were written
+    # with exactly the API's fields (a bulk export then writes them as stored, unread); NULL
+    # when not, or written before it was kept.
+    documents_form: int | None = None
 
 
 class SessionAmendment(TableModel, table=True):

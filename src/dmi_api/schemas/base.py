@@ -10,6 +10,7 @@ from functools import cache
 from operator import attrgetter
 from typing import Annotated, Any
 
+import orjson
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -117,6 +118,17 @@ def plain(row: Any, model: type[BaseModel], **values: Any) -> dict[str, Any]:
     body.update(read(row))
     body.update(values)
     return body
+
+
+def stored(text: str | None) -> Any:
+    """A JSON document's stored text as a body written out by `orjson` shows it: as it is
+    (`orjson.Fragment`, not decoded and encoded again), or decoded when it spans lines (an NDJSON
+    line must not)."""
+    if text is None:
+        return None
+    if "\n" in text or "\r" in text:
+        return orjson.loads(text)
+    return orjson.Fragment(text)
 
 
 @cache

@@ -41,7 +41,7 @@ from dmi_api.services.session_record_rules import (
     patched_values,
     practitioner_rule,
 )
-from dmi_api.services.session_record_views import aware, snapshot
+from dmi_api.services.session_record_views import aware, documents_form, snapshot
 from dmi_api.tenant_scope import Tenant
 
 
@@ -117,6 +117,7 @@ async def update(
         raise ValidationProblemError(errors)
     for name, value in patched_values(patch, minutes).items():
         setattr(row, name, value)
+    row.documents_form = documents_form(row.exercises, row.notes)
     touch(row)
     await tenant.db.flush()
     return row, await _keep(tenant, row, [], client_id)

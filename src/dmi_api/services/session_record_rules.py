@@ -16,6 +16,7 @@ from dmi_api.schemas.session_records import (
     SessionRecordCreate,
     SessionRecordPatch,
 )
+from dmi_api.services.session_record_views import documents_form
 
 RESOURCE = "session_record"
 AMENDMENT = "session_amendment"
@@ -232,12 +233,14 @@ def _values(
         raise ValidationProblemError(errors)
     assert minutes is not None
     fields = payload.model_dump(exclude={"duration_minutes", "ended_at", "exercises", "notes"})
+    exercises, notes = exercise_rows(payload.exercises), payload.notes.model_dump()
     return {
         **fields,
         **started_columns(payload.started_at),
         "duration_minutes": minutes,
-        "exercises": exercise_rows(payload.exercises),
-        "notes": payload.notes.model_dump(),
+        "exercises": exercises,
+        "notes": notes,
+        "documents_form": documents_form(exercises, notes),
         "clinic_id": clinic_id,
     }
 

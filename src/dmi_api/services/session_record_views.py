@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import orjson
 
 from dmi_api.models import SessionAmendment, SessionRecord
-from dmi_api.schemas.base import plain
+from dmi_api.schemas.base import plain, stored
 from dmi_api.schemas.session_records import (
     AmendmentPublic,
     PerformedExercisePublic,
@@ -22,6 +23,20 @@ _EXERCISE_FIELDS = tuple(PerformedExercisePublic.model_fields)
 _NOTE_FIELDS = tuple(SoapNotesPublic.model_fields)
 _AMENDMENT_FIELDS = tuple(AmendmentPublic.model_fields)
 _EXERCISE_KEYS, _NOTE_KEYS = frozenset(_EXERCISE_FIELDS), frozenset(_NOTE_FIELDS)
+# The form of a record's exercises and notes whose every object has exactly the API's fields
+# (a number of their names: it changes when they do). A row written so carries it.
+DOCUMENTS_FORM = zlib.crc32(f"{','.join(_EXERCISE_FIELDS)}|{','.join(_NOTE_FIELDS)}".encode()) >> 1
+
+
+def documents_form(exercises: Any, notes: Any) -> int | None:
+    """`DOCUMENTS_FORM` when these exercises and notes, as they are stored, have exactly the
+    API's fields (as every write stores them); None otherwise."""
+    shaped = isinstance(exercises, list) and all(
+        isinstance(entry, dict) and entry.keys() == _EXERCISE_KEYS for entry in exercises
+    )
+    if shaped and isinstance(notes, dict) and notes.keys() == _NOTE_KEYS:
+        return DOCUMENTS_FORM
+    return None
 
 
 def aware(moment: datetime) -> datetime:
@@ -80,7 +95,11 @@ def stored_json(text: str, fields: tuple[str, ...], keys: frozenset[str], *, man
 
 def export_view(row: Any, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
     """`plain_view` of a row whose exercises and notes are read as their stored JSON text
-    (`exercises_json`, `notes_json`: a bulk export, which need not decode and encode them)."""
+    (`exercises_json`, `notes_json`: a bulk export, which need not decode and encode them):
+    written as stored when the row says they were written in the API's form
+    (`documents_form`), checked otherwise (`stored_json`)."""
+    if row.documents_form == DOCUMENTS_FORM:
+        return _view(row, amendments, stored(row.exercises_json), stored(row.notes_json))
     exercises = stored_json(row.exercises_json, _EXERCISE_FIELDS, _EXERCISE_KEYS, many=True)
     notes = stored_json(row.notes_json, _NOTE_FIELDS, _NOTE_KEYS, many=False)
     return _view(row, amendments, exercises, notes)

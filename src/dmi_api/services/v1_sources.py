@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
-import orjson
 from pydantic import BaseModel
 from sqlalchemy import JSON, ColumnElement, DateTime, Text, Uuid, cast
 
@@ -30,7 +29,7 @@ from dmi_api.models.columns import utcnow
 from dmi_api.queries.json_text import is_json_text
 from dmi_api.queries.predicates import columns
 from dmi_api.schemas.assessments import AssessmentPublic
-from dmi_api.schemas.base import plain
+from dmi_api.schemas.base import plain, stored
 from dmi_api.schemas.children import ChildPublic
 from dmi_api.schemas.exercises import ExercisePublic
 from dmi_api.schemas.milestones import MilestonePublic
@@ -61,16 +60,6 @@ def as_read(
 
 def _textual(type_: Any) -> bool:
     return isinstance(getattr(type_, "impl", type_), JSON | DateTime | Uuid)
-
-
-def stored(text: str | None) -> Any:
-    """A JSON column's stored text as a line writes it: as it is (`orjson.Fragment`), or
-    decoded when it spans lines (an NDJSON line must not)."""
-    if text is None:
-        return None
-    if "\n" in text or "\r" in text:
-        return orjson.loads(text)
-    return orjson.Fragment(text)
 
 
 def _part(
@@ -130,8 +119,9 @@ async def _items(context: Context, rows: Sequence[Any]) -> Callable[[Any], dict[
 
 
 def _session_records() -> Part:
-    """Session records: `export_view` (its exercises and notes checked against the API's
-    form), their start kept for their end, amendments read only for records that have any."""
+    """Session records: `export_view` (their exercises and notes written as stored when written
+    in the API's form, checked otherwise), their start kept for their end, amendments read only
+    for records that have any."""
     names = as_read(SessionRecord, SessionRecordPublic, keep=("started_at", "exercises", "notes"))
 
     async def render(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
@@ -165,6 +155,7 @@ def _record_extra() -> tuple[ColumnElement[Any], ...]:
     return (
         cast(c.exercises, Text).label("exercises_json"),
         cast(c.notes, Text).label("notes_json"),
+        c.documents_form,
         amended().label("amended"),
     )
 

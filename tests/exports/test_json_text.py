@@ -1,7 +1,7 @@
-"""`queries.json_text`: a UUID, a timestamp or a JSON document read as the JSON text its line
-writes is the text `orjson` writes for the value itself, on the backend's own reader (the
-driver's cursor on PostgreSQL, the session's stream on SQLite), edge cases and 600 random
-moments alike."""
+"""`queries.json_text`: a UUID, a timestamp (a session's end too) or a JSON document read as
+the JSON text its line writes is the text `orjson` writes for the value itself, on the
+backend's own reader (the driver's cursor on PostgreSQL, the session's stream on SQLite), edge
+cases and 600 random moments alike."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from dmi_api.direct.bound_db import stream_rows
 from dmi_api.models.columns import JSON_TYPE, UTCDateTime, json_default
-from dmi_api.queries.json_text import json_text
+from dmi_api.queries.json_text import json_text, minutes_after
 from dmi_api.schemas.base import stored
 from dmi_api.services.export_files import _LINE
 from dmi_api.services.export_runner import session_rows
@@ -50,17 +50,21 @@ def _moments(count: int) -> list[datetime]:
 
 async def _read(connection: AsyncConnection, values: list[Any], type_: Any) -> list[Any]:
     """The values through `json_text`, read as the export reads on this backend."""
-    db = AsyncSession(bind=connection)
     statement = select(
         *(
             json_text(value if type_ is None else literal(value, type_)).label(f"c{n}")
             for n, value in enumerate(values)
         )
     )
+    (row,) = await _rows(connection, statement)
+    return list(row)
+
+
+async def _rows(connection: AsyncConnection, statement: Any) -> list[Any]:
+    """A statement's rows, read as the export reads them on this backend."""
     reader = session_rows if connection.dialect.name == "sqlite" else stream_rows
-    rows = [row async for chunk in reader(db, statement, 10) for row in chunk]
-    assert len(rows) == 1
-    return list(rows[0])
+    db = AsyncSession(bind=connection)
+    return [row async for chunk in reader(db, statement, 10) for row in chunk]
 
 
 def _line(value: Any) -> bytes:
@@ -74,6 +78,27 @@ async def test_timestamps_are_written_as_orjson_writes_them(db_connection: Async
         read = await _read(db_connection, chunk, UTCDateTime())
         for moment, value in zip(chunk, read, strict=True):
             assert _line(value) == _line(moment.astimezone(UTC)), moment
+
+
+async def test_a_moment_minutes_later(db_connection: AsyncConnection) -> None:
+    # A session's end: its start plus its minutes, as the API computes it.
+    rng = random.Random(11)
+    moments = [m for m in EDGES + _moments(200) if m.year < 9999]
+    minutes = [rng.choice((0, 1, 59, 60, 1439, 1440, rng.randrange(100_000))) for _ in moments]
+    for start in range(0, len(moments), 50):
+        pairs = list(zip(moments[start : start + 50], minutes[start : start + 50], strict=True))
+        statement = select(
+            *(
+                json_text(
+                    minutes_after(literal(moment, UTCDateTime()), literal(count, Integer()))
+                ).label(f"c{n}")
+                for n, (moment, count) in enumerate(pairs)
+            )
+        )
+        (row,) = await _rows(db_connection, statement)
+        for (moment, count), value in zip(pairs, row, strict=True):
+            expected = moment.astimezone(UTC) + timedelta(minutes=count)
+            assert _line(value) == _line(expected), (moment, count)
 
 
 async def test_uuids_and_nulls(db_connection: AsyncConnection) -> None:

@@ -51,6 +51,41 @@ def _server_text_other(element: _ServerText, compiler: SQLCompiler, **kw: Any) -
     return compiler.process(column, **kw)
 
 
+class _MinutesAfter(FunctionElement[Any]):
+    """A timestamp column plus an integer column of minutes, typed as the timestamp."""
+
+    inherit_cache = True
+
+
+@compiles(_MinutesAfter, "postgresql")
+def _minutes_after_pg(element: _MinutesAfter, compiler: SQLCompiler, **kw: Any) -> str:
+    # -infinity is the driver's first moment (`datetime.min`), from which the API counts.
+    moment, minutes = (compiler.process(clause, **kw) for clause in element.clauses)
+    start = (
+        f"CASE WHEN {moment} = '-infinity' THEN '0001-01-01 00:00:00+00'::timestamptz "
+        f"ELSE {moment} END"
+    )
+    return f"(({start}) + make_interval(mins => {minutes}))"
+
+
+@compiles(_MinutesAfter)
+def _minutes_after_other(element: _MinutesAfter, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps a moment as `YYYY-MM-DD HH:MM:SS.ffffff`; its `datetime()` rounds the
+    # fraction away: given the whole seconds, it adds the minutes, and the fraction is kept.
+    moment, minutes = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"(datetime(substr({moment}, 1, 19), '+' || {minutes} || ' minutes') "
+        f"|| substr({moment}, 20))"
+    )
+
+
+def minutes_after(moment: ColumnElement[Any], minutes: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The moment `minutes` after `moment` (a session's end), of `moment`'s type."""
+    element = _MinutesAfter(moment, minutes)
+    element.type = moment.type
+    return element
+
+
 def _kind(type_: Any) -> Any:
     """A type under its decorators."""
     return type_.impl if isinstance(type_, TypeDecorator) else type_

@@ -94,32 +94,40 @@ def stored_json(text: str, fields: tuple[str, ...], keys: frozenset[str], *, man
 
 
 def export_view(row: Any, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
-    """`plain_view` of a row whose exercises and notes are read as their stored JSON text
-    (`exercises_json`, `notes_json`: a bulk export, which need not decode and encode them):
-    written as stored when the row says they were written in the API's form
-    (`documents_form`), checked otherwise (`stored_json`)."""
+    """`plain_view` of a row read for a bulk export: its end read with it (`ended_at`), its
+    exercises and notes as their stored JSON text (`exercises_json`, `notes_json`), written as
+    stored when the row says they were written in the API's form (`documents_form`), checked
+    otherwise (`stored_json`)."""
     if row.documents_form == DOCUMENTS_FORM:
-        return _view(row, amendments, stored(row.exercises_json), stored(row.notes_json))
-    exercises = stored_json(row.exercises_json, _EXERCISE_FIELDS, _EXERCISE_KEYS, many=True)
-    notes = stored_json(row.notes_json, _NOTE_FIELDS, _NOTE_KEYS, many=False)
-    return _view(row, amendments, exercises, notes)
+        exercises, notes = stored(row.exercises_json), stored(row.notes_json)
+    else:
+        exercises = stored_json(row.exercises_json, _EXERCISE_FIELDS, _EXERCISE_KEYS, many=True)
+        notes = stored_json(row.notes_json, _NOTE_FIELDS, _NOTE_KEYS, many=False)
+    return _view(row, amendments, exercises, notes, row.started_at, row.ended_at)
 
 
 def plain_view(row: SessionRecord, amendments: Sequence[SessionAmendment]) -> dict[str, Any]:
     """`to_public` as plain data, built without validating the stored record again (lists)."""
-    return _view(row, amendments, *stored_views(row.exercises, row.notes))
+    started = aware(row.started_at)
+    ended = started + timedelta(minutes=row.duration_minutes)
+    return _view(row, amendments, *stored_views(row.exercises, row.notes), started, ended)
 
 
 def _view(
-    row: Any, amendments: Sequence[SessionAmendment], exercises: Any, notes: Any
+    row: Any,
+    amendments: Sequence[SessionAmendment],
+    exercises: Any,
+    notes: Any,
+    started: Any,
+    ended: Any,
 ) -> dict[str, Any]:
-    """The body of a record from its row and its exercises and notes as shown."""
-    started = aware(row.started_at)
+    """The body of a record from its row, its exercises and notes as shown, and its start and
+    end."""
     return plain(
         row,
         SessionRecordPublic,
         started_at=started,
-        ended_at=started + timedelta(minutes=row.duration_minutes),
+        ended_at=ended,
         exercises=exercises,
         notes=notes,
         amendments=[{k: getattr(a, k) for k in _AMENDMENT_FIELDS} for a in amendments],

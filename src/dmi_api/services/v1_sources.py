@@ -26,7 +26,7 @@ from dmi_api.models import (
     SessionRecord,
 )
 from dmi_api.models.columns import utcnow
-from dmi_api.queries.json_text import is_json_text
+from dmi_api.queries.json_text import is_json_text, json_text, minutes_after
 from dmi_api.queries.predicates import columns
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.schemas.base import plain, stored
@@ -120,9 +120,9 @@ async def _items(context: Context, rows: Sequence[Any]) -> Callable[[Any], dict[
 
 def _session_records() -> Part:
     """Session records: `export_view` (their exercises and notes written as stored when written
-    in the API's form, checked otherwise), their start kept for their end, amendments read only
-    for records that have any."""
-    names = as_read(SessionRecord, SessionRecordPublic, keep=("started_at", "exercises", "notes"))
+    in the API's form, checked otherwise), their end read with them, amendments read only for
+    records that have any."""
+    names = as_read(SessionRecord, SessionRecordPublic, keep=("exercises", "notes"))
 
     async def render(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
         ids = [_uuid(row.id) for row in rows if row.amended]
@@ -153,6 +153,7 @@ def _uuid(value: Any) -> uuid.UUID:
 def _record_extra() -> tuple[ColumnElement[Any], ...]:
     c = columns(SessionRecord)
     return (
+        json_text(minutes_after(c.started_at, c.duration_minutes)).label("ended_at"),
         cast(c.exercises, Text).label("exercises_json"),
         cast(c.notes, Text).label("notes_json"),
         c.documents_form,

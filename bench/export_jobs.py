@@ -14,7 +14,7 @@ import orjson
 
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
-from dmi_api.direct.bound_db import stream_rows
+from dmi_api.direct.export_rows import SnapshotRows
 from dmi_api.services.export_runner import ExportRun
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 from dmi_api.services.v1_sources import V1_SOURCES
@@ -75,7 +75,7 @@ async def run_export(
     gc.collect()
     gc.freeze()
     started = time.perf_counter()
-    run = ExportRun(sessionmaker, settings, clinic_id, export_id, reader=stream_rows)
+    run = ExportRun(sessionmaker, settings, clinic_id, export_id, reader=SnapshotRows(settings))
     status = await run.run()
     return status, time.perf_counter() - started
 

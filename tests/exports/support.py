@@ -12,7 +12,7 @@ import orjson
 from fastapi import FastAPI
 
 from dmi_api.config import Settings
-from dmi_api.direct.bound_db import stream_rows
+from dmi_api.direct.export_rows import stream_rows
 from dmi_api.services.export_runner import ExportRun
 
 ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Integer, Uuid, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from dmi_api.direct.bound_db import stream_rows
+from dmi_api.direct.export_rows import stream_rows
 from dmi_api.models.columns import JSON_TYPE, UTCDateTime, json_default
 from dmi_api.queries.json_text import json_text, minutes_after
 from dmi_api.schemas.base import stored

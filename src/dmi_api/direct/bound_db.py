@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from dmi_api.auth.principal import Principal
@@ -306,22 +303,3 @@ class ServerReadiness:
 
     async def close(self) -> None:
         """Nothing stays open between probes."""
-
-
-async def stream_rows(
-    db: AsyncSession, statement: Select[Any], chunk: int
-) -> AsyncIterator[list[Any]]:
-    """The rows of a statement in chunks, read by the driver's own cursor on the session's
-    connection (its transaction: the same snapshot and the same bound clinic), each row's
-    columns as attributes: a bulk export's reads, without the ORM's result processing (a
-    third of the time per row, bench/README.md "Bulk export")."""
-    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
-    values = [compiled.params[name] for name in compiled.positiontup or ()]
-    connection = await db.connection()
-    conn: Any = (await connection.get_raw_connection()).driver_connection
-    cursor = await conn.cursor(compiled.string, *values)
-    make: Any = None
-    while rows := await cursor.fetch(chunk):
-        if make is None:  # the statement's columns, read as attributes
-            make = namedtuple("Row", list(rows[0].keys()))._make  # type: ignore[attr-defined]
-        yield [make(row) for row in rows]

@@ -95,7 +95,7 @@ class ExportRun:
         self.snapshot = snapshot
         self.in_flight_margin = in_flight_margin
         # How rows are read: the session's result stream, or (PostgreSQL's workers) the
-        # driver's own cursor in the same transaction (`direct.bound_db.stream_rows`).
+        # driver's own cursor in the same transaction (`direct.export_rows`).
         self.reader: RowReader = reader or session_rows
         self.written = 0
         self._reported = time.monotonic()

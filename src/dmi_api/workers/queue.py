@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
-from dmi_api.direct.bound_db import stream_rows
+from dmi_api.direct.export_rows import SnapshotRows
 from dmi_api.models.columns import utcnow
 from dmi_api.services import bulk_exports, due_notices
 from dmi_api.services.export_runner import ExportRun
@@ -95,7 +95,11 @@ async def run_worker(
         # A job whose worker died (its heartbeat stopped) is picked again and starts over.
         clinic_id, export_id = (job.payload or b"").decode().split()
         run = ExportRun(
-            upkeep, settings, uuid.UUID(clinic_id), uuid.UUID(export_id), reader=stream_rows
+            upkeep,
+            settings,
+            uuid.UUID(clinic_id),
+            uuid.UUID(export_id),
+            reader=SnapshotRows(settings),
         )
         await run.run()
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +15,7 @@ import orjson
 
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
-from dmi_api.direct.export_rows import SnapshotRows
+from dmi_api.direct.export_rows import SnapshotRows, stream_rows
 from dmi_api.services.export_runner import ExportRun
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 from dmi_api.services.v1_sources import V1_SOURCES
@@ -67,6 +68,12 @@ async def drop_export(owner_dsn: str, clinic_id: uuid.UUID, export_id: uuid.UUID
     return sum(int(str(entry.get("count", 0))) for entry in entries)
 
 
+# How the exports read their rows: as the workers do (`snapshot`: a connection of their own, a
+# chunk ahead), or `session` (on the session's connection, in turn with the rendering), to
+# measure what the read-ahead costs and buys side by side.
+READER = os.environ.get("BENCH_EXPORT_READER", "snapshot")
+
+
 async def run_export(
     sessionmaker: DbSessionMaker, settings: Settings, clinic_id: uuid.UUID, export_id: uuid.UUID
 ) -> tuple[str, float]:
@@ -75,7 +82,8 @@ async def run_export(
     gc.collect()
     gc.freeze()
     started = time.perf_counter()
-    run = ExportRun(sessionmaker, settings, clinic_id, export_id, reader=SnapshotRows(settings))
+    reader = SnapshotRows(settings) if READER != "session" else stream_rows
+    run = ExportRun(sessionmaker, settings, clinic_id, export_id, reader=reader)
     status = await run.run()
     return status, time.perf_counter() - started
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -153,3 +154,25 @@ async def test_stopping_early_leaves_no_connection(
             break
         await asyncio.sleep(0.05)
     assert await _exporters(database) == 0
+
+
+async def test_the_sessions_transaction_outlives_a_slow_read(
+    scratch: tuple[Table, Settings, AsyncEngine],
+) -> None:
+    # The session waits while the other connection reads; its transaction must not end at the
+    # server's idle-in-transaction timeout (1 s here) before the rendering's next query.
+    table, settings, engine = scratch
+    async with create_sessionmaker(engine)() as db:
+        await db.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        await db.execute(text("SET LOCAL idle_in_transaction_session_timeout = 1000"))
+        reader = SnapshotRows(settings, keepalive_seconds=0.3)
+        read = 0
+        async for rows in reader(db, select(table.c.n), 500):
+            read += len(rows)
+            await asyncio.sleep(0.45)  # rendering, without a query on the session
+        assert read == COUNT
+        await asyncio.sleep(0.45)
+        counted = await db.execute(select(func.count()).select_from(table))
+        assert counted.scalar_one() == COUNT

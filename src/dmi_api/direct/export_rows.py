@@ -11,6 +11,7 @@ amendments): PostgreSQL's work on the rows no longer waits for Python's, nor Pyt
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
@@ -36,6 +37,11 @@ _SESSION = text(
 )
 _EXPORT = text("SELECT pg_export_snapshot()")
 _BIND = "SELECT set_config($1, $2, true), set_config($3, $4, true)"
+# The session's connection waits while the other one reads: a statement now and then keeps
+# its transaction (the snapshot's, where the rendering's queries run) from ending at
+# `idle_in_transaction_session_timeout` (at least 60 s, `db.server_settings`).
+_KEEPALIVE = text("SELECT 1")
+KEEPALIVE_SECONDS = 20.0
 
 
 def _compiled(statement: Select[Any]) -> tuple[str, list[Any]]:
@@ -71,7 +77,7 @@ class SnapshotRows:
     """`stream_rows` on a connection of its own in the session's snapshot, one chunk ahead
     (see the module); `stream_rows` itself when the session's transaction has written."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, keepalive_seconds: float = KEEPALIVE_SECONDS) -> None:
         url = make_url(settings.database_url_value).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         timeout_ms = settings.db_long_statement_timeout_ms
@@ -80,6 +86,7 @@ class SnapshotRows:
             "command_timeout": driver_timeout_seconds(timeout_ms),
             "server_settings": server_settings(settings, "dmi-api-export", timeout_ms),
         }
+        self._keepalive = keepalive_seconds
 
     async def __call__(
         self, db: AsyncSession, statement: Select[Any], chunk: int
@@ -110,8 +117,12 @@ class SnapshotRows:
                     CLIENT_SETTING,
                     session.client or "",
                 )
+                used = time.monotonic()
                 async for rows in _ahead(await conn.cursor(sql, *values), chunk):
                     yield rows
+                    if time.monotonic() - used > self._keepalive:
+                        await db.execute(_KEEPALIVE)
+                        used = time.monotonic()
         finally:
             await conn.close()
 

@@ -27,7 +27,8 @@ from dmi_api.cli_admin import CommandError, create_demo_tenant, owner_settings
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.migrate import upgrade_to_head
-from dmi_api.models import Assessment
+from dmi_api.models import Assessment, SessionRecord
+from dmi_api.services.session_record_views import DOCUMENTS_FORM
 from dmi_api.tenant_scope import bind_settings
 from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
@@ -399,6 +400,16 @@ class TestOnPostgresql:
         assert clients.returncode == 0, clients.stderr  # as the service role, bound to the clinic
         assert [c["client_id"] for c in json.loads(clients.stdout)] == [shown["client_id"]]
 
+        url = env["DMI_DATABASE_URL"]
+        ids = _unmarked_records(url, shown["clinic_id"], shown["client_id"])
+        marked = dmi_api(
+            env, "sessions", "mark-documents", "--clinic", shown["clinic_id"], "--json"
+        )
+        assert marked.returncode == 0, marked.stderr  # as the service role, bound to the clinic
+        assert json.loads(marked.stdout)["marked"] == 2
+        marks = asyncio.run(_marks(url, shown["clinic_id"], ids))
+        assert [form for form, _, _ in marks] == [DOCUMENTS_FORM, DOCUMENTS_FORM, None]
+
         without_owner = {k: v for k, v in env.items() if k != "DMI_MIGRATION_DATABASE_URL"}
         refused = dmi_api(without_owner, "clinics", "list")
         assert refused.returncode == 1
@@ -490,5 +501,101 @@ class TestAssessmentsRescore:
         again = run("assessments", "rescore", "--clinic", clinic_id, "--json")
         assert json.loads(again.stdout)["rescored"] == 0
         unknown = run("assessments", "rescore", "--clinic", str(uuid.uuid4()))
+        assert unknown.returncode == 1
+        assert "no such clinic" in unknown.stderr
+
+
+def _unmarked_records(database_url: str, clinic_id: str, client_id: str) -> list[str]:
+    """Three session records of the clinic, as stored before `documents_form` was kept (no
+    mark); the last one's notes of an older shape (keys missing): their ids."""
+
+    async def make() -> list[str]:
+        app = build_test_app(Settings(database_url=SecretStr(database_url)))
+        tenant = TenantClient(uuid.UUID(clinic_id), uuid.UUID(client_id), None, ())
+        try:
+            child = await seed_child(app, tenant)
+            headers = bearer(await mint_token(app, tenant, scopes=["sessions:write"]))
+            ids = []
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as http:
+                for day in (1, 2, 3):
+                    created = await http.post(
+                        "/v1/session-records",
+                        json={
+                            "child_id": str(child.id),
+                            "type": "home_practice",
+                            "setting": "home",
+                            "started_at": f"2025-03-0{day}T09:00:00Z",
+                            "duration_minutes": 20,
+                            "notes": {"plan": "Sit with support."},
+                        },
+                        headers=headers,
+                    )
+                    assert created.status_code == 201, created.text
+                    ids.append(created.json()["id"])
+            async with app.state.sessionmaker() as db:
+                await bind_settings(db, clinic_id=tenant.clinic_id)
+                for record_id in ids:
+                    row = await db.get(SessionRecord, (tenant.clinic_id, uuid.UUID(record_id)))
+                    assert row is not None
+                    assert row.documents_form == DOCUMENTS_FORM  # as every write marks it
+                    row.documents_form = None
+                    if record_id == ids[-1]:
+                        row.notes = {"plan": "Older."}
+                await db.commit()
+            return ids
+        finally:
+            await app.state.engine.dispose()
+
+    return asyncio.run(make())
+
+
+async def _marks(database_url: str, clinic_id: str, ids: list[str]) -> list[tuple[Any, ...]]:
+    engine = create_engine(Settings(database_url=SecretStr(database_url)))
+    try:
+        async with create_sessionmaker(engine)() as db:
+            await bind_settings(db, clinic_id=uuid.UUID(clinic_id))
+            found = []
+            for record_id in ids:
+                row = await db.get(SessionRecord, (uuid.UUID(clinic_id), uuid.UUID(record_id)))
+                assert row is not None
+                found.append((row.documents_form, row.version, row.updated_at))
+            return found
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.own_database
+class TestSessionsMarkDocuments:
+    def test_marks_what_is_the_apis_form_in_batches(
+        self, run: Cli, sqlite_env: dict[str, str]
+    ) -> None:
+        url = sqlite_env["DMI_DATABASE_URL"]
+        clinic_id = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)[
+            "clinic_id"
+        ]
+        made = run(
+            "clients", "create", "--clinic", clinic_id, "--name", "x", "--all-scopes", "--json"
+        )
+        ids = _unmarked_records(url, clinic_id, json.loads(made.stdout)["client_id"])
+        before = asyncio.run(_marks(url, clinic_id, ids))
+        assert [form for form, _, _ in before] == [None, None, None]
+
+        marked = run("sessions", "mark-documents", "--clinic", clinic_id, "--batch", "2", "--json")
+        assert marked.returncode == 0, marked.stderr
+        assert json.loads(marked.stdout) == {"clinic_id": clinic_id, "marked": 2}
+        after = asyncio.run(_marks(url, clinic_id, ids))
+        assert [form for form, _, _ in after] == [DOCUMENTS_FORM, DOCUMENTS_FORM, None]
+        # Not a change of the records: their versions and update times stay.
+        assert [(v, u) for _, v, u in after] == [(v, u) for _, v, u in before]
+
+        again = run("sessions", "mark-documents", "--clinic", clinic_id, "--json")
+        assert json.loads(again.stdout)["marked"] == 0
+        for bad in ("0", "100001"):
+            refused = run("sessions", "mark-documents", "--clinic", clinic_id, "--batch", bad)
+            assert refused.returncode == 1
+            assert "--batch" in refused.stderr
+        unknown = run("sessions", "mark-documents", "--clinic", str(uuid.uuid4()))
         assert unknown.returncode == 1
         assert "no such clinic" in unknown.stderr

@@ -1,8 +1,9 @@
 """`session_record.documents_form`: the form its exercises and notes were written in
 (`services.session_record_views.DOCUMENTS_FORM` when every object has exactly the API's fields),
 so that a bulk export writes them as stored without reading them. Every write sets it. Rows
-stored before stay NULL and are read and checked as before (marking them here would lock the
-table for as long as PostgreSQL takes to read every document: 33 s for 200,000 records).
+stored before stay NULL, and are read and checked as before, until an operator runs
+`dmi-api sessions mark-documents --clinic ID` (in batches); marking them here would lock the
+table for as long as PostgreSQL takes to read every document (33 s for 200,000 records).
 
 Revision ID: 5e1d0c4b7a92
 Revises: 3c7b9e2d4f18

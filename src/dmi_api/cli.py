@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"dmi-api: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("clinics", "clients", "assessments", "keys", "demo"):
+    if args.command in ("clinics", "clients", "assessments", "sessions", "keys", "demo"):
         from dmi_api.cli_admin import run_admin
 
         return run_admin(args.handler, args, settings)

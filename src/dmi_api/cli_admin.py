@@ -25,7 +25,7 @@ from dmi_api.errors import ProblemError, ValidationProblemError
 from dmi_api.models import ApiClient, Clinic
 from dmi_api.schemas.clients import ClientCreate, ClientUpdate
 from dmi_api.services import clients as client_service
-from dmi_api.services import rules_in_effect
+from dmi_api.services import rules_in_effect, session_record_marks
 from dmi_api.services.child_results import recompute_clinic
 from dmi_api.services.clinics import count_clinics, create_clinic, list_clinics
 from dmi_api.services.tokens import find_client
@@ -259,6 +259,29 @@ def _assessments_rescore(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _sessions_mark_documents(args: argparse.Namespace, settings: Settings) -> None:
+    if not 1 <= args.batch <= 100_000:
+        raise CommandError("--batch must be from 1 to 100000 records")
+
+    async def work(db: AsyncSession) -> int:
+        tenant = await _tenant_of_clinic(db, args.clinic)
+        total, after = 0, None
+        while True:  # each batch its own transaction: the table is never locked for long
+            after, marked = await session_record_marks.mark_batch(tenant, after, args.batch)
+            await db.commit()
+            total += marked
+            if after is None:
+                return total
+            await bind_settings(db, clinic_id=tenant.clinic_id)
+
+    marked: int = asyncio.run(in_session(settings, work))
+    emit(
+        args,
+        {"clinic_id": args.clinic, "marked": marked},
+        f"{marked} session records marked: a bulk export writes their documents as stored",
+    )
+
+
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
     async def rotate() -> Rotation:
         engine = create_engine(settings)
@@ -312,7 +335,8 @@ def _command(group: Any, name: str, help_text: str, handler: Handler) -> argpars
 
 
 def add_admin_commands(commands: Any) -> None:
-    """Register `clinics`, `clients`, `assessments` and `keys` on the top-level subparsers."""
+    """Register `clinics`, `clients`, `assessments`, `sessions` and `keys` on the top-level
+    subparsers."""
     clinics = _group(commands, "clinics", "manage clinics")
     _command(clinics, "create", "add a clinic", _clinics_create).add_argument(
         "--name", required=True
@@ -355,6 +379,12 @@ def add_admin_commands(commands: Any) -> None:
         "score a clinic's final assessments again under the current rule versions",
         _assessments_rescore,
     ).add_argument("--clinic", required=True, help="clinic id")
+
+    sessions = _group(commands, "sessions", "operate on a clinic's session records")
+    help_text = "mark the records stored before documents_form whose documents are the API's form"
+    mark = _command(sessions, "mark-documents", help_text, _sessions_mark_documents)
+    mark.add_argument("--clinic", required=True, help="clinic id")
+    mark.add_argument("--batch", type=int, default=session_record_marks.BATCH, help="1 to 100000")
 
     keys = _group(commands, "keys", "manage token signing keys")
     _command(keys, "rotate", "start signing with a new key", _keys_rotate)

@@ -104,6 +104,11 @@ def json_text(column: ColumnElement[Any]) -> ColumnElement[Any]:
     raise TypeError(f"{type(kind).__name__} columns are read as they are")
 
 
+def has_json_text(column: ColumnElement[Any]) -> bool:
+    """Whether `json_text` takes this column (a JSON document, a timestamp or a UUID)."""
+    return isinstance(_kind(column.type), JSON | DateTime | Uuid)
+
+
 def is_json_text(column: ColumnElement[Any]) -> bool:
     """Whether `json_text` reads this column as text on every backend (a JSON column)."""
     return isinstance(_kind(column.type), JSON)

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, ColumnElement, DateTime, Text, Uuid, cast
+from sqlalchemy import ColumnElement, Text, cast
 
 from dmi_api.models import (
     Assessment,
@@ -26,7 +26,7 @@ from dmi_api.models import (
     SessionRecord,
 )
 from dmi_api.models.columns import utcnow
-from dmi_api.queries.json_text import is_json_text, json_text, minutes_after
+from dmi_api.queries.json_text import has_json_text, is_json_text, json_text, minutes_after
 from dmi_api.queries.predicates import columns
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.schemas.base import plain, stored
@@ -54,12 +54,8 @@ def as_read(
     return tuple(
         name
         for name in shown.model_fields
-        if name in c and name not in keep and _textual(c[name].type)
+        if name in c and name not in keep and has_json_text(c[name])
     )
-
-
-def _textual(type_: Any) -> bool:
-    return isinstance(getattr(type_, "impl", type_), JSON | DateTime | Uuid)
 
 
 def _part(

@@ -51,11 +51,14 @@ async def bind_settings(
 
 
 def named_rows(rows: Any) -> list[Any]:
-    """A result's (or a partition's) rows as named tuples of its columns."""
+    """A result's (or a partition's, or the driver's) rows as named tuples of their columns,
+    read as attributes at C speed."""
     found = list(rows)
     if not found:
         return found
-    make = namedtuple("Row", found[0]._fields)._make  # type: ignore[attr-defined]
+    first = found[0]
+    names = first._fields if hasattr(first, "_fields") else list(first.keys())  # asyncpg's
+    make = namedtuple("Row", names)._make  # type: ignore[attr-defined]
     return [make(row) for row in found]
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import namedtuple
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import suppress
 from typing import Any
 
@@ -26,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmi_api.config import Settings
 from dmi_api.db import driver_timeout_seconds, server_settings
-from dmi_api.tenant_scope import CLIENT_SETTING, CLINIC_SETTING
+from dmi_api.tenant_scope import CLIENT_SETTING, CLINIC_SETTING, named_rows
 
 _DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 # The session's snapshot, and what it is bound to; whether its transaction has written (its
@@ -49,13 +48,6 @@ def _compiled(statement: Select[Any]) -> tuple[str, list[Any]]:
     return compiled.string, [compiled.params[name] for name in compiled.positiontup or ()]
 
 
-def _named(rows: list[Any], make: Callable[[Any], Any] | None) -> tuple[list[Any], Any]:
-    """The rows as named tuples (their columns read as attributes)."""
-    if make is None:
-        make = namedtuple("Row", list(rows[0].keys()))._make  # type: ignore[attr-defined]
-    return [make(row) for row in rows], make
-
-
 async def stream_rows(
     db: AsyncSession, statement: Select[Any], chunk: int
 ) -> AsyncIterator[list[Any]]:
@@ -67,10 +59,8 @@ async def stream_rows(
     connection = await db.connection()
     conn: Any = (await connection.get_raw_connection()).driver_connection
     cursor = await conn.cursor(sql, *values)
-    make: Any = None
     while rows := await cursor.fetch(chunk):
-        named, make = _named(rows, make)
-        yield named
+        yield named_rows(rows)
 
 
 class SnapshotRows:
@@ -131,13 +121,11 @@ async def _ahead(cursor: Any, chunk: int) -> AsyncIterator[list[Any]]:
     """A cursor's chunks, the next one asked for before this one is handed on (and on its way
     while it is rendered)."""
     pending = asyncio.ensure_future(cursor.fetch(chunk))
-    make: Any = None
     try:
         while rows := await pending:
             pending = asyncio.ensure_future(cursor.fetch(chunk))
             await asyncio.sleep(0)  # the request goes out before the rendering starts
-            named, make = _named(rows, make)
-            yield named
+            yield named_rows(rows)
     finally:
         if not pending.done():
             pending.cancel()

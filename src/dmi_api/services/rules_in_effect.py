@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from dmi_api.clinical.ages import RULE as AGE_RULE
 from dmi_api.clinical.ages import age_days
@@ -89,18 +88,9 @@ def age_plain_of(
     }
 
 
-async def children_by_id(tenant: Tenant, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Child]:
-    """The clinic's children with these ids (tombstoned ones too), in one query."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    statement = tenant.select(Child).where(col(Child.id).in_(wanted))
-    return {child.id: child for child in (await tenant.db.execute(statement)).scalars().all()}
-
-
 async def age_inputs(tenant: Tenant, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    """What the ages of the clinic's children with these ids are computed from (`age_plain`'s
-    child), as plain rows, in one query (a bulk export's chunk)."""
+    """What the ages of the clinic's children with these ids (tombstoned ones too) are computed
+    from (`age_public`'s and `age_plain`'s child), as plain rows, in one query."""
     wanted = set(ids)
     if not wanted:
         return {}
@@ -133,7 +123,7 @@ async def views_with_ages(
 ) -> list[ViewT]:
     """API views of a child's dated rows, each with the child's ages on its date (2 queries)."""
     rules = await load(tenant)
-    children = await children_by_id(tenant, (row.child_id for row in rows))
+    children = await age_inputs(tenant, (row.child_id for row in rows))
     views = []
     for row in rows:
         shown = view(row)

@@ -83,12 +83,12 @@ def _shown(entry: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 def stored_json(text: str, fields: tuple[str, ...], keys: frozenset[str], *, many: bool) -> Any:
     """A JSON column's stored text as the API shows it (`many`: a list of objects): written out
     as it is stored (`orjson.Fragment`) when each object has exactly the API's keys (`fields`;
-    as a set, `keys`: JSON objects are unordered), as every write stores them, and it is on one
-    line; otherwise rebuilt with them (`stored_views`)."""
+    as a set, `keys`: JSON objects are unordered), as every write stores them (`stored`);
+    otherwise rebuilt with them (`stored_views`)."""
     data = orjson.loads(text)
     entries = data if many else [data]
-    if all(entry.keys() == keys for entry in entries) and "\n" not in text and "\r" not in text:
-        return orjson.Fragment(text)
+    if all(entry.keys() == keys for entry in entries):
+        return stored(text)
     shown = [_shown(entry, fields) for entry in entries]
     return shown if many else shown[0]
 

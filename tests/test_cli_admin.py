@@ -416,6 +416,16 @@ class TestOnPostgresql:
         assert "DMI_MIGRATION_DATABASE_URL" in refused.stderr
 
 
+def _clinic_and_client(run: Cli) -> tuple[str, str]:
+    """A clinic and an all-scopes client of it, made by the CLI: their ids."""
+    clinic_id: str = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)[
+        "clinic_id"
+    ]
+    made = run("clients", "create", "--clinic", clinic_id, "--name", "x", "--all-scopes", "--json")
+    client_id: str = json.loads(made.stdout)["client_id"]
+    return clinic_id, client_id
+
+
 def _scored_under_an_older_rule(database_url: str, clinic_id: str, client_id: str) -> str:
     """A final AIMS assessment of the clinic recorded as its window alone, its stored scores
     then put back as the r2 rule computed them (no window credit): the id."""
@@ -479,13 +489,7 @@ class TestAssessmentsRescore:
         self, run: Cli, sqlite_env: dict[str, str]
     ) -> None:
         url = sqlite_env["DMI_DATABASE_URL"]
-        clinic_id = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)[
-            "clinic_id"
-        ]
-        made = run(
-            "clients", "create", "--clinic", clinic_id, "--name", "x", "--all-scopes", "--json"
-        )
-        client_id = json.loads(made.stdout)["client_id"]
+        clinic_id, client_id = _clinic_and_client(run)
         assessment_id = _scored_under_an_older_rule(url, clinic_id, client_id)
         before, _ = asyncio.run(_stored(url, clinic_id, assessment_id))
 
@@ -572,13 +576,8 @@ class TestSessionsMarkDocuments:
         self, run: Cli, sqlite_env: dict[str, str]
     ) -> None:
         url = sqlite_env["DMI_DATABASE_URL"]
-        clinic_id = json.loads(run("clinics", "create", "--name", "C", "--json").stdout)[
-            "clinic_id"
-        ]
-        made = run(
-            "clients", "create", "--clinic", clinic_id, "--name", "x", "--all-scopes", "--json"
-        )
-        ids = _unmarked_records(url, clinic_id, json.loads(made.stdout)["client_id"])
+        clinic_id, client_id = _clinic_and_client(run)
+        ids = _unmarked_records(url, clinic_id, client_id)
         before = asyncio.run(_marks(url, clinic_id, ids))
         assert [form for form, _, _ in before] == [None, None, None]
 

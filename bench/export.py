@@ -65,6 +65,11 @@ def summary(result: dict[str, Any]) -> list[str]:
                 f"ms during the export, {alone[0]:.2f} / {alone[1]:.2f} ms alone: {ratio:.2f}x "
                 f"(target <= {MAX_LATENCY_RATIO}x) {_verdict(ratio <= MAX_LATENCY_RATIO)}"
             )
+    control = load["paced"]["control"]
+    lines.append(
+        f"{load['scenario']} paced beside a busy loop at the worker's priority, no export "
+        f"(control): p50 {control['p50_ratio']:.2f}x, p99 {control['p99_ratio']:.2f}x"
+    )
     if not worker["overlapped"]:
         lines.append("  (the export ended before the measured run did: more children needed)")
     return lines

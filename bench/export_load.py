@@ -35,6 +35,14 @@ MODES = ("saturated", "paced")
 PACED_SHARE = 0.5
 QUANTILES = ("p50_ms", "p99_ms")
 WORKER_TIMEOUT_SECONDS = 1800.0
+# The control's process: as `dmi-api worker` lowers its priority, then only spends CPU.
+BUSY_LOOP = """
+from dmi_api.config import Settings
+from dmi_api.workers.priority import lower_priority
+lower_priority(Settings().worker_nice)
+while True:
+    pass
+"""
 
 
 def _start_worker(
@@ -140,14 +148,36 @@ def _export_during(
     return during, figures
 
 
-def _ratios(runs: dict[str, WrkResult]) -> dict[str, Any]:
+def _beside_busy_loop(load: _Load) -> WrkResult:
+    """The paced run beside the control's busy loop (a session of its own, as the worker)."""
+    loop = subprocess.Popen(  # noqa: S603
+        [str(VENV_BIN / "python"), "-c", BUSY_LOOP],
+        cwd=REPO_DIR,
+        env=base_env(),
+        start_new_session=True,
+    )
+    try:
+        return load.run("paced", "beside a busy loop")
+    finally:
+        loop.kill()
+        loop.wait()
+
+
+def _ratio(runs: dict[str, WrkResult], name: str) -> dict[str, float]:
+    """`name`'s p50 and p99 over the mean of the runs alone."""
     alone = {q: (getattr(runs["alone"], q) + getattr(runs["after"], q)) / 2 for q in QUANTILES}
     return {
+        f"{q[:3]}_ratio": round(getattr(runs[name], q) / alone[q], 3) if alone[q] else 0.0
+        for q in QUANTILES
+    }
+
+
+def _ratios(runs: dict[str, WrkResult]) -> dict[str, Any]:
+    control = {"control": _ratio(runs, "busy_loop")} if "busy_loop" in runs else {}
+    return {
         "runs": {name: result.as_json() for name, result in runs.items()},
-        **{
-            f"{q[:3]}_ratio": round(getattr(runs["during"], q) / alone[q], 3) if alone[q] else 0.0
-            for q in QUANTILES
-        },
+        **_ratio(runs, "during"),
+        **control,
     }
 
 
@@ -167,9 +197,11 @@ def measure(
             config, lambda: load.both("during export"), export_dir, clinic_id
         )
         after = load.both("alone again")
+        busy_loop = _beside_busy_loop(load)
     finally:
         api.stop()
     runs = {m: {"alone": before[m], "during": during[m], "after": after[m]} for m in MODES}
+    runs["paced"]["busy_loop"] = busy_loop
     return {
         "scenario": SCENARIO.name,
         "worker": worker,

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
         description="Directory of bulk export files, shared by every API replica and worker.",
     )
     export_expiry_hours: int = Field(default=24, ge=1, le=720)
+    # Exports one `dmi-api worker` process runs at once; more wait in the queue for a worker with
+    # room (each holds a connection of the worker's long-work pool and one reading its rows).
+    export_concurrency: int = Field(default=2, ge=1, le=32)
     # `dmi-api worker` runs at this CPU niceness (0-19), and so does its session when it leads
     # one (`workers.priority`): on a host it shares with the API, the requests keep the CPU while
     # an export runs (bench/README.md, "Bulk export", runs 75-78).

@@ -28,11 +28,14 @@ WRITES = "dmi_writes"
 _LONG_POOL_SIZE = 2  # connections per worker for long work (`long_running`): rare by nature
 
 
-def create_engine(settings: Settings, *, long_running: bool = False) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, long_running: bool = False, long_pool_size: int = _LONG_POOL_SIZE
+) -> AsyncEngine:
     """Build the application's async engine for the configured database.
 
     `long_running`: an engine of its own for work that is long by nature (exports), with
-    `DMI_DB_LONG_STATEMENT_TIMEOUT_MS` instead of the request timeout and a small pool.
+    `DMI_DB_LONG_STATEMENT_TIMEOUT_MS` instead of the request timeout and a small pool of
+    `long_pool_size` connections.
     """
     url = make_url(settings.database_url_value)
     if url.get_backend_name() == "sqlite":
@@ -44,7 +47,7 @@ def create_engine(settings: Settings, *, long_running: bool = False) -> AsyncEng
     )
     engine = create_async_engine(
         url,
-        pool_size=_LONG_POOL_SIZE if long_running else settings.db_pool_size,
+        pool_size=long_pool_size if long_running else settings.db_pool_size,
         max_overflow=0 if long_running else settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         # No pre-ping: it costs three round trips per request. A connection the server closed

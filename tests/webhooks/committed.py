@@ -47,6 +47,16 @@ class Committed:
             result = await db.execute(text(statement), values)
             return list(result.all()) if result.returns_rows else []
 
+    async def clinic(self) -> uuid.UUID:
+        """A committed clinic, deleted with everything of it at the end."""
+        clinic_id = uuid.uuid4()
+        self.clinics.append(clinic_id)
+        await self.sql(
+            "INSERT INTO clinic (id, name, created_at, updated_at) VALUES (:c, 'W', now(), now())",
+            c=clinic_id,
+        )
+        return clinic_id
+
     async def endpoint(
         self,
         url: str,
@@ -55,15 +65,9 @@ class Committed:
         rotating: bool = False,
         failing_since: datetime | None = None,
     ) -> Endpoint:
-        clinic_id, endpoint_id = uuid.uuid4(), uuid.uuid4()
-        self.clinics.append(clinic_id)
+        clinic_id, endpoint_id = await self.clinic(), uuid.uuid4()
         secret, previous = new_secret(), new_secret() if rotating else None
         now = utcnow()
-        await self.sql(
-            "INSERT INTO clinic (id, name, created_at, updated_at) VALUES (:c, 'W', :n, :n)",
-            c=clinic_id,
-            n=now,
-        )
         await self.sql(
             "INSERT INTO webhook_endpoint (clinic_id, id, url, event_types, status, secret,"
             " previous_secret, previous_secret_expires_at, failing_since, version, created_at,"
@@ -119,6 +123,30 @@ class Committed:
             ri=resource_id or uuid.uuid4(),
         )
 
+    async def export(self, clinic_id: uuid.UUID) -> uuid.UUID:
+        """A queued FHIR export of the clinic's practitioners, of a client of its own, as
+        `GET /fhir/R4/$export` leaves it: its trigger queues the `bulk_export` job."""
+        export_id = uuid.uuid4()
+        await self.sql(
+            "INSERT INTO bulk_export (clinic_id, id, client_id, format, level, types, since,"
+            " request, status, output, deleted, created_at, updated_at, expires_at) VALUES"
+            " (:c, :i, :cl, 'fhir', 'system', CAST('[\"Practitioner\"]' AS json), NULL,"
+            " '/fhir/R4/$export', 'queued', CAST('[]' AS json), CAST('[]' AS json), now(),"
+            " now(), now() + interval '1 day')",
+            c=clinic_id,
+            i=export_id,
+            cl=uuid.uuid4(),
+        )
+        return export_id
+
+    async def export_statuses(self) -> list[str]:
+        """The statuses of the exports of this test's clinics, sorted."""
+        rows = await self.sql(
+            "SELECT status FROM bulk_export WHERE clinic_id = ANY(:c) ORDER BY status",
+            c=self.clinics,
+        )
+        return [row.status for row in rows]
+
     async def settled(self) -> None:
         """Wait until every transaction running now has ended. The dispatcher reads only the
         events of transactions older than the oldest one running on the PostgreSQL server (in
@@ -141,7 +169,7 @@ class Committed:
 
     async def cleanup(self) -> None:
         for clinic_id in self.clinics:
-            for table in ("webhook_delivery", "webhook_dispatch", "change_event"):
+            for table in ("webhook_delivery", "webhook_dispatch", "change_event", "bulk_export"):
                 await self.sql(f"DELETE FROM {table} WHERE clinic_id = :c", c=clinic_id)  # noqa: S608
             await self.sql("DELETE FROM webhook_endpoint WHERE clinic_id = :c", c=clinic_id)
             await self.sql(

@@ -12,12 +12,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
 from dmi_api.config import Settings
+from dmi_api.direct.export_rows import SnapshotRows
+from dmi_api.workers import queue
 from dmi_api.workers.queue import run_worker
 from tests.webhooks.committed import Committed
 from tests.webhooks.receiver import Receiver
@@ -136,6 +139,57 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(10)
+
+
+class _HeldReader:
+    """The worker's reader (`SnapshotRows`), each export held at its first read until the test
+    lets them go: exports that run as long as the test needs."""
+
+    def __init__(self) -> None:
+        self.held = 0
+        self.release = asyncio.Event()
+
+    def __call__(self, settings: Settings) -> Callable[..., AsyncIterator[list[Any]]]:
+        reader = SnapshotRows(settings)
+
+        async def rows(*args: Any) -> AsyncIterator[list[Any]]:
+            self.held += 1
+            await self.release.wait()
+            async for chunk in reader(*args):
+                yield chunk
+
+        return rows
+
+
+async def test_exports_past_the_workers_limit_wait_their_turn(
+    committed: Committed, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four exports queued at once, a worker that runs two at a time: two run while the others
+    stay queued (not failed for want of a connection, past the pool's timeout), and all four
+    complete once the first end."""
+    held = _HeldReader()
+    monkeypatch.setattr(queue, "SnapshotRows", held)
+    own = settings.model_copy(update={"export_dir": str(tmp_path), "export_concurrency": 2})
+    for _ in range(4):
+        await committed.export(await committed.clinic())
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(own, concurrency=10, stop=stop))
+    try:
+        await _until(lambda: held.held == 2, 10)
+        await asyncio.sleep(own.db_pool_timeout_seconds + 1.0)
+        assert held.held == 2
+        assert await committed.export_statuses() == ["queued", "queued", "running", "running"]
+        held.release.set()
+        for _ in range(300):
+            if await committed.export_statuses() == ["completed"] * 4:
+                break
+            await asyncio.sleep(0.1)
+        assert await committed.export_statuses() == ["completed"] * 4
+        assert held.held == 4
+    finally:
+        held.release.set()
+        stop.set()
+        await asyncio.wait_for(task, 30)
 
 
 async def test_the_worker_refuses_sqlite(tmp_path: Path) -> None:

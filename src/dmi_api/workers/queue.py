@@ -36,6 +36,7 @@ PRUNE_AT = "17 3 * * *"
 DUE_EVERY = "7 * * * *"  # what fell due, announced hourly (`assessment.due`)
 # How soon a dispatch looks again while a transaction it may have missed is still running.
 DISPATCH_AGAIN = timedelta(milliseconds=50)
+UPKEEP_CONNECTIONS = 2  # the long-work pool's connections beside the running exports' own
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
@@ -50,7 +51,13 @@ async def run_worker(
     if settings.is_sqlite:
         raise RuntimeError("the worker needs PostgreSQL; `dmi-api serve` delivers on SQLite")
     engine = create_engine(settings)
-    upkeep_engine = create_engine(settings, long_running=True)
+    # Long work: each running export holds one connection for its whole run, and the upkeep
+    # jobs (sweeps, pruning, the due look-up) keep UPKEEP_CONNECTIONS of their own beside them.
+    upkeep_engine = create_engine(
+        settings,
+        long_running=True,
+        long_pool_size=settings.export_concurrency + UPKEEP_CONNECTIONS,
+    )
     client = delivery_client(
         allow_loopback=settings.webhook_allow_loopback,
         timeout_seconds=settings.webhook_timeout_seconds,
@@ -90,7 +97,9 @@ async def run_worker(
     async def sweep(_schedule: Schedule) -> None:
         await work.sweep()
 
-    @queue.entrypoint(EXPORT)
+    # At most `export_concurrency` at once here: the others stay queued for a worker with room
+    # (a job that waited for a connection past the pool's timeout would fail instead).
+    @queue.entrypoint(EXPORT, concurrency_limit=settings.export_concurrency)
     async def export(job: Job) -> None:
         # A job whose worker died (its heartbeat stopped) is picked again and starts over.
         clinic_id, export_id = (job.payload or b"").decode().split()

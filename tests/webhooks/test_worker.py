@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.exc import OperationalError
 from standardwebhooks import Webhook
 
 from dmi_api.config import Settings
 from dmi_api.direct.export_rows import SnapshotRows
+from dmi_api.services import export_runner
 from dmi_api.workers import queue
 from dmi_api.workers.queue import run_worker
 from tests.webhooks.committed import Committed
@@ -188,6 +190,38 @@ async def test_exports_past_the_workers_limit_wait_their_turn(
         assert held.held == 4
     finally:
         held.release.set()
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def test_an_export_whose_row_was_out_of_reach_runs_again(
+    committed: Committed, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database does not answer the export's first two reads of its row (a restart): the
+    worker runs it again from the start, and it completes."""
+    refused: list[uuid.UUID] = []
+    state = export_runner._state
+
+    async def flaky(*args: Any) -> Any:
+        if len(refused) < 2:
+            refused.append(args[2])
+            raise OperationalError("SELECT", None, ConnectionRefusedError())
+        return await state(*args)
+
+    monkeypatch.setattr(export_runner, "_state", flaky)
+    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (0.1, 0.1, 0.1))
+    own = settings.model_copy(update={"export_dir": str(tmp_path)})
+    export_id = await committed.export(await committed.clinic())
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    try:
+        for _ in range(200):
+            if await committed.export_statuses() == ["completed"]:
+                break
+            await asyncio.sleep(0.1)
+        assert await committed.export_statuses() == ["completed"]
+        assert refused == [export_id, export_id]
+    finally:
         stop.set()
         await asyncio.wait_for(task, 30)
 

@@ -14,6 +14,7 @@ import asyncpg  # type: ignore[import-untyped]
 from pgqueuer import PgQueuer
 from pgqueuer.models import Job, Schedule
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
@@ -37,11 +38,30 @@ DUE_EVERY = "7 * * * *"  # what fell due, announced hourly (`assessment.due`)
 # How soon a dispatch looks again while a transaction it may have missed is still running.
 DISPATCH_AGAIN = timedelta(milliseconds=50)
 UPKEEP_CONNECTIONS = 2  # the long-work pool's connections beside the running exports' own
+# An export whose row could not be read or written (the database out of reach, a restart) is
+# run again from the start after each of these pauses (seconds), then its job fails.
+EXPORT_RETRY_PAUSES = (1.0, 5.0, 25.0)
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
     """The app's SQLAlchemy URL for asyncpg itself (no `+asyncpg` driver suffix)."""
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
+
+
+async def _with_retries(run: ExportRun) -> str:
+    """`run.run()`, again from the start while its row is out of reach (else the row would stay
+    queued or running, its job gone: its client's next export refused until it expired)."""
+    for pause in EXPORT_RETRY_PAUSES:
+        try:
+            return await run.run()
+        except (SQLAlchemyError, OSError) as error:
+            logger.warning(
+                "export's row out of reach; run again in %s s",
+                pause,
+                extra={"exc_type": type(error).__name__},  # the type only: no values
+            )
+            await asyncio.sleep(pause)
+    return await run.run()
 
 
 async def run_worker(
@@ -110,7 +130,7 @@ async def run_worker(
             uuid.UUID(export_id),
             reader=SnapshotRows(settings),
         )
-        await run.run()
+        await _with_retries(run)
 
     @queue.schedule("bulk_export_prune", PRUNE_EXPORTS_AT)
     async def prune_exports(_schedule: Schedule) -> None:

@@ -9,20 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc as sa_exc
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.errors import NotFoundError, TooManyRequestsError
 from dmi_api.models import BulkExport
-from dmi_api.models.columns import iso_z, utcnow
+from dmi_api.models.columns import UTCDateTime, iso_z, utcnow
 from dmi_api.services import export_files
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "bulk_export"
 # How soon a client polls again, or asks again after "one export at a time".
 RETRY_AFTER_SECONDS = 2
+# SQLite: a running export with no progress recorded for this long lost its process (below).
+STALLED_AFTER = timedelta(minutes=10)
 
 
 async def kick_off(
@@ -139,6 +141,19 @@ def manifest(row: BulkExport, *, request_url: str, files_url: str) -> dict[str, 
     if row.since is not None:
         body["deleted"] = entries(row.deleted, "Bundle" if row.format == "fhir" else None)
     return body
+
+
+async def requeue_stalled(db: AsyncSession, now: datetime | None = None) -> int:
+    """SQLite: running exports whose progress stopped `STALLED_AFTER` ago (their `serve` process
+    ended mid-export; a running export records its progress every second) queued again, to start
+    over. On PostgreSQL the job library picks a job again once its worker's heartbeat stops."""
+    moment = (now or utcnow()) - STALLED_AFTER
+    statement = text(
+        "UPDATE bulk_export SET status = 'queued', progress = NULL"
+        " WHERE status = 'running' AND updated_at < :b"
+    ).bindparams(bindparam("b", type_=UTCDateTime()))
+    result = await db.execute(statement, {"b": moment})
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def queued_embedded(db: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:

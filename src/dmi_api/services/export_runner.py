@@ -276,6 +276,24 @@ async def _tombstones(
     return [deletion_bundle(found) for found in rendered if found]
 
 
+async def claim_queued(
+    sessionmaker: async_sessionmaker[AsyncSession], clinic_id: uuid.UUID, export_id: uuid.UUID
+) -> bool:
+    """Take a queued export for this process, before `ExportRun.run`: whether it was still
+    queued. Several `dmi-api serve` workers poll one embedded file, and SQLite's write
+    transactions take the lock as they begin: one of them claims it, the others see it running."""
+    claimed = False
+
+    def take(row: BulkExport) -> None:
+        nonlocal claimed
+        if row.status == "queued":
+            _start(row)
+            claimed = True
+
+    await _state(sessionmaker, clinic_id, export_id, take)
+    return claimed
+
+
 def _start(row: BulkExport) -> None:
     if row.status in ("queued", "running"):  # running: the job again after its worker died
         row.status, row.progress = "running", "0 resources written"

@@ -1,5 +1,6 @@
 """On the embedded SQLite default, `dmi-api serve` runs bulk exports itself, one at a time (the
-same `ExportRun` as PostgreSQL's `bulk_export` jobs), and removes expired ones."""
+same `ExportRun` as PostgreSQL's `bulk_export` jobs: each claimed by one of the server's worker
+processes), queues again those whose process ended mid-export, and removes expired ones."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker
 from dmi_api.services import bulk_exports
-from dmi_api.services.export_runner import ExportRun
+from dmi_api.services.export_runner import ExportRun, claim_queued
 from dmi_api.workers.polling import Loop, poll
 
 POLL_SECONDS = 0.5
@@ -28,10 +29,13 @@ async def run_embedded_exports(
         async with sessionmaker() as db:
             queued = await bulk_exports.queued_embedded(db)
         for clinic_id, export_id in queued:
-            await ExportRun(sessionmaker, settings, clinic_id, export_id).run()
+            # Each `serve` worker polls: the one that claims an export runs it.
+            if await claim_queued(sessionmaker, clinic_id, export_id):
+                await ExportRun(sessionmaker, settings, clinic_id, export_id).run()
 
     async def prune() -> None:
         async with sessionmaker() as db, db.begin():
+            await bulk_exports.requeue_stalled(db)
             await bulk_exports.prune(db, settings)
 
     await poll(export, prune, LOOP, stop)

@@ -11,17 +11,22 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks import Webhook
 
 from dmi_api.config import Settings
+from dmi_api.db import create_sessionmaker
 from dmi_api.direct.export_rows import SnapshotRows
-from dmi_api.services import export_runner
+from dmi_api.models.columns import utcnow
+from dmi_api.services import bulk_exports, export_runner
+from dmi_api.services.bulk_exports import STALLED_AFTER
 from dmi_api.workers import queue
 from dmi_api.workers.queue import run_worker
 from tests.webhooks.committed import Committed
@@ -221,6 +226,49 @@ async def test_an_export_whose_row_was_out_of_reach_runs_again(
             await asyncio.sleep(0.1)
         assert await committed.export_statuses() == ["completed"]
         assert refused == [export_id, export_id]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def test_an_export_left_without_a_job_is_queued_again(
+    committed: Committed, settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Its job gave up (the database out of reach): once its row has not moved for
+    `STALLED_AFTER`, the upkeep (as the app role) queues it again with a job, and it runs. An
+    export that still has its job, or moved recently, is left alone."""
+    stale = utcnow() - STALLED_AFTER - timedelta(seconds=5)
+    orphan, recent, held = [await committed.clinic() for _ in range(3)]
+    ids = {clinic: await committed.export(clinic) for clinic in (orphan, recent, held)}
+    for clinic in (orphan, recent):  # their jobs gone
+        await committed.sql(
+            "DELETE FROM pgqueuer WHERE payload = convert_to(:p, 'UTF8')",
+            p=f"{clinic} {ids[clinic]}",
+        )
+    for clinic in (orphan, held):
+        await committed.sql(
+            "UPDATE bulk_export SET status = 'running', updated_at = :t WHERE clinic_id = :c",
+            c=clinic,
+            t=stale,
+        )
+    async with create_sessionmaker(engine)() as db, db.begin():
+        assert await bulk_exports.requeue_stalled(db) == 1
+    jobs = await committed.sql(
+        "SELECT convert_from(payload, 'UTF8') AS p FROM pgqueuer WHERE entrypoint = 'bulk_export'"
+        " AND convert_from(payload, 'UTF8') = ANY(:p)",
+        p=[f"{clinic} {export_id}" for clinic, export_id in ids.items()],
+    )
+    assert sorted(row.p for row in jobs) == sorted(f"{c} {ids[c]}" for c in (orphan, held))
+    assert await committed.export_statuses() == ["queued", "queued", "running"]
+    own = settings.model_copy(update={"export_dir": str(tmp_path)})
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    try:
+        for _ in range(200):
+            if (await committed.export_statuses()).count("completed") == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert await committed.export_statuses() == ["completed", "completed", "queued"]
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

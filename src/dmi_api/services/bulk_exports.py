@@ -23,7 +23,7 @@ from dmi_api.tenant_scope import Tenant
 RESOURCE = "bulk_export"
 # How soon a client polls again, or asks again after "one export at a time".
 RETRY_AFTER_SECONDS = 2
-# SQLite: a running export with no progress recorded for this long lost its process (below).
+# An unfinished export with no progress recorded for this long, and nothing running it (below).
 STALLED_AFTER = timedelta(minutes=10)
 
 
@@ -144,16 +144,21 @@ def manifest(row: BulkExport, *, request_url: str, files_url: str) -> dict[str, 
 
 
 async def requeue_stalled(db: AsyncSession, now: datetime | None = None) -> int:
-    """SQLite: running exports whose progress stopped `STALLED_AFTER` ago (their `serve` process
-    ended mid-export; a running export records its progress every second) queued again, to start
-    over. On PostgreSQL the job library picks a job again once its worker's heartbeat stops."""
+    """Unfinished exports whose row has not moved for `STALLED_AFTER` and that nothing runs any
+    more, queued again to start over (a running export records its progress every second).
+    SQLite: running ones (their `serve` process ended mid-export). PostgreSQL: those without a
+    job (it gave up while the database was out of reach; a dead worker's job is picked again by
+    the job library), given a job again by a SECURITY DEFINER function of the migrations."""
     moment = (now or utcnow()) - STALLED_AFTER
-    statement = text(
-        "UPDATE bulk_export SET status = 'queued', progress = NULL"
-        " WHERE status = 'running' AND updated_at < :b"
-    ).bindparams(bindparam("b", type_=UTCDateTime()))
-    result = await db.execute(statement, {"b": moment})
-    return int(getattr(result, "rowcount", 0) or 0)
+    if db.get_bind().dialect.name == "postgresql":
+        statement = text("SELECT clinic_id, id FROM dmi_requeue_bulk_exports(:b)")
+    else:
+        statement = text(
+            "UPDATE bulk_export SET status = 'queued', progress = NULL"
+            " WHERE status = 'running' AND updated_at < :b RETURNING clinic_id, id"
+        )
+    typed = statement.bindparams(bindparam("b", type_=UTCDateTime()))
+    return len((await db.execute(typed, {"b": moment})).all())
 
 
 async def queued_embedded(db: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:

@@ -39,7 +39,8 @@ DUE_EVERY = "7 * * * *"  # what fell due, announced hourly (`assessment.due`)
 DISPATCH_AGAIN = timedelta(milliseconds=50)
 UPKEEP_CONNECTIONS = 2  # the long-work pool's connections beside the running exports' own
 # An export whose row could not be read or written (the database out of reach, a restart) is
-# run again from the start after each of these pauses (seconds), then its job fails.
+# run again from the start after each of these pauses (seconds), then its job fails (and the
+# export is queued again by `bulk_exports.requeue_stalled` once the database answers).
 EXPORT_RETRY_PAUSES = (1.0, 5.0, 25.0)
 
 
@@ -135,6 +136,7 @@ async def run_worker(
     @queue.schedule("bulk_export_prune", PRUNE_EXPORTS_AT)
     async def prune_exports(_schedule: Schedule) -> None:
         async with upkeep() as db, db.begin():
+            await bulk_exports.requeue_stalled(db)
             await bulk_exports.prune(db, settings)
 
     @queue.schedule("assessment_due", DUE_EVERY)

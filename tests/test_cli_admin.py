@@ -469,18 +469,27 @@ def _scored_under_an_older_rule(database_url: str, clinic_id: str, client_id: st
     return asyncio.run(make())
 
 
-async def _stored(
-    database_url: str, clinic_id: str, assessment_id: str
-) -> tuple[int, dict[str, Any]]:
+async def _stored_rows(
+    database_url: str, model: type[Any], clinic_id: str, ids: list[str]
+) -> list[Any]:
+    """The clinic's rows of `model` with these ids, as stored now (key: `models.tenant_keys`)."""
     engine = create_engine(Settings(database_url=SecretStr(database_url)))
     try:
         async with create_sessionmaker(engine)() as db:
-            # The key is (clinic_id, id) (`models.tenant_keys`).
-            row = await db.get(Assessment, (uuid.UUID(clinic_id), uuid.UUID(assessment_id)))
-            assert row is not None
-            return row.version, dict(row.scores or {})
+            await bind_settings(db, clinic_id=uuid.UUID(clinic_id))
+            keys = [(uuid.UUID(clinic_id), uuid.UUID(found)) for found in ids]
+            rows = [await db.get(model, key) for key in keys]
+            assert None not in rows
+            return rows
     finally:
         await engine.dispose()
+
+
+async def _stored(
+    database_url: str, clinic_id: str, assessment_id: str
+) -> tuple[int, dict[str, Any]]:
+    [row] = await _stored_rows(database_url, Assessment, clinic_id, [assessment_id])
+    return row.version, dict(row.scores or {})
 
 
 @pytest.mark.own_database
@@ -556,18 +565,8 @@ def _unmarked_records(database_url: str, clinic_id: str, client_id: str) -> list
 
 
 async def _marks(database_url: str, clinic_id: str, ids: list[str]) -> list[tuple[Any, ...]]:
-    engine = create_engine(Settings(database_url=SecretStr(database_url)))
-    try:
-        async with create_sessionmaker(engine)() as db:
-            await bind_settings(db, clinic_id=uuid.UUID(clinic_id))
-            found = []
-            for record_id in ids:
-                row = await db.get(SessionRecord, (uuid.UUID(clinic_id), uuid.UUID(record_id)))
-                assert row is not None
-                found.append((row.documents_form, row.version, row.updated_at))
-            return found
-    finally:
-        await engine.dispose()
+    rows = await _stored_rows(database_url, SessionRecord, clinic_id, ids)
+    return [(row.documents_form, row.version, row.updated_at) for row in rows]
 
 
 @pytest.mark.own_database

@@ -197,7 +197,6 @@ def reset_app_state(
     """Give a shared app a test's own sessions and caches, as a freshly started worker has;
     `direct`: where its direct reads run (by default the app's own pool, if it has one)."""
     app.state.sessionmaker = sessionmaker
-    app.state.long_sessionmaker = sessionmaker
     app.state.keyring = KeyRing(app.state.settings, lambda: app.state.sessionmaker)
     if not hasattr(app.state, "own_direct"):
         app.state.own_direct = app.state.direct

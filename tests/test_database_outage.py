@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
+import sqlalchemy.exc as sa_exc
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from dmi_api.config import Settings
+from dmi_api.db import create_engine
 from tests.conftest import Database, build_test_app
 from tests.support.records import seed_child
 from tests.support.tcp_proxy import TcpProxy
@@ -176,19 +179,23 @@ class TestDatabaseDown:
             await app.state.engine.dispose()
 
     async def test_long_work_asks_for_the_long_timeout(self, database_url: str) -> None:
-        app = build_test_app(
-            Settings(
-                database_url=SecretStr(database_url),
-                db_statement_timeout_ms=300,
-                db_long_statement_timeout_ms=5_000,
-            )
+        """A worker's engine for long work (exports) waits past a request's timeout."""
+        settings = Settings(
+            database_url=SecretStr(database_url),
+            db_statement_timeout_ms=300,
+            db_long_statement_timeout_ms=5_000,
         )
+        requests_engine = create_engine(settings)
+        long_engine = create_engine(settings, long_running=True)
         try:
-            assert_unavailable((await _get(app, "/_probe/sleep?seconds=0.6"))[0])
-            assert (await _get(app, "/_probe/long-sleep?seconds=0.6"))[0].status_code == 200
+            with pytest.raises(sa_exc.DBAPIError, match="statement timeout"):
+                async with requests_engine.connect() as connection:
+                    await connection.execute(text("SELECT pg_sleep(0.6)"))
+            async with long_engine.connect() as connection:
+                await connection.execute(text("SELECT pg_sleep(0.6)"))
         finally:
-            await app.state.engine.dispose()
-            await app.state.long_engine.dispose()
+            await requests_engine.dispose()
+            await long_engine.dispose()
 
 
 _APP_BACKENDS = """

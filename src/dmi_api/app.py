@@ -100,8 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI app; the engine is created here and disposed on shutdown."""
     settings = settings or get_settings()
     engine = create_engine(settings)
-    # SQLite has no statement timeout to lengthen: long work shares the one engine.
-    long_engine = engine if settings.is_sqlite else create_engine(settings, long_running=True)
     direct = (
         DirectDb(PoolSource(settings)) if settings.direct_reads and not settings.is_sqlite else None
     )
@@ -122,7 +120,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await readiness.close()
         await _app.state.quota_leases.close()
         await engine.dispose()
-        await long_engine.dispose()
 
     app = FastAPI(
         title="dmi-api",
@@ -136,12 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.long_engine = long_engine
     app.state.direct = direct
     app.state.stores = build_stores(direct)  # the path of each served operation, chosen once
     app.state.readiness = readiness
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.long_sessionmaker = create_sessionmaker(long_engine)
     app.state.route_limits = RouteLimits.share_of(
         settings.db_pool_size + settings.db_max_overflow,
         settings.db_route_pool_share,

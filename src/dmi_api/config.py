@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # A request's statements fail fast (503) on a hung or locked database; work that is
-    # long by nature asks for the long timeout (`deps.LongDbSession`).
+    # long by nature (a `dmi-api worker`'s exports) runs on an engine with the long timeout
+    # (`db.create_engine(settings, long_running=True)`).
     db_statement_timeout_ms: int = Field(default=2_500, ge=100, le=600_000)
     db_lock_timeout_ms: int = Field(default=2_000, ge=100, le=600_000)
     db_long_statement_timeout_ms: int = Field(default=60_000, ge=100, le=3_600_000)

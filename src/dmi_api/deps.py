@@ -16,16 +16,13 @@ from dmi_api.route_limits import RouteLimits
 
 
 @contextlib.asynccontextmanager
-async def request_session(
-    request: Request, *, long_running: bool = False
-) -> AsyncIterator[AsyncSession]:
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit when the block succeeds, roll back when it raises.
 
-    The route holds at most its share of the pool (`RouteLimits`) while the session is open;
-    `long_running`: the session of work long by nature (exports), with the long timeout.
+    The route holds at most its share of the pool (`RouteLimits`) while the session is open.
     """
     state = request.app.state
-    sessionmaker: DbSessionMaker = state.long_sessionmaker if long_running else state.sessionmaker
+    sessionmaker: DbSessionMaker = state.sessionmaker
     limits: RouteLimits = state.route_limits
     route = id(request.scope.get("route"))  # routes live as long as the app; not hashable
     await limits.acquire(route)
@@ -54,12 +51,6 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_long_db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A request's session for work long by nature (`DMI_DB_LONG_STATEMENT_TIMEOUT_MS`)."""
-    async with request_session(request, long_running=True) as session:
-        yield session
-
-
 async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
@@ -69,5 +60,4 @@ async def get_app_settings(request: Request) -> Settings:
 # "function" scope: the commit runs before the response is sent, so a failed commit becomes an
 # error response instead of a success the database never recorded.
 DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
-LongDbSession = Annotated[AsyncSession, Depends(get_long_db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]

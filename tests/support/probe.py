@@ -9,7 +9,7 @@ from fastapi import Form, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from dmi_api.deps import DbSession, LongDbSession
+from dmi_api.deps import DbSession
 from dmi_api.errors import ConflictError
 from dmi_api.routers import make_router
 
@@ -53,13 +53,6 @@ async def boom() -> None:
 @router.get("/sleep")
 async def sleep(db: DbSession, seconds: float = 2.0) -> dict[str, bool]:
     """Run a slow statement."""
-    await db.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
-    return {"slept": True}
-
-
-@router.get("/long-sleep")
-async def long_sleep(db: LongDbSession, seconds: float = 2.0) -> dict[str, bool]:
-    """Run a slow statement in a session for long work (an export's)."""
     await db.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
     return {"slept": True}
 

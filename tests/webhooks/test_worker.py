@@ -205,15 +205,7 @@ async def test_an_export_whose_row_was_out_of_reach_runs_again(
     """The database does not answer the export's first two reads of its row (a restart): the
     worker runs it again from the start, and it completes."""
     refused: list[uuid.UUID] = []
-    state = export_runner._state
-
-    async def flaky(*args: Any) -> Any:
-        if len(refused) < 2:
-            refused.append(args[2])
-            raise OperationalError("SELECT", None, ConnectionRefusedError())
-        return await state(*args)
-
-    monkeypatch.setattr(export_runner, "_state", flaky)
+    monkeypatch.setattr(export_runner, "_state", _refusing(refused, 2))
     monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (0.1, 0.1, 0.1))
     own = settings.model_copy(update={"export_dir": str(tmp_path)})
     export_id = await committed.export(await committed.clinic())
@@ -226,6 +218,84 @@ async def test_an_export_whose_row_was_out_of_reach_runs_again(
             await asyncio.sleep(0.1)
         assert await committed.export_statuses() == ["completed"]
         assert refused == [export_id, export_id]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+def _refusing(refused: list[uuid.UUID], times: int) -> Callable[..., Any]:
+    """`export_runner._state` refused (the database out of reach) its first `times` calls."""
+    state = export_runner._state
+
+    async def flaky(*args: Any) -> Any:
+        if len(refused) < times:
+            refused.append(args[2])
+            raise OperationalError("SELECT", None, ConnectionRefusedError())
+        return await state(*args)
+
+    return flaky
+
+
+async def _export_job(committed: Committed, clinic_id: uuid.UUID, export_id: uuid.UUID) -> Any:
+    rows = await committed.sql(
+        "SELECT status, attempts, execute_after - now() AS wait FROM pgqueuer"
+        " WHERE payload = convert_to(:p, 'UTF8')",
+        p=f"{clinic_id} {export_id}",
+    )
+    return rows[0] if rows else None
+
+
+async def test_a_stopping_worker_does_not_wait_out_an_exports_pause(
+    committed: Committed, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's row out of reach: its job is queued again for after the pause (any worker
+    may take it then), instead of a worker holding it, and its stop, for the pause."""
+    refused: list[uuid.UUID] = []
+    monkeypatch.setattr(export_runner, "_state", _refusing(refused, 1))
+    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (60.0, 60.0, 60.0))
+    own = settings.model_copy(update={"export_dir": str(tmp_path)})
+    clinic_id = await committed.clinic()
+    export_id = await committed.export(clinic_id)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    try:
+        for _ in range(100):
+            job = await _export_job(committed, clinic_id, export_id)
+            if refused and job is not None and job.attempts == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert job is not None
+        assert (job.status, job.attempts) == ("queued", 1)
+        assert timedelta(seconds=50) < job.wait <= timedelta(seconds=60)
+    finally:
+        stop.set()
+        started = time.perf_counter()
+        await asyncio.wait_for(task, 30)
+    assert time.perf_counter() - started < 10
+    assert await committed.export_statuses() == ["queued"]
+
+
+async def test_an_export_out_of_reach_past_its_retries_leaves_its_job(
+    committed: Committed, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused at every run: one run and one per pause, then the job fails (the row is queued
+    again by the upkeep once it has not moved for `STALLED_AFTER`: the next test)."""
+    refused: list[uuid.UUID] = []
+    monkeypatch.setattr(export_runner, "_state", _refusing(refused, 100))
+    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (0.1, 0.1))
+    own = settings.model_copy(update={"export_dir": str(tmp_path)})
+    clinic_id = await committed.clinic()
+    export_id = await committed.export(clinic_id)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    try:
+        for _ in range(200):
+            if len(refused) == 3 and await _export_job(committed, clinic_id, export_id) is None:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # no fourth run
+        assert refused == [export_id] * 3
+        assert await _export_job(committed, clinic_id, export_id) is None
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

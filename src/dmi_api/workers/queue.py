@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import asyncpg  # type: ignore[import-untyped]
-from pgqueuer import PgQueuer
+from pgqueuer import PgQueuer, RetryRequested
 from pgqueuer.models import Job, Schedule
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,8 +39,9 @@ DUE_EVERY = "7 * * * *"  # what fell due, announced hourly (`assessment.due`)
 DISPATCH_AGAIN = timedelta(milliseconds=50)
 UPKEEP_CONNECTIONS = 2  # the long-work pool's connections beside the running exports' own
 # An export whose row could not be read or written (the database out of reach, a restart) is
-# run again from the start after each of these pauses (seconds), then its job fails (and the
-# export is queued again by `bulk_exports.requeue_stalled` once the database answers).
+# run again from the start after each of these pauses (seconds; its job requeued meanwhile), then
+# its job fails (and the export is queued again by `bulk_exports.requeue_stalled` once the
+# database answers).
 EXPORT_RETRY_PAUSES = (1.0, 5.0, 25.0)
 
 
@@ -49,20 +50,23 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
-async def _with_retries(run: ExportRun) -> str:
-    """`run.run()`, again from the start while its row is out of reach (else the row would stay
-    queued or running, its job gone: its client's next export refused until it expired)."""
-    for pause in EXPORT_RETRY_PAUSES:
-        try:
-            return await run.run()
-        except (SQLAlchemyError, OSError) as error:
-            logger.warning(
-                "export's row out of reach; run again in %s s",
-                pause,
-                extra={"exc_type": type(error).__name__},  # the type only: no values
-            )
-            await asyncio.sleep(pause)
-    return await run.run()
+async def _run_export(run: ExportRun, job: Job) -> None:
+    """`run.run()`; while its row is out of reach, its job is queued again after the next of
+    `EXPORT_RETRY_PAUSES` (pgqueuer's retry: the slot is free meanwhile, a stopping worker does
+    not wait for it, any worker may take it), and it starts over. Without the retries the row
+    would stay queued or running, its job gone: its client's next export refused until then."""
+    try:
+        await run.run()
+    except (SQLAlchemyError, OSError) as error:
+        if job.attempts >= len(EXPORT_RETRY_PAUSES):
+            raise
+        pause = EXPORT_RETRY_PAUSES[job.attempts]
+        logger.warning(
+            "export's row out of reach; run again in %s s",
+            pause,
+            extra={"exc_type": type(error).__name__},  # the type only: no values
+        )
+        raise RetryRequested(timedelta(seconds=pause), "the export's row out of reach") from None
 
 
 async def run_worker(
@@ -131,7 +135,7 @@ async def run_worker(
             uuid.UUID(export_id),
             reader=SnapshotRows(settings),
         )
-        await _with_retries(run)
+        await _run_export(run, job)
 
     @queue.schedule("bulk_export_prune", PRUNE_EXPORTS_AT)
     async def prune_exports(_schedule: Schedule) -> None:

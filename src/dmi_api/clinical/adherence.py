@@ -134,11 +134,11 @@ def _item_of(
     return by_exercise.get(delivery.exercise_id)
 
 
-def _delivered_repetitions(delivery: Delivery) -> int:
-    """(sets or 1) x (repetitions or 1): a count left out is one, a count of 0 is none."""
-    sets = 1 if delivery.sets is None else delivery.sets
-    repetitions = 1 if delivery.repetitions is None else delivery.repetitions
-    return sets * repetitions
+def entry_repetitions(sets: int | None, repetitions: int | None) -> int:
+    """The repetitions one recorded exercise entry delivered: (sets or 1) x (repetitions or 1),
+    a count left out is one, a count of 0 is none (also the delivered dose of an intensive
+    block: `services.intensive_blocks`)."""
+    return (1 if sets is None else sets) * (1 if repetitions is None else repetitions)
 
 
 def _percent(delivered: int, prescribed: Fraction) -> float | None:
@@ -204,7 +204,7 @@ def prescription_adherence(
         item_id = _item_of(delivery, ids, by_exercise)
         if item_id is None:
             continue
-        repetitions = _delivered_repetitions(delivery)
+        repetitions = entry_repetitions(delivery.sets, delivery.repetitions)
         if repetitions == 0:
             continue  # performed 0 times: nothing delivered, not an occasion either
         totals[item_id].add(repetitions)

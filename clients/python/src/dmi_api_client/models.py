@@ -2849,7 +2849,7 @@ class BlockSummary(BaseModel):
     adherence: BlockAdherence | None
     gmfm88: BlockGmfm
     rule: Annotated[
-        str, Field(description="`intensive-block@1`: docs/clinical-rules.md", title="Rule")
+        str, Field(description="`intensive-block@2`: docs/clinical-rules.md", title="Rule")
     ]
 
 

@@ -1,4 +1,4 @@
-"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@2`).
+"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@3`).
 
 What a clinician reads from the result:
 
@@ -45,7 +45,8 @@ from typing import Any
 
 from dmi_api.clinical.rounding import half_up
 
-RULE = "adherence@2"
+# @3: doses and percents computed exactly (fractions): a tie rounds half up (@2 divided in floats).
+RULE = "adherence@3"
 SOURCES = ("clinic", "home")
 
 
@@ -181,7 +182,7 @@ def prescription_adherence(
     window_from: date,
     window_to: date,
 ) -> dict[str, Any]:
-    """Delivered against prescribed dose per item and overall, over a window (rule adherence@2)."""
+    """Delivered against prescribed dose per item and overall, over a window (rule adherence@3)."""
     if window_to < window_from:
         raise ValueError("window_to is before window_from")
     counted, paused_days = counted_days(period_start, period_end, pauses, window_from, window_to)

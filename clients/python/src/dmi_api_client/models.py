@@ -2242,7 +2242,7 @@ class PrescriptionPatch(BaseModel):
     status_date: Annotated[
         date | None,
         Field(
-            description="When a status change takes effect (default today): opens or closes a pause; `completed` or `discontinued` from this day on.",
+            description="When a status change takes effect (default today, the clinic's date in its `time_zone`): opens or closes a pause; `completed` or `discontinued` from this day on.",
             title="Status Date",
         ),
     ] = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NotRequired, Protocol, TypedDict, Unpack, cast
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,11 @@ class RuleSettings:
     def zone(self) -> ZoneInfo:
         """The clinic's time zone (its name was checked when stored)."""
         return _zone(self.time_zone)
+
+    def today(self) -> date:
+        """The clinic's date now (in its time zone): the day a change without a date takes
+        effect, and the last day of a default window."""
+        return datetime.now(self.zone).date()
 
     def age(self, child: AgeInputs, on: date) -> Age | None:
         """The child's ages on a date (None before birth: such a date is refused on write)."""

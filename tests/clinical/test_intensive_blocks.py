@@ -1,4 +1,4 @@
-"""Intensive blocks (rule `intensive-block@1`): the golden cases."""
+"""Intensive blocks (rule `intensive-block@2`): the golden cases."""
 
 from __future__ import annotations
 

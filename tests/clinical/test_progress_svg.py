@@ -5,7 +5,7 @@ browser test measures them in Chromium)."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 from itertools import combinations
 
 import pytest
@@ -28,6 +28,8 @@ from dmi_api.clinical.svg_document import (
     age_text,
     text_width,
 )
+from dmi_api.schemas.ages import AgePublic
+from dmi_api.services.progress_charts import ages_from
 
 NS = {"svg": SVG_NS}
 FROM, TO = date(2025, 1, 1), date(2025, 12, 31)
@@ -64,7 +66,7 @@ def render(**changes: object) -> str:
     arguments.update(changes)
     span = Span(
         **dates,  # type: ignore[arg-type]
-        age_of=lambda on: age_text((on - BIRTH).days),
+        age_of=lambda on: age_text(BIRTH, on),
         age_title="age (date below)",
     )
     return render_progress_svg(span=span, **arguments)  # type: ignore[arg-type]
@@ -205,14 +207,19 @@ def test_the_axis_shows_ages_with_the_dates_under_them() -> None:
 
 
 def test_ages_read_as_a_parent_reads_them() -> None:
-    assert [age_text(d) for d in (-3, 0, 30, 31, 365, 395, 730)] == [
+    born = date(2023, 1, 31)
+    # The second birthday, 31 January 2025, is 731 days on (2024 has a 29 February).
+    days = (-3, 0, 27, 28, 364, 365, 395, 730, 731)
+    assert [age_text(born, born + timedelta(days=d)) for d in days] == [
         "before term",
         "0 mo",
         "0 mo",
-        "1 mo",
+        "1 mo",  # 28 February 2023: a month from 31 January
         "11 mo",
         "1 y",
+        "1 y 1 mo",
         "1 y 11 mo",
+        "2 y",
     ]
 
 
@@ -251,3 +258,55 @@ def test_single_day_range_and_bad_input() -> None:
         render(date_from=TO, date_to=FROM)
     with pytest.raises(ValueError, match="finite"):
         render(points=[SeriesPoint(day, float("nan"), "")])
+
+
+def test_axis_ages_are_calendar_years_and_months_from_the_birthday() -> None:
+    # Born 15 June 2021, seen at term. A parent reads "1 y" on the first birthday and "2 y" on
+    # the second (the rules: "a child is N years old from the N-th birthday on"), not "11 mo"
+    # and "1 y 11 mo" (365 and 730 days divided by WHO months of 30.4375 days: 11.99, 23.98).
+    birth = date(2021, 6, 15)
+    as_of = date(2023, 6, 30)
+    age = AgePublic(
+        as_of=as_of,
+        chronological_days=(as_of - birth).days,
+        corrected_days=None,
+        rule="corrected-age@1",
+    )
+    label, title = ages_from(age)
+    assert title == "age (date below)"
+    seen = {
+        date(2021, 7, 14): "0 mo",
+        date(2021, 7, 15): "1 mo",
+        date(2022, 6, 14): "11 mo",
+        date(2022, 6, 15): "1 y",
+        date(2023, 6, 14): "1 y 11 mo",
+        date(2023, 6, 15): "2 y",
+    }
+    assert {on: label(on) for on in seen} == seen
+
+
+def test_axis_ages_corrected_count_from_the_term_equivalent_date() -> None:
+    # Born 31 January 2024 at 30 weeks: 70 days early, term-equivalent date 10 April 2024.
+    # Calendar months from it: 1 month on 10 May, 1 year on 10 April 2025. A month from
+    # a 31st ends on the last day of a shorter month (the rules' add_months): born 31 Jan at term,
+    # "1 mo" on 29 February 2024.
+    as_of = date(2025, 4, 20)
+    birth = date(2024, 1, 31)
+    chronological = (as_of - birth).days
+    age = AgePublic(
+        as_of=as_of,
+        chronological_days=chronological,
+        corrected_days=chronological - 70,
+        rule="corrected-age@1",
+    )
+    label, _ = ages_from(age)
+    assert [label(on) for on in (date(2024, 4, 9), date(2024, 5, 10), date(2025, 4, 10))] == [
+        "before term",
+        "1 mo",
+        "1 y",
+    ]
+    term = AgePublic(
+        as_of=as_of, chronological_days=chronological, corrected_days=None, rule="corrected-age@1"
+    )
+    at_term, _ = ages_from(term)
+    assert [at_term(on) for on in (date(2024, 2, 28), date(2024, 2, 29))] == ["0 mo", "1 mo"]

@@ -37,7 +37,7 @@ def render(exercises: list[ExerciseHolds]) -> ET.Element:
     svg = render_support_svg(
         title="DMI support points (trunk to ankles)",
         desc="a sample",
-        span=Span(FROM, TO, lambda on: age_text((on - date(2024, 1, 1)).days), "age"),
+        span=Span(FROM, TO, lambda on: age_text(date(2024, 1, 1), on), "age"),
         exercises=exercises,
     )
     return ET.fromstring(svg)  # noqa: S314 - the module's own output

@@ -165,7 +165,7 @@ class TestAdherence:
         )
         window = {"from": "2025-03-01", "to": "2025-03-15"}
         report = (await client.get(self.url(program), params=window, headers=clinic.headers)).json()
-        assert report["rule"] == "adherence@2"
+        assert report["rule"] == "adherence@3"
         assert report["window"] == {"from": "2025-03-01", "to": "2025-03-15"}
         assert report["active_days"] == 14
         item = report["items"][0]

@@ -166,7 +166,7 @@ class TestBlockSummary:
             66.67,
         )
         assert gmfm88["change"] == 33.34
-        assert summary["rule"] == "intensive-block@1"
+        assert summary["rule"] == "intensive-block@2"
 
     async def test_the_progress_report_carries_the_same_block(
         self, client: httpx.AsyncClient, clinic: Clinic
@@ -193,3 +193,34 @@ class TestBlockSummary:
         assert march.json()["intensive_blocks"] == [own]
         assert own["delivered"]["sessions"] == 1
         assert own["gmfm88"]["change"] == 33.34
+
+    async def test_repetitions_delivered_are_counted_as_adherence_counts_them(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # One block session of the prescribed exercise, recorded as 3 sets of 10 repetitions,
+        # and one recorded without counts (one repetition). Adherence counts (sets or 1) x
+        # (repetitions or 1) = 30 + 1 = 31 repetitions; the block's delivered dose is
+        # "counted as adherence counts it" (docs/clinical-rules.md), so 31 too (was 10 + 0).
+        row = await block(client, clinic)
+        exercise = clinic.exercise_ids[0]
+        fields = {"type": "dmi", "setting": "clinic", "duration_minutes": 45}
+        await clinic.session(
+            client,
+            "2025-03-04T09:00:00Z",
+            [{"exercise_id": exercise, "sets": 3, "repetitions": 10}],
+            practitioner_id=clinic.practitioner_id,
+            **fields,
+        )
+        await clinic.session(
+            client,
+            "2025-03-05T09:00:00Z",
+            [{"exercise_id": exercise}],
+            practitioner_id=clinic.practitioner_id,
+            **fields,
+        )
+        summary = (await client.get(url(row), headers=clinic.headers)).json()
+        adherence = (
+            await client.get(f"/v1/prescriptions/{row['id']}/adherence", headers=clinic.headers)
+        ).json()
+        assert adherence["overall"]["delivered"]["repetitions"] == 31
+        assert summary["delivered"]["repetitions"] == 31

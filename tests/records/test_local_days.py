@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -380,3 +380,50 @@ class TestLocalDayRule:
         assert runs_until(row(date(2026, 2, 15), date(2026, 2, 16))) == date(2026, 2, 15)
         assert runs_until(row(date(2026, 2, 15), date(2026, 2, 9))) == date(2026, 2, 8)
         assert runs_until(row(None, date.min)) == date.min
+
+
+def _far_zone() -> tuple[str, str]:
+    """A clinic time zone whose date differs from UTC's right now, and its offset: Kiritimati
+    (UTC+14) is a day ahead from 10:00 UTC, Pago Pago (UTC-11) a day behind until 11:00 UTC
+    (each chosen with half an hour to spare, so the dates hold for the whole test)."""
+    now = datetime.now(UTC)
+    if (now.hour, now.minute) >= (10, 30):
+        return "Pacific/Kiritimati", "+14:00"
+    return "Pacific/Pago_Pago", "-11:00"
+
+
+class TestTheClinicsToday:
+    async def test_a_status_change_without_a_date_and_the_default_window_use_the_clinic_date(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # "Today" is the clinic's date (its time zone), as for what falls due: a program
+        # completed this morning in Kiritimati runs until yesterday there, and yesterday's log
+        # counts; on the UTC date it ended a day early (or late, in Pago Pago).
+        zone, offset = _far_zone()
+        await _settings(client, clinic, time_zone=zone)
+        today = datetime.now(ZoneInfo(zone)).date()
+        start, yesterday = today - timedelta(days=6), today - timedelta(days=1)
+        program = await make_program(
+            client,
+            clinic,
+            period_start=start.isoformat(),
+            period_end=(today + timedelta(days=7)).isoformat(),
+        )
+        await _log(
+            client, clinic, f"{yesterday.isoformat()}T12:00:00{offset}", program["items"][0]["id"]
+        )
+        # Open: the default window runs up to the clinic's today (`to` the day after).
+        running = await _adherence(client, clinic, program)
+        assert running["window"] == {
+            "from": start.isoformat(),
+            "to": (today + timedelta(days=1)).isoformat(),
+        }
+        assert running["active_days"] == 7
+        done = await clinic.patch(
+            client, f"/v1/prescriptions/{program['id']}", program["version"], status="completed"
+        )
+        assert done["ended_on"] == today.isoformat()
+        finished = await _adherence(client, clinic, program)
+        assert finished["window"] == {"from": start.isoformat(), "to": today.isoformat()}
+        assert finished["active_days"] == 6
+        assert _delivered(finished["items"][0]) == (1, 5)

@@ -150,6 +150,24 @@ class TestMilestoneWarnings:
         assert now["warnings"] == []
         assert now["version"] == row["version"] + 1
 
+    async def test_a_draft_follows_the_clinic_age_rule(self, api: Api) -> None:
+        # A draft AIMS (the child has nothing else on record) at 19 months chronological,
+        # 16.7 corrected: in the AIMS's range while the 30-week birth is corrected. The clinic
+        # then corrects only below 30 weeks: the age is 19.0 months, past the AIMS's 18, and the
+        # draft says so (a draft gets the age warnings; they follow the clinic's settings).
+        row = await api.post(
+            "/v1/assessments",
+            instrument="aims",
+            status="draft",
+            performed_on="2025-08-01",
+            items={"prone-1": 1},
+        )
+        assert codes(row) == []
+        await api.change("PUT", "/v1/clinic-settings", preterm_below_weeks=30)
+        now = await api.get(f"/v1/assessments/{row['id']}")
+        assert codes(now) == ["outside_age_range"]
+        assert now["version"] == row["version"] + 1
+
 
 class TestProgressReport:
     async def test_scores_and_windows_carry_their_warnings(self, api: Api) -> None:

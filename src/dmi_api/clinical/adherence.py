@@ -1,4 +1,4 @@
-"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@2`).
+"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@3`).
 
 What a clinician reads from the result:
 
@@ -31,7 +31,7 @@ What a clinician reads from the result:
 - **Overall** sums the scheduled items only (an unscheduled item has nothing to compare with).
 - **Rounding** is the API's one rule (`rounding.half_up`): half away from zero on the shortest
   decimal form of the value, to 2 decimals, prescribed values and percentages alike; percentages
-  are computed from unrounded values.
+  are computed exactly (fractions) from unrounded values, so that a tie is not nudged below it.
 """
 
 from __future__ import annotations
@@ -40,11 +40,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 from dmi_api.clinical.rounding import half_up
 
-RULE = "adherence@2"
+# @3: doses and percents computed exactly (fractions): a tie rounds half up (@2 divided in floats).
+RULE = "adherence@3"
 SOURCES = ("clinic", "home")
 
 
@@ -133,32 +135,35 @@ def _item_of(
     return by_exercise.get(delivery.exercise_id)
 
 
-def _delivered_repetitions(delivery: Delivery) -> int:
-    """(sets or 1) x (repetitions or 1): a count left out is one, a count of 0 is none."""
-    sets = 1 if delivery.sets is None else delivery.sets
-    repetitions = 1 if delivery.repetitions is None else delivery.repetitions
-    return sets * repetitions
+def entry_repetitions(sets: int | None, repetitions: int | None) -> int:
+    """The repetitions one recorded exercise entry delivered: (sets or 1) x (repetitions or 1),
+    a count left out is one, a count of 0 is none (also the delivered dose of an intensive
+    block: `services.intensive_blocks`)."""
+    return (1 if sets is None else sets) * (1 if repetitions is None else repetitions)
 
 
-def _percent(delivered: int, prescribed: float) -> float | None:
+def _percent(delivered: int, prescribed: Fraction) -> float | None:
     if prescribed == 0:
         return None
-    return half_up(delivered / prescribed * 100, 2)
+    # Exact: 23 of 160 is the tie 14.375 -> 14.38, which a float division puts just below.
+    return half_up(100 * delivered / prescribed)
 
 
-def _prescribed(item: ItemDose, active_days: int) -> tuple[float, float] | None:
-    """Unrounded prescribed (occasions, repetitions), or None for an unscheduled item."""
+def _prescribed(item: ItemDose, active_days: int) -> tuple[Fraction, Fraction] | None:
+    """Unrounded prescribed (occasions, repetitions), exact, or None for an unscheduled item."""
     if item.times_per_day is None or item.days_per_week is None:
         return None
-    occasions = item.times_per_day * item.days_per_week * active_days / 7
+    occasions = Fraction(item.times_per_day * item.days_per_week * active_days, 7)
     return occasions, occasions * (item.sets or 1) * (item.repetitions or 1)
 
 
-def _dose(values: tuple[float, float]) -> dict[str, float]:
+def _dose(values: tuple[Fraction, Fraction]) -> dict[str, float]:
     return {"occasions": half_up(values[0], 2), "repetitions": half_up(values[1], 2)}
 
 
-def _percents(delivered: _Tally, prescribed: tuple[float, float] | None) -> dict[str, float | None]:
+def _percents(
+    delivered: _Tally, prescribed: tuple[Fraction, Fraction] | None
+) -> dict[str, float | None]:
     if prescribed is None:
         return {"occasions": None, "repetitions": None}
     return {
@@ -177,7 +182,7 @@ def prescription_adherence(
     window_from: date,
     window_to: date,
 ) -> dict[str, Any]:
-    """Delivered against prescribed dose per item and overall, over a window (rule adherence@2)."""
+    """Delivered against prescribed dose per item and overall, over a window (rule adherence@3)."""
     if window_to < window_from:
         raise ValueError("window_to is before window_from")
     counted, paused_days = counted_days(period_start, period_end, pauses, window_from, window_to)
@@ -200,14 +205,14 @@ def prescription_adherence(
         item_id = _item_of(delivery, ids, by_exercise)
         if item_id is None:
             continue
-        repetitions = _delivered_repetitions(delivery)
+        repetitions = entry_repetitions(delivery.sets, delivery.repetitions)
         if repetitions == 0:
             continue  # performed 0 times: nothing delivered, not an occasion either
         totals[item_id].add(repetitions)
         split[item_id][delivery.source].add(repetitions)
 
     rows: list[dict[str, Any]] = []
-    overall_prescribed = [0.0, 0.0]
+    overall_prescribed = [Fraction(0), Fraction(0)]
     overall_delivered = _Tally()
     for item in items:
         prescribed = _prescribed(item, active_days)

@@ -69,6 +69,15 @@ def completed_years(since: date, on: date) -> int:
     return years
 
 
+def completed_months(since: date, on: date) -> int:
+    """Calendar months from `since` completed by `on` (negative before `since`): a month from
+    31 January ends on 28/29 February (`add_months`), as the corrected-age limit counts."""
+    count = (on.year - since.year) * 12 + on.month - since.month
+    if add_months(since, count) > on:
+        count -= 1
+    return count
+
+
 def days_to_term(
     gestational_age_weeks: int | None, gestational_age_days: int | None, rule: AgeRule
 ) -> int | None:

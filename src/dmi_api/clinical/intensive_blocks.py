@@ -1,4 +1,4 @@
-"""Intensive blocks, rule `intensive-block@1` (docs/clinical-rules.md).
+"""Intensive blocks, rule `intensive-block@2` (docs/clinical-rules.md).
 
 A prescription with setting `intensive` is a block: a few weeks of daily therapy, planned as
 days, sessions a day and minutes a session. Its summary:
@@ -25,7 +25,9 @@ from typing import Any
 from dmi_api.clinical.adherence import counted_days
 from dmi_api.clinical.rounding import change, half_up
 
-RULE = "intensive-block@1"
+# @2: repetitions counted as adherence counts them, (sets or 1) x (repetitions or 1) an entry
+# (@1 summed the repetitions as recorded: sets ignored, a count left out 0).
+RULE = "intensive-block@2"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
+from dmi_api.clinical.ages import completed_months
+
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 800
 PLOT_LEFT = 64
@@ -181,12 +183,13 @@ def y_title(label: str, x: float, middle: float) -> str:
     )
 
 
-def age_text(days: int) -> str:
-    """An age in days as a parent reads it: `3 mo`, `1 y 2 mo`, `before term` when negative."""
-    if days < 0:
+def age_text(since: date, on: date) -> str:
+    """The age on `on` of a child born (or at term-equivalent age) on `since`, as a parent reads
+    it: completed calendar years and months, `3 mo`, `1 y 2 mo` (`1 y` on the first birthday),
+    `before term` before `since`."""
+    if on < since:
         return "before term"
-    months = int(days / 30.4375)
-    years, rest = divmod(months, 12)
+    years, rest = divmod(completed_months(since, on), 12)
     if years == 0:
         return f"{rest} mo"
     return f"{years} y" if rest == 0 else f"{years} y {rest} mo"

@@ -203,7 +203,8 @@ async def prescription_adherence(
     """Prescribed dose against the dose recorded in sessions and home practice, pauses left
     out; by default over the prescription's period up to today."""
     row = await prescriptions.get(caller.tenant, prescription_id)
-    first_day, last_day = adherence.window_or_422(row, _today(), first, end)
+    today = (await rules_in_effect.load(caller.tenant)).today()  # the clinic's date
+    first_day, last_day = adherence.window_or_422(row, today, first, end)
     items = await prescriptions.items_of(caller.tenant, row)
     result = await adherence.adherence_of(caller.tenant, row, items, first_day, last_day)
     caller.audit("read", "adherence", resource_id=row.id, child_id=row.child_id)

@@ -275,7 +275,7 @@ class BlockSummary(BaseModel):
     delivered: BlockDelivered
     adherence: BlockAdherence | None
     gmfm88: BlockGmfm
-    rule: str = Field(description="`intensive-block@1`: docs/clinical-rules.md")
+    rule: str = Field(description="`intensive-block@2`: docs/clinical-rules.md")
 
 
 class FedcPoint(BaseModel):

@@ -145,7 +145,8 @@ class PrescriptionPatch(PatchModel):
     status_date: IsoDate | None = Field(
         default=None,
         description=(
-            "When a status change takes effect (default today): opens or closes a pause; "
+            "When a status change takes effect (default today, the clinic's date in its "
+            "`time_zone`): opens or closes a pause; "
             "`completed` or `discontinued` from this day on."
         ),
     )

@@ -29,10 +29,12 @@ async def recompute_clinic(
 ) -> int:
     """Recompute every child's results (after the clinic's rule settings change, or a rule's new
     version: `dmi-api assessments rescore`); how many rows changed."""
+    # Every live assessment, drafts included: a draft is not scored but carries the age and
+    # walking warnings, which follow the clinic's age rule too.
     scored = (
         tenant.select(Assessment)
         .with_only_columns(col(Assessment.child_id))
-        .where(col(Assessment.status) == "final", live(Assessment))
+        .where(live(Assessment))
     )
     achieved = (
         tenant.select(Milestone)

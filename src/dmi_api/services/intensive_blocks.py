@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import col
 
+from dmi_api.clinical.adherence import entry_repetitions
 from dmi_api.clinical.intensive_blocks import BlockSession, Gmfm, block_summary
 from dmi_api.errors import ConflictError
 from dmi_api.models import Assessment, Prescription, SessionRecord
@@ -28,7 +29,10 @@ class NotABlockError(ConflictError, code="not_an_intensive_block"):
 
 
 def _repetitions(record: SessionRow) -> int:
-    return sum(int(done.get("repetitions") or 0) for done in record.exercises)
+    """The repetitions of a session's exercises, each entry counted as adherence counts it."""
+    return sum(
+        entry_repetitions(done.get("sets"), done.get("repetitions")) for done in record.exercises
+    )
 
 
 def summary(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from dmi_api.errors import FieldProblem, ValidationProblemError
@@ -17,6 +17,7 @@ from dmi_api.schemas.prescriptions import (
     PrescriptionPublic,
 )
 from dmi_api.services import prescription_items as items_service
+from dmi_api.services import rules_in_effect
 from dmi_api.services.history import record_change
 from dmi_api.services.resources import (
     ListQuery,
@@ -84,12 +85,8 @@ def _block_errors(setting: str, block: Any, *, pointer: str = "#/block") -> Erro
     return []
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def _status_change(
-    row: Prescription, status: str | None, on: date | None, period_start: date
+    row: Prescription, status: str | None, on: date | None, period_start: date, today: date
 ) -> tuple[Errors, list[dict[str, Any]] | None]:
     """Errors of a status change, and the pause spans after it (None: status unchanged)."""
     if status is None or status == row.status:
@@ -100,7 +97,7 @@ def _status_change(
     if status not in TRANSITIONS[row.status]:
         detail = f"A {row.status} prescription cannot become {status}."
         return [FieldProblem("#/status", detail, "invalid_transition")], None
-    effective = on or _today()
+    effective = on or today
     pauses = [dict(span) for span in row.pauses]
     if row.status == "paused" and pauses and pauses[-1]["end"] is None:
         if effective < date.fromisoformat(pauses[-1]["start"]):
@@ -166,7 +163,10 @@ async def update(
         changes.get("block", row.block),
         pointer="#/block" if "block" in changes else "#/setting",
     )
-    status_errors, pauses = _status_change(row, patch.status, patch.status_date, start)
+    # Without a date a status change takes effect on the clinic's date (its time zone), the
+    # date its session records count on: in UTC a morning in Tokyo is still yesterday.
+    today = (await rules_in_effect.load(tenant)).today()
+    status_errors, pauses = _status_change(row, patch.status, patch.status_date, start, today)
     errors += status_errors
     current = (await items_service.load(tenant, [row.id]))[row.id]
     if patch.items is not None:
@@ -179,7 +179,7 @@ async def update(
         if patch.status in FINISHED:
             # Adherence counts the days before it in the periods the program ran in (none for
             # a draft that never ran).
-            ended = start if row.status == "draft" else patch.status_date or _today()
+            ended = start if row.status == "draft" else patch.status_date or today
             row.ended_on = ended
         row.status = str(patch.status)
         row.pauses = pauses

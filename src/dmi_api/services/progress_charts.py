@@ -22,9 +22,8 @@ def ages_from(age: AgePublic | None) -> tuple[AgeLabel, str]:
         return (lambda on: on.isoformat()), "date"
     birth = age.as_of - timedelta(days=age.chronological_days)
     offset = 0 if age.corrected_days is None else age.chronological_days - age.corrected_days
-    return (lambda on: age_text((on - birth).days - offset)), (
-        CORRECTED if offset else CHRONOLOGICAL
-    )
+    since = birth + timedelta(days=offset)  # the term-equivalent date while correction applies
+    return (lambda on: age_text(since, on)), (CORRECTED if offset else CHRONOLOGICAL)
 
 
 def _name(code: str) -> str:

@@ -2242,7 +2242,7 @@ class PrescriptionPatch(BaseModel):
     status_date: Annotated[
         date | None,
         Field(
-            description="When a status change takes effect (default today): opens or closes a pause; `completed` or `discontinued` from this day on.",
+            description="When a status change takes effect (default today, the clinic's date in its `time_zone`): opens or closes a pause; `completed` or `discontinued` from this day on.",
             title="Status Date",
         ),
     ] = None
@@ -2849,7 +2849,7 @@ class BlockSummary(BaseModel):
     adherence: BlockAdherence | None
     gmfm88: BlockGmfm
     rule: Annotated[
-        str, Field(description="`intensive-block@1`: docs/clinical-rules.md", title="Rule")
+        str, Field(description="`intensive-block@2`: docs/clinical-rules.md", title="Rule")
     ]
 
 

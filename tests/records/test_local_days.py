@@ -427,3 +427,30 @@ class TestTheClinicsToday:
         assert finished["window"] == {"from": start.isoformat(), "to": today.isoformat()}
         assert finished["active_days"] == 6
         assert _delivered(finished["items"][0]) == (1, 5)
+
+    async def test_ages_reports_and_windows_default_to_the_clinic_date(
+        self, client: httpx.AsyncClient, clinic: Clinic, serving_path: str
+    ) -> None:
+        # A child's ages, a report's default end and the milestone windows' default day are
+        # the clinic's today, as a status change's: in Kiritimati (or Pago Pago) not UTC's.
+        zone, _offset = _far_zone()
+        await _settings(client, clinic, time_zone=zone)
+        today = datetime.now(ZoneInfo(zone)).date()
+        child = f"/v1/children/{clinic.child_id}"
+
+        async def get(path: str, **params: str) -> Any:
+            response = await client.get(path, params=params, headers=clinic.headers)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        assert (await get(child))["age"]["as_of"] == today.isoformat()
+        listed = await get("/v1/children")
+        assert [row["age"]["as_of"] for row in listed["data"]] == [today.isoformat()]
+        report = await get(f"{child}/progress")
+        assert report["period_to"] == (today + timedelta(days=1)).isoformat()
+        assert report["age"]["as_of"] == today.isoformat()
+        windows = await get(f"{child}/milestone-windows")
+        assert windows == await get(f"{child}/milestone-windows", as_of=today.isoformat())
+        assert windows != await get(
+            f"{child}/milestone-windows", as_of=datetime.now(UTC).date().isoformat()
+        )

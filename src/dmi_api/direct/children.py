@@ -20,7 +20,6 @@ from dmi_api.direct.statements import (
     rule_columns,
 )
 from dmi_api.models import Child
-from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import CHILDREN
 from dmi_api.queries.pages import ListQuery, Page
@@ -89,7 +88,8 @@ async def get_child(direct: DirectDb, principal: Principal, child_id: uuid.UUID)
     record = rows[0]
     if record["id"] is None:
         raise not_found(Child)
-    return ChildRead(_body(record, clinic_rules(record), utcnow().date()), record["version"])
+    rules = clinic_rules(record)
+    return ChildRead(_body(record, rules, rules.today()), record["version"])
 
 
 def _list(page: Page, filters: dict[str, Any]) -> Any:
@@ -129,6 +129,7 @@ async def list_children(
     statement = compiled(shape, lambda: _list(page, filters))
     values = {**CHILDREN.bind_values(filters), **page.values()}
     rows = await direct.fetch(principal, statement, values)
-    rules, today = clinic_rules(rows[0]), utcnow().date()
+    rules = clinic_rules(rows[0])
+    today = rules.today()
     found, cursor = page.cut([row for row in rows if row["id"] is not None])
     return [_body(row, rules, today) for row in found], cursor

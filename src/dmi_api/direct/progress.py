@@ -343,15 +343,16 @@ async def report(
     direct: DirectDb,
     principal: Principal,
     child_id: uuid.UUID,
-    period_of: Callable[[ChildAges], progress.Period],
+    period_of: Callable[[ChildAges, date], progress.Period],
 ) -> ProgressReport:
-    """The report of the clinic's live child over `period_of(child)` (which may refuse it)."""
+    """The report of the clinic's live child over `period_of(child, the clinic's today)`
+    (which may refuse it)."""
     rows = await direct.fetch(principal, compiled("progress.child", _child), {"child_id": child_id})
     child_row = rows[0]
     if child_row["birth_date"] is None:
         raise not_found(Child)
     child, rules = ChildAges(*child_row[:3]), clinic_rules(child_row)
-    period = period_of(child)
+    period = period_of(child, rules.today())
     sessions_from, sessions_to = started_between(period.first, period.last)
     values = {
         "child_id": child_id,

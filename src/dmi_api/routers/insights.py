@@ -14,7 +14,6 @@ from dmi_api.auth.principal import Principal
 from dmi_api.errors import ValidationProblemError
 from dmi_api.http.problems import problem_responses
 from dmi_api.models import Child
-from dmi_api.models.columns import utcnow
 from dmi_api.routers import make_router
 from dmi_api.rule_values import AgeInputs
 from dmi_api.schemas.ages import AgePublic
@@ -56,10 +55,6 @@ ProgressReader = Annotated[Principal, require_token(*PROGRESS_SCOPES)]
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 
-def _today() -> date:
-    return utcnow().date()
-
-
 def _query_error(name: str, detail: str, code: str) -> ValidationProblemError:
     return ValidationProblemError(
         [{"location": "query", "pointer": name, "detail": detail, "code": code}]
@@ -76,18 +71,19 @@ class AskedPeriod:
     def __init__(self, first: From = None, end: To = None) -> None:
         self.first, self.end = first, end
 
-    def of(self, child: AgeInputs) -> progress.Period:
-        """The period for this child: from birth by default, to today (422 if empty)."""
-        return _period(child, self.first, self.end)
+    def of(self, child: AgeInputs, today: date) -> progress.Period:
+        """The period for this child: from birth by default, to `today` (the clinic's date)
+        included (422 if empty)."""
+        return _period(child, self.first, self.end or today + timedelta(days=1))
 
 
 Asked = Annotated[AskedPeriod, Depends()]
 
 
-def _period(child: AgeInputs, first: date | None, end: date | None) -> progress.Period:
-    # `from` before birth starts at birth; `to` (exclusive) defaults to tomorrow.
+def _period(child: AgeInputs, first: date | None, end: date) -> progress.Period:
+    # `from` before birth starts at birth.
     first_day = max(first or child.birth_date, child.birth_date)
-    last_day = (end or _today() + timedelta(days=1)) - timedelta(days=1)
+    last_day = end - timedelta(days=1)
     if last_day < first_day:
         detail = "`to` must be after `from` and after the birth date."
         raise _query_error("to", detail, "bad_period")
@@ -106,10 +102,10 @@ async def child_milestone_windows(
 ) -> list[MilestoneWindow]:
     """Each WHO milestone's window and the child's status in it, on corrected age."""
     child = await _child(caller.tenant, child_id)
-    day = as_of or _today()
+    rules = await rules_in_effect.load(caller.tenant)
+    day = as_of or rules.today()
     if day < child.birth_date:
         raise _query_error("as_of", "The date is before the child's birth.", "before_birth")
-    rules = await rules_in_effect.load(caller.tenant)
     achieved = await first_achievements(caller.tenant, child.id)
     caller.audit("read", "milestone_windows", resource_id=child.id, child_id=child.id)
     return windows_of(child, rules, achieved, day)
@@ -124,7 +120,7 @@ async def _support(
     """The progression over the asked period and the child's ages on its last day, audited."""
     child = await _child(caller.tenant, child_id)
     rules = await rules_in_effect.load(caller.tenant)
-    period = asked.of(child)
+    period = asked.of(child, rules.today())
     result = await progress.support_progression(caller.tenant, child, rules, period)
     caller.audit("read", "support_progression", resource_id=child.id, child_id=child.id)
     return result, rules_in_effect.age_public(rules, child, period.last)

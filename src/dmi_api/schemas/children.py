@@ -207,7 +207,10 @@ class ChildPublic(ResourceMeta):
     caregivers: list[CaregiverPublic]
     floortime_target: FloortimeTarget | None = Field(description=FLOORTIME_DOC)
     status: ChildStatus
-    age: AgePublic | None = Field(default=None, description="Ages as of today (UTC).")
+    age: AgePublic | None = Field(
+        default=None,
+        description="Ages as of today in the clinic's time zone (clinic settings `time_zone`).",
+    )
 
 
 def consistency_errors(

@@ -11,7 +11,6 @@ from sqlmodel import col
 
 from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
 from dmi_api.models import Child
-from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import CHILDREN
 from dmi_api.schemas.base import plain
@@ -51,9 +50,9 @@ delete = VERSIONED.delete  # its external_id stays reserved: a PUT by it revives
 
 
 async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
-    """The API views of rows, with each child's ages as of today (UTC)."""
+    """The API views of rows, with each child's ages as of the clinic's today."""
     rules = await rules_in_effect.load(tenant)
-    today = utcnow().date()
+    today = rules.today()
     views = []
     for row in rows:
         view = to_public(row)
@@ -65,14 +64,14 @@ async def public_views(tenant: Tenant, rows: list[Child]) -> list[ChildPublic]:
 async def plain_views(tenant: Tenant, rows: list[Child]) -> list[dict[str, Any]]:
     """`public_views` as plain data, built without validating each row again (hot paths)."""
     rules = await rules_in_effect.load(tenant)
-    today = utcnow().date()
+    today = rules.today()
     return [
         plain(row, ChildPublic, age=rules_in_effect.age_plain(rules, row, today)) for row in rows
     ]
 
 
 async def public_view(tenant: Tenant, row: Child) -> ChildPublic:
-    """The API view of one row, with its ages as of today (UTC)."""
+    """The API view of one row, with its ages as of the clinic's today."""
     return (await public_views(tenant, [row]))[0]
 
 

@@ -25,7 +25,6 @@ from dmi_api.models import (
     Prescription,
     SessionRecord,
 )
-from dmi_api.models.columns import utcnow
 from dmi_api.queries.json_text import has_json_text, is_json_text, json_text, minutes_after
 from dmi_api.queries.predicates import columns
 from dmi_api.schemas.assessments import AssessmentPublic
@@ -85,8 +84,9 @@ def _nothing(_row: Any) -> dict[str, Any]:
 
 
 async def _child_ages(context: Context, _rows: Sequence[Any]) -> Callable[[Any], dict[str, Any]]:
-    """A child's ages today (UTC), as its GET shows them."""
-    rules, today = await rules_in_effect.load(context.tenant), utcnow().date()
+    """A child's ages on the clinic's today, as its GET shows them."""
+    rules = await rules_in_effect.load(context.tenant)
+    today = rules.today()
     return lambda row: {"age": rules_in_effect.age_plain(rules, row, today)}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -118,7 +119,7 @@ class OneStatementProgress(SessionProgress):
         request: Request,
         principal: Principal,
         child_id: uuid.UUID,
-        period_of: Callable[[AgeInputs], Period],
+        period_of: Callable[[AgeInputs, date], Period],
     ) -> ProgressReport:
         """The report over `period_of(child)`, audited as a read of the child's progress."""
         db = for_route(self.direct, request)

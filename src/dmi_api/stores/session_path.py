@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -112,13 +113,14 @@ class SessionProgress:
         request: Request,
         principal: Principal,
         child_id: uuid.UUID,
-        period_of: Callable[[AgeInputs], Period],
+        period_of: Callable[[AgeInputs, date], Period],
     ) -> ProgressReport:
-        """The report over `period_of(child)`, audited as a read of the child's progress."""
+        """The report over `period_of(child, the clinic's today)`, audited as a read of the
+        child's progress."""
         async with caller_session(request, principal) as caller:
             child = await children.get(caller.tenant, child_id)
-            period = period_of(child)
             rules = await rules_in_effect.load(caller.tenant)
+            period = period_of(child, rules.today())
             report = await progress.report(caller.tenant, child, rules, period)
             caller.audit("read", "progress", resource_id=child.id, child_id=child.id)
         return report

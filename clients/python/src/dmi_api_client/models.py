@@ -2982,7 +2982,12 @@ class ChildPublic(BaseModel):
         ),
     ]
     status: Annotated[Literal["active", "on_hold", "discharged"], Field(title="Status")]
-    age: Annotated[AgePublic | None, Field(description="Ages as of today (UTC).")] = None
+    age: Annotated[
+        AgePublic | None,
+        Field(
+            description="Ages as of today in the clinic's time zone (clinic settings `time_zone`)."
+        ),
+    ] = None
 
 
 class ChildReplace(BaseModel):

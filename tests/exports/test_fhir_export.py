@@ -59,6 +59,8 @@ class TestKickOff:
             {"_outputFormat": "text/csv"},
             {"_typeFilter": "Patient?active=true"},  # not supported: refused, not ignored
             {"_since": "2026-02-30T00:00:00Z"},  # the pattern's, but no such day
+            {"_since": "0001-01-01T00:00:00+01:00"},  # before year 1 in UTC
+            {"_since": "9999-12-31T23:00:00-05:00"},  # after 9999 in UTC
         ):
             response = await client.get(KICK_OFF, params=params, headers={**headers, **ASYNC})
             outcome(response, 400)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Date, Select, func, tuple_
@@ -64,11 +64,13 @@ async def read(context: Context, source: Source, resource_id: str) -> tuple[Reso
     raise NotFoundError(f"No {source.name} with this id.")
 
 
-def _day(moment: datetime, *, upper: bool) -> date:
-    """A bound on a date column: the days a moment's bound takes in (a day overlapping it)."""
-    day = moment.date()
-    midnight = moment.time() == datetime.min.time()
-    return day + timedelta(days=1) if upper and not midnight else day
+def _on_days(dated: Any, bound: Bound) -> Any:
+    """A bound on a date column: the days that overlap the moments it takes in."""
+    day = bound.at.date()
+    if bound.lower:
+        return dated >= day
+    midnight = bound.at.time() == datetime.min.time()
+    return dated < day if midnight else dated <= day
 
 
 async def _statement(
@@ -102,10 +104,10 @@ async def _statement(
         named = (part.date,) if isinstance(part.date, str) else part.date
         dated: Any = c[named[0]] if len(named) == 1 else func.coalesce(*(c[n] for n in named))
         for bound in search.dates:
-            at: Any = bound.at
             if isinstance(dated.type, Date):
-                at = _day(bound.at, upper=not bound.lower)
-            statement = statement.where(dated >= at if bound.lower else dated < at)
+                statement = statement.where(_on_days(dated, bound))
+            else:
+                statement = statement.where(dated >= bound.at if bound.lower else dated < bound.at)
     if after is not None:
         statement = statement.where(tuple_(c.updated_at, c.id) > tuple_(*after))
     return statement.order_by(c.updated_at, c.id)

@@ -109,6 +109,46 @@ class TestFormats:
         body = outcome(await client.get(f"{BASE}/metadata?{query}"), 400)
         assert body["issue"][0]["expression"] == ["#/_format"]
 
+    @pytest.mark.parametrize(
+        "accept",
+        [
+            "application/fhir+xml",
+            "application/xml, text/xml",
+            "application/fhir+json;q=0, application/fhir+xml",
+            "text/turtle",
+        ],
+    )
+    async def test_an_accept_without_json_is_406(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers, accept: str
+    ) -> None:
+        child_id = await child(client, await headers_for(tenant_a, "children:write"))
+        headers = {**await headers_for(tenant_a, "children:read"), "Accept": accept}
+        for url in (f"{BASE}/metadata", f"{BASE}/Patient/{child_id}", f"{BASE}/Patient"):
+            body = outcome(await client.get(url, headers=headers), 406)
+            assert body["issue"][0]["code"] == "not-supported"
+            # `_format` overrides the Accept header (FHIR's http.html, "Content Types").
+            fhir(await client.get(f"{url}?_format=json", headers=headers))
+
+    @pytest.mark.parametrize(
+        "accept",
+        [
+            "application/fhir+json",
+            "application/fhir+json; fhirVersion=4.0",
+            "application/json",
+            "application/json+fhir",
+            "application/fhir+xml;q=0.9, application/fhir+json;q=0.5",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "application/*",
+        ],
+    )
+    async def test_an_accept_that_takes_json_is_served(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers, accept: str
+    ) -> None:
+        child_id = await child(client, await headers_for(tenant_a, "children:write"))
+        headers = {**await headers_for(tenant_a, "children:read"), "Accept": accept}
+        for url in (f"{BASE}/metadata", f"{BASE}/Patient/{child_id}", f"{BASE}/Patient"):
+            fhir(await client.get(url, headers=headers))
+
 
 class TestSmartConfiguration:
     async def test_a_backend_services_client_finds_the_token_endpoint(

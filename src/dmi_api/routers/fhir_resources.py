@@ -16,7 +16,7 @@ from pydantic import Field
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import searchset
-from dmi_api.fhir.media import FhirResponse, fhir_response
+from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
 from dmi_api.fhir.search import (
     LAST_UPDATED_PATTERN,
     MAX_IDS,
@@ -27,6 +27,7 @@ from dmi_api.fhir.search import (
 from dmi_api.models import Child
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import (
+    NOT_ACCEPTABLE,
     CountParam,
     CursorParam,
     FormatParam,
@@ -93,6 +94,7 @@ def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         pretty: PrettyParam = None,
         caller: Caller = authorized,
     ) -> FhirResponse:
+        require_json(request.headers.get("accept"), _format is not None)
         resource, part, row = await fhir_search.read(_context(request, caller), source, resource_id)
         child_id = _child_of(row, part.model)
         caller.audit("read", part.audited, resource_id=row.id, child_id=child_id)
@@ -135,6 +137,7 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         pretty: PrettyParam = None,
         caller: Caller = authorized,
     ) -> FhirResponse:
+        require_json(request.headers.get("accept"), _format is not None)
         context = _context(request, caller)
         matches, child_id = _patient(patient, subject)
         external_id = None
@@ -213,6 +216,7 @@ for _source in FHIR_SOURCES.values():
         responses={
             200: {"content": fhir_content(_source.name), "description": _source.name},
             410: {"description": f"Gone: the {_source.name} was deleted"},
+            **NOT_ACCEPTABLE,
         },
     )
     _add_get(
@@ -221,5 +225,8 @@ for _source in FHIR_SOURCES.values():
         f"search_{_name}",
         f"Search {_source.name} resources (FHIR)",
         f"The clinic's live {_source.name} resources, paged (`link.next`). Scopes: {_scopes}.",
-        responses={200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"}},
+        responses={
+            200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"},
+            **NOT_ACCEPTABLE,
+        },
     )

@@ -329,6 +329,26 @@ class TestSearchPatients:
             got = sorted(entry["resource"]["id"] for entry in body["entry"])
             assert got == sorted(expected), query
 
+    async def test_identifier_token_forms(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        with_mrn = [await child(client, writer, external_id=f"MRN-{n}") for n in range(2)]
+        await child(client, writer, external_id=None)  # no MRN: no identifier
+        headers = await headers_for(tenant_a, "children:read")
+        read = fhir(await client.get(f"{BASE}/Patient/{with_mrn[0]}", headers=headers))
+        system = read["identifier"][0]["system"]
+        for query, expected in (
+            # `system|`: any identifier of the system (every child with an MRN).
+            (f"identifier={system}|", with_mrn),
+            ("identifier=https://other.example/mrn|", []),
+            # `|value`: an identifier without a system; every one of ours has one.
+            ("identifier=|MRN-0", []),
+        ):
+            body = fhir(await client.get(f"{BASE}/Patient", params=_params(query), headers=headers))
+            got = sorted(entry["resource"]["id"] for entry in body["entry"])
+            assert got == sorted(expected), query
+
 
 def _params(query: str) -> list[tuple[str, str | int | float | bool | None]]:
     return [(name, value) for name, _, value in (part.partition("=") for part in query.split("&"))]

@@ -80,14 +80,17 @@ def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[B
     return bounds
 
 
+# What `identifier=system|` (the clinic's system, no value) asks for: any identifier of it.
+ANY_IDENTIFIER = ""
+
+
 def identifier_value(value: str, system: str) -> str | None:
-    """The value of `identifier=[system|]value`; None when the system is another's (nothing of
-    ours can match it)."""
+    """The value of `identifier=[system|]value` (FHIR's token forms); `ANY_IDENTIFIER` for
+    `system|` (any value of the system); None when nothing of ours can match: another system,
+    or `|value` (an identifier without a system, and every one of ours has one)."""
     given_system, bar, given_value = value.rpartition("|")
     if not bar:
-        return value
-    if given_system and given_system != system:
+        return value or None  # `identifier=` names no value: nothing has it
+    if given_system != system:
         return None
-    if not given_value:
-        raise _problem("identifier", "An identifier needs a value.")
-    return given_value
+    return given_value or ANY_IDENTIFIER

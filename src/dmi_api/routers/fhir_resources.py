@@ -144,7 +144,7 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         if identifier is not None:
             system = context.system(IDENTIFIER_KINDS[source.name])
             external_id = identifier_value(identifier, system)
-            matches = matches and external_id is not None  # another system: nothing of ours
+            matches = matches and external_id is not None  # another system, or none
         found: tuple[list[dict[str, Any]], str | None] = ([], None)
         query = fhir_search.Search(
             ids=None if id_ is None else tuple(id_.split(",")),  # at most MAX_IDS: its pattern

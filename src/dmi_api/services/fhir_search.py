@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Date, Select, func, tuple_
 
 from dmi_api.errors import GoneError, NotFoundError
-from dmi_api.fhir.search import Bound
+from dmi_api.fhir.search import ANY_IDENTIFIER, Bound
 from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.queries.predicates import columns, live
 from dmi_api.services.export_sources import Context, Part, Resource, Source
@@ -25,7 +25,7 @@ class Search:
 
     ids: tuple[str, ...] | None = None
     patient: uuid.UUID | None = None
-    identifier: str | None = None
+    identifier: str | None = None  # `ANY_IDENTIFIER`: any value of the clinic's system
     updated: tuple[Bound, ...] = ()
     dates: tuple[Bound, ...] = ()
 
@@ -84,11 +84,16 @@ async def _statement(
     patient = of_live_patient(context, part)
     if patient is not None:
         statement = statement.where(patient)
-    for value, column in ((search.patient, part.patient), (search.identifier, part.identifier)):
-        if value is not None:
-            if column is None:
-                return None
-            statement = statement.where(c[column] == value)
+    if search.patient is not None:
+        if part.patient is None:
+            return None
+        statement = statement.where(c[part.patient] == search.patient)
+    if search.identifier is not None:
+        if part.identifier is None:
+            return None
+        held = c[part.identifier]
+        any_value = search.identifier == ANY_IDENTIFIER
+        statement = statement.where(held.is_not(None) if any_value else held == search.identifier)
     if search.ids is not None:
         wanted = {await _row_id(context, part, one) for one in search.ids} - {None}
         if not wanted:

@@ -4,6 +4,7 @@ validated with fhir.resources (R4B models)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from dmi_api.models.columns import utcnow
-from dmi_api.services import bulk_exports
+from dmi_api.services import bulk_exports, export_files
 from tests.exports.support import ASYNC, lines, relative, run_export
 from tests.fhir.test_patients import outcome
 from tests.records.conftest import Headers
@@ -21,6 +22,10 @@ from tests.support.clinics import Clinic
 from tests.support.sessions import create
 
 KICK_OFF = "/fhir/R4/$export"
+
+
+def _id(location: str) -> uuid.UUID:
+    return uuid.UUID(location.rsplit("/", 1)[1])
 
 
 async def kick_off(
@@ -201,6 +206,18 @@ class TestStatusAndFiles:
         url = relative((await manifest(client, location, headers))["output"][0]["url"])
         assert (await client.get(url, headers=headers)).status_code == 200
         assert (await client.delete(relative(location), headers=headers)).status_code == 202
+        outcome(await client.get(url, headers=headers), 404)
+
+    async def test_a_file_gone_from_the_disk_is_an_outcome_not_a_500(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # The export directory lost (a cleaned volume, a replica that does not share it, a
+        # cancel between a download's look-up and its read): the file is not there.
+        headers = await headers_for(clinic.tenant, "export:read")
+        location = await kick_off(client, headers)
+        await run_export(app, clinic.tenant.clinic_id, location)
+        url = relative((await manifest(client, location, headers))["output"][0]["url"])
+        export_files.remove(app.state.settings.export_dir, clinic.tenant.clinic_id, _id(location))
         outcome(await client.get(url, headers=headers), 404)
 
     async def test_an_expired_export_is_gone_with_its_files(

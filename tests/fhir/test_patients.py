@@ -85,6 +85,22 @@ class TestMetadata:
         for name in served:
             assert {f"{BASE}/{name}", f"{BASE}/{name}/{{id}}"} <= paths
 
+    async def test_the_bulk_export_operations_are_declared(self, client: httpx.AsyncClient) -> None:
+        # A Bulk Data client finds `$export` (system level) and `Patient/$export` here, by the
+        # IG's OperationDefinitions; each is served (the OpenAPI document lists them).
+        body = fhir(await client.get(f"{BASE}/metadata"))
+        CapabilityStatement.model_validate(body)
+        [rest] = body["rest"]
+        bulk = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
+        assert rest["operation"] == [{"name": "export", "definition": f"{bulk}/export"}]
+        operations = {r["type"]: r.get("operation") for r in rest["resource"]}
+        assert operations.pop("Patient") == [
+            {"name": "export", "definition": f"{bulk}/patient-export"}
+        ]
+        assert set(operations.values()) == {None}
+        paths = set((await client.get("/openapi.json")).json()["paths"])
+        assert {f"{BASE}/$export", f"{BASE}/Patient/$export"} <= paths
+
 
 class TestFormats:
     async def test_json_formats_are_served_and_pretty_indents(

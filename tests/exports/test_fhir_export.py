@@ -77,6 +77,21 @@ class TestKickOff:
         )
         outcome(response, 400)
 
+    async def test_handling_lenient_ignores_unsupported_parameters(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # Bulk Data IG: with `Prefer: handling=lenient` a server may ignore what it does not
+        # support (without it, a 400 above).
+        headers = await headers_for(clinic.tenant, "export:read")
+        lenient = {**headers, **ASYNC, "Prefer": "respond-async, handling=lenient"}
+        params = {"_type": "Patient", "_typeFilter": "Patient?active=true", "_elements": "id"}
+        response = await client.get(KICK_OFF, params=params, headers=lenient)
+        assert response.status_code == 202, response.text
+        location = response.headers["Content-Location"]
+        assert await run_export(app, clinic.tenant.clinic_id, location) == "completed"
+        body = await manifest(client, location, headers)
+        assert [entry["type"] for entry in body["output"]] == ["Patient"]
+
     async def test_one_export_per_client_at_a_time(
         self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
     ) -> None:

@@ -5,6 +5,7 @@ R4 structures of these resources are unchanged in R4B) and every error an Operat
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -364,6 +365,36 @@ class TestSearchPatients:
             body = fhir(await client.get(f"{BASE}/Patient", params=_params(query), headers=headers))
             got = sorted(entry["resource"]["id"] for entry in body["entry"])
             assert got == sorted(expected), query
+
+    async def test_prefer_handling_lenient_ignores_unknown_parameters(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        ids = [await child(client, writer, external_id=f"MRN-{n}") for n in range(3)]
+        headers = await headers_for(tenant_a, "children:read")
+        unknown = "_summary=count&_total=accurate&name=Mia"
+        # By default, and with `handling=strict`, an unknown parameter is a 400 (docs/fhir.md).
+        for prefer in ({}, {"Prefer": "handling=strict"}):
+            response = await client.get(f"{BASE}/Patient?{unknown}", headers={**headers, **prefer})
+            outcome(response, 400)
+        # `handling=lenient` (FHIR search, "Handling Errors"): ignored; the links carry only
+        # the parameters used.
+        lenient = {**headers, "Prefer": "respond-async, handling=lenient"}
+        seen: list[str] = []
+        url: str | None = f"{BASE}/Patient?{unknown}&_count=2"
+        while url is not None:
+            body = fhir(await client.get(url, headers=lenient))
+            links = {link["relation"]: link["url"] for link in body["link"]}
+            assert links["self"].startswith("http://testserver/fhir/R4/Patient?_count=2")
+            for link in links.values():
+                assert not {"_summary", "_total", "name"} & set(parse_qs(urlsplit(link).query))
+            seen += [entry["resource"]["id"] for entry in body["entry"]]
+            url = links.get("next", "").removeprefix("http://testserver") or None
+        assert sorted(seen) == sorted(ids)
+        # Also a parameter of FHIR's that this type does not take, and on a read.
+        response = await client.get(f"{BASE}/Patient?date=ge2020-01-01", headers=lenient)
+        assert len(fhir(response)["entry"]) == len(ids)
+        fhir(await client.get(f"{BASE}/Patient/{ids[0]}?_summary=true", headers=lenient))
 
 
 def _params(query: str) -> list[tuple[str, str | int | float | bool | None]]:

@@ -20,7 +20,7 @@ from dmi_api.routers.params import Cursor, Limit
 from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services.fhir_sources import FHIR_SOURCES, search_parameters
 
-router = make_router(tag="fhir", prefix="/fhir/R4")
+router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 
 
 # FHIR's format parameters, on every interaction: JSON only; `_pretty=true` indents.

@@ -23,7 +23,7 @@ from dmi_api.services import bulk_exports as service
 from dmi_api.services.export_files import FILE_NAME
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 
-router = make_router(tag="fhir", prefix="/fhir/R4")
+router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 
 FHIR_NDJSON = "application/fhir+ndjson"
 # `_outputFormat`: FHIR's NDJSON under the names Bulk Data allows for it.

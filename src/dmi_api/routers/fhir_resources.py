@@ -15,7 +15,7 @@ from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.fhir import patients, practitioners
-from dmi_api.fhir.bundles import searchset
+from dmi_api.fhir.bundles import search_url, searchset
 from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
 from dmi_api.fhir.search import (
     LAST_UPDATED_PATTERN,
@@ -24,6 +24,7 @@ from dmi_api.fhir.search import (
     identifier_value,
     last_updated_bounds,
 )
+from dmi_api.http.routing import ignored_query
 from dmi_api.models import Child
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import (
@@ -41,7 +42,7 @@ from dmi_api.services import fhir_search
 from dmi_api.services.export_sources import Context, Source, whole_id
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 
-router = make_router(tag="fhir", prefix="/fhir/R4")
+router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 
 # The scope each table's resources are read with (a type of several tables needs each).
 SCOPES = {
@@ -164,12 +165,16 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
             )
         caller.audit("list", source.parts[0].audited)
         resources, next_cursor = found
+        # The links name the parameters used: not those a lenient request had ignored.
+        ignored = ignored_query(request)
+        used = [(n, v) for n, v in request.query_params.multi_items() if n not in ignored]
+        base = fhir_base(request)
         bundle = searchset(
-            fhir_base(request),
+            base,
             source.name,
             resources,
-            self_url=str(request.url),
-            params=list(request.query_params.multi_items()),
+            self_url=search_url(base, source.name, used) if ignored else str(request.url),
+            params=used,
             next_cursor=next_cursor,
         )
         return fhir_response(bundle, pretty=pretty)

@@ -76,6 +76,10 @@ class GoneError(ProblemError, status=410, code="gone", title="Gone"):
     """The resource existed and was deleted (FHIR reads answer 410 for a tombstone)."""
 
 
+class NotAcceptableError(ProblemError, status=406, code="not_acceptable", title="Not Acceptable"):
+    """The request's Accept header takes none of the media types the operation answers in."""
+
+
 class ConflictError(ProblemError, status=409, code="conflict", title="Conflict"):
     """The request conflicts with the current state of the resource."""
 

@@ -4,6 +4,7 @@ validated with fhir.resources (R4B models)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from dmi_api.models.columns import utcnow
-from dmi_api.services import bulk_exports
+from dmi_api.services import bulk_exports, export_files
 from tests.exports.support import ASYNC, lines, relative, run_export
 from tests.fhir.test_patients import outcome
 from tests.records.conftest import Headers
@@ -21,6 +22,10 @@ from tests.support.clinics import Clinic
 from tests.support.sessions import create
 
 KICK_OFF = "/fhir/R4/$export"
+
+
+def _id(location: str) -> uuid.UUID:
+    return uuid.UUID(location.rsplit("/", 1)[1])
 
 
 async def kick_off(
@@ -59,6 +64,8 @@ class TestKickOff:
             {"_outputFormat": "text/csv"},
             {"_typeFilter": "Patient?active=true"},  # not supported: refused, not ignored
             {"_since": "2026-02-30T00:00:00Z"},  # the pattern's, but no such day
+            {"_since": "0001-01-01T00:00:00+01:00"},  # before year 1 in UTC
+            {"_since": "9999-12-31T23:00:00-05:00"},  # after 9999 in UTC
         ):
             response = await client.get(KICK_OFF, params=params, headers={**headers, **ASYNC})
             outcome(response, 400)
@@ -69,6 +76,21 @@ class TestKickOff:
             headers={**headers, **ASYNC},
         )
         outcome(response, 400)
+
+    async def test_handling_lenient_ignores_unsupported_parameters(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # Bulk Data IG: with `Prefer: handling=lenient` a server may ignore what it does not
+        # support (without it, a 400 above).
+        headers = await headers_for(clinic.tenant, "export:read")
+        lenient = {**headers, **ASYNC, "Prefer": "respond-async, handling=lenient"}
+        params = {"_type": "Patient", "_typeFilter": "Patient?active=true", "_elements": "id"}
+        response = await client.get(KICK_OFF, params=params, headers=lenient)
+        assert response.status_code == 202, response.text
+        location = response.headers["Content-Location"]
+        assert await run_export(app, clinic.tenant.clinic_id, location) == "completed"
+        body = await manifest(client, location, headers)
+        assert [entry["type"] for entry in body["output"]] == ["Patient"]
 
     async def test_one_export_per_client_at_a_time(
         self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
@@ -199,6 +221,18 @@ class TestStatusAndFiles:
         url = relative((await manifest(client, location, headers))["output"][0]["url"])
         assert (await client.get(url, headers=headers)).status_code == 200
         assert (await client.delete(relative(location), headers=headers)).status_code == 202
+        outcome(await client.get(url, headers=headers), 404)
+
+    async def test_a_file_gone_from_the_disk_is_an_outcome_not_a_500(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # The export directory lost (a cleaned volume, a replica that does not share it, a
+        # cancel between a download's look-up and its read): the file is not there.
+        headers = await headers_for(clinic.tenant, "export:read")
+        location = await kick_off(client, headers)
+        await run_export(app, clinic.tenant.clinic_id, location)
+        url = relative((await manifest(client, location, headers))["output"][0]["url"])
+        export_files.remove(app.state.settings.export_dir, clinic.tenant.clinic_id, _id(location))
         outcome(await client.get(url, headers=headers), 404)
 
     async def test_an_expired_export_is_gone_with_its_files(

@@ -5,6 +5,7 @@ R4 structures of these resources are unchanged in R4B) and every error an Operat
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -85,6 +86,22 @@ class TestMetadata:
         for name in served:
             assert {f"{BASE}/{name}", f"{BASE}/{name}/{{id}}"} <= paths
 
+    async def test_the_bulk_export_operations_are_declared(self, client: httpx.AsyncClient) -> None:
+        # A Bulk Data client finds `$export` (system level) and `Patient/$export` here, by the
+        # IG's OperationDefinitions; each is served (the OpenAPI document lists them).
+        body = fhir(await client.get(f"{BASE}/metadata"))
+        CapabilityStatement.model_validate(body)
+        [rest] = body["rest"]
+        bulk = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
+        assert rest["operation"] == [{"name": "export", "definition": f"{bulk}/export"}]
+        operations = {r["type"]: r.get("operation") for r in rest["resource"]}
+        assert operations.pop("Patient") == [
+            {"name": "export", "definition": f"{bulk}/patient-export"}
+        ]
+        assert set(operations.values()) == {None}
+        paths = set((await client.get("/openapi.json")).json()["paths"])
+        assert {f"{BASE}/$export", f"{BASE}/Patient/$export"} <= paths
+
 
 class TestFormats:
     async def test_json_formats_are_served_and_pretty_indents(
@@ -108,6 +125,46 @@ class TestFormats:
     async def test_other_formats_are_refused(self, client: httpx.AsyncClient, query: str) -> None:
         body = outcome(await client.get(f"{BASE}/metadata?{query}"), 400)
         assert body["issue"][0]["expression"] == ["#/_format"]
+
+    @pytest.mark.parametrize(
+        "accept",
+        [
+            "application/fhir+xml",
+            "application/xml, text/xml",
+            "application/fhir+json;q=0, application/fhir+xml",
+            "text/turtle",
+        ],
+    )
+    async def test_an_accept_without_json_is_406(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers, accept: str
+    ) -> None:
+        child_id = await child(client, await headers_for(tenant_a, "children:write"))
+        headers = {**await headers_for(tenant_a, "children:read"), "Accept": accept}
+        for url in (f"{BASE}/metadata", f"{BASE}/Patient/{child_id}", f"{BASE}/Patient"):
+            body = outcome(await client.get(url, headers=headers), 406)
+            assert body["issue"][0]["code"] == "not-supported"
+            # `_format` overrides the Accept header (FHIR's http.html, "Content Types").
+            fhir(await client.get(f"{url}?_format=json", headers=headers))
+
+    @pytest.mark.parametrize(
+        "accept",
+        [
+            "application/fhir+json",
+            "application/fhir+json; fhirVersion=4.0",
+            "application/json",
+            "application/json+fhir",
+            "application/fhir+xml;q=0.9, application/fhir+json;q=0.5",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "application/*",
+        ],
+    )
+    async def test_an_accept_that_takes_json_is_served(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers, accept: str
+    ) -> None:
+        child_id = await child(client, await headers_for(tenant_a, "children:write"))
+        headers = {**await headers_for(tenant_a, "children:read"), "Accept": accept}
+        for url in (f"{BASE}/metadata", f"{BASE}/Patient/{child_id}", f"{BASE}/Patient"):
+            fhir(await client.get(url, headers=headers))
 
 
 class TestSmartConfiguration:
@@ -288,6 +345,56 @@ class TestSearchPatients:
             body = fhir(await client.get(f"{BASE}/Patient", params=_params(query), headers=headers))
             got = sorted(entry["resource"]["id"] for entry in body["entry"])
             assert got == sorted(expected), query
+
+    async def test_identifier_token_forms(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        with_mrn = [await child(client, writer, external_id=f"MRN-{n}") for n in range(2)]
+        await child(client, writer, external_id=None)  # no MRN: no identifier
+        headers = await headers_for(tenant_a, "children:read")
+        read = fhir(await client.get(f"{BASE}/Patient/{with_mrn[0]}", headers=headers))
+        system = read["identifier"][0]["system"]
+        for query, expected in (
+            # `system|`: any identifier of the system (every child with an MRN).
+            (f"identifier={system}|", with_mrn),
+            ("identifier=https://other.example/mrn|", []),
+            # `|value`: an identifier without a system; every one of ours has one.
+            ("identifier=|MRN-0", []),
+        ):
+            body = fhir(await client.get(f"{BASE}/Patient", params=_params(query), headers=headers))
+            got = sorted(entry["resource"]["id"] for entry in body["entry"])
+            assert got == sorted(expected), query
+
+    async def test_prefer_handling_lenient_ignores_unknown_parameters(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
+    ) -> None:
+        writer = await headers_for(tenant_a, "children:write")
+        ids = [await child(client, writer, external_id=f"MRN-{n}") for n in range(3)]
+        headers = await headers_for(tenant_a, "children:read")
+        unknown = "_summary=count&_total=accurate&name=Mia"
+        # By default, and with `handling=strict`, an unknown parameter is a 400 (docs/fhir.md).
+        for prefer in ({}, {"Prefer": "handling=strict"}):
+            response = await client.get(f"{BASE}/Patient?{unknown}", headers={**headers, **prefer})
+            outcome(response, 400)
+        # `handling=lenient` (FHIR search, "Handling Errors"): ignored; the links carry only
+        # the parameters used.
+        lenient = {**headers, "Prefer": "respond-async, handling=lenient"}
+        seen: list[str] = []
+        url: str | None = f"{BASE}/Patient?{unknown}&_count=2"
+        while url is not None:
+            body = fhir(await client.get(url, headers=lenient))
+            links = {link["relation"]: link["url"] for link in body["link"]}
+            assert links["self"].startswith("http://testserver/fhir/R4/Patient?_count=2")
+            for link in links.values():
+                assert not {"_summary", "_total", "name"} & set(parse_qs(urlsplit(link).query))
+            seen += [entry["resource"]["id"] for entry in body["entry"]]
+            url = links.get("next", "").removeprefix("http://testserver") or None
+        assert sorted(seen) == sorted(ids)
+        # Also a parameter of FHIR's that this type does not take, and on a read.
+        response = await client.get(f"{BASE}/Patient?date=ge2020-01-01", headers=lenient)
+        assert len(fhir(response)["entry"]) == len(ids)
+        fhir(await client.get(f"{BASE}/Patient/{ids[0]}?_summary=true", headers=lenient))
 
 
 def _params(query: str) -> list[tuple[str, str | int | float | bool | None]]:

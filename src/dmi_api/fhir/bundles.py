@@ -6,6 +6,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 
+def search_url(base: str, resource_type: str, params: list[tuple[str, str]]) -> str:
+    """The URL of a search with these parameters."""
+    query = urlencode(params)
+    return f"{base}/{resource_type}" + (f"?{query}" if query else "")
+
+
 def searchset(
     base: str,
     resource_type: str,
@@ -15,12 +21,13 @@ def searchset(
     params: list[tuple[str, str]],
     next_cursor: str | None,
 ) -> dict[str, Any]:
-    """The Bundle of one page: `link.next` repeats the search with the next page's cursor."""
+    """The Bundle of one page: `link.next` repeats the search (`params`, the parameters it
+    used) with the next page's cursor."""
     links = [{"relation": "self", "url": self_url}]
     if next_cursor is not None:
         kept = [(name, value) for name, value in params if name != "_cursor"]
-        query = urlencode([*kept, ("_cursor", next_cursor)])
-        links.append({"relation": "next", "url": f"{base}/{resource_type}?{query}"})
+        url = search_url(base, resource_type, [*kept, ("_cursor", next_cursor)])
+        links.append({"relation": "next", "url": url})
     return {
         "resourceType": "Bundle",
         "type": "searchset",

@@ -6,6 +6,34 @@ from typing import Any
 
 from dmi_api.fhir.media import FHIR_JSON, FHIR_VERSION
 
+# The Bulk Data Access IG's operations, as served (`routers/fhir_exports.py`).
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
+SYSTEM_EXPORT = [{"name": "export", "definition": f"{BULK_DATA}/export"}]
+PATIENT_EXPORT = [{"name": "export", "definition": f"{BULK_DATA}/patient-export"}]
+
+
+def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """One type's entry: read and search, its search parameters (and Patient's `$export`)."""
+    entry: dict[str, Any] = {
+        "type": name,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "versioning": "versioned",
+        "readHistory": False,
+        "searchParam": [
+            {"name": param, "type": kind, "documentation": doc} for param, kind, doc in params
+        ]
+        + [
+            {
+                "name": "_count",
+                "type": "number",
+                "documentation": "entries per page (1 to 200, default 50)",
+            }
+        ],
+    }
+    if name == "Patient":
+        entry["operation"] = PATIENT_EXPORT
+    return entry
+
 
 def capability_statement(
     base: str, software_version: str, date: str, resources: dict[str, list[tuple[str, str, str]]]
@@ -40,26 +68,8 @@ def capability_statement(
                     "description": "OAuth2 bearer tokens (client credentials: client_secret "
                     "or private_key_jwt); the same scopes as the JSON API.",
                 },
-                "resource": [
-                    {
-                        "type": name,
-                        "interaction": [{"code": "read"}, {"code": "search-type"}],
-                        "versioning": "versioned",
-                        "readHistory": False,
-                        "searchParam": [
-                            {"name": param, "type": kind, "documentation": doc}
-                            for param, kind, doc in params
-                        ]
-                        + [
-                            {
-                                "name": "_count",
-                                "type": "number",
-                                "documentation": "entries per page (1 to 200, default 50)",
-                            }
-                        ],
-                    }
-                    for name, params in resources.items()
-                ],
+                "resource": [_resource(name, params) for name, params in resources.items()],
+                "operation": SYSTEM_EXPORT,
             }
         ],
     }

@@ -7,12 +7,42 @@ from typing import Any, Literal
 import orjson
 from starlette.responses import Response
 
+from dmi_api.errors import NotAcceptableError
+
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
 # FHIR's `_format` values for JSON (anything else, XML or Turtle, is not served: 400) and
 # `_pretty`.
 Format = Literal["json", "application/json", "application/fhir+json"]
 Pretty = Literal["true", "false"]
+# The media ranges of an Accept header a FHIR JSON body satisfies (`application/json+fhir` is
+# the name DSTU2 clients still send).
+_JSON_RANGES = frozenset(
+    {"*/*", "application/*", "application/json", FHIR_JSON, "application/json+fhir"}
+)
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def require_json(accept: str | None, format_given: bool) -> None:
+    """406 when the Accept header takes no JSON (only XML, say); `_format` given overrides the
+    header, as FHIR says, and no header takes anything."""
+    if format_given or not accept:
+        return
+    for media_range in accept.split(","):
+        kind, *params = media_range.split(";")
+        if kind.strip().lower() in _JSON_RANGES and _quality(params) > 0:
+            return
+    raise NotAcceptableError("Only application/fhir+json is served (or ask with _format=json).")
 
 
 class FhirResponse(Response):

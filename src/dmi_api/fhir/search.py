@@ -17,6 +17,11 @@ _TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):
 LAST_UPDATED_PATTERN = f"^(gt|ge|lt|le){_DAY}({_TIME})?$"
 PATIENT_PATTERN = f"^(Patient/)?{_UUID}$"
 _PREFIXED = re.compile(r"^(gt|ge|lt|le)(.+)$")
+# The last moment a datetime holds: a range reaching past it (`le9999-12-31`) ends there, after
+# every stored moment.
+LATEST = datetime.max.replace(tzinfo=UTC)
+# An instant whose offset carries it out of the years 1 to 9999 in UTC (as `/v1` says of it).
+OUT_OF_RANGE = "The instant must fall between 0001-01-01 and 9999-12-31 in UTC."
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,13 @@ def _problem(name: str, detail: str) -> ValidationProblemError:
     )
 
 
+def _later(moment: datetime, step: timedelta) -> datetime:
+    try:
+        return moment + step
+    except OverflowError:
+        return LATEST
+
+
 def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[Bound]:
     """`_lastUpdated=ge2026-01-01&_lastUpdated=lt2026-02-01` as half-open bounds; a date without
     a time covers its whole UTC day (`le2026-01-31` is before 1 February)."""
@@ -48,13 +60,15 @@ def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[B
         try:
             if "T" in text:
                 start = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-                end = start + timedelta(microseconds=1)
+                end = _later(start, timedelta(microseconds=1))
             else:
                 day = date.fromisoformat(text)
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-                end = start + timedelta(days=1)
+                end = _later(start, timedelta(days=1))
         except ValueError:
             raise _problem(name, "Not a valid date or instant.") from None
+        except OverflowError:
+            raise _problem(name, OUT_OF_RANGE) from None
         bounds.append(
             {
                 "ge": Bound(True, start),
@@ -66,14 +80,17 @@ def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[B
     return bounds
 
 
+# What `identifier=system|` (the clinic's system, no value) asks for: any identifier of it.
+ANY_IDENTIFIER = ""
+
+
 def identifier_value(value: str, system: str) -> str | None:
-    """The value of `identifier=[system|]value`; None when the system is another's (nothing of
-    ours can match it)."""
+    """The value of `identifier=[system|]value` (FHIR's token forms); `ANY_IDENTIFIER` for
+    `system|` (any value of the system); None when nothing of ours can match: another system,
+    or `|value` (an identifier without a system, and every one of ours has one)."""
     given_system, bar, given_value = value.rpartition("|")
     if not bar:
-        return value
-    if given_system and given_system != system:
+        return value or None  # `identifier=` names no value: nothing has it
+    if given_system != system:
         return None
-    if not given_value:
-        raise _problem("identifier", "An identifier needs a value.")
-    return given_value
+    return given_value or ANY_IDENTIFIER

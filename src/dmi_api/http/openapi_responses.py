@@ -114,6 +114,7 @@ _OUTCOME = {
 _FHIR_DESCRIPTIONS: dict[int, str] = {
     400: "Bad Request: an invalid id or search parameter (an OperationOutcome, `expression` "
     "pointing at the parameter)",
+    406: "Not Acceptable: the Accept header takes no JSON, and no `_format` overrides it",
     410: "Gone: the resource was deleted",
     500: "Internal Server Error: the bulk export failed; start it again",
 }

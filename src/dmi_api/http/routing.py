@@ -86,6 +86,16 @@ def declared_header_names(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
+def prefers_lenient(values: list[str]) -> bool:
+    """Whether the `Prefer` header fields ask for `handling=lenient` (RFC 7240 §4.4)."""
+    for value in values:
+        for preference in value.split(","):
+            name, _, token = preference.split(";", 1)[0].partition("=")
+            if name.strip().lower() == "handling" and token.strip().strip('"').lower() == "lenient":
+                return True
+    return False
+
+
 class DmiRoute(APIRoute):
     """An APIRoute that answers 415 for a body of the wrong media type, 422 for NUL text,
     422 for a query parameter the operation does not take (as bodies refuse unknown fields:
@@ -93,6 +103,8 @@ class DmiRoute(APIRoute):
 
     fast_handler: fast_params.Handler | None = None
     refuses_unknown_query: bool = True
+    # Whether `Prefer: handling=lenient` has unknown query parameters ignored (FHIR's).
+    lenient_when_preferred: bool = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,7 +129,15 @@ class DmiRoute(APIRoute):
             self.responses = {**self.responses, 400: {"description": "Malformed If-Match"}}
 
         async def guarded(request: Request) -> Response:
-            await self._check_parameters(request, known, headers)
+            refused = known
+            lenient = self.lenient_when_preferred and prefers_lenient(
+                request.headers.getlist("prefer")
+            )
+            if known is not None and lenient:
+                refused = None
+                ignored = {name for name in request.query_params if name not in known}
+                request.state.ignored_query = frozenset(ignored)
+            await self._check_parameters(request, refused, headers)
             if takes_if_match:
                 read_if_match(request)
             if request.method in _BODY_METHODS:
@@ -192,3 +212,18 @@ class LenientQueryRoute(DmiRoute):
     documents, which load balancers and monitors may call with cache-busting parameters."""
 
     refuses_unknown_query = False
+
+
+class FhirRoute(DmiRoute):
+    """A DmiRoute that ignores the query parameters it does not take when the request says
+    `Prefer: handling=lenient` (FHIR search, "Handling Errors"; the Bulk Data kick-off alike):
+    they are named in `request.state.ignored_query`, for the links of a searchset. Without
+    it, they are refused as everywhere (`handling=strict`)."""
+
+    lenient_when_preferred = True
+
+
+def ignored_query(request: Request) -> frozenset[str]:
+    """The query parameter names a lenient request had ignored (`FhirRoute`)."""
+    ignored: frozenset[str] = getattr(request.state, "ignored_query", frozenset())
+    return ignored

@@ -11,7 +11,7 @@ from pydantic import Field
 from dmi_api import __version__
 from dmi_api.auth.scopes import SCOPE_DESCRIPTIONS
 from dmi_api.fhir.capability import capability_statement
-from dmi_api.fhir.media import FhirResponse, Format, Pretty, fhir_response
+from dmi_api.fhir.media import FhirResponse, Format, Pretty, fhir_response, require_json
 from dmi_api.fhir.search import LAST_UPDATED_PATTERN
 from dmi_api.models.columns import iso_z, utcnow
 from dmi_api.routers import make_router
@@ -20,7 +20,7 @@ from dmi_api.routers.params import Cursor, Limit
 from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services.fhir_sources import FHIR_SOURCES, search_parameters
 
-router = make_router(tag="fhir", prefix="/fhir/R4")
+router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 
 
 # FHIR's format parameters, on every interaction: JSON only; `_pretty=true` indents.
@@ -44,6 +44,11 @@ def fhir_content(resource_type: str) -> dict[str, Any]:
     return {"application/fhir+json": {"schema": schema}}
 
 
+# Every FHIR read, search and the metadata answer 406 to an Accept header without JSON.
+NOT_ACCEPTABLE: dict[int | str, dict[str, Any]] = {
+    406: {"description": "The Accept header takes no JSON (and no `_format` overrides it)"}
+}
+
 STARTED = iso_z(utcnow().replace(microsecond=0))
 
 
@@ -56,7 +61,8 @@ def fhir_base(request: Request) -> str:
     response_class=FhirResponse,
     response_model=None,
     responses={
-        200: {"content": fhir_content("CapabilityStatement"), "description": "What is served"}
+        200: {"content": fhir_content("CapabilityStatement"), "description": "What is served"},
+        **NOT_ACCEPTABLE,
     },
     summary="FHIR CapabilityStatement",
 )
@@ -64,6 +70,7 @@ async def metadata(
     request: Request, _format: FormatParam = None, pretty: PrettyParam = None
 ) -> FhirResponse:
     """What this FHIR server supports, exactly (no token needed)."""
+    require_json(request.headers.get("accept"), _format is not None)
     served = {name: search_parameters(source) for name, source in FHIR_SOURCES.items()}
     statement = capability_statement(fhir_base(request), __version__, STARTED, served)
     return fhir_response(statement, pretty=pretty)

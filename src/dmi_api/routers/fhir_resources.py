@@ -15,8 +15,8 @@ from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
 from dmi_api.fhir import patients, practitioners
-from dmi_api.fhir.bundles import searchset
-from dmi_api.fhir.media import FhirResponse, fhir_response
+from dmi_api.fhir.bundles import search_url, searchset
+from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
 from dmi_api.fhir.search import (
     LAST_UPDATED_PATTERN,
     MAX_IDS,
@@ -24,9 +24,11 @@ from dmi_api.fhir.search import (
     identifier_value,
     last_updated_bounds,
 )
+from dmi_api.http.routing import ignored_query
 from dmi_api.models import Child
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import (
+    NOT_ACCEPTABLE,
     CountParam,
     CursorParam,
     FormatParam,
@@ -40,7 +42,7 @@ from dmi_api.services import fhir_search
 from dmi_api.services.export_sources import Context, Source, whole_id
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 
-router = make_router(tag="fhir", prefix="/fhir/R4")
+router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 
 # The scope each table's resources are read with (a type of several tables needs each).
 SCOPES = {
@@ -93,6 +95,7 @@ def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         pretty: PrettyParam = None,
         caller: Caller = authorized,
     ) -> FhirResponse:
+        require_json(request.headers.get("accept"), _format is not None)
         resource, part, row = await fhir_search.read(_context(request, caller), source, resource_id)
         child_id = _child_of(row, part.model)
         caller.audit("read", part.audited, resource_id=row.id, child_id=child_id)
@@ -135,13 +138,14 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         pretty: PrettyParam = None,
         caller: Caller = authorized,
     ) -> FhirResponse:
+        require_json(request.headers.get("accept"), _format is not None)
         context = _context(request, caller)
         matches, child_id = _patient(patient, subject)
         external_id = None
         if identifier is not None:
             system = context.system(IDENTIFIER_KINDS[source.name])
             external_id = identifier_value(identifier, system)
-            matches = matches and external_id is not None  # another system: nothing of ours
+            matches = matches and external_id is not None  # another system, or none
         found: tuple[list[dict[str, Any]], str | None] = ([], None)
         query = fhir_search.Search(
             ids=None if id_ is None else tuple(id_.split(",")),  # at most MAX_IDS: its pattern
@@ -161,12 +165,16 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
             )
         caller.audit("list", source.parts[0].audited)
         resources, next_cursor = found
+        # The links name the parameters used: not those a lenient request had ignored.
+        ignored = ignored_query(request)
+        used = [(n, v) for n, v in request.query_params.multi_items() if n not in ignored]
+        base = fhir_base(request)
         bundle = searchset(
-            fhir_base(request),
+            base,
             source.name,
             resources,
-            self_url=str(request.url),
-            params=list(request.query_params.multi_items()),
+            self_url=search_url(base, source.name, used) if ignored else str(request.url),
+            params=used,
             next_cursor=next_cursor,
         )
         return fhir_response(bundle, pretty=pretty)
@@ -213,6 +221,7 @@ for _source in FHIR_SOURCES.values():
         responses={
             200: {"content": fhir_content(_source.name), "description": _source.name},
             410: {"description": f"Gone: the {_source.name} was deleted"},
+            **NOT_ACCEPTABLE,
         },
     )
     _add_get(
@@ -221,5 +230,8 @@ for _source in FHIR_SOURCES.values():
         f"search_{_name}",
         f"Search {_source.name} resources (FHIR)",
         f"The clinic's live {_source.name} resources, paged (`link.next`). Scopes: {_scopes}.",
-        responses={200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"}},
+        responses={
+            200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"},
+            **NOT_ACCEPTABLE,
+        },
     )

@@ -91,11 +91,15 @@ async def cancel(tenant: Tenant, settings: Settings, row: BulkExport) -> None:
 
 
 def file_path(settings: Settings, row: BulkExport, name: str) -> Path:
-    """Where one of the completed export's files is (404 for any other name)."""
+    """Where one of the completed export's files is (404 for any other name, and for one no
+    longer on the disk: a cancel meanwhile, or an export directory this server does not see)."""
     listed = [entry["file"] for entry in [*row.output, *row.deleted]]
     if row.status != "completed" or name not in listed:
         raise NotFoundError("No file of this name in the export.")
-    return export_files.export_dir(settings.export_dir, row.clinic_id, row.id) / name
+    path = export_files.export_dir(settings.export_dir, row.clinic_id, row.id) / name
+    if not path.is_file():
+        raise NotFoundError("This file of the export is no longer available; export again.")
+    return path
 
 
 async def prune(db: AsyncSession, settings: Settings, now: datetime | None = None) -> int:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Date, Select, func, tuple_
 
 from dmi_api.errors import GoneError, NotFoundError
-from dmi_api.fhir.search import Bound
+from dmi_api.fhir.search import ANY_IDENTIFIER, Bound
 from dmi_api.pagination import CursorCodec, invalid_cursor
 from dmi_api.queries.predicates import columns, live
 from dmi_api.services.export_sources import Context, Part, Resource, Source
@@ -25,7 +25,7 @@ class Search:
 
     ids: tuple[str, ...] | None = None
     patient: uuid.UUID | None = None
-    identifier: str | None = None
+    identifier: str | None = None  # `ANY_IDENTIFIER`: any value of the clinic's system
     updated: tuple[Bound, ...] = ()
     dates: tuple[Bound, ...] = ()
 
@@ -64,11 +64,13 @@ async def read(context: Context, source: Source, resource_id: str) -> tuple[Reso
     raise NotFoundError(f"No {source.name} with this id.")
 
 
-def _day(moment: datetime, *, upper: bool) -> date:
-    """A bound on a date column: the days a moment's bound takes in (a day overlapping it)."""
-    day = moment.date()
-    midnight = moment.time() == datetime.min.time()
-    return day + timedelta(days=1) if upper and not midnight else day
+def _on_days(dated: Any, bound: Bound) -> Any:
+    """A bound on a date column: the days that overlap the moments it takes in."""
+    day = bound.at.date()
+    if bound.lower:
+        return dated >= day
+    midnight = bound.at.time() == datetime.min.time()
+    return dated < day if midnight else dated <= day
 
 
 async def _statement(
@@ -82,11 +84,16 @@ async def _statement(
     patient = of_live_patient(context, part)
     if patient is not None:
         statement = statement.where(patient)
-    for value, column in ((search.patient, part.patient), (search.identifier, part.identifier)):
-        if value is not None:
-            if column is None:
-                return None
-            statement = statement.where(c[column] == value)
+    if search.patient is not None:
+        if part.patient is None:
+            return None
+        statement = statement.where(c[part.patient] == search.patient)
+    if search.identifier is not None:
+        if part.identifier is None:
+            return None
+        held = c[part.identifier]
+        any_value = search.identifier == ANY_IDENTIFIER
+        statement = statement.where(held.is_not(None) if any_value else held == search.identifier)
     if search.ids is not None:
         wanted = {await _row_id(context, part, one) for one in search.ids} - {None}
         if not wanted:
@@ -102,10 +109,10 @@ async def _statement(
         named = (part.date,) if isinstance(part.date, str) else part.date
         dated: Any = c[named[0]] if len(named) == 1 else func.coalesce(*(c[n] for n in named))
         for bound in search.dates:
-            at: Any = bound.at
             if isinstance(dated.type, Date):
-                at = _day(bound.at, upper=not bound.lower)
-            statement = statement.where(dated >= at if bound.lower else dated < at)
+                statement = statement.where(_on_days(dated, bound))
+            else:
+                statement = statement.where(dated >= bound.at if bound.lower else dated < bound.at)
     if after is not None:
         statement = statement.where(tuple_(c.updated_at, c.id) > tuple_(*after))
     return statement.order_by(c.updated_at, c.id)

@@ -164,6 +164,29 @@ async def test_four_days_of_failures_keep_it_and_a_success_clears_them(
     assert tuple(row) == ("active", None)
 
 
+async def test_a_disabled_endpoint_gets_its_test_ping_and_nothing_else(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    # `POST .../test` promises a ping "also to a disabled endpoint": how a clinic checks that
+    # its repaired receiver answers before it re-enables the endpoint.
+    endpoint = await committed.endpoint(_url(receiver))
+    await committed.sql(
+        "UPDATE webhook_endpoint SET status = 'disabled', disabled_reason = 'failing'"
+        " WHERE id = :i",
+        i=endpoint.id,
+    )
+    event = await committed.delivery(endpoint, event_type="child.updated")
+    ping = await committed.delivery(endpoint)
+
+    assert await work.deliver(endpoint.clinic_id, event) is None
+    assert await work.deliver(endpoint.clinic_id, ping) == "succeeded"
+
+    [seen] = receiver.requests
+    assert Webhook(endpoint.secret).verify(seen.body, seen.headers)["type"] == "ping"
+    row = await committed.delivery_row(event)
+    assert (row.status, row.attempts, row.last_error_class) == ("failed", 0, "endpoint_disabled")
+
+
 async def test_two_workers_racing_deliver_once(
     committed: Committed, settings: Settings, engine: AsyncEngine, receiver: Receiver
 ) -> None:

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks import Webhook
 
 from dmi_api.config import Settings
+from dmi_api.db import create_sessionmaker
 from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.backoff import MAX_ATTEMPTS
+from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
 from tests.webhooks.committed import Committed, work_for
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import UNHURRIED_SECONDS, Receiver
 
 pytestmark = pytest.mark.postgres_only
 
@@ -185,6 +187,32 @@ async def test_a_disabled_endpoint_gets_its_test_ping_and_nothing_else(
     assert Webhook(endpoint.secret).verify(seen.body, seen.headers)["type"] == "ping"
     row = await committed.delivery_row(event)
     assert (row.status, row.attempts, row.last_error_class) == ("failed", 0, "endpoint_disabled")
+
+
+async def test_a_wait_for_a_connection_behind_another_clinic_is_not_the_receivers_failure(
+    committed: Committed, settings: Settings, engine: AsyncEngine, receiver: Receiver
+) -> None:
+    # Another clinic's hanging receiver holds every connection of this worker: the delivery
+    # to a healthy receiver waits for one, and then has its whole timeout for the receiver.
+    hanging = await committed.endpoint(_url(receiver, "/slow"))
+    healthy = await committed.endpoint(_url(receiver, "/unhurried"))
+    client = delivery_client(allow_loopback=True, timeout_seconds=1.0, max_connections=2)
+    work = WebhookWork.for_settings(settings, create_sessionmaker(engine), client)
+    try:
+        stuck = [
+            asyncio.create_task(work.deliver(hanging.clinic_id, await committed.delivery(hanging)))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.3)
+        delivery_id = await committed.delivery(healthy)
+        assert await work.deliver(healthy.clinic_id, delivery_id) == "succeeded"
+        await asyncio.gather(*stuck)
+    finally:
+        await client.aclose()
+    row = await committed.delivery_row(delivery_id)
+    assert (row.attempts, row.last_status_code, row.last_error_class) == (1, 200, None)
+    # The receiver's own time, not the wait for a connection.
+    assert UNHURRIED_SECONDS * 1000 <= row.last_latency_ms < UNHURRIED_SECONDS * 1000 + 500
 
 
 async def test_two_workers_racing_deliver_once(

@@ -4,6 +4,10 @@ signatures verified with the `standardwebhooks` library, retries, give-up, disab
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import time
 import uuid
 from datetime import timedelta
 
@@ -16,9 +20,10 @@ from dmi_api.db import create_sessionmaker
 from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.backoff import MAX_ATTEMPTS
 from dmi_api.webhooks.safe_transport import delivery_client
+from dmi_api.webhooks.secrets import new_secret
 from dmi_api.workers.attempts import WebhookWork
 from tests.webhooks.committed import Committed, work_for
-from tests.webhooks.receiver import UNHURRIED_SECONDS, Receiver
+from tests.webhooks.receiver import UNHURRIED_SECONDS, Receiver, Seen
 
 pytestmark = pytest.mark.postgres_only
 
@@ -46,6 +51,48 @@ async def test_a_delivery_is_signed_with_both_secrets_during_a_rotation(
     assert seen.headers["webhook-id"] == str(row.event_id)
     assert (row.status, row.attempts, row.last_status_code) == ("succeeded", 1, 200)
     assert row.next_attempt_at is None
+
+
+def _verified_by_hand(seen: Seen, secret: str) -> bool:
+    """The Standard Webhooks check, written from the specification (not with the library the
+    code signs with): base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` under the secret's bytes
+    (base64 after `whsec_`), one of the space-separated `v1,<signature>`."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = b".".join(
+        [seen.headers["webhook-id"].encode(), seen.headers["webhook-timestamp"].encode(), seen.body]
+    )
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    given = [part.split(",", 1) for part in seen.headers["webhook-signature"].split(" ")]
+    return any(version == "v1" and hmac.compare_digest(value, expected) for version, value in given)
+
+
+async def test_every_attempt_is_signed_afresh_over_the_bytes_sent_with_a_stable_id(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver, "/fail"), rotating=True)
+    delivery_id = await committed.delivery(endpoint)
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+    await asyncio.sleep(1.1)  # the next attempt's timestamp is a later second
+    await committed.sql(
+        "UPDATE webhook_delivery SET next_attempt_at = now() WHERE id = :i", i=delivery_id
+    )
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+
+    first, second = receiver.requests
+    assert endpoint.previous_secret is not None
+    for seen in (first, second):
+        # Both secrets verify during the rotation's overlap, and another secret does not.
+        assert _verified_by_hand(seen, endpoint.secret)
+        assert _verified_by_hand(seen, endpoint.previous_secret)
+        assert not _verified_by_hand(seen, new_secret())
+        # Fresh enough for a receiver's five-minute tolerance.
+        assert abs(time.time() - int(seen.headers["webhook-timestamp"])) < 60
+        assert int(seen.headers["Content-Length"]) == len(seen.body)
+    # The receiver drops the retry as a duplicate by its id; its signature is its own.
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert first.body == second.body
+    assert first.headers["webhook-timestamp"] < second.headers["webhook-timestamp"]
+    assert first.headers["webhook-signature"] != second.headers["webhook-signature"]
 
 
 async def test_outside_a_rotation_only_the_current_secret_signs(

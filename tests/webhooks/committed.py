@@ -85,17 +85,20 @@ class Committed:
         )
         return Endpoint(clinic_id, endpoint_id, secret, previous)
 
-    async def delivery(self, endpoint: Endpoint, *, attempts: int = 0) -> uuid.UUID:
+    async def delivery(
+        self, endpoint: Endpoint, *, attempts: int = 0, event_type: str = "ping"
+    ) -> uuid.UUID:
         delivery_id, event_id = uuid.uuid4(), uuid.uuid4()
-        payload = f'{{"id": "{event_id}", "type": "ping", "endpoint_id": "{endpoint.id}"}}'
+        payload = f'{{"id": "{event_id}", "type": "{event_type}", "endpoint_id": "{endpoint.id}"}}'
         await self.sql(
             "INSERT INTO webhook_delivery (clinic_id, id, endpoint_id, event_id, event_type,"
             " payload, status, attempts, next_attempt_at, created_at, updated_at) VALUES"
-            " (:c, :i, :e, :v, 'ping', CAST(:p AS json), 'pending', :a, now(), now(), now())",
+            " (:c, :i, :e, :v, :t, CAST(:p AS json), 'pending', :a, now(), now(), now())",
             c=endpoint.clinic_id,
             i=delivery_id,
             e=endpoint.id,
             v=event_id,
+            t=event_type,
             p=payload,
             a=attempts,
         )

@@ -1,9 +1,11 @@
 """A real HTTP receiver on 127.0.0.1 for delivery tests: it counts connections and records
-each request; its routes answer 200, 500, a redirect, slowly, or with an endless body."""
+each request; its routes answer 200, 500, a redirect, slowly, in a fixed time, or with an
+endless body."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 RESPONSE_SECRET = b"receiver-body-must-not-be-kept"
+UNHURRIED_SECONDS = 0.4  # how long `/unhurried` takes to answer 200
 
 
 @dataclass
@@ -76,6 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(302, {"Location": f"http://127.0.0.1:{receiver.port}/target"})
         elif self.path == "/slow":
             receiver.release.wait(10)
+            self._answer(200, {})
+        elif self.path == "/unhurried":
+            time.sleep(UNHURRIED_SECONDS)
             self._answer(200, {})
         elif self.path == "/endless":
             self._answer(200, {"Content-Length": str(1 << 30)}, RESPONSE_SECRET * 1000)

@@ -4,6 +4,10 @@ signatures verified with the `standardwebhooks` library, retries, give-up, disab
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import time
 import uuid
 from datetime import timedelta
 
@@ -12,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks import Webhook
 
 from dmi_api.config import Settings
+from dmi_api.db import create_sessionmaker
 from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.backoff import MAX_ATTEMPTS
+from dmi_api.webhooks.safe_transport import delivery_client
+from dmi_api.webhooks.secrets import new_secret
 from dmi_api.workers.attempts import WebhookWork
 from tests.webhooks.committed import Committed, work_for
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import UNHURRIED_SECONDS, Receiver, Seen
 
 pytestmark = pytest.mark.postgres_only
 
@@ -44,6 +51,48 @@ async def test_a_delivery_is_signed_with_both_secrets_during_a_rotation(
     assert seen.headers["webhook-id"] == str(row.event_id)
     assert (row.status, row.attempts, row.last_status_code) == ("succeeded", 1, 200)
     assert row.next_attempt_at is None
+
+
+def _verified_by_hand(seen: Seen, secret: str) -> bool:
+    """The Standard Webhooks check, written from the specification (not with the library the
+    code signs with): base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` under the secret's bytes
+    (base64 after `whsec_`), one of the space-separated `v1,<signature>`."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = b".".join(
+        [seen.headers["webhook-id"].encode(), seen.headers["webhook-timestamp"].encode(), seen.body]
+    )
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    given = [part.split(",", 1) for part in seen.headers["webhook-signature"].split(" ")]
+    return any(version == "v1" and hmac.compare_digest(value, expected) for version, value in given)
+
+
+async def test_every_attempt_is_signed_afresh_over_the_bytes_sent_with_a_stable_id(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    endpoint = await committed.endpoint(_url(receiver, "/fail"), rotating=True)
+    delivery_id = await committed.delivery(endpoint)
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+    await asyncio.sleep(1.1)  # the next attempt's timestamp is a later second
+    await committed.sql(
+        "UPDATE webhook_delivery SET next_attempt_at = now() WHERE id = :i", i=delivery_id
+    )
+    assert await work.deliver(endpoint.clinic_id, delivery_id) == "pending"
+
+    first, second = receiver.requests
+    assert endpoint.previous_secret is not None
+    for seen in (first, second):
+        # Both secrets verify during the rotation's overlap, and another secret does not.
+        assert _verified_by_hand(seen, endpoint.secret)
+        assert _verified_by_hand(seen, endpoint.previous_secret)
+        assert not _verified_by_hand(seen, new_secret())
+        # Fresh enough for a receiver's five-minute tolerance.
+        assert abs(time.time() - int(seen.headers["webhook-timestamp"])) < 60
+        assert int(seen.headers["Content-Length"]) == len(seen.body)
+    # The receiver drops the retry as a duplicate by its id; its signature is its own.
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert first.body == second.body
+    assert first.headers["webhook-timestamp"] < second.headers["webhook-timestamp"]
+    assert first.headers["webhook-signature"] != second.headers["webhook-signature"]
 
 
 async def test_outside_a_rotation_only_the_current_secret_signs(
@@ -162,6 +211,55 @@ async def test_four_days_of_failures_keep_it_and_a_success_clears_them(
         "SELECT status, failing_since FROM webhook_endpoint WHERE id = :i", i=endpoint.id
     )
     assert tuple(row) == ("active", None)
+
+
+async def test_a_disabled_endpoint_gets_its_test_ping_and_nothing_else(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    # `POST .../test` promises a ping "also to a disabled endpoint": how a clinic checks that
+    # its repaired receiver answers before it re-enables the endpoint.
+    endpoint = await committed.endpoint(_url(receiver))
+    await committed.sql(
+        "UPDATE webhook_endpoint SET status = 'disabled', disabled_reason = 'failing'"
+        " WHERE id = :i",
+        i=endpoint.id,
+    )
+    event = await committed.delivery(endpoint, event_type="child.updated")
+    ping = await committed.delivery(endpoint)
+
+    assert await work.deliver(endpoint.clinic_id, event) is None
+    assert await work.deliver(endpoint.clinic_id, ping) == "succeeded"
+
+    [seen] = receiver.requests
+    assert Webhook(endpoint.secret).verify(seen.body, seen.headers)["type"] == "ping"
+    row = await committed.delivery_row(event)
+    assert (row.status, row.attempts, row.last_error_class) == ("failed", 0, "endpoint_disabled")
+
+
+async def test_a_wait_for_a_connection_behind_another_clinic_is_not_the_receivers_failure(
+    committed: Committed, settings: Settings, engine: AsyncEngine, receiver: Receiver
+) -> None:
+    # Another clinic's hanging receiver holds every connection of this worker: the delivery
+    # to a healthy receiver waits for one, and then has its whole timeout for the receiver.
+    hanging = await committed.endpoint(_url(receiver, "/slow"))
+    healthy = await committed.endpoint(_url(receiver, "/unhurried"))
+    client = delivery_client(allow_loopback=True, timeout_seconds=1.0, max_connections=2)
+    work = WebhookWork.for_settings(settings, create_sessionmaker(engine), client)
+    try:
+        stuck = [
+            asyncio.create_task(work.deliver(hanging.clinic_id, await committed.delivery(hanging)))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.3)
+        delivery_id = await committed.delivery(healthy)
+        assert await work.deliver(healthy.clinic_id, delivery_id) == "succeeded"
+        await asyncio.gather(*stuck)
+    finally:
+        await client.aclose()
+    row = await committed.delivery_row(delivery_id)
+    assert (row.attempts, row.last_status_code, row.last_error_class) == (1, 200, None)
+    # The receiver's own time, not the wait for a connection.
+    assert UNHURRIED_SECONDS * 1000 <= row.last_latency_ms < UNHURRIED_SECONDS * 1000 + 500
 
 
 async def test_two_workers_racing_deliver_once(

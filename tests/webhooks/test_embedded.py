@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from standardwebhooks import Webhook
@@ -189,3 +189,62 @@ async def test_serve_prunes_what_is_past_the_retention(tmp_path: Path) -> None:
             ("pending", recent),
         )
     }
+
+
+async def _child_event(embedded: Embedded, clinic_id: uuid.UUID) -> uuid.UUID:
+    """A committed `child.updated` event of the clinic; its id."""
+    event_id = uuid.uuid4()
+    async with embedded.sessionmaker() as db, db.begin():
+        event = {
+            "clinic_id": clinic_id,
+            "id": event_id,
+            "type": "child.updated",
+            "resource_type": "child",
+            "resource_id": uuid.uuid4(),
+            "version": 2,
+            "changed_fields": [],
+        }
+        await db.execute(insert(EVENT_TABLE), [event])
+    return event_id
+
+
+async def _delivered(receiver: Receiver, count: int) -> list[str]:
+    """The `webhook-id`s the receiver saw, once it has seen `count` requests (or 5 s passed)."""
+    for _ in range(100):
+        if len(receiver.requests) >= count:
+            break
+        await asyncio.sleep(0.05)
+    return [seen.headers["webhook-id"] for seen in receiver.requests]
+
+
+async def test_events_after_a_quiet_spell_pruned_whole_are_still_delivered(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    # Retention 1 day and a weekend without changes: pruning empties the table. The events
+    # after it must sort after every position already handed out (the dispatcher's, and the
+    # cursors of the feed's readers), not start over from 1 behind them.
+    embedded = await _embedded(tmp_path)
+    clinic_id, _, _ = await _endpoint(embedded, f"http://127.0.0.1:{receiver.port}/ok")
+    client = delivery_client(allow_loopback=True)
+    work = WebhookWork(embedded.sessionmaker, client, embedded.box)
+    before = [await _child_event(embedded, clinic_id) for _ in range(3)]
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_embedded(work, 1, stop))
+    try:
+        assert await _delivered(receiver, 3) == [str(event_id) for event_id in before]
+    finally:
+        stop.set()
+        await task
+    async with embedded.sessionmaker() as db, db.begin():
+        await db.execute(update(EVENT_TABLE).values(occurred_at=utcnow() - timedelta(days=2)))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_embedded(work, 1, stop))
+    try:
+        await asyncio.sleep(0.5)  # the first round prunes
+        after = await _child_event(embedded, clinic_id)
+        assert (await _delivered(receiver, 4))[3:] == [str(after)]
+    finally:
+        stop.set()
+        await task
+        await client.aclose()
+        await embedded.engine.dispose()

@@ -184,6 +184,12 @@ class TestCreate:
             # A name is resolved at registration (RFC 6761: `.invalid` never resolves).
             ({"url": "https://hooks.example.invalid/x"}, "#/url", "host_unresolvable"),
             ({"url": "https://a/" + "x" * 2048}, "#/url", "string_too_long"),
+            # Not a port (1..65535): a delivery could not dial it.
+            ({"url": "https://93.184.216.34:99999/x"}, "#/url", "url_invalid"),
+            ({"url": "https://93.184.216.34:65536/x"}, "#/url", "url_invalid"),
+            ({"url": "https://93.184.216.34:0/x"}, "#/url", "url_invalid"),
+            # Short as sent, longer than 2048 characters as it would be stored and called.
+            ({"url": "https://93.184.216.34/" + "\u00e9" * 1500}, "#/url", "url_too_long"),
             ({"event_types": ["child.exploded"]}, "#/event_types/0", "unknown_event_type"),
             ({"event_types": ["child.created", "nope.*"]}, "#/event_types/1", "unknown_event_type"),
             ({"event_types": ["child"]}, "#/event_types/0", "unknown_event_type"),

@@ -83,6 +83,14 @@ async def test_a_closed_port_is_a_refused_connection() -> None:
     assert (outcome.status_code, outcome.error_class) == (None, "connection_refused")
 
 
+@pytest.mark.parametrize("port", [65536, 99999])
+async def test_a_port_past_the_last_is_refused_not_raised(port: int) -> None:
+    # A row stored before registration checked the port: the dial (a socket's OverflowError)
+    # must not escape the attempt and lose the outcomes of the calls made beside it.
+    outcome = await _deliver(f"http://127.0.0.1:{port}/ok", allow_loopback=True)
+    assert (outcome.status_code, outcome.error_class) == (None, "address_refused")
+
+
 async def test_a_slow_receiver_times_out_within_the_total_timeout(receiver: Receiver) -> None:
     url = f"http://127.0.0.1:{receiver.port}/slow"
     outcome = await _deliver(url, allow_loopback=True, timeout_seconds=0.3)

@@ -158,6 +158,13 @@ async def test_a_public_address_is_accepted_without_the_network(url: str, normal
         ("https://[zz]/", "url_invalid"),
         ("https://[::1/", "url_invalid"),
         ("https://-bad-.example.com/", "url_invalid"),
+        ("https://receiver.example.com:0/", "url_invalid"),
+        ("https://receiver.example.com:65536/", "url_invalid"),
+        ("https://93.184.216.34:99999/", "url_invalid"),
+        ("https://93.184.216.34:-1/", "url_invalid"),
+        # Within the limit as sent; past it percent-encoded, as it is stored and called.
+        ("https://93.184.216.34/" + "\u00e9" * 1000, "url_too_long"),
+        ("https://93.184.216.34/?q=" + '"' * 1000, "url_too_long"),
         ("https://localhost/", "localhost_not_allowed"),
         ("https://LOCALHOST./", "localhost_not_allowed"),
         ("https://foo.localhost/", "localhost_not_allowed"),
@@ -168,6 +175,12 @@ def test_a_bad_url_is_refused_with_its_code(url: str, code: str) -> None:
     with pytest.raises(WebhookUrlError) as caught:
         check_webhook_url(url, allow_loopback=False)
     assert caught.value.code == code
+
+
+def test_the_ports_at_either_end_are_accepted() -> None:
+    for port in (1, 65535):
+        url = f"https://93.184.216.34:{port}/"
+        assert check_webhook_url(url, allow_loopback=False) == url
 
 
 def test_the_longest_url_allowed_is_accepted() -> None:

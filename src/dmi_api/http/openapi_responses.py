@@ -176,8 +176,9 @@ BUSINESS_RULES: dict[str, str] = {
     "jwks_auth_method": "a `jwks` without `private_key_jwt`, or `private_key_jwt` without one",
     "unknown_event_type": "a webhook subscription that is not an event type, a "
     "`<resource>.*` of one, or `*`",
-    "url_invalid": "a webhook URL that is not an absolute URL with a valid host",
-    "url_too_long": "a webhook URL longer than 2048 characters",
+    "url_invalid": "a webhook URL that is not an absolute URL with a valid host (and a port "
+    "from 1 to 65535)",
+    "url_too_long": "a webhook URL longer than 2048 characters (as it is called: percent-encoded)",
     "scheme_not_allowed": "a webhook URL that is not https://",
     "userinfo_not_allowed": "a webhook URL with a user or password",
     "host_missing": "a webhook URL without a host",

@@ -87,7 +87,8 @@ def _tx_other(_element: Any, _compiler: SQLCompiler, **_kw: Any) -> str:
 
 @compiles(next_event_seq)
 def _seq_other(_element: Any, _compiler: SQLCompiler, **_kw: Any) -> str:
-    # One writer at a time (SQLite): the next number after the largest written.
+    # One writer at a time (SQLite): the next number after the largest written (pruning keeps
+    # the newest row, `services.webhook_upkeep.prune_embedded`, so it never goes back).
     return "(SELECT coalesce(max(seq), 0) + 1 FROM change_event)"
 
 

@@ -104,10 +104,12 @@ async def update_webhook_endpoint(
 ) -> Response:
     """Change the fields sent; needs `If-Match`. `status: disabled` stops deliveries
     (`disabled_reason: manual`); `status: active` resumes them and forgets past failures."""
+    current = await service.get_endpoint(caller.tenant, endpoint_id)
+    url = await service.new_url(current, payload, _outbound(request))  # before any lock
     endpoint = await service.get_endpoint(caller.tenant, endpoint_id, for_update=True)
     require_if_match(request, endpoint.version)
     endpoint = await service.update_endpoint(
-        caller.tenant, endpoint=endpoint, changes=payload, outbound=_outbound(request)
+        caller.tenant, endpoint=endpoint, changes=payload, url=url
     )
     caller.audit("update", RESOURCE, resource_id=endpoint.id)
     return versioned_response(request, endpoint.version, service.to_public(endpoint))

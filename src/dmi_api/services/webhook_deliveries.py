@@ -20,6 +20,7 @@ from sqlmodel import col
 from dmi_api.models import WebhookDelivery, WebhookEndpoint
 from dmi_api.queries.predicates import columns
 from dmi_api.services.history import record_change_event
+from dmi_api.services.webhook_endpoints import PING
 from dmi_api.tenant_scope import Tenant
 from dmi_api.webhooks.backoff import DISABLE_AFTER, retry_delay
 from dmi_api.webhooks.outcome import DeliveryOutcome
@@ -56,7 +57,7 @@ async def claim_delivery(
     tenant: Tenant, delivery_id: uuid.UUID, *, box: SecretBox, now: datetime, lease: timedelta
 ) -> Claim | None:
     """Claim the delivery if it is pending and due and no other worker holds it; None
-    otherwise. A delivery to an endpoint no longer active is failed instead."""
+    otherwise. A delivery to an endpoint no longer active is failed instead (but a ping)."""
     statement = (
         tenant.select(WebhookDelivery)
         .where(
@@ -70,7 +71,8 @@ async def claim_delivery(
     if delivery is None:
         return None
     endpoint = await tenant.get(WebhookEndpoint, delivery.endpoint_id)
-    if endpoint is None or endpoint.status != "active":
+    # A test ping is sent to a disabled endpoint too: how a clinic checks a repaired receiver.
+    if endpoint is None or (endpoint.status != "active" and delivery.event_type != PING):
         delivery.status, delivery.next_attempt_at = "failed", None
         delivery.last_error_class, delivery.updated_at = "endpoint_disabled", now
         await tenant.db.flush()

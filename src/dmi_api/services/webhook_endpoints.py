@@ -94,8 +94,8 @@ async def get_endpoint(
 ) -> WebhookEndpoint:
     """One endpoint of the clinic, or 404 (also for another clinic's)."""
     statement = tenant.select(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id)
-    if for_update:
-        statement = statement.with_for_update()
+    if for_update:  # as it is now, also when this session has read it before
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     endpoint = (await tenant.db.execute(statement)).scalar_one_or_none()
     if endpoint is None:
         raise NotFoundError("No such webhook endpoint.")
@@ -111,19 +111,32 @@ def _touch(endpoint: WebhookEndpoint) -> None:
     endpoint.updated_at = utcnow()
 
 
+async def new_url(
+    endpoint: WebhookEndpoint, changes: WebhookEndpointUpdate, outbound: Outbound
+) -> str | None:
+    """The URL a change sets, checked and its host resolved (None: the URL stays). Called before
+    the endpoint's row is locked: a transaction holding a lock has an id, and one open while a
+    name server takes its time would hold every clinic's change feed back (README: "Change
+    events")."""
+    if changes.url is None or changes.url == endpoint.url:
+        return None
+    return await _allowed_url(changes.url, outbound)
+
+
 async def update_endpoint(
     tenant: Tenant,
     *,
     endpoint: WebhookEndpoint,
     changes: WebhookEndpointUpdate,
-    outbound: Outbound,
+    url: str | None,
 ) -> WebhookEndpoint:
-    """Apply the fields sent. Disabling records `manual`; re-enabling forgets the failures."""
+    """Apply the fields sent, the URL as `new_url` vetted it. Disabling records `manual`;
+    re-enabling forgets the failures."""
     if nulls := null_problems(changes, WebhookEndpointUpdate.NOT_NULL):
         raise ValidationProblemError(nulls)
     sent = changes.model_fields_set
-    if changes.url is not None and changes.url != endpoint.url:
-        endpoint.url = await _allowed_url(changes.url, outbound)
+    if url is not None:
+        endpoint.url = url
     if changes.event_types is not None:
         endpoint.event_types = changes.event_types
     if "description" in sent:

@@ -49,9 +49,16 @@ async def due_work(
 
 
 async def prune_embedded(db: AsyncSession, before: datetime) -> int:
-    """SQLite: what `prune` deletes, without PostgreSQL's functions (and no job log)."""
+    """SQLite: what `prune` deletes, without PostgreSQL's functions (and no job log); but the
+    newest event stays, however old: the next event's `seq` is the largest kept plus one
+    (`models.events`), and an empty table would number the events after it from 1 again,
+    behind every position already handed out (the dispatcher's, the feed's cursors)."""
     events = await db.execute(
-        text("DELETE FROM change_event WHERE occurred_at < :b"), {"b": before}
+        text(
+            "DELETE FROM change_event WHERE occurred_at < :b"
+            " AND seq < (SELECT max(seq) FROM change_event)"
+        ),
+        {"b": before},
     )
     finished = await db.execute(
         text(

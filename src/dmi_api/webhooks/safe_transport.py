@@ -4,6 +4,7 @@ at registration and to a private one now (DNS rebinding) is refused (README: "Ou
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 import httpcore
@@ -114,7 +115,8 @@ class CheckedTransport(httpx.AsyncHTTPTransport):
 
 class DeliveryClient(httpx.AsyncClient):
     """An httpx client for deliveries: no redirects, no proxies or credentials from the
-    environment, every dial checked; `total_timeout_seconds` bounds one delivery."""
+    environment, every dial checked; `total_timeout_seconds` bounds one delivery, counted from
+    when it holds one of the `slots`."""
 
     def __init__(
         self,
@@ -134,6 +136,10 @@ class DeliveryClient(httpx.AsyncClient):
             headers={"User-Agent": USER_AGENT},
         )
         self.total_timeout_seconds = timeout_seconds
+        # One per connection of the pool: a delivery holds one before its timeout starts, so
+        # that it never waits in the pool, where the wait (behind other clinics' calls to a
+        # hanging receiver) would count against its own receiver's time.
+        self.slots = asyncio.Semaphore(max_connections)
 
 
 def delivery_client(

@@ -20,6 +20,7 @@ from dmi_api.webhooks.addresses import (
 )
 
 MAX_URL_LENGTH = 2048
+PORTS = range(1, 65536)  # a port a delivery can dial
 RESOLVE_TIMEOUT_SECONDS = 5.0
 URL_POINTER = json_pointer(["url"])
 
@@ -56,6 +57,16 @@ class WebhookUrlError(Exception):
         return ValidationProblemError([self.field_problem()])
 
 
+def _too_long() -> WebhookUrlError:
+    return WebhookUrlError("url_too_long", f"The URL is longer than {MAX_URL_LENGTH} characters.")
+
+
+def _check_port(port: int | None) -> None:
+    """Refuse a port no connection can use (`:0`, `:65536`, `:-1`: httpx reads them all)."""
+    if port is not None and port not in PORTS:
+        raise WebhookUrlError("url_invalid", "The URL's port is not between 1 and 65535.")
+
+
 def _refuse(address: IPAddress, *, allow_loopback: bool) -> None:
     if reason := refusal(address, allow_loopback=allow_loopback):
         raise WebhookUrlError(
@@ -81,9 +92,7 @@ def _is_localhost_name(host: str) -> bool:
 
 def _parsed(url: str, *, allow_loopback: bool) -> httpx.URL:
     if len(url) > MAX_URL_LENGTH:
-        raise WebhookUrlError(
-            "url_too_long", f"The URL is longer than {MAX_URL_LENGTH} characters."
-        )
+        raise _too_long()
     invalid = WebhookUrlError("url_invalid", "The URL is not a valid absolute URL.")
     if _UNSAFE_CHARACTERS.search(url):
         raise invalid
@@ -98,6 +107,7 @@ def _parsed(url: str, *, allow_loopback: bool) -> httpx.URL:
         raise WebhookUrlError("userinfo_not_allowed", "The URL must not carry a user or password.")
     if not parsed.raw_host:
         raise WebhookUrlError("host_missing", "The URL has no host.")
+    _check_port(parsed.port)
     return parsed
 
 
@@ -122,7 +132,11 @@ def _checked(url: str, *, allow_loopback: bool) -> tuple[httpx.URL, IPAddress | 
             raise WebhookUrlError("localhost_not_allowed", "The URL's host names this machine.")
     if parsed.scheme == "http" and not (allow_loopback and loopback):
         raise WebhookUrlError("scheme_not_allowed", "The URL must use https://.")
-    return parsed.copy_with(fragment=None), address
+    normalised = parsed.copy_with(fragment=None)
+    # As stored and called: percent-encoding can make it up to nine times longer.
+    if len(str(normalised)) > MAX_URL_LENGTH:
+        raise _too_long()
+    return normalised, address
 
 
 def check_webhook_url(url: str, *, allow_loopback: bool) -> str:
@@ -151,7 +165,9 @@ async def vetted_addresses(
     host: str, port: int, *, allow_loopback: bool, timeout_seconds: float = RESOLVE_TIMEOUT_SECONDS
 ) -> list[IPAddress]:
     """The addresses `host` (a name or any literal form) leads to, each one allowed; raises
-    `WebhookUrlError` if the host does not resolve or ANY of its addresses is refused."""
+    `WebhookUrlError` if the host does not resolve or ANY of its addresses is refused (or the
+    port is none)."""
+    _check_port(port)
     try:
         address = literal_address(host)
     except InvalidHostError:

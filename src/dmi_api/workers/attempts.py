@@ -79,7 +79,8 @@ class WebhookWork:
 
     async def deliver(self, clinic_id: uuid.UUID, delivery_id: uuid.UUID) -> str | None:
         """Attempt the delivery if it is due and unclaimed: the claim commits before the call,
-        the outcome is recorded after it; the delivery's new status (None: not attempted)."""
+        the outcome is recorded after it; the delivery's new status (None: not attempted, or
+        no connection was free in time: attempted when the claim's lease ends)."""
         async with self.sessionmaker() as db, db.begin():
             await bind_settings(db, clinic_id=clinic_id)
             claim = await claim_delivery(
@@ -87,7 +88,9 @@ class WebhookWork:
             )
         if claim is None:
             return None
-        outcome = await self._send(claim)
+        outcome = await self._send_in_lease(claim)
+        if outcome is None:
+            return None
         async with self.sessionmaker() as db, db.begin():
             await bind_settings(db, clinic_id=clinic_id)
             return await record_attempt(
@@ -98,15 +101,21 @@ class WebhookWork:
         headers = signed_headers(claim.message_id, claim.body, claim.secrets)
         return await post_json(self.client, claim.url, claim.body, headers)
 
-    async def _send_in_lease(
+    async def _send_in_lease(self, claim: Claim) -> DeliveryOutcome | None:
+        """The call, made once a connection is free (its timeout runs from then); None when
+        its whole timeout no longer fits in its lease: left for the job that takes it over
+        when the lease ends (no attempt counted)."""
+        async with self.client.slots:
+            if utcnow() + timedelta(seconds=self.client.total_timeout_seconds) > claim.lease_until:
+                return None
+            return await self._send(claim)
+
+    async def _send_in_batch(
         self, claim: Claim, calls: asyncio.Semaphore
     ) -> tuple[Claim, DeliveryOutcome] | None:
         async with calls:
-            # Not begun when its whole timeout no longer fits in its lease: left for the job
-            # that takes it over when the lease ends (no attempt counted).
-            if utcnow() + timedelta(seconds=self.client.total_timeout_seconds) > claim.lease_until:
-                return None
-            return claim, await self._send(claim)
+            outcome = await self._send_in_lease(claim)
+        return None if outcome is None else (claim, outcome)
 
     async def attempt(self, clinic_id: uuid.UUID, claims: Sequence[Claim]) -> None:
         """Attempt claimed deliveries, at most `max_calls` at once, and record their outcomes
@@ -114,7 +123,7 @@ class WebhookWork:
         if not claims:
             return
         calls = asyncio.Semaphore(self.max_calls)
-        sent = await asyncio.gather(*(self._send_in_lease(claim, calls) for claim in claims))
+        sent = await asyncio.gather(*(self._send_in_batch(claim, calls) for claim in claims))
         async with self.sessionmaker() as db, db.begin():
             await bind_settings(db, clinic_id=clinic_id)
             await record_attempts(

@@ -415,3 +415,21 @@ async def test_rotated_keys_keep_verifying_until_they_expire(
     assert (await app.state.keyring.current()).active_kid == rotation.kid != old_kid
     for token in (old_token, new_token):
         assert (await client.get("/v1/clients", headers=bearer(token))).status_code == 200
+
+
+class TestThrottleSpelling:
+    async def test_another_spelling_of_a_locked_client_id_is_still_locked(
+        self, app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient
+    ) -> None:
+        assert tenant_a.client_secret
+        wrong = basic(str(tenant_a.client_id), "wrong-secret")
+        for _ in range(app.state.settings.auth_max_failures):
+            await token_request(client, {"grant_type": "client_credentials"}, wrong)
+        canonical = str(tenant_a.client_id)
+        for spelling in (canonical.upper(), canonical.replace("-", ""), f"{{{canonical}}}"):
+            response = await token_request(
+                client,
+                {"grant_type": "client_credentials"},
+                basic(spelling, tenant_a.client_secret),
+            )
+            assert response.status_code == 429, spelling

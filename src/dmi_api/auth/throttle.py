@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,12 @@ MAX_KEY_LENGTH = 255
 
 
 def _key(client_id: str) -> str:
-    return client_id[:MAX_KEY_LENGTH]
+    # A client id is found by its UUID whatever its spelling (case, hyphens, braces, urn:uuid:):
+    # every spelling of one id shares one count, or each would be a fresh set of guesses.
+    try:
+        return str(uuid.UUID(client_id))
+    except ValueError:
+        return client_id[:MAX_KEY_LENGTH]
 
 
 def _as_utc(value: datetime) -> datetime:

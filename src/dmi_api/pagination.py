@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import os
 import uuid
@@ -38,24 +39,34 @@ def invalid_cursor() -> ValidationProblemError:
 class CursorCodec:
     """Encrypts cursor positions (AES-GCM): a client can neither read, forge nor reuse them.
 
-    Positions can hold sort values such as dates of service, and cursors travel in URLs.
+    Positions can hold sort values such as dates of service, and cursors travel in URLs. A
+    request's codec is bound to its clinic (`for_clinic`): a cursor replayed by another clinic
+    is refused, as it would otherwise page that clinic's rows from a position of this one's.
     """
 
     def __init__(self, secret: str) -> None:
         key = hashlib.sha256(b"dmi-api cursor v1\x00" + secret.encode()).digest()
         self._aead = AESGCM(key)
+        self._owner = b""
+
+    def for_clinic(self, clinic_id: uuid.UUID) -> CursorCodec:
+        """This codec for one clinic's lists: its cursors open for that clinic only."""
+        bound = copy.copy(self)
+        bound._owner = f"{clinic_id}|".encode()
+        return bound
 
     def encode(self, position: list[Any], *, context: str) -> str:
         """A cursor for the row after `position` within one query (`context` names it)."""
         payload = orjson.dumps(position, default=str)
         nonce = os.urandom(12)
-        return _b64(nonce + self._aead.encrypt(nonce, payload, context.encode()))
+        return _b64(nonce + self._aead.encrypt(nonce, payload, self._owner + context.encode()))
 
     def decode(self, cursor: str, *, context: str) -> list[Any]:
-        """The position in a cursor made by `encode` for the same context, else a 422."""
+        """The position in a cursor made by `encode` for the same context (and clinic), else a
+        422."""
         try:
             raw = _unb64(cursor)
-            payload = self._aead.decrypt(raw[:12], raw[12:], context.encode())
+            payload = self._aead.decrypt(raw[:12], raw[12:], self._owner + context.encode())
             position = orjson.loads(payload)
         except (binascii.Error, ValueError, InvalidTag):
             raise invalid_cursor() from None

@@ -15,6 +15,7 @@ from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.base import IsoDate
 from dmi_api.schemas.due import ChildDue, DuePage
 from dmi_api.services import children, due_dates
+from dmi_api.stores.results import cursor_codec
 
 router = make_router(tag="due")
 RESOURCE = "assessment_due"
@@ -54,7 +55,7 @@ async def clinic_due(
     """The clinic's worklist: every instrument of its active children due before `before`, by
     due date (then child and instrument), overdue ones first."""
     as_of, items = await due_dates.clinic_due(caller.tenant, before)
-    codec = request.app.state.cursor_codec
+    codec = cursor_codec(request, caller.tenant.clinic_id)
     context = f"{RESOURCE}:{before.isoformat()}"
     if cursor:
         after = _position(cursor, codec, context)

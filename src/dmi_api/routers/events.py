@@ -15,6 +15,7 @@ from dmi_api.routers import make_router
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.events import EventPage, event_public
 from dmi_api.services.events import EventFilter, feed_page
+from dmi_api.stores.results import cursor_codec
 
 router = make_router(tag="events", prefix="/v1/events")
 RESOURCE = "change_event"
@@ -52,7 +53,7 @@ async def list_events(
     commits later. `next_cursor` is always given: poll from it for what comes next."""
     filters = EventFilter(type=event_type, child_id=child_id, resource_id=resource_id)
     context = f"{RESOURCE}:{filters!r}"
-    codec = request.app.state.cursor_codec
+    codec = cursor_codec(request, caller.tenant.clinic_id)
     after = (0, 0)
     if cursor:
         position = codec.decode(cursor, context=context)

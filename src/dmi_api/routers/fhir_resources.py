@@ -41,6 +41,7 @@ from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.services import fhir_search
 from dmi_api.services.export_sources import Context, Source, whole_id
 from dmi_api.services.fhir_sources import FHIR_SOURCES
+from dmi_api.stores.results import cursor_codec
 
 router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 
@@ -161,7 +162,7 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
                 query,
                 count=count,
                 cursor=cursor,
-                codec=request.app.state.cursor_codec,
+                codec=cursor_codec(request, caller.tenant.clinic_id),
             )
         caller.audit("list", source.parts[0].audited)
         resources, next_cursor = found

@@ -37,6 +37,7 @@ from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.services import children, history
 from dmi_api.stores.idempotent import Created, idempotent_create
+from dmi_api.stores.results import cursor_codec
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -199,7 +200,7 @@ class ResourceRoutes(Generic[RowT]):
             if fixed:
                 fixed["child_id"] = (await children.get(caller.tenant, fixed["child_id"])).id
             filters = spec.values(params, **fixed)
-            codec = request.app.state.cursor_codec
+            codec = cursor_codec(request, caller.tenant.clinic_id)
             bodies, cursor = await page(
                 caller.tenant, query=params.page(), codec=codec, filters=filters
             )
@@ -299,7 +300,7 @@ class ResourceRoutes(Generic[RowT]):
             cursor: Cursor = None,
         ) -> JSONResponse:
             row = await self.get(caller.tenant, item_id)
-            codec = request.app.state.cursor_codec
+            codec = cursor_codec(request, caller.tenant.clinic_id)
             bodies, next_cursor = await history.list_versions(
                 caller.tenant, self.name, row.id, limit, cursor, codec
             )

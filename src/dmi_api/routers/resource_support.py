@@ -19,6 +19,7 @@ from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.schemas.base import UtcInstant
 from dmi_api.schemas.common import Page
 from dmi_api.services.resources import ListQuery, SortKey
+from dmi_api.stores.results import cursor_codec
 
 
 async def list_query(
@@ -94,7 +95,7 @@ class KeysetPager:
         the cursor's position (a cursor is bound to `context`, by default the resource), cut
         to `limit`, each row made `public`; the `Link` header names the next page."""
         context = context or resource
-        codec = self.request.app.state.cursor_codec
+        codec = cursor_codec(self.request, caller.tenant.clinic_id)
         rows = await read(self.limit + 1, decode_keyset(codec, self.cursor, context=context))
         rows, next_cursor = cut_keyset_page(codec, rows, self.limit, context=context, stamp=stamp)
         self.response.headers.update(next_link(self.request.url, next_cursor))

@@ -53,7 +53,7 @@ class OneStatementChildren(SessionChildren):
             for_route(self.direct, request),
             principal,
             query=query,
-            codec=cursor_codec(request),
+            codec=cursor_codec(request, principal.clinic_id),
             filters=filters,
         )
 
@@ -78,7 +78,7 @@ class OneStatementSessionRecords(SessionRecords):
             for_route(self.direct, request),
             principal,
             query=query,
-            codec=cursor_codec(request),
+            codec=cursor_codec(request, principal.clinic_id),
             filters=filters,
             nested=nested,
         )

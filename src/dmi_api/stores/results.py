@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, NamedTuple
 
 from fastapi import Request
@@ -18,7 +19,7 @@ class Found(NamedTuple):
     version: int
 
 
-def cursor_codec(request: Request) -> CursorCodec:
-    """The app's cursor codec."""
+def cursor_codec(request: Request, clinic_id: uuid.UUID) -> CursorCodec:
+    """The app's cursor codec for the lists of the caller's clinic (`CursorCodec.for_clinic`)."""
     codec: CursorCodec = request.app.state.cursor_codec
-    return codec
+    return codec.for_clinic(clinic_id)

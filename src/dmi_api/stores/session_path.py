@@ -50,7 +50,10 @@ class SessionChildren:
         """A page of children, audited."""
         async with caller_session(request, principal) as caller:
             rows, cursor = await children.list_rows(
-                caller.tenant, query=query, codec=cursor_codec(request), filters=filters
+                caller.tenant,
+                query=query,
+                codec=cursor_codec(request, principal.clinic_id),
+                filters=filters,
             )
             caller.audit("list", children.RESOURCE)
             return await children.plain_views(caller.tenant, rows), cursor
@@ -73,7 +76,10 @@ class SessionRecords:
             if nested:
                 await children.get(caller.tenant, filters["child_id"])
             bodies, cursor = await record_queries.list_public(
-                caller.tenant, query=query, codec=cursor_codec(request), filters=filters
+                caller.tenant,
+                query=query,
+                codec=cursor_codec(request, principal.clinic_id),
+                filters=filters,
             )
             caller.audit("list", SESSION_RECORD, child_id=filters.get("child_id"))
         return bodies, cursor

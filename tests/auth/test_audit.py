@@ -86,6 +86,25 @@ class TestListAuditEvents:
             e["clinic_id"] == str(tenant_b.clinic_id) for e in await _events(client, auditor_b)
         )
 
+    async def test_a_probe_is_found_by_the_id_it_named_however_spelt(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        auditor_a: dict[str, str],
+    ) -> None:
+        # The path takes any spelling of a UUID; the trail files the id itself, or a search
+        # by the id would miss the probes spelt otherwise.
+        admin = bearer(await mint_token(app, tenant_a, scopes=["clients:admin"]))
+        target = str(tenant_b.client_id)
+        spellings = [target.upper(), target.replace("-", ""), f"{{{target}}}", f"urn:uuid:{target}"]
+        for spelling in spellings:
+            probe = await client.get(f"/v1/clients/{spelling}", headers=admin)
+            assert probe.status_code == 404, spelling
+        found = await _events(client, auditor_a, action="denied", resource_id=target)
+        assert len(found) == len(spellings)
+
     async def test_filters_and_pagination(
         self,
         app: FastAPI,

@@ -52,6 +52,13 @@ class Refusal:
     reference_id: uuid.UUID | None = None
 
 
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _resource(request: Request) -> tuple[str, str | None, uuid.UUID | None]:
     route: Any = request.scope.get("route")
     tags = getattr(route, "tags", None) or ["unknown"]
@@ -59,12 +66,12 @@ def _resource(request: Request) -> tuple[str, str | None, uuid.UUID | None]:
     resource_id = next(
         (str(v) for k, v in params.items() if k.endswith("_id") and k != "child_id"), None
     )
-    child_id = None
-    if "child_id" in params:
-        try:
-            child_id = uuid.UUID(str(params["child_id"]))
-        except ValueError:
-            child_id = None
+    # A path takes any spelling of a UUID (upper case, braces, urn:uuid:...): the trail files
+    # the id itself, so that a search by it finds every probe of it.
+    named = _uuid(resource_id) if resource_id is not None else None
+    if named is not None:
+        resource_id = str(named)
+    child_id = _uuid(params["child_id"]) if "child_id" in params else None
     if resource_id is None and child_id is not None:
         resource_id = str(child_id)
     # Only identifiers that look like ours are kept: a path segment could be anything.

@@ -105,6 +105,32 @@ class TestListAuditEvents:
         found = await _events(client, auditor_a, action="denied", resource_id=target)
         assert len(found) == len(spellings)
 
+    async def test_a_probe_of_an_export_or_a_fhir_resource_names_its_id(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        auditor_a: dict[str, str],
+    ) -> None:
+        # Routes whose path parameter is plain `id` file the id they were asked for, as the
+        # others do, so that the investigator's search by it finds the probe.
+        exporter_b = bearer(await mint_token(app, tenant_b, scopes=["export:read"]))
+        started = await client.post("/v1/exports", json={}, headers=exporter_b)
+        assert started.status_code == 202, started.text
+        export_id = started.json()["id"]
+        probes = {
+            f"/v1/exports/{export_id}": export_id,
+            f"/v1/exports/{export_id}/files/children-1.ndjson": export_id,
+            f"/fhir/R4/bulk-status/{export_id}": export_id,
+            f"/fhir/R4/Patient/{tenant_b.client_id}": str(tenant_b.client_id),
+        }
+        reader = bearer(await mint_token(app, tenant_a))
+        for url, named in probes.items():
+            assert (await client.get(url, headers=reader)).status_code == 404, url
+            found = await _events(client, auditor_a, action="denied", resource_id=named)
+            assert found, url
+
     async def test_filters_and_pagination(
         self,
         app: FastAPI,

@@ -59,12 +59,17 @@ def _uuid(value: object) -> uuid.UUID | None:
         return None
 
 
+def _names_a_row(parameter: str) -> bool:
+    # `{id}`: an export's, or a FHIR resource's.
+    return parameter == "id" or parameter.endswith("_id")
+
+
 def _resource(request: Request) -> tuple[str, str | None, uuid.UUID | None]:
     route: Any = request.scope.get("route")
     tags = getattr(route, "tags", None) or ["unknown"]
     params = request.path_params
     resource_id = next(
-        (str(v) for k, v in params.items() if k.endswith("_id") and k != "child_id"), None
+        (str(v) for k, v in params.items() if _names_a_row(k) and k != "child_id"), None
     )
     # A path takes any spelling of a UUID (upper case, braces, urn:uuid:...): the trail files
     # the id itself, so that a search by it finds every probe of it.

@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from dmi_api.models import ApiClient
+from dmi_api.security import secrets as secrets_module
 from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.support.forge import forge, new_rsa_pem, rsa_public_jwk
 from tests.support.tenants import TenantClient, bearer, make_tenant
@@ -433,3 +434,32 @@ class TestThrottleSpelling:
                 basic(spelling, tenant_a.client_secret),
             )
             assert response.status_code == 429, spelling
+
+
+class TestSlowHashOffTheLoop:
+    async def test_other_requests_are_served_while_a_secret_is_checked(
+        self, client: httpx.AsyncClient, tenant_a: TenantClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # scrypt takes ~60 ms of CPU a check; made slower here so that a blocked loop shows.
+        real = secrets_module._scrypt
+        loop = asyncio.get_running_loop()
+        started = asyncio.Event()
+        hashing: list[float] = []
+
+        def slow_scrypt(*args: Any) -> bytes:
+            hashing.append(time.perf_counter())
+            loop.call_soon_threadsafe(started.set)  # whichever thread hashes
+            time.sleep(0.6)
+            return real(*args)
+
+        monkeypatch.setattr(secrets_module, "_scrypt", slow_scrypt)
+        wrong = basic(str(tenant_a.client_id), "wrong-secret")
+        token = asyncio.create_task(
+            token_request(client, {"grant_type": "client_credentials"}, wrong)
+        )
+        await started.wait()
+        health = await client.get("/healthz")
+        waited = time.perf_counter() - hashing[0]
+        assert health.status_code == 200
+        assert (await token).status_code == 401
+        assert waited < 0.3, f"/healthz waited {waited:.2f} s for another request's hash"

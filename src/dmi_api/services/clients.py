@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from functools import partial
 from typing import Any
@@ -52,13 +53,15 @@ async def create_client(tenant: Tenant, *, payload: ClientCreate) -> tuple[ApiCl
     """Register a client; returns it with its secret (the only time the secret exists in clear)."""
     jwks = usable_jwks(payload.jwks)
     secret = generate_client_secret() if payload.auth_method == "client_secret" else None
+    # The slow hash off the event loop, as every check of a secret (`services.tokens`).
+    secret_hash = await asyncio.to_thread(hash_client_secret, secret) if secret else None
     client = ApiClient(
         id=uuid.uuid4(),
         clinic_id=tenant.clinic_id,
         name=payload.name,
         scopes=" ".join(payload.scopes),
         auth_method=payload.auth_method,
-        secret_hash=hash_client_secret(secret) if secret else None,
+        secret_hash=secret_hash,
         jwks=jwks,
         rate_limit_per_minute=payload.rate_limit_per_minute,
     )
@@ -113,7 +116,7 @@ async def rotate_secret(tenant: Tenant, *, client_id: uuid.UUID) -> str:
     if client.auth_method != "client_secret":
         raise ConflictError("This client authenticates with private_key_jwt, not a secret.")
     secret = generate_client_secret()
-    client.secret_hash = hash_client_secret(secret)
+    client.secret_hash = await asyncio.to_thread(hash_client_secret, secret)
     client.updated_at = utcnow()
     await tenant.db.flush()
     record_change_event(tenant, RESOURCE, client.id, "updated", ["secret"])

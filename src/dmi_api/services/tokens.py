@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import secrets
@@ -178,8 +179,11 @@ async def _authenticate(
             return False
         return await _spend_assertion(db, client, assertion.jti, assertion.expires_at)
     stored = client.secret_hash if client and client.auth_method == "client_secret" else None
-    # Always one slow hash, for unknown clients too: timing must not tell which ids exist.
-    return verify_client_secret(credentials.secret or "", stored) and stored is not None
+    # Always one slow hash, for unknown clients too: timing must not tell which ids exist. It
+    # runs off the event loop (scrypt releases the GIL): ~60 ms of it there stalled every other
+    # request of the worker, and a flood of token requests stalled them all.
+    matched = await asyncio.to_thread(verify_client_secret, credentials.secret or "", stored)
+    return matched and stored is not None
 
 
 async def issue_token(

@@ -17,6 +17,8 @@ from dmi_api.models import AuthThrottle
 from dmi_api.models.columns import utcnow
 
 MAX_KEY_LENGTH = 255
+# The longest `DMI_AUTH_FAILURE_WINDOW_SECONDS` allows: a count begun before it is over.
+LONGEST_WINDOW = timedelta(days=1)
 
 
 def _key(client_id: str) -> str:
@@ -83,3 +85,19 @@ async def record_failure(db: AsyncSession, client_id: str, settings: Settings) -
 async def clear(db: AsyncSession, client_id: str) -> None:
     """Forget the failures of a client id after it authenticates."""
     await db.execute(delete(AuthThrottle).where(col(AuthThrottle.client_key) == _key(client_id)))
+
+
+async def prune(db: AsyncSession, now: datetime | None = None) -> int:
+    """Forget the counts that can no longer matter: their window begun longer ago than any
+    window the settings allow, and no lock in force. Every presented id leaves a row, so without
+    this a stranger spraying made-up client ids would grow the table without end; the daily
+    upkeep runs it."""
+    now = now or utcnow()
+    locked = col(AuthThrottle.locked_until)
+    result = await db.execute(
+        delete(AuthThrottle).where(
+            col(AuthThrottle.window_started_at) < now - LONGEST_WINDOW,
+            locked.is_(None) | (locked < now),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

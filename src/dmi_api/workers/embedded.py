@@ -8,6 +8,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from dmi_api.auth import throttle
 from dmi_api.models.columns import utcnow
 from dmi_api.services import webhook_upkeep
 from dmi_api.workers.attempts import WebhookWork
@@ -34,5 +35,6 @@ async def run_embedded(work: WebhookWork, retention_days: int, stop: asyncio.Eve
         async with work.sessionmaker() as db, db.begin():
             before = utcnow() - timedelta(days=retention_days)
             await webhook_upkeep.prune_embedded(db, before)
+            await throttle.prune(db)
 
     await poll(deliver, prune, LOOP, stop)

@@ -16,6 +16,7 @@ from pgqueuer.models import Job, Schedule
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from dmi_api.auth import throttle
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.direct.export_rows import SnapshotRows
@@ -150,6 +151,11 @@ async def run_worker(
     @queue.schedule("webhook_prune", PRUNE_AT)
     async def prune(_schedule: Schedule) -> None:
         await work.prune(settings.event_retention_days)
+
+    @queue.schedule("auth_throttle_prune", PRUNE_AT)
+    async def prune_throttle(_schedule: Schedule) -> None:
+        async with upkeep() as db, db.begin():
+            await throttle.prune(db)
 
     async def stop_on(event: asyncio.Event) -> None:
         await event.wait()

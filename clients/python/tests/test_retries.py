@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -22,17 +21,11 @@ from dmi_api_client import (
     TooManyRequestsError,
     models,
 )
-from tests.support.proxy import Fault, Proxy, proxy_to
+from tests.support.proxy import Fault, Proxy
 from tests.support.served import Served
 
 CREATE_CHILD = "POST /v1/children"
 FAST = RetryPolicy(attempts=4, backoff=0.05, max_backoff=0.2)
-
-
-@pytest.fixture
-def proxy(served: Served) -> Iterator[Proxy]:
-    with proxy_to(served.url) as running:
-        yield running
 
 
 def _child(family: str) -> models.ChildCreate:

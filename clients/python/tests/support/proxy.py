@@ -33,7 +33,7 @@ class Fault:
     forward it and close the connection without any answer; with `cut`, forward it and close
     the connection after the answer's first `cut` bytes of body (announcing the whole length, or
     with `no_length` none: a body read until the connection closes, as an HTTP/1.0 proxy sends
-    it)."""
+    it); with `html`, its refusal is that page (as a load balancer's 502), not a problem."""
 
     status: int = 503
     retry_after: str | None = None
@@ -41,6 +41,7 @@ class Fault:
     drop: bool = False
     cut: int | None = None
     no_length: bool = False
+    html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        if fault.html is not None:
+            page = {"content-type": "text/html", **extra}
+            self._reply(fault.status, page, fault.html.encode())
+            return
         problem = {
             "type": "about:blank",
             "title": "Unavailable (test proxy)",
@@ -125,7 +131,6 @@ class _Handler(BaseHTTPRequestHandler):
             "detail": "the test proxy refused this attempt",
             "code": "proxy_fault",
         }
-        extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
         self._reply(
             fault.status,
             {"content-type": "application/problem+json", **extra},

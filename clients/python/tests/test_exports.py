@@ -123,3 +123,19 @@ async def test_async_download_cut_mid_file_is_resumed(
     assert {r["id"] for r in _lines(got.path)} == {str(c.id) for c in made}
     ranges = [a.headers.get("range") for a in proxy.seen_at(route)]
     assert ranges == [None, "bytes=300-", "bytes=500-"]
+
+
+def test_a_kick_off_whose_answer_was_lost_is_resent_with_its_key(
+    served: Served, proxy: Proxy, dmi: DmiClient, out_dir: Path
+) -> None:
+    since, made = _made_since(dmi, 2)
+    proxy.plan("POST /v1/exports", Fault(drop=True))  # the export starts; its answer is lost
+    with DmiClient(proxy.url, served.secret, retry=FAST) as client:
+        export, files = client.exports.run(out_dir, resources=["children"], since=since)
+    attempts = proxy.seen_at("POST /v1/exports")
+    assert len(attempts) == len(proxy.forwarded_at("POST /v1/exports")) == 2
+    assert len({a.headers["idempotency-key"] for a in attempts}) == 1
+    assert {r["id"] for f in files for r in _lines(f.path)} == {str(c.id) for c in made}
+    # The export it was told of is the one it started: no other one was left running.
+    after = dmi.exports.create(["milestones"])
+    assert dmi.exports.wait(after.id).id != export.id

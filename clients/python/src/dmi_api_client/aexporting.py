@@ -32,10 +32,15 @@ class Exports:
         self._t = transport
 
     async def create(
-        self, resources: Sequence[str] | None = None, since: datetime | None = None
+        self,
+        resources: Sequence[str] | None = None,
+        since: datetime | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> models.ExportPublic:
-        """Start an export of `resources` (all when None) changed after `since`."""
-        response = await self._t.send(exports.kick_off(resources, since))
+        """Start an export of `resources` (all when None) changed after `since`; every attempt
+        sends the same `Idempotency-Key` (a new one unless given)."""
+        response = await self._t.send(exports.kick_off(resources, since, idempotency_key))
         return ops.EXPORT.validate_json(response.content)
 
     async def get(self, export_id: Id) -> models.ExportPublic:

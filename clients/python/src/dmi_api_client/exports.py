@@ -25,11 +25,13 @@ DEFAULT_POLL_SECONDS = 2.0
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
 
-def kick_off(resources: Sequence[str] | None, since: datetime | None) -> ApiRequest:
-    """`POST /v1/exports` (a resend after a broken connection could start a second export, so
-    only 429/503 are retried)."""
+def kick_off(
+    resources: Sequence[str] | None, since: datetime | None, idempotency_key: str | None = None
+) -> ApiRequest:
+    """`POST /v1/exports` with an `Idempotency-Key` (a new one unless given): resent after its
+    answer was lost, it is told of the export it started (not 429 for its own export)."""
     body = models.ExportCreate.model_validate({"resources": resources, "since": since})
-    return post(EXPORTS, body, keyed=False, retry_safe=False)
+    return post(EXPORTS, body, idempotency_key=idempotency_key)
 
 
 def status(export_id: str) -> ApiRequest:

@@ -69,6 +69,30 @@ class TestCreateExport:
         await run_export(app, clinic.tenant.clinic_id, f"{URL}/{first['id']}")
         await start(client, headers)
 
+    async def test_a_kick_off_resent_with_its_key_is_replayed_not_refused(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # The answer to a kick-off was lost (a connection cut): the client sends it again with
+        # the same key and is told of the export it started, not 429 for its own export.
+        headers = await headers_for(clinic.tenant, "export:read")
+        keyed = {**headers, "Idempotency-Key": f"nightly-{uuid.uuid4()}"}
+        body = {"resources": ["children"]}
+        first = await client.post(URL, json=body, headers=keyed)
+        assert first.status_code == 202, first.text
+        again = await client.post(URL, json=body, headers=keyed)
+        assert again.status_code == 202, again.text
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json()["id"] == first.json()["id"]
+        assert again.headers["Location"] == first.headers["Location"]
+        # Another key while it runs is another export: one at a time, and the 429 keeps no key.
+        other = {**headers, "Idempotency-Key": f"other-{uuid.uuid4()}"}
+        problem(await client.post(URL, json=body, headers=other), 429)
+        problem(await client.post(URL, json={"resources": ["milestones"]}, headers=keyed), 422)
+        await run_export(app, clinic.tenant.clinic_id, f"{URL}/{first.json()['id']}")
+        second = await client.post(URL, json=body, headers=other)
+        assert second.status_code == 202, second.text
+        assert second.json()["id"] != first.json()["id"]
+
 
 class TestGetExport:
     async def test_running_then_done_with_each_line_as_its_get_shows_it(

@@ -138,7 +138,10 @@ class TestBatch:
         [reused] = (await client.post(URL, json=changed, headers=clinic.headers)).json()["results"]
         assert reused["status"] == 422
         assert reused["problem"]["code"] == "validation_error"
-        assert reused["problem"]["errors"][0]["code"] == "idempotency_key_reused"
+        [error] = reused["problem"]["errors"]
+        assert error["code"] == "idempotency_key_reused"
+        # The item's key, where the batch has it (not a header of a record).
+        assert (error["pointer"], error["location"]) == ("#/items/0/idempotency_key", "body")
         assert await count(client, clinic) == 3
 
     async def test_a_key_sent_alone_first_is_replayed_in_a_batch(

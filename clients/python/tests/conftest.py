@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dmi_api_client import AsyncDmiClient, DmiClient
+from tests.support.proxy import Proxy, proxy_to
 from tests.support.served import Served, serve
 
 
@@ -30,6 +31,13 @@ async def admi(served: Served) -> AsyncIterator[AsyncDmiClient]:
     """An asynchronous client with the private_key_jwt client's credentials."""
     async with AsyncDmiClient(served.url, served.jwt) as client:
         yield client
+
+
+@pytest.fixture
+def proxy(served: Served) -> Iterator[Proxy]:
+    """A loopback proxy in front of the served app that misbehaves on cue."""
+    with proxy_to(served.url) as running:
+        yield running
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """The operations beyond create, read, list and update, against the served app: the upsert by
-EHR id, signing and amending a session record, clients' secrets, the clinic's settings."""
+EHR id, signing and amending a session record, batch uploads, clients' secrets, the clinic's
+settings."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
-from dmi_api_client import DmiClient, models
+from dmi_api_client import AsyncDmiClient, DmiClient, batch_item, models
 
 
 def test_upsert_sign_and_amend(dmi: DmiClient) -> None:
@@ -55,3 +57,37 @@ def test_clients_and_settings(dmi: DmiClient) -> None:
     same = tagged.value.model_dump(mode="json", exclude={"version", "updated_at"})
     saved = dmi.clinic_settings.put(same, if_match=tagged.etag)
     assert saved.version == tagged.value.version + 1
+
+
+async def test_a_batch_of_more_than_100_points_into_the_callers_items(
+    dmi: DmiClient, admi: AsyncDmiClient
+) -> None:
+    # Sent as requests of 100: a refusal in the second one names the item by its place in the
+    # list the caller passed, in `index` and in the problem's pointers alike.
+    child = dmi.children.create(
+        {"given_name": "Logs", "family_name": "Batch", "birth_date": "2024-02-02", "sex": "male"}
+    )
+    at = datetime(2026, 11, 1, 17, 30, tzinfo=UTC)
+
+    def log(minutes: int) -> models.SessionRecordCreate:
+        return models.SessionRecordCreate(
+            child_id=child.id,
+            type="home_practice",
+            setting="home",
+            started_at=at,
+            duration_minutes=minutes,
+        )
+
+    reused = f"phone-{uuid.uuid4().hex}"
+    items = [batch_item(log(10)) for _ in range(102)]
+    items[70] = batch_item(log(10), idempotency_key=reused)
+    items[101] = batch_item(log(25), idempotency_key=reused)  # the same key, another record
+    items[100] = models.BatchItem(idempotency_key=uuid.uuid4().hex, record={"child_id": "x"})
+    for results in (dmi.session_records.batch(items), await admi.session_records.batch(items)):
+        assert [r.index for r in results] == list(range(102))
+        assert [r.status for r in results[99:]] == [201, 422, 422]
+        for index in (100, 101):
+            problem = results[index].problem
+            assert problem is not None
+            pointers = {e["pointer"] for e in problem["errors"]}
+            assert all(p.startswith(f"#/items/{index}/") for p in pointers), pointers

@@ -1,13 +1,12 @@
 """Retries against a real loopback proxy in front of the served app: 503 and 429 with
 `Retry-After` (seconds and HTTP date), an answer lost after the app created the row, a
-connection closed mid-request; the POST's `Idempotency-Key` is the same on every attempt and
-one row is created."""
+connection closed mid-request, a gateway's 502 or 504 (an HTML page), a token endpoint briefly
+down; the POST's `Idempotency-Key` is the same on every attempt and one row is created."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -15,24 +14,20 @@ import httpx
 import pytest
 
 from dmi_api_client import (
+    ApiError,
     AsyncDmiClient,
+    AuthenticationError,
     DmiClient,
     RetryPolicy,
     ServiceUnavailableError,
     TooManyRequestsError,
     models,
 )
-from tests.support.proxy import Fault, Proxy, proxy_to
+from tests.support.proxy import Fault, Proxy
 from tests.support.served import Served
 
 CREATE_CHILD = "POST /v1/children"
 FAST = RetryPolicy(attempts=4, backoff=0.05, max_backoff=0.2)
-
-
-@pytest.fixture
-def proxy(served: Served) -> Iterator[Proxy]:
-    with proxy_to(served.url) as running:
-        yield running
 
 
 def _child(family: str) -> models.ChildCreate:
@@ -136,3 +131,63 @@ async def test_async_retries_with_one_key(served: Served, proxy: Proxy, dmi: Dmi
     assert len(attempts) == 3
     assert len({a.headers["idempotency-key"] for a in attempts}) == 1
     assert [c.id for c in dmi.children.list(family_name=family)] == [child.id]
+
+
+BAD_GATEWAY = "<html><body><h1>502 Bad Gateway</h1>upstream: 10.0.0.7:8000</body></html>"
+
+
+def test_a_gateways_502_and_504_are_retried_for_a_request_safe_to_resend(
+    served: Served, proxy: Proxy, dmi: DmiClient
+) -> None:
+    # A load balancer's 502 or 504 (the app unreachable, or slow): the request may or may not
+    # have reached the app, as after a broken connection.
+    family = f"G{uuid.uuid4().hex[:10]}"
+    proxy.plan("GET /v1/children", Fault(502, html=BAD_GATEWAY), Fault(504))
+    proxy.plan(CREATE_CHILD, Fault(502, forward=True, html=BAD_GATEWAY))
+    with DmiClient(proxy.url, served.secret, retry=FAST) as client:
+        client.children.page(limit=1)
+        child = client.children.create(_child(family))
+    assert len(proxy.seen_at("GET /v1/children")) == 3
+    assert len(proxy.seen_at(CREATE_CHILD)) == 2  # the same key: replayed, one row
+    assert [c.id for c in dmi.children.list(family_name=family)] == [child.id]
+
+
+def test_a_gateways_502_to_an_unkeyed_post_is_not_resent(served: Served, proxy: Proxy) -> None:
+    proxy.plan("POST /v1/webhook-endpoints", Fault(502, html=BAD_GATEWAY))
+    body = {"url": "http://127.0.0.1:9/never", "event_types": ["child.created"]}
+    with (
+        DmiClient(proxy.url, served.secret, retry=FAST) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.webhook_endpoints.create(body)
+    assert len(proxy.seen_at("POST /v1/webhook-endpoints")) == 1
+    assert str(raised.value) == "502 Bad Gateway"  # the page's text is not the message
+
+
+def test_a_token_endpoint_briefly_down_is_waited_for_not_taken_for_a_refusal(
+    served: Served, proxy: Proxy
+) -> None:
+    proxy.plan("POST /oauth/token", Fault(503, "0"), Fault(502, html=BAD_GATEWAY), Fault(504))
+    with DmiClient(proxy.url, served.secret, retry=FAST) as client:
+        client.children.page(limit=1)
+    assert len(proxy.seen_at("POST /oauth/token")) == 4
+    # Down for longer than the client waits: the gateway's status, not "credentials refused".
+    proxy.plan("POST /oauth/token", *[Fault(502, html=BAD_GATEWAY)] * FAST.attempts)
+    with (
+        DmiClient(proxy.url, served.secret, retry=FAST) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.children.page(limit=1)
+    assert raised.value.status == 502
+    assert not isinstance(raised.value, AuthenticationError)
+
+
+async def test_async_a_token_endpoint_and_a_gateway_briefly_down(
+    served: Served, proxy: Proxy
+) -> None:
+    proxy.plan("POST /oauth/token", Fault(502, html=BAD_GATEWAY))
+    proxy.plan("GET /v1/children", Fault(504))
+    async with AsyncDmiClient(proxy.url, served.secret, retry=FAST) as client:
+        await client.children.page(limit=1)
+    assert len(proxy.seen_at("POST /oauth/token")) == 2
+    assert len(proxy.seen_at("GET /v1/children")) == 2

@@ -37,6 +37,10 @@ def test_backoff_doubles_with_jitter_up_to_its_cap() -> None:
         assert ceiling / 2 <= delay <= ceiling
     assert policy.after_status(1, 503, {"retry-after": "3"}) == pytest.approx(3.0, abs=0.31)
     assert policy.after_status(1, 500, {}) is None
+    assert policy.after_status(1, 502, {}) is None  # maybe applied: not resent blindly
+    assert policy.after_status(1, 504, {"retry-after": "2"}, retry_safe=True) == pytest.approx(
+        2.0, abs=0.21
+    )
     assert policy.after_status(10, 503, {}) is None  # out of attempts
     assert policy.after_status(1, 429, {"retry-after": "600"}) is None  # longer than it waits
 

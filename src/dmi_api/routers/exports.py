@@ -11,12 +11,15 @@ from fastapi import Path, Request, Response
 from fastapi.responses import FileResponse
 
 from dmi_api.auth.dependencies import Exporter
+from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models import BulkExport
 from dmi_api.routers import make_router
+from dmi_api.routers.resource_support import IdempotencyKeyHeader, json_body
 from dmi_api.schemas.exports import ExportCreate, ExportFile, ExportPublic
 from dmi_api.services import bulk_exports as service
 from dmi_api.services.export_files import FILE_NAME
 from dmi_api.services.v1_sources import V1_SOURCES
+from dmi_api.stores.idempotent import Created, idempotent_create
 
 PREFIX = "/v1/exports"
 router = make_router(tag="exports", prefix=PREFIX)
@@ -63,25 +66,32 @@ def _status_headers(request: Request, row: BulkExport) -> dict[str, str]:
     summary="Start an export",
 )
 async def create_export(
-    request: Request, payload: ExportCreate, response: Response, caller: Exporter
-) -> ExportPublic:
+    request: Request,
+    payload: ExportCreate,
+    caller: Exporter,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Start exporting the clinic's records (one export per client at a time); poll its
-    `Location` until it is `completed`, then download its files with the same token."""
-    types = list(payload.resources or V1_SOURCES)
-    row = await service.kick_off(
-        caller.tenant,
-        caller.principal,
-        request.app.state.settings,
-        export_format="v1",
-        level="system",
-        types=types,
-        since=payload.since,
-        request=PREFIX,
-    )
-    caller.audit("create", service.RESOURCE, outcome=202, resource_id=row.id)
-    response.headers.update(_status_headers(request, row))
-    response.headers["Location"] = response.headers["Content-Location"]
-    return _public(request, row)
+    `Location` until it is `completed`, then download its files with the same token. Resend it
+    with the same `Idempotency-Key` (its answer lost) to be told of the export it started."""
+
+    async def attempt() -> Created:
+        row = await service.kick_off(
+            caller.tenant,
+            caller.principal,
+            request.app.state.settings,
+            export_format="v1",
+            level="system",
+            types=list(payload.resources or V1_SOURCES),
+            since=payload.since,
+            request=PREFIX,
+        )
+        caller.audit("create", service.RESOURCE, outcome=202, resource_id=row.id)
+        headers = _status_headers(request, row)
+        headers["Location"] = headers["Content-Location"]
+        return 202, json_body(_public(request, row)), headers
+
+    return await idempotent_create(caller, request, idempotency_key, payload, attempt)
 
 
 @router.get(

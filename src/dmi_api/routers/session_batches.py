@@ -29,11 +29,19 @@ from dmi_api.stores import stores
 router = make_router(tag="session-records")
 
 
-def _within(prefix: str, entry: FieldProblem | dict[str, Any]) -> FieldProblem | dict[str, Any]:
-    """A field problem pointing into the batch (`#/x` becomes `{prefix}/x`)."""
+def _within(index: int, entry: FieldProblem | dict[str, Any]) -> FieldProblem | dict[str, Any]:
+    """A field problem pointing into the batch: `#/x` of the record becomes
+    `#/items/{index}/record/x`; a problem with the single POST's `Idempotency-Key` header (the
+    only header a create reads) points at the item's `idempotency_key`."""
+    item = f"#/items/{index}"
     if isinstance(entry, FieldProblem):
-        return dataclasses.replace(entry, pointer=prefix + entry.pointer[1:])
-    return {**entry, "pointer": prefix + str(entry["pointer"])[1:]}
+        pointer, location = entry.pointer, entry.location
+    else:
+        pointer, location = str(entry["pointer"]), str(entry.get("location", "body"))
+    moved = f"{item}/idempotency_key" if location == "header" else f"{item}/record{pointer[1:]}"
+    if isinstance(entry, FieldProblem):
+        return dataclasses.replace(entry, pointer=moved, location="body")
+    return {**entry, "pointer": moved, "location": "body"}
 
 
 def _refusal(index: int, refused: ProblemError) -> dict[str, Any]:
@@ -55,11 +63,10 @@ def _refusal(index: int, refused: ProblemError) -> dict[str, Any]:
 
 
 async def _item(request: Request, principal: Any, index: int, item: BatchItem) -> dict[str, Any]:
-    prefix = f"#/items/{index}/record"
     try:
         record = SessionRecordCreate.model_validate(item.record)
     except ValidationError as invalid:
-        errors = [_within(prefix, entry) for entry in field_errors(invalid.errors())]
+        errors = [_within(index, entry) for entry in field_errors(invalid.errors())]
         return _refusal(index, ValidationProblemError(errors))
     try:
         response = await stores(request).session_records.create(
@@ -71,7 +78,7 @@ async def _item(request: Request, principal: Any, index: int, item: BatchItem) -
         )
     except ValidationProblemError as invalid:
         refused: ProblemError = ValidationProblemError(
-            [_within(prefix, p) for p in (invalid.problems or invalid.extensions["errors"])],
+            [_within(index, p) for p in (invalid.problems or invalid.extensions["errors"])],
             invalid.detail,
         )
     except ProblemError as other:

@@ -175,12 +175,12 @@ class SessionRecords(Records[models.SessionRecordPublic]):
         self, items: Sequence[models.BatchItem | Mapping[str, Any]]
     ) -> list[models.BatchResult]:
         """Upload records in batches of 100 (`operations.batch_item` makes an item); one
-        result per item, in order: created, replayed, or refused alone with its problem."""
+        result per item, in order: created, replayed, or refused alone with its problem (its
+        `index` and pointers are places in `items`, whichever request carried it)."""
         results: list[models.BatchResult] = []
         for request in ops.batches(items):
             answer = ops.BATCH.validate_json((await self._t.send(request)).content)
-            offset = len(results)
-            results += [r.model_copy(update={"index": r.index + offset}) for r in answer.results]
+            results += ops.batch_results(answer, len(results))
         return results
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import httpx
 from pydantic import ValidationError
@@ -36,6 +36,13 @@ def instant(text: str) -> datetime:
             return value.replace(tzinfo=UTC)
         raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-01-01T00:00:00Z")
     return value
+
+
+def known_values(annotation: Any) -> list[str]:
+    """The values a field's `Literal` spells out (the models read answers' enums open:
+    `Literal[...] | str`)."""
+    parts = get_args(annotation) if get_origin(annotation) is not Literal else (annotation,)
+    return [value for part in parts if get_origin(part) is Literal for value in get_args(part)]
 
 
 def _types(values: Sequence[str] | None) -> list[str] | None:
@@ -111,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--updated-since", type=instant, help="changed at or after (tombstones too)"
     )
-    statuses = get_args(models.ChildPublic.model_fields["status"].annotation)
+    statuses = known_values(models.ChildPublic.model_fields["status"].annotation)
     listing.add_argument("--status", choices=statuses)
     listing.add_argument("--format", choices=["ndjson", "csv"], default="ndjson")
     listing.add_argument("--page-size", type=int, default=200, help="rows per request (1-200)")

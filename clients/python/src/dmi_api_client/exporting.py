@@ -4,12 +4,16 @@ file to disk with a progress bar; FHIR `$export` too. The requests and their mea
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from dmi_api_client import exports, models
 from dmi_api_client import operations as ops
@@ -17,7 +21,7 @@ from dmi_api_client.errors import ExportFailedError
 from dmi_api_client.exports import ExportedFile
 from dmi_api_client.flow import path_on_base
 from dmi_api_client.operations import Id
-from dmi_api_client.progress import Bar
+from dmi_api_client.progress import Bar, Progress
 from dmi_api_client.requests import ApiRequest
 from dmi_api_client.transport import Transport
 
@@ -29,10 +33,15 @@ class Exports:
         self._t = transport
 
     def create(
-        self, resources: Sequence[str] | None = None, since: datetime | None = None
+        self,
+        resources: Sequence[str] | None = None,
+        since: datetime | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> models.ExportPublic:
-        """Start an export of `resources` (all when None) changed after `since`."""
-        response = self._t.send(exports.kick_off(resources, since))
+        """Start an export of `resources` (all when None) changed after `since`; every attempt
+        sends the same `Idempotency-Key` (a new one unless given)."""
+        response = self._t.send(exports.kick_off(resources, since, idempotency_key))
         return ops.EXPORT.validate_json(response.content)
 
     def get(self, export_id: Id) -> models.ExportPublic:
@@ -76,19 +85,42 @@ class Exports:
     def _download(
         self, file: ExportedFile, index: int, out_dir: Path, progress: bool | None
     ) -> ExportedFile:
+        """Stream one file to `<name>.part`, renamed once whole; a cut (an error, or a body
+        that ends short of the manifest's lines) is resumed with `Range` where it broke off, as
+        often as the retry policy allows."""
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / exports.file_name(file, index)
         partial = target.with_name(target.name + ".part")
         path = path_on_base(file.url, str(self._t.http.base_url))
-        response = self._t.send(ApiRequest("GET", path, headers={"Accept": "*/*"}), stream=True)
-        try:
-            total = int(response.headers.get("content-length", 0)) or None
-            with Bar(target.name, total, progress) as bar, partial.open("wb") as sink:
-                for chunk in response.iter_bytes():
-                    sink.write(chunk)
-                    bar.update(len(chunk))
-        finally:
-            response.close()
+        download = exports.Download(file)
+        with ExitStack() as stack:
+            sink = stack.enter_context(partial.open("wb"))
+            bar: Progress | None = None
+            for attempt in itertools.count(1):
+                request = ApiRequest("GET", path, headers=download.headers())
+                response = self._t.send(request, stream=True)
+                error: httpx.TransportError | None = None
+                try:
+                    if bar is None:
+                        total = int(response.headers.get("content-length", 0)) or None
+                        bar = stack.enter_context(Bar(target.name, total, progress))
+                    if not download.start(response):
+                        bar.update(-sink.tell())
+                        sink.seek(0)
+                        sink.truncate()
+                    for chunk in response.iter_bytes():
+                        sink.write(chunk)
+                        download.feed(chunk)
+                        bar.update(len(chunk))
+                except httpx.TransportError as cut:
+                    error = cut
+                finally:
+                    response.close()
+                if error is None and download.complete():
+                    break
+                if (pause := download.wait(self._t.policy, attempt, error)) is None:
+                    raise error or download.short()
+                self._t.sleep(pause)
         partial.replace(target)
         return replace(file, path=target)
 

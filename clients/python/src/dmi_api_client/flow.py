@@ -49,7 +49,12 @@ class Attempts:
             # The token may have been revoked or have expired early (clock skew): one new one.
             self.reauthorized = True
             return Step(wait=0.0, reauthorize=True)
-        wait = self.policy.after_status(self.count, response.status_code, response.headers)
+        wait = self.policy.after_status(
+            self.count,
+            response.status_code,
+            response.headers,
+            retry_safe=self.request.retry_safe,
+        )
         return FINAL if wait is None else Step(wait=wait)
 
     def after_error(self, error: httpx.TransportError) -> Step:

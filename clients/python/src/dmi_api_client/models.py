@@ -494,7 +494,7 @@ class CaregiverPublic(BaseModel):
     )
     name: Annotated[str, Field(title="Name")]
     relationship: Annotated[
-        Literal["mother", "father", "parent", "guardian", "grandparent", "sibling", "other"],
+        Literal["mother", "father", "parent", "guardian", "grandparent", "sibling", "other"] | str,
         Field(title="Relationship"),
     ]
     phone: Annotated[str | None, Field(title="Phone")] = None
@@ -514,11 +514,11 @@ class CategoryProgression(BaseModel):
     category: Annotated[str, Field(title="Category")]
     exercises: Annotated[int, Field(title="Exercises")]
     most_proximal_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | None,
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | str | None,
         Field(title="Most Proximal Support Point"),
     ]
     most_distal_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | None,
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | str | None,
         Field(title="Most Distal Support Point"),
     ]
     ready_to_progress: Annotated[
@@ -692,7 +692,9 @@ class ClientCreated(BaseModel):
     clinic_id: Annotated[UUID, Field(title="Clinic Id")]
     name: Annotated[str, Field(title="Name")]
     scopes: Annotated[list[str], Field(title="Scopes")]
-    auth_method: Annotated[Literal["client_secret", "private_key_jwt"], Field(title="Auth Method")]
+    auth_method: Annotated[
+        Literal["client_secret", "private_key_jwt"] | str, Field(title="Auth Method")
+    ]
     active: Annotated[bool, Field(title="Active")]
     jwks: Annotated[dict[str, Any] | None, Field(title="Jwks")]
     rate_limit_per_minute: Annotated[
@@ -720,7 +722,9 @@ class ClientPublic(BaseModel):
     clinic_id: Annotated[UUID, Field(title="Clinic Id")]
     name: Annotated[str, Field(title="Name")]
     scopes: Annotated[list[str], Field(title="Scopes")]
-    auth_method: Annotated[Literal["client_secret", "private_key_jwt"], Field(title="Auth Method")]
+    auth_method: Annotated[
+        Literal["client_secret", "private_key_jwt"] | str, Field(title="Auth Method")
+    ]
     active: Annotated[bool, Field(title="Active")]
     jwks: Annotated[dict[str, Any] | None, Field(title="Jwks")]
     rate_limit_per_minute: Annotated[
@@ -824,11 +828,12 @@ class ClinicDueItem(BaseModel):
         extra="allow",
     )
     instrument: Annotated[
-        Literal["gmfm88", "aims", "hine", "gmfcs", "dmi_evaluation"], Field(title="Instrument")
+        Literal["gmfm88", "aims", "hine", "gmfcs", "dmi_evaluation"] | str,
+        Field(title="Instrument"),
     ]
     due_on: Annotated[date | None, Field(title="Due On")]
     status: Annotated[
-        Literal["overdue", "due", "scheduled", "not_applicable"],
+        Literal["overdue", "due", "scheduled", "not_applicable"] | str,
         Field(
             description="`overdue` (before today), `due` (today to 14 days ahead), `scheduled` (later), `not_applicable` (no date: e.g. AIMS after independent walking)",
             title="Status",
@@ -911,11 +916,12 @@ class DueItem(BaseModel):
         extra="allow",
     )
     instrument: Annotated[
-        Literal["gmfm88", "aims", "hine", "gmfcs", "dmi_evaluation"], Field(title="Instrument")
+        Literal["gmfm88", "aims", "hine", "gmfcs", "dmi_evaluation"] | str,
+        Field(title="Instrument"),
     ]
     due_on: Annotated[date | None, Field(title="Due On")]
     status: Annotated[
-        Literal["overdue", "due", "scheduled", "not_applicable"],
+        Literal["overdue", "due", "scheduled", "not_applicable"] | str,
         Field(
             description="`overdue` (before today), `due` (today to 14 days ahead), `scheduled` (later), `not_applicable` (no date: e.g. AIMS after independent walking)",
             title="Status",
@@ -1220,13 +1226,14 @@ class ExercisePublic(BaseModel):
             "transitions",
             "stairs",
             "other",
-        ],
+        ]
+        | str,
         Field(title="Category"),
     ]
     start_position: Annotated[str | None, Field(title="Start Position")]
-    surface: Annotated[Literal["table", "floor", "equipment"], Field(title="Surface")]
+    surface: Annotated[Literal["table", "floor", "equipment"] | str, Field(title="Surface")]
     default_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"],
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"] | str,
         Field(title="Default Support Point"),
     ]
     desired_response: Annotated[str | None, Field(title="Desired Response")]
@@ -1312,7 +1319,9 @@ class ExportPublic(BaseModel):
         extra="allow",
     )
     id: Annotated[UUID, Field(title="Id")]
-    status: Annotated[Literal["queued", "running", "completed", "failed"], Field(title="Status")]
+    status: Annotated[
+        Literal["queued", "running", "completed", "failed"] | str, Field(title="Status")
+    ]
     progress: Annotated[
         str | None, Field(description="while it runs: how far it got", title="Progress")
     ]
@@ -1351,7 +1360,7 @@ class FEASScores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["feas@raw-total"], Field(title="Rule")]
+    rule: Annotated[Literal["feas@raw-total"] | str, Field(title="Rule")]
     total: Annotated[int, Field(ge=0, title="Total")]
     items_tested: Annotated[int, Field(ge=0, title="Items Tested")]
 
@@ -1367,7 +1376,7 @@ class FEDCScores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["fedc@greenspan-wieder"], Field(title="Rule")]
+    rule: Annotated[Literal["fedc@greenspan-wieder"] | str, Field(title="Rule")]
     level: Annotated[Level | None, Field(title="Level")]
     capacity: Annotated[str | None, Field(title="Capacity")]
     advanced: Annotated[
@@ -1457,11 +1466,13 @@ class GMFCSScores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["gmfcs-er@2007-r2"], Field(title="Rule")]
+    rule: Annotated[Literal["gmfcs-er@2007-r2"] | str, Field(title="Rule")]
     level: Annotated[Level1 | None, Field(title="Level")]
-    level_roman: Annotated[Literal["I", "II", "III", "IV", "V"] | None, Field(title="Level Roman")]
+    level_roman: Annotated[
+        Literal["I", "II", "III", "IV", "V"] | str | None, Field(title="Level Roman")
+    ]
     age_band: Annotated[
-        Literal["<2", "2-4", "4-6", "6-12", "12-18", ">=18"] | None, Field(title="Age Band")
+        Literal["<2", "2-4", "4-6", "6-12", "12-18", ">=18"] | str | None, Field(title="Age Band")
     ]
 
 
@@ -1473,7 +1484,7 @@ class GMFM66Scores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["gmfm66@gmae-2"], Field(title="Rule")]
+    rule: Annotated[Literal["gmfm66@gmae-2"] | str, Field(title="Rule")]
     gmae_score: Annotated[float | None, Field(title="Gmae Score")]
     standard_error: Annotated[float | None, Field(title="Standard Error")]
     ci95_low: Annotated[float | None, Field(title="Ci95 Low")]
@@ -1532,13 +1543,13 @@ class GMFM88Scores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["gmfm88@3rd-ed-r2"], Field(title="Rule")]
+    rule: Annotated[Literal["gmfm88@3rd-ed-r2"] | str, Field(title="Rule")]
     dimensions: GMFM88Dimensions
     total_percent: Annotated[
         float, Field(description="rounded to 2 decimals", title="Total Percent")
     ]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     goal_total_percent: Annotated[float | None, Field(title="Goal Total Percent")]
     items_tested: Annotated[int, Field(ge=0, title="Items Tested")]
@@ -1597,7 +1608,7 @@ class HealthStatus(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    status: Annotated[Literal["ok", "ready"], Field(title="Status")]
+    status: Annotated[Literal["ok", "ready"] | str, Field(title="Status")]
 
 
 Note = TypeAliasType("Note", Annotated[str, Field(max_length=10000, title="Note")])
@@ -1978,10 +1989,12 @@ class PerformedExercisePublic(BaseModel):
     repetitions: Annotated[int | None, Field(title="Repetitions")] = None
     sets: Annotated[int | None, Field(title="Sets")] = None
     support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"] | None,
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"] | str | None,
         Field(title="Support Point"),
     ] = None
-    response: Annotated[Literal["none", "partial", "full"] | None, Field(title="Response")] = None
+    response: Annotated[
+        Literal["none", "partial", "full"] | str | None, Field(title="Response")
+    ] = None
     note: Annotated[str | None, Field(title="Note")] = None
 
 
@@ -2045,7 +2058,7 @@ class PractitionerPublic(BaseModel):
     updated_at: Annotated[AwareDatetime, Field(title="Updated At")]
     deleted_at: Annotated[AwareDatetime | None, Field(title="Deleted At")] = None
     name: Annotated[str, Field(title="Name")]
-    discipline: Annotated[Literal["PT", "OT", "SLP", "other"], Field(title="Discipline")]
+    discipline: Annotated[Literal["PT", "OT", "SLP", "other"] | str, Field(title="Discipline")]
     credentials: Annotated[str | None, Field(title="Credentials")]
     external_id: Annotated[str | None, Field(title="External Id")]
     active: Annotated[bool, Field(title="Active")]
@@ -2162,10 +2175,10 @@ class PrescriptionItemPublic(BaseModel):
     sets: Annotated[int | None, Field(title="Sets")]
     hold_seconds: Annotated[int | None, Field(title="Hold Seconds")]
     support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"] | None,
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"] | str | None,
         Field(title="Support Point"),
     ]
-    side: Annotated[Literal["left", "right", "bilateral", "n/a"], Field(title="Side")]
+    side: Annotated[Literal["left", "right", "bilateral", "n/a"] | str, Field(title="Side")]
     times_per_day: Annotated[int | None, Field(title="Times Per Day")]
     days_per_week: Annotated[int | None, Field(title="Days Per Week")]
     instructions: Annotated[str | None, Field(title="Instructions")]
@@ -2281,9 +2294,10 @@ class PrescriptionPublic(BaseModel):
     deleted_at: Annotated[AwareDatetime | None, Field(title="Deleted At")] = None
     child_id: Annotated[UUID, Field(title="Child Id")]
     prescriber_id: Annotated[UUID, Field(title="Prescriber Id")]
-    setting: Annotated[Literal["clinic", "home", "intensive"], Field(title="Setting")]
+    setting: Annotated[Literal["clinic", "home", "intensive"] | str, Field(title="Setting")]
     status: Annotated[
-        Literal["draft", "active", "paused", "completed", "discontinued"], Field(title="Status")
+        Literal["draft", "active", "paused", "completed", "discontinued"] | str,
+        Field(title="Status"),
     ]
     period_start: Annotated[date, Field(title="Period Start")]
     period_end: Annotated[date | None, Field(title="Period End")]
@@ -2344,7 +2358,8 @@ class RecordWarning(BaseModel):
             "after_independent_walking",
             "before_term_equivalent_age",
             "coverage_differs",
-        ],
+        ]
+        | str,
         Field(title="Code"),
     ]
     detail: Annotated[str, Field(title="Detail")]
@@ -2409,7 +2424,7 @@ class SessionTotals(BaseModel):
         extra="allow",
     )
     type: Annotated[
-        Literal["dmi", "dirfloortime", "parent_coaching", "evaluation", "home_practice"],
+        Literal["dmi", "dirfloortime", "parent_coaching", "evaluation", "home_practice"] | str,
         Field(title="Type"),
     ]
     attended: Annotated[int, Field(title="Attended")]
@@ -2487,12 +2502,14 @@ class SupportPointMove(BaseModel):
         date, Field(description="the local date of the first session at the new point", title="On")
     ]
     from_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles"], Field(title="From Support Point")
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | str,
+        Field(title="From Support Point"),
     ]
     to_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles"], Field(title="To Support Point")
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | str,
+        Field(title="To Support Point"),
     ]
-    direction: Annotated[Literal["down", "up"], Field(title="Direction")]
+    direction: Annotated[Literal["down", "up"] | str, Field(title="Direction")]
 
 
 class SupportPointUse(BaseModel):
@@ -2506,7 +2523,7 @@ class SupportPointUse(BaseModel):
     on: Annotated[date, Field(title="On")]
     session_record_id: Annotated[UUID, Field(title="Session Record Id")]
     support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"],
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles", "hands", "other"] | str,
         Field(title="Support Point"),
     ]
     response: Annotated[str | None, Field(title="Response")]
@@ -2542,10 +2559,10 @@ class UnscoredAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -2587,7 +2604,7 @@ class WebhookDeliveryPublic(BaseModel):
     id: Annotated[UUID, Field(title="Id")]
     event_id: Annotated[UUID, Field(title="Event Id")]
     event_type: Annotated[str, Field(title="Event Type")]
-    status: Annotated[Literal["pending", "succeeded", "failed"], Field(title="Status")]
+    status: Annotated[Literal["pending", "succeeded", "failed"] | str, Field(title="Status")]
     attempts: Annotated[int, Field(title="Attempts")]
     last_status_code: Annotated[int | None, Field(title="Last Status Code")]
     last_latency_ms: Annotated[float | None, Field(title="Last Latency Ms")]
@@ -2661,9 +2678,9 @@ class WebhookEndpointPublic(BaseModel):
     url: Annotated[str, Field(title="Url")]
     description: Annotated[str | None, Field(title="Description")]
     event_types: Annotated[list[str], Field(title="Event Types")]
-    status: Annotated[Literal["active", "disabled"], Field(title="Status")]
+    status: Annotated[Literal["active", "disabled"] | str, Field(title="Status")]
     disabled_reason: Annotated[
-        Literal["manual", "failing"] | None,
+        Literal["manual", "failing"] | str | None,
         Field(
             description="`manual` (disabled through the API) or `failing` (every delivery failed for five days); null while active",
             title="Disabled Reason",
@@ -2721,9 +2738,9 @@ class WebhookEndpointWithSecret(BaseModel):
     url: Annotated[str, Field(title="Url")]
     description: Annotated[str | None, Field(title="Description")]
     event_types: Annotated[list[str], Field(title="Event Types")]
-    status: Annotated[Literal["active", "disabled"], Field(title="Status")]
+    status: Annotated[Literal["active", "disabled"] | str, Field(title="Status")]
     disabled_reason: Annotated[
-        Literal["manual", "failing"] | None,
+        Literal["manual", "failing"] | str | None,
         Field(
             description="`manual` (disabled through the API) or `failing` (every delivery failed for five days); null while active",
             title="Disabled Reason",
@@ -2785,13 +2802,13 @@ class AIMSScores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["aims@piper-darrah-1994-r3"], Field(title="Rule")]
+    rule: Annotated[Literal["aims@piper-darrah-1994-r3"] | str, Field(title="Rule")]
     positions: AIMSPositions
     total: Annotated[int, Field(ge=0, title="Total")]
     max: Annotated[int, Field(ge=0, title="Max")]
     percentile: Annotated[float | None, Field(title="Percentile")]
     percentile_source: Annotated[
-        Literal["clinic_norms", "entered"] | None, Field(title="Percentile Source")
+        Literal["clinic_norms", "entered"] | str | None, Field(title="Percentile Source")
     ]
 
 
@@ -2969,7 +2986,7 @@ class ChildPublic(BaseModel):
     family_name: Annotated[str, Field(title="Family Name")]
     preferred_name: Annotated[str | None, Field(title="Preferred Name")]
     birth_date: Annotated[date, Field(title="Birth Date")]
-    sex: Annotated[Literal["female", "male", "other", "unknown"], Field(title="Sex")]
+    sex: Annotated[Literal["female", "male", "other", "unknown"] | str, Field(title="Sex")]
     gestational_age_weeks: Annotated[int | None, Field(title="Gestational Age Weeks")]
     gestational_age_days: Annotated[int | None, Field(title="Gestational Age Days")]
     external_id: Annotated[str | None, Field(title="External Id")]
@@ -2981,7 +2998,7 @@ class ChildPublic(BaseModel):
             description="the caregiver's daily DIRFloortime target, against which the progress report weighs the Floortime minutes of home practice"
         ),
     ]
-    status: Annotated[Literal["active", "on_hold", "discharged"], Field(title="Status")]
+    status: Annotated[Literal["active", "on_hold", "discharged"] | str, Field(title="Status")]
     age: Annotated[
         AgePublic | None,
         Field(
@@ -3147,7 +3164,7 @@ class DeliveredDose(BaseModel):
     )
     occasions: Annotated[int, Field(title="Occasions")]
     repetitions: Annotated[int, Field(title="Repetitions")]
-    by_source: Annotated[dict[Literal["clinic", "home"], Dose], Field(title="By Source")]
+    by_source: Annotated[dict[Literal["clinic", "home"] | str, Dose], Field(title="By Source")]
 
 
 class DirFloortime(BaseModel):
@@ -3215,7 +3232,8 @@ class EventPublic(BaseModel):
             "client.created",
             "client.updated",
             "webhook_endpoint.disabled",
-        ],
+        ]
+        | str,
         Field(
             description="`<resource>.<verb>`; every type is listed here and in the README",
             title="Type",
@@ -3241,14 +3259,14 @@ class ExerciseProgression(BaseModel):
     category: Annotated[str, Field(title="Category")]
     uses: Annotated[list[SupportPointUse], Field(title="Uses")]
     current_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | None,
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | str | None,
         Field(
             description="the latest hold on the trunk-to-ankles scale (`hands`, `other`: not on it)",
             title="Current Support Point",
         ),
     ]
     next_support_point: Annotated[
-        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | None,
+        Literal["trunk", "pelvis", "thighs", "knees", "ankles"] | str | None,
         Field(
             description="the next, more distal point; null at the ankles",
             title="Next Support Point",
@@ -3297,10 +3315,10 @@ class FEASAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -3337,10 +3355,10 @@ class FEDCAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -3377,10 +3395,10 @@ class GMFCSAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -3417,10 +3435,10 @@ class GMFM66Assessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -3457,10 +3475,10 @@ class GMFM88Assessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -3568,13 +3586,15 @@ class MilestonePublic(BaseModel):
             "transitions",
             "stairs",
             "uneven_ground",
-        ],
+        ]
+        | str,
         Field(title="Milestone"),
     ]
     achieved_on: Annotated[date | None, Field(title="Achieved On")]
     observed_on: Annotated[date | None, Field(title="Observed On")]
     support_needed: Annotated[
-        Literal["none", "minimal", "moderate", "maximal"] | None, Field(title="Support Needed")
+        Literal["none", "minimal", "moderate", "maximal"] | str | None,
+        Field(title="Support Needed"),
     ]
     note: Annotated[str | None, Field(title="Note")]
     warnings: Annotated[
@@ -3605,7 +3625,8 @@ class MilestoneWindow(BaseModel):
             "walking_with_assistance",
             "standing_alone",
             "walking_alone",
-        ],
+        ]
+        | str,
         Field(title="Milestone"),
     ]
     window_from_months: Annotated[float, Field(title="Window From Months")]
@@ -3620,7 +3641,8 @@ class MilestoneWindow(BaseModel):
             "achieved_early",
             "achieved_within",
             "achieved_late",
-        ],
+        ]
+        | str,
         Field(
             description="On corrected age (when it applies). Not achieved: `not_yet_expected` before the 1st percentile, `within_window` up to the 99th, `late` past it; but a hands-and-knees crawl never seen past its window is `skipped` in a child who stands or walks alone and `not_observed` otherwise (about 4% of children never crawl), `late` only when the clinic setting `crawling_expected` is true. Achieved: `achieved_early|achieved_within|achieved_late` by the age on `achieved_on`.",
             title="Status",
@@ -3658,7 +3680,7 @@ class PDMSScores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["pdms2@2nd-ed-r2", "pdms3@3rd-ed-r2"], Field(title="Rule")]
+    rule: Annotated[Literal["pdms2@2nd-ed-r2", "pdms3@3rd-ed-r2"] | str, Field(title="Rule")]
     subtests: Annotated[dict[str, PDMSSubtest], Field(title="Subtests")]
     standard_scores: Annotated[dict[str, int] | None, Field(title="Standard Scores")]
     gmq: Annotated[int | None, Field(title="Gmq")]
@@ -3979,16 +4001,18 @@ class SessionRecordPublic(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     practitioner_id: Annotated[UUID | None, Field(title="Practitioner Id")]
     type: Annotated[
-        Literal["dmi", "dirfloortime", "parent_coaching", "evaluation", "home_practice"],
+        Literal["dmi", "dirfloortime", "parent_coaching", "evaluation", "home_practice"] | str,
         Field(title="Type"),
     ]
-    setting: Annotated[Literal["clinic", "home", "telehealth"], Field(title="Setting")]
+    setting: Annotated[Literal["clinic", "home", "telehealth"] | str, Field(title="Setting")]
     started_at: Annotated[AwareDatetime, Field(title="Started At")]
     ended_at: Annotated[
         AwareDatetime, Field(description="`started_at` + `duration_minutes`.", title="Ended At")
     ]
     duration_minutes: Annotated[int, Field(title="Duration Minutes")]
-    attendance: Annotated[Literal["attended", "cancelled", "no_show"], Field(title="Attendance")]
+    attendance: Annotated[
+        Literal["attended", "cancelled", "no_show"] | str, Field(title="Attendance")
+    ]
     caregiver_present: Annotated[bool, Field(title="Caregiver Present")]
     exercises: Annotated[list[PerformedExercisePublic], Field(title="Exercises")]
     notes: SoapNotesPublic
@@ -4032,10 +4056,10 @@ class AIMSAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -4137,7 +4161,7 @@ class HINEScores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["hine@haataja-1999"], Field(title="Rule")]
+    rule: Annotated[Literal["hine@haataja-1999"] | str, Field(title="Rule")]
     sections: HINESections
     global_: Annotated[int, Field(alias="global", ge=0, title="Global")]
     max: Annotated[int, Field(ge=0, title="Max")]
@@ -4178,10 +4202,10 @@ class PDMSAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]
@@ -4279,10 +4303,10 @@ class HINEAssessment(BaseModel):
     child_id: Annotated[UUID, Field(title="Child Id")]
     assessor_id: Annotated[UUID | None, Field(title="Assessor Id")]
     performed_on: Annotated[date, Field(title="Performed On")]
-    status: Annotated[Literal["draft", "final"], Field(title="Status")]
+    status: Annotated[Literal["draft", "final"] | str, Field(title="Status")]
     items: Annotated[dict[str, Any], Field(title="Items")]
     goal_dimensions: Annotated[
-        list[Literal["A", "B", "C", "D", "E"]], Field(title="Goal Dimensions")
+        list[Literal["A", "B", "C", "D", "E"] | str], Field(title="Goal Dimensions")
     ]
     entered: Annotated[dict[str, Any], Field(title="Entered")]
     notes: Annotated[str | None, Field(title="Notes")]

@@ -201,6 +201,33 @@ def batches(items: Sequence[models.BatchItem | Mapping[str, Any]]) -> list[ApiRe
     return requests
 
 
+def batch_results(answer: models.BatchResponse, offset: int) -> list[models.BatchResult]:
+    """The results of the batch request that began at item `offset` of the caller's list, as
+    places in that list: each `index` and each problem's pointers (`#/items/3/...` of the
+    request's items is `#/items/{offset + 3}/...` of the caller's)."""
+    if not offset:
+        return list(answer.results)
+    shifted = []
+    for result in answer.results:
+        update: dict[str, Any] = {"index": result.index + offset}
+        if result.problem is not None:
+            errors = [
+                {**error, "pointer": _shift(str(error.get("pointer", "")), offset)}
+                for error in result.problem.get("errors") or []
+            ]
+            update["problem"] = {**result.problem, "errors": errors} if errors else result.problem
+        shifted.append(result.model_copy(update=update))
+    return shifted
+
+
+def _shift(pointer: str, offset: int) -> str:
+    prefix, _, rest = pointer.partition("#/items/")
+    index, slash, tail = rest.partition("/")
+    if prefix or not index.isdigit():
+        return pointer
+    return f"#/items/{int(index) + offset}{slash}{tail}"
+
+
 def events(params: Mapping[str, ParamValue]) -> Pager[models.EventPublic]:
     return Pager("/v1/events", EVENT, params, feed=True)
 

@@ -1,6 +1,7 @@
 """When to try a request again, and after how long: 429 and 503 (honouring `Retry-After`, in
-seconds or as an HTTP date), and broken connections; exponential backoff with jitter, capped.
-Pure decisions: the transports do the waiting."""
+seconds or as an HTTP date), a gateway's 502 and 504 and broken connections (for a request
+safe to send twice); exponential backoff with jitter, capped. Pure decisions: the transports
+do the waiting."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 RETRY_STATUSES = frozenset({429, 503})
+# A gateway's (load balancer's, proxy's) answers: the app was unreachable or did not answer in
+# time, and may or may not have received the request, as after a connection broken mid-request.
+GATEWAY_STATUSES = frozenset({502, 504})
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -52,10 +56,18 @@ class RetryPolicy:
         return ceiling / 2 + jitter
 
     def after_status(
-        self, attempt: int, status: int, headers: Mapping[str, str], *, now: datetime | None = None
+        self,
+        attempt: int,
+        status: int,
+        headers: Mapping[str, str],
+        *,
+        retry_safe: bool = False,
+        now: datetime | None = None,
     ) -> float | None:
-        """Seconds to wait before trying again after `status`, or None to stop here."""
-        if status not in RETRY_STATUSES or attempt >= self.attempts:
+        """Seconds to wait before trying again after `status`, or None to stop here (a
+        gateway's 502 or 504 only for a request safe to send twice)."""
+        retried = status in RETRY_STATUSES or (retry_safe and status in GATEWAY_STATUSES)
+        if not retried or attempt >= self.attempts:
             return None
         asked = parse_retry_after(headers.get("retry-after"), now=now)
         if asked is None:

@@ -14,8 +14,10 @@ from urllib.parse import quote_plus
 import httpx
 from authlib.oauth2.rfc6749 import OAuth2Token
 
-from dmi_api_client.errors import AuthenticationError, problem_of
+from dmi_api_client.errors import AuthenticationError, api_error, problem_of
 
+# The statuses of a token endpoint that refuses the client (RFC 6749 §5.2).
+REFUSALS = (400, 401, 403)
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Refresh this long before expiry by default, at most a quarter of the token's lifetime.
 DEFAULT_LEEWAY_SECONDS = 60.0
@@ -136,7 +138,11 @@ class TokenCache:
         return TokenRequest(self.token_url, headers, form)
 
     def accept(self, response: httpx.Response) -> None:
-        """Keep the token of a token response; AuthenticationError when it is a refusal."""
+        """Keep the token of a token response; AuthenticationError when it is a refusal (400,
+        401 or 403, RFC 6749 §5.2), the `ApiError` of its status when the endpoint failed
+        otherwise (a gateway's 502, a 503 past the retries: the credentials were not judged)."""
+        if response.status_code not in (200, *REFUSALS):
+            raise api_error(response)
         if response.status_code != 200:
             problem = problem_of(response)
             reason = problem.get("detail") or problem.get("title") or "no token"

@@ -1,6 +1,7 @@
 """A real HTTP proxy on loopback in front of the served app, that misbehaves on cue: it answers
 503 or 429 with `Retry-After` instead of forwarding, forwards and then loses the answer (503, or
-a connection closed without one), and records every request it saw."""
+a connection closed without one) or cuts it short (the connection closed mid-body), and records
+every request it saw."""
 
 from __future__ import annotations
 
@@ -29,12 +30,18 @@ _HOP = {
 class Fault:
     """What to do with one request instead of forwarding it: answer `status` (with
     `retry_after`); with `forward`, forward it first and lose the app's answer; with `drop`,
-    forward it and close the connection without any answer."""
+    forward it and close the connection without any answer; with `cut`, forward it and close
+    the connection after the answer's first `cut` bytes of body (announcing the whole length, or
+    with `no_length` none: a body read until the connection closes, as an HTTP/1.0 proxy sends
+    it); with `html`, its refusal is that page (as a load balancer's 502), not a problem."""
 
     status: int = 503
     retry_after: str | None = None
     forward: bool = False
     drop: bool = False
+    cut: int | None = None
+    no_length: bool = False
+    html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
         proxy.seen.append(seen)
         fault = proxy.next_fault(self.command, self.path)
-        if fault is None or fault.forward or fault.drop:
+        if fault is None or fault.forward or fault.drop or fault.cut is not None:
             proxy.forwarded.append(seen)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
             answer = self.server.upstream.request(
@@ -105,9 +112,17 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is None:
                 self._reply(answer.status_code, dict(answer.headers), answer.content)
                 return
+            if fault.cut is not None:
+                self._cut(answer, fault)
+                return
         if fault.drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        if fault.html is not None:
+            page = {"content-type": "text/html", **extra}
+            self._reply(fault.status, page, fault.html.encode())
             return
         problem = {
             "type": "about:blank",
@@ -116,12 +131,28 @@ class _Handler(BaseHTTPRequestHandler):
             "detail": "the test proxy refused this attempt",
             "code": "proxy_fault",
         }
-        extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
         self._reply(
             fault.status,
             {"content-type": "application/problem+json", **extra},
             json.dumps(problem).encode(),
         )
+
+    def _cut(self, answer: httpx.Response, fault: Fault) -> None:
+        """The answer's status and headers, then `fault.cut` bytes of its body, then a close."""
+        assert fault.cut is not None
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in _HOP:
+                self.send_header(name, value)
+        if fault.no_length:
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content[: fault.cut])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)

@@ -4,9 +4,10 @@ endless body."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,10 @@ class Receiver:
     def paths(self) -> list[str]:
         """The paths requested, in order."""
         return [seen.path for seen in self.requests]
+
+    def seen(self, path: str) -> int:
+        """How many requests to `path` have arrived (a slow route's count while they hang)."""
+        return self.paths().count(path)
 
 
 class _Server(ThreadingHTTPServer):
@@ -105,3 +110,13 @@ def running_receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+async def until(predicate: Callable[[], bool], within: float) -> float:
+    """Seconds until `predicate` holds (fails after `within` seconds)."""
+    started = time.perf_counter()
+    while not predicate():
+        if time.perf_counter() - started > within:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started

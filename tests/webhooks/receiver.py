@@ -1,6 +1,6 @@
 """A real HTTP receiver on 127.0.0.1 for delivery tests: it counts connections and records
-each request; its routes answer 200, 500, a redirect, slowly, in a fixed time, or with an
-endless body."""
+each request; its routes answer 200, 500, a redirect, slowly, in a fixed time, with an endless
+body, or with any status and the `Retry-After` the test sets (`/status/<code>`)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class Receiver:
     connections: int = 0
     requests: list[Seen] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    retry_after: str | None = None  # `/status/<code>` answers with it, when set
 
     def paths(self) -> list[str]:
         """The paths requested, in order."""
@@ -88,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/unhurried":
             time.sleep(UNHURRIED_SECONDS)
             self._answer(200, {})
+        elif self.path.startswith("/status/"):
+            asked = {} if receiver.retry_after is None else {"Retry-After": receiver.retry_after}
+            self._answer(int(self.path.removeprefix("/status/")), asked)
         elif self.path == "/endless":
             self._answer(200, {"Content-Length": str(1 << 30)}, RESPONSE_SECRET * 1000)
             receiver.release.wait(10)

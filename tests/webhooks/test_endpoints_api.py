@@ -48,6 +48,7 @@ DELIVERY_FIELDS = {
     "last_status_code",
     "last_latency_ms",
     "last_error_class",
+    "last_retry_after_seconds",
     "next_attempt_at",
     "created_at",
     "updated_at",
@@ -726,8 +727,9 @@ class TestDeliveries:
                     endpoint["id"],
                     status=status,
                     attempts=n + 1,
-                    last_status_code=500,
+                    last_status_code=503,
                     last_latency_ms=12.5,
+                    last_retry_after_seconds=3600,
                     created_at=stamp,
                     updated_at=stamp,
                 )
@@ -739,7 +741,8 @@ class TestDeliveries:
         page = first.json()
         assert [each["id"] for each in page["data"]] == [str(made[2].id), str(made[1].id)]
         assert set(page["data"][0]) == DELIVERY_FIELDS
-        assert page["data"][1]["last_status_code"] == 500
+        assert page["data"][1]["last_status_code"] == 503
+        assert page["data"][1]["last_retry_after_seconds"] == 3600
         assert page["data"][1]["attempts"] == 2
         params = {"limit": 2, "cursor": page["next_cursor"]}
         rest = (await client.get(path, params=params, headers=admin)).json()

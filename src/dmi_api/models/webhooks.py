@@ -69,6 +69,8 @@ class WebhookDelivery(TableModel, table=True):
     last_status_code: int | None = None
     last_latency_ms: float | None = None
     last_error_class: str | None = Field(default=None, max_length=32)
+    # The wait the last answer (a 429 or 503) asked for with `Retry-After`, in seconds.
+    last_retry_after_seconds: int | None = None
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 

@@ -162,6 +162,12 @@ class WebhookDeliveryPublic(BaseModel):
         description="why the last attempt failed without a status code (timeout, refused "
         "connection, ...)"
     )
+    last_retry_after_seconds: int | None = Field(
+        description="the wait the last answer (a 429 or 503) asked for with `Retry-After`, in "
+        "seconds (an HTTP date counted from the answer); `next_attempt_at` is no sooner, but at "
+        "most 24 h after the answer and never past the delivery's give-up time (about three "
+        "days after it was made); null when the answer asked for none"
+    )
     next_attempt_at: datetime | None
     created_at: datetime
     updated_at: datetime

@@ -7,6 +7,7 @@ Many attempts' outcomes are recorded in one transaction, successes in one statem
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from dmi_api.queries.predicates import columns
 from dmi_api.services.history import record_change_event
 from dmi_api.services.webhook_endpoints import PING
 from dmi_api.tenant_scope import Tenant
-from dmi_api.webhooks.backoff import DISABLE_AFTER, retry_delay
+from dmi_api.webhooks.backoff import DISABLE_AFTER, next_attempt_at
 from dmi_api.webhooks.outcome import DeliveryOutcome
 from dmi_api.webhooks.secrets import SecretBox
 
@@ -149,6 +150,7 @@ async def record_attempts(
             last_status_code=bindparam("d_code"),
             last_latency_ms=bindparam("d_latency"),
             last_error_class=None,
+            last_retry_after_seconds=None,
             updated_at=now,
         )
     )
@@ -190,6 +192,8 @@ def _note(delivery: WebhookDelivery, outcome: DeliveryOutcome, now: datetime) ->
     delivery.last_status_code = outcome.status_code
     delivery.last_latency_ms = round(outcome.latency_ms, 1)
     delivery.last_error_class = outcome.error_class
+    asked = outcome.retry_after
+    delivery.last_retry_after_seconds = None if asked is None else math.ceil(asked.total_seconds())
     delivery.updated_at = now
 
 
@@ -218,11 +222,15 @@ async def _record_failures(
         if delivery is None:
             continue
         _note(delivery, outcome, now)
-        delay = retry_delay(delivery.attempts, rng)
-        if delay is None:
-            delivery.status, delivery.next_attempt_at = "failed", None
-        else:
-            delivery.next_attempt_at = now + delay
+        delivery.next_attempt_at = next_attempt_at(
+            delivery.attempts,
+            now=now,
+            created_at=delivery.created_at,
+            asked=outcome.retry_after,
+            rng=rng,
+        )
+        if delivery.next_attempt_at is None:
+            delivery.status = "failed"
         endpoint = endpoints[claim.endpoint_id]
         if endpoint.failing_since is None:
             endpoint.failing_since = now

@@ -449,6 +449,21 @@ class TestUpdate:
         (row,) = await rows(app, tenant_a.clinic_id, WebhookEndpoint)
         assert (row.failing_since, row.disabled_reason) == (None, None)
 
+    async def test_an_endpoint_whose_receiver_is_gone_reads_so(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        admin: dict[str, str],
+        endpoint: dict[str, Any],
+    ) -> None:
+        # As the delivery side leaves an endpoint whose receiver answered 410 Gone.
+        (row,) = await rows(app, tenant_a.clinic_id, WebhookEndpoint)
+        await change(app, tenant_a.clinic_id, row, status="disabled", disabled_reason="gone")
+        read = await client.get(item(endpoint), headers=admin)
+        assert read.status_code == 200, read.text
+        assert (read.json()["status"], read.json()["disabled_reason"]) == ("disabled", "gone")
+
 
 class TestDelete:
     async def test_no_token(self, client: httpx.AsyncClient, endpoint: dict[str, Any]) -> None:

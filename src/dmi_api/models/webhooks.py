@@ -29,7 +29,7 @@ class WebhookEndpoint(TableModel, table=True):
     description: str | None = Field(default=None, max_length=500)
     event_types: list[str] = Field(sa_type=JSON_TYPE)
     status: str = Field(default="active", max_length=16)  # active | disabled
-    disabled_reason: str | None = Field(default=None, max_length=16)  # manual | failing
+    disabled_reason: str | None = Field(default=None, max_length=16)  # manual | failing | gone
     secret: str = Field(max_length=512)  # encrypted
     previous_secret: str | None = Field(default=None, max_length=512)  # encrypted
     previous_secret_expires_at: datetime | None = timestamp_field(nullable=True)

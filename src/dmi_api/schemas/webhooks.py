@@ -16,7 +16,7 @@ from dmi_api.schemas.base import RequestModel
 from dmi_api.schemas.patch import PatchModel
 
 EndpointStatus = Literal["active", "disabled"]
-DisabledReason = Literal["manual", "failing"]
+DisabledReason = Literal["manual", "failing", "gone"]
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 EVERYTHING = "*"
 DEFAULT_OVERLAP_SECONDS = 86_400
@@ -128,8 +128,8 @@ class WebhookEndpointPublic(BaseModel):
     event_types: list[str]
     status: EndpointStatus
     disabled_reason: DisabledReason | None = Field(
-        description="`manual` (disabled through the API) or `failing` (every delivery failed "
-        "for five days); null while active"
+        description="`manual` (disabled through the API), `failing` (every delivery failed "
+        "for five days) or `gone` (the receiver answered 410 Gone); null while active"
     )
     created_at: datetime
     updated_at: datetime

@@ -1,9 +1,10 @@
 """A delivery attempt's two transactions: the claim (the row locked, skipped if another worker
 holds it, leased until the attempt must have ended; the dispatcher's new deliveries are born
 claimed, `webhook_dispatch`) and the record of its outcome (succeeded, retried later with
-backoff, or failed; an endpoint failing everything for five days is disabled with a
-`webhook_endpoint.disabled` event). The call itself runs between them, holding no transaction.
-Many attempts' outcomes are recorded in one transaction, successes in one statement."""
+backoff, or failed; an endpoint failing everything for five days, or whose receiver answered
+410 Gone, is disabled with a `webhook_endpoint.disabled` event). The call itself runs between
+them, holding no transaction. Many attempts' outcomes are recorded in one transaction,
+successes in one statement."""
 
 from __future__ import annotations
 
@@ -222,6 +223,12 @@ async def _record_failures(
         if delivery is None:
             continue
         _note(delivery, outcome, now)
+        endpoint = endpoints[claim.endpoint_id]
+        if outcome.gone:  # the receiver wants no more (Standard Webhooks: disable the endpoint)
+            delivery.status, delivery.next_attempt_at = "failed", None
+            if endpoint.status == "active":
+                await _disable(tenant, endpoint, now, "gone")
+            continue
         delivery.next_attempt_at = next_attempt_at(
             delivery.attempts,
             now=now,
@@ -231,11 +238,10 @@ async def _record_failures(
         )
         if delivery.next_attempt_at is None:
             delivery.status = "failed"
-        endpoint = endpoints[claim.endpoint_id]
         if endpoint.failing_since is None:
             endpoint.failing_since = now
         elif endpoint.status == "active" and now - endpoint.failing_since >= DISABLE_AFTER:
-            await _disable_failing(tenant, endpoint, now)
+            await _disable(tenant, endpoint, now, "failing")
     await tenant.db.flush()
     return {delivery.id: delivery.status for delivery in held.values()}
 
@@ -251,8 +257,8 @@ async def _end_streaks(tenant: Tenant, endpoint_ids: set[uuid.UUID]) -> None:
     )
 
 
-async def _disable_failing(tenant: Tenant, endpoint: WebhookEndpoint, now: datetime) -> None:
-    endpoint.status, endpoint.disabled_reason = "disabled", "failing"
+async def _disable(tenant: Tenant, endpoint: WebhookEndpoint, now: datetime, reason: str) -> None:
+    endpoint.status, endpoint.disabled_reason = "disabled", reason
     endpoint.version += 1
     endpoint.updated_at = now
     changed = ["disabled_reason", "status"]

@@ -169,6 +169,30 @@ async def record_attempts(
     await _end_streaks(tenant, {claim.endpoint_id for claim, _ in done})
 
 
+async def release_claims(tenant: Tenant, claims: Sequence[Claim], *, now: datetime) -> None:
+    """Give up claims whose calls were never begun (their clinic's calls or the pool were busy
+    for their whole lease): due again now, no attempt counted, instead of idle until their
+    leases end; a claim no longer held (taken over) is left alone."""
+    if not claims:
+        return
+    table = columns(WebhookDelivery)
+    released = (
+        tenant.update(WebhookDelivery)
+        .where(
+            table.id == bindparam("d_id"),
+            table.status == "pending",
+            table.attempts == bindparam("d_attempts"),
+            table.next_attempt_at == bindparam("d_lease"),
+        )
+        .values(next_attempt_at=now)
+    )
+    parameters = [
+        {"d_id": claim.delivery_id, "d_attempts": claim.attempts, "d_lease": claim.lease_until}
+        for claim in claims
+    ]
+    await tenant.db.execute(released, parameters)
+
+
 async def _held(tenant: Tenant, claims: Sequence[Claim]) -> dict[uuid.UUID, WebhookDelivery]:
     """The claims' deliveries their claims still hold (not taken over after their lease),
     locked."""

@@ -21,6 +21,7 @@ from dmi_api.services.webhook_deliveries import (
     claim_delivery,
     record_attempt,
     record_attempts,
+    release_claims,
 )
 from dmi_api.services.webhook_dispatch import (
     BATCH,
@@ -187,21 +188,21 @@ class WebhookWork:
         return None if outcome is None else (claim, outcome)
 
     async def attempt(self, clinic_id: uuid.UUID, claims: Sequence[Claim]) -> None:
-        """Attempt claimed deliveries, at most `max_calls` and the clinic's limit at once (a
-        call that cannot begin inside its lease is left for when the lease ends, uncounted),
-        and record their outcomes in one transaction."""
+        """Attempt claimed deliveries, at most `max_calls` and the clinic's limit at once, and
+        record their outcomes in one transaction; a call that could not begin inside its lease
+        is released, uncounted, due again at once (a delivery job takes it)."""
         if not claims:
             return
         calls = asyncio.Semaphore(self.max_calls)
         sent = await asyncio.gather(*(self._send_in_batch(claim, calls) for claim in claims))
         async with self.sessionmaker() as db, db.begin():
             await bind_settings(db, clinic_id=clinic_id)
-            await record_attempts(
-                Tenant(db, clinic_id),
-                [attempt for attempt in sent if attempt is not None],
-                now=utcnow(),
-                rng=self.rng,
-            )
+            tenant, now = Tenant(db, clinic_id), utcnow()
+            made = [attempt for attempt in sent if attempt is not None]
+            await record_attempts(tenant, made, now=now, rng=self.rng)
+            begun = {claim.delivery_id for claim, _ in made}
+            unbegun = [claim for claim in claims if claim.delivery_id not in begun]
+            await release_claims(tenant, unbegun, now=now)
 
     async def dispatch(self, clinic_id: uuid.UUID) -> bool:
         """Turn the clinic's final events into deliveries and attempt them; True when a

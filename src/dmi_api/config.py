@@ -93,6 +93,15 @@ class Settings(BaseSettings):
         description="Seconds one delivery may take in all (connect, send, answer); a claimed "
         "delivery's lease is this + 5 s, after which another worker attempts it again.",
     )
+    # A worker's calls of one clinic at once (`workers.clinic_calls`): a clinic whose receiver
+    # hangs holds at most these of the worker's 20 connections; the others' calls go out.
+    webhook_clinic_calls: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Webhook calls of one clinic a worker makes at once (the others of the "
+        "clinic wait their turn), 1-20 (the worker's connections).",
+    )
     event_retention_days: int = Field(
         default=30,
         ge=1,

@@ -126,6 +126,18 @@ class Committed:
             ri=resource_id or uuid.uuid4(),
         )
 
+    async def events(self, clinic_id: uuid.UUID, count: int) -> None:
+        """`count` committed `child.updated` events of the clinic, in one transaction."""
+        await self.sql(
+            "INSERT INTO change_event (clinic_id, id, tx, seq, type, occurred_at, resource_type,"
+            " resource_id, version, child_id, changed_fields) SELECT :c, gen_random_uuid(),"
+            " pg_current_xact_id()::text::bigint, nextval('change_event_seq'), 'child.updated',"
+            " now(), 'child', gen_random_uuid(), 1, NULL, CAST('[]' AS json)"
+            " FROM generate_series(1, :n)",
+            c=clinic_id,
+            n=count,
+        )
+
     async def export(self, clinic_id: uuid.UUID) -> uuid.UUID:
         """A queued FHIR export of the clinic's practitioners, of a client of its own, as
         `GET /fhir/R4/$export` leaves it: its trigger queues the `bulk_export` job."""

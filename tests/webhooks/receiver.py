@@ -1,12 +1,13 @@
 """A real HTTP receiver on 127.0.0.1 for delivery tests: it counts connections and records
-each request; its routes answer 200, 500, a redirect, slowly, in a fixed time, or with an
-endless body."""
+each request; its routes answer 200, 500, a redirect, slowly, in a fixed time, with an endless
+body, or with any status and the `Retry-After` the test sets (`/status/<code>`)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,10 +34,15 @@ class Receiver:
     connections: int = 0
     requests: list[Seen] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    retry_after: str | None = None  # `/status/<code>` answers with it, when set
 
     def paths(self) -> list[str]:
         """The paths requested, in order."""
         return [seen.path for seen in self.requests]
+
+    def seen(self, path: str) -> int:
+        """How many requests to `path` have arrived (a slow route's count while they hang)."""
+        return self.paths().count(path)
 
 
 class _Server(ThreadingHTTPServer):
@@ -83,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/unhurried":
             time.sleep(UNHURRIED_SECONDS)
             self._answer(200, {})
+        elif self.path.startswith("/status/"):
+            asked = {} if receiver.retry_after is None else {"Retry-After": receiver.retry_after}
+            self._answer(int(self.path.removeprefix("/status/")), asked)
         elif self.path == "/endless":
             self._answer(200, {"Content-Length": str(1 << 30)}, RESPONSE_SECRET * 1000)
             receiver.release.wait(10)
@@ -105,3 +114,13 @@ def running_receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+async def until(predicate: Callable[[], bool], within: float) -> float:
+    """Seconds until `predicate` holds (fails after `within` seconds)."""
+    started = time.perf_counter()
+    while not predicate():
+        if time.perf_counter() - started > within:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started

@@ -196,6 +196,40 @@ async def test_five_days_of_failures_disable_the_endpoint(
     assert tuple(event) == ("webhook_endpoint.disabled", "webhook_endpoint", endpoint.id, 2)
 
 
+async def test_a_410_gone_disables_the_endpoint_at_once(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    # Standard Webhooks: 410 Gone says the receiver wants no more; the sender disables it.
+    endpoint = await committed.endpoint(_url(receiver, "/status/410"))
+    gone = await committed.delivery(endpoint, event_type="child.updated")
+    next_one = await committed.delivery(endpoint, event_type="child.updated")
+
+    assert await work.deliver(endpoint.clinic_id, gone) == "failed"
+
+    row = await committed.delivery_row(gone)
+    assert (row.status, row.attempts, row.last_status_code, row.next_attempt_at) == (
+        "failed",
+        1,
+        410,
+        None,
+    )
+    [disabled] = await committed.sql(
+        "SELECT status, disabled_reason, version FROM webhook_endpoint WHERE id = :i",
+        i=endpoint.id,
+    )
+    assert tuple(disabled) == ("disabled", "gone", 2)
+    [event] = await committed.sql(
+        "SELECT type, resource_id, version FROM change_event WHERE clinic_id = :c",
+        c=endpoint.clinic_id,
+    )
+    assert tuple(event) == ("webhook_endpoint.disabled", endpoint.id, 2)
+    # Nothing more is sent to it.
+    assert await work.deliver(endpoint.clinic_id, next_one) is None
+    row = await committed.delivery_row(next_one)
+    assert (row.status, row.attempts, row.last_error_class) == ("failed", 0, "endpoint_disabled")
+    assert len(receiver.requests) == 1
+
+
 async def test_four_days_of_failures_keep_it_and_a_success_clears_them(
     committed: Committed, work: WebhookWork, receiver: Receiver
 ) -> None:

@@ -4,6 +4,7 @@ delivery and signing code as the PostgreSQL workers; only the claiming (a poll) 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,11 +22,12 @@ from dmi_api.db import DbSessionMaker, create_engine, create_sessionmaker
 from dmi_api.migrate import upgrade_to_head
 from dmi_api.models import Clinic, WebhookDelivery, WebhookEndpoint
 from dmi_api.models.columns import utcnow
+from dmi_api.services.webhook_upkeep import due_work
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import SecretBox, new_secret
-from dmi_api.workers.attempts import WebhookWork
+from dmi_api.workers.attempts import WebhookWork, lease_for
 from dmi_api.workers.embedded import run_embedded
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Receiver, until
 
 
 @dataclass
@@ -193,9 +195,15 @@ async def test_serve_prunes_what_is_past_the_retention(tmp_path: Path) -> None:
 
 async def _child_event(embedded: Embedded, clinic_id: uuid.UUID) -> uuid.UUID:
     """A committed `child.updated` event of the clinic; its id."""
-    event_id = uuid.uuid4()
-    async with embedded.sessionmaker() as db, db.begin():
-        event = {
+    [event_id] = await _child_events(embedded, clinic_id, 1)
+    return event_id
+
+
+async def _child_events(embedded: Embedded, clinic_id: uuid.UUID, count: int) -> list[uuid.UUID]:
+    """`count` committed `child.updated` events of the clinic, in one transaction; their ids."""
+    ids = [uuid.uuid4() for _ in range(count)]
+    events = [
+        {
             "clinic_id": clinic_id,
             "id": event_id,
             "type": "child.updated",
@@ -204,8 +212,11 @@ async def _child_event(embedded: Embedded, clinic_id: uuid.UUID) -> uuid.UUID:
             "version": 2,
             "changed_fields": [],
         }
-        await db.execute(insert(EVENT_TABLE), [event])
-    return event_id
+        for event_id in ids
+    ]
+    async with embedded.sessionmaker() as db, db.begin():
+        await db.execute(insert(EVENT_TABLE), events)
+    return ids
 
 
 async def _delivered(receiver: Receiver, count: int) -> list[str]:
@@ -250,3 +261,101 @@ async def test_events_after_a_quiet_spell_pruned_whole_are_still_delivered(
     finally:
         await client.aclose()
         await embedded.engine.dispose()
+
+
+async def _statuses(
+    embedded: Embedded, clinic_id: uuid.UUID, within: float
+) -> list[tuple[str, int]]:
+    """The clinic's deliveries' (status, attempts), sorted, once none is pending (or `within`
+    seconds passed)."""
+    deadline = time.perf_counter() + within
+    while True:
+        async with embedded.sessionmaker() as db:
+            rows = (
+                await db.execute(
+                    select(col(WebhookDelivery.status), col(WebhookDelivery.attempts)).where(
+                        col(WebhookDelivery.clinic_id) == clinic_id
+                    )
+                )
+            ).all()
+        if all(row.status != "pending" for row in rows) or time.perf_counter() > deadline:
+            return sorted((row.status, row.attempts) for row in rows)
+        await asyncio.sleep(0.1)
+
+
+async def test_a_hanging_clinic_does_not_delay_another_clinics_events(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """25 events of a clinic whose receiver hangs (more than the 20 connections), then 3 of
+    another clinic: the other clinic's arrive at once while the first clinic's four calls hang
+    (its share); its other 21 are made when their leases end, uncounted, and none is lost."""
+    embedded = await _embedded(tmp_path)
+    hanging, _, _ = await _endpoint(embedded, f"http://127.0.0.1:{receiver.port}/slow")
+    healthy, _, _ = await _endpoint(embedded, f"http://127.0.0.1:{receiver.port}/ok")
+    client = delivery_client(allow_loopback=True, timeout_seconds=5.0)
+    work = WebhookWork(embedded.sessionmaker, client, embedded.box, lease=lease_for(5.0))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_embedded(work, 30, stop))
+    try:
+        hanging_events = await _child_events(embedded, hanging, 25)
+        await until(lambda: receiver.seen("/slow") >= 4, 10)
+        hanging_since = time.perf_counter()
+        await asyncio.sleep(0.3)
+        await _child_events(embedded, healthy, 3)
+        waited = await until(lambda: receiver.seen("/ok") >= 3, 10)
+        in_flight = receiver.seen("/slow")
+        print(f"other clinic's deliveries, commit to third arrival: {waited:.3f} s")
+        assert waited < 2.0
+        assert in_flight == 4  # the hanging clinic's share (DMI_WEBHOOK_CLINIC_CALLS)
+        assert time.perf_counter() - hanging_since < 5.0  # its calls still in flight
+
+        # Past the timeout and the dispatcher's window to begin a call: its receiver recovers.
+        await asyncio.sleep(max(0.0, hanging_since + 6.0 - time.perf_counter()))
+        receiver.release.set()
+        statuses = await _statuses(embedded, hanging, 40)
+        others = await _statuses(embedded, healthy, 5)
+    finally:
+        receiver.release.set()
+        stop.set()
+        await task
+        await client.aclose()
+        await embedded.engine.dispose()
+    assert statuses == [("succeeded", 1)] * 21 + [("succeeded", 2)] * 4
+    assert others == [("succeeded", 1)] * 3
+    delivered = {seen.headers["webhook-id"] for seen in receiver.requests}
+    assert set(map(str, hanging_events)) <= delivered
+    assert receiver.seen("/slow") == 29  # 4 timed out and made again, 21 made once
+
+
+async def test_a_clinic_with_many_due_deliveries_does_not_crowd_out_the_others(
+    tmp_path: Path,
+) -> None:
+    # A clinic's receiver down for a while: 150 of its deliveries due, older than another
+    # clinic's one. The poll takes at most 100 at a time: the other clinic's is among them.
+    embedded = await _embedded(tmp_path)
+    crowded, crowded_endpoint, _ = await _endpoint(embedded, "https://93.184.216.34/hook")
+    other, other_endpoint, _ = await _endpoint(embedded, "https://93.184.216.35/hook")
+    now = utcnow()
+    rows = [
+        WebhookDelivery(
+            clinic_id=clinic_id,
+            endpoint_id=endpoint_id,
+            event_id=uuid.uuid4(),
+            event_type="child.updated",
+            payload={},
+            next_attempt_at=now - timedelta(minutes=minutes),
+        )
+        for clinic_id, endpoint_id, minutes in [
+            *((crowded, crowded_endpoint, 10 + n) for n in range(150)),
+            (other, other_endpoint, 1),
+        ]
+    ]
+    try:
+        async with embedded.sessionmaker() as db, db.begin():
+            db.add_all(rows)
+        async with embedded.sessionmaker() as db:
+            _, due = await due_work(db, utcnow(), per_clinic=4)
+    finally:
+        await embedded.engine.dispose()
+    assert [clinic for clinic, _ in due].count(crowded) == 4
+    assert (other, rows[-1].id) in due

@@ -48,6 +48,7 @@ DELIVERY_FIELDS = {
     "last_status_code",
     "last_latency_ms",
     "last_error_class",
+    "last_retry_after_seconds",
     "next_attempt_at",
     "created_at",
     "updated_at",
@@ -448,6 +449,21 @@ class TestUpdate:
         (row,) = await rows(app, tenant_a.clinic_id, WebhookEndpoint)
         assert (row.failing_since, row.disabled_reason) == (None, None)
 
+    async def test_an_endpoint_whose_receiver_is_gone_reads_so(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        admin: dict[str, str],
+        endpoint: dict[str, Any],
+    ) -> None:
+        # As the delivery side leaves an endpoint whose receiver answered 410 Gone.
+        (row,) = await rows(app, tenant_a.clinic_id, WebhookEndpoint)
+        await change(app, tenant_a.clinic_id, row, status="disabled", disabled_reason="gone")
+        read = await client.get(item(endpoint), headers=admin)
+        assert read.status_code == 200, read.text
+        assert (read.json()["status"], read.json()["disabled_reason"]) == ("disabled", "gone")
+
 
 class TestDelete:
     async def test_no_token(self, client: httpx.AsyncClient, endpoint: dict[str, Any]) -> None:
@@ -726,8 +742,9 @@ class TestDeliveries:
                     endpoint["id"],
                     status=status,
                     attempts=n + 1,
-                    last_status_code=500,
+                    last_status_code=503,
                     last_latency_ms=12.5,
+                    last_retry_after_seconds=3600,
                     created_at=stamp,
                     updated_at=stamp,
                 )
@@ -739,7 +756,8 @@ class TestDeliveries:
         page = first.json()
         assert [each["id"] for each in page["data"]] == [str(made[2].id), str(made[1].id)]
         assert set(page["data"][0]) == DELIVERY_FIELDS
-        assert page["data"][1]["last_status_code"] == 500
+        assert page["data"][1]["last_status_code"] == 503
+        assert page["data"][1]["last_retry_after_seconds"] == 3600
         assert page["data"][1]["attempts"] == 2
         params = {"limit": 2, "cursor": page["next_cursor"]}
         rest = (await client.get(path, params=params, headers=admin)).json()

@@ -130,13 +130,13 @@ async def test_an_attempt_that_would_outlast_its_lease_is_left_for_the_next_clai
     finally:
         await work.client.aclose()
     rows = await committed.sql(
-        "SELECT status, attempts, last_error_class FROM webhook_delivery WHERE clinic_id = :c"
-        " ORDER BY attempts",
+        "SELECT status, attempts, last_error_class, next_attempt_at <= now() AS due"
+        " FROM webhook_delivery WHERE clinic_id = :c ORDER BY attempts",
         c=endpoint.clinic_id,
     )
-    assert [(r.status, r.attempts, r.last_error_class) for r in rows] == [
-        ("pending", 0, None),  # not begun: due again when its lease ends
-        ("pending", 1, "timeout"),
+    assert [(r.status, r.attempts, r.last_error_class, r.due) for r in rows] == [
+        ("pending", 0, None, True),  # not begun: released, due again at once, uncounted
+        ("pending", 1, "timeout", False),
     ]
     assert len(receiver.requests) == 1
 

@@ -29,7 +29,7 @@ class WebhookEndpoint(TableModel, table=True):
     description: str | None = Field(default=None, max_length=500)
     event_types: list[str] = Field(sa_type=JSON_TYPE)
     status: str = Field(default="active", max_length=16)  # active | disabled
-    disabled_reason: str | None = Field(default=None, max_length=16)  # manual | failing
+    disabled_reason: str | None = Field(default=None, max_length=16)  # manual | failing | gone
     secret: str = Field(max_length=512)  # encrypted
     previous_secret: str | None = Field(default=None, max_length=512)  # encrypted
     previous_secret_expires_at: datetime | None = timestamp_field(nullable=True)
@@ -69,6 +69,8 @@ class WebhookDelivery(TableModel, table=True):
     last_status_code: int | None = None
     last_latency_ms: float | None = None
     last_error_class: str | None = Field(default=None, max_length=32)
+    # The wait the last answer (a 429 or 503) asked for with `Retry-After`, in seconds.
+    last_retry_after_seconds: int | None = None
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 

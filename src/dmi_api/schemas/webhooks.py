@@ -16,7 +16,7 @@ from dmi_api.schemas.base import RequestModel
 from dmi_api.schemas.patch import PatchModel
 
 EndpointStatus = Literal["active", "disabled"]
-DisabledReason = Literal["manual", "failing"]
+DisabledReason = Literal["manual", "failing", "gone"]
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 EVERYTHING = "*"
 DEFAULT_OVERLAP_SECONDS = 86_400
@@ -128,8 +128,8 @@ class WebhookEndpointPublic(BaseModel):
     event_types: list[str]
     status: EndpointStatus
     disabled_reason: DisabledReason | None = Field(
-        description="`manual` (disabled through the API) or `failing` (every delivery failed "
-        "for five days); null while active"
+        description="`manual` (disabled through the API), `failing` (every delivery failed "
+        "for five days) or `gone` (the receiver answered 410 Gone); null while active"
     )
     created_at: datetime
     updated_at: datetime
@@ -161,6 +161,12 @@ class WebhookDeliveryPublic(BaseModel):
     last_error_class: str | None = Field(
         description="why the last attempt failed without a status code (timeout, refused "
         "connection, ...)"
+    )
+    last_retry_after_seconds: int | None = Field(
+        description="the wait the last answer (a 429 or 503) asked for with `Retry-After`, in "
+        "seconds (an HTTP date counted from the answer); `next_attempt_at` is no sooner, but at "
+        "most 24 h after the answer and never past the delivery's give-up time (about three "
+        "days after it was made); null when the answer asked for none"
     )
     next_attempt_at: datetime | None
     created_at: datetime

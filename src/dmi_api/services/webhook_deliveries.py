@@ -1,12 +1,14 @@
 """A delivery attempt's two transactions: the claim (the row locked, skipped if another worker
 holds it, leased until the attempt must have ended; the dispatcher's new deliveries are born
 claimed, `webhook_dispatch`) and the record of its outcome (succeeded, retried later with
-backoff, or failed; an endpoint failing everything for five days is disabled with a
-`webhook_endpoint.disabled` event). The call itself runs between them, holding no transaction.
-Many attempts' outcomes are recorded in one transaction, successes in one statement."""
+backoff, or failed; an endpoint failing everything for five days, or whose receiver answered
+410 Gone, is disabled with a `webhook_endpoint.disabled` event). The call itself runs between
+them, holding no transaction. Many attempts' outcomes are recorded in one transaction,
+successes in one statement."""
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from collections.abc import Sequence
@@ -22,7 +24,7 @@ from dmi_api.queries.predicates import columns
 from dmi_api.services.history import record_change_event
 from dmi_api.services.webhook_endpoints import PING
 from dmi_api.tenant_scope import Tenant
-from dmi_api.webhooks.backoff import DISABLE_AFTER, retry_delay
+from dmi_api.webhooks.backoff import DISABLE_AFTER, next_attempt_at
 from dmi_api.webhooks.outcome import DeliveryOutcome
 from dmi_api.webhooks.secrets import SecretBox
 
@@ -149,6 +151,7 @@ async def record_attempts(
             last_status_code=bindparam("d_code"),
             last_latency_ms=bindparam("d_latency"),
             last_error_class=None,
+            last_retry_after_seconds=None,
             updated_at=now,
         )
     )
@@ -164,6 +167,30 @@ async def record_attempts(
     ]
     await tenant.db.execute(succeeded, parameters)
     await _end_streaks(tenant, {claim.endpoint_id for claim, _ in done})
+
+
+async def release_claims(tenant: Tenant, claims: Sequence[Claim], *, now: datetime) -> None:
+    """Give up claims whose calls were never begun (their clinic's calls or the pool were busy
+    for their whole lease): due again now, no attempt counted, instead of idle until their
+    leases end; a claim no longer held (taken over) is left alone."""
+    if not claims:
+        return
+    table = columns(WebhookDelivery)
+    released = (
+        tenant.update(WebhookDelivery)
+        .where(
+            table.id == bindparam("d_id"),
+            table.status == "pending",
+            table.attempts == bindparam("d_attempts"),
+            table.next_attempt_at == bindparam("d_lease"),
+        )
+        .values(next_attempt_at=now)
+    )
+    parameters = [
+        {"d_id": claim.delivery_id, "d_attempts": claim.attempts, "d_lease": claim.lease_until}
+        for claim in claims
+    ]
+    await tenant.db.execute(released, parameters)
 
 
 async def _held(tenant: Tenant, claims: Sequence[Claim]) -> dict[uuid.UUID, WebhookDelivery]:
@@ -190,6 +217,8 @@ def _note(delivery: WebhookDelivery, outcome: DeliveryOutcome, now: datetime) ->
     delivery.last_status_code = outcome.status_code
     delivery.last_latency_ms = round(outcome.latency_ms, 1)
     delivery.last_error_class = outcome.error_class
+    asked = outcome.retry_after
+    delivery.last_retry_after_seconds = None if asked is None else math.ceil(asked.total_seconds())
     delivery.updated_at = now
 
 
@@ -218,16 +247,25 @@ async def _record_failures(
         if delivery is None:
             continue
         _note(delivery, outcome, now)
-        delay = retry_delay(delivery.attempts, rng)
-        if delay is None:
-            delivery.status, delivery.next_attempt_at = "failed", None
-        else:
-            delivery.next_attempt_at = now + delay
         endpoint = endpoints[claim.endpoint_id]
+        if outcome.gone:  # the receiver wants no more (Standard Webhooks: disable the endpoint)
+            delivery.status, delivery.next_attempt_at = "failed", None
+            if endpoint.status == "active":
+                await _disable(tenant, endpoint, now, "gone")
+            continue
+        delivery.next_attempt_at = next_attempt_at(
+            delivery.attempts,
+            now=now,
+            created_at=delivery.created_at,
+            asked=outcome.retry_after,
+            rng=rng,
+        )
+        if delivery.next_attempt_at is None:
+            delivery.status = "failed"
         if endpoint.failing_since is None:
             endpoint.failing_since = now
         elif endpoint.status == "active" and now - endpoint.failing_since >= DISABLE_AFTER:
-            await _disable_failing(tenant, endpoint, now)
+            await _disable(tenant, endpoint, now, "failing")
     await tenant.db.flush()
     return {delivery.id: delivery.status for delivery in held.values()}
 
@@ -243,8 +281,8 @@ async def _end_streaks(tenant: Tenant, endpoint_ids: set[uuid.UUID]) -> None:
     )
 
 
-async def _disable_failing(tenant: Tenant, endpoint: WebhookEndpoint, now: datetime) -> None:
-    endpoint.status, endpoint.disabled_reason = "disabled", "failing"
+async def _disable(tenant: Tenant, endpoint: WebhookEndpoint, now: datetime, reason: str) -> None:
+    endpoint.status, endpoint.disabled_reason = "disabled", reason
     endpoint.version += 1
     endpoint.updated_at = now
     changed = ["disabled_reason", "status"]

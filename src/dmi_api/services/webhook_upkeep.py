@@ -30,20 +30,23 @@ async def prune(db: AsyncSession, before: datetime) -> int:
 
 
 async def due_work(
-    db: AsyncSession, now: datetime
+    db: AsyncSession, now: datetime, *, per_clinic: int
 ) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, uuid.UUID]]]:
     """SQLite: the clinics with an active endpoint (to dispatch) and the due pending
-    deliveries (clinic, delivery), oldest first."""
+    deliveries (clinic, delivery), oldest first, at most `per_clinic` of a clinic (one with
+    many due, its receiver down, does not crowd the others out of the 100)."""
     clinics = await db.execute(
         text("SELECT DISTINCT clinic_id FROM webhook_endpoint WHERE status = 'active'")
     )
     due = await db.execute(
         text(
-            "SELECT clinic_id, id FROM webhook_delivery"
+            "SELECT clinic_id, id FROM ("
+            " SELECT clinic_id, id, next_attempt_at, row_number() OVER"
+            " (PARTITION BY clinic_id ORDER BY next_attempt_at, id) AS n FROM webhook_delivery"
             " WHERE status = 'pending' AND next_attempt_at <= :now"
-            " ORDER BY next_attempt_at LIMIT 100"
+            ") AS due WHERE n <= :per_clinic ORDER BY next_attempt_at LIMIT 100"
         ),
-        {"now": now},
+        {"now": now, "per_clinic": per_clinic},
     )
     return [_uuid(c) for (c,) in clinics.all()], [(_uuid(c), _uuid(d)) for c, d in due.all()]
 

@@ -1,5 +1,6 @@
-"""One delivery attempt and what is kept of it: the status code, the latency and an error
-class, never the receiver's response body (README: "Outbound safety")."""
+"""One delivery attempt and what is kept of it: the status code, the latency, an error class
+and the wait a 429 or 503 asked for (`Retry-After`), never the receiver's response body
+(README: "Outbound safety")."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import ssl
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
+from dmi_api.webhooks.retry_after import ASKS_TO_WAIT, asked_wait
 from dmi_api.webhooks.safe_transport import (
     DeliveryClient,
     HostUnresolvedError,
@@ -28,11 +31,19 @@ class DeliveryOutcome:
     status_code: int | None
     latency_ms: float
     error_class: str | None
+    # A 429 or 503's `Retry-After`: the wait it asked for (None: none, or not readable).
+    retry_after: timedelta | None = None
 
     @property
     def delivered(self) -> bool:
         """Whether the receiver accepted the event (a 2xx)."""
         return self.error_class is None
+
+    @property
+    def gone(self) -> bool:
+        """Whether the receiver answered 410 Gone: it wants no more deliveries (Standard
+        Webhooks: the sender disables the endpoint)."""
+        return self.status_code == 410
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
@@ -78,6 +89,7 @@ async def post_json(
     Never raises for the receiver's failures: each becomes an `error_class`."""
     started = time.perf_counter()
     status_code: int | None = None
+    retry_after: timedelta | None = None
     try:
         async with asyncio.timeout(client.total_timeout_seconds):
             request_headers = {"Content-Type": "application/json", **headers}
@@ -85,6 +97,8 @@ async def post_json(
                 "POST", url, content=body, headers=request_headers, follow_redirects=False
             ) as response:
                 status_code = response.status_code
+                if status_code in ASKS_TO_WAIT:
+                    retry_after = asked_wait(response.headers.get("Retry-After"))
         error_class = _status_error_class(status_code)
     except OutboundRefusedError as refused:
         error_class = (
@@ -95,4 +109,9 @@ async def post_json(
     except httpx.HTTPError as error:
         error_class = _network_error_class(error)
     latency_ms = (time.perf_counter() - started) * 1000
-    return DeliveryOutcome(status_code=status_code, latency_ms=latency_ms, error_class=error_class)
+    return DeliveryOutcome(
+        status_code=status_code,
+        latency_ms=latency_ms,
+        error_class=error_class,
+        retry_after=retry_after,
+    )

@@ -107,8 +107,10 @@ async def run_worker(
 
     @queue.entrypoint(DELIVER)
     async def deliver(job: Job) -> None:
+        # Attempted in the background (`WebhookWork.offer`): a delivery waiting for its clinic's
+        # calls (`DMI_WEBHOOK_CLINIC_CALLS`) holds no job slot that another clinic's job needs.
         clinic_id, delivery_id = (job.payload or b"").decode().split()
-        await work.deliver(uuid.UUID(clinic_id), uuid.UUID(delivery_id))
+        work.offer(uuid.UUID(clinic_id), uuid.UUID(delivery_id))
 
     @queue.entrypoint(DISPATCH)
     async def dispatch(job: Job) -> None:
@@ -174,6 +176,7 @@ async def run_worker(
         if stopper is not None:
             stopper.cancel()
         await connection.close()
+        await work.settle()
         await client.aclose()
         await engine.dispose()
         await upkeep_engine.dispose()

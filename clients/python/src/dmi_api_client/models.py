@@ -2615,6 +2615,13 @@ class WebhookDeliveryPublic(BaseModel):
             title="Last Error Class",
         ),
     ]
+    last_retry_after_seconds: Annotated[
+        int | None,
+        Field(
+            description="the wait the last answer (a 429 or 503) asked for with `Retry-After`, in seconds (an HTTP date counted from the answer); `next_attempt_at` is no sooner, but at most 24 h after the answer and never past the delivery's give-up time (about three days after it was made); null when the answer asked for none",
+            title="Last Retry After Seconds",
+        ),
+    ]
     next_attempt_at: Annotated[AwareDatetime | None, Field(title="Next Attempt At")]
     created_at: Annotated[AwareDatetime, Field(title="Created At")]
     updated_at: Annotated[AwareDatetime, Field(title="Updated At")]
@@ -2680,9 +2687,9 @@ class WebhookEndpointPublic(BaseModel):
     event_types: Annotated[list[str], Field(title="Event Types")]
     status: Annotated[Literal["active", "disabled"] | str, Field(title="Status")]
     disabled_reason: Annotated[
-        Literal["manual", "failing"] | str | None,
+        Literal["manual", "failing", "gone"] | str | None,
         Field(
-            description="`manual` (disabled through the API) or `failing` (every delivery failed for five days); null while active",
+            description="`manual` (disabled through the API), `failing` (every delivery failed for five days) or `gone` (the receiver answered 410 Gone); null while active",
             title="Disabled Reason",
         ),
     ]
@@ -2740,9 +2747,9 @@ class WebhookEndpointWithSecret(BaseModel):
     event_types: Annotated[list[str], Field(title="Event Types")]
     status: Annotated[Literal["active", "disabled"] | str, Field(title="Status")]
     disabled_reason: Annotated[
-        Literal["manual", "failing"] | str | None,
+        Literal["manual", "failing", "gone"] | str | None,
         Field(
-            description="`manual` (disabled through the API) or `failing` (every delivery failed for five days); null while active",
+            description="`manual` (disabled through the API), `failing` (every delivery failed for five days) or `gone` (the receiver answered 410 Gone); null while active",
             title="Disabled Reason",
         ),
     ]

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import bindparam
@@ -138,12 +139,7 @@ async def record_attempts(
     table = columns(WebhookDelivery)
     succeeded = (
         tenant.update(WebhookDelivery)
-        .where(
-            table.id == bindparam("d_id"),
-            table.status == "pending",
-            table.attempts == bindparam("d_attempts"),
-            table.next_attempt_at == bindparam("d_lease"),
-        )
+        .where(*_claim_still_held(table))
         .values(
             status="succeeded",
             attempts=table.attempts + 1,
@@ -157,9 +153,7 @@ async def record_attempts(
     )
     parameters = [
         {
-            "d_id": claim.delivery_id,
-            "d_attempts": claim.attempts,
-            "d_lease": claim.lease_until,
+            **_claim_values(claim),
             "d_code": outcome.status_code,
             "d_latency": round(outcome.latency_ms, 1),
         }
@@ -167,6 +161,21 @@ async def record_attempts(
     ]
     await tenant.db.execute(succeeded, parameters)
     await _end_streaks(tenant, {claim.endpoint_id for claim, _ in done})
+
+
+def _claim_still_held(table: Any) -> tuple[Any, ...]:
+    """A claimed delivery's row as its claim left it (not taken over since): bound by
+    `_claim_values`."""
+    return (
+        table.id == bindparam("d_id"),
+        table.status == "pending",
+        table.attempts == bindparam("d_attempts"),
+        table.next_attempt_at == bindparam("d_lease"),
+    )
+
+
+def _claim_values(claim: Claim) -> dict[str, Any]:
+    return {"d_id": claim.delivery_id, "d_attempts": claim.attempts, "d_lease": claim.lease_until}
 
 
 async def release_claims(tenant: Tenant, claims: Sequence[Claim], *, now: datetime) -> None:
@@ -177,19 +186,9 @@ async def release_claims(tenant: Tenant, claims: Sequence[Claim], *, now: dateti
         return
     table = columns(WebhookDelivery)
     released = (
-        tenant.update(WebhookDelivery)
-        .where(
-            table.id == bindparam("d_id"),
-            table.status == "pending",
-            table.attempts == bindparam("d_attempts"),
-            table.next_attempt_at == bindparam("d_lease"),
-        )
-        .values(next_attempt_at=now)
+        tenant.update(WebhookDelivery).where(*_claim_still_held(table)).values(next_attempt_at=now)
     )
-    parameters = [
-        {"d_id": claim.delivery_id, "d_attempts": claim.attempts, "d_lease": claim.lease_until}
-        for claim in claims
-    ]
+    parameters = [_claim_values(claim) for claim in claims]
     await tenant.db.execute(released, parameters)
 
 

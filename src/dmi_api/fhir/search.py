@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from dmi_api.errors import FieldProblem, ValidationProblemError
+from dmi_api.schemas.base import OUT_OF_UTC_RANGE
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MAX_IDS = 100
@@ -20,8 +21,6 @@ _PREFIXED = re.compile(r"^(gt|ge|lt|le)(.+)$")
 # The last moment a datetime holds: a range reaching past it (`le9999-12-31`) ends there, after
 # every stored moment.
 LATEST = datetime.max.replace(tzinfo=UTC)
-# An instant whose offset carries it out of the years 1 to 9999 in UTC (as `/v1` says of it).
-OUT_OF_RANGE = "The instant must fall between 0001-01-01 and 9999-12-31 in UTC."
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[B
         except ValueError:
             raise _problem(name, "Not a valid date or instant.") from None
         except OverflowError:
-            raise _problem(name, OUT_OF_RANGE) from None
+            raise _problem(name, OUT_OF_UTC_RANGE) from None
         bounds.append(
             {
                 "ge": Bound(True, start),

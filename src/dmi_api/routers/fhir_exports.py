@@ -16,9 +16,9 @@ from dmi_api.auth.dependencies import Exporter
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.fhir.media import FhirResponse
 from dmi_api.fhir.outcomes import operation_outcome
-from dmi_api.fhir.search import OUT_OF_RANGE
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import fhir_base
+from dmi_api.schemas.base import OUT_OF_UTC_RANGE
 from dmi_api.services import bulk_exports as service
 from dmi_api.services.export_files import FILE_NAME
 from dmi_api.services.fhir_sources import FHIR_SOURCES
@@ -53,7 +53,7 @@ def _since(value: str | None) -> datetime | None:
     except ValueError:
         raise _bad("_since", "An instant with its time zone, e.g. 2026-01-01T00:00:00Z.") from None
     except OverflowError:
-        raise _bad("_since", OUT_OF_RANGE) from None
+        raise _bad("_since", OUT_OF_UTC_RANGE) from None
 
 
 KICK_OFF_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -34,6 +34,8 @@ ExternalId = Annotated[
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What an instant that an offset carries out of the years 1 to 9999 in UTC is told (FHIR too).
+OUT_OF_UTC_RANGE = "The instant must fall between 0001-01-01 and 9999-12-31 in UTC."
 
 
 def _iso_only(value: Any) -> Any:
@@ -52,10 +54,7 @@ def _utc_representable(value: datetime) -> datetime:
         try:
             value.astimezone(UTC)
         except OverflowError:
-            raise PydanticCustomError(
-                "datetime_out_of_range",
-                "The instant must fall between 0001-01-01 and 9999-12-31 in UTC.",
-            ) from None
+            raise PydanticCustomError("datetime_out_of_range", OUT_OF_UTC_RANGE) from None
     return value
 
 

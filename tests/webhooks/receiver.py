@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 RESPONSE_SECRET = b"receiver-body-must-not-be-kept"
 UNHURRIED_SECONDS = 0.4  # how long `/unhurried` takes to answer 200
@@ -124,3 +124,32 @@ async def until(predicate: Callable[[], bool], within: float) -> float:
             raise AssertionError("timed out")
         await asyncio.sleep(0.005)
     return time.perf_counter() - started
+
+
+T = TypeVar("T")
+
+
+async def hanging_clinic_holds_its_share(
+    receiver: Receiver,
+    hanging_events: Callable[[], Awaitable[T]],
+    healthy_events: Callable[[], Awaitable[object]],
+) -> T:
+    """What both delivery paths must show, with `DMI_WEBHOOK_CLINIC_CALLS` 4 and a 5 s timeout:
+    25 events of a clinic whose receiver (`/slow`) hangs, then 3 of another (`/ok`): the other
+    clinic's arrive at once while only the first clinic's four calls hang (its share). Past the
+    timeout and the window to begin a call, the receiver recovers (released). The first
+    clinic's events (what `hanging_events` returned), for the test to follow to the end."""
+    hanging = await hanging_events()
+    await until(lambda: receiver.seen("/slow") >= 4, 10)
+    hanging_since = time.perf_counter()
+    await asyncio.sleep(0.3)
+    await healthy_events()
+    waited = await until(lambda: receiver.seen("/ok") >= 3, 10)
+    in_flight = receiver.seen("/slow")
+    print(f"other clinic's deliveries, commit to third arrival: {waited:.3f} s")
+    assert waited < 2.0
+    assert in_flight == 4  # the hanging clinic's share (DMI_WEBHOOK_CLINIC_CALLS)
+    assert time.perf_counter() - hanging_since < 5.0  # its calls still in flight
+    await asyncio.sleep(max(0.0, hanging_since + 6.0 - time.perf_counter()))
+    receiver.release.set()
+    return hanging

@@ -27,7 +27,7 @@ from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import SecretBox, new_secret
 from dmi_api.workers.attempts import WebhookWork, lease_for
 from dmi_api.workers.embedded import run_embedded
-from tests.webhooks.receiver import Receiver, until
+from tests.webhooks.receiver import Receiver, hanging_clinic_holds_its_share
 
 
 @dataclass
@@ -297,21 +297,11 @@ async def test_a_hanging_clinic_does_not_delay_another_clinics_events(
     stop = asyncio.Event()
     task = asyncio.create_task(run_embedded(work, 30, stop))
     try:
-        hanging_events = await _child_events(embedded, hanging, 25)
-        await until(lambda: receiver.seen("/slow") >= 4, 10)
-        hanging_since = time.perf_counter()
-        await asyncio.sleep(0.3)
-        await _child_events(embedded, healthy, 3)
-        waited = await until(lambda: receiver.seen("/ok") >= 3, 10)
-        in_flight = receiver.seen("/slow")
-        print(f"other clinic's deliveries, commit to third arrival: {waited:.3f} s")
-        assert waited < 2.0
-        assert in_flight == 4  # the hanging clinic's share (DMI_WEBHOOK_CLINIC_CALLS)
-        assert time.perf_counter() - hanging_since < 5.0  # its calls still in flight
-
-        # Past the timeout and the dispatcher's window to begin a call: its receiver recovers.
-        await asyncio.sleep(max(0.0, hanging_since + 6.0 - time.perf_counter()))
-        receiver.release.set()
+        hanging_events = await hanging_clinic_holds_its_share(
+            receiver,
+            lambda: _child_events(embedded, hanging, 25),
+            lambda: _child_events(embedded, healthy, 3),
+        )
         statuses = await _statuses(embedded, hanging, 40)
         others = await _statuses(embedded, healthy, 5)
     finally:

@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from dmi_api.services.bulk_exports import STALLED_AFTER
 from dmi_api.workers import queue
 from dmi_api.workers.queue import run_worker
 from tests.webhooks.committed import Committed
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Receiver, until
 
 pytestmark = pytest.mark.postgres_only
 
@@ -47,16 +48,6 @@ async def worker(settings: Settings) -> AsyncIterator[None]:
     await asyncio.wait_for(task, 30)
 
 
-async def _until(predicate: Callable[[], bool], within: float) -> float:
-    """Seconds until `predicate` holds (fails after `within` seconds)."""
-    started = time.perf_counter()
-    while not predicate():
-        if time.perf_counter() - started > within:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.005)
-    return time.perf_counter() - started
-
-
 async def test_a_committed_delivery_is_attempted_at_once(
     committed: Committed, worker: None, receiver: Receiver
 ) -> None:
@@ -64,7 +55,7 @@ async def test_a_committed_delivery_is_attempted_at_once(
     latencies = []
     for n in range(5):
         await committed.delivery(endpoint)  # committed on return
-        latencies.append(await _until(lambda: len(receiver.requests) > n, 5))  # noqa: B023
+        latencies.append(await until(lambda: len(receiver.requests) > n, 5))  # noqa: B023
     print(f"commit-to-first-attempt (delivery row) seconds: {sorted(latencies)}")
     assert sorted(latencies)[2] < 2.0
 
@@ -78,7 +69,7 @@ async def test_a_change_event_becomes_a_signed_delivery(
     other_type, child = uuid.uuid4(), uuid.uuid4()
     for event_type, resource in (("practitioner.created", other_type), ("child.created", child)):
         await committed.event(endpoint.clinic_id, event_type=event_type, resource_id=resource)
-    latency = await _until(lambda: len(receiver.requests) >= 1, 10)
+    latency = await until(lambda: len(receiver.requests) >= 1, 10)
     print(f"commit-to-first-attempt (change event, via dispatch) seconds: {latency:.3f}")
     assert latency < 2.0
     await asyncio.sleep(0.3)
@@ -123,13 +114,13 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
         await asyncio.sleep(2.0)
         await committed.delivery(endpoint)
         await committed.event(endpoint.clinic_id)
-        await _until(lambda: len(receiver.requests) >= 2, 10)
+        await until(lambda: len(receiver.requests) >= 2, 10)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         receiver.release.set()  # the killed worker's calls end unrecorded
         second = _worker_process(settings)
         # Attempted again once the claims' leases (timeout + 5 s, 8 s here) have run out.
-        await _until(lambda: len(receiver.requests) >= 4, 40)
+        await until(lambda: len(receiver.requests) >= 4, 40)
         for _ in range(100):
             rows = await committed.sql(
                 "SELECT event_id, status, attempts FROM webhook_delivery WHERE clinic_id = :c",
@@ -182,7 +173,7 @@ async def test_exports_past_the_workers_limit_wait_their_turn(
     stop = asyncio.Event()
     task = asyncio.create_task(run_worker(own, concurrency=10, stop=stop))
     try:
-        await _until(lambda: held.held == 2, 10)
+        await until(lambda: held.held == 2, 10)
         await asyncio.sleep(own.db_pool_timeout_seconds + 1.0)
         assert held.held == 2
         assert await committed.export_statuses() == ["queued", "queued", "running", "running"]
@@ -204,23 +195,60 @@ async def test_an_export_whose_row_was_out_of_reach_runs_again(
 ) -> None:
     """The database does not answer the export's first two reads of its row (a restart): the
     worker runs it again from the start, and it completes."""
-    refused: list[uuid.UUID] = []
-    monkeypatch.setattr(export_runner, "_state", _refusing(refused, 2))
-    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (0.1, 0.1, 0.1))
-    own = settings.model_copy(update={"export_dir": str(tmp_path)})
-    export_id = await committed.export(await committed.clinic())
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    flaky = await _flaky_export(
+        committed, settings, tmp_path, monkeypatch, refusals=2, pauses=(0.1, 0.1, 0.1)
+    )
     try:
         for _ in range(200):
             if await committed.export_statuses() == ["completed"]:
                 break
             await asyncio.sleep(0.1)
         assert await committed.export_statuses() == ["completed"]
-        assert refused == [export_id, export_id]
+        assert flaky.refused == [flaky.export_id] * 2
     finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
+        await flaky.stopped()
+
+
+@dataclass
+class _FlakyExport:
+    """A queued export whose row the database refuses at first, and a worker running it."""
+
+    refused: list[uuid.UUID]  # the export ids of the refused reads, in order
+    clinic_id: uuid.UUID
+    export_id: uuid.UUID
+    stop: asyncio.Event
+    worker: asyncio.Task[None]
+
+    @property
+    def ids(self) -> tuple[uuid.UUID, uuid.UUID]:
+        return self.clinic_id, self.export_id
+
+    async def stopped(self) -> float:
+        """Stop the worker: the seconds it took."""
+        self.stop.set()
+        started = time.perf_counter()
+        await asyncio.wait_for(self.worker, 30)
+        return time.perf_counter() - started
+
+
+async def _flaky_export(
+    committed: Committed,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    refusals: int,
+    pauses: tuple[float, ...],
+) -> _FlakyExport:
+    refused: list[uuid.UUID] = []
+    monkeypatch.setattr(export_runner, "_state", _refusing(refused, refusals))
+    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", pauses)
+    own = settings.model_copy(update={"export_dir": str(tmp_path)})
+    clinic_id = await committed.clinic()
+    export_id = await committed.export(clinic_id)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    return _FlakyExport(refused, clinic_id, export_id, stop, worker)
 
 
 def _refusing(refused: list[uuid.UUID], times: int) -> Callable[..., Any]:
@@ -250,28 +278,21 @@ async def test_a_stopping_worker_does_not_wait_out_an_exports_pause(
 ) -> None:
     """The export's row out of reach: its job is queued again for after the pause (any worker
     may take it then), instead of a worker holding it, and its stop, for the pause."""
-    refused: list[uuid.UUID] = []
-    monkeypatch.setattr(export_runner, "_state", _refusing(refused, 1))
-    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (60.0, 60.0, 60.0))
-    own = settings.model_copy(update={"export_dir": str(tmp_path)})
-    clinic_id = await committed.clinic()
-    export_id = await committed.export(clinic_id)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    flaky = await _flaky_export(
+        committed, settings, tmp_path, monkeypatch, refusals=1, pauses=(60.0, 60.0, 60.0)
+    )
     try:
         for _ in range(100):
-            job = await _export_job(committed, clinic_id, export_id)
-            if refused and job is not None and job.attempts == 1:
+            job = await _export_job(committed, *flaky.ids)
+            if flaky.refused and job is not None and job.attempts == 1:
                 break
             await asyncio.sleep(0.1)
         assert job is not None
         assert (job.status, job.attempts) == ("queued", 1)
         assert timedelta(seconds=50) < job.wait <= timedelta(seconds=60)
     finally:
-        stop.set()
-        started = time.perf_counter()
-        await asyncio.wait_for(task, 30)
-    assert time.perf_counter() - started < 10
+        took = await flaky.stopped()
+    assert took < 10
     assert await committed.export_statuses() == ["queued"]
 
 
@@ -280,25 +301,19 @@ async def test_an_export_out_of_reach_past_its_retries_leaves_its_job(
 ) -> None:
     """Refused at every run: one run and one per pause, then the job fails (the row is queued
     again by the upkeep once it has not moved for `STALLED_AFTER`: the next test)."""
-    refused: list[uuid.UUID] = []
-    monkeypatch.setattr(export_runner, "_state", _refusing(refused, 100))
-    monkeypatch.setattr(queue, "EXPORT_RETRY_PAUSES", (0.1, 0.1))
-    own = settings.model_copy(update={"export_dir": str(tmp_path)})
-    clinic_id = await committed.clinic()
-    export_id = await committed.export(clinic_id)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(own, concurrency=2, stop=stop))
+    flaky = await _flaky_export(
+        committed, settings, tmp_path, monkeypatch, refusals=100, pauses=(0.1, 0.1)
+    )
     try:
         for _ in range(200):
-            if len(refused) == 3 and await _export_job(committed, clinic_id, export_id) is None:
+            if len(flaky.refused) == 3 and await _export_job(committed, *flaky.ids) is None:
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)  # no fourth run
-        assert refused == [export_id] * 3
-        assert await _export_job(committed, clinic_id, export_id) is None
+        assert flaky.refused == [flaky.export_id] * 3
+        assert await _export_job(committed, *flaky.ids) is None
     finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
+        await flaky.stopped()
 
 
 async def test_an_export_left_without_a_job_is_queued_again(

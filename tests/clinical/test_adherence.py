@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import tomllib
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dmi_api.clinical.adherence import (
     RULE,
     Delivery,
     ItemDose,
+    counted_days,
     prescription_adherence,
 )
 
@@ -274,3 +277,40 @@ def test_rounding_is_half_up_to_two_decimals() -> None:
     )
     assert result["items"][0]["percent"]["occasions"] == 6.25
     assert result["items"][1]["percent"]["occasions"] == 3.13
+
+
+DAY0 = date(2024, 1, 1)
+_offsets = st.integers(min_value=0, max_value=90)
+
+
+@given(
+    st.tuples(_offsets, st.none() | _offsets),
+    st.lists(st.tuples(_offsets, st.none() | _offsets), max_size=4),
+    st.tuples(_offsets, _offsets),
+)
+def test_counted_days_are_the_days_counted_one_by_one(
+    period: tuple[int, int | None],
+    pauses: list[tuple[int, int | None]],
+    window: tuple[int, int],
+) -> None:
+    """Counted and paused days against the days of window and period listed one by one, less
+    the paused ones (a resumption day is not paused; an open pause runs to the end)."""
+
+    def on(offset: int) -> date:
+        return DAY0 + timedelta(days=offset)
+
+    start, end = on(period[0]), None if period[1] is None else on(period[1])
+    window_from, window_to = on(window[0]), on(window[1])
+    asked = [
+        {"start": on(a).isoformat(), "end": None if b is None else on(b).isoformat()}
+        for a, b in pauses
+    ]
+    last = min(window_to, end or window_to)
+    in_scope = {d for n in range(100) if max(window_from, start) <= (d := on(n)) <= last}
+    paused = {
+        on(n) for a, b in pauses for n in range(a, 100 if b is None else b) if on(n) in in_scope
+    }
+    counted, paused_days = counted_days(start, end, asked, window_from, window_to)
+    assert paused_days == len(paused)
+    assert len(counted) == len(in_scope - paused)
+    assert {on(n) for n in range(-5, 100) if on(n) in counted} == in_scope - paused

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmi_api.clinical.rounding import change, half_up
+from dmi_api.clinical.rounding import change, half_up, ratio_half_up
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,23 @@ def test_floats_round_as_the_decimal_they_print_as(value: Decimal) -> None:
     expected = float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     assert half_up(float(value)) == expected + 0.0
     assert half_up(Fraction(value)) == expected + 0.0
+
+
+@given(
+    st.integers(min_value=-(10**18), max_value=10**18),
+    st.integers(min_value=1, max_value=10**12),
+    st.integers(min_value=0, max_value=4),
+)
+def test_ratios_round_as_exact_decimals(numerator: int, denominator: int, places: int) -> None:
+    """A ratio of whole numbers rounds as its exact decimal does, in Decimal's own arithmetic."""
+    quantum = Decimal(1).scaleb(-places)
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(numerator) / Decimal(denominator)
+        expected = float(exact.quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
+    assert ratio_half_up(numerator, denominator, places) == expected
+    assert half_up(Fraction(numerator, denominator), places) == expected
+    assert str(ratio_half_up(numerator, denominator, places)) != "-0.0"
 
 
 @pytest.mark.parametrize(

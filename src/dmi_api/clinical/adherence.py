@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from dmi_api.clinical.rounding import half_up
 
@@ -62,9 +62,9 @@ class ItemDose:
     days_per_week: int | None
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One exercise entry of an attended session record, on the day it happened."""
+class Delivery(NamedTuple):
+    """One exercise entry of an attended session record, on the day it happened (a tuple: a
+    report makes one per exercise of every session)."""
 
     on: date
     item_id: uuid.UUID | None
@@ -99,9 +99,37 @@ def _as_date(value: Any, field: str) -> date:
     raise ValueError(f"pause {field} must be an ISO date, not {value!r}")
 
 
-def _days(first: date, last: date) -> set[date]:
-    """Every day from `first` to `last` inclusive (empty when last < first)."""
-    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+@dataclass(frozen=True)
+class CountedDays:
+    """The days from `first` to `last` inclusive but the paused ones, as bounds: a membership
+    test and a count however long the window (a report over a child's life spans years)."""
+
+    first: date
+    last: date
+    paused: tuple[tuple[date, date], ...]  # inside first..last, in order, apart
+
+    def __contains__(self, day: date) -> bool:
+        return self.first <= day <= self.last and not any(
+            start <= day <= end for start, end in self.paused
+        )
+
+    def __len__(self) -> int:
+        return max(0, (self.last - self.first).days + 1) - self.paused_days
+
+    @property
+    def paused_days(self) -> int:
+        return sum((end - start).days + 1 for start, end in self.paused)
+
+
+def _merged(spans: list[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
+    """The union of the spans (inclusive days) as spans in order, none touching another."""
+    found: list[tuple[date, date]] = []
+    for start, end in sorted(spans):
+        if found and start <= found[-1][1] + timedelta(days=1):
+            found[-1] = (found[-1][0], max(found[-1][1], end))
+        else:
+            found.append((start, end))
+    return tuple(found)
 
 
 def counted_days(
@@ -110,20 +138,21 @@ def counted_days(
     pauses: Sequence[Mapping[str, Any]],
     window_from: date,
     window_to: date,
-) -> tuple[set[date], int]:
+) -> tuple[CountedDays, int]:
     """The counted days and the number of paused days inside window and period (also the days
     of an intensive block: `intensive_blocks`)."""
     first = max(window_from, period_start)
     last = min(window_to, period_end if period_end is not None else window_to)
-    in_scope = _days(first, last)
-    paused: set[date] = set()
+    paused = []
     for pause in pauses:
         start = _as_date(pause.get("start"), "start")
         end = pause.get("end")
         # `end` is the day the program resumed (exclusive); an open pause runs past the window.
         until = last if end is None else _as_date(end, "end") - timedelta(days=1)
-        paused |= _days(max(start, first), min(until, last))
-    return in_scope - paused, len(paused)
+        if max(start, first) <= min(until, last):
+            paused.append((max(start, first), min(until, last)))
+    days = CountedDays(first, last, _merged(paused))
+    return days, days.paused_days
 
 
 def _item_of(

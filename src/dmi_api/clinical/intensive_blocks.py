@@ -77,7 +77,7 @@ def block_summary(
 ) -> dict[str, Any]:
     """The summary of one block (`last`: its last day, None while open-ended)."""
     until = today if last is None else min(last, today)
-    days = counted_days(first, last, pauses, first, until)[0] if until >= first else set()
+    days = counted_days(first, last, pauses, first, until)[0]
     counted = [s for s in sessions if s.day in days]
     counted = [s for s in counted if s.attendance == "attended" and s.type != "home_practice"]
     delivered = {

@@ -17,19 +17,22 @@ PLACES = 2
 
 def half_up(value: float | Fraction, places: int = PLACES) -> float:
     """`value` rounded half away from zero to `places` decimals (default 2)."""
-    step = Decimal(1).scaleb(-places)
     if isinstance(value, Fraction):
-        # Exact: scale, add a half of the last place away from zero, then truncate.
-        scaled = abs(value) * 10**places + Fraction(1, 2)
-        whole = scaled.numerator // scaled.denominator
-        exact = Decimal(whole if value >= 0 else -whole).scaleb(-places)
-        rounded = float(exact.quantize(step))
-    elif isinstance(value, int):
-        rounded = float(value)
-    else:
-        rounded = float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+        return ratio_half_up(value.numerator, value.denominator, places)
+    if isinstance(value, int):
+        return float(value)
+    step = Decimal(1).scaleb(-places)
     # + 0.0 turns -0.0 (a tiny negative rounded away) into 0.0, which JSON shows as 0.0.
-    return rounded + 0.0
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)) + 0.0
+
+
+def ratio_half_up(numerator: int, denominator: int, places: int = PLACES) -> float:
+    """`numerator / denominator` (`denominator` > 0) rounded half away from zero, exactly: in
+    whole numbers, scaled, plus half of the last place, truncated (no Fraction, no Decimal).
+    The division of two ints is correctly rounded, so the float is the one the decimal prints."""
+    scale: int = 10**places
+    whole = (2 * abs(numerator) * scale + denominator) // (2 * denominator)
+    return (whole if numerator >= 0 else -whole) / scale + 0.0
 
 
 def change(now: float, then: float) -> float:

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
-from dmi_api.clinical.rounding import half_up
+from dmi_api.clinical.rounding import ratio_half_up
 
 RULE = "support-progression@1"
 SCALE = ("trunk", "pelvis", "thighs", "knees", "ankles")  # proximal -> distal
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     """One use of a hold in a session."""
 
     on: date
@@ -41,10 +38,10 @@ class Use:
 
 
 def _full_percent(uses: Sequence[Use]) -> float | None:
-    rated = [use for use in uses if use.response is not None]
+    rated = [use.response for use in uses if use.response is not None]
     if not rated:
         return None
-    return half_up(Fraction(100 * sum(use.response == "full" for use in rated), len(rated)))
+    return ratio_half_up(100 * rated.count("full"), len(rated))
 
 
 def _sessions(uses: Sequence[Use]) -> list[uuid.UUID]:

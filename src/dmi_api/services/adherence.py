@@ -78,19 +78,24 @@ def deliveries_from(records: Sequence[SessionRow], zone: tzinfo) -> list[Deliver
     """The exercises of attended session records as deliveries of a dose, on their local
     dates (`zone`: the clinic's time zone, for records without a kept UTC offset)."""
     found: list[Delivery] = []
+    ids: dict[Any, uuid.UUID | None] = {}  # each id parsed once, however many its deliveries
+
+    def parsed(value: Any) -> uuid.UUID | None:
+        return ids[value] if value in ids else ids.setdefault(value, _uuid(value))
+
     for record in records:
         if record.attendance != "attended":
             continue
         source = "home" if record.type == "home_practice" else "clinic"
         on = local_day(record, zone)
         for done in record.exercises:
-            exercise_id = _uuid(done.get("exercise_id"))
+            exercise_id = parsed(done.get("exercise_id"))
             if exercise_id is None:
                 continue
             found.append(
                 Delivery(
                     on=on,
-                    item_id=_uuid(done.get("prescription_item_id")),
+                    item_id=parsed(done.get("prescription_item_id")),
                     exercise_id=exercise_id,
                     repetitions=done.get("repetitions"),
                     sets=done.get("sets"),

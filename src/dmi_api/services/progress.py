@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlmodel import col
 
 from dmi_api.clinical.adherence import Delivery
@@ -27,7 +28,6 @@ from dmi_api.schemas.insights import (
     InstrumentScore,
     ProgressReport,
     SessionTotals,
-    SupportPointUse,
     SupportProgression,
 )
 from dmi_api.services import prescription_items, rules_in_effect
@@ -163,24 +163,25 @@ def _session_totals(records: Sequence[SessionRow]) -> list[SessionTotals]:
     return [SessionTotals.model_validate({"type": t, **counts[t]}) for t in sorted(counts)]
 
 
-def _support_point_uses(
-    records: Sequence[SessionRow], zone: tzinfo
-) -> dict[uuid.UUID, list[SupportPointUse]]:
-    uses: dict[uuid.UUID, list[SupportPointUse]] = defaultdict(list)
+def _support_point_uses(records: Sequence[SessionRow], zone: tzinfo) -> dict[str, list[Use]]:
+    """Each exercise's holds in the attended records, in their order, by the exercise's id
+    (canonical text)."""
+    uses: dict[str, list[Use]] = defaultdict(list)
+    ids: dict[str, str] = {}  # an exercise's id made canonical once, however many its uses
     for record in records:
         if record.attendance != "attended":
             continue
+        on = local_day(record, zone)
         for done in record.exercises:
-            if done.get("support_point") and done.get("exercise_id"):
-                uses[uuid.UUID(str(done["exercise_id"]))].append(
-                    SupportPointUse(
-                        on=local_day(record, zone),
-                        session_record_id=record.id,
-                        support_point=done["support_point"],
-                        response=done.get("response"),
-                    )
-                )
+            point, exercise = done.get("support_point"), done.get("exercise_id")
+            if point and exercise:
+                key = str(exercise)
+                exercise_id = ids.get(key) or ids.setdefault(key, str(uuid.UUID(key)))
+                uses[exercise_id].append(Use(on, record.id, point, done.get("response")))
     return uses
+
+
+_PROGRESSIONS = TypeAdapter(list[ExerciseProgression])
 
 
 def support_points(
@@ -188,29 +189,28 @@ def support_points(
 ) -> list[ExerciseProgression]:
     """Each exercise's holds over the records, and its progression (`support-progression@1`)."""
     uses = _support_point_uses(records, rules.zone)
-    found = []
-    for exercise_id in sorted(uses, key=lambda e: (exercises[e].code, str(e))):
-        if exercise_id not in exercises:
-            continue
-        exercise, used = exercises[exercise_id], uses[exercise_id]
-        steps = [Use(u.on, u.session_record_id, u.support_point, u.response) for u in used]
-        found.append(
-            ExerciseProgression.model_validate(
-                {
-                    "exercise_id": exercise_id,
-                    "code": exercise.code,
-                    "name": exercise.name,
-                    "category": exercise.category,
-                    "uses": used,
-                    **progression(
-                        steps,
-                        after_sessions=rules.progress_after_sessions,
-                        full_percent=rules.progress_full_percent,
-                    ),
-                }
-            )
-        )
-    return found
+    known = sorted(
+        ((exercise.code, str(id)), id, exercise)
+        for id, exercise in exercises.items()
+        if str(id) in uses
+    )
+    return _PROGRESSIONS.validate_python(
+        [
+            {
+                "exercise_id": id,
+                "code": exercise.code,
+                "name": exercise.name,
+                "category": exercise.category,
+                "uses": [use._asdict() for use in uses[key]],
+                **progression(
+                    uses[key],
+                    after_sessions=rules.progress_after_sessions,
+                    full_percent=rules.progress_full_percent,
+                ),
+            }
+            for (_, key), id, exercise in known
+        ]
+    )
 
 
 def categories(progressions: Sequence[ExerciseProgression]) -> list[CategoryProgression]:
@@ -255,7 +255,7 @@ def _dirfloortime(
 
 
 async def _exercises(tenant: Tenant, records: Sequence[SessionRow]) -> dict[uuid.UUID, ExerciseRow]:
-    used = list(_support_point_uses(records, UTC))  # their exercises, whatever the day
+    used = [uuid.UUID(id) for id in _support_point_uses(records, UTC)]  # whatever the day
     if not used:
         return {}
     statement = tenant.select(Exercise).where(col(Exercise.id).in_(used))

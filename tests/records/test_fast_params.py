@@ -18,10 +18,18 @@ from fastapi.routing import APIRoute
 
 from dmi_api.http.routing import DmiRoute
 from tests.records.conftest import Headers
+from tests.support.insights import make_clinic
 from tests.support.records import seed_child
 from tests.support.tenants import TenantClient
 
-FAST_ROUTES = {("GET", "/v1/children"), ("GET", "/v1/children/{child_id}")}
+FAST_ROUTES = {
+    ("GET", "/v1/children"),
+    ("GET", "/v1/children/{child_id}"),
+    ("GET", "/v1/children/{child_id}/progress"),
+    ("GET", "/v1/children/{child_id}/progress.svg"),
+    ("GET", "/v1/session-records"),
+    ("GET", "/v1/children/{child_id}/session-records"),
+}
 
 
 def _routes(app: FastAPI) -> Iterator[APIRoute]:
@@ -46,7 +54,8 @@ def test_the_fast_routes_are_the_ones_compared_here(app: FastAPI) -> None:
 
 
 def _comparable(response: httpx.Response) -> tuple[Any, ...]:
-    body: Any = response.json() if response.content else None
+    json = "json" in response.headers.get("content-type", "")
+    body: Any = (response.json() if json else response.text) if response.content else None
     if isinstance(body, dict):
         body.pop("request_id", None)
         body.pop("instance", None)
@@ -178,3 +187,67 @@ class TestSameAnswers:
         )
         assert fast == solved
         assert fast[0] == 304
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "",
+            "?from=2024-06-01",
+            "?from=2024-06-01&to=2025-01-01",
+            "?to=2024-01-01",  # before the birth: no day
+            "?from=2024-13-01",
+            "?to=abc&from=",
+            "?from=2024-06-01&from=2024-07-01",
+            "?unknown=1",
+        ],
+    )
+    @pytest.mark.parametrize("suffix", ["", ".svg"])
+    async def test_progress(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        tenant_b: TenantClient,
+        headers_for: Headers,
+        query: str,
+        suffix: str,
+    ) -> None:
+        """The report (a model rendered by the route itself) and its chart, with the period's
+        aliases `from` and `to`, for the clinic's child, another clinic's and no child."""
+        kid = await make_clinic(app, tenant_a, headers_for)
+        theirs = await seed_child(app, tenant_b)
+        await kid.session(
+            client,
+            "2024-07-02T10:00:00Z",
+            [{"exercise_id": kid.exercise_ids[0], "support_point": "trunk", "response": "full"}],
+        )
+        for child_id in (kid.child_id, theirs.id, uuid.uuid4()):
+            path = f"/v1/children/{child_id}/progress{suffix}{query}"
+            fast, solved = await _both_ways(app, client, path, kid.headers)
+            assert fast == solved
+        fast, _ = await _both_ways(app, client, f"/v1/children/{kid.child_id}/progress", {})
+        assert fast[0] == 401
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "?from=2024-07-01T00:00:00Z&to=2024-08-01T00:00:00Z",
+            "?from=2024-07-01",  # a date, not an instant
+            "?type=home_practice&limit=1",
+            "?to=2024-07-01T00:00:00Z&from=2024-08-01T00:00:00Z",
+        ],
+    )
+    async def test_session_record_lists(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+        query: str,
+    ) -> None:
+        kid = await make_clinic(app, tenant_a, headers_for)
+        for day in ("02", "09"):
+            await kid.session(client, f"2024-07-{day}T10:00:00Z", [])
+        for path in ("/v1/session-records", f"/v1/children/{kid.child_id}/session-records"):
+            fast, solved = await _both_ways(app, client, path + query, kid.headers)
+            assert fast == solved

@@ -47,8 +47,8 @@ def _query_model(dependant: Dependant) -> tuple[Any, type[BaseModel]] | bool | N
         # FastAPI hands unknown names to a model that allows or forbids extras.
         and model.model_config.get("extra") in (None, "ignore")
         and all(
-            info.alias in (None, name)
-            and info.validation_alias is None
+            # A plain alias (`from`) is read and validated by that name, as FastAPI does.
+            (info.validation_alias is None or info.validation_alias == info.alias)
             # FastAPI reads a sequence field from every repetition of its name.
             and not _is_collection(info.annotation)
             for name, info in model.model_fields.items()
@@ -116,6 +116,11 @@ def plan(dependant: Dependant, token: TokenDependency) -> Handler | None:
     if query is False or auth is False:
         return None
     path_fields = list(dependant.path_params)
+    names = (
+        [info.alias or name for name, info in query[1].model_fields.items()]
+        if isinstance(query, tuple)
+        else []
+    )
     request_name = dependant.request_param_name
 
     async def handle(request: Request) -> Response:
@@ -136,9 +141,9 @@ def plan(dependant: Dependant, token: TokenDependency) -> Handler | None:
             errors.extend(field_errors)
             values[field.name] = value
         if isinstance(query, tuple):
-            field, model = query
+            field = query[0]
             received = request.query_params
-            given = {name: received[name] for name in model.model_fields if name in received}
+            given = {name: received[name] for name in names if name in received}
             value, field_errors = field.validate(given, {}, loc=("query",))
             errors.extend(field_errors)
             values[field.name] = value

@@ -6,8 +6,9 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from dmi_api.auth.dependencies import Caller, require, require_token
 from dmi_api.auth.principal import Principal
@@ -65,11 +66,11 @@ async def _child(tenant: Tenant, child_id: uuid.UUID) -> Child:
     return await get_live(tenant, Child, child_id)
 
 
-class AskedPeriod:
+class AskedPeriod(BaseModel):
     """A child's report period as asked: `from` (inclusive) and `to` (exclusive)."""
 
-    def __init__(self, first: From = None, end: To = None) -> None:
-        self.first, self.end = first, end
+    first: IsoDate | None = Field(default=None, alias="from", description="first day (inclusive)")
+    end: ReportEnd | None = Field(default=None, alias="to", description=TO_DOC)
 
     def of(self, child: AgeInputs, today: date) -> progress.Period:
         """The period for this child: from birth by default, to `today` (the clinic's date)
@@ -77,7 +78,7 @@ class AskedPeriod:
         return _period(child, self.first, self.end or today + timedelta(days=1))
 
 
-Asked = Annotated[AskedPeriod, Depends()]
+Asked = Annotated[AskedPeriod, Query()]
 
 
 def _period(child: AgeInputs, first: date | None, end: date) -> progress.Period:
@@ -207,30 +208,12 @@ async def prescription_adherence(
     return AdherenceReport.model_validate(result)
 
 
-class ProgressAsked:
-    """A progress report's request: the reader's token, the child and the period."""
-
-    def __init__(
-        self,
-        principal: ProgressReader,
-        request: Request,
-        child_id: uuid.UUID,
-        asked: Asked,
-    ) -> None:
-        self.principal, self.request, self.child_id = principal, request, child_id
-        self.asked = asked
-
-    async def report(self) -> ProgressReport:
-        """The report over the asked period; audited as a read of the child's progress."""
-        return await stores(self.request).progress.report(
-            self.request,
-            self.principal,
-            self.child_id,
-            self.asked.of,
-        )
-
-
-Progress = Annotated[ProgressAsked, Depends()]
+async def _report(
+    principal: Principal, request: Request, child_id: uuid.UUID, asked: AskedPeriod
+) -> ProgressReport:
+    """The report over the asked period, from the store (two statements, or a session);
+    audited as a read of the child's progress."""
+    return await stores(request).progress.report(request, principal, child_id, asked.of)
 
 
 @router.get(
@@ -238,10 +221,14 @@ Progress = Annotated[ProgressAsked, Depends()]
     response_model=ProgressReport,
     summary="Progress report of a child",
 )
-async def child_progress(asked: Progress) -> ProgressReport:
+async def child_progress(
+    principal: ProgressReader, request: Request, child_id: uuid.UUID, asked: Asked
+) -> Response:
     """Ages, scores with their change, the GMFM-88 series, WHO milestones, adherence of the
     active prescriptions, sessions by type and the support points used, over the period."""
-    return await asked.report()
+    # Rendered here, as FastAPI would render the model (by alias), in one pass.
+    report = await _report(principal, request, child_id, asked)
+    return Response(report.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get(
@@ -250,8 +237,10 @@ async def child_progress(asked: Progress) -> ProgressReport:
     responses={200: {"content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
     summary="Progress chart of a child (SVG)",
 )
-async def child_progress_chart(asked: Progress) -> Response:
+async def child_progress_chart(
+    principal: ProgressReader, request: Request, child_id: uuid.UUID, asked: Asked
+) -> Response:
     """The GMFM-88 total and goal total over the period against the child's age (corrected
     while correction applies), WHO milestones named at their lines, intensive blocks shaded,
     each point's value shown, a legend, a `<title>` and a `<desc>`: an SVG to embed."""
-    return _svg(progress_charts.progress_chart(await asked.report()))
+    return _svg(progress_charts.progress_chart(await _report(principal, request, child_id, asked)))

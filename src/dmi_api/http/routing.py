@@ -44,6 +44,14 @@ def _is_json(media_type: str) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _unstorable_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(value, str):
         if not is_storable_text(value):
@@ -189,11 +197,11 @@ class DmiRoute(APIRoute):
             return
         if media_type is None or not _is_json(media_type):
             raise UnsupportedMediaTypeError("This operation accepts application/json bodies.")
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
+        # A NUL byte is never in UTF-8 JSON and always in UTF-16 or UTF-32 JSON, which the
+        # parser would detect and read (escaped NULs and all: the walk below looks for `\u`).
+        if b"\x00" in body or not _is_utf8(body):
             detail = "The body is not valid UTF-8 JSON."
-            raise ValidationProblemError([FieldProblem("#", detail, "json_invalid")]) from None
+            raise ValidationProblemError([FieldProblem("#", detail, "json_invalid")])
         # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
         if b"\\u" not in body:
             return

@@ -86,6 +86,23 @@ def declared_query_names(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
+def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameter names a route reads as lists (each repetition one value)."""
+    names: set[str] = set()
+    for field in dependant.query_params:
+        model = field.field_info.annotation
+        if inspect.isclass(model) and issubclass(model, BaseModel):
+            for name, info in model.model_fields.items():
+                alias = info.validation_alias if isinstance(info.validation_alias, str) else None
+                if fast_params.is_collection(info.annotation):
+                    names.add(alias or info.alias or name)
+        elif fast_params.is_collection(model):
+            names.add(field.alias)
+    for sub in dependant.dependencies:
+        names |= repeatable_query_names(sub)
+    return frozenset(names)
+
+
 def declared_header_names(dependant: Dependant) -> frozenset[str]:
     """The header names a route declares (as declared), through its dependencies."""
     names = {field.alias for field in dependant.header_params}
@@ -130,6 +147,7 @@ class DmiRoute(APIRoute):
         )
         expects_body = self.body_field is not None
         known = declared_query_names(self.dependant) if self.refuses_unknown_query else None
+        single = known - repeatable_query_names(self.dependant) if known else frozenset()
         headers = declared_header_names(self.dependant)
         takes_if_match = "if-match" in {name.lower() for name in headers}
         if takes_if_match:
@@ -145,7 +163,7 @@ class DmiRoute(APIRoute):
                 refused = None
                 ignored = {name for name in request.query_params if name not in known}
                 request.state.ignored_query = frozenset(ignored)
-            await self._check_parameters(request, refused, headers)
+            await self._check_parameters(request, refused, headers, single)
             if takes_if_match:
                 read_if_match(request)
             if request.method in _BODY_METHODS:
@@ -160,7 +178,10 @@ class DmiRoute(APIRoute):
 
     @staticmethod
     async def _check_parameters(
-        request: Request, known: frozenset[str] | None, headers: frozenset[str]
+        request: Request,
+        known: frozenset[str] | None,
+        headers: frozenset[str],
+        single: frozenset[str],
     ) -> None:
         # Declared headers are stored too (Idempotency-Key): the same rule as parameters.
         declared = [
@@ -182,6 +203,14 @@ class DmiRoute(APIRoute):
                 FieldProblem(json_pointer([name]), detail, "unknown_parameter", "query")
                 for name in dict.fromkeys(request.query_params)
                 if name not in known and is_storable_text(name)
+            ]
+            # One value is read of a single-valued parameter: the last, silently, were it sent
+            # twice (`child_id=A&child_id=B` would list B's rows alone).
+            detail = "This parameter takes one value; it was sent more than once."
+            errors += [
+                FieldProblem(json_pointer([name]), detail, "repeated_parameter", "query")
+                for name in dict.fromkeys(request.query_params)
+                if name in single and len(request.query_params.getlist(name)) > 1
             ]
         if errors:
             raise ValidationProblemError(errors)

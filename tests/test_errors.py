@@ -37,13 +37,13 @@ class TestUnknownRoutesAndMethods:
     async def test_wrong_method_is_405_with_allow(self, client: httpx.AsyncClient) -> None:
         response = await client.delete("/healthz")
         assert_problem(response, 405, "method_not_allowed")
-        assert response.headers["allow"] == "GET"
+        assert response.headers["allow"] == "GET, HEAD"
 
     async def test_allow_lists_every_method_of_the_path(self, client: httpx.AsyncClient) -> None:
         # Three routes serve this path; Starlette alone would name only the first one's method.
         response = await client.put(f"/v1/practitioners/{uuid.uuid4()}", json={})
         assert_problem(response, 405, "method_not_allowed")
-        assert response.headers["allow"] == "DELETE, GET, PATCH"
+        assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"
 
 
 class TestBodyLimit:

@@ -238,6 +238,8 @@ class DmiRoute(APIRoute):
             document = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return  # FastAPI reports malformed JSON itself, as a 422 pointing at the body.
+        except RecursionError:
+            return  # Nested too deep to parse: FastAPI's 400, as without an escape.
         errors = [_field_error("body", path) for path in _unstorable_paths(document)]
         if errors:
             raise ValidationProblemError(errors)

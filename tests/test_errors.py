@@ -37,13 +37,13 @@ class TestUnknownRoutesAndMethods:
     async def test_wrong_method_is_405_with_allow(self, client: httpx.AsyncClient) -> None:
         response = await client.delete("/healthz")
         assert_problem(response, 405, "method_not_allowed")
-        assert response.headers["allow"] == "GET"
+        assert response.headers["allow"] == "GET, HEAD"
 
     async def test_allow_lists_every_method_of_the_path(self, client: httpx.AsyncClient) -> None:
         # Three routes serve this path; Starlette alone would name only the first one's method.
         response = await client.put(f"/v1/practitioners/{uuid.uuid4()}", json={})
         assert_problem(response, 405, "method_not_allowed")
-        assert response.headers["allow"] == "DELETE, GET, PATCH"
+        assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"
 
 
 class TestBodyLimit:
@@ -197,6 +197,26 @@ class TestUnstorableText:
         )
         assert response.status_code == 201
         assert response.json()["name"] == "\\u0000"
+
+    async def test_deep_nesting_with_an_escape_is_a_client_error(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        # An escape (`\u...`) sends the body through the NUL check's own parse and walk.
+        too_deep = b'{"name": "\\u0041", "age": 1, "tags": ' + b"[" * 100_000 + b"]" * 100_000
+        response = await client.post(
+            "/_probe/echo", content=too_deep + b"}", headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 400, "bad_request")  # as the same body without an escape
+        # Deep, but not too deep to parse: the NUL is still found.
+        deep = b"[" * 900 + b'"\\u0000"' + b"]" * 900
+        response = await client.post(
+            "/_probe/echo",
+            content=b'{"name": "x", "age": 1, "tags": ' + deep + b"}",
+            headers={"content-type": "application/json"},
+        )
+        body = assert_problem(response, 422, "validation_error")
+        assert [e["code"] for e in body["errors"]] == ["string_unstorable"]
+        assert body["errors"][0]["pointer"] == "#/tags" + "/0" * 900
 
     async def test_nul_in_query_and_path(self, client: httpx.AsyncClient) -> None:
         uid = "00000000-0000-4000-8000-000000000000"

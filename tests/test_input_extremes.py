@@ -343,6 +343,23 @@ class TestRefusals:
             )
             assert _errors(response) == [("query", f"#/{name}", "value_error")], value
 
+    async def test_a_body_not_in_utf8_is_refused_and_stores_nothing(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        # JSON between systems is UTF-8 (RFC 8259 §8.1). A UTF-16 or UTF-32 body would parse
+        # (the parser detects them), and its escaped NUL would then reach the database.
+        headers = {**world.clinic.headers, "Content-Type": "application/json"}
+        before = await client.get("/v1/practitioners", headers=world.clinic.headers)
+        for name in ("Ana\\u0000Ruiz", "Ana Ruiz"):
+            text = '{"name": "' + name + '", "discipline": "PT"}'
+            for encoding in ("utf-16-le", "utf-16-be", "utf-32-le"):
+                response = await client.post(
+                    "/v1/practitioners", content=text.encode(encoding), headers=headers
+                )
+                assert _errors(response) == [("body", "#", "json_invalid")], (name, encoding)
+        after = await client.get("/v1/practitioners", headers=world.clinic.headers)
+        assert after.json()["data"] == before.json()["data"]
+
     async def test_a_nul_in_a_stored_header_names_the_header(
         self, client: httpx.AsyncClient, world: World
     ) -> None:

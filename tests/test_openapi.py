@@ -146,8 +146,9 @@ def test_a_route_added_later_is_described_by_the_same_rules() -> None:
 
 
 # Refusals of requests the schema itself already rules out (malformed JSON, an unknown query
-# parameter): no schema-valid request meets them, so they are not business rules.
-_SCHEMA_LEVEL_CODES = {"json_invalid", "unknown_parameter"}
+# parameter, a single-valued one sent twice): no schema-valid request meets them, so they are
+# not business rules.
+_SCHEMA_LEVEL_CODES = {"json_invalid", "unknown_parameter", "repeated_parameter"}
 
 
 def test_every_refusal_code_is_a_documented_business_rule() -> None:

@@ -131,6 +131,40 @@ class TestUnknownQueryParameters:
         assert response.status_code == 401
 
 
+class TestRepeatedQueryParameters:
+    """A parameter that takes one value, sent twice, is refused: the API would otherwise read
+    only the last one, and `child_id=A&child_id=B` would silently list B's rows alone."""
+
+    async def test_a_single_valued_parameter_sent_twice_is_422(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        tenant = await make_tenant(app)
+        one, two = await seed_child(app, tenant), await seed_child(app, tenant)
+        headers = bearer(await mint_token(app, tenant))
+        for url, name in (
+            (f"/v1/session-records?child_id={one.id}&child_id={two.id}", "child_id"),
+            (f"/v1/milestones?child_id={one.id}&limit=5&child_id={one.id}", "child_id"),
+            ("/v1/children?limit=1&limit=2", "limit"),
+            (f"/v1/children/{one.id}/progress?from=2025-01-01&from=2025-02-01", "from"),
+            ("/v1/audit-events?action=read&action=list", "action"),
+        ):
+            response = await client.get(url, headers=headers)
+            assert _unknown(response) == [("query", f"#/{name}", "repeated_parameter")], url
+        # An unknown parameter sent twice is one error, as before.
+        response = await client.get(f"/v1/children/{one.id}?x=1&x=2", headers=headers)
+        assert _unknown(response) == [("query", "#/x", "unknown_parameter")]
+
+    async def test_a_list_parameter_may_repeat(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        tenant = await make_tenant(app)
+        child = await seed_child(app, tenant)
+        headers = bearer(await mint_token(app, tenant))
+        url = f"/fhir/R4/Observation?patient={child.id}&date=ge2020-01-01&date=lt2030-01-01"
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, response.text
+
+
 class TestLenientEndpoints:
     """Probes and discovery are called by load balancers and monitors with cache-busting
     parameters; RFC 6749 §3.2 has the token endpoint ignore unrecognised parameters."""

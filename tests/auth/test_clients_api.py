@@ -207,3 +207,33 @@ class TestReadAndUpdate:
         )
         assert disabled.json()["active"] is False
         assert disabled.json()["disabled_at"]
+
+    async def test_null_cannot_clear_what_a_client_always_has(
+        self, client: httpx.AsyncClient, admin_a: dict[str, str]
+    ) -> None:
+        # A merge patch's null clears a field: these cannot be cleared, so it is refused
+        # (as on the records API), never taken for "leave it as it is".
+        created = (
+            await client.post(
+                "/v1/clients", json={"name": "app", "scopes": ["children:read"]}, headers=admin_a
+            )
+        ).json()
+        url = f"/v1/clients/{created['client_id']}"
+        for field in ("name", "scopes", "active", "jwks"):
+            response = await client.patch(url, json={field: None}, headers=admin_a)
+            assert response.status_code == 422, (field, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+                (f"#/{field}", "null_not_allowed")
+            ]
+        response = await client.patch(url, json={"name": None, "active": None}, headers=admin_a)
+        assert [e["pointer"] for e in response.json()["errors"]] == ["#/active", "#/name"]
+        # `rate_limit_per_minute: null` means the service default: still accepted.
+        response = await client.patch(url, json={"rate_limit_per_minute": None}, headers=admin_a)
+        assert response.status_code == 200, response.text
+        unchanged = (await client.get(url, headers=admin_a)).json()
+        assert (unchanged["name"], unchanged["scopes"], unchanged["active"]) == (
+            "app",
+            ["children:read"],
+            True,
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from fastapi import FastAPI
 
@@ -119,6 +121,17 @@ class TestHead:
             response = await client.head(url)
             assert response.status_code == 200, url
             assert response.content == b""
+
+    async def test_a_405_names_head_where_get_is_served(self, client: httpx.AsyncClient) -> None:
+        # RFC 9110 §15.5.6: Allow lists the methods the target supports, and HEAD is one.
+        for method, url, allowed in (
+            ("PUT", f"/v1/children/{uuid.uuid4()}", "DELETE, GET, HEAD, PATCH"),
+            ("POST", "/healthz", "GET, HEAD"),
+            ("PUT", "/v1/children", "GET, HEAD, POST"),
+        ):
+            response = await client.request(method, url, json={})
+            assert response.status_code == 405, url
+            assert response.headers["allow"] == allowed, url
 
     async def test_not_where_get_is_not_served(self, client: httpx.AsyncClient) -> None:
         response = await client.head("/oauth/token")

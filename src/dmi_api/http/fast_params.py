@@ -50,7 +50,7 @@ def _query_model(dependant: Dependant) -> tuple[Any, type[BaseModel]] | bool | N
             # A plain alias (`from`) is read and validated by that name, as FastAPI does.
             (info.validation_alias is None or info.validation_alias == info.alias)
             # FastAPI reads a sequence field from every repetition of its name.
-            and not _is_collection(info.annotation)
+            and not is_collection(info.annotation)
             for name, info in model.model_fields.items()
         )
     ):
@@ -58,11 +58,12 @@ def _query_model(dependant: Dependant) -> tuple[Any, type[BaseModel]] | bool | N
     return field, model
 
 
-def _is_collection(annotation: Any) -> bool:
+def is_collection(annotation: Any) -> bool:
+    """Whether a parameter of this type is read from every repetition of its name."""
     origin = get_origin(annotation)
     if inspect.isclass(origin) and issubclass(origin, abc.Collection) and origin is not str:
         return True
-    return any(_is_collection(arg) for arg in get_args(annotation))
+    return any(is_collection(arg) for arg in get_args(annotation))
 
 
 def _token(dependant: Dependant, token: TokenDependency) -> tuple[str, list[str]] | bool | None:

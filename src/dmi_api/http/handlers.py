@@ -85,6 +85,11 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
     return render_problem(exc)
 
 
+def _with_head(methods: set[str]) -> set[str]:
+    # HEAD is served wherever GET is (`request_shape.HeadAsGetMiddleware`), undocumented.
+    return methods | {"HEAD"} if "GET" in methods else methods
+
+
 def allowed_methods(request: Request) -> str:
     """Every method the path supports, across all the operations that share it.
 
@@ -98,7 +103,7 @@ def allowed_methods(request: Request) -> str:
         table = [
             (
                 re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"),
-                ", ".join(sorted(method.upper() for method in item)),
+                ", ".join(sorted(_with_head({method.upper() for method in item}))),
             )
             for path, item in sorted(
                 request.app.openapi().get("paths", {}).items(),

@@ -44,6 +44,14 @@ def _is_json(media_type: str) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _unstorable_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(value, str):
         if not is_storable_text(value):
@@ -75,6 +83,23 @@ def declared_query_names(dependant: Dependant) -> frozenset[str]:
             names.add(field.alias)
     for sub in dependant.dependencies:
         names |= declared_query_names(sub)
+    return frozenset(names)
+
+
+def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameter names a route reads as lists (each repetition one value)."""
+    names: set[str] = set()
+    for field in dependant.query_params:
+        model = field.field_info.annotation
+        if inspect.isclass(model) and issubclass(model, BaseModel):
+            for name, info in model.model_fields.items():
+                alias = info.validation_alias if isinstance(info.validation_alias, str) else None
+                if fast_params.is_collection(info.annotation):
+                    names.add(alias or info.alias or name)
+        elif fast_params.is_collection(model):
+            names.add(field.alias)
+    for sub in dependant.dependencies:
+        names |= repeatable_query_names(sub)
     return frozenset(names)
 
 
@@ -122,6 +147,7 @@ class DmiRoute(APIRoute):
         )
         expects_body = self.body_field is not None
         known = declared_query_names(self.dependant) if self.refuses_unknown_query else None
+        single = known - repeatable_query_names(self.dependant) if known else frozenset()
         headers = declared_header_names(self.dependant)
         takes_if_match = "if-match" in {name.lower() for name in headers}
         if takes_if_match:
@@ -137,7 +163,7 @@ class DmiRoute(APIRoute):
                 refused = None
                 ignored = {name for name in request.query_params if name not in known}
                 request.state.ignored_query = frozenset(ignored)
-            await self._check_parameters(request, refused, headers)
+            await self._check_parameters(request, refused, headers, single)
             if takes_if_match:
                 read_if_match(request)
             if request.method in _BODY_METHODS:
@@ -152,7 +178,10 @@ class DmiRoute(APIRoute):
 
     @staticmethod
     async def _check_parameters(
-        request: Request, known: frozenset[str] | None, headers: frozenset[str]
+        request: Request,
+        known: frozenset[str] | None,
+        headers: frozenset[str],
+        single: frozenset[str],
     ) -> None:
         # Declared headers are stored too (Idempotency-Key): the same rule as parameters.
         declared = [
@@ -175,6 +204,14 @@ class DmiRoute(APIRoute):
                 for name in dict.fromkeys(request.query_params)
                 if name not in known and is_storable_text(name)
             ]
+            # One value is read of a single-valued parameter: the last, silently, were it sent
+            # twice (`child_id=A&child_id=B` would list B's rows alone).
+            detail = "This parameter takes one value; it was sent more than once."
+            errors += [
+                FieldProblem(json_pointer([name]), detail, "repeated_parameter", "query")
+                for name in dict.fromkeys(request.query_params)
+                if name in single and len(request.query_params.getlist(name)) > 1
+            ]
         if errors:
             raise ValidationProblemError(errors)
 
@@ -189,11 +226,11 @@ class DmiRoute(APIRoute):
             return
         if media_type is None or not _is_json(media_type):
             raise UnsupportedMediaTypeError("This operation accepts application/json bodies.")
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
+        # A NUL byte is never in UTF-8 JSON and always in UTF-16 or UTF-32 JSON, which the
+        # parser would detect and read (escaped NULs and all: the walk below looks for `\u`).
+        if b"\x00" in body or not _is_utf8(body):
             detail = "The body is not valid UTF-8 JSON."
-            raise ValidationProblemError([FieldProblem("#", detail, "json_invalid")]) from None
+            raise ValidationProblemError([FieldProblem("#", detail, "json_invalid")])
         # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
         if b"\\u" not in body:
             return
@@ -201,6 +238,8 @@ class DmiRoute(APIRoute):
             document = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return  # FastAPI reports malformed JSON itself, as a 422 pointing at the body.
+        except RecursionError:
+            return  # Nested too deep to parse: FastAPI's 400, as without an escape.
         errors = [_field_error("body", path) for path in _unstorable_paths(document)]
         if errors:
             raise ValidationProblemError(errors)

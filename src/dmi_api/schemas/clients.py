@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dmi_api.auth.scopes import ScopeName, parse_scopes, unknown_scopes
+from dmi_api.schemas.patch import PatchModel
 from dmi_api.security.jwks import client_jwks_shape
 
 AuthMethod = Literal["client_secret", "private_key_jwt"]
@@ -92,10 +93,10 @@ class ClientCreate(BaseModel):
         return self
 
 
-class ClientUpdate(BaseModel):
-    """Changes to a client; omitted fields stay as they are."""
+class ClientUpdate(PatchModel):
+    """Changes to a client; omitted fields stay as they are (`null` only for the quota)."""
 
-    model_config = ConfigDict(extra="forbid")
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset({"name", "scopes", "active", "jwks"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     scopes: list[ScopeName] | None = Field(default=None, min_length=1, max_length=50)

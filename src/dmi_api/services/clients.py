@@ -15,7 +15,7 @@ from dmi_api.schemas.clients import ClientCreate, ClientPublic, ClientUpdate
 from dmi_api.security.client_assertions import validate_client_jwks
 from dmi_api.security.secrets import generate_client_secret, hash_client_secret
 from dmi_api.services.history import record_change_event
-from dmi_api.services.resources import oldest_first
+from dmi_api.services.resources import null_problems, oldest_first
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "client"
@@ -87,6 +87,8 @@ async def update_client(
     tenant: Tenant, *, client_id: uuid.UUID, changes: ClientUpdate
 ) -> ApiClient:
     """Apply changes; disabling a client revokes its live tokens at once."""
+    if nulls := null_problems(changes, ClientUpdate.NOT_NULL):
+        raise ValidationProblemError(nulls)
     jwks = usable_jwks(changes.jwks)
     client = await get_client(tenant, client_id=client_id)
     if changes.jwks is not None and client.auth_method != "private_key_jwt":

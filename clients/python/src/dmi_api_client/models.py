@@ -751,12 +751,27 @@ class ClientSecret(BaseModel):
     client_secret: Annotated[str, Field(title="Client Secret")]
 
 
-Name = TypeAliasType("Name", Annotated[str, Field(max_length=200, min_length=1, title="Name")])
+class Jwks1(BaseModel):
+    """
+    public JWKS (private_key_jwt): 1-10 RSA or EC public signing keys
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    keys: Annotated[list[Key], Field(max_length=10, min_length=1)]
 
 
-Scopes = TypeAliasType(
-    "Scopes",
-    Annotated[
+class ClientUpdate(BaseModel):
+    """
+    Changes to a client; omitted fields stay as they are (`null` only for the quota).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: Annotated[str | None, Field(max_length=200, min_length=1, title="Name")] = None
+    scopes: Annotated[
         list[
             Literal[
                 "children:read",
@@ -781,35 +796,18 @@ Scopes = TypeAliasType(
                 "settings:write",
                 "webhooks:admin",
             ]
-        ],
+        ]
+        | None,
         Field(max_length=50, min_length=1, title="Scopes"),
-    ],
-)
-
-
-class Jwks1(BaseModel):
-    """
-    public JWKS (private_key_jwt): 1-10 RSA or EC public signing keys
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    keys: Annotated[list[Key], Field(max_length=10, min_length=1)]
-
-
-class ClientUpdate(BaseModel):
-    """
-    Changes to a client; omitted fields stay as they are.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    name: Annotated[Name | None, Field(title="Name")] = None
-    scopes: Annotated[Scopes | None, Field(title="Scopes")] = None
+    ] = None
     active: Annotated[bool | None, Field(title="Active")] = None
-    jwks: Annotated[Jwks1 | None, Field(title="Jwks")] = None
+    jwks: Annotated[
+        Jwks1 | None,
+        Field(
+            description="public JWKS (private_key_jwt): 1-10 RSA or EC public signing keys",
+            title="Jwks",
+        ),
+    ] = None
     rate_limit_per_minute: Annotated[
         RateLimitPerMinute | None,
         Field(

@@ -1,4 +1,4 @@
-"""What falls due (rule `due-dates@1`): the golden cases."""
+"""What falls due (rule `due-dates@2`): the golden cases."""
 
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ class TestChildDue:
         hine = add_months(birth, 3)
         assert (due["hine"]["due_on"], due["hine"]["status"]) == (hine.isoformat(), "overdue")
         assert due["gmfcs"]["status"] == "not_applicable"
-        assert due["aims"]["rule"] == "due-dates@1"
+        assert due["aims"]["rule"] == "due-dates@2"
         # Assessed today: the next dates follow the schedule.
         await clinic.assess("gmfm88", TODAY.isoformat(), items={"1": 1})
         await clinic.assess("hine", TODAY.isoformat(), items={"1": 3})

@@ -1,4 +1,4 @@
-"""What falls due: the next assessment of each instrument, rule `due-dates@1`
+"""What falls due: the next assessment of each instrument, rule `due-dates@2`
 (docs/clinical-rules.md).
 
 From a clinic-configurable schedule (defaults below) and the child's record:
@@ -6,7 +6,8 @@ From a clinic-configurable schedule (defaults below) and the child's record:
 - `gmfm88`: every 6 months after the last final GMFM-88 (every 3 while an intensive block runs);
   without one, a baseline from the day the child entered the clinic's care.
 - `aims`: every month after the last final AIMS (without one, from care or term-equivalent age,
-  whichever is later) until 18 months corrected or independent walking.
+  whichever is later) until 18 months corrected (18.0 months of 30.4375 days, the end of the
+  AIMS range in `record_warnings`) or independent walking.
 - `hine`: at 3, 6, 9 and 12 months corrected: the first of those ages more than 14 days after
   the last final HINE, skipping ages more than 14 days before the child entered care; none past
   24 months corrected (the end of the HINE's range).
@@ -19,14 +20,19 @@ Corrected ages count from the term-equivalent date while correction applies (`ag
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from dmi_api.clinical.ages import add_months
+from dmi_api.clinical.ages import DAYS_PER_MONTH, add_months
+from dmi_api.clinical.record_warnings import AGE_RANGES
 
-RULE = "due-dates@1"
+# @2: the AIMS stops after 18.0 months of 30.4375 days (day 547), where its `outside_age_range`
+# warning starts (@1: 18 calendar months, up to day 549, so an AIMS due then was warned).
+RULE = "due-dates@2"
+AIMS_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["aims"][1] * DAYS_PER_MONTH))
 HINE_TOLERANCE = timedelta(days=14)
 GMFCS_TOLERANCE = timedelta(days=30)
 SOON = timedelta(days=14)
@@ -114,7 +120,7 @@ def _points(
 
 
 def _aims(schedule: DueSchedule, record: ChildRecord, today: date) -> dict[str, Any]:
-    end = add_months(record.term_equivalent, 18)
+    end = record.term_equivalent + AIMS_LAST_DAY
     if record.walked_on is not None and record.walked_on <= today:
         return _item("aims", None, "walks independently", record, today)
     if today > end:

@@ -845,7 +845,7 @@ class ClinicDueItem(BaseModel):
     basis: Annotated[
         str, Field(description="why this date, e.g. `6 months after the last`", title="Basis")
     ]
-    rule: Annotated[str, Field(description="`due-dates@1`: docs/clinical-rules.md", title="Rule")]
+    rule: Annotated[str, Field(description="`due-dates@2`: docs/clinical-rules.md", title="Rule")]
     child_id: Annotated[UUID, Field(title="Child Id")]
 
 
@@ -909,7 +909,7 @@ class Dose(BaseModel):
 
 class DueItem(BaseModel):
     """
-    One instrument's next assessment (rule `due-dates@1`).
+    One instrument's next assessment (rule `due-dates@2`).
     """
 
     model_config = ConfigDict(
@@ -933,7 +933,7 @@ class DueItem(BaseModel):
     basis: Annotated[
         str, Field(description="why this date, e.g. `6 months after the last`", title="Basis")
     ]
-    rule: Annotated[str, Field(description="`due-dates@1`: docs/clinical-rules.md", title="Rule")]
+    rule: Annotated[str, Field(description="`due-dates@2`: docs/clinical-rules.md", title="Rule")]
 
 
 NextCursor = TypeAliasType(
@@ -965,7 +965,7 @@ GmfcsAtBirthday = TypeAliasType("GmfcsAtBirthday", Annotated[int, Field(ge=1, le
 
 class DueScheduleSettings(BaseModel):
     """
-    When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@1`).
+    When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@2`).
     """
 
     model_config = ConfigDict(

@@ -90,3 +90,22 @@ def test_an_age_outside_the_range_is_written_as_outside_it() -> None:
     assert _aims_or_hine_at("aims", 547) == _aims_or_hine_at("hine", 61) == []
     assert _aims_or_hine_at("hine", 730) == []
     assert [w["code"] for w in _aims_or_hine_at("hine", 731)] == ["outside_age_range"]
+
+
+def test_how_long_before_term_a_milestone_was_achieved_reads_as_counted() -> None:
+    # Born at 30+0 weeks: term-equivalent age is 70 days after birth.
+    def detail(age_days: int) -> str:
+        birth = date(2025, 1, 1)
+        age = age_on(
+            birth_date=birth,
+            gestational_age_weeks=30,
+            gestational_age_days=0,
+            on=birth + timedelta(days=age_days),
+        )
+        [found] = milestone_warnings(age)
+        return found["detail"]
+
+    assert detail(69) == "Achieved 1 day before term-equivalent age; check the date."
+    assert detail(65) == "Achieved 5 days before term-equivalent age; check the date."
+    assert detail(57) == "Achieved 1 week and 6 days before term-equivalent age; check the date."
+    assert detail(56) == "Achieved 2 weeks before term-equivalent age; check the date."

@@ -81,8 +81,10 @@ def milestone_warnings(age: Age | None) -> list[Warning]:
     """What a clinician should look at again in a milestone, from the age on its achievement."""
     if age is None or age.corrected_days is None or age.corrected_days >= 0:
         return []
-    weeks = -age.corrected_days // 7
-    detail = f"Achieved {weeks} weeks before term-equivalent age; check the date."
+    weeks, days = divmod(-age.corrected_days, 7)  # 1 to 6 days are not "0 weeks"
+    counted = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((weeks, "week"), (days, "day"))]
+    before = " and ".join(part for part in counted if not part.startswith("0 "))
+    detail = f"Achieved {before} before term-equivalent age; check the date."
     return [warning("before_term_equivalent_age", detail, "#/achieved_on")]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import col
 
-from dmi_api.clinical.adherence import Delivery
+from dmi_api.clinical.adherence import Delivery, entry_repetitions
 from dmi_api.clinical.dirfloortime import Practice, floortime
 from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.clinical.support_progression import SCALE, Use, progression
@@ -171,7 +171,10 @@ def _support_point_uses(
         if record.attendance != "attended":
             continue
         for done in record.exercises:
-            if done.get("support_point") and done.get("exercise_id"):
+            # 0 repetitions or 0 sets: the exercise was skipped (no occasion, as adherence
+            # counts it), so its hold was not used.
+            skipped = entry_repetitions(done.get("sets"), done.get("repetitions")) == 0
+            if done.get("support_point") and done.get("exercise_id") and not skipped:
                 uses[uuid.UUID(str(done["exercise_id"]))].append(
                     SupportPointUse(
                         on=local_day(record, zone),
@@ -186,7 +189,7 @@ def _support_point_uses(
 def support_points(
     records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow], rules: RuleSettings
 ) -> list[ExerciseProgression]:
-    """Each exercise's holds over the records, and its progression (`support-progression@1`)."""
+    """Each exercise's holds over the records, and its progression (`support-progression@2`)."""
     uses = _support_point_uses(records, rules.zone)
     found = []
     for exercise_id in sorted(uses, key=lambda e: (exercises[e].code, str(e))):

@@ -3300,7 +3300,7 @@ class ExerciseProgression(BaseModel):
     rule: Annotated[
         str,
         Field(
-            description="`support-progression@1`: docs/clinical-rules.md, DMI support points.",
+            description="`support-progression@2`: docs/clinical-rules.md, DMI support points.",
             title="Rule",
         ),
     ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from dmi_api.clinical.ages import AgeRule, add_months, age_on
 from dmi_api.clinical.due_dates import RULE, ChildRecord, DueSchedule, due_items, ordinal
+from dmi_api.clinical.scoring import gmfcs_age_band
 from tests.clinical.golden_cases import NONE, cases
 
 
@@ -45,3 +47,51 @@ def test_ordinals() -> None:
         "22nd",
         "112th",
     ]
+
+
+def _band_on(birth: date, on: date, rule: AgeRule) -> str:
+    age = age_on(
+        birth_date=birth, gestational_age_weeks=28, gestational_age_days=0, on=on, rule=rule
+    )
+    return gmfcs_age_band(age)
+
+
+@pytest.mark.parametrize(
+    ("correct_until_months", "birthdays", "expected", "band"),
+    [
+        # Corrected until 24 months (default): the 1st birthday counts from term (28 weeks:
+        # 84 days after birth, 2024-03-25), the 2nd is the calendar one, when correction ends.
+        (24, (1,), "2025-03-25", "<2"),
+        (24, (2,), "2026-01-01", "2-4"),
+        # Corrected until 36 months: the 2nd birthday is term + 2 years (the band changes then);
+        # the 4th is the calendar one, correction having ended.
+        (36, (2,), "2026-03-25", "2-4"),
+        (36, (4,), "2028-01-01", "4-6"),
+        # Corrected until 27 months (2026-04-01): the corrected 2nd birthday (2026-03-25) comes
+        # first.
+        (27, (2,), "2026-03-25", "2-4"),
+    ],
+)
+def test_gmfcs_birthdays_are_those_of_the_effective_age(
+    correct_until_months: int, birthdays: tuple[int, ...], expected: str, band: str
+) -> None:
+    # Born 2024-01-01 at 28+0 weeks, with cerebral palsy, in care since birth; a GMFCS rating
+    # on the day it falls due is in the band of that birthday, the day before in the one before.
+    birth, rule = date(2024, 1, 1), AgeRule(correct_until_months=correct_until_months)
+    record = ChildRecord(
+        birth_date=birth,
+        term_equivalent=date(2024, 3, 25),
+        in_care_since=birth,
+        last={},
+        walked_on=None,
+        intensive=False,
+        cerebral_palsy=True,
+        corrected_until=add_months(birth, correct_until_months),
+    )
+    schedule = DueSchedule(gmfcs_at_birthdays=birthdays)
+    [gmfcs] = [i for i in due_items(schedule, record, birth) if i["instrument"] == "gmfcs"]
+    due_on = date.fromisoformat(expected)
+    assert gmfcs["due_on"] == due_on
+    assert _band_on(birth, due_on, rule) == band
+    if band != "<2":
+        assert _band_on(birth, due_on - timedelta(days=1), rule) != band

@@ -108,6 +108,39 @@ class TestChildDue:
         assert put.json()["due_schedule"]["hine_at_months"] == [3, 6, 9, 12]
         assert (await clinic.due())["gmfm88"]["due_on"] == add_months(TODAY, 4).isoformat()
 
+    async def test_a_preterm_childs_gmfcs_birthday_is_corrected(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clinic: Clinic,
+        tenant_a: TenantClient,
+    ) -> None:
+        # Born at 28+0 weeks (term 84 days later), cerebral palsy, a clinic rating at the 1st
+        # birthday: while correction applies it counts from term, as the GMFCS bands do.
+        birth = TODAY - timedelta(days=100)
+        child = await seed_child(
+            app,
+            tenant_a,
+            birth_date=birth,
+            gestational_age_weeks=28,
+            gestational_age_days=0,
+            diagnoses=[{"system": "ICD-10", "code": "G80.1"}],
+        )
+        settings = await client.get("/v1/clinic-settings", headers=clinic.headers)
+        put = await client.put(
+            "/v1/clinic-settings",
+            json={"due_schedule": {"gmfcs_at_birthdays": [1, 2]}},
+            headers={**clinic.headers, "If-Match": settings.headers["etag"]},
+        )
+        assert put.status_code == 200, put.text
+        response = await client.get(f"/v1/children/{child.id}/due", headers=clinic.headers)
+        [gmfcs] = [i for i in response.json()["items"] if i["instrument"] == "gmfcs"]
+        first_birthday = add_months(birth + timedelta(days=84), 12)
+        assert (gmfcs["due_on"], gmfcs["basis"]) == (
+            first_birthday.isoformat(),
+            "at the 1st birthday",
+        )
+
 
 class TestClinicWorklist:
     async def test_by_date_and_paged(self, client: httpx.AsyncClient, clinic: Clinic) -> None:

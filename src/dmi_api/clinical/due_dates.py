@@ -12,7 +12,8 @@ From a clinic-configurable schedule (defaults below) and the child's record:
   the last final HINE, skipping ages more than 14 days before the child entered care; none past
   24 months corrected (the end of the HINE's range).
 - `gmfcs`: re-rated at the 2nd, 4th, 6th and 12th birthdays (30 days' tolerance, the same
-  skipping), for a child with a cerebral palsy diagnosis (ICD-10 G80) or a GMFCS rating.
+  skipping), for a child with a cerebral palsy diagnosis (ICD-10 G80) or a GMFCS rating; the
+  birthdays of the effective age, as the GMFCS bands count them (`birthday`).
 - `dmi_evaluation`: at the end of each goal period, 2 months after the last; a baseline without.
 
 Corrected ages count from the term-equivalent date while correction applies (`ages`).
@@ -30,7 +31,9 @@ from dmi_api.clinical.ages import DAYS_PER_MONTH, add_months
 from dmi_api.clinical.record_warnings import AGE_RANGES
 
 # @2: the AIMS stops after 18.0 months of 30.4375 days (day 547), where its `outside_age_range`
-# warning starts (@1: 18 calendar months, up to day 549, so an AIMS due then was warned).
+# warning starts (@1: 18 calendar months, up to day 549, so an AIMS due then was warned); the
+# GMFCS birthdays are those of the effective age (@1: calendar birthdays from the birth date,
+# before the corrected 1st birthday, or the band's, of a preterm child).
 RULE = "due-dates@2"
 AIMS_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["aims"][1] * DAYS_PER_MONTH))
 HINE_TOLERANCE = timedelta(days=14)
@@ -62,6 +65,9 @@ class ChildRecord:
     walked_on: date | None  # the first `walking_alone` achievement
     intensive: bool  # an intensive block runs today
     cerebral_palsy: bool  # a G80 diagnosis or a GMFCS rating on record
+    # The day the corrected age stops applying (birth + the clinic's `correct_until_months`);
+    # None when it never applies (born at term, or gestation unknown).
+    corrected_until: date | None = None
 
 
 def ordinal(n: int) -> str:
@@ -119,6 +125,19 @@ def _points(
     return _item(instrument, None, "schedule complete", record, today)
 
 
+def birthday(record: ChildRecord, years: int) -> date:
+    """The day the child's effective age turns `years` (the GMFCS bands' birthdays, `ages`):
+    counted from the term-equivalent date while correction applies, else from the birth date;
+    a corrected birthday past the end of correction is reached on the calendar one, or the day
+    correction ends if that is later (the age is chronological from then on)."""
+    corrected = add_months(record.term_equivalent, 12 * years)
+    if record.corrected_until is None:
+        return add_months(record.birth_date, 12 * years)
+    if corrected < record.corrected_until:
+        return corrected
+    return max(add_months(record.birth_date, 12 * years), record.corrected_until)
+
+
 def _aims(schedule: DueSchedule, record: ChildRecord, today: date) -> dict[str, Any]:
     end = record.term_equivalent + AIMS_LAST_DAY
     if record.walked_on is not None and record.walked_on <= today:
@@ -147,7 +166,7 @@ def due_items(schedule: DueSchedule, record: ChildRecord, today: date) -> list[d
         hine_item = _points("hine", hine, HINE_TOLERANCE, record, today)
     if record.cerebral_palsy:
         birthdays = [
-            (f"at the {ordinal(k)} birthday", add_months(record.birth_date, 12 * k))
+            (f"at the {ordinal(k)} birthday", birthday(record, k))
             for k in schedule.gmfcs_at_birthdays
         ]
         gmfcs = _points("gmfcs", birthdays, GMFCS_TOLERANCE, record, today)

@@ -9,6 +9,7 @@ import pytest
 
 from dmi_api.clinical.ages import AgeRule, add_months, age_on
 from dmi_api.clinical.due_dates import RULE, ChildRecord, DueSchedule, due_items, ordinal
+from dmi_api.clinical.record_warnings import assessment_warnings
 from dmi_api.clinical.scoring import gmfcs_age_band
 from tests.clinical.golden_cases import NONE, cases
 
@@ -95,3 +96,42 @@ def test_gmfcs_birthdays_are_those_of_the_effective_age(
     assert _band_on(birth, due_on, rule) == band
     if band != "<2":
         assert _band_on(birth, due_on - timedelta(days=1), rule) != band
+
+
+@pytest.mark.parametrize(
+    ("correct_until_months", "last_day"),
+    [
+        # Default: corrected throughout; day 547 of the corrected age is term (2024-03-25) + 547.
+        (24, date(2025, 9, 23)),
+        # Corrected until 12 months: chronological from 2025-01-01, day 547 from birth.
+        (12, date(2025, 7, 1)),
+    ],
+)
+def test_the_aims_applies_while_its_warning_says_in_range(
+    correct_until_months: int, last_day: date
+) -> None:
+    # Born 2024-01-01 at 28+0 weeks, in care since birth, no AIMS yet.
+    birth, rule = date(2024, 1, 1), AgeRule(correct_until_months=correct_until_months)
+    record = ChildRecord(
+        birth_date=birth,
+        term_equivalent=date(2024, 3, 25),
+        in_care_since=birth,
+        last={},
+        walked_on=None,
+        intensive=False,
+        cerebral_palsy=False,
+        corrected_until=add_months(birth, correct_until_months),
+    )
+
+    def aims(today: date) -> tuple[str, list[str]]:
+        [item] = [i for i in due_items(DueSchedule(), record, today) if i["instrument"] == "aims"]
+        age = age_on(
+            birth_date=birth, gestational_age_weeks=28, gestational_age_days=0, on=today, rule=rule
+        )
+        warned = assessment_warnings(
+            instrument="aims", final=True, items={}, age=age, walked_on=None, performed_on=today
+        )
+        return item["status"], [w["code"] for w in warned]
+
+    assert aims(last_day) == ("overdue", [])
+    assert aims(last_day + timedelta(days=1)) == ("not_applicable", ["outside_age_range"])

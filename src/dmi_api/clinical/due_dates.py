@@ -66,7 +66,7 @@ class ChildRecord:
     intensive: bool  # an intensive block runs today
     cerebral_palsy: bool  # a G80 diagnosis or a GMFCS rating on record
     # The day the corrected age stops applying (birth + the clinic's `correct_until_months`);
-    # None when it never applies (born at term, or gestation unknown).
+    # None: no end (a child born at term, whose term-equivalent date is the birth date).
     corrected_until: date | None = None
 
 
@@ -131,15 +131,24 @@ def birthday(record: ChildRecord, years: int) -> date:
     a corrected birthday past the end of correction is reached on the calendar one, or the day
     correction ends if that is later (the age is chronological from then on)."""
     corrected = add_months(record.term_equivalent, 12 * years)
-    if record.corrected_until is None:
-        return add_months(record.birth_date, 12 * years)
-    if corrected < record.corrected_until:
+    if record.corrected_until is None or corrected < record.corrected_until:
         return corrected
     return max(add_months(record.birth_date, 12 * years), record.corrected_until)
 
 
+def last_day_aged(record: ChildRecord, days: timedelta) -> date:
+    """The last day on which the child's effective age is at most `days`: counted from the
+    term-equivalent date while correction applies, from the birth date after it ends."""
+    corrected = record.term_equivalent + days
+    if record.corrected_until is None or corrected < record.corrected_until:
+        return corrected
+    # Correction ends first: chronological from then on (already past `days` if the birth
+    # date plus `days` is before that day).
+    return max(record.birth_date + days, record.corrected_until - timedelta(days=1))
+
+
 def _aims(schedule: DueSchedule, record: ChildRecord, today: date) -> dict[str, Any]:
-    end = record.term_equivalent + AIMS_LAST_DAY
+    end = last_day_aged(record, AIMS_LAST_DAY)
     if record.walked_on is not None and record.walked_on <= today:
         return _item("aims", None, "walks independently", record, today)
     if today > end:

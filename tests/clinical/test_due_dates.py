@@ -135,3 +135,31 @@ def test_the_aims_applies_while_its_warning_says_in_range(
 
     assert aims(last_day) == ("overdue", [])
     assert aims(last_day + timedelta(days=1)) == ("not_applicable", ["outside_age_range"])
+
+
+def test_a_hine_at_24_months_falls_due_within_the_hines_range() -> None:
+    # Born 2023-03-01 at term: 24 calendar months later is 2025-03-01, day 731 (2024 is a leap
+    # year), past the HINE's 24.0 months of 30.4375 days (730.5 days: day 730 is the last).
+    birth = date(2023, 3, 1)
+    record = ChildRecord(
+        birth_date=birth,
+        term_equivalent=birth,
+        in_care_since=birth,
+        last={"hine": date(2024, 3, 1)},
+        walked_on=None,
+        intensive=False,
+        cerebral_palsy=False,
+    )
+    schedule = DueSchedule(hine_at_months=(12, 24))
+
+    def hine(today: date) -> tuple[date | None, str, list[str]]:
+        [item] = [i for i in due_items(schedule, record, today) if i["instrument"] == "hine"]
+        on = item["due_on"] or today
+        age = age_on(birth_date=birth, gestational_age_weeks=40, gestational_age_days=0, on=on)
+        warned = assessment_warnings(
+            instrument="hine", final=False, items={}, age=age, walked_on=None, performed_on=on
+        )
+        return item["due_on"], item["status"], [w["code"] for w in warned]
+
+    assert hine(date(2025, 2, 20)) == (date(2025, 2, 28), "due", [])
+    assert hine(date(2025, 3, 1)) == (None, "not_applicable", ["outside_age_range"])

@@ -33,9 +33,11 @@ from dmi_api.clinical.record_warnings import AGE_RANGES
 # @2: the AIMS stops after 18.0 months of 30.4375 days (day 547), where its `outside_age_range`
 # warning starts (@1: 18 calendar months, up to day 549, so an AIMS due then was warned); the
 # GMFCS birthdays are those of the effective age (@1: calendar birthdays from the birth date,
-# before the corrected 1st birthday, or the band's, of a preterm child).
+# before the corrected 1st birthday, or the band's, of a preterm child); the HINE's range
+# ends on day 730 of the effective age, where its warning starts (@1: 24 calendar months).
 RULE = "due-dates@2"
 AIMS_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["aims"][1] * DAYS_PER_MONTH))
+HINE_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["hine"][1] * DAYS_PER_MONTH))
 HINE_TOLERANCE = timedelta(days=14)
 GMFCS_TOLERANCE = timedelta(days=30)
 SOON = timedelta(days=14)
@@ -165,11 +167,14 @@ def due_items(schedule: DueSchedule, record: ChildRecord, today: date) -> list[d
     gmfm_months = (
         schedule.gmfm88_intensive_every_months if record.intensive else schedule.gmfm88_every_months
     )
+    # The HINE's range ends after 24.0 months of 30.4375 days (day 730), where its warning
+    # starts: a HINE at 24 calendar months (day 730 or 731) falls due on that last day.
+    hine_end = last_day_aged(record, HINE_LAST_DAY)
     hine = [
-        (f"at {k} months corrected", add_months(record.term_equivalent, k))
+        (f"at {k} months corrected", min(add_months(record.term_equivalent, k), hine_end))
         for k in schedule.hine_at_months
     ]
-    if today > add_months(record.term_equivalent, 24):
+    if today > hine_end:
         hine_item = _item("hine", None, "past 24 months corrected", record, today)
     else:
         hine_item = _points("hine", hine, HINE_TOLERANCE, record, today)

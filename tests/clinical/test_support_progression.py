@@ -1,4 +1,4 @@
-"""DMI support-point progression (rule `support-progression@1`): the golden cases."""
+"""DMI support-point progression (rule `support-progression@2`): the golden cases."""
 
 from __future__ import annotations
 

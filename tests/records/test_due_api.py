@@ -74,7 +74,7 @@ class TestChildDue:
         hine = add_months(birth, 3)
         assert (due["hine"]["due_on"], due["hine"]["status"]) == (hine.isoformat(), "overdue")
         assert due["gmfcs"]["status"] == "not_applicable"
-        assert due["aims"]["rule"] == "due-dates@1"
+        assert due["aims"]["rule"] == "due-dates@2"
         # Assessed today: the next dates follow the schedule.
         await clinic.assess("gmfm88", TODAY.isoformat(), items={"1": 1})
         await clinic.assess("hine", TODAY.isoformat(), items={"1": 3})
@@ -107,6 +107,39 @@ class TestChildDue:
         assert put.json()["due_schedule"]["gmfm88_every_months"] == 4
         assert put.json()["due_schedule"]["hine_at_months"] == [3, 6, 9, 12]
         assert (await clinic.due())["gmfm88"]["due_on"] == add_months(TODAY, 4).isoformat()
+
+    async def test_a_preterm_childs_gmfcs_birthday_is_corrected(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        clinic: Clinic,
+        tenant_a: TenantClient,
+    ) -> None:
+        # Born at 28+0 weeks (term 84 days later), cerebral palsy, a clinic rating at the 1st
+        # birthday: while correction applies it counts from term, as the GMFCS bands do.
+        birth = TODAY - timedelta(days=100)
+        child = await seed_child(
+            app,
+            tenant_a,
+            birth_date=birth,
+            gestational_age_weeks=28,
+            gestational_age_days=0,
+            diagnoses=[{"system": "ICD-10", "code": "G80.1"}],
+        )
+        settings = await client.get("/v1/clinic-settings", headers=clinic.headers)
+        put = await client.put(
+            "/v1/clinic-settings",
+            json={"due_schedule": {"gmfcs_at_birthdays": [1, 2]}},
+            headers={**clinic.headers, "If-Match": settings.headers["etag"]},
+        )
+        assert put.status_code == 200, put.text
+        response = await client.get(f"/v1/children/{child.id}/due", headers=clinic.headers)
+        [gmfcs] = [i for i in response.json()["items"] if i["instrument"] == "gmfcs"]
+        first_birthday = add_months(birth + timedelta(days=84), 12)
+        assert (gmfcs["due_on"], gmfcs["basis"]) == (
+            first_birthday.isoformat(),
+            "at the 1st birthday",
+        )
 
 
 class TestClinicWorklist:

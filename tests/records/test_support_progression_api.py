@@ -103,7 +103,7 @@ class TestSupportProgression:
             }
         ]
         assert exercise["ready_to_progress"] is False  # 66.67 % < 80 %
-        assert exercise["rule"] == "support-progression@1"
+        assert exercise["rule"] == "support-progression@2"
         assert body["categories"] == [
             {
                 "category": "sitting",
@@ -147,3 +147,34 @@ class TestSupportProgression:
         assert report.status_code == 200, report.text
         assert report.json()["support_points"] == own["exercises"]
         assert report.json()["support_point_categories"] == own["categories"]
+
+    async def test_a_session_that_skipped_the_exercise_is_not_a_session_at_the_hold(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Two full sessions at the pelvis, then one that records the hold but 0 repetitions
+        # (the exercise was skipped: adherence counts it as no occasion): 2 sessions at the
+        # pelvis, not the 3 that readiness needs; 0 sets is the same.
+        await hold(client, clinic, "2025-03-03", "pelvis", "full")
+        await hold(client, clinic, "2025-03-10", "pelvis", "full")
+        skipped = {"exercise_id": clinic.exercise_ids[0], "support_point": "pelvis"}
+        for day, counts in (("2025-03-17", {"repetitions": 0}), ("2025-03-18", {"sets": 0})):
+            await clinic.session(
+                client,
+                f"{day}T10:00:00Z",
+                [{**skipped, **counts}],
+                type="dmi",
+                setting="clinic",
+                practitioner_id=clinic.practitioner_id,
+            )
+        params = {"from": "2025-03-01", "to": "2025-04-01"}
+        body = (await client.get(url(clinic), params=params, headers=clinic.headers)).json()
+        [exercise] = body["exercises"]
+        assert [u["on"] for u in exercise["uses"]] == ["2025-03-03", "2025-03-10"]
+        assert exercise["sessions_at_current"] == 2
+        assert exercise["full_response_percent_at_current"] == 100.0
+        assert exercise["ready_to_progress"] is False
+        assert exercise["rule"] == "support-progression@2"
+        report = await client.get(
+            f"/v1/children/{clinic.child_id}/progress", params=params, headers=clinic.headers
+        )
+        assert report.json()["support_points"] == body["exercises"]

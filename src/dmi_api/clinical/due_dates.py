@@ -1,4 +1,4 @@
-"""What falls due: the next assessment of each instrument, rule `due-dates@1`
+"""What falls due: the next assessment of each instrument, rule `due-dates@2`
 (docs/clinical-rules.md).
 
 From a clinic-configurable schedule (defaults below) and the child's record:
@@ -6,12 +6,14 @@ From a clinic-configurable schedule (defaults below) and the child's record:
 - `gmfm88`: every 6 months after the last final GMFM-88 (every 3 while an intensive block runs);
   without one, a baseline from the day the child entered the clinic's care.
 - `aims`: every month after the last final AIMS (without one, from care or term-equivalent age,
-  whichever is later) until 18 months corrected or independent walking.
+  whichever is later) until 18 months corrected (18.0 months of 30.4375 days, the end of the
+  AIMS range in `record_warnings`) or independent walking.
 - `hine`: at 3, 6, 9 and 12 months corrected: the first of those ages more than 14 days after
   the last final HINE, skipping ages more than 14 days before the child entered care; none past
   24 months corrected (the end of the HINE's range).
 - `gmfcs`: re-rated at the 2nd, 4th, 6th and 12th birthdays (30 days' tolerance, the same
-  skipping), for a child with a cerebral palsy diagnosis (ICD-10 G80) or a GMFCS rating.
+  skipping), for a child with a cerebral palsy diagnosis (ICD-10 G80) or a GMFCS rating; the
+  birthdays of the effective age, as the GMFCS bands count them (`birthday`).
 - `dmi_evaluation`: at the end of each goal period, 2 months after the last; a baseline without.
 
 Corrected ages count from the term-equivalent date while correction applies (`ages`).
@@ -19,14 +21,23 @@ Corrected ages count from the term-equivalent date while correction applies (`ag
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from dmi_api.clinical.ages import add_months
+from dmi_api.clinical.ages import DAYS_PER_MONTH, add_months
+from dmi_api.clinical.record_warnings import AGE_RANGES
 
-RULE = "due-dates@1"
+# @2: the AIMS stops after 18.0 months of 30.4375 days (day 547), where its `outside_age_range`
+# warning starts (@1: 18 calendar months, up to day 549, so an AIMS due then was warned); the
+# GMFCS birthdays are those of the effective age (@1: calendar birthdays from the birth date,
+# before the corrected 1st birthday, or the band's, of a preterm child); the HINE's range
+# ends on day 730 of the effective age, where its warning starts (@1: 24 calendar months).
+RULE = "due-dates@2"
+AIMS_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["aims"][1] * DAYS_PER_MONTH))
+HINE_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["hine"][1] * DAYS_PER_MONTH))
 HINE_TOLERANCE = timedelta(days=14)
 GMFCS_TOLERANCE = timedelta(days=30)
 SOON = timedelta(days=14)
@@ -56,6 +67,9 @@ class ChildRecord:
     walked_on: date | None  # the first `walking_alone` achievement
     intensive: bool  # an intensive block runs today
     cerebral_palsy: bool  # a G80 diagnosis or a GMFCS rating on record
+    # The day the corrected age stops applying (birth + the clinic's `correct_until_months`);
+    # None: no end (a child born at term, whose term-equivalent date is the birth date).
+    corrected_until: date | None = None
 
 
 def ordinal(n: int) -> str:
@@ -113,8 +127,30 @@ def _points(
     return _item(instrument, None, "schedule complete", record, today)
 
 
+def birthday(record: ChildRecord, years: int) -> date:
+    """The day the child's effective age turns `years` (the GMFCS bands' birthdays, `ages`):
+    counted from the term-equivalent date while correction applies, else from the birth date;
+    a corrected birthday past the end of correction is reached on the calendar one, or the day
+    correction ends if that is later (the age is chronological from then on)."""
+    corrected = add_months(record.term_equivalent, 12 * years)
+    if record.corrected_until is None or corrected < record.corrected_until:
+        return corrected
+    return max(add_months(record.birth_date, 12 * years), record.corrected_until)
+
+
+def last_day_aged(record: ChildRecord, days: timedelta) -> date:
+    """The last day on which the child's effective age is at most `days`: counted from the
+    term-equivalent date while correction applies, from the birth date after it ends."""
+    corrected = record.term_equivalent + days
+    if record.corrected_until is None or corrected < record.corrected_until:
+        return corrected
+    # Correction ends first: chronological from then on (already past `days` if the birth
+    # date plus `days` is before that day).
+    return max(record.birth_date + days, record.corrected_until - timedelta(days=1))
+
+
 def _aims(schedule: DueSchedule, record: ChildRecord, today: date) -> dict[str, Any]:
-    end = add_months(record.term_equivalent, 18)
+    end = last_day_aged(record, AIMS_LAST_DAY)
     if record.walked_on is not None and record.walked_on <= today:
         return _item("aims", None, "walks independently", record, today)
     if today > end:
@@ -131,17 +167,20 @@ def due_items(schedule: DueSchedule, record: ChildRecord, today: date) -> list[d
     gmfm_months = (
         schedule.gmfm88_intensive_every_months if record.intensive else schedule.gmfm88_every_months
     )
+    # The HINE's range ends after 24.0 months of 30.4375 days (day 730), where its warning
+    # starts: a HINE at 24 calendar months (day 730 or 731) falls due on that last day.
+    hine_end = last_day_aged(record, HINE_LAST_DAY)
     hine = [
-        (f"at {k} months corrected", add_months(record.term_equivalent, k))
+        (f"at {k} months corrected", min(add_months(record.term_equivalent, k), hine_end))
         for k in schedule.hine_at_months
     ]
-    if today > add_months(record.term_equivalent, 24):
+    if today > hine_end:
         hine_item = _item("hine", None, "past 24 months corrected", record, today)
     else:
         hine_item = _points("hine", hine, HINE_TOLERANCE, record, today)
     if record.cerebral_palsy:
         birthdays = [
-            (f"at the {ordinal(k)} birthday", add_months(record.birth_date, 12 * k))
+            (f"at the {ordinal(k)} birthday", birthday(record, k))
             for k in schedule.gmfcs_at_birthdays
         ]
         gmfcs = _points("gmfcs", birthdays, GMFCS_TOLERANCE, record, today)

@@ -16,11 +16,13 @@ Ages are the effective ages of the age rule (corrected while correction applies)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from dmi_api.clinical.ages import Age, months
+from dmi_api.clinical.ages import DAYS_PER_MONTH, Age, months
+from dmi_api.clinical.rounding import half_up
 
 RULE = "record-warnings@1"
 # The instruments whose score is computed from every item, and how many items they have.
@@ -59,9 +61,14 @@ def assessment_warnings(
         first, last = limits
         at = months(age.effective_days)
         if not first <= at <= last:
+            # In days too: 548 days is 18.004 months, which no rounding of the months shows
+            # as outside "0 to 18 months".
+            days = (math.ceil(first * DAYS_PER_MONTH), math.floor(last * DAYS_PER_MONTH))
             detail = (
                 f"The {_NAMES[instrument]} is meant for ages {first:g} to {last:g} months"
-                f" (corrected while correction applies); the child was {at:.1f} months."
+                f" (days {days[0]} to {days[1]} of the age, corrected while correction"
+                f" applies); the child was {age.effective_days} days old"
+                f" ({half_up(at):.2f} months)."
             )
             found.append(warning("outside_age_range", detail, "#/performed_on"))
     if instrument == "aims" and walked_on is not None and walked_on <= performed_on:
@@ -74,8 +81,10 @@ def milestone_warnings(age: Age | None) -> list[Warning]:
     """What a clinician should look at again in a milestone, from the age on its achievement."""
     if age is None or age.corrected_days is None or age.corrected_days >= 0:
         return []
-    weeks = -age.corrected_days // 7
-    detail = f"Achieved {weeks} weeks before term-equivalent age; check the date."
+    weeks, days = divmod(-age.corrected_days, 7)  # 1 to 6 days are not "0 weeks"
+    counted = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((weeks, "week"), (days, "day"))]
+    before = " and ".join(part for part in counted if not part.startswith("0 "))
+    detail = f"Achieved {before} before term-equivalent age; check the date."
     return [warning("before_term_equivalent_age", detail, "#/achieved_on")]
 
 

@@ -1,4 +1,4 @@
-"""DMI support-point progression, rule `support-progression@1` (docs/clinical-rules.md).
+"""DMI support-point progression, rule `support-progression@2` (docs/clinical-rules.md).
 
 In DMI the therapist holds the child at a support point and moves the hold down, from proximal
 to distal (trunk, pelvis, thighs, knees, ankles), as the child's control grows, and back up when
@@ -12,7 +12,9 @@ the child cannot keep it. For one exercise, from the uses of its sessions in ord
   default 3) all at the current point and, among their uses with a response, at least X % full
   (X the clinic's `progress_full_percent`, default 80), and a more distal point exists.
 
-Holds off the scale (`hands`, `other`) are listed by the report but take no part here.
+Holds off the scale (`hands`, `other`) are listed by the report but take no part here; an
+exercise recorded with 0 repetitions or 0 sets was skipped, and its hold is no use at all
+(`services.progress`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from typing import Any, NamedTuple
 
 from dmi_api.clinical.rounding import ratio_half_up
 
-RULE = "support-progression@1"
+# @2: an entry of 0 repetitions or 0 sets (the exercise skipped) is not a use of its hold
+# (@1 counted it as a session at the hold: readiness one session too early).
+RULE = "support-progression@2"
 SCALE = ("trunk", "pelvis", "thighs", "knees", "ankles")  # proximal -> distal
 
 

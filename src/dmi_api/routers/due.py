@@ -1,4 +1,4 @@
-"""What falls due: a child's next assessments and the clinic's worklist (rule `due-dates@1`)."""
+"""What falls due: a child's next assessments and the clinic's worklist (rule `due-dates@2`)."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def _increasing(values: list[int]) -> list[int]:
 
 
 class DueScheduleSettings(RequestModel):
-    """When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@1`)."""
+    """When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@2`)."""
 
     gmfm88_every_months: StrictInt = Field(default=6, ge=1, le=24)
     gmfm88_intensive_every_months: StrictInt = Field(

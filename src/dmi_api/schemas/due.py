@@ -19,14 +19,14 @@ STATUS_DOC = (
 
 
 class DueItem(BaseModel):
-    """One instrument's next assessment (rule `due-dates@1`)."""
+    """One instrument's next assessment (rule `due-dates@2`)."""
 
     instrument: DueInstrument
     due_on: date | None
     status: DueStatus = Field(description=STATUS_DOC)
     last_performed_on: date | None = Field(description="the last final assessment of it")
     basis: str = Field(description="why this date, e.g. `6 months after the last`")
-    rule: str = Field(description="`due-dates@1`: docs/clinical-rules.md")
+    rule: str = Field(description="`due-dates@2`: docs/clinical-rules.md")
 
 
 class ChildDue(BaseModel):

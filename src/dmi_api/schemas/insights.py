@@ -96,7 +96,7 @@ class SupportPointUse(BaseModel):
 
 
 SupportPointOnScale = Literal["trunk", "pelvis", "thighs", "knees", "ankles"]
-PROGRESSION_RULE_DOC = "`support-progression@1`: docs/clinical-rules.md, DMI support points."
+PROGRESSION_RULE_DOC = "`support-progression@2`: docs/clinical-rules.md, DMI support points."
 
 
 class SupportPointMove(BaseModel):

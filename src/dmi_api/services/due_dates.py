@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col
 
-from dmi_api.clinical.ages import days_to_term
+from dmi_api.clinical.ages import add_months, days_to_term
 from dmi_api.clinical.due_dates import INSTRUMENTS, ChildRecord, DueSchedule, due_items
 from dmi_api.clinical.who_windows import WALKING_ALONE
 from dmi_api.models import Assessment, Child, ClinicSettings, Milestone, Prescription
@@ -96,6 +96,9 @@ async def records_of(
     found = {}
     for child in children:
         codes = [str(d.get("code", "")) for d in child.diagnoses]
+        preterm = days_to_term(
+            child.gestational_age_weeks, child.gestational_age_days, rules.age_rule
+        )
         found[child.id] = ChildRecord(
             birth_date=child.birth_date,
             term_equivalent=term_equivalent(child, rules),
@@ -105,6 +108,9 @@ async def records_of(
             intensive=child.id in intensive,
             cerebral_palsy=any(code.startswith(CEREBRAL_PALSY) for code in codes)
             or "gmfcs" in last.get(child.id, {}),
+            corrected_until=None
+            if preterm is None
+            else add_months(child.birth_date, rules.age_rule.correct_until_months),
         )
     return found
 

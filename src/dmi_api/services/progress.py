@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlmodel import col
 
-from dmi_api.clinical.adherence import Delivery
+from dmi_api.clinical.adherence import Delivery, entry_repetitions
 from dmi_api.clinical.dirfloortime import Practice, floortime
 from dmi_api.clinical.rounding import change as rounded_change
 from dmi_api.clinical.support_progression import SCALE, Use, progression
@@ -174,7 +174,10 @@ def _support_point_uses(records: Sequence[SessionRow], zone: tzinfo) -> dict[str
         on = local_day(record, zone)
         for done in record.exercises:
             point, exercise = done.get("support_point"), done.get("exercise_id")
-            if point and exercise:
+            # 0 repetitions or 0 sets: the exercise was skipped (no occasion, as adherence
+            # counts it), so its hold was not used.
+            skipped = entry_repetitions(done.get("sets"), done.get("repetitions")) == 0
+            if point and exercise and not skipped:
                 key = str(exercise)
                 exercise_id = ids.get(key) or ids.setdefault(key, str(uuid.UUID(key)))
                 uses[exercise_id].append(Use(on, record.id, point, done.get("response")))
@@ -187,7 +190,7 @@ _PROGRESSIONS = TypeAdapter(list[ExerciseProgression])
 def support_points(
     records: Sequence[SessionRow], exercises: Mapping[uuid.UUID, ExerciseRow], rules: RuleSettings
 ) -> list[ExerciseProgression]:
-    """Each exercise's holds over the records, and its progression (`support-progression@1`)."""
+    """Each exercise's holds over the records, and its progression (`support-progression@2`)."""
     uses = _support_point_uses(records, rules.zone)
     known = sorted(
         ((exercise.code, str(id)), id, exercise)

@@ -843,7 +843,7 @@ class ClinicDueItem(BaseModel):
     basis: Annotated[
         str, Field(description="why this date, e.g. `6 months after the last`", title="Basis")
     ]
-    rule: Annotated[str, Field(description="`due-dates@1`: docs/clinical-rules.md", title="Rule")]
+    rule: Annotated[str, Field(description="`due-dates@2`: docs/clinical-rules.md", title="Rule")]
     child_id: Annotated[UUID, Field(title="Child Id")]
 
 
@@ -907,7 +907,7 @@ class Dose(BaseModel):
 
 class DueItem(BaseModel):
     """
-    One instrument's next assessment (rule `due-dates@1`).
+    One instrument's next assessment (rule `due-dates@2`).
     """
 
     model_config = ConfigDict(
@@ -931,7 +931,7 @@ class DueItem(BaseModel):
     basis: Annotated[
         str, Field(description="why this date, e.g. `6 months after the last`", title="Basis")
     ]
-    rule: Annotated[str, Field(description="`due-dates@1`: docs/clinical-rules.md", title="Rule")]
+    rule: Annotated[str, Field(description="`due-dates@2`: docs/clinical-rules.md", title="Rule")]
 
 
 NextCursor = TypeAliasType(
@@ -963,7 +963,7 @@ GmfcsAtBirthday = TypeAliasType("GmfcsAtBirthday", Annotated[int, Field(ge=1, le
 
 class DueScheduleSettings(BaseModel):
     """
-    When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@1`).
+    When each instrument falls due (`GET /v1/children/{id}/due`, rule `due-dates@2`).
     """
 
     model_config = ConfigDict(
@@ -3298,7 +3298,7 @@ class ExerciseProgression(BaseModel):
     rule: Annotated[
         str,
         Field(
-            description="`support-progression@1`: docs/clinical-rules.md, DMI support points.",
+            description="`support-progression@2`: docs/clinical-rules.md, DMI support points.",
             title="Rule",
         ),
     ]

@@ -70,37 +70,31 @@ def _field_error(location: str, path: tuple[Any, ...]) -> FieldProblem:
     return FieldProblem(json_pointer(list(path)), _NUL_DETAIL, "string_unstorable", location)
 
 
-def declared_query_names(dependant: Dependant) -> frozenset[str]:
-    """The query parameter names a route reads, through its dependencies and query models."""
-    names: set[str] = set()
+def _query_fields(dependant: Dependant) -> Iterator[tuple[str, Any]]:
+    """Each query parameter a route reads, through its dependencies and query models: its name
+    and its type."""
     for field in dependant.query_params:
         model = field.field_info.annotation
         if inspect.isclass(model) and issubclass(model, BaseModel):
             for name, info in model.model_fields.items():
                 alias = info.validation_alias if isinstance(info.validation_alias, str) else None
-                names.add(alias or info.alias or name)
+                yield alias or info.alias or name, info.annotation
         else:
-            names.add(field.alias)
+            yield field.alias, model
     for sub in dependant.dependencies:
-        names |= declared_query_names(sub)
-    return frozenset(names)
+        yield from _query_fields(sub)
+
+
+def declared_query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameter names a route reads, through its dependencies and query models."""
+    return frozenset(name for name, _ in _query_fields(dependant))
 
 
 def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
     """The query parameter names a route reads as lists (each repetition one value)."""
-    names: set[str] = set()
-    for field in dependant.query_params:
-        model = field.field_info.annotation
-        if inspect.isclass(model) and issubclass(model, BaseModel):
-            for name, info in model.model_fields.items():
-                alias = info.validation_alias if isinstance(info.validation_alias, str) else None
-                if fast_params.is_collection(info.annotation):
-                    names.add(alias or info.alias or name)
-        elif fast_params.is_collection(model):
-            names.add(field.alias)
-    for sub in dependant.dependencies:
-        names |= repeatable_query_names(sub)
-    return frozenset(names)
+    return frozenset(
+        name for name, kind in _query_fields(dependant) if fast_params.is_collection(kind)
+    )
 
 
 def declared_header_names(dependant: Dependant) -> frozenset[str]:

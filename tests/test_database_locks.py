@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
@@ -64,16 +65,29 @@ async def serve(database: Database, **overrides: object) -> AsyncIterator[Served
 
 
 @asynccontextmanager
-async def holding(database: Database, statement: str, *args: object) -> AsyncIterator[None]:
+async def holding(database: Database, statement: str, *args: object) -> AsyncIterator[Any]:
     """Another connection (the owner's) runs `statement` in a transaction it keeps open."""
     url = make_url(database.owner_url).set(drivername="postgresql")
     conn = await asyncpg.connect(url.render_as_string(hide_password=False))
     try:
         async with conn.transaction():
             await conn.execute(statement, *args)
-            yield
+            yield conn
     finally:
         await conn.close()
+
+
+async def until_waiting(conn: Any, count: int) -> None:
+    """Return once `count` other sessions of the database wait for a lock (at most 5 s)."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with asyncio.timeout(5):
+        while True:  # the server's state, polled: no event to wait on
+            if await conn.fetchval(query) >= count:
+                return
+            await asyncio.sleep(0.01)
 
 
 async def _timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
@@ -149,3 +163,56 @@ class TestOneLockedTableDoesNotStarveTheOthers:
                 assert elapsed < 1.5
             statuses = {response.status_code for response in await asyncio.gather(*blocked)}
             assert statuses <= {200, 503}
+
+
+class TestADeadlock:
+    async def test_two_assessments_rescoring_each_other_at_once_are_a_503_not_a_500(
+        self, database: Database
+    ) -> None:
+        # Each PATCH locks its assessment, then rescores the child's others and writes the one
+        # the other PATCH holds: PostgreSQL breaks the deadlock by failing one of them.
+        async with serve(database) as served:
+            client, headers = served.client, served.headers
+            practitioner = {"name": "Ana Ruiz", "discipline": "PT"}
+            assessor = await client.post("/v1/practitioners", json=practitioner, headers=headers)
+            made = []
+            for day, score in (("2025-03-04", 3), ("2025-04-04", 2)):
+                body = {
+                    "child_id": str(served.child_id),
+                    "assessor_id": assessor.json()["id"],
+                    "instrument": "gmfm88",
+                    "performed_on": day,
+                    "items": {"1": score},
+                    "status": "final",
+                }
+                created = await client.post("/v1/assessments", json=body, headers=headers)
+                assert created.status_code == 201, created.text
+                made.append(created.json())
+            earlier, later = made
+            changes = [
+                (earlier, {"items": {"1": 1, "2": 2}}),  # the later one's change moves
+                (later, {"performed_on": "2025-02-04"}),  # now before it: the earlier's moves
+            ]
+            # Both lock their own row, then wait for the settings; released, they deadlock.
+            async with holding(database, "LOCK TABLE clinic_settings IN ACCESS EXCLUSIVE MODE"):
+                sent = [
+                    asyncio.ensure_future(
+                        client.patch(
+                            f"/v1/assessments/{row['id']}",
+                            json=change,
+                            headers={**headers, "If-Match": f'"{row["version"]}"'},
+                        )
+                    )
+                    for row, change in changes
+                ]
+                async with holding(database, "SELECT 1") as watcher:
+                    await until_waiting(watcher, 2)
+            responses = await asyncio.gather(*sent)
+            statuses = sorted(response.status_code for response in responses)
+            assert statuses == [200, 503], [response.text for response in responses]
+            for (row, change), response in zip(changes, responses, strict=True):
+                if response.status_code == 503:  # rolled back: nothing of it was written
+                    assert_unavailable(response)
+                    path = f"/v1/assessments/{row['id']}"
+                    stored = (await client.get(path, headers=headers)).json()
+                    assert {name: stored[name] for name in change} != change

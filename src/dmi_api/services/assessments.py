@@ -158,7 +158,7 @@ async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> No
     await _rescore(tenant, row, client_id, current=False)
 
 
-get = Versioned(RESOURCE, Assessment, snapshot).get
+get = Versioned(RESOURCE, Assessment, snapshot, of_child=True).get
 
 
 async def list_rows(

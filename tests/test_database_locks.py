@@ -252,7 +252,7 @@ class TestAChildAndItsRecordsAtOnce:
             gmfm = {"instrument": "gmfm88"}
             earlier = await _assessment(served, **gmfm, performed_on="2025-03-04", items={"1": 3})
             later = await _assessment(served, **gmfm, performed_on="2025-04-04", items={"1": 2})
-            changes = [
+            changes: list[tuple[dict[str, Any], dict[str, Any]]] = [
                 (earlier, {"items": {"1": 1, "2": 2}}),  # the later one's change moves
                 (later, {"performed_on": "2025-02-04"}),  # now before it: the earlier's moves
             ]

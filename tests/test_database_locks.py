@@ -272,3 +272,46 @@ class TestAChildAndItsRecordsAtOnce:
                     path = f"/v1/assessments/{row['id']}"
                     stored = (await served.client.get(path, headers=served.headers)).json()
                     assert {name: stored[name] for name in change} != change
+
+    async def test_records_created_while_the_birth_date_moves_are_checked_against_it(
+        self, database: Database
+    ) -> None:
+        # The child's PATCH (to a later birth date) stops where it looks for milestones dated
+        # before it; an assessment and a milestone dated before that new date are posted.
+        async with serve(database) as served:
+            practitioner = {"name": "Ana Ruiz", "discipline": "PT"}
+            assessor = await served.client.post(
+                "/v1/practitioners", json=practitioner, headers=served.headers
+            )
+            assessment = {
+                "child_id": str(served.child_id),
+                "assessor_id": assessor.json()["id"],
+                "instrument": "gmfm88",
+                "performed_on": "2024-09-01",
+                "items": {"1": 3},
+            }
+            milestone = {
+                "child_id": str(served.child_id),
+                "milestone": "sitting_without_support",
+                "achieved_on": "2024-09-02",
+            }
+            milestones = "LOCK TABLE milestone IN ACCESS EXCLUSIVE MODE"
+            async with holding(database, milestones), holding(database, "SELECT 1") as watcher:
+                aged = _patch(served, served.child_path, {"birth_date": "2024-10-01"}, 1)
+                await until_waiting(watcher, 1)
+                posted = [
+                    asyncio.ensure_future(
+                        served.client.post(url, json=body, headers=served.headers)
+                    )
+                    for url, body in (
+                        ("/v1/assessments", assessment),
+                        ("/v1/milestones", milestone),
+                    )
+                ]
+                await until_waiting(watcher, 3)
+            responses = await asyncio.gather(aged, *posted)
+            assert [r.status_code for r in responses] == [200, 422, 422], [
+                r.text for r in responses
+            ]
+            codes = [[e["code"] for e in r.json()["errors"]] for r in responses[1:]]
+            assert codes == [["before_birth"], ["date_before_birth"]]

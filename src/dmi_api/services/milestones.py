@@ -137,6 +137,7 @@ def _check_dates(birth_date: date, achieved_on: date | None, observed_on: date |
 
 async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UUID) -> Milestone:
     """Record an observation of a live child of the clinic (else 422 at `#/child_id`)."""
+    await lock_child(tenant, payload.child_id)  # its birth date stays as checked until the commit
     child = await find_reference(tenant, Child, payload.child_id, pointer="#/child_id")
     assert child is not None
     _check_dates(child.birth_date, payload.achieved_on, payload.observed_on)

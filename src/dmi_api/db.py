@@ -172,9 +172,10 @@ def create_sessionmaker(bind: Any) -> DbSessionMaker:
     )
 
 
-# Connection, resources, operator intervention (statement timeout, shutdown); and a lock
-# not obtained within `lock_timeout` (55P03).
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57", "55P03")
+# Connection, resources, operator intervention (statement timeout, shutdown); a lock not
+# obtained within `lock_timeout` (55P03), or given up to break a deadlock (40P01), and a
+# serialization failure (40001): the transaction was rolled back and a retry can succeed.
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57", "55P03", "40P01", "40001")
 
 
 def is_database_unavailable(exc: BaseException) -> bool:

@@ -3,11 +3,13 @@ representations (each line equal to the resource's own GET), status, cancel, iso
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
 import orjson
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import JSON, cast, literal, select, update
 from sqlmodel import col
@@ -15,11 +17,13 @@ from sqlmodel import col
 from dmi_api.models import SessionRecord
 from dmi_api.services.session_record_views import DOCUMENTS_FORM, documents_form
 from dmi_api.tenant_scope import bind_settings
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, Database
 from tests.exports.support import lines, relative, run_export
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
 from tests.support.sessions import create, if_match, lives
+from tests.support.tenants import bearer, make_tenant, mint_token
+from tests.test_database_locks import holding, until_waiting
 
 URL = "/v1/exports"
 
@@ -263,6 +267,24 @@ class TestDeleteExport:
         problem(await client.get(status, headers=headers), 404)
         assert await run_export(app, clinic.tenant.clinic_id, status) == "cancelled"
         await start(client, headers)  # a cancelled export no longer counts
+
+    @pytest.mark.postgres_only
+    async def test_a_cancel_committed_while_the_job_starts_it_stays_cancelled(
+        self, live_app: FastAPI, live_client: httpx.AsyncClient, database: Database
+    ) -> None:
+        # Another replica's DELETE (its UPDATE, as the route writes it) holds the row while
+        # the job reads it as queued and starts it; the cancel then commits.
+        tenant = await make_tenant(live_app, scopes=["export:read"])
+        headers = bearer(await mint_token(live_app, tenant))
+        started = await start(live_client, headers)
+        status = f"{URL}/{started['id']}"
+        cancel = "UPDATE bulk_export SET status = 'cancelled', finished_at = now() WHERE id = $1"
+        async with holding(database, "SELECT 1") as watcher:
+            async with holding(database, cancel, uuid.UUID(started["id"])):
+                job = asyncio.ensure_future(run_export(live_app, tenant.clinic_id, status))
+                await until_waiting(watcher, 1)
+            assert await job == "cancelled"
+        problem(await live_client.get(status, headers=headers), 404)
 
 
 async def _store(

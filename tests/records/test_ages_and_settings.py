@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from tests.records.conftest import Headers
+from tests.records.conftest import Headers, headers_maker
 from tests.support.records import seed_child
-from tests.support.tenants import TenantClient
+from tests.support.tenants import TenantClient, make_tenant
 
 SETTINGS = "/v1/clinic-settings"
 NORMS = {
@@ -172,6 +173,25 @@ class TestClinicSettings:
             pointers = [e["pointer"] for e in response.json()["errors"]]
             assert any(p.startswith(pointer) for p in pointers), (body, pointers)
         assert (await client.get(SETTINGS, headers=headers)).json()["version"] == 0
+
+    async def test_first_replacements_at_once_give_one_200_and_412s(
+        self, live_app: FastAPI, live_client: httpx.AsyncClient
+    ) -> None:
+        # No row yet (ETag "0"): the PUTs insert it at once; the losers' "0" is then stale.
+        tenant = await make_tenant(live_app)
+        headers = {**await headers_maker(live_app)(tenant), "If-Match": '"0"'}
+        responses = await asyncio.gather(
+            *(
+                live_client.put(SETTINGS, json={"preterm_below_weeks": 30 + i}, headers=headers)
+                for i in range(4)
+            )
+        )
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses == [200, 412, 412, 412], [r.text for r in responses]
+        [won] = [response for response in responses if response.status_code == 200]
+        current = await live_client.get(SETTINGS, headers=headers)
+        assert current.headers["etag"] == '"1"'
+        assert current.json()["preterm_below_weeks"] == won.json()["preterm_below_weeks"]
 
 
 class TestAges:

@@ -200,9 +200,9 @@ class SharedConnectionSource:
 
 
 # SQLSTATEs meaning "cannot serve now": connection, resources, operator intervention
-# (statement timeout, shutdown), a lock not obtained within `lock_timeout`; as for the session
-# path (`db.is_database_unavailable`).
-_UNAVAILABLE_CLASSES = ("08", "53", "57", "55P03")
+# (statement timeout, shutdown), a lock not obtained within `lock_timeout` or given up to break
+# a deadlock, a serialization failure; as for the session path (`db.is_database_unavailable`).
+_UNAVAILABLE_CLASSES = ("08", "53", "57", "55P03", "40P01", "40001")
 
 
 class DatabaseUnavailableError(ConnectionError):

@@ -24,7 +24,7 @@ from dmi_api.rule_values import RuleSettings
 from dmi_api.schemas.assessments import AssessmentPublic
 from dmi_api.services.history import record_change
 from dmi_api.services.milestone_windows import first_achievements
-from dmi_api.services.resources import touch
+from dmi_api.services.resources import lock_child, touch
 from dmi_api.tenant_scope import Tenant
 
 RESOURCE = "assessment"
@@ -103,10 +103,12 @@ async def rescore_child(
     (its own write made one); every other row whose scores change is versioned here (without a
     `client_id`: by an operator's command).
     """
+    await lock_child(tenant, child.id)  # the rows as they are now, and no other rescoring
     statement = (
         tenant.select(Assessment)
         .where(child_of(Assessment, child.id))
         .order_by(col(Assessment.performed_on), col(Assessment.created_at), col(Assessment.id))
+        .execution_options(populate_existing=True)
     )
     rows = list((await tenant.db.execute(statement)).scalars().all())
     walked_on = None

@@ -27,6 +27,7 @@ from dmi_api.services.resources import (
     any_live,
     check_reference,
     list_page,
+    lock_child,
     null_problems,
     soft_delete,
     touch,
@@ -91,6 +92,7 @@ def _content_errors(
 
 async def create(tenant: Tenant, *, payload: AssessmentCreate, client_id: uuid.UUID) -> Assessment:
     """Add an assessment with all its items, or nothing."""
+    await lock_child(tenant, payload.child_id)  # its birth date stays as checked until the commit
     errors, child = await check_reference(tenant, Child, payload.child_id, "#/child_id")
     more, _ = await check_reference(tenant, Practitioner, payload.assessor_id, "#/assessor_id")
     errors += more + _before_birth(child, payload.performed_on)
@@ -158,7 +160,7 @@ async def delete(tenant: Tenant, *, row: Assessment, client_id: uuid.UUID) -> No
     await _rescore(tenant, row, client_id, current=False)
 
 
-get = Versioned(RESOURCE, Assessment, snapshot).get
+get = Versioned(RESOURCE, Assessment, snapshot, of_child=True).get
 
 
 async def list_rows(

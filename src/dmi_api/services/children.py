@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import sqlalchemy.exc as sa_exc
 from sqlmodel import col
 
 from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
@@ -162,16 +163,6 @@ async def replace(
     return row
 
 
-async def create_with_external_id(
-    tenant: Tenant, *, payload: ChildReplace, external_id: str, client_id: uuid.UUID
-) -> Child:
-    """The create branch of the PUT upsert: no child (live or deleted) has this external_id."""
-    values = _replacement(payload, external_id)
-    await _check(tenant, values, row=None, sent=frozenset(values))
-    row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
-    return await VERSIONED.written(tenant, row, client_id)
-
-
 async def upsert(
     tenant: Tenant,
     *,
@@ -189,9 +180,21 @@ async def upsert(
     live = row is not None and row.deleted_at is None
     precondition(row.version if row is not None and live else None)
     if row is None:
-        return await create_with_external_id(
-            tenant, payload=payload, external_id=external_id, client_id=client_id
-        ), True
+        values = _replacement(payload, external_id)
+        await _check(tenant, values, row=None, sent=frozenset(values))
+        try:  # no row to lock: a concurrent PUT may insert one first
+            async with tenant.db.begin_nested():
+                row = tenant.add(Child(**values, clinic_id=tenant.clinic_id))
+                await tenant.db.flush()
+        except sa_exc.IntegrityError:
+            # It did, and committed: go on as if it had been found (If-Match against it).
+            row = await find_by_external_id(tenant, external_id, for_update=True)
+            if row is None:
+                raise
+            live = row.deleted_at is None
+            precondition(row.version if live else None)
+        else:
+            return await VERSIONED.written(tenant, row, client_id), True
     row = await replace(
         tenant, row=row, payload=payload, external_id=external_id, client_id=client_id
     )

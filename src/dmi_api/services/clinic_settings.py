@@ -6,8 +6,10 @@ import functools
 import uuid
 import zoneinfo
 
+import sqlalchemy.exc as sa_exc
+
 from dmi_api.clinical.scoring import AimsNorms
-from dmi_api.errors import FieldProblem, ValidationProblemError
+from dmi_api.errors import FieldProblem, PreconditionFailedError, ValidationProblemError
 from dmi_api.models import ClinicSettings
 from dmi_api.models.columns import utcnow
 from dmi_api.rule_values import rules_of_row
@@ -57,6 +59,20 @@ async def get(tenant: Tenant, *, for_update: bool = False) -> ClinicSettings:
     return await rules_in_effect.load_row(tenant, for_update=for_update)
 
 
+async def _insert_first(tenant: Tenant, row: ClinicSettings) -> None:
+    """Store the clinic's first settings row; another request's first (its `If-Match: "0"`
+    passed too, there being no row to lock) committing meanwhile makes this one stale: 412,
+    as on SQLite, where the second request finds that row."""
+    try:
+        async with tenant.db.begin_nested():
+            tenant.add(row)
+            await tenant.db.flush()
+    except sa_exc.IntegrityError:
+        raise PreconditionFailedError(
+            "The resource has changed since that version; fetch it again and retry."
+        ) from None
+
+
 async def replace(
     tenant: Tenant, *, row: ClinicSettings, payload: ClinicSettingsPut, client_id: uuid.UUID
 ) -> ClinicSettings:
@@ -74,7 +90,7 @@ async def replace(
     if errors:
         raise ValidationProblemError(errors)
     if row.version == 0:
-        tenant.add(row)
+        await _insert_first(tenant, row)
     row.preterm_below_weeks = payload.preterm_below_weeks
     row.correct_until_months = payload.correct_until_months
     row.aims_norms = norms

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from dmi_api.config import Settings
 from dmi_api.db import WRITES
@@ -65,10 +66,15 @@ async def _state(
     export_id: uuid.UUID,
     change: Callable[[BulkExport], None] | None = None,
 ) -> BulkExport | None:
-    """The export's row, in a short transaction of its own; `change` applied and committed."""
+    """The export's row, in a short transaction of its own; `change` applied and committed
+    (to the row locked as it is: a cancel committed meanwhile is seen, not overwritten)."""
     async with sessionmaker() as db, db.begin():
         await bind_settings(db, clinic_id=clinic_id)
-        row = await Tenant(db, clinic_id).get(BulkExport, export_id)
+        tenant = Tenant(db, clinic_id)
+        statement = tenant.select(BulkExport).where(col(BulkExport.id) == export_id)
+        if change is not None:
+            statement = statement.with_for_update()
+        row = (await db.execute(statement)).scalar_one_or_none()
         if row is not None and change is not None:
             change(row)
             row.updated_at = utcnow()

@@ -33,6 +33,7 @@ from dmi_api.services.resources import (
     apply_patch,
     find_reference,
     list_page,
+    lock_child,
     snapshot_of,
     soft_delete,
     touch,
@@ -47,7 +48,9 @@ def to_public(row: Milestone) -> MilestonePublic:
     return MilestonePublic.model_validate(row, from_attributes=True)
 
 
-VERSIONED = Versioned(RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}), REQUIRED)
+VERSIONED = Versioned(
+    RESOURCE, Milestone, snapshot_of(to_public, exclude={"age"}), REQUIRED, of_child=True
+)
 get = VERSIONED.get
 
 
@@ -63,11 +66,13 @@ async def rewarn_child(
 ) -> int:
     """Recompute the warnings of the child's achievements (new birth data or rules); how many
     rows changed, each a new version."""
+    await lock_child(tenant, child.id)
     statement = tenant.select(Milestone).where(
         child_of(Milestone, child.id), col(Milestone.achieved_on).is_not(None)
     )
+    fresh = statement.execution_options(populate_existing=True)
     changed = 0
-    for row in (await tenant.db.execute(statement)).scalars().all():
+    for row in (await tenant.db.execute(fresh)).scalars().all():
         warnings = warnings_of(row, child, rules)
         if warnings != row.warnings:
             row.warnings = warnings
@@ -132,6 +137,7 @@ def _check_dates(birth_date: date, achieved_on: date | None, observed_on: date |
 
 async def create(tenant: Tenant, *, payload: MilestoneCreate, client_id: uuid.UUID) -> Milestone:
     """Record an observation of a live child of the clinic (else 422 at `#/child_id`)."""
+    await lock_child(tenant, payload.child_id)  # its birth date stays as checked until the commit
     child = await find_reference(tenant, Child, payload.child_id, pointer="#/child_id")
     assert child is not None
     _check_dates(child.birth_date, payload.achieved_on, payload.observed_on)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlmodel import SQLModel
 
 from dmi_api.audit_trail import Action
@@ -19,7 +19,7 @@ from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.list_specs import ListSpec
 from dmi_api.queries.pages import Keyset, ListQuery, Page, SortKey, keyset_slice
-from dmi_api.queries.predicates import columns, live
+from dmi_api.queries.predicates import columns, live, owned_by
 from dmi_api.services.history import record_change
 from dmi_api.tenant_scope import Tenant
 
@@ -37,12 +37,36 @@ async def get_live(
     """A row of this clinic that is not deleted, else 404 (the same for another clinic's row)."""
     statement = tenant.select(model).where(columns(model).id == row_id, live(model))
     if for_update:
-        # Serialises concurrent writers: the second sees the first's version and gets 412.
-        statement = statement.with_for_update()
+        # Serialises concurrent writers: the second sees the first's version and gets 412
+        # (the row as it is now, also when this session has read it before).
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     row = (await tenant.db.execute(statement)).scalar_one_or_none()
     if row is None:
         raise not_found(model)
     return row
+
+
+async def lock_child(tenant: Tenant, child_id: uuid.UUID) -> None:
+    """Hold the child's row (as it is now) until the commit, before writing what is computed
+    from its records (assessment scores, milestone warnings): such writes of one child run one
+    at a time and see each other's rows, and each takes the child before any of its records
+    (a change of the child itself holds it already), so that none waits for another in turn."""
+    statement = tenant.select(Child).where(columns(Child).id == child_id)
+    locked = statement.with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserts go on
+    await tenant.db.execute(locked.execution_options(populate_existing=True))
+
+
+async def get_of_child(
+    tenant: Tenant, model: type[RowT], row_id: uuid.UUID, *, for_update: bool = False
+) -> RowT:
+    """`get_live` of a row whose change recomputes its child's results: to change it, its
+    child is locked first (`lock_child`)."""
+    if for_update:
+        of = select(columns(model).child_id).where(owned_by(model, tenant.clinic_id))
+        child_id = (await tenant.db.execute(of.where(columns(model).id == row_id))).scalar()
+        if child_id is not None:
+            await lock_child(tenant, child_id)
+    return await get_live(tenant, model, row_id, for_update=for_update)
 
 
 async def taken(
@@ -113,6 +137,7 @@ class Versioned(Generic[RowT]):
     snapshot: Callable[[RowT], dict[str, Any]]
     required: frozenset[str] = frozenset()  # the fields a PATCH cannot set to null
     unique: tuple[str, str] = ("", "")  # a field no two rows share, and the 409's words
+    of_child: bool = False  # a change recomputes the child's results (`get_of_child`)
 
     async def _refuse_taken(self, tenant: Tenant, value: Any, own: uuid.UUID | None) -> None:
         field, taken_detail = self.unique
@@ -136,7 +161,8 @@ class Versioned(Generic[RowT]):
 
     async def get(self, tenant: Tenant, row_id: uuid.UUID, *, for_update: bool = False) -> RowT:
         """A live row of the clinic, else 404."""
-        return await get_live(tenant, self.model, row_id, for_update=for_update)
+        get = get_of_child if self.of_child else get_live
+        return await get(tenant, self.model, row_id, for_update=for_update)
 
     async def written(
         self, tenant: Tenant, row: RowT, client_id: uuid.UUID, *, action: Action | None = None

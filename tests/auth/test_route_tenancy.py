@@ -28,10 +28,10 @@ from dmi_api.db import create_engine
 from dmi_api.models.webhooks import WebhookDelivery
 from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.conftest import BACKEND, Database, build_test_app
-from tests.exports.rich_clinic import Api, RichClinic, build
+from tests.exports.rich_clinic import Api, RichClinic, build, delete_some
 from tests.exports.support import ASYNC, relative, run_export
 from tests.support.records import seed_child, seed_exercise, seed_practitioner
-from tests.support.tenants import TenantClient, bearer, mint_token
+from tests.support.tenants import TenantClient, add_client, bearer, mint_token
 
 FHIR_JSON = "application/fhir+json"
 WALLS = ["application"] if BACKEND == "sqlite" else ["row_level_security", "application"]
@@ -114,6 +114,7 @@ class ClinicA:
     headers: dict[str, str]
     ids: dict[str, str] = field(default_factory=dict)  # path parameter (or route) → A's id
     every_id: set[str] = field(default_factory=set)
+    gone: dict[str, str] = field(default_factory=dict)  # path of a deleted row's GET → its id
 
 
 def operations(app: FastAPI) -> list[tuple[str, str]]:
@@ -201,6 +202,15 @@ async def make_clinic_a(app: FastAPI, client: httpx.AsyncClient, tenant: TenantC
     for rows in (made.sessions, made.assessments, made.milestones):
         a.every_id |= _ids(rows)
     a.every_id |= {value for value in a.ids.values() if _ids(value)}
+    # Tombstones: a child, a session record, an assessment, a milestone (lists that sync
+    # with `updated_since` show them to their own clinic).
+    gone = await delete_some(Api(client, headers), made)
+    a.gone = {
+        "/v1/children/{child_id}": gone.child["id"],
+        "/v1/session-records/{record_id}": gone.session["id"],
+        "/v1/assessments/{assessment_id}": gone.assessment["id"],
+        "/v1/milestones/{milestone_id}": gone.milestone["id"],
+    }
     return a
 
 
@@ -300,6 +310,8 @@ def normalized(response: httpx.Response, values: list[str]) -> Any:
         for k, v in response.headers.items()
         if k.lower() not in {"x-request-id", "date", "ratelimit"}
     }
+    for value in values:
+        headers = {k: v.replace(value, "{id}") for k, v in headers.items()}
     return response.status_code, text, sorted(headers.items())
 
 
@@ -404,7 +416,13 @@ def filters(a: ClinicA) -> dict[str, list[str]]:
         "given_name": ["Mia"],
         "family_name": ["Lopez"],
         "before": ["2099-01-01"],
+        "updated_since": ["2000-01-01T00:00:00Z"],
+        "_lastUpdated": ["ge2000-01-01"],
     }
+
+
+# Filters whose values name no row: nothing to compare the answer with.
+NO_ROW_FILTERS = {"before", "updated_since", "_lastUpdated"}
 
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -462,7 +480,7 @@ async def test_lists_and_searches_show_none_of_a_rows(
             seen = (_ids(text) & a.every_id) | {word for word in A_WORDS if word in text}
             if theirs.status_code not in (200, 404) or seen:
                 leaks.append(f"{path} {theirs_query}: {theirs.status_code} {sorted(seen)}")
-            if not theirs_query or "before" in theirs_query:
+            if not theirs_query or NO_ROW_FILTERS & set(theirs_query):
                 continue  # a day names no row: nothing to compare with
             nobody = await client.get(path, params=nobody_query, headers=b.headers)
             values = [*theirs_query.values(), *nobody_query.values()]
@@ -631,10 +649,11 @@ async def test_writes_naming_a_rows_are_refused_as_naming_no_row(
     assert await _lists(client, b.headers) == b_before
 
 
-async def test_a_external_ids_are_free_in_b(
+async def test_a_unique_values_are_free_in_b(
     app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    # An MRN or a practitioner's id taken in A is B's to use: a 409 would tell it exists.
+    # An MRN, a practitioner's id, an exercise code, a webhook URL, an Idempotency-Key taken
+    # in A are B's to use: a 409 (or a replay) would tell they exist.
     a = await make_clinic_a(app, client, tenant_a)
     b = await make_clinic_b(app, tenant_b)
     mia = a.made.children["mia"]
@@ -653,30 +672,51 @@ async def test_a_external_ids_are_free_in_b(
     practitioner = {"name": "Pia B", "discipline": "PT", "external_id": "P-77"}
     created = await client.post("/v1/practitioners", json=practitioner, headers=b.headers)
     assert created.status_code == 201, created.text
+    exercise = {"code": "SIT-PELVIS-01", "name": "Sit", "category": "sitting", "surface": "table"}
+    exercise["default_support_point"] = "pelvis"
+    created = await client.post("/v1/exercises", json=exercise, headers=b.headers)
+    assert created.status_code == 201, created.text
+    hook = {"url": "https://93.184.216.34/hook", "event_types": ["child.created"]}
+    created = await client.post("/v1/webhook-endpoints", json=hook, headers=b.headers)
+    assert created.status_code == 201, created.text
+    # An Idempotency-Key A used: B's own, for another body (no replay, no `reused`).
+    key = {"Idempotency-Key": f"mia-{uuid.uuid4()}"}
+    milestone = {"child_id": mia["id"], "milestone": "kneeling"}
+    kept = await client.post("/v1/milestones", json=milestone, headers={**a.headers, **key})
+    assert kept.status_code == 201, kept.text
+    milestone = {"child_id": b.child_id, "milestone": "rolling"}
+    created = await client.post("/v1/milestones", json=milestone, headers={**b.headers, **key})
+    assert created.status_code == 201, created.text
+    assert "Idempotent-Replayed" not in created.headers
     after = await client.get(f"/v1/children/{mia['id']}", headers=a.headers)
     assert after.content == before.content
 
 
 async def _export_lines(
-    app: FastAPI, client: httpx.AsyncClient, tenant: TenantClient, kick_off: tuple[str, str]
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tenant: TenantClient,
+    kick_off: tuple[str, str],
+    since: str | None,
 ) -> str:
     """Every file of an export B starts and its job runs, as one text."""
     headers = bearer(await mint_token(app, tenant))
     method, path = kick_off
     if method == "POST":
-        response = await client.post(path, json={}, headers=headers)
+        body = {"since": since} if since else {}
+        response = await client.post(path, json=body, headers=headers)
         location = f"{path}/{response.json()['id']}"
     else:
-        response = await client.get(path, headers={**headers, **ASYNC})
+        params = {"_since": since} if since else {}
+        response = await client.get(path, params=params, headers={**headers, **ASYNC})
         location = relative(response.headers["Content-Location"])
     assert response.status_code == 202, response.text
     assert await run_export(app, tenant.clinic_id, location) == "completed"
     manifest = (await client.get(location, headers=headers)).json()
     assert manifest["output"], manifest
-    texts = [
-        (await client.get(relative(f["url"]), headers=headers)).text for f in manifest["output"]
-    ]
-    return manifest.__repr__() + "".join(texts)
+    files = [*manifest["output"], *manifest.get("deleted", [])]
+    texts = [(await client.get(relative(f["url"]), headers=headers)).text for f in files]
+    return repr(manifest) + "".join(texts)
 
 
 async def test_b_exports_hold_none_of_a_rows(
@@ -684,15 +724,19 @@ async def test_b_exports_hold_none_of_a_rows(
 ) -> None:
     a = await make_clinic_a(app, client, tenant_a)
     b = await make_clinic_b(app, tenant_b)
+    # B's own tombstone, so that a `since` export has deletions of its own to report.
+    extra = await seed_child(app, tenant_b, given_name="Gone")
+    await client.delete(f"/v1/children/{extra.id}", headers={**b.headers, "If-Match": '"1"'})
     kick_offs = [
         op for op, why in OWN_CLINIC.items() if why.endswith("exports_hold_none_of_a_rows")
     ]
     assert len(kick_offs) == 3
     for kick_off in kick_offs:
-        text = await _export_lines(app, client, tenant_b, kick_off)
-        assert b.child_id in text, kick_off
-        assert not _ids(text) & a.every_id, kick_off
-        assert not [word for word in A_WORDS if word in text], kick_off
+        for since in (None, "2000-01-01T00:00:00Z"):
+            text = await _export_lines(app, client, tenant_b, kick_off, since)
+            assert b.child_id in text, kick_off
+            assert not _ids(text) & a.every_id, (kick_off, since)
+            assert not [word for word in A_WORDS if word in text], (kick_off, since)
 
 
 async def test_b_settings_leave_a_unchanged(
@@ -710,3 +754,145 @@ async def test_b_settings_leave_a_unchanged(
     assert (await client.get("/v1/clinic-settings", headers=a.headers)).content == before.content
     again = await client.get(f"/v1/children/{a.ids['child_id']}/due", headers=a.headers)
     assert again.content == due.content
+
+
+async def test_a_deleted_rows_answer_as_no_row_does(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+) -> None:
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
+    assert len(a.gone) == 4
+    leaks: list[str] = []
+    for path, gone_id in a.gone.items():
+        for suffix in ("", "/versions"):
+            for verb in ("GET", "HEAD", "DELETE"):
+                if verb == "DELETE" and suffix:
+                    continue
+                url = re.sub(r"\{[^}]+\}", gone_id, path) + suffix
+                nobody_id = str(uuid.uuid4())
+                headers = {**b.headers, "If-Match": '"2"'} if verb == "DELETE" else b.headers
+                theirs = await client.request(verb, url, headers=headers)
+                nobody = await client.request(
+                    verb, url.replace(gone_id, nobody_id), headers=headers
+                )
+                values = [gone_id, nobody_id]
+                if theirs.status_code != 404 or normalized(theirs, values) != normalized(
+                    nobody, values
+                ):
+                    leaks.append(f"{verb} {url}: {theirs.status_code} {theirs.text[:200]}")
+    assert not leaks, "\n".join(leaks)
+
+
+async def test_b_audit_trail_tells_a_rows_from_no_rows_in_no_way(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+) -> None:
+    # B's audit log records B's refused requests: what it says of A's ids must be what it says
+    # of ids of no row, or B could read there which ids exist in another clinic.
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
+    rows = await make_b_rows(client, b)
+    pairs: list[tuple[str, str]] = []
+    for path in ("/v1/children/{child_id}", "/v1/session-records/{record_id}"):
+        theirs_path, [theirs_id] = concrete(a, path)
+        nobody_path, [nobody_id] = concrete(a, path, nobody=True)
+        for url in (theirs_path, nobody_path):
+            await client.get(url, headers=b.headers)
+            await client.patch(
+                url, json={"duration_minutes": 5}, headers={**b.headers, "If-Match": '"1"'}
+            )
+        pairs.append((theirs_id, nobody_id))
+    # Each naming one id of A's no other probe names (A's practitioner, exercise, item).
+    for method, path, body in refused_writes(a, b, rows)[1:4]:
+        await client.request(method, path, json=body, headers=b.headers)
+        swapped = _swap(body, a.every_id)
+        await client.request(method, path, json=swapped, headers=b.headers)
+        pairs.append(((_ids(body) & a.every_id).pop(), (_ids(swapped) - _ids(body)).pop()))
+    leaks: list[str] = []
+    for theirs_id, nobody_id in pairs:
+        for name in ("resource_id", "reference_id"):
+            theirs = await client.get(
+                "/v1/audit-events", params={name: theirs_id}, headers=b.headers
+            )
+            nobody = await client.get(
+                "/v1/audit-events", params={name: nobody_id}, headers=b.headers
+            )
+            assert theirs.status_code == nobody.status_code == 200, theirs.text
+            strip = re.compile(r'"(id|occurred_at|request_id|token_jti)":\s*"[^"]*"')
+            got = [strip.sub("", text) for text in (theirs.text, nobody.text)]
+            got = [t.replace(theirs_id, "{id}").replace(nobody_id, "{id}") for t in got]
+            got = [re.sub(r'"next_cursor":\s*"[^"]*"', "", t) for t in got]
+            if got[0] != got[1]:
+                leaks.append(f"{name}={theirs_id}: {got[0][:600]}\n   != {got[1][:600]}")
+    assert not leaks, "\n".join(leaks)
+
+
+def _next_cursor(response: httpx.Response) -> str | None:
+    body = response.json()
+    if "next_cursor" in body:
+        return body["next_cursor"] or None
+    for link in body.get("link", []):
+        if link["relation"] == "next":
+            return str(httpx.URL(link["url"]).params["_cursor"])
+    return None
+
+
+async def test_a_cursors_are_refused_on_every_list(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+) -> None:
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
+    await add_client(app, tenant_a)  # a second page of each administrative list
+    hook = {"url": "https://93.184.216.34/other", "event_types": ["child.created"]}
+    await Api(client, a.headers).post("/v1/webhook-endpoints", hook)
+    schema = app.openapi()["paths"]
+    walked, leaks = 0, []
+    for method, path in operations(app):
+        if method != "GET" or "{" in path or "$export" in path:
+            continue
+        declared = {p["name"] for p in schema[path]["get"].get("parameters", [])}
+        cursor_name = "_cursor" if "_cursor" in declared else "cursor"
+        if cursor_name not in declared:
+            continue
+        page = {"_count": "1"} if cursor_name == "_cursor" else {"limit": "1"}
+        page |= {"before": "2099-01-01"} if "before" in declared else {}
+        first = await client.get(path, params=page, headers=a.headers)
+        assert first.status_code == 200, (path, first.text)
+        cursor = _next_cursor(first)
+        assert cursor, f"{path}: A has one page only"
+        walked += 1
+        theirs = await client.get(path, params={**page, cursor_name: cursor}, headers=b.headers)
+        seen = (_ids(theirs.text) & a.every_id) | {w for w in A_WORDS if w in theirs.text}
+        if theirs.status_code not in (400, 422) or seen:
+            leaks.append(f"{path}: {theirs.status_code} {sorted(seen)} {theirs.text[:200]}")
+    assert walked > 15, walked
+    assert not leaks, "\n".join(leaks)
+
+
+async def test_an_upsert_by_a_mrn_answers_as_by_no_mrn(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+) -> None:
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
+    mrn = a.made.children["mia"]["external_id"]
+    child = {"given_name": "Ola", "family_name": "B", "birth_date": "2024-02-02", "sex": "male"}
+    child["status"] = "active"
+    leaks = []
+    for conditions in ({"If-Match": '"1"'}, {"If-Match": "*"}, {"If-None-Match": "*"}):
+        nobody_mrn = ("Z" + uuid.uuid4().hex)[: len(mrn)]
+        headers = {**b.headers, **conditions}
+        url = "/v1/children/by-external-id/"
+        theirs = await client.put(f"{url}{mrn}", json=child, headers=headers)
+        nobody = await client.put(f"{url}{nobody_mrn}", json=child, headers=headers)
+        values = [mrn, nobody_mrn, *(_ids(theirs.text) | _ids(nobody.text))]
+        stamp = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z")
+        got = [stamp.sub("", repr(normalized(r, values))) for r in (theirs, nobody)]
+        if got[0] != got[1]:
+            leaks.append(f"{conditions}: {theirs.status_code} {got[0]} != {got[1]}")
+        if theirs.status_code == 201:  # B's own now: the next condition starts afresh
+            await client.delete(
+                f"/v1/children/{theirs.json()['id']}", headers={**b.headers, "If-Match": '"1"'}
+            )
+            await client.delete(
+                f"/v1/children/{nobody.json()['id']}", headers={**b.headers, "If-Match": '"1"'}
+            )
+    assert not leaks, "\n".join(leaks)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -30,11 +30,18 @@ from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.conftest import BACKEND, Database, build_test_app
 from tests.exports.rich_clinic import Api, RichClinic, build, delete_some
 from tests.exports.support import ASYNC, relative, run_export
+from tests.support.direct import serve_with
 from tests.support.records import seed_child, seed_exercise, seed_practitioner
 from tests.support.tenants import TenantClient, add_client, bearer, mint_token
 
 FHIR_JSON = "application/fhir+json"
-WALLS = ["application"] if BACKEND == "sqlite" else ["row_level_security", "application"]
+# On PostgreSQL: the service's role, and the owner on both ways of serving the hot operations
+# (one statement, and the session path SQLite serves them on).
+WALLS = (
+    ["application"]
+    if BACKEND == "sqlite"
+    else ["row_level_security", "application", "application_session_path"]
+)
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -97,7 +104,7 @@ async def db_connection(
 ) -> AsyncIterator[AsyncConnection]:
     """The test's connection (see tests/conftest.py): on PostgreSQL, once as the service's
     role and once as the owner (the application's filter alone)."""
-    alone = request.param == "application" and BACKEND != "sqlite"
+    alone = request.param.startswith("application") and BACKEND != "sqlite"
     chosen = owner_engine if alone else engine
     async with chosen.connect() as connection:
         transaction = await connection.begin()
@@ -106,6 +113,17 @@ async def db_connection(
             yield connection
         finally:
             await transaction.rollback()
+
+
+@pytest.fixture(autouse=True)
+def _serving_path(request: pytest.FixtureRequest, app: FastAPI) -> Iterator[None]:
+    direct = app.state.direct
+    if request.node.callspec.params["db_connection"] == "application_session_path":
+        serve_with(app, None)
+    try:
+        yield
+    finally:
+        serve_with(app, direct)
 
 
 @dataclass
@@ -336,24 +354,33 @@ async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
     )
     reads = [path for method, path in by_id if method == "GET"]
     before = {path: await snapshot(client, concrete(a, path)[0], a.headers) for path in reads}
+    feed = await client.get("/v1/events", params={"limit": "200"}, headers=a.headers)
     unread = {path: got[0] for path, got in before.items() if got[0] not in (200, 202)}
     assert not unread, unread
     writes = bodies(b)
     leaks: list[str] = []
     for method, path in by_id:
         declared = {p["name"] for p in schema[path][method.lower()].get("parameters", [])}
-        for verb in ("GET", "HEAD") if method == "GET" else (method,):
-            headers = dict(b.headers)
+        owner = max((p for p in reads if path.startswith(p)), key=len, default=path)
+        etag = before[owner][1] if owner in before else None
+        # A read also as a conditional one, with A's current ETag: a 304 would tell.
+        conditions = [{}, {"If-None-Match": etag or '"1"'}, {"If-None-Match": "*"}]
+        variants = [
+            (verb, condition)
+            for verb in (("GET", "HEAD") if method == "GET" else (method,))
+            for condition in (conditions if method == "GET" else [{}])
+        ]
+        for verb, condition in variants:
+            headers = {**b.headers, **condition}
             if "If-Match" in declared:  # A's current version: only the clinic can refuse
-                owner = max((p for p in reads if path.startswith(p)), key=len)
-                headers["If-Match"] = before[owner][1] or '"1"'
+                headers["If-Match"] = etag or '"1"'
             body = writes.get((method, path))
             theirs_path, theirs_values = concrete(a, path)
             nobody_path, nobody_values = concrete(a, path, nobody=True)
             theirs = await client.request(verb, theirs_path, headers=headers, json=body)
             nobody = await client.request(verb, nobody_path, headers=headers, json=body)
             if theirs.status_code != 404:
-                leaks.append(f"{verb} {path}: {theirs.status_code} {theirs.text[:200]}")
+                leaks.append(f"{verb} {path} {condition}: {theirs.status_code} {theirs.text[:200]}")
             elif normalized(theirs, theirs_values) != normalized(nobody, nobody_values):
                 leaks.append(
                     f"{verb} {path}: {normalized(theirs, theirs_values)}"
@@ -364,6 +391,9 @@ async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
                 assert theirs.json()["resourceType"] == "OperationOutcome", (verb, path)
     after = {path: await snapshot(client, concrete(a, path)[0], a.headers) for path in reads}
     changed = [path for path in reads if after[path] != before[path]]
+    # No change event of A's either (B's refused writes emit nothing anywhere).
+    again = await client.get("/v1/events", params={"limit": "200"}, headers=a.headers)
+    assert again.json()["data"] == feed.json()["data"]
     assert not leaks, "\n".join(leaks)
     assert not changed, changed
     await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
@@ -386,7 +416,7 @@ async def assert_a_audit_holds_nothing_of_b(
             return
 
 
-def test_every_route_is_classified(settings: Any) -> None:
+def test_every_route_is_classified(settings: Settings) -> None:
     app = build_test_app(settings)
     for method, path in operations(app):
         if (method, path) in PUBLIC or (method, path) in OWN_CLINIC:

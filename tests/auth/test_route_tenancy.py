@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -347,6 +347,51 @@ async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
 ) -> None:
     a = await make_clinic_a(app, client, tenant_a)
     b = await make_clinic_b(app, tenant_b)
+    await sweep(app, client, a, b)
+    await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
+
+
+async def test_a_rows_in_other_states_answer_as_no_row_does(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+) -> None:
+    # Unsigned records, a draft assessment, paused, completed and discontinued prescriptions,
+    # an inactive practitioner, a child on hold, an export still queued: other code paths.
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
+    made = a.made
+    queued = await Api(client, a.headers).post("/v1/exports", {}, status=202)
+    other_client = bearer(await mint_token(app, await add_client(app, tenant_a)))
+    started = await client.get("/fhir/R4/$export", headers={**other_client, **ASYNC})
+    assert started.status_code == 202, started.text
+    views: list[dict[str, str]] = [
+        {
+            "child_id": made.children["leo"]["id"],
+            "record_id": made.sessions["home_practice"]["id"],
+            "prescription_id": made.prescriptions["paused"]["id"],
+            "assessment_id": made.assessments["draft"]["id"],
+            "milestone_id": made.milestones["not_yet"]["id"],
+            "practitioner_id": made.practitioners["dana"]["id"],
+            "/v1/exports/{id}": queued["id"],
+            "/fhir/R4/bulk-status/{id}": started.headers["Content-Location"].rsplit("/", 1)[1],
+        },
+        {
+            "child_id": made.children["ivy"]["id"],
+            "record_id": made.sessions["cancelled"]["id"],
+            "prescription_id": made.prescriptions["completed"]["id"],
+            "assessment_id": made.assessments["gmfcs"]["id"],
+        },
+        {
+            "record_id": made.sessions["evaluation"]["id"],
+            "prescription_id": made.prescriptions["discontinued"]["id"],
+        },
+    ]
+    for view in views:
+        await sweep(app, client, replace(a, ids={**a.ids, **view}), b)
+    await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
+
+
+async def sweep(app: FastAPI, client: httpx.AsyncClient, a: ClinicA, b: ClinicB) -> None:
+    """Every route with an id, as B, on A's ids and on ids of no row."""
     schema = app.openapi()["paths"]
     by_id = sorted(
         (op for op in operations(app) if "{" in op[1] and "external_id" not in op[1]),
@@ -396,7 +441,6 @@ async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
     assert again.json()["data"] == feed.json()["data"]
     assert not leaks, "\n".join(leaks)
     assert not changed, changed
-    await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
 
 
 async def assert_a_audit_holds_nothing_of_b(

@@ -501,7 +501,7 @@ NO_ROW_FILTERS = {"before", "updated_since", "_lastUpdated"}
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A's words that are no id: B's answers must not hold them.
-A_WORDS = ("Lopez", "MRN-1042", "P-77", "Sara")
+A_WORDS = ("Lopez", "MRN-1042", "P-77", "Sara", "AIMS norms (test)")
 
 
 def _no_row(value: str) -> str:
@@ -970,3 +970,24 @@ async def test_an_upsert_by_a_mrn_answers_as_by_no_mrn(
                 f"/v1/children/{nobody.json()['id']}", headers={**b.headers, "If-Match": '"1"'}
             )
     assert not leaks, "\n".join(leaks)
+
+
+async def test_b_scores_by_its_own_rules_not_a_norms(
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+) -> None:
+    # A's settings hold an AIMS norm table (rich_clinic): B's AIMS is scored without one.
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
+    theirs = a.made.assessments["aims_norms"]
+    assert theirs["scores"]["percentile_source"] == "clinic_norms"
+    body = {
+        "child_id": b.child_id,
+        "instrument": "aims",
+        "performed_on": "2024-09-01",
+        "status": "final",
+        "items": {f"prone-{n}": 1 for n in range(1, 5)} | {"supine-1": 1, "supine-2": 1},
+    }
+    mine = await Api(client, b.headers).post("/v1/assessments", body)
+    assert mine["scores"]["percentile_source"] != "clinic_norms", mine["scores"]
+    settings = await client.get("/v1/clinic-settings", headers=b.headers)
+    assert "AIMS norms" not in settings.text

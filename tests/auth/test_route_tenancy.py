@@ -721,6 +721,23 @@ async def test_writes_naming_a_rows_are_refused_as_naming_no_row(
     await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
     assert await _lists(client, a.headers) == a_before
     assert await _lists(client, b.headers) == b_before
+    # A batch mixing B's own record with one for A's child: B's alone is created.
+    record: dict[str, Any] = {"type": "home_practice", "setting": "home", "started_at": START}
+    record["duration_minutes"] = 20
+    mixed = {
+        "items": [
+            {"idempotency_key": "mine", "record": {**record, "child_id": b.child_id}},
+            {"idempotency_key": "theirs", "record": {**record, "child_id": a.ids["child_id"]}},
+        ]
+    }
+    batch = await client.post("/v1/session-records/batch", json=mixed, headers=b.headers)
+    assert batch.status_code == 200, batch.text
+    results = batch.json()["results"]
+    assert [r["status"] for r in results] == [201, 422]
+    assert results[1]["problem"]["errors"][0]["code"] == "reference_not_found"
+    assert await _lists(client, a.headers) == a_before
+    records = (await client.get("/v1/session-records", headers=b.headers)).json()["data"]
+    assert {r["id"] for r in records} == {r["id"] for r in b_before[4]} | {results[0]["id"]}
 
 
 async def test_a_unique_values_are_free_in_b(

@@ -351,6 +351,9 @@ async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
     await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
 
 
+# Three more sweeps: once, with the application's own filter alone (the owner, whom row-level
+# security does not bind), the wall the other states' code paths could miss.
+@pytest.mark.parametrize("db_connection", ["application"], indirect=True)
 async def test_a_rows_in_other_states_answer_as_no_row_does(
     app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:

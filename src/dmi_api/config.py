@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dmi.db"
 # Well known on purpose: a development secret is public, so production refuses it.
@@ -172,6 +174,22 @@ class Settings(BaseSettings):
             ("redis://", "rediss://", "unix://")
         ):
             raise ValueError("DMI_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def _database_url_is_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        # At start, not at the first connection: a wrong scheme or a malformed URL would
+        # otherwise fail deep in the engine (a traceback, in every worker process).
+        if value is None:
+            return value
+        try:
+            url = make_url(value.get_secret_value())
+            usable = url.drivername in ("postgresql+asyncpg", "sqlite+aiosqlite")
+        except (ArgumentError, ValueError):  # not a URL, or a port that is not a number
+            usable = False
+        if not usable:
+            raise ValueError("must be a postgresql+asyncpg:// or sqlite+aiosqlite:// URL")
         return value
 
     @field_validator("issuer")

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dmi_api.cli import build_parser
 from tests.support.serving import serve_env, serving
 
 # The embedded default is this module's own database: it runs once, in the PostgreSQL pass.
@@ -84,3 +85,27 @@ def test_empty_embedded_database_prints_demo_credentials_once(served: tuple[str,
     assert f"export DMI_URL={base} CLIENT_ID={client_id} CLIENT_SECRET={secret}" in log
     # Only the terminal saw it: no JSON log line carries the secret.
     assert all(secret not in line for line in log.splitlines() if line.startswith("{"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "70000"],
+        ["serve", "--port", "-5"],
+        ["serve", "--port", "0"],
+        ["serve", "--workers", "-1"],
+        ["serve", "--workers", "0"],
+        ["worker", "--concurrency", "0"],
+    ],
+)
+def test_out_of_range_arguments_are_refused_before_anything_starts(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Not served (port 70000 announced "running on http://127.0.0.1:70000"; --workers -1 and 0
+    # served with one): refused by the parser, naming the option, with exit code 2.
+    with pytest.raises(SystemExit) as refused:
+        build_parser().parse_args(args)
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {args[1]}" in err
+    assert "Traceback" not in err

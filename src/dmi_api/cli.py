@@ -9,7 +9,7 @@ import gc
 import json
 import logging.config
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dmi_api.config import ConfigurationError, Settings, load_settings
@@ -126,6 +126,21 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high` (the bounds of its `DMI_*` setting)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="dmi-api", description=__doc__)
@@ -133,8 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", help="bind address (DMI_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (DMI_PORT, default 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (DMI_WORKERS, default 1)")
+    serve.add_argument("--port", type=_bounded(1, 65_535), help="port (DMI_PORT, default 8000)")
+    serve.add_argument(
+        "--workers", type=_bounded(1, 64), help="worker processes (DMI_WORKERS, default 1)"
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
@@ -142,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run webhook delivery jobs (PostgreSQL)")
     worker.add_argument(
-        "--concurrency", type=int, default=10, help="jobs run at once by this process"
+        "--concurrency",
+        type=_bounded(1, 1_000),
+        default=10,
+        help="jobs run at once by this process",
     )
     worker.set_defaults(handler=_worker)
 

@@ -597,3 +597,41 @@ class TestSessionsMarkDocuments:
         unknown = run("sessions", "mark-documents", "--clinic", str(uuid.uuid4()))
         assert unknown.returncode == 1
         assert "no such clinic" in unknown.stderr
+
+
+@pytest.mark.own_database
+@pytest.mark.parametrize(
+    "args", [["migrate"], ["clinics", "create", "--name", "X"], ["keys", "rotate"], ["worker"]]
+)
+def test_an_unreachable_database_is_one_line_not_a_traceback(args: list[str]) -> None:
+    from tests.support.ports import free_port
+
+    url = f"postgresql+asyncpg://dmi:pw-should-not-leak@127.0.0.1:{free_port()}/dmi"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    result = cli(env | {"DMI_DATABASE_URL": url}, *args)
+    assert result.returncode == 1
+    # One line (after the worker's start-up log line), not a traceback.
+    assert "Traceback" not in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("dmi-api: cannot use the database"), result.stderr
+    assert "Connect call failed" in last
+    assert "pw-should-not-leak" not in result.stdout + result.stderr
+
+
+@pytest.mark.own_database
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["clinics", "create", "--name", "X"],
+        ["keys", "rotate"],
+        ["clients", "list", "--clinic", str(uuid.UUID(int=1))],
+    ],
+)
+def test_a_database_not_migrated_says_to_migrate(args: list[str], tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    result = cli(env | {"DMI_DATABASE_URL": url, "DMI_MIGRATION_DATABASE_URL": url}, *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("dmi-api: ")
+    assert "run `dmi-api migrate`" in result.stderr

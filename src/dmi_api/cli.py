@@ -179,6 +179,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def database_failure(exc: BaseException) -> str | None:
+    """One line for a database a command cannot use (unreachable, refused, not migrated); None
+    for any other failure. Never the statement or its values: only the driver's reason."""
+    from sqlalchemy import exc as sa_exc
+
+    from dmi_api.db import is_database_unavailable
+
+    if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        return database_failure(exc.exceptions[0])
+    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
+    reason = (str(cause).splitlines() or [""])[0]
+    if sqlstate in ("42P01", "42883") or reason.startswith("no such table"):
+        return "the database's schema is missing or older than this version: run `dmi-api migrate`"
+    # Connection, resources, shutdown; a refused login (28) or a missing database (3D).
+    if is_database_unavailable(exc) or sqlstate.startswith(("28", "3D")):
+        return f"cannot use the database ({type(cause).__name__}: {reason})"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
@@ -187,11 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"dmi-api: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("clinics", "clients", "assessments", "sessions", "keys", "demo"):
-        from dmi_api.cli_admin import run_admin
+    try:
+        if args.command in ("clinics", "clients", "assessments", "sessions", "keys", "demo"):
+            from dmi_api.cli_admin import run_admin
 
-        return run_admin(args.handler, args, settings)
-    code: int = args.handler(args, settings)
+            return run_admin(args.handler, args, settings)
+        code: int = args.handler(args, settings)
+    except Exception as exc:
+        message = database_failure(exc)
+        if message is None:
+            raise
+        print(f"dmi-api: {message}", file=sys.stderr)
+        return 1
     return code
 
 

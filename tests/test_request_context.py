@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from dmi_api.config import Settings
 from dmi_api.http.middleware import _with_our_headers
-from dmi_api.logging_config import JsonFormatter
+from dmi_api.logging_config import JsonFormatter, logging_config
 from tests.conftest import build_test_app
+from tests.records.conftest import headers_maker
+from tests.support.sessions import make_clinic
+from tests.support.tenants import make_tenant
 
 
 class TestRequestId:
@@ -127,3 +133,91 @@ class TestAccessLog:
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
         record.__dict__["body"] = {"given_name": "Jane"}
         assert "Jane" not in JsonFormatter().format(record)
+
+
+@pytest.fixture
+def debug_log() -> Iterator[list[dict[str, object]]]:
+    """The service's logging as `DMI_LOG_LEVEL=DEBUG` configures it; every line it writes
+    (but the test client's own), parsed."""
+    config = logging_config("DEBUG")
+    names = ["", *config["loggers"]]
+    saved = {
+        name: (lg.level, list(lg.handlers), lg.propagate)
+        for name in names
+        for lg in [logging.getLogger(name)]
+    }
+    logging.config.dictConfig(config)
+    lines: list[dict[str, object]] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if not (record.name == "httpx" and "http://testserver" in record.getMessage()):
+                lines.append(json.loads(self.format(record)))
+
+    collect = Collect()
+    collect.setFormatter(JsonFormatter())
+    logging.getLogger().handlers = [collect]
+    yield lines
+    for name, (level, handlers, propagate) in saved.items():
+        restored = logging.getLogger(name)
+        restored.setLevel(level)
+        restored.handlers = handlers
+        restored.propagate = propagate
+
+
+GIVEN, FAMILY, CAREGIVER, MRN = "Zephyrine", "Quillbottom", "Ottoline Quillbottom", "MRN-77341-QX"
+BIRTH, NOTE = "2023-07-19", "Kicked the ball with the left foot"
+
+
+class TestLogsAtDebug:
+    async def test_a_day_of_records_leaves_no_phi_in_any_line(
+        self, app: FastAPI, client: httpx.AsyncClient, debug_log: list[dict[str, object]]
+    ) -> None:
+        clinic = await make_clinic(app, await make_tenant(app), headers_maker(app))
+        child = {
+            "given_name": GIVEN,
+            "family_name": FAMILY,
+            "birth_date": BIRTH,
+            "sex": "female",
+            "external_id": MRN,
+            "status": "active",
+            "caregivers": [{"name": CAREGIVER, "relationship": "mother"}],
+        }
+        h = clinic.headers
+        created = await client.post("/v1/children", json=child, headers=h)
+        assert created.status_code == 201, created.text
+        child_id = created.json()["id"]
+        upserted = await client.put(
+            f"/v1/children/by-external-id/{MRN}", json=child, headers={**h, "If-Match": '"1"'}
+        )
+        assert upserted.status_code == 200, upserted.text
+        taken = await client.post("/v1/children", json=child, headers=h)
+        assert taken.status_code == 409, taken.text
+        assessment = {
+            "child_id": child_id,
+            "assessor_id": clinic.practitioner_id,
+            "instrument": "gmfm88",
+            "performed_on": "2025-03-04",
+            "items": {"1": 3, "2": 2},
+            "notes": NOTE,
+        }
+        scored = await client.post("/v1/assessments", json=assessment, headers=h)
+        assert scored.status_code == 201, scored.text
+        session = clinic.new(notes={"subjective": NOTE})
+        recorded = await client.post("/v1/session-records", json=session, headers=h)
+        assert recorded.status_code == 201, recorded.text
+        refused = await client.post(
+            "/v1/children", json={**child, "birth_date": "19/07/2023"}, headers=h
+        )
+        assert refused.status_code == 422
+        broken = f'{{"given_name": "{GIVEN}", "external_id": "{MRN}", '
+        malformed = await client.post(
+            "/v1/children", content=broken, headers={**h, "content-type": "application/json"}
+        )
+        assert malformed.status_code == 422
+        assert debug_log
+        text = "\n".join(json.dumps(line) for line in debug_log)
+        for value in (GIVEN, FAMILY, CAREGIVER, MRN, BIRTH, NOTE):
+            assert value not in text
+        # What a request logs carries its id (the access lines, the only ones here).
+        assert all("request_id" in line for line in debug_log)

@@ -43,7 +43,13 @@ class JsonFormatter(logging.Formatter):
 
 
 def logging_config(level: str) -> dict[str, Any]:
-    """A dictConfig for the service (passed to uvicorn so every worker applies it)."""
+    """A dictConfig for the service (passed to uvicorn so every worker applies it).
+
+    DEBUG is the service's own loggers' (`dmi_api`): the libraries log from INFO whatever the
+    level, since their debug lines carry statements' values (aiosqlite logs each call with its
+    parameters: children's names, MRNs, notes).
+    """
+    libraries = "INFO" if level == "DEBUG" else level
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -55,11 +61,12 @@ def logging_config(level: str) -> dict[str, Any]:
                 "stream": "ext://sys.stderr",
             }
         },
-        "root": {"handlers": ["stderr"], "level": level},
+        "root": {"handlers": ["stderr"], "level": libraries},
         "loggers": {
+            "dmi_api": {"level": level},
             # Our access log replaces uvicorn's, which would log raw paths and query strings.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-            "uvicorn.error": {"level": level},
+            "uvicorn.error": {"level": libraries},
             "sqlalchemy": {"level": "WARNING"},
         },
     }

@@ -10,14 +10,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from dmi_api.config import Settings
 from dmi_api.http.middleware import _with_our_headers
 from dmi_api.logging_config import JsonFormatter, logging_config
 from tests.conftest import build_test_app
 from tests.records.conftest import headers_maker
+from tests.support.ports import free_port
 from tests.support.sessions import make_clinic
-from tests.support.tenants import make_tenant
+from tests.support.tenants import bearer, make_tenant, mint_token
 
 
 class TestRequestId:
@@ -221,3 +223,24 @@ class TestLogsAtDebug:
             assert value not in text
         # What a request logs carries its id (the access lines, the only ones here).
         assert all("request_id" in line for line in debug_log)
+
+    async def test_a_line_logged_while_serving_carries_the_request_id(
+        self, settings: Settings, debug_log: list[dict[str, object]]
+    ) -> None:
+        # Redis down: the rate limit check logs a warning while it serves the request.
+        down = SecretStr(f"redis://127.0.0.1:{free_port()}/0")
+        app = build_test_app(settings.model_copy(update={"redis_url": down}))
+        tenant = await make_tenant(app)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            response = await client.get(
+                "/v1/children", headers=bearer(await mint_token(app, tenant))
+            )
+        await app.state.engine.dispose()
+        assert response.status_code == 200
+        warned = [line for line in debug_log if line["level"] == "WARNING"]
+        assert [line["message"] for line in warned] == [
+            "rate limit store unavailable; requests pass uncounted for a second"
+        ]
+        assert warned[0].get("request_id") == response.headers["x-request-id"]

@@ -7,6 +7,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from dmi_api.request_context import current_request_id
+
 # Fields a record may carry into the log; anything else passed via `extra` is dropped, so a
 # careless `extra={"body": ...}` cannot leak PHI.
 _CONTEXT_FIELDS = (
@@ -37,6 +39,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, field, None)
             if value is not None:
                 entry[field] = value
+        if "request_id" not in entry and (request_id := current_request_id()) is not None:
+            # A line logged while a request is served, by whichever logger: the request's id.
+            entry["request_id"] = request_id
         if record.exc_info and record.exc_info[0] is not None:
             entry.setdefault("exc_type", record.exc_info[0].__name__)
         return json.dumps(entry, default=str)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import httpx
 import pytest
 
 from dmi_api.cli import build_parser
+from tests.support.ports import free_port
 from tests.support.serving import serve_env, serving
 
 # The embedded default is this module's own database: it runs once, in the PostgreSQL pass.
@@ -109,3 +112,33 @@ def test_out_of_range_arguments_are_refused_before_anything_starts(
     err = capsys.readouterr().err
     assert f"argument {args[1]}" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_an_export_dir_it_cannot_write_stops_it_at_start(command: str, tmp_path: Path) -> None:
+    # Found only when an export ran (each one failed, 'PermissionError' or 'NotADirectoryError'):
+    # refused at start instead, naming the setting.
+    (tmp_path / "a-file").write_text("")
+    database = (
+        f"sqlite+aiosqlite:///{tmp_path / 'e.db'}"
+        if command == "serve"
+        else f"postgresql+asyncpg://dmi@127.0.0.1:{free_port()}/dmi"  # never reached
+    )
+    env = serve_env(
+        {
+            "DMI_DATABASE_URL": database,
+            "DMI_PORT": str(free_port()),
+            "DMI_EXPORT_DIR": str(tmp_path / "a-file" / "exports"),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "dmi_api.cli", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("dmi-api: DMI_EXPORT_DIR"), result.stderr
+    assert result.stderr.count("\n") == 1

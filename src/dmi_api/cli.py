@@ -8,6 +8,7 @@ import contextlib
 import gc
 import json
 import logging.config
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,12 +25,25 @@ def render_openapi(settings: Settings) -> str:
     return json.dumps(create_app(settings).openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
+def export_dir_problem(export_dir: str) -> str | None:
+    """Why `DMI_EXPORT_DIR` cannot take an export's files (None: it can). Checked at start, not
+    created: the nearest existing directory of the path must be one this process may write in."""
+    path = Path(export_dir).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
+        return None
+    return f"DMI_EXPORT_DIR: {export_dir} is not a directory this process can write in or create"
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from dmi_api.logging_config import logging_config
     from dmi_api.migrate import upgrade_to_head
 
+    if (problem := export_dir_problem(settings.export_dir)) is not None:
+        print(f"dmi-api: {problem}", file=sys.stderr)
+        return 2
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
         upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
@@ -93,6 +107,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "dmi-api worker needs PostgreSQL; `dmi-api serve` delivers on SQLite", file=sys.stderr
         )
+        return 2
+    if (problem := export_dir_problem(settings.export_dir)) is not None:
+        print(f"dmi-api: {problem}", file=sys.stderr)
         return 2
     logging.config.dictConfig(logging_config(settings.log_level))
     # Below the API on a shared host: an export's CPU never starves the requests being served.

@@ -142,3 +142,15 @@ def test_an_export_dir_it_cannot_write_stops_it_at_start(command: str, tmp_path:
     assert result.returncode == 2
     assert result.stderr.startswith("dmi-api: DMI_EXPORT_DIR"), result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_help_says_what_the_worker_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    # "run webhook delivery jobs": an operator without webhooks would not run one, and on
+    # PostgreSQL no bulk export would ever start.
+    for args in (["--help"], ["worker", "--help"]):
+        with pytest.raises(SystemExit) as shown:
+            build_parser().parse_args(args)
+        assert shown.value.code == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert "webhook deliveries, bulk exports" in text
+        assert "cli_admin" not in text  # module names are not an operator's business

@@ -1,4 +1,4 @@
-"""The `dmi-api` command: serve, migrate, openapi (operator commands: cli_admin, cli_demo)."""
+"""The `dmi-api` command: serve, migrate, worker, openapi (the others: cli_admin, cli_demo)."""
 
 from __future__ import annotations
 
@@ -160,7 +160,11 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="dmi-api", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="dmi-api",
+        description="dmi-api: serve the API, migrate its database, run its job worker, and "
+        "manage clinics, API clients and signing keys.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
@@ -174,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
 
-    worker = commands.add_parser("worker", help="run webhook delivery jobs (PostgreSQL)")
+    what = "run the jobs: webhook deliveries, bulk exports, upkeep (PostgreSQL)"
+    worker = commands.add_parser("worker", help=what, description=what)
     worker.add_argument(
         "--concurrency",
         type=_bounded(1, 1_000),

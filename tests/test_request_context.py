@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import logging.config
 from collections.abc import Iterator
 
 import httpx
@@ -14,10 +13,11 @@ from pydantic import SecretStr
 
 from dmi_api.config import Settings
 from dmi_api.http.middleware import _with_our_headers
-from dmi_api.logging_config import JsonFormatter, logging_config
+from dmi_api.logging_config import JsonFormatter
 from tests.conftest import build_test_app
 from tests.records.conftest import headers_maker
 from tests.support.ports import free_port
+from tests.support.service_logs import service_logs
 from tests.support.sessions import make_clinic
 from tests.support.tenants import bearer, make_tenant, mint_token
 
@@ -139,32 +139,9 @@ class TestAccessLog:
 
 @pytest.fixture
 def debug_log() -> Iterator[list[dict[str, object]]]:
-    """The service's logging as `DMI_LOG_LEVEL=DEBUG` configures it; every line it writes
-    (but the test client's own), parsed."""
-    config = logging_config("DEBUG")
-    names = ["", *config["loggers"]]
-    saved = {
-        name: (lg.level, list(lg.handlers), lg.propagate)
-        for name in names
-        for lg in [logging.getLogger(name)]
-    }
-    logging.config.dictConfig(config)
-    lines: list[dict[str, object]] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if not (record.name == "httpx" and "http://testserver" in record.getMessage()):
-                lines.append(json.loads(self.format(record)))
-
-    collect = Collect()
-    collect.setFormatter(JsonFormatter())
-    logging.getLogger().handlers = [collect]
-    yield lines
-    for name, (level, handlers, propagate) in saved.items():
-        restored = logging.getLogger(name)
-        restored.setLevel(level)
-        restored.handlers = handlers
-        restored.propagate = propagate
+    """The service's logging as `DMI_LOG_LEVEL=DEBUG` configures it; every line, parsed."""
+    with service_logs("DEBUG") as lines:
+        yield lines
 
 
 GIVEN, FAMILY, CAREGIVER, MRN = "Zephyrine", "Quillbottom", "Ottoline Quillbottom", "MRN-77341-QX"

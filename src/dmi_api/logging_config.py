@@ -73,5 +73,9 @@ def logging_config(level: str) -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "uvicorn.error": {"level": libraries},
             "sqlalchemy": {"level": "WARNING"},
+            # httpx logs each call's full URL at INFO: a webhook receiver's URL is often a
+            # credential (a secret path, a token in its query).
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }

@@ -181,6 +181,25 @@ def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
 
 
 @pytest.mark.own_database
+def test_keys_rotate_refuses_a_secret_key_the_servers_do_not_have(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Run with another DMI_SECRET_KEY (a typo, a host not yet given the new one), it published
+    a key the servers cannot decrypt: once it began signing, every server's token endpoint and
+    JWKS answered 500."""
+    assert cli(sqlite_env, "keys", "rotate").returncode == 0
+    other = sqlite_env | {"DMI_SECRET_KEY": "not-the-secret-the-servers-have-0123456789"}
+    refused = cli(other, "keys", "rotate")
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("dmi-api: DMI_SECRET_KEY")
+    assert "not-the-secret" not in refused.stderr
+    with closing(sqlite3.connect(tmp_path / "cli.db")) as db:
+        assert db.execute("SELECT count(*) FROM signing_key").fetchone() == (1,)
+    assert cli(sqlite_env, "keys", "rotate").returncode == 0
+
+
+@pytest.mark.own_database
 def test_keys_rotate_prints_the_exact_switch(sqlite_env: dict[str, str], tmp_path: Path) -> None:
     """`--json` gives the stored `signs_from`, not truncated to the second (a script that waited
     for a truncated moment got tokens of the old key for up to a second); the text gives the

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dmi_api.config import ConfigurationError, Settings, load_settings
+from dmi_api.security.key_crypto import KeyDecryptionError
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -235,6 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_admin(args.handler, args, settings)
         code: int = args.handler(args, settings)
+    except KeyDecryptionError:
+        # `keys rotate` checks first: a key published under another secret would fail every
+        # server's token endpoint and JWKS once it signed.
+        print(
+            "dmi-api: DMI_SECRET_KEY does not decrypt the signing keys in the database: it is "
+            "not the servers' secret; nothing changed",
+            file=sys.stderr,
+        )
+        return 1
     except Exception as exc:
         message = database_failure(exc)
         if message is None:

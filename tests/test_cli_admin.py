@@ -637,6 +637,14 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(args: list[str]) ->
     assert "pw-should-not-leak" not in result.stdout + result.stderr
 
 
+def test_a_file_error_is_not_called_a_database_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    result = cli(env, "openapi", "--output", str(tmp_path / "a-file" / "openapi.json"))
+    assert result.returncode != 0
+    assert "database" not in result.stderr
+
+
 @pytest.mark.own_database
 @pytest.mark.parametrize(
     "args",

@@ -211,6 +211,8 @@ def database_failure(exc: BaseException) -> str | None:
 
     if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         return database_failure(exc.exceptions[0])
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return None  # a file's (`openapi --output`), not the database's
     cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
     reason = (str(cause).splitlines() or [""])[0]

@@ -166,6 +166,18 @@ def test_operator_mistakes_are_messages(sqlite_env: dict[str, str]) -> None:
 
 
 @pytest.mark.own_database
+@pytest.mark.parametrize("name", ["", "   ", "a" * 201])
+def test_a_clinic_name_out_of_bounds_is_refused(sqlite_env: dict[str, str], name: str) -> None:
+    """An empty name made a nameless clinic; 201 characters one on SQLite and a 140-line
+    traceback on PostgreSQL (the column holds 200)."""
+    refused = cli(sqlite_env, "clinics", "create", "--name", name)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert "1 to 200 characters" in refused.stderr
+    assert cli(sqlite_env, "clinics", "list").stdout == "no clinics\n"
+
+
+@pytest.mark.own_database
 def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     first = cli(sqlite_env, "keys", "rotate", "--json")
     second = cli(sqlite_env, "keys", "rotate", "--json")

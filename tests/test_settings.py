@@ -157,3 +157,16 @@ def test_a_database_url_the_service_cannot_use_stops_it_at_start(
     assert err.count("\n") == 1
     assert name.removeprefix("DMI_").lower() in err
     assert "pw-should-not-leak" not in err
+
+
+@pytest.mark.parametrize(
+    "value", ["https://app.clinic.example/", "app.clinic.example", "https://app.example/path"]
+)
+def test_a_cors_origin_a_browser_never_sends_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # An origin is scheme://host[:port]: one with a path or a trailing slash, or without its
+    # scheme, never equals a browser's Origin header, and CORS stayed closed without a word.
+    monkeypatch.setenv("DMI_CORS_ORIGINS", f"https://ok.example, {value}")
+    with pytest.raises(ConfigurationError, match="cors_origins"):
+        load_settings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -15,6 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dmi.db"
 DEVELOPMENT_SECRET_KEY = "dmi-development-secret-key-not-for-production"  # noqa: S105
 MIN_PRODUCTION_SECRET_LENGTH = 32
 MAX_TOKEN_LIFETIME_SECONDS = 900
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 class ConfigurationError(RuntimeError):
@@ -142,6 +144,9 @@ class Settings(BaseSettings):
         # Browsers never need a wildcard for a health API; a typo must not open it to every site.
         if "*" in value:
             raise ValueError("a wildcard CORS origin is not allowed; list the origins")
+        # What a browser sends in `Origin`, compared as is: no path, no trailing slash.
+        if any(not _ORIGIN.fullmatch(origin) for origin in value):
+            raise ValueError("each origin is scheme://host[:port], without a path or a final /")
         return value
 
     @model_validator(mode="after")

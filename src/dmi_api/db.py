@@ -157,6 +157,11 @@ def _revisions() -> tuple[str, frozenset[str]]:
     return script.get_current_head() or "", frozenset(r.revision for r in script.walk_revisions())
 
 
+async def load_revisions() -> None:
+    """Read the migrations once per process, off the event loop (~0.1 s of module loading)."""
+    await asyncio.to_thread(_revisions)
+
+
 class SchemaBehindError(ConnectionError):
     """The database's schema is older than this code's (`dmi-api migrate` has not run)."""
 
@@ -183,6 +188,7 @@ class EngineReadiness:
 
     async def check(self) -> None:
         """Return when the database answers within the timeout; raise otherwise."""
+        await load_revisions()
         async with asyncio.timeout(self._timeout), self._engine.connect() as conn:
             found = await conn.execute(text("SELECT version_num FROM alembic_version"))
             check_schema_revision(found.scalar())

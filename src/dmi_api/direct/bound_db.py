@@ -16,7 +16,12 @@ from starlette.requests import Request
 
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
-from dmi_api.db import check_schema_revision, driver_timeout_seconds, server_settings
+from dmi_api.db import (
+    check_schema_revision,
+    driver_timeout_seconds,
+    load_revisions,
+    server_settings,
+)
 from dmi_api.direct.connection_pool import ConnectionPool
 from dmi_api.direct.statements import Compiled, common_values
 from dmi_api.errors import AuthenticationError
@@ -289,6 +294,7 @@ class ServerReadiness:
         """Return when the database answers within the timeout; `DatabaseUnavailableError`
         (503) otherwise."""
         conn: Any = None
+        await load_revisions()
         try:
             async with asyncio.timeout(self._timeout):
                 conn = await asyncpg.connect(

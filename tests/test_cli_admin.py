@@ -35,6 +35,7 @@ from tests.support.forge import new_rsa_pem, rsa_public_jwk
 from tests.support.records import seed_child, seed_practitioner
 from tests.support.setup_script import SetUp, dmi_api, service_env
 from tests.support.tenants import TenantClient, bearer, mint_token
+from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -647,6 +648,22 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(args: list[str]) ->
     assert last.startswith("dmi-api: cannot use the database"), result.stderr
     assert "Connect call failed" in last
     assert "pw-should-not-leak" not in result.stdout + result.stderr
+
+
+@pytest.mark.postgres_only
+async def test_a_worker_on_a_database_not_migrated_says_to_migrate(
+    scratch_url: str,  # noqa: F811 (the fixture)
+    tmp_path: Path,
+) -> None:
+    """It printed pgqueuer's traceback, ending 'Please run pgq install': the wrong advice (our
+    migrations install the job tables; tables made by hand then conflict with them)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    env |= {"DMI_DATABASE_URL": scratch_url, "DMI_EXPORT_DIR": str(tmp_path)}
+    result = await asyncio.to_thread(cli, env, "worker")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "pgq install" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("run `dmi-api migrate`"), result.stderr
 
 
 def test_a_file_error_is_not_called_a_database_error(tmp_path: Path) -> None:

@@ -207,7 +207,7 @@ def database_failure(exc: BaseException) -> str | None:
     for any other failure. Never the statement or its values: only the driver's reason."""
     from sqlalchemy import exc as sa_exc
 
-    from dmi_api.db import is_database_unavailable
+    from dmi_api.db import SchemaBehindError, is_database_unavailable
 
     if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         return database_failure(exc.exceptions[0])
@@ -216,7 +216,11 @@ def database_failure(exc: BaseException) -> str | None:
     cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
     reason = (str(cause).splitlines() or [""])[0]
-    if sqlstate in ("42P01", "42883") or reason.startswith("no such table"):
+    if (
+        isinstance(exc, SchemaBehindError)
+        or sqlstate in ("42P01", "42883")
+        or reason.startswith("no such table")
+    ):
         return "the database's schema is missing or older than this version: run `dmi-api migrate`"
     # Connection, resources, shutdown; a refused login (28) or a missing database (3D).
     if is_database_unavailable(exc) or sqlstate.startswith(("28", "3D")):

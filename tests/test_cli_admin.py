@@ -35,6 +35,7 @@ from tests.support.forge import new_rsa_pem, rsa_public_jwk
 from tests.support.records import seed_child, seed_practitioner
 from tests.support.setup_script import SetUp, dmi_api, service_env
 from tests.support.tenants import TenantClient, bearer, mint_token
+from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -166,6 +167,18 @@ def test_operator_mistakes_are_messages(sqlite_env: dict[str, str]) -> None:
 
 
 @pytest.mark.own_database
+@pytest.mark.parametrize("name", ["", "   ", "a" * 201])
+def test_a_clinic_name_out_of_bounds_is_refused(sqlite_env: dict[str, str], name: str) -> None:
+    """An empty name made a nameless clinic; 201 characters one on SQLite and a 140-line
+    traceback on PostgreSQL (the column holds 200)."""
+    refused = cli(sqlite_env, "clinics", "create", "--name", name)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert "1 to 200 characters" in refused.stderr
+    assert cli(sqlite_env, "clinics", "list").stdout == "no clinics\n"
+
+
+@pytest.mark.own_database
 def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     first = cli(sqlite_env, "keys", "rotate", "--json")
     second = cli(sqlite_env, "keys", "rotate", "--json")
@@ -178,6 +191,25 @@ def test_keys_rotate(sqlite_env: dict[str, str]) -> None:
     assert timedelta(seconds=85) < switch <= timedelta(seconds=91)
     human = cli(sqlite_env, "keys", "rotate")
     assert "tokens are signed with it from" in human.stdout
+
+
+@pytest.mark.own_database
+def test_keys_rotate_refuses_a_secret_key_the_servers_do_not_have(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Run with another DMI_SECRET_KEY (a typo, a host not yet given the new one), it published
+    a key the servers cannot decrypt: once it began signing, every server's token endpoint and
+    JWKS answered 500."""
+    assert cli(sqlite_env, "keys", "rotate").returncode == 0
+    other = sqlite_env | {"DMI_SECRET_KEY": "not-the-secret-the-servers-have-0123456789"}
+    refused = cli(other, "keys", "rotate")
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("dmi-api: DMI_SECRET_KEY")
+    assert "not-the-secret" not in refused.stderr
+    with closing(sqlite3.connect(tmp_path / "cli.db")) as db:
+        assert db.execute("SELECT count(*) FROM signing_key").fetchone() == (1,)
+    assert cli(sqlite_env, "keys", "rotate").returncode == 0
 
 
 @pytest.mark.own_database
@@ -597,3 +629,65 @@ class TestSessionsMarkDocuments:
         unknown = run("sessions", "mark-documents", "--clinic", str(uuid.uuid4()))
         assert unknown.returncode == 1
         assert "no such clinic" in unknown.stderr
+
+
+@pytest.mark.own_database
+@pytest.mark.parametrize(
+    "args", [["migrate"], ["clinics", "create", "--name", "X"], ["keys", "rotate"], ["worker"]]
+)
+def test_an_unreachable_database_is_one_line_not_a_traceback(args: list[str]) -> None:
+    from tests.support.ports import free_port
+
+    url = f"postgresql+asyncpg://dmi:pw-should-not-leak@127.0.0.1:{free_port()}/dmi"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    result = cli(env | {"DMI_DATABASE_URL": url}, *args)
+    assert result.returncode == 1
+    # One line (after the worker's start-up log line), not a traceback.
+    assert "Traceback" not in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("dmi-api: cannot use the database"), result.stderr
+    assert "Connect call failed" in last
+    assert "pw-should-not-leak" not in result.stdout + result.stderr
+
+
+@pytest.mark.postgres_only
+async def test_a_worker_on_a_database_not_migrated_says_to_migrate(
+    scratch_url: str,  # noqa: F811 (the fixture)
+    tmp_path: Path,
+) -> None:
+    """It printed pgqueuer's traceback, ending 'Please run pgq install': the wrong advice (our
+    migrations install the job tables; tables made by hand then conflict with them)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    env |= {"DMI_DATABASE_URL": scratch_url, "DMI_EXPORT_DIR": str(tmp_path)}
+    result = await asyncio.to_thread(cli, env, "worker")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "pgq install" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("run `dmi-api migrate`"), result.stderr
+
+
+def test_a_file_error_is_not_called_a_database_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    result = cli(env, "openapi", "--output", str(tmp_path / "a-file" / "openapi.json"))
+    assert result.returncode != 0
+    assert "database" not in result.stderr
+
+
+@pytest.mark.own_database
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["clinics", "create", "--name", "X"],
+        ["keys", "rotate"],
+        ["clients", "list", "--clinic", str(uuid.UUID(int=1))],
+    ],
+)
+def test_a_database_not_migrated_says_to_migrate(args: list[str], tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    result = cli(env | {"DMI_DATABASE_URL": url, "DMI_MIGRATION_DATABASE_URL": url}, *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("dmi-api: ")
+    assert "run `dmi-api migrate`" in result.stderr

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+from alembic import command
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
 from dmi_api.config import Settings
-from tests.conftest import build_test_app
+from dmi_api.migrate import alembic_config
+from tests.conftest import APP_GROUP_ROLE, Database, build_test_app
+from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
+
+# A revision older than the newest (the one before the readiness grant).
+OLDER_REVISION = "9d4e2a7c1b36"
 
 
 async def test_healthz_is_ok(client: httpx.AsyncClient) -> None:
@@ -30,3 +39,36 @@ async def test_healthz_does_not_need_the_database(settings: Settings) -> None:
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/readyz")).status_code == 503
     await app.state.engine.dispose()
+
+
+async def test_readyz_is_503_until_the_database_is_migrated_to_this_version(
+    settings: Settings,
+    database: Database,
+    scratch_url: str,  # noqa: F811 (the fixture)
+) -> None:
+    """A replica whose database is empty or behind the code answers every request 500 (the
+    tables or columns it needs are missing): a load balancer must not send it traffic."""
+    owner = alembic_config(scratch_url, APP_GROUP_ROLE)
+    app_url = scratch_url
+    if not settings.is_sqlite:  # the service's own role, not the owner
+        name = make_url(scratch_url).database
+        app_url = make_url(database.app_url).set(database=name).render_as_string(False)
+
+    async def readyz() -> int:
+        app = build_test_app(settings.model_copy(update={"database_url": SecretStr(app_url)}))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            response = await client.get("/readyz")
+        await app.state.engine.dispose()
+        await app.state.readiness.close()
+        if response.status_code != 200:
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "retry-after" in response.headers
+        return response.status_code
+
+    assert await readyz() == 503  # empty
+    await asyncio.to_thread(command.upgrade, owner, OLDER_REVISION)
+    assert await readyz() == 503  # behind
+    await asyncio.to_thread(command.upgrade, owner, "head")
+    assert await readyz() == 200

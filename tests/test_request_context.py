@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
 
 from dmi_api.config import Settings
 from dmi_api.http.middleware import _with_our_headers
 from dmi_api.logging_config import JsonFormatter
 from tests.conftest import build_test_app
+from tests.records.conftest import headers_maker
+from tests.support.ports import free_port
+from tests.support.service_logs import service_logs
+from tests.support.sessions import make_clinic
+from tests.support.tenants import bearer, make_tenant, mint_token
 
 
 class TestRequestId:
@@ -127,3 +135,89 @@ class TestAccessLog:
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
         record.__dict__["body"] = {"given_name": "Jane"}
         assert "Jane" not in JsonFormatter().format(record)
+
+
+@pytest.fixture
+def debug_log() -> Iterator[list[dict[str, object]]]:
+    """The service's logging as `DMI_LOG_LEVEL=DEBUG` configures it; every line, parsed."""
+    with service_logs("DEBUG") as lines:
+        yield lines
+
+
+GIVEN, FAMILY, CAREGIVER, MRN = "Zephyrine", "Quillbottom", "Ottoline Quillbottom", "MRN-77341-QX"
+BIRTH, NOTE = "2023-07-19", "Kicked the ball with the left foot"
+
+
+class TestLogsAtDebug:
+    async def test_a_day_of_records_leaves_no_phi_in_any_line(
+        self, app: FastAPI, client: httpx.AsyncClient, debug_log: list[dict[str, object]]
+    ) -> None:
+        clinic = await make_clinic(app, await make_tenant(app), headers_maker(app))
+        child = {
+            "given_name": GIVEN,
+            "family_name": FAMILY,
+            "birth_date": BIRTH,
+            "sex": "female",
+            "external_id": MRN,
+            "status": "active",
+            "caregivers": [{"name": CAREGIVER, "relationship": "mother"}],
+        }
+        h = clinic.headers
+        created = await client.post("/v1/children", json=child, headers=h)
+        assert created.status_code == 201, created.text
+        child_id = created.json()["id"]
+        upserted = await client.put(
+            f"/v1/children/by-external-id/{MRN}", json=child, headers={**h, "If-Match": '"1"'}
+        )
+        assert upserted.status_code == 200, upserted.text
+        taken = await client.post("/v1/children", json=child, headers=h)
+        assert taken.status_code == 409, taken.text
+        assessment = {
+            "child_id": child_id,
+            "assessor_id": clinic.practitioner_id,
+            "instrument": "gmfm88",
+            "performed_on": "2025-03-04",
+            "items": {"1": 3, "2": 2},
+            "notes": NOTE,
+        }
+        scored = await client.post("/v1/assessments", json=assessment, headers=h)
+        assert scored.status_code == 201, scored.text
+        session = clinic.new(notes={"subjective": NOTE})
+        recorded = await client.post("/v1/session-records", json=session, headers=h)
+        assert recorded.status_code == 201, recorded.text
+        refused = await client.post(
+            "/v1/children", json={**child, "birth_date": "19/07/2023"}, headers=h
+        )
+        assert refused.status_code == 422
+        broken = f'{{"given_name": "{GIVEN}", "external_id": "{MRN}", '
+        malformed = await client.post(
+            "/v1/children", content=broken, headers={**h, "content-type": "application/json"}
+        )
+        assert malformed.status_code == 422
+        assert debug_log
+        text = "\n".join(json.dumps(line) for line in debug_log)
+        for value in (GIVEN, FAMILY, CAREGIVER, MRN, BIRTH, NOTE):
+            assert value not in text
+        # What a request logs carries its id (the access lines, the only ones here).
+        assert all("request_id" in line for line in debug_log)
+
+    async def test_a_line_logged_while_serving_carries_the_request_id(
+        self, settings: Settings, debug_log: list[dict[str, object]]
+    ) -> None:
+        # Redis down: the rate limit check logs a warning while it serves the request.
+        down = SecretStr(f"redis://127.0.0.1:{free_port()}/0")
+        app = build_test_app(settings.model_copy(update={"redis_url": down}))
+        tenant = await make_tenant(app)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            response = await client.get(
+                "/v1/children", headers=bearer(await mint_token(app, tenant))
+            )
+        await app.state.engine.dispose()
+        assert response.status_code == 200
+        warned = [line for line in debug_log if line["level"] == "WARNING"]
+        assert [line["message"] for line in warned] == [
+            "rate limit store unavailable; requests pass uncounted for a second"
+        ]
+        assert warned[0].get("request_id") == response.headers["x-request-id"]

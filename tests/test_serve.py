@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from dmi_api.cli import build_parser
+from tests.support.ports import free_port
 from tests.support.serving import serve_env, serving
 
 # The embedded default is this module's own database: it runs once, in the PostgreSQL pass.
@@ -84,3 +88,69 @@ def test_empty_embedded_database_prints_demo_credentials_once(served: tuple[str,
     assert f"export DMI_URL={base} CLIENT_ID={client_id} CLIENT_SECRET={secret}" in log
     # Only the terminal saw it: no JSON log line carries the secret.
     assert all(secret not in line for line in log.splitlines() if line.startswith("{"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "70000"],
+        ["serve", "--port", "-5"],
+        ["serve", "--port", "0"],
+        ["serve", "--workers", "-1"],
+        ["serve", "--workers", "0"],
+        ["worker", "--concurrency", "0"],
+    ],
+)
+def test_out_of_range_arguments_are_refused_before_anything_starts(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Not served (port 70000 announced "running on http://127.0.0.1:70000"; --workers -1 and 0
+    # served with one): refused by the parser, naming the option, with exit code 2.
+    with pytest.raises(SystemExit) as refused:
+        build_parser().parse_args(args)
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {args[1]}" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_an_export_dir_it_cannot_write_stops_it_at_start(command: str, tmp_path: Path) -> None:
+    # Found only when an export ran (each one failed, 'PermissionError' or 'NotADirectoryError'):
+    # refused at start instead, naming the setting.
+    (tmp_path / "a-file").write_text("")
+    database = (
+        f"sqlite+aiosqlite:///{tmp_path / 'e.db'}"
+        if command == "serve"
+        else f"postgresql+asyncpg://dmi@127.0.0.1:{free_port()}/dmi"  # never reached
+    )
+    env = serve_env(
+        {
+            "DMI_DATABASE_URL": database,
+            "DMI_PORT": str(free_port()),
+            "DMI_EXPORT_DIR": str(tmp_path / "a-file" / "exports"),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "dmi_api.cli", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("dmi-api: DMI_EXPORT_DIR"), result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_help_says_what_the_worker_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    # "run webhook delivery jobs": an operator without webhooks would not run one, and on
+    # PostgreSQL no bulk export would ever start.
+    for args in (["--help"], ["worker", "--help"]):
+        with pytest.raises(SystemExit) as shown:
+            build_parser().parse_args(args)
+        assert shown.value.code == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert "webhook deliveries, bulk exports" in text
+        assert "cli_admin" not in text  # module names are not an operator's business

@@ -132,3 +132,41 @@ def test_redis_url_is_a_redis_url_and_never_echoed(
         with pytest.raises(ConfigurationError, match="redis_url") as refused:
             load_settings()
         assert "pw-should-not-leak" not in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["DMI_DATABASE_URL", "DMI_MIGRATION_DATABASE_URL"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        "postgresql://app:pw-should-not-leak@db.internal:5432/dmi",
+        "mysql+aiomysql://app:pw-should-not-leak@db.internal/dmi",
+        "sqlite:///./dmi.db",
+        "postgresql+asyncpg://app:pw-should-not-leak@db.internal:port/dmi",
+    ],
+)
+def test_a_database_url_the_service_cannot_use_stops_it_at_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name.removeprefix("DMI_").lower()) as refused:
+        load_settings()
+    assert "pw-should-not-leak" not in str(refused.value)
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert name.removeprefix("DMI_").lower() in err
+    assert "pw-should-not-leak" not in err
+
+
+@pytest.mark.parametrize(
+    "value", ["https://app.clinic.example/", "app.clinic.example", "https://app.example/path"]
+)
+def test_a_cors_origin_a_browser_never_sends_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # An origin is scheme://host[:port]: one with a path or a trailing slash, or without its
+    # scheme, never equals a browser's Origin header, and CORS stayed closed without a word.
+    monkeypatch.setenv("DMI_CORS_ORIGINS", f"https://ok.example, {value}")
+    with pytest.raises(ConfigurationError, match="cors_origins"):
+        load_settings()

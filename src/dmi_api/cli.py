@@ -1,4 +1,4 @@
-"""The `dmi-api` command: serve, migrate, openapi (operator commands: cli_admin, cli_demo)."""
+"""The `dmi-api` command: serve, migrate, worker, openapi (the others: cli_admin, cli_demo)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import contextlib
 import gc
 import json
 import logging.config
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dmi_api.config import ConfigurationError, Settings, load_settings
+from dmi_api.security.key_crypto import KeyDecryptionError
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -24,12 +26,25 @@ def render_openapi(settings: Settings) -> str:
     return json.dumps(create_app(settings).openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
+def export_dir_problem(export_dir: str) -> str | None:
+    """Why `DMI_EXPORT_DIR` cannot take an export's files (None: it can). Checked at start, not
+    created: the nearest existing directory of the path must be one this process may write in."""
+    path = Path(export_dir).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
+        return None
+    return f"DMI_EXPORT_DIR: {export_dir} is not a directory this process can write in or create"
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from dmi_api.logging_config import logging_config
     from dmi_api.migrate import upgrade_to_head
 
+    if (problem := export_dir_problem(settings.export_dir)) is not None:
+        print(f"dmi-api: {problem}", file=sys.stderr)
+        return 2
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
         upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
@@ -94,6 +109,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             "dmi-api worker needs PostgreSQL; `dmi-api serve` delivers on SQLite", file=sys.stderr
         )
         return 2
+    if (problem := export_dir_problem(settings.export_dir)) is not None:
+        print(f"dmi-api: {problem}", file=sys.stderr)
+        return 2
     logging.config.dictConfig(logging_config(settings.log_level))
     # Below the API on a shared host: an export's CPU never starves the requests being served.
     lowered = lower_priority(settings.worker_nice)
@@ -126,23 +144,48 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high` (the bounds of its `DMI_*` setting)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="dmi-api", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="dmi-api",
+        description="dmi-api: serve the API, migrate its database, run its job worker, and "
+        "manage clinics, API clients and signing keys.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", help="bind address (DMI_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (DMI_PORT, default 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (DMI_WORKERS, default 1)")
+    serve.add_argument("--port", type=_bounded(1, 65_535), help="port (DMI_PORT, default 8000)")
+    serve.add_argument(
+        "--workers", type=_bounded(1, 64), help="worker processes (DMI_WORKERS, default 1)"
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
 
-    worker = commands.add_parser("worker", help="run webhook delivery jobs (PostgreSQL)")
+    what = "run the jobs: webhook deliveries, bulk exports, upkeep (PostgreSQL)"
+    worker = commands.add_parser("worker", help=what, description=what)
     worker.add_argument(
-        "--concurrency", type=int, default=10, help="jobs run at once by this process"
+        "--concurrency",
+        type=_bounded(1, 1_000),
+        default=10,
+        help="jobs run at once by this process",
     )
     worker.set_defaults(handler=_worker)
 
@@ -159,6 +202,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def database_failure(exc: BaseException) -> str | None:
+    """One line for a database a command cannot use (unreachable, refused, not migrated); None
+    for any other failure. Never the statement or its values: only the driver's reason."""
+    from sqlalchemy import exc as sa_exc
+
+    from dmi_api.db import SchemaBehindError, is_database_unavailable
+
+    if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        return database_failure(exc.exceptions[0])
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return None  # a file's (`openapi --output`), not the database's
+    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
+    reason = (str(cause).splitlines() or [""])[0]
+    if (
+        isinstance(exc, SchemaBehindError)
+        or sqlstate in ("42P01", "42883")
+        or reason.startswith("no such table")
+    ):
+        return "the database's schema is missing or older than this version: run `dmi-api migrate`"
+    # Connection, resources, shutdown; a refused login (28) or a missing database (3D).
+    if is_database_unavailable(exc) or sqlstate.startswith(("28", "3D")):
+        return f"cannot use the database ({type(cause).__name__}: {reason})"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
@@ -167,11 +236,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"dmi-api: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("clinics", "clients", "assessments", "sessions", "keys", "demo"):
-        from dmi_api.cli_admin import run_admin
+    try:
+        if args.command in ("clinics", "clients", "assessments", "sessions", "keys", "demo"):
+            from dmi_api.cli_admin import run_admin
 
-        return run_admin(args.handler, args, settings)
-    code: int = args.handler(args, settings)
+            return run_admin(args.handler, args, settings)
+        code: int = args.handler(args, settings)
+    except KeyDecryptionError:
+        # `keys rotate` checks first: a key published under another secret would fail every
+        # server's token endpoint and JWKS once it signed.
+        print(
+            "dmi-api: DMI_SECRET_KEY does not decrypt the signing keys in the database: it is "
+            "not the servers' secret; nothing changed",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:
+        message = database_failure(exc)
+        if message is None:
+            raise
+        print(f"dmi-api: {message}", file=sys.stderr)
+        return 1
     return code
 
 

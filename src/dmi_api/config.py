@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./dmi.db"
 # Well known on purpose: a development secret is public, so production refuses it.
 DEVELOPMENT_SECRET_KEY = "dmi-development-secret-key-not-for-production"  # noqa: S105
 MIN_PRODUCTION_SECRET_LENGTH = 32
 MAX_TOKEN_LIFETIME_SECONDS = 900
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 class ConfigurationError(RuntimeError):
@@ -140,6 +144,9 @@ class Settings(BaseSettings):
         # Browsers never need a wildcard for a health API; a typo must not open it to every site.
         if "*" in value:
             raise ValueError("a wildcard CORS origin is not allowed; list the origins")
+        # What a browser sends in `Origin`, compared as is: no path, no trailing slash.
+        if any(not _ORIGIN.fullmatch(origin) for origin in value):
+            raise ValueError("each origin is scheme://host[:port], without a path or a final /")
         return value
 
     @model_validator(mode="after")
@@ -172,6 +179,22 @@ class Settings(BaseSettings):
             ("redis://", "rediss://", "unix://")
         ):
             raise ValueError("DMI_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def _database_url_is_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        # At start, not at the first connection: a wrong scheme or a malformed URL would
+        # otherwise fail deep in the engine (a traceback, in every worker process).
+        if value is None:
+            return value
+        try:
+            url = make_url(value.get_secret_value())
+            usable = url.drivername in ("postgresql+asyncpg", "sqlite+aiosqlite")
+        except (ArgumentError, ValueError):  # not a URL, or a port that is not a number
+            usable = False
+        if not usable:
+            raise ValueError("must be a postgresql+asyncpg:// or sqlite+aiosqlite:// URL")
         return value
 
     @field_validator("issuer")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
 import sqlalchemy.exc as sa_exc
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -139,8 +142,42 @@ def _create_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
     return engine
 
 
+def migrations_dir() -> Path:
+    """The migrations folder: bundled in the wheel, or at the root of a checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "migrations", package.parents[1] / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("migrations folder not found beside the package or in the checkout")
+
+
+@cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    script = ScriptDirectory(str(migrations_dir()))
+    return script.get_current_head() or "", frozenset(r.revision for r in script.walk_revisions())
+
+
+async def load_revisions() -> None:
+    """Read the migrations once per process, off the event loop (~0.1 s of module loading)."""
+    await asyncio.to_thread(_revisions)
+
+
+class SchemaBehindError(ConnectionError):
+    """The database's schema is older than this code's (`dmi-api migrate` has not run)."""
+
+
+def check_schema_revision(revision: str | None) -> None:
+    """Raise `SchemaBehindError` unless the database is at this code's newest migration, or at
+    one this code does not know (a newer version migrated it: a rolling deploy's old replicas
+    keep serving)."""
+    head, known = _revisions()
+    if revision is None or (revision != head and revision in known):
+        raise SchemaBehindError("the database's schema is behind this version")
+
+
 class EngineReadiness:
-    """Readiness of the embedded database: `SELECT 1` on a connection of its own."""
+    """Readiness of the embedded database: its schema's revision, read on a connection of its
+    own, is this code's (`check_schema_revision`)."""
 
     def __init__(self, settings: Settings) -> None:
         # NullPool: a connection per probe, never one a request holds or waits for.
@@ -151,8 +188,10 @@ class EngineReadiness:
 
     async def check(self) -> None:
         """Return when the database answers within the timeout; raise otherwise."""
+        await load_revisions()
         async with asyncio.timeout(self._timeout), self._engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            found = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            check_schema_revision(found.scalar())
 
     async def close(self) -> None:
         """Nothing stays open between probes; dispose of the engine all the same."""

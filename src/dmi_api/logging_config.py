@@ -7,6 +7,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from dmi_api.request_context import current_request_id
+
 # Fields a record may carry into the log; anything else passed via `extra` is dropped, so a
 # careless `extra={"body": ...}` cannot leak PHI.
 _CONTEXT_FIELDS = (
@@ -37,13 +39,22 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, field, None)
             if value is not None:
                 entry[field] = value
+        if "request_id" not in entry and (request_id := current_request_id()) is not None:
+            # A line logged while a request is served, by whichever logger: the request's id.
+            entry["request_id"] = request_id
         if record.exc_info and record.exc_info[0] is not None:
             entry.setdefault("exc_type", record.exc_info[0].__name__)
         return json.dumps(entry, default=str)
 
 
 def logging_config(level: str) -> dict[str, Any]:
-    """A dictConfig for the service (passed to uvicorn so every worker applies it)."""
+    """A dictConfig for the service (passed to uvicorn so every worker applies it).
+
+    DEBUG is the service's own loggers' (`dmi_api`): the libraries log from INFO whatever the
+    level, since their debug lines carry statements' values (aiosqlite logs each call with its
+    parameters: children's names, MRNs, notes).
+    """
+    libraries = "INFO" if level == "DEBUG" else level
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -55,11 +66,16 @@ def logging_config(level: str) -> dict[str, Any]:
                 "stream": "ext://sys.stderr",
             }
         },
-        "root": {"handlers": ["stderr"], "level": level},
+        "root": {"handlers": ["stderr"], "level": libraries},
         "loggers": {
+            "dmi_api": {"level": level},
             # Our access log replaces uvicorn's, which would log raw paths and query strings.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-            "uvicorn.error": {"level": level},
+            "uvicorn.error": {"level": libraries},
             "sqlalchemy": {"level": "WARNING"},
+            # httpx logs each call's full URL at INFO: a webhook receiver's URL is often a
+            # credential (a secret path, a token in its query).
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+from dmi_api.db import migrations_dir
 
+__all__ = ["alembic_config", "downgrade", "include_object", "migrations_dir", "upgrade_to_head"]
 
 # Tables the job library (pgqueuer) installs through our migration but owns: not our models.
 JOB_LIBRARY_PREFIX = "pgqueuer"
@@ -22,14 +22,6 @@ def include_object(
     library's tables (and their indexes) found in the database."""
     table = name if type_ == "table" else getattr(getattr(item, "table", None), "name", None)
     return not (reflected and compare_to is None and (table or "").startswith(JOB_LIBRARY_PREFIX))
-
-
-def migrations_dir() -> Path:
-    """The migrations folder: bundled in the wheel, or at the root of a checkout."""
-    for candidate in (_PACKAGE_DIR / "migrations", _PACKAGE_DIR.parents[1] / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError("migrations folder not found beside the package or in the checkout")
 
 
 def alembic_config(database_url: str | None = None, app_role: str | None = None) -> Config:

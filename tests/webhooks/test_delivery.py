@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import time
 import uuid
 from datetime import timedelta
@@ -22,6 +23,7 @@ from dmi_api.webhooks.backoff import MAX_ATTEMPTS
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import new_secret
 from dmi_api.workers.attempts import WebhookWork
+from tests.support.service_logs import service_logs
 from tests.webhooks.committed import Committed, work_for
 from tests.webhooks.receiver import UNHURRIED_SECONDS, Receiver, Seen
 
@@ -323,3 +325,18 @@ async def test_another_clinic_cannot_claim_a_delivery(
     delivery_id = await committed.delivery(endpoint)
     assert await work.deliver(uuid.uuid4(), delivery_id) is None
     assert receiver.requests == []
+
+
+async def test_the_logs_never_hold_a_receivers_url(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    """A webhook URL is often a credential (a secret path, a token in its query): httpx logged
+    each call's full URL at INFO, the default level of `dmi-api worker`'s logs."""
+    path = "/hooks/T0/B0/s3cr3t-path?token=s3cr3t-query"
+    endpoint = await committed.endpoint(_url(receiver, path))
+    for level in ("INFO", "DEBUG"):
+        delivery_id = await committed.delivery(endpoint)
+        with service_logs(level) as lines:
+            assert await work.deliver(endpoint.clinic_id, delivery_id) == "succeeded"
+        assert not [line for line in lines if "s3cr3t" in json.dumps(line)]
+    assert receiver.paths() == [path, path]

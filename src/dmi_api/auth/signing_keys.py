@@ -249,6 +249,11 @@ async def rotate_signing_key(sessionmaker: DbSessionMaker, settings: Settings) -
     async with sessionmaker() as db:
         signs_from = utcnow() + publish_delay(settings)
         retired = col(SigningKey.retired_at)
+        # This secret must be the servers': a key they cannot decrypt would fail every token
+        # request and JWKS once it signs. The keys still to sign prove it (KeyDecryptionError).
+        secret = settings.secret_key.get_secret_value()
+        for kept in (await db.execute(select(SigningKey).where(retired.is_(None)))).scalars():
+            decrypt_private_key(kept.private_key_encrypted, secret)
         await db.execute(
             update(SigningKey)
             .where(or_(retired.is_(None), retired > signs_from))

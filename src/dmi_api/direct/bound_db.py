@@ -16,7 +16,12 @@ from starlette.requests import Request
 
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
-from dmi_api.db import driver_timeout_seconds, server_settings
+from dmi_api.db import (
+    check_schema_revision,
+    driver_timeout_seconds,
+    load_revisions,
+    server_settings,
+)
 from dmi_api.direct.connection_pool import ConnectionPool
 from dmi_api.direct.statements import Compiled, common_values
 from dmi_api.errors import AuthenticationError
@@ -269,7 +274,8 @@ def for_route(direct: DirectDb, request: Request) -> DirectDb:
 
 
 class ServerReadiness:
-    """Readiness of PostgreSQL: `SELECT 1` on a connection of its own, within a time limit.
+    """Readiness of PostgreSQL: the schema's revision (`db.check_schema_revision`) read on a
+    connection of its own, within a time limit.
 
     A new connection per probe: never one of the request pools (a locked table that holds them
     all does not make the replica not-ready), and nothing left half-used after a timeout.
@@ -288,13 +294,17 @@ class ServerReadiness:
         """Return when the database answers within the timeout; `DatabaseUnavailableError`
         (503) otherwise."""
         conn: Any = None
+        await load_revisions()
         try:
             async with asyncio.timeout(self._timeout):
                 conn = await asyncpg.connect(
                     self._dsn, timeout=self._timeout, server_settings=self._server_settings
                 )
-                await conn.fetchval("SELECT 1")
+                # Missing (not migrated) or not readable by this role (behind: the grant
+                # came with a later migration) fail as the server being down does: 503.
+                revision = await conn.fetchval("SELECT version_num FROM alembic_version")
                 await conn.close()
+            check_schema_revision(revision)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise DatabaseUnavailableError(type(exc).__name__) from None
         finally:

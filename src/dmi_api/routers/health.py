@@ -27,7 +27,7 @@ async def healthz() -> HealthStatus:
 
 @router.get("/readyz", response_model=HealthStatus, responses=problem_responses(503))
 async def readyz(request: Request) -> HealthStatus:
-    """Readiness: the database answers a query."""
+    """Readiness: the database answers, and its schema is migrated to this version."""
     # On a connection of the probe's own, within `DMI_READYZ_TIMEOUT_SECONDS`: a request pool
     # that a locked table holds does not make the replica not-ready.
     await request.app.state.readiness.check()

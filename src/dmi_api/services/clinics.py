@@ -8,12 +8,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Clinic
 from dmi_api.tenant_scope import bind_settings
 
+CLINIC_NAME_MAX = 200  # the column's length
+
 
 async def create_clinic(db: AsyncSession, *, name: str) -> Clinic:
-    """Add a clinic (the session is then bound to it)."""
+    """Add a clinic (the session is then bound to it); its name 1 to 200 characters, not
+    blank (the table model does not check: SQLite stored any, PostgreSQL failed past 200)."""
+    name = name.strip()
+    if not 1 <= len(name) <= CLINIC_NAME_MAX:
+        raise ValidationProblemError(
+            [], detail=f"a clinic's name is 1 to {CLINIC_NAME_MAX} characters, not blank"
+        )
     clinic = Clinic(id=uuid.uuid4(), name=name)
     await bind_settings(db, clinic_id=clinic.id)
     db.add(clinic)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dmi_api.auth import throttle
 from dmi_api.config import Settings
-from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.db import check_schema_revision, create_engine, create_sessionmaker
 from dmi_api.direct.export_rows import SnapshotRows
 from dmi_api.models.columns import utcnow
 from dmi_api.services import bulk_exports, due_notices
@@ -70,12 +70,26 @@ async def _run_export(run: ExportRun, job: Job) -> None:
         raise RetryRequested(timedelta(seconds=pause), "the export's row out of reach") from None
 
 
+async def _check_schema(settings: Settings) -> None:
+    """`SchemaBehindError` unless the database is migrated to this version: the job tables are
+    our migrations' (pgqueuer's own advice, `pgq install`, would make them beside them)."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url_value))
+    try:
+        revision = await conn.fetchval("SELECT version_num FROM alembic_version")
+    except (asyncpg.UndefinedTableError, asyncpg.InsufficientPrivilegeError):
+        revision = None  # not migrated, or before the grant of its revision to this role
+    finally:
+        await conn.close()
+    check_schema_revision(revision)
+
+
 async def run_worker(
     settings: Settings, *, concurrency: int = 10, stop: asyncio.Event | None = None
 ) -> None:
     """Run webhook jobs until `stop` is set (or the process is stopped)."""
     if settings.is_sqlite:
         raise RuntimeError("the worker needs PostgreSQL; `dmi-api serve` delivers on SQLite")
+    await _check_schema(settings)
     engine = create_engine(settings)
     # Long work: each running export holds one connection for its whole run, and the upkeep
     # jobs (sweeps, pruning, the due look-up) keep UPKEEP_CONNECTIONS of their own beside them.

@@ -6,9 +6,11 @@ import asyncio
 
 import httpx
 from alembic import command
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.migrate import alembic_config
 from tests.conftest import APP_GROUP_ROLE, Database, build_test_app
@@ -72,3 +74,31 @@ async def test_readyz_is_503_until_the_database_is_migrated_to_this_version(
     assert await readyz() == 503  # behind
     await asyncio.to_thread(command.upgrade, owner, "head")
     assert await readyz() == 200
+
+
+async def test_readyz_is_503_while_the_secret_key_cannot_open_the_signing_key(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A replica given another DMI_SECRET_KEY than the one the signing keys were sealed with
+    (a typo, a host not yet given a rotated secret) answers its token endpoint and JWKS 500:
+    readiness must keep a load balancer's traffic away from it, without showing a secret."""
+    await app.state.keyring.current()  # the first key, sealed with the replicas' secret
+    other = "another-secret-than-the-replicas-0123456789"
+    keyring = app.state.keyring
+    app.state.keyring = KeyRing(
+        settings.model_copy(update={"secret_key": SecretStr(other)}),
+        lambda: app.state.sessionmaker,
+    )
+    try:
+        refused = await client.get("/readyz")
+        token = await client.get("/.well-known/jwks.json")
+    finally:
+        app.state.keyring = keyring
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "retry-after" in refused.headers
+    assert "DMI_SECRET_KEY" in refused.json()["detail"]
+    assert other not in refused.text
+    assert settings.secret_key.get_secret_value() not in refused.text
+    assert token.status_code == 500  # what readiness keeps traffic away from
+    assert (await client.get("/readyz")).status_code == 200  # the replicas' own secret

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with uvicorn[standard]
 
+from dmi_api.cli import GRACEFUL_SHUTDOWN_SECONDS
 from dmi_api.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,3 +102,11 @@ def test_changelog_has_an_unreleased_section() -> None:
     assert "keepachangelog.com" in changelog
     headings = re.findall(r"^## \[([^\]]+)\]", changelog, re.MULTILINE)
     assert headings[0] == "Unreleased"
+
+
+def test_the_api_may_finish_its_requests_when_stopped(services: dict[str, Any]) -> None:
+    """`docker compose stop` sends SIGTERM, then SIGKILL after the service's grace period (10 s
+    by default): shorter than the server's own wait for requests in flight, it cut them off."""
+    grace = re.fullmatch(r"(\d+)s", str(services["api"].get("stop_grace_period", "10s")))
+    assert grace is not None
+    assert int(grace[1]) > GRACEFUL_SHUTDOWN_SECONDS

@@ -17,6 +17,9 @@ from dmi_api.config import ConfigurationError, Settings, load_settings
 from dmi_api.security.key_crypto import KeyDecryptionError
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+# How long `serve` waits for requests in flight after SIGTERM (a container's stop grace period
+# must be longer: docker-compose.yml).
+GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def render_openapi(settings: Settings) -> str:
@@ -63,7 +66,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
 

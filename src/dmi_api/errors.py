@@ -178,6 +178,12 @@ class PreconditionFailedError(
 ):
     """`If-Match` names a version that is no longer current; nothing was changed."""
 
+    def __init__(
+        self,
+        detail: str = "The resource has changed since that version; fetch it again and retry.",
+    ) -> None:
+        super().__init__(detail)
+
 
 class PreconditionRequiredError(
     ProblemError, status=428, code="precondition_required", title="Precondition Required"

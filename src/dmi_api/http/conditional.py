@@ -50,9 +50,7 @@ def require_if_match(request: Request, current_version: int) -> None:
         )
     tags = _tags(header)
     if "*" not in tags and etag(current_version) not in tags:
-        raise PreconditionFailedError(
-            "The resource has changed since that version; fetch it again and retry."
-        )
+        raise PreconditionFailedError()
 
 
 def is_not_modified(request: Request, current_version: int) -> bool:

@@ -68,9 +68,7 @@ async def _insert_first(tenant: Tenant, row: ClinicSettings) -> None:
             tenant.add(row)
             await tenant.db.flush()
     except sa_exc.IntegrityError:
-        raise PreconditionFailedError(
-            "The resource has changed since that version; fetch it again and retry."
-        ) from None
+        raise PreconditionFailedError() from None
 
 
 async def replace(

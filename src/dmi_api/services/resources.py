@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlmodel import SQLModel
 
 from dmi_api.audit_trail import Action
@@ -19,7 +19,7 @@ from dmi_api.models.columns import utcnow
 from dmi_api.pagination import CursorCodec
 from dmi_api.queries.list_specs import ListSpec
 from dmi_api.queries.pages import Keyset, ListQuery, Page, SortKey, keyset_slice
-from dmi_api.queries.predicates import columns, live, owned_by
+from dmi_api.queries.predicates import columns, live, table_of
 from dmi_api.services.history import record_change
 from dmi_api.tenant_scope import Tenant
 
@@ -62,8 +62,9 @@ async def get_of_child(
     """`get_live` of a row whose change recomputes its child's results: to change it, its
     child is locked first (`lock_child`)."""
     if for_update:
-        of = select(columns(model).child_id).where(owned_by(model, tenant.clinic_id))
-        child_id = (await tenant.db.execute(of.where(columns(model).id == row_id))).scalar()
+        table = table_of(model)
+        of = tenant.select_rows(model).where(table.c.id == row_id)
+        child_id = (await tenant.db.execute(of.with_only_columns(table.c.child_id))).scalar()
         if child_id is not None:
             await lock_child(tenant, child_id)
     return await get_live(tenant, model, row_id, for_update=for_update)

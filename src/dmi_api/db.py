@@ -214,7 +214,7 @@ def create_sessionmaker(bind: Any) -> DbSessionMaker:
 # Connection, resources, operator intervention (statement timeout, shutdown); a lock not
 # obtained within `lock_timeout` (55P03), or given up to break a deadlock (40P01), and a
 # serialization failure (40001): the transaction was rolled back and a retry can succeed.
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57", "55P03", "40P01", "40001")
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57", "55P03", "40P01", "40001")
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -226,7 +226,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True
         sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         if isinstance(sqlstate, str):
-            return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+            return sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
         cause = exc.orig.__cause__ if exc.orig is not None else None
         return isinstance(exc, sa_exc.OperationalError) or (
             cause is not None and is_database_unavailable(cause)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.db import (
+    UNAVAILABLE_SQLSTATE_PREFIXES,
     check_schema_revision,
     driver_timeout_seconds,
     load_revisions,
@@ -204,12 +205,6 @@ class SharedConnectionSource:
         """Nothing to release: the connection belongs to its owner."""
 
 
-# SQLSTATEs meaning "cannot serve now": connection, resources, operator intervention
-# (statement timeout, shutdown), a lock not obtained within `lock_timeout` or given up to break
-# a deadlock, a serialization failure; as for the session path (`db.is_database_unavailable`).
-_UNAVAILABLE_CLASSES = ("08", "53", "57", "55P03", "40P01", "40001")
-
-
 class DatabaseUnavailableError(ConnectionError):
     """The database cannot serve a direct statement now (answered 503 with Retry-After)."""
 
@@ -220,7 +215,7 @@ def _unavailable(exc: Exception) -> bool:
         # server ended an idle connection and the driver finds out mid-statement.
         return True
     sqlstate = getattr(exc, "sqlstate", None)
-    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_CLASSES)
+    return isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
 class DirectDb:

@@ -12,12 +12,13 @@ from dmi_api.errors import ValidationProblemError
 from dmi_api.models import Clinic
 from dmi_api.tenant_scope import bind_settings
 
-CLINIC_NAME_MAX = 200  # the column's length
+CLINIC_NAME_MAX: int = Clinic.__table__.c.name.type.length  # type: ignore[attr-defined]
 
 
 async def create_clinic(db: AsyncSession, *, name: str) -> Clinic:
-    """Add a clinic (the session is then bound to it); its name 1 to 200 characters, not
-    blank (the table model does not check: SQLite stored any, PostgreSQL failed past 200)."""
+    """Add a clinic (the session is then bound to it); its name 1 to the column's length
+    (200) characters, not blank (the table model does not check: SQLite stored any,
+    PostgreSQL failed past it)."""
     name = name.strip()
     if not 1 <= len(name) <= CLINIC_NAME_MAX:
         raise ValidationProblemError(

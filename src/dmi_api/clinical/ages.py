@@ -93,6 +93,11 @@ def days_to_term(
     return TERM_DAYS - gestation
 
 
+def correction_ends(birth_date: date, rule: AgeRule) -> date:
+    """The first day a preterm child's age is chronological again (correction applies before)."""
+    return add_months(birth_date, rule.correct_until_months)
+
+
 def age_days(
     birth_date: date,
     gestational_age_weeks: int | None,
@@ -109,7 +114,7 @@ def age_days(
         raise ValueError(f"{on.isoformat()} is before the birth date {birth_date.isoformat()}")
     chronological = (on - birth_date).days
     early = days_to_term(gestational_age_weeks, gestational_age_days, rule)
-    if early is None or on >= add_months(birth_date, rule.correct_until_months):
+    if early is None or on >= correction_ends(birth_date, rule):
         return chronological, None
     return chronological, chronological - early
 

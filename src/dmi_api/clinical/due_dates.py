@@ -21,14 +21,13 @@ Corrected ages count from the term-equivalent date while correction applies (`ag
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from dmi_api.clinical.ages import DAYS_PER_MONTH, add_months
-from dmi_api.clinical.record_warnings import AGE_RANGES
+from dmi_api.clinical.ages import add_months
+from dmi_api.clinical.record_warnings import range_days
 
 # @2: the AIMS stops after 18.0 months of 30.4375 days (day 547), where its `outside_age_range`
 # warning starts (@1: 18 calendar months, up to day 549, so an AIMS due then was warned); the
@@ -36,8 +35,8 @@ from dmi_api.clinical.record_warnings import AGE_RANGES
 # before the corrected 1st birthday, or the band's, of a preterm child); the HINE's range
 # ends on day 730 of the effective age, where its warning starts (@1: 24 calendar months).
 RULE = "due-dates@2"
-AIMS_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["aims"][1] * DAYS_PER_MONTH))
-HINE_LAST_DAY = timedelta(days=math.floor(AGE_RANGES["hine"][1] * DAYS_PER_MONTH))
+AIMS_LAST_DAY = timedelta(days=range_days("aims")[1])
+HINE_LAST_DAY = timedelta(days=range_days("hine")[1])
 HINE_TOLERANCE = timedelta(days=14)
 GMFCS_TOLERANCE = timedelta(days=30)
 SOON = timedelta(days=14)

@@ -63,7 +63,7 @@ def assessment_warnings(
         if not first <= at <= last:
             # In days too: 548 days is 18.004 months, which no rounding of the months shows
             # as outside "0 to 18 months".
-            days = (math.ceil(first * DAYS_PER_MONTH), math.floor(last * DAYS_PER_MONTH))
+            days = range_days(instrument)
             detail = (
                 f"The {_NAMES[instrument]} is meant for ages {first:g} to {last:g} months"
                 f" (days {days[0]} to {days[1]} of the age, corrected while correction"
@@ -75,6 +75,13 @@ def assessment_warnings(
         detail = "The child was recorded walking alone before this date; the AIMS stops there."
         found.append(warning("after_independent_walking", detail, "#/performed_on"))
     return found
+
+
+def range_days(instrument: str) -> tuple[int, int]:
+    """The instrument's age range (`AGE_RANGES`) in whole days of the effective age: the first
+    and the last day inside it (months of 30.4375 days)."""
+    first, last = AGE_RANGES[instrument]
+    return math.ceil(first * DAYS_PER_MONTH), math.floor(last * DAYS_PER_MONTH)
 
 
 def milestone_warnings(age: Age | None) -> list[Warning]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col
 
-from dmi_api.clinical.ages import add_months, days_to_term
+from dmi_api.clinical.ages import correction_ends, days_to_term
 from dmi_api.clinical.due_dates import INSTRUMENTS, ChildRecord, DueSchedule, due_items
 from dmi_api.clinical.who_windows import WALKING_ALONE
 from dmi_api.models import Assessment, Child, ClinicSettings, Milestone, Prescription
@@ -36,10 +36,14 @@ def schedule_of(row: ClinicSettings) -> DueSchedule:
     return DueSchedule(**values)
 
 
-def term_equivalent(child: Child, rules: RuleSettings) -> date:
-    """The date corrected ages count from: the birth date unless correction applies."""
+def _correction(child: Child, rules: RuleSettings) -> tuple[date, date | None]:
+    """The date corrected ages count from (the birth date unless correction applies), and the
+    day correction stops (None: it never applies)."""
     early = days_to_term(child.gestational_age_weeks, child.gestational_age_days, rules.age_rule)
-    return child.birth_date + timedelta(days=early or 0)
+    if early is None:
+        return child.birth_date, None
+    ends = correction_ends(child.birth_date, rules.age_rule)
+    return child.birth_date + timedelta(days=early), ends
 
 
 async def _last_finals(tenant: Tenant, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, date]]:
@@ -96,21 +100,17 @@ async def records_of(
     found = {}
     for child in children:
         codes = [str(d.get("code", "")) for d in child.diagnoses]
-        preterm = days_to_term(
-            child.gestational_age_weeks, child.gestational_age_days, rules.age_rule
-        )
+        term_equivalent, corrected_until = _correction(child, rules)
         found[child.id] = ChildRecord(
             birth_date=child.birth_date,
-            term_equivalent=term_equivalent(child, rules),
+            term_equivalent=term_equivalent,
             in_care_since=child.created_at.astimezone(rules.zone).date(),
             last=last.get(child.id, {}),
             walked_on=walked.get(child.id),
             intensive=child.id in intensive,
             cerebral_palsy=any(code.startswith(CEREBRAL_PALSY) for code in codes)
             or "gmfcs" in last.get(child.id, {}),
-            corrected_until=None
-            if preterm is None
-            else add_months(child.birth_date, rules.age_rule.correct_until_months),
+            corrected_until=corrected_until,
         )
     return found
 

@@ -23,14 +23,13 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine
 from dmi_api.models.webhooks import WebhookDelivery
 from dmi_api.tenant_scope import Tenant, bind_settings
-from tests.conftest import Database, build_test_app
+from tests.conftest import Database, build_test_app, rolled_back
 from tests.exports.rich_clinic import Api, RichClinic, build, delete_some
 from tests.exports.support import ASYNC, relative, run_export
 from tests.support.direct import serve_with
@@ -102,17 +101,11 @@ async def owner_engine(database: Database, settings: Settings) -> AsyncIterator[
 async def db_connection(
     request: pytest.FixtureRequest, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> AsyncIterator[AsyncConnection]:
-    """The test's connection (see tests/conftest.py): on PostgreSQL, once as the service's
-    role and once as the owner (the application's filter alone)."""
+    """The test's connection (see tests/conftest.py): as the service's role, and as the owner
+    (the application's filter alone)."""
     alone = request.param.startswith("application")
-    chosen = owner_engine if alone else engine
-    async with chosen.connect() as connection:
-        transaction = await connection.begin()
-        await connection.execute(text("SELECT 1"))
-        try:
-            yield connection
-        finally:
-            await transaction.rollback()
+    async with rolled_back(owner_engine if alone else engine) as connection:
+        yield connection
 
 
 @pytest.fixture(autouse=True)

@@ -66,21 +66,24 @@ class _Credentials:
 
 
 def _basic(authorization: str) -> tuple[str, str]:
+    # RFC 6749 §5.2: a client that tried the Authorization header and failed, however, is told
+    # invalid_client with 401 and a challenge of the scheme it used.
     scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic":
         raise OAuthError("invalid_client", "Unsupported authorization scheme.", 401, _challenge())
+    malformed = OAuthError("invalid_client", "Malformed Basic credentials.", 401, _challenge())
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_request", "Malformed Basic credentials.") from None
+        raise malformed from None
     client_id, sep, secret = decoded.partition(":")
     if not sep:
-        raise OAuthError("invalid_request", "Malformed Basic credentials.")
+        raise malformed
     # RFC 6749 §2.3.1: both parts are form-encoded before Basic encoding.
     client_id, secret = unquote_plus(client_id), unquote_plus(secret)
     # The client id is looked up (and throttled) in the database, which cannot hold a NUL.
     if not (is_storable_text(client_id) and is_storable_text(secret)):
-        raise OAuthError("invalid_request", "Malformed Basic credentials.")
+        raise malformed
     return client_id, secret
 
 

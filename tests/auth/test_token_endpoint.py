@@ -209,7 +209,8 @@ class TestThrottle:
         throttled = await token_request(client, {"grant_type": "client_credentials"}, wrong)
         assert throttled.status_code == 429
         assert int(throttled.headers["retry-after"]) > 0
-        # Even the right secret waits: the lock is on the client id, not the guess.
+        # Even the right secret waits: the lock is on the client id (from this address), not
+        # the guess.
         right = basic(str(tenant_a.client_id), tenant_a.client_secret)
         assert (
             await token_request(client, {"grant_type": "client_credentials"}, right)

@@ -24,6 +24,7 @@ from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.models import ApiClient, UsedClientAssertion
 from dmi_api.models.columns import utcnow
+from dmi_api.request_context import current_client_ip
 from dmi_api.security.access_tokens import AccessTokenClaims, sign_access_token
 from dmi_api.security.client_assertions import (
     InvalidAssertionError,
@@ -207,7 +208,7 @@ async def issue_token(
     # Before this transaction writes: a first key is created in a transaction of its own, which
     # on SQLite would otherwise wait for this one's write lock.
     keys = await keyring.current()
-    wait = await throttle.seconds_locked(db, credentials.client_key)
+    wait = await throttle.seconds_locked(db, credentials.client_key, current_client_ip())
     if wait:
         raise OAuthError(
             "temporarily_unavailable",
@@ -220,7 +221,7 @@ async def issue_token(
         await bind_settings(db, clinic_id=client.clinic_id, client_id=client.id)
     authenticated = await _authenticate(db, credentials, client, settings)
     if not authenticated or client is None or not client.active:
-        await throttle.record_failure(db, credentials.client_key, settings)
+        await throttle.record_failure(db, credentials.client_key, current_client_ip(), settings)
         record_event(
             db,
             action="token",
@@ -238,7 +239,7 @@ async def issue_token(
         raise OAuthError("invalid_scope", "A requested scope is not granted to this client.")
     granted = " ".join(requested or registered)
 
-    await throttle.clear(db, credentials.client_key)
+    await throttle.clear(db, credentials.client_key, current_client_ip())
     now = int(utcnow().timestamp())
     lifetime = settings.token_lifetime_seconds
     claims = AccessTokenClaims(

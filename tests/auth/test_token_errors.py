@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import base64
+import uuid
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHALLENGE = 'Basic realm="dmi-api", charset="UTF-8"'
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 @pytest.mark.parametrize(
@@ -44,3 +49,53 @@ async def test_malformed_basic_credentials_are_invalid_client_with_a_challenge(
     assert response.json()["error"] == "invalid_client"
     assert response.headers["www-authenticate"] == CHALLENGE
     assert response.headers["cache-control"] == "no-store"
+
+
+async def _unattributed_token_events(db: AsyncConnection, request_id: str) -> list[Any]:
+    if db.dialect.name == "postgresql":
+        # The app's role may only insert events of no clinic: count this transaction's inserts.
+        query = text("SELECT n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = :t")
+        return [(await db.execute(query, {"t": "audit_event_unattributed"})).scalar_one()]
+    query = text("SELECT action, outcome FROM audit_event_unattributed WHERE request_id = :r")
+    return [tuple(row) for row in (await db.execute(query, {"r": request_id})).all()]
+
+
+@pytest.mark.parametrize(
+    ("headers", "form"),
+    [
+        ({"Authorization": "Basic !!!not-base64"}, {}),
+        ({"Authorization": "Bearer some-token"}, {}),
+        ({}, {"client_assertion_type": JWT_BEARER, "client_assertion": "not.a.jwt"}),
+        ({}, {}),
+        # Recorded all along: the measure's control.
+        ({"Authorization": "Basic " + base64.b64encode(f"{uuid.uuid4()}:x".encode()).decode()}, {}),
+    ],
+    ids=[
+        "malformed_basic",
+        "another_scheme",
+        "garbled_assertion",
+        "no_authentication",
+        "unknown_client",
+    ],
+)
+async def test_a_refused_client_authentication_naming_no_client_is_audited(
+    client: httpx.AsyncClient,
+    db_connection: AsyncConnection,
+    headers: dict[str, str],
+    form: dict[str, str],
+) -> None:
+    # README, the audit trail: every client authentication refused at /oauth/token is an event
+    # (`token`, 401); one that names no client goes to the unattributed events.
+    request_id = f"probe-{uuid.uuid4().hex}"
+    before = await _unattributed_token_events(db_connection, request_id)
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", **form},
+        headers={**headers, "X-Request-ID": request_id},
+    )
+    assert response.status_code == 401
+    after = await _unattributed_token_events(db_connection, request_id)
+    if db_connection.dialect.name == "postgresql":
+        assert after == [before[0] + 1]
+    else:
+        assert after == [("token", 401)]

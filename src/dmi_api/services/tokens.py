@@ -190,6 +190,18 @@ async def _authenticate(
     return matched and stored is not None
 
 
+def _record_refusal(db: AsyncSession, client: ApiClient | None) -> None:
+    """The audit event of a refused client authentication (unattributed when no client)."""
+    record_event(
+        db,
+        action="token",
+        resource_type="api_client",
+        outcome=401,
+        clinic_id=client.clinic_id if client else None,
+        client_id=str(client.id) if client else None,
+    )
+
+
 async def issue_token(
     db: AsyncSession,
     *,
@@ -204,7 +216,14 @@ async def issue_token(
         raise OAuthError("invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
-    credentials = read_credentials(form, authorization)
+    try:
+        credentials = read_credentials(form, authorization)
+    except OAuthError as error:
+        if error.status == 401:
+            # A refused client authentication that names no client (none, a garbled one, another
+            # scheme) is on the trail too, among the unattributed events; nothing to count.
+            _record_refusal(db, None)
+        raise
     # Before this transaction writes: a first key is created in a transaction of its own, which
     # on SQLite would otherwise wait for this one's write lock.
     keys = await keyring.current()
@@ -222,14 +241,7 @@ async def issue_token(
     authenticated = await _authenticate(db, credentials, client, settings)
     if not authenticated or client is None or not client.active:
         await throttle.record_failure(db, credentials.client_key, current_client_ip(), settings)
-        record_event(
-            db,
-            action="token",
-            resource_type="api_client",
-            outcome=401,
-            clinic_id=client.clinic_id if client else None,
-            client_id=str(client.id) if client else None,
-        )
+        _record_refusal(db, client)
         headers = _challenge() if credentials.method == "client_secret_basic" else {}
         raise OAuthError("invalid_client", "Client authentication failed.", 401, headers)
 

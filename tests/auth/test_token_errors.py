@@ -99,3 +99,15 @@ async def test_a_refused_client_authentication_naming_no_client_is_audited(
         assert after == [before[0] + 1]
     else:
         assert after == [("token", 401)]
+
+
+@pytest.mark.parametrize("authorization", ["Basic dXNlcjpwYXNz", "Digest username=x", "Bearer"])
+async def test_a_request_without_a_bearer_token_gets_a_bare_challenge(
+    client: httpx.AsyncClient, authorization: str
+) -> None:
+    # RFC 6750 §3.1: a request that lacks a bearer token (another scheme: the client did not
+    # know it must send one) is not told its token is invalid: it has none.
+    response = await client.get("/v1/children", headers={"Authorization": authorization})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["detail"] == "Use the Bearer authentication scheme."

@@ -4,6 +4,7 @@ proxy that terminates it) tells browsers and HTTP clients to use https:// only."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -16,7 +17,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 @pytest.fixture
 async def behind_proxy(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app as `dmi-api serve` runs it: uvicorn's proxy headers, this peer trusted."""
-    served = ProxyHeadersMiddleware(app, trusted_hosts="127.0.0.1")
+    # uvicorn's and httpx's ASGI types differ only in their annotations.
+    served: Any = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts="127.0.0.1")
     transport = httpx.ASGITransport(app=served, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://api.internal") as client:
         yield client

@@ -209,7 +209,8 @@ class TestThrottle:
         throttled = await token_request(client, {"grant_type": "client_credentials"}, wrong)
         assert throttled.status_code == 429
         assert int(throttled.headers["retry-after"]) > 0
-        # Even the right secret waits: the lock is on the client id, not the guess.
+        # Even the right secret waits: the lock is on the client id (from this address), not
+        # the guess.
         right = basic(str(tenant_a.client_id), tenant_a.client_secret)
         assert (
             await token_request(client, {"grant_type": "client_credentials"}, right)
@@ -303,12 +304,14 @@ class TestControlCharacters:
         [b"a\x00b:secret", b"a%00b:secret", b"client:se\x00cret"],
         ids=["nul_in_id", "encoded_nul_in_id", "nul_in_secret"],
     )
-    async def test_basic_credentials_with_nul_are_invalid_request(
+    async def test_basic_credentials_with_nul_are_invalid_client(
         self, client: httpx.AsyncClient, raw: bytes
     ) -> None:
+        # RFC 6749 §5.2: failed Basic authentication is invalid_client, 401 with a challenge.
         headers = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
         response = await token_request(client, {"grant_type": "client_credentials"}, headers)
-        assert_oauth_error(response, 400, "invalid_request")
+        assert_oauth_error(response, 401, "invalid_client")
+        assert response.headers["www-authenticate"].startswith("Basic ")
 
     async def test_form_client_id_with_nul_is_invalid_request(
         self, client: httpx.AsyncClient

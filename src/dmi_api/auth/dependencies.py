@@ -155,7 +155,8 @@ async def _principal_of(request: Request, authorization: str | None) -> Principa
         raise AuthenticationError(token_present=False)
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("Use the Bearer authentication scheme.")
+        # No bearer token at all: RFC 6750 §3.1, a bare challenge (no token to call invalid).
+        raise AuthenticationError("Use the Bearer authentication scheme.", token_present=False)
     try:
         principal = await _verify(
             token.strip(), request.app.state.keyring, request.app.state.settings

@@ -1,10 +1,12 @@
-"""Throttling of failed client authentication, per presented client id, in the database."""
+"""Throttling of failed client authentication, per presented client id and source address, in
+the database."""
 
 from __future__ import annotations
 
 import math
 import uuid
 from datetime import datetime, timedelta
+from ipaddress import IPv6Address, IPv6Network, ip_address
 from typing import Any
 
 from sqlalchemy import case, delete, literal, select
@@ -21,13 +23,30 @@ MAX_KEY_LENGTH = 255
 LONGEST_WINDOW = timedelta(days=1)
 
 
-def _key(client_id: str) -> str:
+def _source(address: str | None) -> str:
+    """Where failures come from: the peer's IPv4 address, or its IPv6 /64 (one host holds a
+    whole /64, and each of its addresses counted apart would count nothing)."""
+    try:
+        peer = ip_address(address or "")
+    except ValueError:
+        return "-"  # no peer known (a test client, a Unix socket): one count for all of them
+    if isinstance(peer, IPv6Address):
+        if peer.ipv4_mapped is not None:  # a dual-stack socket's IPv4 peer
+            return str(peer.ipv4_mapped)
+        return str(IPv6Network((int(peer) >> 64 << 64, 64)))
+    return str(peer)
+
+
+def _key(client_id: str, source: str | None) -> str:
+    # Per client id AND source: a stranger who knows a client id (no secret: every token's `sub`
+    # names it) locks only its own address out, never the clinic's integration.
     # A client id is found by its UUID whatever its spelling (case, hyphens, braces, urn:uuid:):
     # every spelling of one id shares one count, or each would be a fresh set of guesses.
     try:
-        return str(uuid.UUID(client_id))
+        client = str(uuid.UUID(client_id))
     except ValueError:
-        return client_id[:MAX_KEY_LENGTH]
+        client = client_id
+    return f"{_source(source)} {client}"[:MAX_KEY_LENGTH]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -35,12 +54,13 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
-async def seconds_locked(db: AsyncSession, client_id: str) -> int:
-    """Seconds until this client id may try again; 0 when it is not locked."""
+async def seconds_locked(db: AsyncSession, client_id: str, source: str | None) -> int:
+    """Seconds until this client id may try again from `source` (the peer's address); 0 when
+    it is not locked."""
     locked_until = (
         await db.execute(
             select(col(AuthThrottle.locked_until)).where(
-                col(AuthThrottle.client_key) == _key(client_id)
+                col(AuthThrottle.client_key) == _key(client_id, source)
             )
         )
     ).scalar_one_or_none()
@@ -50,8 +70,11 @@ async def seconds_locked(db: AsyncSession, client_id: str) -> int:
     return max(0, math.ceil(remaining))
 
 
-async def record_failure(db: AsyncSession, client_id: str, settings: Settings) -> None:
-    """Count a failure atomically (one upsert, safe across workers); lock on reaching the limit."""
+async def record_failure(
+    db: AsyncSession, client_id: str, source: str | None, settings: Settings
+) -> None:
+    """Count a failure from `source` atomically (one upsert, safe across workers); lock on
+    reaching the limit."""
     now = utcnow()
     window_start = now - timedelta(seconds=settings.auth_failure_window_seconds)
     lock_until = now + timedelta(seconds=settings.auth_lockout_seconds)
@@ -61,7 +84,7 @@ async def record_failure(db: AsyncSession, client_id: str, settings: Settings) -
     )
     first_locks = settings.auth_max_failures <= 1
     statement = dialect_insert(table).values(
-        client_key=_key(client_id),
+        client_key=_key(client_id, source),
         failures=1,
         window_started_at=now,
         locked_until=lock_until if first_locks else None,
@@ -82,9 +105,10 @@ async def record_failure(db: AsyncSession, client_id: str, settings: Settings) -
     await db.execute(statement)
 
 
-async def clear(db: AsyncSession, client_id: str) -> None:
-    """Forget the failures of a client id after it authenticates."""
-    await db.execute(delete(AuthThrottle).where(col(AuthThrottle.client_key) == _key(client_id)))
+async def clear(db: AsyncSession, client_id: str, source: str | None) -> None:
+    """Forget the failures of a client id from `source` after it authenticates there."""
+    key = _key(client_id, source)
+    await db.execute(delete(AuthThrottle).where(col(AuthThrottle.client_key) == key))
 
 
 async def prune(db: AsyncSession, now: datetime | None = None) -> int:

@@ -44,13 +44,16 @@ _ASSETS_RAW = tuple(
     (name, b"no-cache" if name == b"cache-control" else value) for name, value in _SECURITY_RAW
 )
 _CSP_RAW = (b"content-security-policy", _DATA_CSP.encode())
+# RFC 6797: over TLS (direct, or a trusted proxy's `X-Forwarded-Proto: https`) only; a year, the
+# API host's own subdomains included (it names no parent domain's).
+_HSTS_RAW = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode()
-_OURS = frozenset({_REQUEST_ID_RAW, *(name for name, _ in _SECURITY_RAW)})
+_OURS = frozenset({_REQUEST_ID_RAW, _HSTS_RAW[0], *(name for name, _ in _SECURITY_RAW)})
 _OURS_WITH_CSP = _OURS | {_CSP_RAW[0]}
 
 
 def _with_our_headers(
-    headers: Any, request_id: str, *, is_docs: bool, is_asset: bool = False
+    headers: Any, request_id: str, *, is_docs: bool, is_asset: bool = False, is_tls: bool = False
 ) -> list[tuple[bytes, bytes]]:
     """A response's raw headers with ours set, replacing any of the same names (what
     `MutableHeaders.__setitem__` does, in one pass instead of one per header)."""
@@ -60,6 +63,8 @@ def _with_our_headers(
     raw.extend(_ASSETS_RAW if is_asset else _SECURITY_RAW)
     if not is_docs:
         raw.append(_CSP_RAW)
+    if is_tls:
+        raw.append(_HSTS_RAW)
     return raw
 
 
@@ -101,6 +106,7 @@ class RequestContextMiddleware(_HttpMiddleware):
         response_started = False
         is_docs = scope["path"].startswith(_DOCS_PATHS)
         is_asset = is_docs and scope["path"].startswith(_ASSETS_PATH)
+        is_tls = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, response_started
@@ -108,7 +114,11 @@ class RequestContextMiddleware(_HttpMiddleware):
                 response_started = True
                 status = message["status"]
                 message["headers"] = _with_our_headers(
-                    message.get("headers", ()), request_id, is_docs=is_docs, is_asset=is_asset
+                    message.get("headers", ()),
+                    request_id,
+                    is_docs=is_docs,
+                    is_asset=is_asset,
+                    is_tls=is_tls,
                 )
                 # The caller's quota, once authentication charged the request to it.
                 rate_limit: Verdict | None = state.get("rate_limit")

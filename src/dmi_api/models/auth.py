@@ -44,7 +44,8 @@ class UsedClientAssertion(TableModel, table=True):
 
 
 class AuthThrottle(TableModel, table=True):
-    """Failed client authentications per presented client id, across workers and replicas."""
+    """Failed client authentications per presented client id and source address (`client_key`:
+    `<address or IPv6 /64> <client id>`), across workers and replicas."""
 
     __tablename__ = "auth_throttle"
 

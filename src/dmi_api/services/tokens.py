@@ -24,6 +24,7 @@ from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings
 from dmi_api.models import ApiClient, UsedClientAssertion
 from dmi_api.models.columns import utcnow
+from dmi_api.request_context import current_client_ip
 from dmi_api.security.access_tokens import AccessTokenClaims, sign_access_token
 from dmi_api.security.client_assertions import (
     InvalidAssertionError,
@@ -66,21 +67,24 @@ class _Credentials:
 
 
 def _basic(authorization: str) -> tuple[str, str]:
+    # RFC 6749 §5.2: a client that tried the Authorization header and failed, however, is told
+    # invalid_client with 401 and a challenge of the scheme it used.
     scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic":
         raise OAuthError("invalid_client", "Unsupported authorization scheme.", 401, _challenge())
+    malformed = OAuthError("invalid_client", "Malformed Basic credentials.", 401, _challenge())
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_request", "Malformed Basic credentials.") from None
+        raise malformed from None
     client_id, sep, secret = decoded.partition(":")
     if not sep:
-        raise OAuthError("invalid_request", "Malformed Basic credentials.")
+        raise malformed
     # RFC 6749 §2.3.1: both parts are form-encoded before Basic encoding.
     client_id, secret = unquote_plus(client_id), unquote_plus(secret)
     # The client id is looked up (and throttled) in the database, which cannot hold a NUL.
     if not (is_storable_text(client_id) and is_storable_text(secret)):
-        raise OAuthError("invalid_request", "Malformed Basic credentials.")
+        raise malformed
     return client_id, secret
 
 
@@ -186,6 +190,18 @@ async def _authenticate(
     return matched and stored is not None
 
 
+def _record_refusal(db: AsyncSession, client: ApiClient | None) -> None:
+    """The audit event of a refused client authentication (unattributed when no client)."""
+    record_event(
+        db,
+        action="token",
+        resource_type="api_client",
+        outcome=401,
+        clinic_id=client.clinic_id if client else None,
+        client_id=str(client.id) if client else None,
+    )
+
+
 async def issue_token(
     db: AsyncSession,
     *,
@@ -200,11 +216,18 @@ async def issue_token(
         raise OAuthError("invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
-    credentials = read_credentials(form, authorization)
+    try:
+        credentials = read_credentials(form, authorization)
+    except OAuthError as error:
+        if error.status == 401:
+            # A refused client authentication that names no client (none, a garbled one, another
+            # scheme) is on the trail too, among the unattributed events; nothing to count.
+            _record_refusal(db, None)
+        raise
     # Before this transaction writes: a first key is created in a transaction of its own, which
     # on SQLite would otherwise wait for this one's write lock.
     keys = await keyring.current()
-    wait = await throttle.seconds_locked(db, credentials.client_key)
+    wait = await throttle.seconds_locked(db, credentials.client_key, current_client_ip())
     if wait:
         raise OAuthError(
             "temporarily_unavailable",
@@ -217,15 +240,8 @@ async def issue_token(
         await bind_settings(db, clinic_id=client.clinic_id, client_id=client.id)
     authenticated = await _authenticate(db, credentials, client, settings)
     if not authenticated or client is None or not client.active:
-        await throttle.record_failure(db, credentials.client_key, settings)
-        record_event(
-            db,
-            action="token",
-            resource_type="api_client",
-            outcome=401,
-            clinic_id=client.clinic_id if client else None,
-            client_id=str(client.id) if client else None,
-        )
+        await throttle.record_failure(db, credentials.client_key, current_client_ip(), settings)
+        _record_refusal(db, client)
         headers = _challenge() if credentials.method == "client_secret_basic" else {}
         raise OAuthError("invalid_client", "Client authentication failed.", 401, headers)
 
@@ -235,7 +251,7 @@ async def issue_token(
         raise OAuthError("invalid_scope", "A requested scope is not granted to this client.")
     granted = " ".join(requested or registered)
 
-    await throttle.clear(db, credentials.client_key)
+    await throttle.clear(db, credentials.client_key, current_client_ip())
     now = int(utcnow().timestamp())
     lifetime = settings.token_lifetime_seconds
     claims = AccessTokenClaims(

@@ -115,7 +115,8 @@ _PAGE_FIELDS: dict[str, Any] = {
         UtcInstant | None,
         Field(
             default=None,
-            description="only rows changed at or after this instant, tombstones included",
+            description="only rows changed at or after this instant, tombstones included "
+            "(give its offset: one without is read as UTC)",
         ),
     ),
 }

@@ -1,11 +1,11 @@
-"""What every clinical resource router shares: list parameters, ETags, idempotent creation."""
+"""What every clinical resource router shares: ETags, idempotent creation."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -13,30 +13,11 @@ from dmi_api.auth.dependencies import Caller
 from dmi_api.http.conditional import etag, is_not_modified
 from dmi_api.http.responses import FastJSONResponse as JSONResponse
 from dmi_api.models.clinical_row import ClinicalRow
-from dmi_api.pagination import MAX_LIMIT, cut_keyset_page, decode_keyset, next_link
+from dmi_api.pagination import cut_keyset_page, decode_keyset, next_link
 from dmi_api.queries.pages import Keyset
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
-from dmi_api.schemas.base import UtcInstant
 from dmi_api.schemas.common import Page
-from dmi_api.services.resources import ListQuery, SortKey
 from dmi_api.stores.results import cursor_codec
-
-
-async def list_query(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
-    sort: Annotated[SortKey, Query(description="order; `-` for descending")] = "updated_at",
-    updated_since: Annotated[
-        UtcInstant | None,
-        Query(description="only rows changed at or after this instant, tombstones included"),
-    ] = None,
-) -> ListQuery:
-    """The common list parameters."""
-    return ListQuery(limit=limit, cursor=cursor, sort=sort, updated_since=updated_since)
-
-
-ListParams = Annotated[ListQuery, Depends(list_query)]
-
 
 IdempotencyKeyHeader = Annotated[
     str | None,

@@ -188,6 +188,7 @@ def start_api(
         "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME_SECONDS),
         "DMI_REDIS_URL": config.redis_url,
         "DMI_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
+        "DMI_TOKEN_REQUESTS_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
     }
     return start_server(name, [factory, "--factory"], env, config)
 

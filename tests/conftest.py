@@ -157,6 +157,8 @@ def settings(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Se
         # The suite makes many requests a minute with one client; the rate limit's own tests
         # give their clients a quota of their own.
         rate_limit_per_minute=100_000_000,
+        # Every in-process request comes from one address: its token requests are unbounded.
+        token_requests_per_minute=100_000_000,
     )
 
 

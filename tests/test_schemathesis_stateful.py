@@ -34,6 +34,7 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "DMI_TOKEN_LIFETIME_SECONDS": str(TOKEN_LIFETIME),
             # One client drives the whole run: its quota past what the run asks.
             "DMI_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
+            "DMI_TOKEN_REQUESTS_PER_MINUTE": str(settings.token_requests_per_minute),
         }
     )
     with serving(env, tmp_path_factory.mktemp("stateful") / "serve.log") as base:

@@ -99,6 +99,8 @@ def process_env(config: BenchConfig, issuer: str, export_dir: Path) -> dict[str,
         # are never throttled, the rate limit check's client has a quota of its own.
         "DMI_REDIS_URL": config.redis_url,
         "DMI_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
+        # Every client of the checks asks for its tokens from 127.0.0.1.
+        "DMI_TOKEN_REQUESTS_PER_MINUTE": str(RATE_LIMIT_PER_MINUTE),
     }
 
 

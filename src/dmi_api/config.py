@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     auth_max_failures: int = Field(default=5, ge=1, le=1000)
     auth_failure_window_seconds: int = Field(default=300, ge=1, le=86_400)
     auth_lockout_seconds: int = Field(default=60, ge=1, le=86_400)
+    # Token requests a minute from one source address (an IPv6 peer by its /64), counted before
+    # any secret is checked: each check is a slow hash, so a flood must not buy unbounded CPU.
+    token_requests_per_minute: int = Field(default=300, ge=1, le=100_000_000)
 
     # Rate limits (README: "Rate limits"): each client's quota in cost units per 60 s (a read
     # costs 1, a write 5, a batch upload 50, an export kick-off 100), unless the client has its

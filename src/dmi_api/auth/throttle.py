@@ -23,7 +23,7 @@ MAX_KEY_LENGTH = 255
 LONGEST_WINDOW = timedelta(days=1)
 
 
-def _source(address: str | None) -> str:
+def source_of(address: str | None) -> str:
     """Where failures come from: the peer's IPv4 address, or its IPv6 /64 (one host holds a
     whole /64, and each of its addresses counted apart would count nothing)."""
     try:
@@ -46,7 +46,7 @@ def _key(client_id: str, source: str | None) -> str:
         client = str(uuid.UUID(client_id))
     except ValueError:
         client = client_id
-    return f"{_source(source)} {client}"[:MAX_KEY_LENGTH]
+    return f"{source_of(source)} {client}"[:MAX_KEY_LENGTH]
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from dmi_api.auth.scopes import SCOPE_DESCRIPTIONS
 from dmi_api.deps import AppSettings, DbSession
 from dmi_api.http.problems import problem_responses
+from dmi_api.rate_limits.charging import charge_token_request
 from dmi_api.request_context import current_request_id
 from dmi_api.routers import make_router
 from dmi_api.security.jwks import ASSERTION_ALGORITHMS
@@ -87,7 +88,10 @@ async def _read_form(request: Request) -> dict[str, str]:
     responses={
         400: {"model": OAuthErrorResponse, "description": "RFC 6749 §5.2 error"},
         401: {"model": OAuthErrorResponse, "description": "invalid_client"},
-        429: {"model": OAuthErrorResponse, "description": "too many failed attempts"},
+        429: {
+            "model": OAuthErrorResponse,
+            "description": "too many failed attempts, or too many token requests from one address",
+        },
     },
     openapi_extra={
         "requestBody": {"required": True, "content": {_FORM: {"schema": _TOKEN_FORM_SCHEMA}}}
@@ -95,6 +99,16 @@ async def _read_form(request: Request) -> dict[str, str]:
 )
 async def token(request: Request, db: DbSession, settings: AppSettings) -> JSONResponse:
     """Issue an access token for the client credentials grant (RFC 6749 §4.4, RFC 7523)."""
+    verdict = await charge_token_request(request)
+    if not verdict.allowed:
+        return _oauth_error(
+            OAuthError(
+                "temporarily_unavailable",
+                "Too many token requests from this address; retry later.",
+                429,
+                {"Retry-After": str(verdict.reset_seconds)},
+            )
+        )
     try:
         issued = await issue_token(
             db,

@@ -17,8 +17,8 @@ from dmi_api.config import ConfigurationError, Settings, load_settings
 from dmi_api.security.key_crypto import KeyDecryptionError
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
-# How long `serve` waits for requests in flight after SIGTERM (a container's stop grace period
-# must be longer: docker-compose.yml).
+# How long `serve` waits for requests in flight after SIGTERM, and `worker` for its webhook
+# calls in flight (a container's stop grace period must be longer: docker-compose.yml).
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
@@ -126,8 +126,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     # the API does at start-up).
     gc.collect()
     gc.freeze()
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
-        asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    # SIGTERM and SIGINT stop it gracefully once it runs (`run_worker`); a Ctrl-C before: quietly.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_worker(
+                settings, concurrency=args.concurrency, grace_seconds=GRACEFUL_SHUTDOWN_SECONDS
+            )
+        )
     return 0
 
 

@@ -20,6 +20,7 @@ import yaml  # type: ignore[import-untyped]
 
 from dmi_api.cli import GRACEFUL_SHUTDOWN_SECONDS
 from dmi_api.config import Settings
+from dmi_api.workers.queue import run_worker
 from tests.webhooks.committed import Committed
 from tests.webhooks.receiver import Receiver, until
 
@@ -153,3 +154,39 @@ def test_a_worker_container_may_finish_its_calls_when_stopped() -> None:
     grace = re.fullmatch(r"(\d+)s", str(worker.get("stop_grace_period", "10s")))
     assert grace is not None
     assert int(grace[1]) > GRACEFUL_SHUTDOWN_SECONDS
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("made_by", ["job", "dispatcher"])
+async def test_a_call_outlasting_the_grace_period_is_left_to_its_lease(
+    committed: Committed, settings: Settings, receiver: Receiver, made_by: str
+) -> None:
+    """The receiver still hangs when the grace period ends, the call made by a delivery job
+    (in the background) or by the dispatcher's job itself: the worker stops anyway, without an
+    error, and the delivery, unrecorded, stays claimed until its lease ends (then another
+    worker attempts it: at least once)."""
+    own = settings.model_copy(update={"webhook_allow_loopback": True})
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/slow")
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(own, concurrency=2, stop=stop, grace_seconds=1.0))
+    try:
+        await asyncio.sleep(1.0)  # listening
+        if made_by == "job":
+            await committed.delivery(endpoint)
+        else:
+            await committed.event(endpoint.clinic_id)
+        await until(lambda: len(receiver.requests) == 1, 20)
+        stop.set()
+        started = time.perf_counter()
+        await asyncio.wait_for(worker, 10)
+        took = time.perf_counter() - started
+    finally:
+        receiver.release.set()
+        stop.set()
+    assert took < 3
+    [row] = await committed.sql(
+        "SELECT status, attempts, next_attempt_at > now() AS leased FROM webhook_delivery"
+        " WHERE clinic_id = :c",
+        c=endpoint.clinic_id,
+    )
+    assert (row.status, row.attempts, row.leased) == ("pending", 0, True)

@@ -230,11 +230,12 @@ async def run_worker(
             runner.cancel()
             await asyncio.wait({runner})
         await connection.close()
-        await work.settle(within=0)
+        await work.settle()  # after a failure of the queue: its calls in flight, for a lease
         await client.aclose()
         await engine.dispose()
         await upkeep_engine.dispose()
-    runner.result()  # the queue's own failure, if it failed
+    if not runner.cancelled():  # cancelled: cut short past the grace period, by `finally`
+        runner.result()  # the queue's own failure, if it failed
 
 
 async def _drain(runner: asyncio.Task[None], work: WebhookWork, grace_seconds: float) -> None:

@@ -9,7 +9,6 @@ import logging
 import math
 import signal
 import uuid
-from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 import asyncpg  # type: ignore[import-untyped]
@@ -27,6 +26,7 @@ from dmi_api.services import bulk_exports, due_notices
 from dmi_api.services.export_runner import ExportRun
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
+from dmi_api.workers.stopping import unless_stopped
 
 logger = logging.getLogger("dmi_api.worker")
 
@@ -53,24 +53,6 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
-async def _unless_stopped(work: Awaitable[object], stopping: asyncio.Event) -> bool:
-    """Run `work` to its end (True; its error raised), or cancel it once `stopping` is set
-    (False)."""
-    task = asyncio.ensure_future(work)
-    waiter = asyncio.ensure_future(stopping.wait())
-    try:
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.wait({task})
-    if task.cancelled():
-        return False
-    task.result()
-    return True
-
-
 def _handed_back() -> RetryRequested:
     """A job given back to the queue by a stopping worker: due again at once, for any worker."""
     return RetryRequested(timedelta(0), "the worker is stopping")
@@ -84,7 +66,7 @@ async def _run_export(run: ExportRun, job: Job, stopping: asyncio.Event) -> None
     A worker that begins to stop (`stopping`) hands the export back the same way, due at once:
     it starts over on another worker instead of holding up the stop (or being killed)."""
     try:
-        if not await _unless_stopped(run.run(), stopping):
+        if not await unless_stopped(run.run(), stopping):
             raise _handed_back()
     except (SQLAlchemyError, OSError) as error:
         if job.attempts >= len(EXPORT_RETRY_PAUSES):

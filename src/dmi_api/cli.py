@@ -188,12 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     what = "run the jobs: webhook deliveries, bulk exports, upkeep (PostgreSQL)"
-    worker = commands.add_parser("worker", help=what, description=what)
+    worker = commands.add_parser(
+        "worker",
+        help=what,
+        description=f"{what}. SIGTERM or SIGINT stops it gracefully: no new jobs, running "
+        "exports handed back to the queue, webhook calls in flight finished and recorded for "
+        f"up to {GRACEFUL_SHUTDOWN_SECONDS} s.",
+    )
     worker.add_argument(
         "--concurrency",
         type=_bounded(1, 1_000),
         default=10,
-        help="jobs run at once by this process",
+        help="jobs run at once by this process (at least 2; default 10); exports among them "
+        "at most DMI_EXPORT_CONCURRENCY; a delivery job hands its call to the process's 20 "
+        "connections, where DMI_WEBHOOK_CLINIC_CALLS bounds each clinic",
     )
     worker.set_defaults(handler=_worker)
 

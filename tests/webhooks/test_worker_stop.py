@@ -190,3 +190,22 @@ async def test_a_call_outlasting_the_grace_period_is_left_to_its_lease(
         c=endpoint.clinic_id,
     )
     assert (row.status, row.attempts, row.leased) == ("pending", 0, True)
+
+
+def test_the_workers_help_says_what_it_does() -> None:
+    """`dmi-api worker --help`: `--concurrency 1` runs two jobs at once (pgqueuer takes a batch
+    while one runs), the webhook calls are not counted in it, and SIGTERM stops it gently."""
+    help_text = " ".join(
+        subprocess.run(
+            [sys.executable, "-m", "dmi_api.cli", "worker", "--help"],
+            capture_output=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+        .stdout.decode()
+        .split()
+    )
+    assert "at least 2" in help_text
+    assert "DMI_EXPORT_CONCURRENCY" in help_text
+    assert "SIGTERM" in help_text

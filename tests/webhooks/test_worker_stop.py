@@ -20,6 +20,8 @@ import yaml  # type: ignore[import-untyped]
 
 from dmi_api.cli import GRACEFUL_SHUTDOWN_SECONDS
 from dmi_api.config import Settings
+from dmi_api.services.webhook_dispatch import BATCH
+from dmi_api.workers.attempts import WebhookWork
 from dmi_api.workers.queue import run_worker
 from tests.webhooks.committed import Committed
 from tests.webhooks.receiver import Receiver, until
@@ -209,3 +211,25 @@ def test_the_workers_help_says_what_it_does() -> None:
     assert "at least 2" in help_text
     assert "DMI_EXPORT_CONCURRENCY" in help_text
     assert "SIGTERM" in help_text
+
+
+@pytest.mark.postgres_only
+async def test_a_stopping_worker_leaves_the_rest_of_a_clinics_events_to_another(
+    committed: Committed, work: WebhookWork, receiver: Receiver
+) -> None:
+    """The worker begins to stop while it dispatches a clinic's backlog: the batch in hand is
+    made and attempted, the rest is left for another worker's dispatch (True: the queue's
+    entrypoint queues the job again) instead of holding the stop batch after batch."""
+    endpoint = await committed.endpoint(f"http://127.0.0.1:{receiver.port}/ok")
+    await committed.events(endpoint.clinic_id, BATCH + 20)
+    await committed.settled()
+    dispatching = asyncio.create_task(work.dispatch(endpoint.clinic_id))
+    await until(lambda: len(receiver.requests) >= 1, 20)
+    work.close()
+    assert await asyncio.wait_for(dispatching, 30)
+    [made] = await committed.sql(
+        "SELECT count(*) AS n, count(*) FILTER (WHERE status = 'succeeded') AS done"
+        " FROM webhook_delivery WHERE clinic_id = :c",
+        c=endpoint.clinic_id,
+    )
+    assert (made.n, made.done) == (BATCH, BATCH)

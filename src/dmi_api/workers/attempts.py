@@ -228,6 +228,8 @@ class WebhookWork:
         async with self.sessionmaker() as db, db.begin():
             horizon = await running_before(Tenant(db, clinic_id))
         while True:
+            if self._closing:  # the rest for another worker (its caller queues the job again)
+                return True
             async with self.sessionmaker() as db, db.begin():
                 await bind_settings(db, clinic_id=clinic_id)
                 batch = await dispatch_batch(Tenant(db, clinic_id), box=self.box, lease=self.lease)
@@ -236,8 +238,6 @@ class WebhookWork:
             await self.attempt(clinic_id, batch.claims)
             if batch.read < BATCH:
                 break
-            if self._closing:  # the rest for another worker (its caller queues the job again)
-                return True
         if horizon is None:
             return False
         async with self.sessionmaker() as db, db.begin():

@@ -17,8 +17,8 @@ from dmi_api.config import ConfigurationError, Settings, load_settings
 from dmi_api.security.key_crypto import KeyDecryptionError
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
-# How long `serve` waits for requests in flight after SIGTERM (a container's stop grace period
-# must be longer: docker-compose.yml).
+# How long `serve` waits for requests in flight after SIGTERM, and `worker` for its webhook
+# calls in flight (a container's stop grace period must be longer: docker-compose.yml).
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
@@ -126,8 +126,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     # the API does at start-up).
     gc.collect()
     gc.freeze()
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
-        asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    # SIGTERM and SIGINT stop it gracefully once it runs (`run_worker`); a Ctrl-C before: quietly.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_worker(
+                settings, concurrency=args.concurrency, grace_seconds=GRACEFUL_SHUTDOWN_SECONDS
+            )
+        )
     return 0
 
 
@@ -183,12 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     what = "run the jobs: webhook deliveries, bulk exports, upkeep (PostgreSQL)"
-    worker = commands.add_parser("worker", help=what, description=what)
+    worker = commands.add_parser(
+        "worker",
+        help=what,
+        description=f"{what}. SIGTERM or SIGINT stops it gracefully: no new jobs, running "
+        "exports handed back to the queue, webhook calls in flight finished and recorded for "
+        f"up to {GRACEFUL_SHUTDOWN_SECONDS} s.",
+    )
     worker.add_argument(
         "--concurrency",
         type=_bounded(1, 1_000),
         default=10,
-        help="jobs run at once by this process",
+        help="jobs run at once by this process (at least 2; default 10); exports among them "
+        "at most DMI_EXPORT_CONCURRENCY; a delivery job hands its call to the process's 20 "
+        "connections, where DMI_WEBHOOK_CLINIC_CALLS bounds each clinic",
     )
     worker.set_defaults(handler=_worker)
 

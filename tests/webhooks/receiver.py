@@ -24,6 +24,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    # Every header field as sent, in order, repeated ones too (`headers` keeps one of each).
+    fields: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Record the request, then answer as the path says."""
         receiver = self.server.receiver
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        receiver.requests.append(Seen(self.path, dict(self.headers.items()), body))
+        receiver.requests.append(
+            Seen(self.path, dict(self.headers.items()), body, list(self.headers.items()))
+        )
         if self.path == "/fail":
             self._answer(500, {})
         elif self.path == "/redirect":

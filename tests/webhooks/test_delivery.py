@@ -49,6 +49,9 @@ async def test_a_delivery_is_signed_with_both_secrets_during_a_rotation(
         assert body["type"] == "ping"
     assert len(seen.headers["webhook-signature"].split(" ")) == 2
     assert seen.headers["Content-Type"] == "application/json"
+    # One Content-Type field (RFC 9110: a singleton; a receiver's proxy may refuse two).
+    sent = [value for name, value in seen.fields if name.lower() == "content-type"]
+    assert sent == ["application/json"]
     row = await committed.delivery_row(delivery_id)
     assert seen.headers["webhook-id"] == str(row.event_id)
     assert (row.status, row.attempts, row.last_status_code) == ("succeeded", 1, 200)

@@ -146,18 +146,34 @@ class WebhookWork:
             if not self._offers[clinic_id]:
                 del self._offers[clinic_id]
 
-    async def settle(self) -> None:
-        """Take no more offers; the offered deliveries not yet claimed are let go (still due,
-        untouched) and the calls in flight are recorded, for at most a lease (then dropped: their
-        claims end with their leases and they are attempted again)."""
+    @property
+    def closing(self) -> bool:
+        """Whether the worker is stopping (`close`): nothing more is claimed."""
+        return self._closing
+
+    def close(self) -> None:
+        """Claim nothing more: no more offers, the offered deliveries not yet claimed are let
+        go (still due, untouched), a dispatch stops after its batch (`dispatch`)."""
         self._closing = True
+
+    async def settle(self, within: float | None = None) -> int:
+        """`close`, and record the calls in flight, for at most a lease or `within` seconds if
+        sooner; then the late ones are dropped (their claims end with their leases and they are
+        attempted again): how many were dropped."""
+        self.close()
         pending = set(self._offered.values())
         if not pending:
-            return
-        _, late = await asyncio.wait(pending, timeout=self.lease.total_seconds())
+            return 0
+        wait = (
+            self.lease.total_seconds()
+            if within is None
+            else min(within, self.lease.total_seconds())
+        )
+        _, late = await asyncio.wait(pending, timeout=max(wait, 0.0))
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+        return len(late)
 
     async def _send(self, claim: Claim) -> DeliveryOutcome:
         headers = signed_headers(claim.message_id, claim.body, claim.secrets)
@@ -207,10 +223,13 @@ class WebhookWork:
     async def dispatch(self, clinic_id: uuid.UUID) -> bool:
         """Turn the clinic's final events into deliveries and attempt them; True when a
         transaction that was running when this began may still be writing events (look again
-        soon: its wake-up may have been folded into this run)."""
+        soon: its wake-up may have been folded into this run), or when the worker began to stop
+        with events left (another worker's turn)."""
         async with self.sessionmaker() as db, db.begin():
             horizon = await running_before(Tenant(db, clinic_id))
         while True:
+            if self._closing:  # the rest for another worker (its caller queues the job again)
+                return True
             async with self.sessionmaker() as db, db.begin():
                 await bind_settings(db, clinic_id=clinic_id)
                 batch = await dispatch_batch(Tenant(db, clinic_id), box=self.box, lease=self.lease)

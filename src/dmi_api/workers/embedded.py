@@ -61,5 +61,6 @@ async def run_embedded(work: WebhookWork, retention_days: int, stop: asyncio.Eve
     try:
         await poll(deliver, prune, LOOP, stop)
     finally:
+        work.close()  # the dispatches end after their batch in hand
         await asyncio.gather(*dispatching.values(), return_exceptions=True)
         await work.settle()

@@ -13,6 +13,7 @@ from dmi_api.db import DbSessionMaker
 from dmi_api.services import bulk_exports
 from dmi_api.services.export_runner import ExportRun, claim_queued
 from dmi_api.workers.polling import Loop, poll
+from dmi_api.workers.stopping import unless_stopped
 
 POLL_SECONDS = 0.5
 LOOP = Loop(
@@ -23,15 +24,21 @@ LOOP = Loop(
 async def run_embedded_exports(
     sessionmaker: DbSessionMaker, settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Run queued exports every `POLL_SECONDS` and prune expired ones, until `stop`."""
+    """Run queued exports every `POLL_SECONDS` and prune expired ones, until `stop` (which
+    also ends the export running then)."""
 
     async def export() -> None:
         async with sessionmaker() as db:
             queued = await bulk_exports.queued_embedded(db)
         for clinic_id, export_id in queued:
             # Each `serve` worker polls: the one that claims an export runs it.
-            if await claim_queued(sessionmaker, clinic_id, export_id):
-                await ExportRun(sessionmaker, settings, clinic_id, export_id).run()
+            if not await claim_queued(sessionmaker, clinic_id, export_id):
+                continue
+            run = ExportRun(sessionmaker, settings, clinic_id, export_id)
+            # The server stopping does not wait for it: still `running`, it is queued again by
+            # the upkeep once it has not moved for `STALLED_AFTER`, and starts over.
+            if not await unless_stopped(run.run(), stop):
+                return
 
     async def prune() -> None:
         async with sessionmaker() as db, db.begin():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import signal
 import uuid
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from dmi_api.services import bulk_exports, due_notices
 from dmi_api.services.export_runner import ExportRun
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
+from dmi_api.workers.stopping import unless_stopped
 
 logger = logging.getLogger("dmi_api.worker")
 
@@ -51,13 +53,21 @@ def asyncpg_dsn(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
-async def _run_export(run: ExportRun, job: Job) -> None:
+def _handed_back() -> RetryRequested:
+    """A job given back to the queue by a stopping worker: due again at once, for any worker."""
+    return RetryRequested(timedelta(0), "the worker is stopping")
+
+
+async def _run_export(run: ExportRun, job: Job, stopping: asyncio.Event) -> None:
     """`run.run()`; while its row is out of reach, its job is queued again after the next of
     `EXPORT_RETRY_PAUSES` (pgqueuer's retry: the slot is free meanwhile, a stopping worker does
     not wait for it, any worker may take it), and it starts over. Without the retries the row
-    would stay queued or running, its job gone: its client's next export refused until then."""
+    would stay queued or running, its job gone: its client's next export refused until then.
+    A worker that begins to stop (`stopping`) hands the export back the same way, due at once:
+    it starts over on another worker instead of holding up the stop (or being killed)."""
     try:
-        await run.run()
+        if not await unless_stopped(run.run(), stopping):
+            raise _handed_back()
     except (SQLAlchemyError, OSError) as error:
         if job.attempts >= len(EXPORT_RETRY_PAUSES):
             raise
@@ -84,9 +94,17 @@ async def _check_schema(settings: Settings) -> None:
 
 
 async def run_worker(
-    settings: Settings, *, concurrency: int = 10, stop: asyncio.Event | None = None
+    settings: Settings,
+    *,
+    concurrency: int = 10,
+    stop: asyncio.Event | None = None,
+    grace_seconds: float | None = None,
 ) -> None:
-    """Run webhook jobs until `stop` is set (or the process is stopped)."""
+    """Run the jobs until `stop` is set, or (without `stop`) SIGTERM or SIGINT arrives; then
+    stop (`_drain`): claim nothing more, hand the running exports back to the queue, and let
+    the calls in flight end and be recorded for at most `grace_seconds` (None: a claim's
+    lease; `dmi-api worker`: `cli.GRACEFUL_SHUTDOWN_SECONDS`, within a container's stop grace
+    period)."""
     if settings.is_sqlite:
         raise RuntimeError("the worker needs PostgreSQL; `dmi-api serve` delivers on SQLite")
     await _check_schema(settings)
@@ -124,7 +142,8 @@ async def run_worker(
         # Attempted in the background (`WebhookWork.offer`): a delivery waiting for its clinic's
         # calls (`DMI_WEBHOOK_CLINIC_CALLS`) holds no job slot that another clinic's job needs.
         clinic_id, delivery_id = (job.payload or b"").decode().split()
-        work.offer(uuid.UUID(clinic_id), uuid.UUID(delivery_id))
+        if not work.offer(uuid.UUID(clinic_id), uuid.UUID(delivery_id)) and work.closing:
+            raise _handed_back()  # picked as this worker began to stop
 
     @queue.entrypoint(DISPATCH)
     async def dispatch(job: Job) -> None:
@@ -152,7 +171,7 @@ async def run_worker(
             uuid.UUID(export_id),
             reader=SnapshotRows(settings),
         )
-        await _run_export(run, job)
+        await _run_export(run, job, queue.shutdown)
 
     @queue.schedule("bulk_export_prune", PRUNE_EXPORTS_AT)
     async def prune_exports(_schedule: Schedule) -> None:
@@ -173,24 +192,97 @@ async def run_worker(
         async with upkeep() as db, db.begin():
             await throttle.prune(db)
 
-    async def stop_on(event: asyncio.Event) -> None:
-        await event.wait()
-        queue.shutdown.set()
-
-    stopper = asyncio.create_task(stop_on(stop)) if stop is not None else None
+    grace = work.lease.total_seconds() if grace_seconds is None else grace_seconds
+    stopping = _StopSignals(queue.shutdown, grace, stop)
     batch = max(1, concurrency // 2)
-    try:
-        logger.info("webhook worker started (concurrency %d)", max(concurrency, 2 * batch))
-        await queue.run(
+    runner = asyncio.create_task(
+        queue.run(
             batch_size=batch,
             max_concurrent_tasks=max(concurrency, 2 * batch),
             dequeue_timeout=timedelta(seconds=30),
         )
+    )
+    try:
+        logger.info("webhook worker started (concurrency %d)", max(concurrency, 2 * batch))
+        await stopping.wait_for(runner)
+        await _drain(runner, work, grace)
     finally:
-        if stopper is not None:
-            stopper.cancel()
+        stopping.close()
+        if not runner.done():
+            runner.cancel()
+            await asyncio.wait({runner})
         await connection.close()
-        await work.settle()
+        await work.settle()  # after a failure of the queue: its calls in flight, for a lease
         await client.aclose()
         await engine.dispose()
         await upkeep_engine.dispose()
+    if not runner.cancelled():  # cancelled: cut short past the grace period, by `finally`
+        runner.result()  # the queue's own failure, if it failed
+
+
+async def _drain(runner: asyncio.Task[None], work: WebhookWork, grace_seconds: float) -> None:
+    """Once the queue is stopping (pgqueuer's `shutdown`: it dequeues nothing more, and the
+    running exports hand themselves back): claim nothing more, record the calls in flight, and
+    wait for the queue's running jobs, all within `grace_seconds`; what is left then is
+    cancelled by the caller (its claims are attempted again when their leases end)."""
+    if runner.done():
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_seconds
+    dropped = await work.settle(within=grace_seconds)
+    await asyncio.wait({runner}, timeout=max(0.0, deadline - loop.time()))
+    if dropped or not runner.done():
+        logger.warning(
+            "stopped after the %s s grace period with calls or jobs unfinished: attempted "
+            "again when their claims' leases end",
+            grace_seconds,
+        )
+
+
+class _StopSignals:
+    """What stops the worker: `stop`, or else SIGTERM and SIGINT (handled by the loop while it
+    runs, one log line): each sets the queue's `shutdown` (pgqueuer's own stop)."""
+
+    def __init__(
+        self, shutdown: asyncio.Event, grace_seconds: float, stop: asyncio.Event | None
+    ) -> None:
+        self.shutdown, self.grace_seconds = shutdown, grace_seconds
+        self._loop = asyncio.get_running_loop()
+        self._signals: tuple[signal.Signals, ...] = ()
+        self._forward: asyncio.Task[None] | None = None
+        if stop is not None:
+            self._forward = asyncio.create_task(self._forwarded(stop))
+            return
+        self._signals = (signal.SIGTERM, signal.SIGINT)
+        for signum in self._signals:
+            self._loop.add_signal_handler(signum, self._received, signum)
+
+    async def _forwarded(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.shutdown.set()
+
+    def _received(self, signum: signal.Signals) -> None:
+        if self.shutdown.is_set():
+            return
+        logger.info(
+            "worker stopping on %s: no new jobs; running exports queued again for another "
+            "worker; deliveries in flight get up to %s s",
+            signum.name,
+            self.grace_seconds,
+        )
+        self.shutdown.set()
+
+    async def wait_for(self, runner: asyncio.Task[None]) -> None:
+        """Until the queue is told to stop, or has stopped by itself (failed)."""
+        waiter = asyncio.create_task(self.shutdown.wait())
+        try:
+            await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+
+    def close(self) -> None:
+        """The signals back to their defaults."""
+        for signum in self._signals:
+            self._loop.remove_signal_handler(signum)
+        if self._forward is not None:
+            self._forward.cancel()

@@ -10,7 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from dmi_api.models import Assessment
+from dmi_api.tenant_scope import bind_settings
 from tests.records.test_children import NEW as NEW_CHILD
 from tests.records.test_exercises import NEW as NEW_EXERCISE
 from tests.support.clinics import Clinic
@@ -119,6 +122,7 @@ async def _audited(client: httpx.AsyncClient, clinic: Clinic, resource_id: str) 
     return sorted(e["action"] for e in response.json()["data"])
 
 
+@pytest.mark.usefixtures("serving_path")  # the reads after it, on each path
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("body", ["empty", "same values"])
 async def test_a_patch_that_changes_nothing_is_no_change(
@@ -206,3 +210,28 @@ async def test_an_upsert_of_the_same_child_is_no_change(
     assert again.status_code == 200, again.text
     assert again.headers["etag"] == '"1"'
     assert await _events(client, clinic, created.json()["id"]) == ["child.created"]
+
+
+async def test_a_patch_that_changes_only_a_derived_value_counts(
+    app: FastAPI, client: httpx.AsyncClient, clinic: Clinic
+) -> None:
+    """Scores stored under an older computation (as a rule's new version leaves them until
+    rescored): a PATCH of `{}` computes them again, and that is a change, versioned."""
+    created = await client.post("/v1/assessments", json=_assessment(clinic), headers=clinic.headers)
+    assert created.status_code == 201, created.text
+    row = created.json()
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=clinic.tenant.clinic_id)
+        stored = await db.get(Assessment, (clinic.tenant.clinic_id, uuid.UUID(row["id"])))
+        assert stored is not None
+        assert stored.scores is not None
+        stored.scores = {**stored.scores, "total_percent": 99.0}
+        await db.commit()
+    path = f"/v1/assessments/{row['id']}"
+    headers = {**clinic.headers, "If-Match": '"1"'}
+    patched = await client.patch(path, json={}, headers=headers)
+    assert patched.status_code == 200, patched.text
+    assert patched.headers["etag"] == '"2"'
+    assert patched.json()["scores"] == row["scores"]
+    # (Its kept version 1 has the scores computed now: the event names no changed field.)
+    assert len(await _events(client, clinic, row["id"])) == 2

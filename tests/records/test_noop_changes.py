@@ -116,7 +116,7 @@ async def _events(client: httpx.AsyncClient, clinic: Clinic, resource_id: str) -
 
 
 async def _audited(client: httpx.AsyncClient, clinic: Clinic, resource_id: str) -> list[str]:
-    params = {"resource_id": resource_id, "limit": 100}
+    params: dict[str, str | int] = {"resource_id": resource_id, "limit": 100}
     response = await client.get("/v1/audit-events", params=params, headers=clinic.headers)
     assert response.status_code == 200, response.text
     return sorted(e["action"] for e in response.json()["data"])

@@ -50,6 +50,12 @@ def require_if_match(request: Request, current_version: int) -> None:
         )
     tags = _tags(header)
     if "*" not in tags and etag(current_version) not in tags:
+        if f"W/{etag(current_version)}" in tags:
+            # Not "changed": a proxy that compresses answers (nginx's gzip) weakens ETags.
+            raise PreconditionFailedError(
+                "If-Match compares ETags strongly: a weak one (W/...) never matches. Send the"
+                ' ETag as the API sends it, without W/ (e.g. If-Match: "3").'
+            )
         raise PreconditionFailedError()
 
 

@@ -55,8 +55,11 @@ async def update_client(
     caller: ClientsAdmin, client_id: uuid.UUID, payload: ClientUpdate
 ) -> ClientPublic:
     """Rename a client, change its scopes or JWKS, or disable it (its tokens stop working)."""
-    client = await service.update_client(caller.tenant, client_id=client_id, changes=payload)
-    caller.audit("update", RESOURCE, outcome=200, resource_id=client.id)
+    client, changed = await service.update_client(
+        caller.tenant, client_id=client_id, changes=payload
+    )
+    # A change of nothing showed the client, and changed nothing: a read.
+    caller.audit("update" if changed else "read", RESOURCE, outcome=200, resource_id=client.id)
     return service.to_public(client)
 
 

@@ -47,8 +47,8 @@ async def put_clinic_settings(
     every final assessment's scores are computed again under the new settings."""
     row = await service.get(caller.tenant, for_update=True)
     require_if_match(request, row.version)
-    row = await service.replace(
+    row, changed = await service.replace(
         caller.tenant, row=row, payload=payload, client_id=caller.principal.client_id
     )
-    caller.audit("update", RESOURCE)
+    caller.audit("update" if changed else "read", RESOURCE)  # a change of nothing: a read
     return _response(request, service.to_public(row))

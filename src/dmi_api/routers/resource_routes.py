@@ -26,10 +26,12 @@ from dmi_api.queries.list_specs import ListSpec
 from dmi_api.routers.child_creates import add_child_create
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.routers.resource_support import (
+    MERGE_PATCH,
     Body,
     IdempotencyKeyHeader,
     IfMatch,
     body_data,
+    merged_payload,
     page_response,
     resource_response,
 )
@@ -41,6 +43,11 @@ from dmi_api.stores.results import cursor_codec
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
+MERGE_DOC = (
+    " Fields sent replace the stored ones, `null` clears one; an object sent replaces the"
+    " stored one whole, unless the body is `application/merge-patch+json` (RFC 7396): then it"
+    " merges into it (a member's `null` removes the member). Lists are replaced either way."
+)
 View = Callable[[Tenant, RowT], Awaitable[Body]]
 # A service's create or update (called with keywords): the row, or the row and its body.
 Answered = Callable[..., Awaitable[RowT | tuple[RowT, Body]]]
@@ -265,6 +272,8 @@ class ResourceRoutes(Generic[RowT]):
         ) -> Response:
             row = await self.get(caller.tenant, item_id, for_update=True)
             require_if_match(request, row.version)
+            if method == "PATCH":
+                payload = merged_payload(request, payload, await self.view(caller.tenant, row))
             client_id = caller.principal.client_id
             done = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
             row, body = await self._answer(caller.tenant, done)
@@ -272,6 +281,12 @@ class ResourceRoutes(Generic[RowT]):
 
         handler.__annotations__.update(payload=patch)
         doc = doc or "Change the fields sent; needs `If-Match`."
+        if method == "PATCH":
+            # The same body as JSON Merge Patch: its objects merge (`merged_payload`).
+            schema = {"schema": {"$ref": f"#/components/schemas/{patch.__name__}"}}
+            body = {"requestBody": {"content": {MERGE_PATCH: schema}}}
+            options.setdefault("openapi_extra", body)
+            doc += MERGE_DOC
         self._add(handler, method, doc, response_model=model, **options)
 
     def add_delete(self, delete: Delete, doc: str = "", **options: Any) -> None:

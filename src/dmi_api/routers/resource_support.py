@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from dmi_api.auth.dependencies import Caller
 from dmi_api.http.conditional import etag, is_not_modified
@@ -42,6 +44,49 @@ def json_body(model: BaseModel) -> dict[str, Any]:
 def body_data(item: Body) -> dict[str, Any]:
     """A body as JSON-ready data."""
     return json_body(item) if isinstance(item, BaseModel) else item
+
+
+MERGE_PATCH = "application/merge-patch+json"
+PatchT = TypeVar("PatchT", bound=BaseModel)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 §2: `patch` applied to `target` (a member's null removes it, an absent one
+    stays, an object merges member by member, anything else replaces)."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = merge_patch(merged.get(name), value)
+    return merged
+
+
+def merged_payload(request: Request, payload: PatchT, current: Body) -> PatchT:
+    """A PATCH body as the server applies it: sent as `application/merge-patch+json`, each
+    object it sends is merged into the stored one (RFC 7396) and the whole is validated again
+    (422 as for any body); the top level of every PATCH body already has RFC 7396's meaning
+    (absent: kept, null: cleared). As `application/json`, an object sent replaces the stored
+    one whole."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != MERGE_PATCH:
+        return payload
+    sent = payload.model_dump(mode="json", exclude_unset=True)
+    stored = body_data(current)
+    objects = {
+        name: merge_patch(stored.get(name), value)
+        for name, value in sent.items()
+        if isinstance(value, dict)
+    }
+    if not objects:
+        return payload
+    try:
+        return type(payload).model_validate_json(json.dumps({**sent, **objects}))
+    except ValidationError as invalid:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+        raise RequestValidationError(errors) from None
 
 
 RowT = TypeVar("RowT")

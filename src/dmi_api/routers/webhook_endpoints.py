@@ -108,10 +108,11 @@ async def update_webhook_endpoint(
     url = await service.new_url(current, payload, _outbound(request))  # before any lock
     endpoint = await service.get_endpoint(caller.tenant, endpoint_id, for_update=True)
     require_if_match(request, endpoint.version)
-    endpoint = await service.update_endpoint(
+    endpoint, changed = await service.update_endpoint(
         caller.tenant, endpoint=endpoint, changes=payload, url=url
     )
-    caller.audit("update", RESOURCE, resource_id=endpoint.id)
+    # A change of nothing showed the endpoint, and changed nothing: a read.
+    caller.audit("update" if changed else "read", RESOURCE, resource_id=endpoint.id)
     return versioned_response(request, endpoint.version, service.to_public(endpoint))
 
 

@@ -85,8 +85,10 @@ list_clients = partial(oldest_first, ApiClient)
 
 async def update_client(
     tenant: Tenant, *, client_id: uuid.UUID, changes: ClientUpdate
-) -> ApiClient:
-    """Apply changes; disabling a client revokes its live tokens at once."""
+) -> tuple[ApiClient, bool]:
+    """Apply changes; disabling a client revokes its live tokens at once. Whether anything
+    changed: a change of nothing (`{}`, the values it has) keeps `updated_at` and emits no
+    event, as a clinical resource's (`history.record_change`)."""
     if nulls := null_problems(changes, ClientUpdate.NOT_NULL):
         raise ValidationProblemError(nulls)
     jwks = usable_jwks(changes.jwks)
@@ -105,11 +107,13 @@ async def update_client(
     if changes.active is not None and changes.active != client.active:
         client.active = changes.active
         client.disabled_at = None if changes.active else utcnow()
+    changed = changed_fields(before, to_public(client).model_dump(mode="json"))
+    if not changed:
+        return client, False
     client.updated_at = utcnow()
     await tenant.db.flush()
-    changed = changed_fields(before, to_public(client).model_dump(mode="json"))
     record_change_event(tenant, RESOURCE, client.id, "updated", changed)
-    return client
+    return client, True
 
 
 async def rotate_secret(tenant: Tenant, *, client_id: uuid.UUID) -> str:

@@ -8,6 +8,7 @@ import zoneinfo
 
 import sqlalchemy.exc as sa_exc
 
+from dmi_api.change_events import changed_fields
 from dmi_api.clinical.scoring import AimsNorms
 from dmi_api.errors import FieldProblem, PreconditionFailedError, ValidationProblemError
 from dmi_api.models import ClinicSettings
@@ -73,8 +74,9 @@ async def _insert_first(tenant: Tenant, row: ClinicSettings) -> None:
 
 async def replace(
     tenant: Tenant, *, row: ClinicSettings, payload: ClinicSettingsPut, client_id: uuid.UUID
-) -> ClinicSettings:
-    """Store the settings and score every final assessment again under them."""
+) -> tuple[ClinicSettings, bool]:
+    """Store the settings and score every final assessment again under them; whether they
+    changed (the settings they are already: the same version, nothing scored again)."""
     norms = payload.aims_norms.model_dump(mode="json") if payload.aims_norms else None
     errors: list[FieldProblem] = []
     if norms is not None:
@@ -87,6 +89,7 @@ async def replace(
         errors.append(FieldProblem("#/time_zone", detail, "unknown_time_zone"))
     if errors:
         raise ValidationProblemError(errors)
+    before = to_public(row).model_dump(mode="json")
     if row.version == 0:
         await _insert_first(tenant, row)
     row.preterm_below_weeks = payload.preterm_below_weeks
@@ -98,9 +101,13 @@ async def replace(
     row.progress_full_percent = payload.progress_full_percent
     row.block_followup_weeks = payload.block_followup_weeks
     row.due_schedule = payload.due_schedule.model_dump()
+    if row.version > 0 and not changed_fields(before, to_public(row).model_dump(mode="json")):
+        # The settings they are (as a clinical resource's change of nothing,
+        # `history.record_change`): the same version, nothing to score again.
+        return row, False
     row.version += 1
     row.updated_at = utcnow()
     await tenant.db.flush()
     rules_in_effect.remember_row(tenant.db, row)
     await recompute_clinic(tenant, rules_of_row(row), client_id=client_id)
-    return row
+    return row, True

@@ -59,10 +59,12 @@ def to_public(row: Prescription, items: Items) -> PrescriptionPublic:
 async def _keep(
     tenant: Tenant, row: Prescription, items: Items, client_id: uuid.UUID
 ) -> PrescriptionPublic:
-    """Keep this version; returns it as the API shows it (the response body)."""
+    """Keep this version; returns it as the API shows it (the response body: the row as it
+    was, when this was no change)."""
     public = to_public(row, items)
-    await record_change(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id)
-    return public
+    if await record_change(tenant, RESOURCE, row, public.model_dump(mode="json"), client_id):
+        return public
+    return to_public(row, items)
 
 
 async def public_view(tenant: Tenant, row: Prescription) -> PrescriptionPublic:

@@ -20,7 +20,7 @@ from dmi_api.pagination import CursorCodec
 from dmi_api.queries.list_specs import ListSpec
 from dmi_api.queries.pages import Keyset, ListQuery, Page, SortKey, keyset_slice
 from dmi_api.queries.predicates import columns, live, table_of
-from dmi_api.services.history import record_change
+from dmi_api.services.history import record_change, remember_untouched
 from dmi_api.tenant_scope import Tenant
 
 RowT = TypeVar("RowT", bound=ClinicalRow)
@@ -202,7 +202,9 @@ def snapshot_of(
 
 
 def touch(row: ClinicalRow) -> None:
-    """Mark a change: next version, new `updated_at`."""
+    """Mark a change: next version, new `updated_at`. The change is taken back when its
+    version turns out to equal the one before (`history.record_change`: a no-op)."""
+    remember_untouched(row)
     row.version += 1
     row.updated_at = utcnow()
 

@@ -53,11 +53,13 @@ async def _keep(
     audited: tuple[str, uuid.UUID] | None = None,
 ) -> dict[str, Any]:
     """Keep this version and audit it (`audited`: as a change of another resource); returns
-    it as the API shows it (the response body, validated once)."""
+    it as the API shows it (the response body, validated once; the row as it was, when this
+    was no change)."""
     body = snapshot(row, amendments)
     action: Action | None = "create" if audited else None
-    await record_change(tenant, RESOURCE, row, body, client_id, action=action, audited=audited)
-    return body
+    if await record_change(tenant, RESOURCE, row, body, client_id, action=action, audited=audited):
+        return body
+    return snapshot(row, amendments)
 
 
 async def create(

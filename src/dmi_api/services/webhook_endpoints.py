@@ -10,6 +10,7 @@ from functools import partial
 
 from sqlmodel import col
 
+from dmi_api.change_events import changed_fields
 from dmi_api.errors import NotFoundError, ValidationProblemError
 from dmi_api.models.columns import iso_z, utcnow
 from dmi_api.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -129,12 +130,15 @@ async def update_endpoint(
     endpoint: WebhookEndpoint,
     changes: WebhookEndpointUpdate,
     url: str | None,
-) -> WebhookEndpoint:
+) -> tuple[WebhookEndpoint, bool]:
     """Apply the fields sent, the URL as `new_url` vetted it. Disabling records `manual`;
-    re-enabling forgets the failures."""
+    re-enabling forgets the failures. Whether anything changed: a change of nothing (`{}`, the
+    values it has) keeps the version (ETag) and `updated_at`, as a clinical resource's
+    (`history.record_change`)."""
     if nulls := null_problems(changes, WebhookEndpointUpdate.NOT_NULL):
         raise ValidationProblemError(nulls)
     sent = changes.model_fields_set
+    before = to_public(endpoint).model_dump(mode="json")
     if url is not None:
         endpoint.url = url
     if changes.event_types is not None:
@@ -145,9 +149,11 @@ async def update_endpoint(
         endpoint.status = changes.status
         endpoint.disabled_reason = "manual" if changes.status == "disabled" else None
         endpoint.failing_since = None
+    if not changed_fields(before, to_public(endpoint).model_dump(mode="json")):
+        return endpoint, False
     _touch(endpoint)
     await tenant.db.flush()
-    return endpoint
+    return endpoint, True
 
 
 async def rotate_secret(

@@ -1,0 +1,141 @@
+"""/fhir/R4 as FHIR's RESTful API (http.html) says a server answers, whatever the type: `Vary`
+on every response (the body depends on `Accept` and `Prefer`), FHIR ids (case-sensitive
+`[A-Za-z0-9\\-\\.]{1,64}`) in reads, `_id` and references, and conditional reads."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fhir.resources.R4B.bundle import Bundle
+
+from tests.exports.support import ASYNC, relative, run_export
+from tests.fhir.test_clinical_resources import Records, records
+from tests.fhir.test_patients import BASE, fhir, outcome
+from tests.records.conftest import Headers
+from tests.support.clinics import Clinic
+
+EVERY_SCOPE = (
+    "children:read",
+    "practitioners:read",
+    "assessments:read",
+    "milestones:read",
+    "prescriptions:read",
+    "sessions:read",
+    "export:read",
+)
+
+
+def _ids(mine: Records, clinic: Clinic) -> dict[str, str]:
+    """One resource id of each type served."""
+    child = mine.child["id"]
+    return {
+        "Patient": child,
+        "RelatedPerson": f"{child}.caregiver.0",
+        "Practitioner": clinic.practitioner_id,
+        "Condition": f"{child}.diagnosis.Q90.9",
+        "Observation": mine.milestone["id"],
+        "QuestionnaireResponse": mine.assessment["id"],
+        "CarePlan": mine.prescription_id,
+        "ServiceRequest": mine.item_id,
+        "Encounter": mine.session["id"],
+        "Procedure": f"{mine.session['id']}.exercise.0",
+    }
+
+
+def _varies_on_accept(response: httpx.Response) -> None:
+    named = {v.strip().lower() for v in response.headers.get("vary", "").split(",")}
+    assert "accept" in named, (response.request.method, response.request.url, response.status_code)
+
+
+class TestVary:
+    async def test_every_fhir_response_varies_on_accept(
+        self, app: FastAPI, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # The representation (JSON, or 406) depends on Accept: a cache in front of the API
+        # must not hand one client's answer to another that asked differently.
+        mine = await records(client, clinic)
+        headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+        patient = f"{BASE}/Patient/{mine.child['id']}"
+        read = await client.get(patient, headers=headers)
+        answers = [
+            await client.get(f"{BASE}/metadata"),
+            await client.head(f"{BASE}/metadata"),
+            read,
+            await client.head(patient, headers=headers),
+            await client.get(f"{BASE}/Patient?_count=1", headers=headers),
+            await client.get(patient, headers={**headers, "Accept": "application/fhir+xml"}),
+            await client.get(patient),  # 401
+            await client.get(f"{BASE}/Patient/00000000-0000-4000-8000-000000000009", headers=headers),
+            await client.get(f"{BASE}/Patient?name=x", headers=headers),  # 400
+            await client.post(f"{BASE}/Patient", headers=headers, json={}),  # 405
+            await client.get(patient, headers={**headers, "If-None-Match": read.headers["etag"]}),
+        ]
+        kick_off = await client.get(f"{BASE}/$export", headers={**headers, **ASYNC})
+        answers.append(kick_off)
+        location = relative(kick_off.headers["Content-Location"])
+        answers.append(await client.get(location, headers=headers))  # 202, running
+        assert await run_export(app, clinic.tenant.clinic_id, location) == "completed"
+        done = await client.get(location, headers=headers)
+        answers.append(done)
+        answers.append(await client.get(relative(done.json()["output"][0]["url"]), headers=headers))
+        answers.append(await client.delete(location, headers=headers))
+        for response in answers:
+            _varies_on_accept(response)
+
+
+# Valid FHIR ids that are none of ours: not a UUID, an upper-case UUID (ids are case-sensitive),
+# 64 characters.
+NOT_OURS = ["Abc-1.x", "A" * 64, "urn-uuid-1", "0"]
+
+
+class TestIds:
+    @pytest.mark.parametrize("other", NOT_OURS)
+    async def test_a_valid_id_that_is_none_of_ours_is_404_on_every_type(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers, other: str
+    ) -> None:
+        mine = await records(client, clinic)
+        headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+        for kind, own in _ids(mine, clinic).items():
+            for wanted in (other, own.upper()):
+                body = outcome(await client.get(f"{BASE}/{kind}/{wanted}", headers=headers), 404)
+                assert body["issue"][0]["code"] == "not-found", kind
+                found = fhir(await client.get(f"{BASE}/{kind}?_id={wanted}", headers=headers))
+                assert found["entry"] == [], (kind, wanted)
+            # With one of ours, only ours is found.
+            both = fhir(await client.get(f"{BASE}/{kind}?_id={other},{own}", headers=headers))
+            assert [e["resource"]["id"] for e in both["entry"]] == [own], kind
+
+    @pytest.mark.parametrize("bad", ["a_b", "a b", "A" * 65, "x/y", "é"])
+    async def test_an_invalid_id_is_400_on_every_type(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers, bad: str
+    ) -> None:
+        headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+        mine = await records(client, clinic)
+        for kind in _ids(mine, clinic):
+            if "/" not in bad:  # `x/y` is another path: no route
+                outcome(await client.get(f"{BASE}/{kind}/{bad}", headers=headers), 400)
+            response = await client.get(f"{BASE}/{kind}", params={"_id": bad}, headers=headers)
+            outcome(response, 400)
+
+    async def test_a_patient_reference_to_none_of_ours_matches_nothing(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        mine = await records(client, clinic)
+        headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+        child = mine.child["id"]
+        for kind in _ids(mine, clinic):
+            if kind in ("Patient", "Practitioner"):
+                continue
+            for name in ("patient", "subject"):
+                ours = fhir(await client.get(f"{BASE}/{kind}?{name}={child}", headers=headers))
+                Bundle.model_validate(ours)
+                for other in (*NOT_OURS, child.upper()):
+                    for value in (other, f"Patient/{other}"):
+                        response = await client.get(
+                            f"{BASE}/{kind}", params={name: value}, headers=headers
+                        )
+                        assert fhir(response)["entry"] == [], (kind, name, value)
+                for bad in ("a_b", "Patient/", "Practitioner/x", "A" * 65):
+                    response = await client.get(f"{BASE}/{kind}", params={name: bad}, headers=headers)
+                    outcome(response, 400)

@@ -30,7 +30,8 @@ class TestReadEncounter:
         theirs = await create(client, other)
         mine = await headers_for(tenant_a, "sessions:read")
         outcome(await client.get(f"{URL}/{theirs['id']}", headers=mine), 404)
-        outcome(await client.get(f"{URL}/nope", headers=mine), 400)
+        outcome(await client.get(f"{URL}/nope", headers=mine), 404)  # a FHIR id, none of ours
+        outcome(await client.get(f"{URL}/no_pe", headers=mine), 400)  # not a FHIR id
 
     async def test_success_maps_the_session(
         self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers

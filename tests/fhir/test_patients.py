@@ -214,9 +214,10 @@ class TestReadPatient:
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
     ) -> None:
         headers = await headers_for(tenant_a, "children:read")
-        body = outcome(await client.get(f"{BASE}/Patient/not-an-id", headers=headers), 400)
+        # `not-an-id` would be a FHIR id (404); `not_an_id` is none (`_` is not allowed).
+        body = outcome(await client.get(f"{BASE}/Patient/not_an_id", headers=headers), 400)
         assert body["issue"][0]["code"] == "invalid"
-        assert "not-an-id" not in str(body)  # the input is never echoed
+        assert "not_an_id" not in str(body)  # the input is never echoed
 
     async def test_success_maps_the_child_and_is_valid_fhir(
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
@@ -294,7 +295,7 @@ class TestSearchPatients:
             "_lastUpdated=eq2026-01-01",
             "_lastUpdated=ge2026-13-01",
             "_lastUpdated=ge2026-01-01&_lastUpdated=lt2027-01-01&_lastUpdated=lt2028-01-01",
-            "_id=nope",
+            "_id=no_pe",
             "_count=0",
             "_count=1000",
             "_cursor=forged-cursor-value-0000",

@@ -4,19 +4,22 @@ prefixes, `identifier` as `system|value`. Bad values are 400s (an OperationOutco
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.schemas.base import OUT_OF_UTC_RANGE
 
-_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# FHIR's id (R4 datatypes, `id`): 1 to 64 letters, digits, `-` and `.`, case-sensitive. Any
+# such id is asked for (one that is none of ours is not found); anything else is a 400.
+FHIR_ID = r"[A-Za-z0-9\-\.]{1,64}"
 MAX_IDS = 100
 # What the parameters' schemas state (a day may still not exist: `invalid_search_value`).
 _DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
 LAST_UPDATED_PATTERN = f"^(gt|ge|lt|le){_DAY}({_TIME})?$"
-PATIENT_PATTERN = f"^(Patient/)?{_UUID}$"
+PATIENT_PATTERN = f"^(Patient/)?{FHIR_ID}$"
 _PREFIXED = re.compile(r"^(gt|ge|lt|le)(.+)$")
 # The last moment a datetime holds: a range reaching past it (`le9999-12-31`) ends there, after
 # every stored moment.
@@ -93,3 +96,15 @@ def identifier_value(value: str, system: str) -> str | None:
     if given_system != system:
         return None
     return given_value or ANY_IDENTIFIER
+
+
+def patient_id(reference: str) -> uuid.UUID | None:
+    """The child a `patient`/`subject` value (`Patient/{id}` or `{id}`) names; None when the id
+    is none of ours: a child's id is its UUID as we write it (ids are case-sensitive, so
+    `Patient/ABC…` is not `Patient/abc…`)."""
+    resource_id = reference.removeprefix("Patient/")
+    try:
+        found = uuid.UUID(resource_id)
+    except ValueError:
+        return None
+    return found if str(found) == resource_id else None

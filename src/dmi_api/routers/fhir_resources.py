@@ -18,11 +18,13 @@ from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import search_url, searchset
 from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
 from dmi_api.fhir.search import (
+    FHIR_ID,
     LAST_UPDATED_PATTERN,
     MAX_IDS,
     PATIENT_PATTERN,
     identifier_value,
     last_updated_bounds,
+    patient_id,
 )
 from dmi_api.http.routing import ignored_query
 from dmi_api.models import Child
@@ -39,7 +41,7 @@ from dmi_api.routers.fhir import (
 )
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.services import fhir_search
-from dmi_api.services.export_sources import Context, Source, whole_id
+from dmi_api.services.export_sources import Context, Source
 from dmi_api.services.fhir_sources import FHIR_SOURCES
 from dmi_api.stores.results import cursor_codec
 
@@ -54,9 +56,6 @@ SCOPES = {
     "milestone": "milestones:read",
     "prescription": "prescriptions:read",
 }
-_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-# FHIR's id: 1-64 of letters, digits, `-` and `.` (a caregiver's `{child}.caregiver.0`).
-_FHIR_ID = r"[A-Za-z0-9\-\.]{1,64}"
 DATE_PATTERN = LAST_UPDATED_PATTERN
 # The identifier system of each type searched by `identifier`.
 IDENTIFIER_KINDS = {"Patient": patients.SYSTEM_KIND, "Practitioner": practitioners.SYSTEM_KIND}
@@ -65,15 +64,6 @@ IDENTIFIER_KINDS = {"Patient": patients.SYSTEM_KIND, "Practitioner": practitione
 def scopes_of(source: Source) -> list[str]:
     """The scopes a type is read with."""
     return sorted({SCOPES[part.audited] for part in source.parts})
-
-
-def uuid_ids(source: Source) -> bool:
-    """Whether the type's ids are its rows' UUIDs (else `{row}.{suffix}` ids as well)."""
-    return all(part.row_id is whole_id for part in source.parts)
-
-
-def _id_pattern(source: Source) -> str:
-    return _UUID if uuid_ids(source) else _FHIR_ID
 
 
 def _context(request: Request, caller: Caller) -> Context:
@@ -91,7 +81,7 @@ def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
 
     async def read(
         request: Request,
-        resource_id: Annotated[str, Path(alias="id", pattern=f"^{_id_pattern(source)}$")],
+        resource_id: Annotated[str, Path(alias="id", pattern=f"^{FHIR_ID}$")],
         _format: FormatParam = None,
         pretty: PrettyParam = None,
         caller: Caller = authorized,
@@ -107,9 +97,10 @@ def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
 
 
 def _patient(patient: str | None, subject: str | None) -> tuple[bool, uuid.UUID | None]:
-    """The child both parameters name (False: they name two children, nothing matches)."""
-    named = {uuid.UUID(value.removeprefix("Patient/")) for value in (patient, subject) if value}
-    if len(named) > 1:
+    """The child both parameters name (False: nothing matches: they name two children, or an
+    id that is none of ours)."""
+    named = {patient_id(value) for value in (patient, subject) if value}
+    if len(named) > 1 or None in named:
         return False, None
     return True, next(iter(named), None)
 
@@ -121,8 +112,7 @@ IdentifierParam = Annotated[str | None, Query(max_length=600)]
 
 def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
     """`GET /{type}?…`: the clinic's live resources matching every parameter, paged."""
-    pattern = _id_pattern(source)
-    ids_pattern = f"^{pattern}(,{pattern}){{0,{MAX_IDS - 1}}}$"
+    ids_pattern = f"^{FHIR_ID}(,{FHIR_ID}){{0,{MAX_IDS - 1}}}$"
     authorized = require(*scopes_of(source))
 
     async def search(

@@ -4,6 +4,9 @@ on every response (the body depends on `Accept` and `Prefer`), FHIR ids (case-se
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -139,3 +142,62 @@ class TestIds:
                 for bad in ("a_b", "Patient/", "Practitioner/x", "A" * 65):
                     response = await client.get(f"{BASE}/{kind}", params={name: bad}, headers=headers)
                     outcome(response, 400)
+
+
+class TestConditionalRead:
+    async def test_if_none_match_and_if_modified_since_answer_304(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        # FHIR http.html, "read": ETag `W/"versionId"` and Last-Modified; a client that holds
+        # the version gets 304 without a body (If-None-Match first, RFC 9110 §13.2.2).
+        mine = await records(client, clinic)
+        headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+        for kind, own in _ids(mine, clinic).items():
+            url = f"{BASE}/{kind}/{own}"
+            read = await client.get(url, headers=headers)
+            body = fhir(read)
+            version = body["meta"]["versionId"]
+            assert read.headers["etag"] == f'W/"{version}"', kind
+            updated = datetime.fromisoformat(body["meta"]["lastUpdated"].replace("Z", "+00:00"))
+            modified = parsedate_to_datetime(read.headers["last-modified"])
+            assert modified == updated.replace(microsecond=0), kind
+            for tag in (f'W/"{version}"', f'"{version}"', f'W/"0", W/"{version}"', "*"):
+                for method in ("GET", "HEAD"):
+                    response = await client.request(
+                        method, url, headers={**headers, "If-None-Match": tag}
+                    )
+                    assert response.status_code == 304, (kind, tag, method)
+                    assert response.content == b""
+                    assert response.headers["etag"] == read.headers["etag"]
+                    _varies_on_accept(response)
+            assert fhir(await client.get(url, headers={**headers, "If-None-Match": 'W/"0"'}))
+            since = read.headers["last-modified"]
+            not_modified = await client.get(url, headers={**headers, "If-Modified-Since": since})
+            assert not_modified.status_code == 304, kind
+            before = format_datetime(modified - timedelta(seconds=1), usegmt=True)
+            fhir(await client.get(url, headers={**headers, "If-Modified-Since": before}))
+            fhir(await client.get(url, headers={**headers, "If-Modified-Since": "yesterday"}))
+            # If-None-Match decides when both are sent.
+            both = {"If-None-Match": 'W/"0"', "If-Modified-Since": since}
+            fhir(await client.get(url, headers={**headers, **both}))
+
+    async def test_a_deleted_resource_is_410_not_304(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        mine = await records(client, clinic)
+        headers = await headers_for(clinic.tenant, "practitioners:read")
+        created = await client.post(
+            "/v1/practitioners", json={"name": "Ana Ruiz", "discipline": "PT"}, headers=clinic.headers
+        )
+        assert created.status_code == 201, created.text
+        url = f"{BASE}/Practitioner/{created.json()['id']}"
+        read = await client.get(url, headers=headers)
+        fhir(read)
+        deleted = await client.delete(
+            f"/v1/practitioners/{created.json()['id']}",
+            headers={**clinic.headers, "If-Match": created.headers["etag"]},
+        )
+        assert deleted.status_code == 204, deleted.text
+        assert mine.child
+        held = {"If-None-Match": read.headers["etag"], "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+        outcome(await client.get(url, headers={**headers, **held}), 410)

@@ -8,9 +8,11 @@ one, `identifier` where they hold an external id)."""
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request
+from fastapi import Path, Query, Request, Response
 from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
@@ -26,6 +28,7 @@ from dmi_api.fhir.search import (
     last_updated_bounds,
     patient_id,
 )
+from dmi_api.http.conditional import is_not_modified
 from dmi_api.http.routing import ignored_query
 from dmi_api.models import Child
 from dmi_api.routers import make_router
@@ -75,7 +78,25 @@ def _child_of(row: Any, model: type[Any]) -> uuid.UUID | None:
     return found
 
 
-def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
+def _not_modified(request: Request, version: int, updated_at: datetime) -> bool:
+    """A conditional read (FHIR http.html, "read"; RFC 9110 §13.2.2): `If-None-Match` naming
+    this version (weakly compared: `W/"3"` or `"3"`), else `If-Modified-Since` not before the
+    last change (to the second, as `Last-Modified` says it); an unreadable date is ignored."""
+    if request.headers.get("if-none-match") is not None:
+        return is_not_modified(request, version)
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        moment = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return updated_at.astimezone(UTC).replace(microsecond=0) <= moment
+
+
+def read_handler(source: Source) -> Callable[..., Awaitable[Response]]:
     """`GET /{type}/{id}`: one resource; a deleted one is 410, another clinic's 404."""
     authorized = require(*scopes_of(source))
 
@@ -85,12 +106,17 @@ def read_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         _format: FormatParam = None,
         pretty: PrettyParam = None,
         caller: Caller = authorized,
-    ) -> FhirResponse:
+    ) -> Response:
         require_json(request.headers.get("accept"), _format is not None)
         resource, part, row = await fhir_search.read(_context(request, caller), source, resource_id)
         child_id = _child_of(row, part.model)
         caller.audit("read", part.audited, resource_id=row.id, child_id=child_id)
-        headers = {"ETag": f'W/"{row.version}"'}
+        headers = {
+            "ETag": f'W/"{row.version}"',
+            "Last-Modified": format_datetime(row.updated_at.astimezone(UTC), usegmt=True),
+        }
+        if _not_modified(request, row.version, row.updated_at):
+            return Response(status_code=304, headers=headers)
         return fhir_response(resource, pretty=pretty, headers=headers)
 
     return read
@@ -208,9 +234,14 @@ for _source in FHIR_SOURCES.values():
         read_handler(_source),
         f"read_{_name}",
         f"Read a {_source.name} (FHIR)",
-        f"One {_source.name}; a deleted one is 410, another clinic's 404. Scopes: {_scopes}.",
+        f"One {_source.name} (ETag, Last-Modified; a conditional read is 304); a deleted one "
+        f"is 410, another clinic's 404. Scopes: {_scopes}.",
         responses={
             200: {"content": fhir_content(_source.name), "description": _source.name},
+            304: {
+                "description": "Not Modified: `If-None-Match` names the version (`W/\"n\"`), "
+                "or nothing changed since `If-Modified-Since`"
+            },
             410: {"description": f"Gone: the {_source.name} was deleted"},
             **NOT_ACCEPTABLE,
         },

@@ -10,7 +10,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from tests.exports.support import ASYNC, relative, run_export
 from tests.fhir.test_clinical_resources import Records, records
@@ -201,3 +203,32 @@ class TestConditionalRead:
         assert mine.child
         held = {"If-None-Match": read.headers["etag"], "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
         outcome(await client.get(url, headers={**headers, **held}), 410)
+
+
+# What a search takes besides its search parameters: FHIR's format parameters, and the API's
+# own paging cursor (only ever in a `link.next`).
+NOT_SEARCH_PARAMETERS = {"_format", "_pretty", "_cursor"}
+
+
+async def test_the_capability_statement_lists_exactly_what_each_search_takes(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Derived from the routes themselves: a parameter a search takes and the statement does not
+    # list (or the reverse) is a client's broken expectation.
+    body = fhir(await client.get(f"{BASE}/metadata"))
+    CapabilityStatement.model_validate(body)
+    [rest] = body["rest"]
+    routes = {
+        context.path_format: context.original_route
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+    }
+    assert rest["resource"]
+    for resource in rest["resource"]:
+        route = routes[f"{BASE}/{resource['type']}"]
+        taken = {param.alias for param in route.dependant.query_params} - NOT_SEARCH_PARAMETERS
+        assert {p["name"] for p in resource["searchParam"]} == taken, resource["type"]
+        # Reads are conditional (If-None-Match and If-Modified-Since: TestConditionalRead).
+        assert resource["conditionalRead"] == "full-support", resource["type"]
+        read = routes[f"{BASE}/{resource['type']}/{{id}}"]
+        assert {param.alias for param in read.dependant.query_params} == {"_format", "_pretty"}

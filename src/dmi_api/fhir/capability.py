@@ -19,6 +19,8 @@ def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "versioning": "versioned",
         "readHistory": False,
+        # `If-None-Match` and `If-Modified-Since` (`routers/fhir_resources.py`).
+        "conditionalRead": "full-support",
         "searchParam": [
             {"name": param, "type": kind, "documentation": doc} for param, kind, doc in params
         ]

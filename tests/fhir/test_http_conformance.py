@@ -232,3 +232,42 @@ async def test_the_capability_statement_lists_exactly_what_each_search_takes(
         assert resource["conditionalRead"] == "full-support", resource["type"]
         read = routes[f"{BASE}/{resource['type']}/{{id}}"]
         assert {param.alias for param in read.dependant.query_params} == {"_format", "_pretty"}
+
+
+def _nanos(moment: datetime, extra: int = 0) -> str:
+    """A moment as an instant with nine digits of fraction (Go's RFC3339Nano, Java's Instant),
+    `extra` nanoseconds after it."""
+    micros = moment.microsecond * 1000 + extra
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{micros:09d}Z"
+
+
+async def test_instants_finer_than_a_microsecond_are_searched(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    # FHIR's instant and dateTime take any number of fraction digits (`(\.[0-9]+)?`): a client
+    # writing nanoseconds is answered, not refused; what is stored to the microsecond compares
+    # exactly with it.
+    mine = await records(client, clinic)
+    headers = await headers_for(clinic.tenant, "children:read")
+    patient = fhir(await client.get(f"{BASE}/Patient/{mine.child['id']}", headers=headers))
+    updated = datetime.fromisoformat(patient["meta"]["lastUpdated"].replace("Z", "+00:00"))
+    for bound, extra, found in (
+        ("ge", 0, True),
+        ("gt", 0, False),
+        ("le", 0, True),
+        ("lt", 0, False),
+        ("ge", 1, False),  # a nanosecond after it
+        ("gt", -1, True),
+        ("le", -1, False),
+        ("lt", 1, True),
+    ):
+        value = f"{bound}{_nanos(updated, extra)}"
+        bundle = fhir(
+            await client.get(
+                f"{BASE}/Patient",
+                params={"_id": mine.child["id"], "_lastUpdated": value},
+                headers=headers,
+            )
+        )
+        assert bool(bundle["entry"]) is found, value
+    outcome(await client.get(f"{BASE}/Patient?_lastUpdated=ge2026-01-01T00:00:00.Z", headers=headers), 400)

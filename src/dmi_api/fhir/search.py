@@ -17,7 +17,11 @@ FHIR_ID = r"[A-Za-z0-9\-\.]{1,64}"
 MAX_IDS = 100
 # What the parameters' schemas state (a day may still not exist: `invalid_search_value`).
 _DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-_TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
+# FHIR's instant and dateTime take any number of fraction digits (a client writing nanoseconds,
+# as Go's RFC3339Nano and Java's Instant do); what is stored is to the microsecond.
+_TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
+# The fraction's digits past the microsecond.
+_FINER = re.compile(r"\.\d{6}(\d+)")
 LAST_UPDATED_PATTERN = f"^(gt|ge|lt|le){_DAY}({_TIME})?$"
 PATIENT_PATTERN = f"^(Patient/)?{FHIR_ID}$"
 _PREFIXED = re.compile(r"^(gt|ge|lt|le)(.+)$")
@@ -61,8 +65,12 @@ def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[B
         prefix, text = match.groups()
         try:
             if "T" in text:
-                start = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-                end = _later(start, timedelta(microseconds=1))
+                # To the microsecond (Python drops finer digits): the instant lies in
+                # [floor, floor + 1 µs), so `ge`/`lt` a finer one start at the next microsecond.
+                floor = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+                end = _later(floor, timedelta(microseconds=1))
+                finer = _FINER.search(text)
+                start = end if finer and finer.group(1).strip("0") else floor
             else:
                 day = date.fromisoformat(text)
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -28,8 +28,10 @@ router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 FHIR_NDJSON = "application/fhir+ndjson"
 # `_outputFormat`: FHIR's NDJSON under the names Bulk Data allows for it.
 OutputFormat = Literal["application/fhir+ndjson", "application/ndjson", "ndjson"]
-# `_since`: an instant with its zone (a day may still not exist: `invalid_search_value`).
-SINCE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+# `_since`: an instant with its zone (a day may still not exist: `invalid_search_value`), its
+# fraction any number of digits, as FHIR's instant (taken to the microsecond, rounded down:
+# `updated_at >` it then means exactly "after the instant").
+SINCE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
 FILE_PATTERN = FILE_NAME.pattern
 LEVELS = {"system": "/$export", "patient": "/Patient/$export"}
 

@@ -271,3 +271,58 @@ async def test_instants_finer_than_a_microsecond_are_searched(
         )
         assert bool(bundle["entry"]) is found, value
     outcome(await client.get(f"{BASE}/Patient?_lastUpdated=ge2026-01-01T00:00:00.Z", headers=headers), 400)
+
+
+async def test_a_date_without_prefix_or_with_eq_is_the_range_of_its_precision(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    # FHIR search.html, "date": no prefix is `eq`, the range the value's precision implies (a
+    # day, a minute, a second, ...): `Observation?date=2025-03-04` is the day's observations.
+    mine = await records(client, clinic)
+    headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+    child = mine.child["id"]
+    scores = {f"{mine.assessment['id']}.gmfm88-total"}
+    for value in ("2025-03-04", "eq2025-03-04", "eq2025-03-04T00:00:00Z"):
+        bundle = fhir(
+            await client.get(
+                f"{BASE}/Observation",
+                params={"patient": child, "date": value, "_count": 200},
+                headers=headers,
+            )
+        )
+        found = {e["resource"]["id"] for e in bundle["entry"]}
+        assert scores <= found, value
+        assert {r.split(".")[0] for r in found} == {mine.assessment["id"]}, value
+        for link in bundle["link"]:
+            assert "date=" in link["url"]
+    # With another bound: a range within the day.
+    both = fhir(
+        await client.get(
+            f"{BASE}/QuestionnaireResponse",
+            params=[("date", "2025-03-04"), ("date", "ge2025-03-05")],
+            headers=headers,
+        )
+    )
+    assert both["entry"] == []
+    patient = fhir(await client.get(f"{BASE}/Patient/{child}", headers=headers))
+    updated = datetime.fromisoformat(patient["meta"]["lastUpdated"].replace("Z", "+00:00"))
+    for value, found in (
+        (updated.strftime("%Y-%m-%d"), True),
+        ((updated - timedelta(days=1)).strftime("eq%Y-%m-%d"), False),
+        (updated.strftime("%Y-%m-%dT%H:%MZ"), True),  # the minute
+        (updated.strftime("eq%Y-%m-%dT%H:%M:%SZ"), True),  # the second
+        ((updated + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), False),
+        (_nanos(updated), True),
+        (_nanos(updated, 1), False),
+    ):
+        bundle = fhir(
+            await client.get(
+                f"{BASE}/Patient", params={"_id": child, "_lastUpdated": value}, headers=headers
+            )
+        )
+        assert bool(bundle["entry"]) is found, value
+    for unsupported in ("ne2025-03-04", "sa2025-03-04", "ap2025-03-04"):
+        response = await client.get(
+            f"{BASE}/Observation", params={"date": unsupported}, headers=headers
+        )
+        assert outcome(response, 400)["issue"][0]["expression"][0].startswith("#/date")

@@ -1,5 +1,5 @@
-"""FHIR search parameters the API supports, parsed into conditions: `_lastUpdated` with its
-prefixes, `identifier` as `system|value`. Bad values are 400s (an OperationOutcome)."""
+"""FHIR search parameters the API supports, parsed into conditions: `_lastUpdated` and `date`
+with their prefixes, `identifier` as `system|value`. Bad values are 400s (an OperationOutcome)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ _DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 # FHIR's instant and dateTime take any number of fraction digits (a client writing nanoseconds,
 # as Go's RFC3339Nano and Java's Instant do); what is stored is to the microsecond.
 _TIME = r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
-# The fraction's digits past the microsecond.
+# The fraction's digits past the microsecond; the seconds and fraction a time gives.
 _FINER = re.compile(r"\.\d{6}(\d+)")
-LAST_UPDATED_PATTERN = f"^(gt|ge|lt|le){_DAY}({_TIME})?$"
+_SECONDS = re.compile(r"T\d\d:\d\d(:\d\d(\.(\d+))?)?")
+# No prefix is `eq` (FHIR search.html, "Prefixes"); `ne`, `sa`, `eb` and `ap` are not served.
+LAST_UPDATED_PATTERN = f"^(eq|gt|ge|lt|le)?{_DAY}({_TIME})?$"
 PATIENT_PATTERN = f"^(Patient/)?{FHIR_ID}$"
-_PREFIXED = re.compile(r"^(gt|ge|lt|le)(.+)$")
+_PREFIXED = re.compile(r"^(eq|gt|ge|lt|le)?(\d.*)$")
 # The last moment a datetime holds: a range reaching past it (`le9999-12-31`) ends there, after
 # every stored moment.
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -52,16 +54,29 @@ def _later(moment: datetime, step: timedelta) -> datetime:
         return LATEST
 
 
+def _precision(text: str) -> timedelta:
+    """The range an instant's text implies (FHIR's `eq`): a minute, a second, or its fraction's
+    last digit (a microsecond at the finest: what is stored)."""
+    found = _SECONDS.search(text)
+    if found is None or found.group(1) is None:
+        return timedelta(minutes=1)
+    digits = len(found.group(3) or "")
+    return timedelta(microseconds=10 ** max(6 - digits, 0))
+
+
 def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[Bound]:
     """`_lastUpdated=ge2026-01-01&_lastUpdated=lt2026-02-01` as half-open bounds; a date without
-    a time covers its whole UTC day (`le2026-01-31` is before 1 February)."""
+    a time covers its whole UTC day (`le2026-01-31` is before 1 February); `eq` (or no prefix)
+    is the range of the value's precision, both bounds (`2026-01-31` is that day)."""
     if len(values) > 2:
         raise _problem(name, "At most twice: a lower and an upper bound.")
     bounds: list[Bound] = []
     for value in values:
         match = _PREFIXED.match(value)
         if match is None:
-            raise _problem(name, "Use gt, ge, lt or le and a date or an instant.")
+            raise _problem(
+                name, "Use eq (or no prefix), gt, ge, lt or le and a date or an instant."
+            )
         prefix, text = match.groups()
         try:
             if "T" in text:
@@ -71,14 +86,18 @@ def last_updated_bounds(values: list[str], name: str = "_lastUpdated") -> list[B
                 end = _later(floor, timedelta(microseconds=1))
                 finer = _FINER.search(text)
                 start = end if finer and finer.group(1).strip("0") else floor
+                within = _later(floor, _precision(text))
             else:
                 day = date.fromisoformat(text)
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-                end = _later(start, timedelta(days=1))
+                end = within = _later(start, timedelta(days=1))
         except ValueError:
             raise _problem(name, "Not a valid date or instant.") from None
         except OverflowError:
             raise _problem(name, OUT_OF_UTC_RANGE) from None
+        if prefix in (None, "eq"):
+            bounds += [Bound(True, start), Bound(False, within)]
+            continue
         bounds.append(
             {
                 "ge": Bound(True, start),

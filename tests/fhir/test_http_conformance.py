@@ -326,3 +326,21 @@ async def test_a_date_without_prefix_or_with_eq_is_the_range_of_its_precision(
             f"{BASE}/Observation", params={"date": unsupported}, headers=headers
         )
         assert outcome(response, 400)["issue"][0]["expression"][0].startswith("#/date")
+
+
+async def test_a_count_above_the_page_maximum_is_served_a_page_at_most(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    # FHIR search.html, "_count": the server "SHALL NOT return more resources than requested,
+    # but MAY return fewer": `_count=1000` (a client wanting everything) is a page of 200 at
+    # most, not a 400.
+    mine = await records(client, clinic)
+    headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+    every = fhir(await client.get(f"{BASE}/Observation?_count=200", headers=headers))
+    for count in ("201", "1000", "2147483647"):
+        bundle = fhir(await client.get(f"{BASE}/Observation?_count={count}", headers=headers))
+        Bundle.model_validate(bundle)
+        assert bundle["entry"] == every["entry"], count
+    assert mine.child
+    for bad in ("0", "-1", "x", "2147483648"):
+        outcome(await client.get(f"{BASE}/Observation?_count={bad}", headers=headers), 400)

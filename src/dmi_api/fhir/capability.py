@@ -28,7 +28,7 @@ def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
             {
                 "name": "_count",
                 "type": "number",
-                "documentation": "entries per page (1 to 200, default 50)",
+                "documentation": "entries per page (default 50; more than 200 is 200 a page)",
             }
         ],
     }

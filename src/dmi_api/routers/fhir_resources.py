@@ -31,6 +31,7 @@ from dmi_api.fhir.search import (
 from dmi_api.http.conditional import is_not_modified
 from dmi_api.http.routing import ignored_query
 from dmi_api.models import Child
+from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.fhir import (
     NOT_ACCEPTABLE,
@@ -176,7 +177,7 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
                 context,
                 source,
                 query,
-                count=count,
+                count=min(count, MAX_LIMIT),
                 cursor=cursor,
                 codec=cursor_codec(request, caller.tenant.clinic_id),
             )

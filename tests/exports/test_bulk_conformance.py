@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from tests.exports.support import ASYNC, lines, relative, run_export
 from tests.fhir.test_http_conformance import _nanos
-from tests.fhir.test_patients import outcome
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
 from tests.support.sessions import create

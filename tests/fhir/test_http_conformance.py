@@ -71,7 +71,9 @@ class TestVary:
             await client.get(f"{BASE}/Patient?_count=1", headers=headers),
             await client.get(patient, headers={**headers, "Accept": "application/fhir+xml"}),
             await client.get(patient),  # 401
-            await client.get(f"{BASE}/Patient/00000000-0000-4000-8000-000000000009", headers=headers),
+            await client.get(
+                f"{BASE}/Patient/00000000-0000-4000-8000-000000000009", headers=headers
+            ),
             await client.get(f"{BASE}/Patient?name=x", headers=headers),  # 400
             await client.post(f"{BASE}/Patient", headers=headers, json={}),  # 405
             await client.get(patient, headers={**headers, "If-None-Match": read.headers["etag"]}),
@@ -142,7 +144,9 @@ class TestIds:
                         )
                         assert fhir(response)["entry"] == [], (kind, name, value)
                 for bad in ("a_b", "Patient/", "Practitioner/x", "A" * 65):
-                    response = await client.get(f"{BASE}/{kind}", params={name: bad}, headers=headers)
+                    response = await client.get(
+                        f"{BASE}/{kind}", params={name: bad}, headers=headers
+                    )
                     outcome(response, 400)
 
 
@@ -189,7 +193,9 @@ class TestConditionalRead:
         mine = await records(client, clinic)
         headers = await headers_for(clinic.tenant, "practitioners:read")
         created = await client.post(
-            "/v1/practitioners", json={"name": "Ana Ruiz", "discipline": "PT"}, headers=clinic.headers
+            "/v1/practitioners",
+            json={"name": "Ana Ruiz", "discipline": "PT"},
+            headers=clinic.headers,
         )
         assert created.status_code == 201, created.text
         url = f"{BASE}/Practitioner/{created.json()['id']}"
@@ -201,7 +207,10 @@ class TestConditionalRead:
         )
         assert deleted.status_code == 204, deleted.text
         assert mine.child
-        held = {"If-None-Match": read.headers["etag"], "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+        held = {
+            "If-None-Match": read.headers["etag"],
+            "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT",
+        }
         outcome(await client.get(url, headers={**headers, **held}), 410)
 
 
@@ -270,7 +279,10 @@ async def test_instants_finer_than_a_microsecond_are_searched(
             )
         )
         assert bool(bundle["entry"]) is found, value
-    outcome(await client.get(f"{BASE}/Patient?_lastUpdated=ge2026-01-01T00:00:00.Z", headers=headers), 400)
+    outcome(
+        await client.get(f"{BASE}/Patient?_lastUpdated=ge2026-01-01T00:00:00.Z", headers=headers),
+        400,
+    )
 
 
 async def test_a_date_without_prefix_or_with_eq_is_the_range_of_its_precision(
@@ -342,5 +354,56 @@ async def test_a_count_above_the_page_maximum_is_served_a_page_at_most(
         Bundle.model_validate(bundle)
         assert bundle["entry"] == every["entry"], count
     assert mine.child
-    for bad in ("0", "-1", "x", "2147483648"):
+    for bad in ("-1", "x", "2147483648"):  # 0 is `_summary=count`
         outcome(await client.get(f"{BASE}/Observation?_count={bad}", headers=headers), 400)
+
+
+@pytest.mark.parametrize(
+    ("kind", "query"),
+    [
+        ("Observation", "_summary=count"),
+        ("Observation", "_count=0"),
+        ("Condition", "_summary=count"),  # several resources a row
+        ("Patient", "_count=0&_summary=count"),
+        ("Encounter", "_summary=count&_count=1"),
+    ],
+)
+async def test_summary_count_and_count_0_answer_the_number_of_matches(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers, kind: str, query: str
+) -> None:
+    # FHIR search.html: `_summary=count` answers the number of matches in `Bundle.total`, with
+    # no entries; `_count=0` is the same.
+    mine = await records(client, clinic)
+    headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+    every = fhir(await client.get(f"{BASE}/{kind}?_count=200", headers=headers))["entry"]
+    assert every
+    bundle = fhir(await client.get(f"{BASE}/{kind}?{query}", headers=headers))
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "searchset"
+    assert bundle["total"] == len(every)
+    assert not bundle.get("entry")
+    assert [link["relation"] for link in bundle["link"]] == ["self"]
+    # With the search's other parameters: `_id` of none of ours counts nothing.
+    own = _ids(mine, clinic)[kind]
+    for wanted, total in ((own, 1), (own.upper(), 0), ("Abc-1.x", 0)):
+        counted = fhir(await client.get(f"{BASE}/{kind}?{query}&_id={wanted}", headers=headers))
+        assert counted["total"] == total, wanted
+
+
+async def test_other_summaries_are_refused_or_ignored_when_lenient(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    await records(client, clinic)
+    headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+    every = fhir(await client.get(f"{BASE}/Condition", headers=headers))
+    assert (
+        fhir(await client.get(f"{BASE}/Condition?_summary=false", headers=headers))["entry"]
+        == every["entry"]
+    )
+    for value in ("true", "text", "data", "COUNT"):
+        body = outcome(await client.get(f"{BASE}/Condition?_summary={value}", headers=headers), 400)
+        assert body["issue"][0]["expression"] == ["#/_summary"]
+        lenient = {**headers, "Prefer": "handling=lenient"}
+        found = fhir(await client.get(f"{BASE}/Condition?_summary={value}", headers=lenient))
+        assert found["entry"] == every["entry"]
+        assert all("_summary" not in link["url"] for link in found["link"])

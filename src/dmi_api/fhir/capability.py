@@ -28,8 +28,15 @@ def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
             {
                 "name": "_count",
                 "type": "number",
-                "documentation": "entries per page (default 50; more than 200 is 200 a page)",
-            }
+                "documentation": "entries per page (default 50; more than 200 is 200 a page; "
+                "0 is _summary=count)",
+            },
+            {
+                "name": "_summary",
+                "type": "token",
+                "documentation": "count: the number of matches in Bundle.total, no entries; "
+                "false: the whole resources (no other summary is served)",
+            },
         ],
     }
     if name == "Patient":

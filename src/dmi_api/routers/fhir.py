@@ -14,9 +14,9 @@ from dmi_api.fhir.capability import capability_statement
 from dmi_api.fhir.media import FhirResponse, Format, Pretty, fhir_response, require_json
 from dmi_api.fhir.search import LAST_UPDATED_PATTERN
 from dmi_api.models.columns import iso_z, utcnow
+from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.oauth import AUTH_METHODS
-from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers.params import Cursor
 from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services.fhir_sources import FHIR_SOURCES, search_parameters
@@ -33,9 +33,10 @@ CountParam = Annotated[
     int,
     Query(
         alias="_count",
-        ge=1,
+        ge=0,
         le=2**31 - 1,
-        description=f"entries per page; more than {MAX_LIMIT} is served {MAX_LIMIT} a page",
+        description=f"entries per page; more than {MAX_LIMIT} is served {MAX_LIMIT} a page; "
+        "0: only the number of matches (`_summary=count`)",
     ),
 ]
 CursorParam = Annotated[Cursor, Query(alias="_cursor")]

@@ -16,8 +16,9 @@ from fastapi import Path, Query, Request, Response
 from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.fhir import patients, practitioners
-from dmi_api.fhir.bundles import search_url, searchset
+from dmi_api.fhir.bundles import counted, search_url, searchset
 from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
 from dmi_api.fhir.search import (
     FHIR_ID,
@@ -29,7 +30,7 @@ from dmi_api.fhir.search import (
     patient_id,
 )
 from dmi_api.http.conditional import is_not_modified
-from dmi_api.http.routing import ignored_query
+from dmi_api.http.routing import ignored_query, prefers_lenient
 from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
@@ -133,6 +134,32 @@ def _patient(patient: str | None, subject: str | None) -> tuple[bool, uuid.UUID 
 
 
 PatientParam = Annotated[str | None, Query(pattern=PATIENT_PATTERN)]
+# `_summary`: `count` (the number of matches, no entries) or `false` (the whole resources, as
+# without it); FHIR's other summaries are not served.
+SummaryParam = Annotated[
+    str | None,
+    Query(
+        alias="_summary",
+        max_length=16,
+        description="`count`: the number of matches in `Bundle.total`, no entries (as "
+        "`_count=0`); `false`: the whole resources; other summaries are not served",
+    ),
+]
+
+
+def _counted(summary: str | None, count: int, request: Request) -> bool:
+    """Whether the search answers only its number of matches: `_summary=count` or `_count=0`
+    (FHIR search.html); another summary is a 400, ignored with `handling=lenient`."""
+    if summary not in (None, "count", "false") and not prefers_lenient(
+        request.headers.getlist("prefer")
+    ):
+        raise ValidationProblemError(
+            [FieldProblem("#/_summary", "Only count or false.", "invalid_search_value")],
+            detail="Only _summary=count (or false) is served.",
+        )
+    return summary == "count" or count == 0
+
+
 DateParam = Annotated[list[Annotated[str, Field(pattern=DATE_PATTERN)]] | None, Query(max_length=2)]
 IdentifierParam = Annotated[str | None, Query(max_length=600)]
 
@@ -151,6 +178,7 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         date: DateParam = None,
         last_updated: LastUpdatedParam = None,
         count: CountParam = DEFAULT_PAGE_SIZE,
+        summary: SummaryParam = None,
         cursor: CursorParam = None,
         _format: FormatParam = None,
         pretty: PrettyParam = None,
@@ -172,6 +200,16 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
             updated=tuple(last_updated_bounds(last_updated or [])),
             dates=tuple(last_updated_bounds(date or [], "date")),
         )
+        ignored = ignored_query(request)
+        if _counted(summary, count, request):
+            total = await fhir_search.count(context, source, query) if matches else 0
+            caller.audit("list", source.parts[0].audited)
+            used = [(n, v) for n, v in request.query_params.multi_items() if n not in ignored]
+            return fhir_response(
+                counted(search_url(fhir_base(request), source.name, used), total), pretty=pretty
+            )
+        if summary not in (None, "false"):  # ignored (lenient): not in the links
+            ignored |= {"_summary"}
         if matches:
             found = await fhir_search.search(
                 context,
@@ -184,7 +222,6 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         caller.audit("list", source.parts[0].audited)
         resources, next_cursor = found
         # The links name the parameters used: not those a lenient request had ignored.
-        ignored = ignored_query(request)
         used = [(n, v) for n, v in request.query_params.multi_items() if n not in ignored]
         base = fhir_base(request)
         bundle = searchset(
@@ -240,7 +277,7 @@ for _source in FHIR_SOURCES.values():
         responses={
             200: {"content": fhir_content(_source.name), "description": _source.name},
             304: {
-                "description": "Not Modified: `If-None-Match` names the version (`W/\"n\"`), "
+                "description": 'Not Modified: `If-None-Match` names the version (`W/"n"`), '
                 "or nothing changed since `If-Modified-Since`"
             },
             410: {"description": f"Gone: the {_source.name} was deleted"},

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from tests.exports.support import ASYNC, lines, relative, run_export
 from tests.fhir.test_http_conformance import _nanos
+from tests.fhir.test_patients import outcome
 from tests.records.conftest import Headers
 from tests.support.clinics import Clinic
 from tests.support.sessions import create
@@ -47,3 +48,32 @@ async def test_since_takes_an_instant_with_nanoseconds(
     assert session["id"] not in await _exported(app, client, clinic, headers, _nanos(updated, 1))
     earlier = _nanos(updated - timedelta(days=1), 123)
     assert session["id"] in await _exported(app, client, clinic, headers, earlier)
+
+
+async def test_prefer_respond_async_is_read_as_rfc_7240_preferences(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    # RFC 7240 §2: preferences may come in several Prefer fields, in any order; a preference
+    # is a token, not a substring of one.
+    headers = await headers_for(clinic.tenant, "export:read")
+    accept = {"Accept": "application/fhir+json"}
+    for fields in (
+        [("Prefer", "handling=lenient"), ("Prefer", "respond-async")],
+        [("Prefer", "handling=lenient, respond-async")],
+        [("Prefer", "RESPOND-ASYNC; x=1")],
+    ):
+        response = await client.get(KICK_OFF, headers=[*headers.items(), *accept.items(), *fields])
+        assert response.status_code == 202, (fields, response.text)
+        cancelled = await client.delete(
+            relative(response.headers["Content-Location"]), headers=headers
+        )
+        assert cancelled.status_code == 202
+    for fields in (
+        [("Prefer", "respond-async-later")],
+        [("Prefer", "handling=lenient")],
+        [("Prefer", "x=respond-async")],
+        [],
+    ):
+        response = await client.get(KICK_OFF, headers=[*headers.items(), *accept.items(), *fields])
+        body = outcome(response, 400)
+        assert body["issue"][0]["expression"] == ["#/prefer"], fields

@@ -407,3 +407,39 @@ async def test_other_summaries_are_refused_or_ignored_when_lenient(
         found = fhir(await client.get(f"{BASE}/Condition?_summary={value}", headers=lenient))
         assert found["entry"] == every["entry"]
         assert all("_summary" not in link["url"] for link in found["link"])
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+async def test_search_by_post_is_the_search_by_get(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    # FHIR http.html, "search": a server searching with GET SHALL also search with
+    # `POST [base]/[type]/_search`, its parameters form-encoded in the body (or in the URL).
+    mine = await records(client, clinic)
+    headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+    child = mine.child["id"]
+    for kind in _ids(mine, clinic):
+        by_get = fhir(await client.get(f"{BASE}/{kind}?_count=1", headers=headers))
+        by_post = await client.post(f"{BASE}/{kind}/_search", data={"_count": "1"}, headers=headers)
+        assert fhir(by_post)["entry"] == by_get["entry"], kind
+        Bundle.model_validate(fhir(by_post))
+    posted = await client.post(
+        f"{BASE}/Observation/_search?_count=200",
+        data={"patient": f"Patient/{child}", "date": ["ge2025-03-04", "le2025-03-04"]},
+        headers=headers,
+    )
+    got = fhir(posted)
+    assert {e["resource"]["id"].split(".")[0] for e in got["entry"]} == {mine.assessment["id"]}
+    # The links are GET searches a client follows as any.
+    self_link = got["link"][0]["url"]
+    assert "/Observation?" in self_link
+    assert "patient=Patient" in self_link
+    # The same refusals as by GET.
+    outcome(await client.post(f"{BASE}/Patient/_search", data={"name": "x"}, headers=headers), 400)
+    outcome(await client.post(f"{BASE}/Patient/_search", data={"_count": "1"}), 401)
+    wrong = await headers_for(clinic.tenant, "sessions:read")
+    outcome(await client.post(f"{BASE}/Patient/_search", data={"_count": "1"}, headers=wrong), 403)
+    outcome(await client.post(f"{BASE}/Patient/_search", data={"_id": "a_b"}, headers=headers), 400)
+    outcome(await client.post(f"{BASE}/Patient/_search", json={"_count": 1}, headers=headers), 415)

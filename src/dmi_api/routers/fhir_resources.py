@@ -13,10 +13,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.errors import FieldProblem, ValidationProblemError
+from dmi_api.errors import FieldProblem, UnsupportedMediaTypeError, ValidationProblemError
 from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import counted, search_url, searchset
 from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
@@ -30,7 +31,7 @@ from dmi_api.fhir.search import (
     patient_id,
 )
 from dmi_api.http.conditional import is_not_modified
-from dmi_api.http.routing import ignored_query, prefers_lenient
+from dmi_api.http.routing import LenientQueryRoute, ignored_query, prefers_lenient
 from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
@@ -294,4 +295,64 @@ for _source in FHIR_SOURCES.values():
             200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"},
             **NOT_ACCEPTABLE,
         },
+    )
+
+
+FORM = "application/x-www-form-urlencoded"
+SEARCH_ERRORS = (400, 401, 403, 406, 413, 415, 429, 503)
+SEARCH_BY_POST = {
+    "requestBody": {
+        "required": False,
+        "content": {FORM: {"schema": {"type": "object", "additionalProperties": True}}},
+    }
+}
+
+
+def post_search_handler(search_route: APIRoute) -> Callable[..., Awaitable[Response]]:
+    """`POST /{type}/_search` (FHIR http.html, "search": a server searching with GET SHALL
+    also search with POST): the form's parameters and the URL's, searched as `GET /{type}?…`
+    by the GET route itself (the same parameters, checks, scopes, audit and links)."""
+    found: list[Callable[[Request], Awaitable[Response]]] = []
+
+    async def search_by_post(request: Request) -> Response:
+        body = await request.body()
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if body and media != FORM:
+            raise UnsupportedMediaTypeError(f"A search by POST takes {FORM} parameters.")
+        query = b"&".join(part for part in (request.scope["query_string"], body) if part)
+        path = request.scope["path"].removesuffix("/_search")
+        scope = {
+            **request.scope,
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query,
+        }
+        if not found:
+            found.append(search_route.get_route_handler())
+        return await found[0](Request(scope, request.receive))
+
+    return search_by_post
+
+
+for _route in [
+    r for r in router.routes if isinstance(r, APIRoute) and r.name.startswith("search_")
+]:
+    router.add_api_route(
+        f"{_route.path.removeprefix(router.prefix)}/_search",
+        post_search_handler(_route),
+        methods=["POST"],
+        name=f"{_route.name}_by_post",
+        response_class=FhirResponse,
+        response_model=None,
+        summary=f"{_route.summary} by POST",
+        description="The same search as by GET, its parameters form-encoded in the body "
+        "(and in the URL).",
+        responses={
+            200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"},
+            # What the search by GET answers (as OperationOutcomes), and a body not a form.
+            **{status: {"description": "An OperationOutcome"} for status in SEARCH_ERRORS},
+        },
+        openapi_extra=SEARCH_BY_POST,
+        route_class_override=LenientQueryRoute,
     )

@@ -443,3 +443,11 @@ async def test_search_by_post_is_the_search_by_get(
     outcome(await client.post(f"{BASE}/Patient/_search", data={"_count": "1"}, headers=wrong), 403)
     outcome(await client.post(f"{BASE}/Patient/_search", data={"_id": "a_b"}, headers=headers), 400)
     outcome(await client.post(f"{BASE}/Patient/_search", json={"_count": 1}, headers=headers), 415)
+
+
+async def test_the_capability_statement_instantiates_bulk_data(client: httpx.AsyncClient) -> None:
+    # Bulk Data IG v2, "Server Capability Documentation": a server says it is one by the IG's
+    # CapabilityStatement in `instantiates` (as it declares the `export` operations).
+    body = fhir(await client.get(f"{BASE}/metadata"))
+    CapabilityStatement.model_validate(body)
+    assert "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data" in body["instantiates"]

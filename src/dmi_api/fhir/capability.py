@@ -10,6 +10,8 @@ from dmi_api.fhir.media import FHIR_JSON, FHIR_VERSION
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 SYSTEM_EXPORT = [{"name": "export", "definition": f"{BULK_DATA}/export"}]
 PATIENT_EXPORT = [{"name": "export", "definition": f"{BULK_DATA}/patient-export"}]
+# The IG's own statement, which a Bulk Data server names as one it instantiates.
+BULK_DATA_SERVER = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
 
 
 def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
@@ -54,6 +56,7 @@ def capability_statement(
         "status": "active",
         "date": date,
         "kind": "instance",
+        "instantiates": [BULK_DATA_SERVER],
         "software": {"name": "dmi-api", "version": software_version},
         "implementation": {"description": "dmi-api FHIR R4 (read-only)", "url": base},
         "fhirVersion": FHIR_VERSION,

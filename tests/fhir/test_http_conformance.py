@@ -451,3 +451,31 @@ async def test_the_capability_statement_instantiates_bulk_data(client: httpx.Asy
     body = fhir(await client.get(f"{BASE}/metadata"))
     CapabilityStatement.model_validate(body)
     assert "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data" in body["instantiates"]
+
+
+async def test_a_modifier_on_a_parameter_served_is_refused_even_when_lenient(
+    client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+) -> None:
+    # FHIR search.html, "Modifiers": a modifier changes the parameter's meaning, so a server
+    # SHALL reject a search with a modifier it does not support: ignoring `_id:not=X` under
+    # `handling=lenient` would answer exactly what the client asked to leave out.
+    mine = await records(client, clinic)
+    headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+    lenient = {**headers, "Prefer": "handling=lenient"}
+    child = mine.child["id"]
+    for kind, query in (
+        ("Patient", f"_id:not={child}"),
+        ("Patient", "identifier:exact=MRN-1"),
+        ("Observation", "patient:missing=true"),
+        ("Observation", f"subject:Patient={child}"),
+        ("Encounter", "date:missing=false"),
+        ("Condition", "_lastUpdated:missing=true"),
+    ):
+        for prefer in (headers, lenient):
+            body = outcome(await client.get(f"{BASE}/{kind}?{query}", headers=prefer), 400)
+            assert body["issue"][0]["code"] == "invalid", (kind, query)
+            assert body["issue"][0]["expression"] == [f"#/{query.split('=')[0]}"]
+    # A parameter not served at all, modifier or not, is still ignored when lenient.
+    every = fhir(await client.get(f"{BASE}/Patient", headers=headers))
+    ignored = fhir(await client.get(f"{BASE}/Patient?name:exact=Mia", headers=lenient))
+    assert ignored["entry"] == every["entry"]

@@ -148,6 +148,32 @@ SummaryParam = Annotated[
 ]
 
 
+# The query names of the search's arguments named otherwise.
+ALIASES = {
+    "id_": "_id",
+    "last_updated": "_lastUpdated",
+    "count": "_count",
+    "summary": "_summary",
+    "cursor": "_cursor",
+    "pretty": "_pretty",
+}
+
+
+def _refuse_modifiers(ignored: frozenset[str], taken: set[str]) -> None:
+    """400 for a modifier (`_id:not`, `identifier:exact`) on a parameter the search takes, also
+    when `handling=lenient` would ignore it: a modifier changes the parameter's meaning, and
+    FHIR's server SHALL reject one it does not support (search.html, "Modifiers")."""
+    modified = sorted(name for name in ignored if name.partition(":")[0] in taken)
+    if modified:
+        raise ValidationProblemError(
+            [
+                FieldProblem(f"#/{name}", "No modifier is supported.", "unknown_parameter")
+                for name in modified
+            ],
+            detail="Search modifiers are not supported.",
+        )
+
+
 def _counted(summary: str | None, count: int, request: Request) -> bool:
     """Whether the search answers only its number of matches: `_summary=count` or `_count=0`
     (FHIR search.html); another summary is a 400, ignored with `handling=lenient`."""
@@ -202,6 +228,7 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
             dates=tuple(last_updated_bounds(date or [], "date")),
         )
         ignored = ignored_query(request)
+        _refuse_modifiers(ignored, taken)
         if _counted(summary, count, request):
             total = await fhir_search.count(context, source, query) if matches else 0
             caller.audit("list", source.parts[0].audited)
@@ -237,14 +264,19 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
 
     # Only the parameters this type's tables can answer are taken (and documented).
     signature = inspect.signature(search)
-    dropped = {
+    unanswered = {
         "identifier": not any(part.identifier for part in source.parts),
         "patient": not any(part.patient for part in source.parts),
         "subject": not any(part.patient for part in source.parts),
         "date": not any(part.date for part in source.parts),
     }
+
+    def dropped(name: str) -> bool:
+        return unanswered.get(name, False)
+
+    taken = {ALIASES.get(name, name) for name in signature.parameters if not dropped(name)}
     search.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p for p in signature.parameters.values() if not dropped.get(p.name)]
+        parameters=[p for p in signature.parameters.values() if not dropped(p.name)]
     )
     return search
 
@@ -299,13 +331,6 @@ for _source in FHIR_SOURCES.values():
 
 
 FORM = "application/x-www-form-urlencoded"
-SEARCH_ERRORS = (400, 401, 403, 406, 413, 415, 429, 503)
-SEARCH_BY_POST = {
-    "requestBody": {
-        "required": False,
-        "content": {FORM: {"schema": {"type": "object", "additionalProperties": True}}},
-    }
-}
 
 
 def post_search_handler(search_route: APIRoute) -> Callable[..., Awaitable[Response]]:
@@ -348,11 +373,8 @@ for _route in [
         summary=f"{_route.summary} by POST",
         description="The same search as by GET, its parameters form-encoded in the body "
         "(and in the URL).",
-        responses={
-            200: {"content": fhir_content("Bundle"), "description": "A searchset Bundle"},
-            # What the search by GET answers (as OperationOutcomes), and a body not a form.
-            **{status: {"description": "An OperationOutcome"} for status in SEARCH_ERRORS},
-        },
-        openapi_extra=SEARCH_BY_POST,
+        # Not in the OpenAPI document: its body is the GET search's parameters, which the
+        # document states there (and the CapabilityStatement for FHIR clients).
+        include_in_schema=False,
         route_class_override=LenientQueryRoute,
     )

@@ -7,7 +7,7 @@ one, `identifier` where they hold an external id)."""
 # type (their id patterns) and must be evaluated where they are defined.
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
@@ -31,7 +31,7 @@ from dmi_api.fhir.search import (
     patient_id,
 )
 from dmi_api.http.conditional import is_not_modified
-from dmi_api.http.routing import LenientQueryRoute, ignored_query, prefers_lenient
+from dmi_api.http.routing import FhirRoute, ignored_query, prefers_lenient
 from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
@@ -333,6 +333,21 @@ for _source in FHIR_SOURCES.values():
 FORM = "application/x-www-form-urlencoded"
 
 
+class SearchByPostRoute(FhirRoute):
+    """The route of `POST /{type}/_search`: its endpoint takes the request as it is, since the
+    GET search it hands the parameters to checks them all (unknown ones refused as there)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The endpoint itself, given the request."""
+        endpoint = self.endpoint
+
+        async def handle(request: Request) -> Response:
+            response: Response = await endpoint(request)
+            return response
+
+        return handle
+
+
 def post_search_handler(search_route: APIRoute) -> Callable[..., Awaitable[Response]]:
     """`POST /{type}/_search` (FHIR http.html, "search": a server searching with GET SHALL
     also search with POST): the form's parameters and the URL's, searched as `GET /{type}?…`
@@ -376,5 +391,5 @@ for _route in [
         # Not in the OpenAPI document: its body is the GET search's parameters, which the
         # document states there (and the CapabilityStatement for FHIR clients).
         include_in_schema=False,
-        route_class_override=LenientQueryRoute,
+        route_class_override=SearchByPostRoute,
     )

@@ -7,7 +7,7 @@ one, `identifier` where they hold an external id)."""
 # type (their id patterns) and must be evaluated where they are defined.
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import Field
 
 from dmi_api.auth.dependencies import Caller, require
-from dmi_api.errors import FieldProblem, UnsupportedMediaTypeError, ValidationProblemError
+from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.fhir import patients, practitioners
 from dmi_api.fhir.bundles import counted, search_url, searchset
 from dmi_api.fhir.media import FhirResponse, fhir_response, require_json
@@ -31,7 +31,7 @@ from dmi_api.fhir.search import (
     patient_id,
 )
 from dmi_api.http.conditional import is_not_modified
-from dmi_api.http.routing import FhirRoute, ignored_query, prefers_lenient
+from dmi_api.http.routing import ignored_query, prefers_lenient
 from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
@@ -45,6 +45,7 @@ from dmi_api.routers.fhir import (
     fhir_base,
     fhir_content,
 )
+from dmi_api.routers.fhir_search_post import SearchByPostRoute, post_search_handler
 from dmi_api.routers.params import DEFAULT_PAGE_SIZE
 from dmi_api.services import fhir_search
 from dmi_api.services.export_sources import Context, Source
@@ -328,51 +329,6 @@ for _source in FHIR_SOURCES.values():
             **NOT_ACCEPTABLE,
         },
     )
-
-
-FORM = "application/x-www-form-urlencoded"
-
-
-class SearchByPostRoute(FhirRoute):
-    """The route of `POST /{type}/_search`: its endpoint takes the request as it is, since the
-    GET search it hands the parameters to checks them all (unknown ones refused as there)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """The endpoint itself, given the request."""
-        endpoint = self.endpoint
-
-        async def handle(request: Request) -> Response:
-            response: Response = await endpoint(request)
-            return response
-
-        return handle
-
-
-def post_search_handler(search_route: APIRoute) -> Callable[..., Awaitable[Response]]:
-    """`POST /{type}/_search` (FHIR http.html, "search": a server searching with GET SHALL
-    also search with POST): the form's parameters and the URL's, searched as `GET /{type}?…`
-    by the GET route itself (the same parameters, checks, scopes, audit and links)."""
-    found: list[Callable[[Request], Awaitable[Response]]] = []
-
-    async def search_by_post(request: Request) -> Response:
-        body = await request.body()
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if body and media != FORM:
-            raise UnsupportedMediaTypeError(f"A search by POST takes {FORM} parameters.")
-        query = b"&".join(part for part in (request.scope["query_string"], body) if part)
-        path = request.scope["path"].removesuffix("/_search")
-        scope = {
-            **request.scope,
-            "method": "GET",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": query,
-        }
-        if not found:
-            found.append(search_route.get_route_handler())
-        return await found[0](Request(scope, request.receive))
-
-    return search_by_post
 
 
 for _route in [

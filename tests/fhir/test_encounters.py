@@ -30,7 +30,8 @@ class TestReadEncounter:
         theirs = await create(client, other)
         mine = await headers_for(tenant_a, "sessions:read")
         outcome(await client.get(f"{URL}/{theirs['id']}", headers=mine), 404)
-        outcome(await client.get(f"{URL}/nope", headers=mine), 400)
+        outcome(await client.get(f"{URL}/nope", headers=mine), 404)  # a FHIR id, none of ours
+        outcome(await client.get(f"{URL}/no_pe", headers=mine), 400)  # not a FHIR id
 
     async def test_success_maps_the_session(
         self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
@@ -71,5 +72,5 @@ class TestSearchEncounters:
             for entry in body["entry"]:
                 Encounter.model_validate(entry["resource"])
             assert {entry["resource"]["id"] for entry in body["entry"]} == expected, params
-        for bad in ({"patient": "Group/1"}, {"date": "2026-01-01"}, {"date": "ge2026-02-30"}):
+        for bad in ({"patient": "Group/1"}, {"date": "ne2026-01-01"}, {"date": "ge2026-02-30"}):
             outcome(await client.get(URL, params=bad, headers=headers), 400)

@@ -69,9 +69,9 @@ class TestMetadata:
         }
         assert served == {name: {"read", "search-type"} for name in types}
         params = {r["type"]: {p["name"] for p in r["searchParam"]} for r in rest["resource"]}
-        by_identifier = {"_id", "identifier", "_lastUpdated", "_count"}
+        by_identifier = {"_id", "identifier", "_lastUpdated", "_count", "_summary"}
         assert params["Patient"] == params["Practitioner"] == by_identifier
-        by_patient = {"_id", "patient", "subject", "_lastUpdated", "_count"}
+        by_patient = {"_id", "patient", "subject", "_lastUpdated", "_count", "_summary"}
         for name in ("RelatedPerson", "Condition", "CarePlan", "ServiceRequest"):
             assert params[name] == by_patient, name
         for name in ("Encounter", "Procedure", "Observation", "QuestionnaireResponse"):
@@ -214,9 +214,10 @@ class TestReadPatient:
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
     ) -> None:
         headers = await headers_for(tenant_a, "children:read")
-        body = outcome(await client.get(f"{BASE}/Patient/not-an-id", headers=headers), 400)
+        # `not-an-id` would be a FHIR id (404); `not_an_id` is none (`_` is not allowed).
+        body = outcome(await client.get(f"{BASE}/Patient/not_an_id", headers=headers), 400)
         assert body["issue"][0]["code"] == "invalid"
-        assert "not-an-id" not in str(body)  # the input is never echoed
+        assert "not_an_id" not in str(body)  # the input is never echoed
 
     async def test_success_maps_the_child_and_is_valid_fhir(
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
@@ -290,13 +291,13 @@ class TestSearchPatients:
     @pytest.mark.parametrize(
         "query",
         [
-            "_lastUpdated=2026-01-01",
-            "_lastUpdated=eq2026-01-01",
+            "_lastUpdated=ne2026-01-01",  # no prefix and `eq` are served: test_http_conformance
+            "_lastUpdated=2026-01",
             "_lastUpdated=ge2026-13-01",
             "_lastUpdated=ge2026-01-01&_lastUpdated=lt2027-01-01&_lastUpdated=lt2028-01-01",
-            "_id=nope",
-            "_count=0",
-            "_count=1000",
+            "_id=no_pe",
+            "_summary=true",  # `_count=0` is `_summary=count` (test_http_conformance)
+            "_count=-1",  # `_count=1000` is a page of 200 (test_http_conformance)
             "_cursor=forged-cursor-value-0000",
             "name=Mia",
         ],
@@ -372,7 +373,7 @@ class TestSearchPatients:
         writer = await headers_for(tenant_a, "children:write")
         ids = [await child(client, writer, external_id=f"MRN-{n}") for n in range(3)]
         headers = await headers_for(tenant_a, "children:read")
-        unknown = "_summary=count&_total=accurate&name=Mia"
+        unknown = "_summary=true&_total=accurate&name=Mia"  # `_summary=true` is not served
         # By default, and with `handling=strict`, an unknown parameter is a 400 (docs/fhir.md).
         for prefer in ({}, {"Prefer": "handling=strict"}):
             response = await client.get(f"{BASE}/Patient?{unknown}", headers={**headers, **prefer})

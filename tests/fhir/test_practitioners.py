@@ -40,7 +40,7 @@ class TestReadPractitioner:
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers
     ) -> None:
         headers = await headers_for(tenant_a, "practitioners:read")
-        outcome(await client.get(f"{URL}/12", headers=headers), 400)
+        outcome(await client.get(f"{URL}/1_2", headers=headers), 400)  # `12` is a FHIR id: 404
 
     async def test_success_maps_the_practitioner(
         self,

@@ -43,6 +43,16 @@ def searchset(
     }
 
 
+def counted(self_url: str, total: int) -> dict[str, Any]:
+    """The Bundle of `_summary=count`: the number of matches, no entries."""
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": [{"relation": "self", "url": self_url}],
+    }
+
+
 def deletion_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """What a bulk export's `deleted` file says of resources: a transaction Bundle of DELETEs."""
     return {

@@ -10,6 +10,8 @@ from dmi_api.fhir.media import FHIR_JSON, FHIR_VERSION
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 SYSTEM_EXPORT = [{"name": "export", "definition": f"{BULK_DATA}/export"}]
 PATIENT_EXPORT = [{"name": "export", "definition": f"{BULK_DATA}/patient-export"}]
+# The IG's own statement, which a Bulk Data server names as one it instantiates.
+BULK_DATA_SERVER = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
 
 
 def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
@@ -19,6 +21,8 @@ def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "versioning": "versioned",
         "readHistory": False,
+        # `If-None-Match` and `If-Modified-Since` (`routers/fhir_resources.py`).
+        "conditionalRead": "full-support",
         "searchParam": [
             {"name": param, "type": kind, "documentation": doc} for param, kind, doc in params
         ]
@@ -26,8 +30,15 @@ def _resource(name: str, params: list[tuple[str, str, str]]) -> dict[str, Any]:
             {
                 "name": "_count",
                 "type": "number",
-                "documentation": "entries per page (1 to 200, default 50)",
-            }
+                "documentation": "entries per page (default 50; more than 200 is 200 a page; "
+                "0 is _summary=count)",
+            },
+            {
+                "name": "_summary",
+                "type": "token",
+                "documentation": "count: the number of matches in Bundle.total, no entries; "
+                "false: the whole resources (no other summary is served)",
+            },
         ],
     }
     if name == "Patient":
@@ -45,6 +56,7 @@ def capability_statement(
         "status": "active",
         "date": date,
         "kind": "instance",
+        "instantiates": [BULK_DATA_SERVER],
         "software": {"name": "dmi-api", "version": software_version},
         "implementation": {"description": "dmi-api FHIR R4 (read-only)", "url": base},
         "fhirVersion": FHIR_VERSION,

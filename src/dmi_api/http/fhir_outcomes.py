@@ -1,6 +1,8 @@
 """Under `/fhir/`, every problem document (RFC 9457) the API answers with becomes a FHIR
 OperationOutcome (`application/fhir+json`): token, scope, not found, validation, limits and
-outages alike. A 422 is FHIR's 400 (an invalid search or parameter)."""
+outages alike. A 422 is FHIR's 400 (an invalid search or parameter). Every answer under `/fhir/`
+says it varies with `Accept` (JSON or 406) and `Prefer` (`handling=lenient`, `respond-async`),
+so that no cache hands one client's answer to another that asked differently."""
 
 from __future__ import annotations
 
@@ -15,6 +17,17 @@ from dmi_api.fhir.outcomes import operation_outcome
 from dmi_api.http.problems import PROBLEM_MEDIA_TYPE
 
 FHIR_PREFIX = "/fhir/"
+# The request headers every `/fhir/` answer depends on (RFC 9110 §12.5.5).
+VARY = ("Accept", "Prefer")
+
+
+def _with_vary(headers: MutableHeaders) -> None:
+    """`Vary` naming `VARY`, besides what it named already."""
+    named = [v.strip() for field in headers.getlist("vary") for v in field.split(",") if v.strip()]
+    lowered = {v.lower() for v in named}
+    if "*" in lowered:
+        return
+    headers["vary"] = ", ".join(named + [v for v in VARY if v.lower() not in lowered])
 
 
 class FhirOutcomeMiddleware:
@@ -33,8 +46,10 @@ class FhirOutcomeMiddleware:
 
         async def send_outcome(message: Message) -> None:
             if message["type"] == "http.response.start":
-                content_type = MutableHeaders(raw=message["headers"]).get("content-type", "")
-                if content_type.startswith(PROBLEM_MEDIA_TYPE):
+                headers = MutableHeaders(raw=list(message["headers"]))
+                _with_vary(headers)
+                message = {**message, "headers": headers.raw}
+                if headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE):
                     held["start"] = message
                     return
             elif message["type"] == "http.response.body" and "start" in held:

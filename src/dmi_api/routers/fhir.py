@@ -14,9 +14,10 @@ from dmi_api.fhir.capability import capability_statement
 from dmi_api.fhir.media import FhirResponse, Format, Pretty, fhir_response, require_json
 from dmi_api.fhir.search import LAST_UPDATED_PATTERN
 from dmi_api.models.columns import iso_z, utcnow
+from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
 from dmi_api.routers.oauth import AUTH_METHODS
-from dmi_api.routers.params import Cursor, Limit
+from dmi_api.routers.params import Cursor
 from dmi_api.security.jwks import ASSERTION_ALGORITHMS
 from dmi_api.services.fhir_sources import FHIR_SOURCES, search_parameters
 
@@ -26,7 +27,18 @@ router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 # FHIR's format parameters, on every interaction: JSON only; `_pretty=true` indents.
 FormatParam = Annotated[Format | None, Query(alias="_format")]
 PrettyParam = Annotated[Pretty | None, Query(alias="_pretty")]
-CountParam = Annotated[Limit, Query(alias="_count")]
+# `_count`: FHIR's server never returns more than asked, and may return fewer: more than a page
+# holds (`MAX_LIMIT`) is a page of `MAX_LIMIT` (an integer is FHIR's 32-bit one).
+CountParam = Annotated[
+    int,
+    Query(
+        alias="_count",
+        ge=0,
+        le=2**31 - 1,
+        description=f"entries per page; more than {MAX_LIMIT} is served {MAX_LIMIT} a page; "
+        "0: only the number of matches (`_summary=count`)",
+    ),
+]
 CursorParam = Annotated[Cursor, Query(alias="_cursor")]
 LastUpdatedParam = Annotated[
     list[Annotated[str, Field(pattern=LAST_UPDATED_PATTERN)]] | None,

@@ -28,8 +28,10 @@ router = make_router(tag="fhir", prefix="/fhir/R4", fhir=True)
 FHIR_NDJSON = "application/fhir+ndjson"
 # `_outputFormat`: FHIR's NDJSON under the names Bulk Data allows for it.
 OutputFormat = Literal["application/fhir+ndjson", "application/ndjson", "ndjson"]
-# `_since`: an instant with its zone (a day may still not exist: `invalid_search_value`).
-SINCE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+# `_since`: an instant with its zone (a day may still not exist: `invalid_search_value`), its
+# fraction any number of digits, as FHIR's instant (taken to the microsecond, rounded down:
+# `updated_at >` it then means exactly "after the instant").
+SINCE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
 FILE_PATTERN = FILE_NAME.pattern
 LEVELS = {"system": "/$export", "patient": "/Patient/$export"}
 
@@ -56,6 +58,20 @@ def _since(value: str | None) -> datetime | None:
         raise _bad("_since", OUT_OF_UTC_RANGE) from None
 
 
+def _require_respond_async(fields: list[str]) -> None:
+    """400 unless a `Prefer` field holds the preference `respond-async` (RFC 7240 §2: in any
+    field, among others, its name case-insensitive)."""
+    for field in fields:
+        for preference in field.split(","):
+            name = preference.split(";", 1)[0].partition("=")[0]
+            if name.strip().lower() == "respond-async":
+                return
+    raise ValidationProblemError(
+        [FieldProblem("#/prefer", "Send Prefer: respond-async.", "missing")],
+        detail="A bulk export runs asynchronously: send Prefer: respond-async.",
+    )
+
+
 KICK_OFF_RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {
         "description": "Accepted: poll `Content-Location` for the status",
@@ -75,17 +91,17 @@ def kick_off(level: str) -> Callable[..., Awaitable[Response]]:
         request: Request,
         caller: Exporter,
         prefer: Annotated[
-            str,
+            str | None,
             Header(
-                pattern="respond-async",
                 max_length=200,
-                description="`respond-async`: Bulk Data exports run asynchronously",
+                description="`respond-async` (required): Bulk Data exports run asynchronously",
             ),
-        ],
+        ] = None,
         output_format: Annotated[OutputFormat | None, Query(alias="_outputFormat")] = None,
         since: Annotated[str | None, Query(alias="_since", pattern=SINCE_PATTERN)] = None,
         types: Annotated[str | None, Query(alias="_type", pattern=types_pattern)] = None,
     ) -> Response:
+        _require_respond_async(request.headers.getlist("prefer"))
         row = await service.kick_off(
             caller.tenant,
             caller.principal,

@@ -178,3 +178,29 @@ async def search(
         if len(rows) > count:
             return found, position.encode(index, last)
     return found, None
+
+
+# Rows read and rendered at a time while counting.
+COUNT_CHUNK = 500
+
+
+async def count(context: Context, source: Source, query: Search) -> int:
+    """How many resources the search matches (`_summary=count`): each part's rows read in
+    chunks and rendered, as the search's pages would be (a row may yield several resources,
+    and `_id` matches a resource's id exactly)."""
+    total = 0
+    for part in source.parts:
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            statement = await _statement(context, part, query, after)
+            if statement is None:
+                break
+            rows = list((await context.tenant.db.execute(statement.limit(COUNT_CHUNK))).all())
+            for resources in await part.render(context, rows):
+                if query.ids is not None:
+                    resources = [r for r in resources if r["id"] in query.ids]
+                total += len(resources)
+            if len(rows) < COUNT_CHUNK:
+                break
+            after = (rows[-1].updated_at, rows[-1].id)
+    return total

@@ -358,8 +358,16 @@ def search_parameters(source: Source) -> list[tuple[str, str, str]]:
             ("subject", "reference", "the same as `patient`"),
         ]
     if any(part.date for part in parts):
-        found.append(("date", "date", "gt, ge, lt or le and a date or an instant; twice"))
-    found.append(("_lastUpdated", "date", "gt, ge, lt or le and a date or an instant; twice"))
+        found.append(
+            ("date", "date", "eq (or no prefix), gt, ge, lt or le and a date or an instant; twice")
+        )
+    found.append(
+        (
+            "_lastUpdated",
+            "date",
+            "eq (or no prefix), gt, ge, lt or le and a date or an instant; twice",
+        )
+    )
     return found
 
 

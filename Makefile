@@ -11,12 +11,23 @@ $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is required (set PYTHON=...)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs into the virtualenv with uv (from PyPI, into the virtualenv itself): the same
+# packages as pip, in a third of the time (64 s against 174 s for `.[dev]` on 2 busy cores).
+# Where uv cannot be had or fails, pip does it, as before. INSTALLER=pip forces pip.
+INSTALLER ?= uv
+# $(call install,<what>,<options of both>): `make run` shows the progress, `make test` does not.
+define install
+	@if [ "$(INSTALLER)" = uv ] && { [ -x $(BIN)/uv ] || $(BIN)/python -m pip install $(2) uv; } && \
+		$(BIN)/uv pip install $(2) --python $(BIN)/python --compile-bytecode $(1); then :; else \
+		[ "$(INSTALLER)" != uv ] || echo "==> uv unavailable or failed: installing with pip" >&2; \
+		$(BIN)/python -m pip install $(2) --upgrade pip && $(BIN)/python -m pip install $(2) $(1); fi
+endef
 
 # Shown, not quiet: the first `make run` downloads and builds for a minute or more.
 $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 	@echo "==> installing dmi-api and its dependencies into $(VENV) (the first time: a minute or two)"
-	$(BIN)/python -m pip install --progress-bar on -e .
+	$(call install,-e .)
 	@echo "==> installed"
 	touch $@
 
@@ -24,7 +35,7 @@ $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 CLIENT := clients/python
 
 $(DEV_STAMP): pyproject.toml $(CLIENT)/pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e '$(CLIENT)[dev]'
+	$(call install,-e '.[dev]' -e '$(CLIENT)[dev]',--quiet)
 	touch $@ $(RUN_STAMP)
 
 ## Serve the API (embedded SQLite file unless DMI_DATABASE_URL says otherwise).

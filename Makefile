@@ -53,7 +53,8 @@ STATEFUL := tests/test_schemathesis_stateful.py
 OWN_DATABASE := tests/test_cli_admin.py tests/test_serve.py
 PG_RECORDS := tests/records tests/fhir tests/exports $(OWN_DATABASE)
 
-test: $(DEV_STAMP) chromium
+test:
+	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) chromium
 	$(MAKE) --no-print-directory -j5 --output-sync=target \
 		test-stateful test-postgres-records test-postgres-rest test-sqlite test-client lint
 

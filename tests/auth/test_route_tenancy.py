@@ -34,7 +34,7 @@ from tests.exports.rich_clinic import Api, RichClinic, build, delete_some
 from tests.exports.support import ASYNC, relative, run_export
 from tests.support.direct import serve_with
 from tests.support.records import seed_child, seed_exercise, seed_practitioner
-from tests.support.tenants import TenantClient, add_client, bearer, make_tenant, mint_token
+from tests.support.tenants import TenantClient, add_client, bearer, mint_token
 
 pytestmark = pytest.mark.postgres_only
 FHIR_JSON = "application/fhir+json"
@@ -97,28 +97,21 @@ async def owner_engine(database: Database, settings: Settings) -> AsyncIterator[
     await engine.dispose()
 
 
-@pytest.fixture(scope="module", params=WALLS)
-async def wall_connection(
+@pytest.fixture(params=WALLS)
+async def db_connection(
     request: pytest.FixtureRequest, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> AsyncIterator[AsyncConnection]:
-    """Each wall's connection, in a transaction rolled back after its tests (see
-    tests/conftest.py): as the service's role, and as the owner (the application's filter
-    alone)."""
+    """The test's connection (see tests/conftest.py): as the service's role, and as the owner
+    (the application's filter alone)."""
     alone = request.param.startswith("application")
     async with rolled_back(owner_engine if alone else engine) as connection:
         yield connection
 
 
-@pytest.fixture
-def db_connection(wall_connection: AsyncConnection) -> AsyncConnection:
-    """The test's connection: its wall's (each test inside a savepoint of its own, `_clinics`)."""
-    return wall_connection
-
-
 @pytest.fixture(autouse=True)
 def _serving_path(request: pytest.FixtureRequest, app: FastAPI) -> Iterator[None]:
     direct = app.state.direct
-    if request.node.callspec.params["wall_connection"] == "application_session_path":
+    if request.node.callspec.params["db_connection"] == "application_session_path":
         serve_with(app, None)
     try:
         yield
@@ -162,7 +155,7 @@ async def _fhir_export(client: httpx.AsyncClient, app: FastAPI, tenant: TenantCl
     return location
 
 
-async def build_clinic_a(app: FastAPI, client: httpx.AsyncClient, tenant: TenantClient) -> ClinicA:
+async def make_clinic_a(app: FastAPI, client: httpx.AsyncClient, tenant: TenantClient) -> ClinicA:
     headers = bearer(await mint_token(app, tenant))
     made = await build(Api(client, headers))
     a = ClinicA(made, headers)
@@ -240,68 +233,12 @@ class ClinicB:
     exercise_id: str
 
 
-async def build_clinic_b(app: FastAPI, tenant: TenantClient) -> ClinicB:
+async def make_clinic_b(app: FastAPI, tenant: TenantClient) -> ClinicB:
     child = await seed_child(app, tenant, given_name="Bo", family_name="Other")
     practitioner = await seed_practitioner(app, tenant, name="Bea Other")
     exercise = await seed_exercise(app, tenant, code="B-SIT")
     headers = bearer(await mint_token(app, tenant))
     return ClinicB(headers, str(child.id), str(practitioner.id), str(exercise.id))
-
-
-@dataclass(frozen=True)
-class Built:
-    """A wall's clinics A and B, built once on its connection."""
-
-    tenant_a: TenantClient
-    tenant_b: TenantClient
-    a: ClinicA
-    b: ClinicB
-
-
-@pytest.fixture(scope="module")
-def built() -> dict[AsyncConnection, Built]:
-    return {}
-
-
-@pytest.fixture(autouse=True)
-async def _clinics(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    wall_connection: AsyncConnection,
-    built: dict[AsyncConnection, Built],
-    _serving_path: None,
-) -> AsyncIterator[Built]:
-    """Clinics A and B, built once per wall (A, every kind of row and two finished exports, was
-    most of each test's work, 37 times over), then each test in a savepoint rolled back at its
-    end: every test starts from the same A and B, as when each built its own."""
-    if wall_connection not in built:
-        tenant_a, tenant_b = await make_tenant(app), await make_tenant(app)
-        a = await build_clinic_a(app, client, tenant_a)
-        b = await build_clinic_b(app, tenant_b)
-        built[wall_connection] = Built(tenant_a, tenant_b, a, b)
-    savepoint = await wall_connection.begin_nested()
-    try:
-        yield built[wall_connection]
-    finally:
-        await savepoint.rollback()
-
-
-@pytest.fixture
-def tenant_a(_clinics: Built) -> TenantClient:
-    return _clinics.tenant_a
-
-
-@pytest.fixture
-def tenant_b(_clinics: Built) -> TenantClient:
-    return _clinics.tenant_b
-
-
-@pytest.fixture
-async def clinics(app: FastAPI, _clinics: Built) -> tuple[ClinicA, ClinicB]:
-    """The wall's A and B, with tokens of their own (a token lives five minutes at most)."""
-    a = replace(_clinics.a, headers=bearer(await mint_token(app, _clinics.tenant_a)))
-    b = replace(_clinics.b, headers=bearer(await mint_token(app, _clinics.tenant_b)))
-    return a, b
 
 
 def _value(a: ClinicA, path: str, param: str) -> str:
@@ -399,30 +336,24 @@ def _order(op: tuple[str, str]) -> int:
 
 
 async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     await sweep(app, client, a, b)
     await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
 
 
 # Three more sweeps: once, with the application's own filter alone (the owner, whom row-level
 # security does not bind), the wall the other states' code paths could miss.
-@pytest.mark.parametrize("wall_connection", ["application"], indirect=True)
+@pytest.mark.parametrize("db_connection", ["application"], indirect=True)
 async def test_a_rows_in_other_states_answer_as_no_row_does(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
     # Unsigned records, a draft assessment, paused, completed and discontinued prescriptions,
     # an inactive practitioner, a child on hold, an export still queued: other code paths.
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     made = a.made
     queued = await Api(client, a.headers).post("/v1/exports", {}, status=202)
     other_client = bearer(await mint_token(app, await add_client(app, tenant_a)))
@@ -589,13 +520,10 @@ def _walk_order(op: tuple[str, str]) -> int:
 
 
 async def test_lists_and_searches_show_none_of_a_rows(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     schema = app.openapi()["paths"]
     leaks: list[str] = []
     walked = 0
@@ -761,13 +689,10 @@ async def _lists(client: httpx.AsyncClient, headers: dict[str, str]) -> list[Any
 
 
 async def test_writes_naming_a_rows_are_refused_as_naming_no_row(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     rows = await make_b_rows(client, b)
     a_before, b_before = await _lists(client, a.headers), await _lists(client, b.headers)
     leaks: list[str] = []
@@ -812,15 +737,12 @@ async def test_writes_naming_a_rows_are_refused_as_naming_no_row(
 
 
 async def test_a_unique_values_are_free_in_b(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
     # An MRN, a practitioner's id, an exercise code, a webhook URL, an Idempotency-Key taken
     # in A are B's to use: a 409 (or a replay) would tell they exist.
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     mia = a.made.children["mia"]
     before = await client.get(f"/v1/children/{mia['id']}", headers=a.headers)
     child = {"given_name": "Ola", "family_name": "B", "birth_date": "2024-02-02", "sex": "male"}
@@ -885,13 +807,10 @@ async def _export_lines(
 
 
 async def test_b_exports_hold_none_of_a_rows(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     # B's own tombstone, so that a `since` export has deletions of its own to report.
     extra = await seed_child(app, tenant_b, given_name="Gone")
     await client.delete(f"/v1/children/{extra.id}", headers={**b.headers, "If-Match": '"1"'})
@@ -908,13 +827,10 @@ async def test_b_exports_hold_none_of_a_rows(
 
 
 async def test_b_settings_leave_a_unchanged(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     before = await client.get("/v1/clinic-settings", headers=a.headers)
     due = await client.get(f"/v1/children/{a.ids['child_id']}/due", headers=a.headers)
     current = await client.get("/v1/clinic-settings", headers=b.headers)
@@ -928,13 +844,10 @@ async def test_b_settings_leave_a_unchanged(
 
 
 async def test_a_deleted_rows_answer_as_no_row_does(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     assert len(a.gone) == 4
     leaks: list[str] = []
     for path, gone_id in a.gone.items():
@@ -958,15 +871,12 @@ async def test_a_deleted_rows_answer_as_no_row_does(
 
 
 async def test_b_audit_trail_tells_a_rows_from_no_rows_in_no_way(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
     # B's audit log records B's refused requests: what it says of A's ids must be what it says
     # of ids of no row, or B could read there which ids exist in another clinic.
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     rows = await make_b_rows(client, b)
     pairs: list[tuple[str, str]] = []
     for path in ("/v1/children/{child_id}", "/v1/session-records/{record_id}"):
@@ -1014,13 +924,10 @@ def _next_cursor(response: httpx.Response) -> str | None:
 
 
 async def test_a_cursors_are_refused_on_every_list(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     await add_client(app, tenant_a)  # a second page of each administrative list
     hook = {"url": "https://93.184.216.34/other", "event_types": ["child.created"]}
     await Api(client, a.headers).post("/v1/webhook-endpoints", hook)
@@ -1049,13 +956,10 @@ async def test_a_cursors_are_refused_on_every_list(
 
 
 async def test_an_upsert_by_a_mrn_answers_as_by_no_mrn(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     mrn = a.made.children["mia"]["external_id"]
     child = {"given_name": "Ola", "family_name": "B", "birth_date": "2024-02-02", "sex": "male"}
     child["status"] = "active"
@@ -1082,14 +986,11 @@ async def test_an_upsert_by_a_mrn_answers_as_by_no_mrn(
 
 
 async def test_b_scores_by_its_own_rules_not_a_norms(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tenant_a: TenantClient,
-    tenant_b: TenantClient,
-    clinics: tuple[ClinicA, ClinicB],
+    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
 ) -> None:
     # A's settings hold an AIMS norm table (rich_clinic): B's AIMS is scored without one.
-    a, b = clinics
+    a = await make_clinic_a(app, client, tenant_a)
+    b = await make_clinic_b(app, tenant_b)
     theirs = a.made.assessments["aims_norms"]
     assert theirs["scores"]["percentile_source"] == "clinic_norms"
     body = {

@@ -5,18 +5,29 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
+.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-client-then-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is required (set PYTHON=...)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs into the virtualenv with uv (from PyPI, into the virtualenv itself): the same
+# packages as pip, in a third of the time (64 s against 174 s for `.[dev]` on 2 busy cores).
+# Where uv cannot be had or fails, pip does it, as before. INSTALLER=pip forces pip.
+INSTALLER ?= uv
+# $(call install,<what>,<options of both>): `make run` shows the progress, `make test` does not.
+define install
+	@if [ "$(INSTALLER)" = uv ] && { [ -x $(BIN)/uv ] || $(BIN)/python -m pip install $(2) uv; } && \
+		$(BIN)/uv pip install $(2) --python $(BIN)/python --compile-bytecode $(1); then :; else \
+		[ "$(INSTALLER)" != uv ] || echo "==> uv unavailable or failed: installing with pip" >&2; \
+		$(BIN)/python -m pip install $(2) --upgrade pip && $(BIN)/python -m pip install $(2) $(1); fi
+endef
 
 # Shown, not quiet: the first `make run` downloads and builds for a minute or more.
 $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 	@echo "==> installing dmi-api and its dependencies into $(VENV) (the first time: a minute or two)"
-	$(BIN)/python -m pip install --progress-bar on -e .
+	$(call install,-e .)
 	@echo "==> installed"
 	touch $@
 
@@ -24,7 +35,7 @@ $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 CLIENT := clients/python
 
 $(DEV_STAMP): pyproject.toml $(CLIENT)/pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e '$(CLIENT)[dev]'
+	$(call install,-e '.[dev]' -e '$(CLIENT)[dev]',--quiet)
 	touch $@ $(RUN_STAMP)
 
 ## Serve the API (embedded SQLite file unless DMI_DATABASE_URL says otherwise).
@@ -38,20 +49,37 @@ run: $(RUN_STAMP)
 ## schemathesis run beside them (each pytest run makes its own database), so that both cores
 ## stay busy to the end. The tests marked `own_database` (the embedded default's CLI and server:
 ## they bring their own database, whatever the run's backend) run once, beside the records tests.
+## The client's tests and the rest of the PostgreSQL suite share a lane (see test-client-then-rest).
 STATEFUL := tests/test_schemathesis_stateful.py
 OWN_DATABASE := tests/test_cli_admin.py tests/test_serve.py
 PG_RECORDS := tests/records tests/fhir tests/exports $(OWN_DATABASE)
 
-test: $(DEV_STAMP) chromium
-	$(MAKE) --no-print-directory -j5 --output-sync=target \
-		test-stateful test-postgres-records test-postgres-rest test-sqlite test-client lint
+LANES := test-stateful test-postgres-records test-client-then-rest test-sqlite lint
+
+# The install and Chromium side by side, then every lane at once (a job slot each: with one slot
+# short, or a lane waiting on a prerequisite's job, GNU make 4.3 starts that lane only when
+# another one ends, minutes late).
+test:
+	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) chromium
+	$(MAKE) --no-print-directory -j$(words $(LANES)) --output-sync=target $(LANES)
+
+# The client's tests, then the rest of the PostgreSQL suite, one after the other. The served
+# app's change feed and webhook dispatch read below the cluster-wide snapshot xmin: a transaction
+# open anywhere on the server holds back what they show. The rest lane's tests (the tenancy
+# sweep's: tens of seconds each on a busy machine) then made the client's tests, which wait 20 to
+# 30 s for an event or a delivery, fail when the two lanes ran side by side.
+test-client-then-rest: $(DEV_STAMP)
+	@$(MAKE) --no-print-directory test-client; client=$$?; \
+		$(MAKE) --no-print-directory test-postgres-rest && exit $$client
 
 test-postgres: test-postgres-records test-postgres-rest
 
 test-postgres-records: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PG_RECORDS)
 
-test-postgres-rest: $(DEV_STAMP) chromium
+# Chromium checked in the recipe, not as a prerequisite (see `test`).
+test-postgres-rest: $(DEV_STAMP)
+	@$(MAKE) --no-print-directory chromium
 	$(BIN)/python -m pytest --ignore=$(STATEFUL) $(addprefix --ignore=,$(PG_RECORDS))
 
 ## The browser test of /docs (tests/browser) drives the system Chromium: installed from Debian's

@@ -26,12 +26,12 @@ from dmi_api.cli import main as cli_main
 from dmi_api.cli_admin import CommandError, create_demo_tenant, owner_settings
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
-from dmi_api.migrate import upgrade_to_head
 from dmi_api.models import Assessment, SessionRecord
 from dmi_api.services.session_record_views import DOCUMENTS_FORM
 from dmi_api.tenant_scope import bind_settings
 from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
+from tests.support.migrated_sqlite import migrated_sqlite
 from tests.support.records import seed_child, seed_practitioner
 from tests.support.setup_script import SetUp, dmi_api, service_env
 from tests.support.tenants import TenantClient, bearer, mint_token
@@ -40,8 +40,7 @@ from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
 
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    upgrade_to_head(url)
+    url = migrated_sqlite(tmp_path / "cli.db")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
     return env | {"DMI_DATABASE_URL": url, "DMI_ISSUER": "http://testserver"}
 

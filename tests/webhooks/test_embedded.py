@@ -19,7 +19,6 @@ from standardwebhooks import Webhook
 from dmi_api.change_rows import EVENT_TABLE
 from dmi_api.config import Settings
 from dmi_api.db import DbSessionMaker, create_engine, create_sessionmaker
-from dmi_api.migrate import upgrade_to_head
 from dmi_api.models import Clinic, WebhookDelivery, WebhookEndpoint
 from dmi_api.models.columns import utcnow
 from dmi_api.services.webhook_upkeep import due_work
@@ -27,6 +26,7 @@ from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import SecretBox, new_secret
 from dmi_api.workers.attempts import WebhookWork, lease_for
 from dmi_api.workers.embedded import run_embedded
+from tests.support.migrated_sqlite import migrated_sqlite
 from tests.webhooks.receiver import Receiver, hanging_clinic_holds_its_share
 
 
@@ -40,8 +40,7 @@ class Embedded:
 
 
 async def _embedded(tmp_path: Path) -> Embedded:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'embedded.db'}"
-    await asyncio.to_thread(upgrade_to_head, url)
+    url = await asyncio.to_thread(migrated_sqlite, tmp_path / "embedded.db")
     settings = Settings(database_url=SecretStr(url))
     engine = create_engine(settings)
     box = SecretBox(settings.secret_key.get_secret_value())

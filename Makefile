@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-client-then-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
+.PHONY: run test test-postgres test-postgres-records test-postgres-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -49,12 +49,11 @@ run: $(RUN_STAMP)
 ## schemathesis run beside them (each pytest run makes its own database), so that both cores
 ## stay busy to the end. The tests marked `own_database` (the embedded default's CLI and server:
 ## they bring their own database, whatever the run's backend) run once, beside the records tests.
-## The client's tests and the rest of the PostgreSQL suite share a lane (see test-client-then-rest).
 STATEFUL := tests/test_schemathesis_stateful.py
 OWN_DATABASE := tests/test_cli_admin.py tests/test_serve.py
 PG_RECORDS := tests/records tests/fhir tests/exports $(OWN_DATABASE)
 
-LANES := test-stateful test-postgres-records test-client-then-rest test-sqlite lint
+LANES := test-stateful test-postgres-records test-postgres-rest test-sqlite test-client lint
 
 # The install and Chromium side by side, then every lane at once (a job slot each: with one slot
 # short, or a lane waiting on a prerequisite's job, GNU make 4.3 starts that lane only when
@@ -62,15 +61,6 @@ LANES := test-stateful test-postgres-records test-client-then-rest test-sqlite l
 test:
 	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) chromium
 	$(MAKE) --no-print-directory -j$(words $(LANES)) --output-sync=target $(LANES)
-
-# The client's tests, then the rest of the PostgreSQL suite, one after the other. The served
-# app's change feed and webhook dispatch read below the cluster-wide snapshot xmin: a transaction
-# open anywhere on the server holds back what they show. The rest lane's tests (the tenancy
-# sweep's: tens of seconds each on a busy machine) then made the client's tests, which wait 20 to
-# 30 s for an event or a delivery, fail when the two lanes ran side by side.
-test-client-then-rest: $(DEV_STAMP)
-	@$(MAKE) --no-print-directory test-client; client=$$?; \
-		$(MAKE) --no-print-directory test-postgres-rest && exit $$client
 
 test-postgres: test-postgres-records test-postgres-rest
 
@@ -100,9 +90,10 @@ test-stateful: $(DEV_STAMP)
 test-sqlite: $(DEV_STAMP)
 	DMI_TEST_BACKEND=sqlite $(BIN)/python -m pytest -m "not postgres_only and not own_database"
 
-## The Python client's suite: its own database, `dmi-api serve` and `dmi-api worker`.
+## The Python client's suite: `dmi-api serve` and `dmi-api worker` on a throwaway PostgreSQL
+## cluster of its own (tests/support/own_cluster.py says why), beside the other lanes.
 test-client: $(DEV_STAMP)
-	cd $(CLIENT) && $(CURDIR)/$(BIN)/python -m pytest
+	$(BIN)/python -m tests.support.own_cluster --cwd $(CLIENT) -- $(CURDIR)/$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests migrations bench $(CLIENT)

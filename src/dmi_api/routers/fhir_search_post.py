@@ -19,6 +19,11 @@ class SearchByPostRoute(FhirRoute):
     """The route of `POST /{type}/_search`: its endpoint takes the request as it is, since the
     GET search it hands the parameters to checks them all (unknown ones refused as there)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # No `fast_params` plan: the handler is the endpoint itself (`get_route_handler`).
+        self.fast_handler = None
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The endpoint itself, given the request."""
         endpoint = self.endpoint

@@ -5,17 +5,14 @@ integration out by failing on purpose; the stranger's own address is locked inst
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from urllib.parse import quote
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.peers import Peer, peers_of
 from tests.support.tenants import TenantClient
-
-Peer = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 def _basic(client_id: str, secret: str) -> dict[str, str]:
@@ -25,15 +22,7 @@ def _basic(client_id: str, secret: str) -> dict[str, str]:
 
 @pytest.fixture
 def peer(app: FastAPI) -> Peer:
-    """A client of the app whose requests come from `address` (as uvicorn reports the peer)."""
-
-    @asynccontextmanager
-    async def connect(address: str) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(app=app, client=(address, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-
-    return connect
+    return peers_of(app)
 
 
 async def _token(client: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:

@@ -5,16 +5,15 @@ ids that no lock ever catches, must not buy the server's CPU without bound."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.peers import Peer, peers_of
 from tests.support.tenants import TenantClient
 
-Peer = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 QUOTA = 3
 
 
@@ -31,15 +30,7 @@ def limited_app(app: FastAPI) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def peer(limited_app: FastAPI) -> Peer:
-    """A client of the app whose requests come from `address` (as uvicorn reports the peer)."""
-
-    @asynccontextmanager
-    async def connect(address: str) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(app=limited_app, client=(address, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-
-    return connect
+    return peers_of(limited_app)
 
 
 def _address(network: str) -> str:

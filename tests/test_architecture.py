@@ -282,3 +282,16 @@ def test_imports_run_down_the_layers() -> None:
             if _layer_of(target) not in allowed:
                 offenders.append(f"{module} ({layer}) -> {target} ({_layer_of(target)})")
     assert not offenders, "imports against the layers:\n" + "\n".join(offenders)
+
+
+# Short modules with one purpose each (issue 14: none over 400 lines).
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    long = {
+        str(path.relative_to(SRC)): lines
+        for path in SRC.rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}

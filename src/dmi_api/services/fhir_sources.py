@@ -357,17 +357,10 @@ def search_parameters(source: Source) -> list[tuple[str, str, str]]:
             ("patient", "reference", "the child: `Patient/{id}` or `{id}`"),
             ("subject", "reference", "the same as `patient`"),
         ]
+    dates = "eq (or no prefix), gt, ge, lt or le and a date or an instant; twice"
     if any(part.date for part in parts):
-        found.append(
-            ("date", "date", "eq (or no prefix), gt, ge, lt or le and a date or an instant; twice")
-        )
-    found.append(
-        (
-            "_lastUpdated",
-            "date",
-            "eq (or no prefix), gt, ge, lt or le and a date or an instant; twice",
-        )
-    )
+        found.append(("date", "date", dates))
+    found.append(("_lastUpdated", "date", dates))
     return found
 
 

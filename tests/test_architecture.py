@@ -170,6 +170,7 @@ _ORDER: tuple[tuple[str, set[str]], ...] = (
             "config",
             "errors",
             "text",
+            "http_dates",
             "logging_config",
             "route_limits",
             "request_context",

@@ -187,6 +187,19 @@ class TestConditionalRead:
             both = {"If-None-Match": 'W/"0"', "If-Modified-Since": since}
             fhir(await client.get(url, headers={**headers, **both}))
 
+    async def test_an_if_modified_since_past_any_calendar_is_ignored(
+        self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
+    ) -> None:
+        mine = await records(client, clinic)
+        headers = await headers_for(clinic.tenant, *EVERY_SCOPE)
+        kind, own = next(iter(_ids(mine, clinic).items()))
+        since = "Mon, 01 Jan 99999999999 00:00:00 GMT"  # a year no datetime holds
+        fhir(
+            await client.get(
+                f"{BASE}/{kind}/{own}", headers={**headers, "If-Modified-Since": since}
+            )
+        )
+
     async def test_a_deleted_resource_is_410_not_304(
         self, client: httpx.AsyncClient, clinic: Clinic, headers_for: Headers
     ) -> None:

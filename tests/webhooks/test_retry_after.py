@@ -44,6 +44,11 @@ def test_what_a_retry_after_asks_for(value: str | None, wait: timedelta | None) 
     assert asked_wait(value, NOW) == wait
 
 
+def test_a_retry_after_date_past_any_calendar_is_no_answer() -> None:
+    # A year no datetime holds: the parser's OverflowError must not escape.
+    assert asked_wait("Mon, 01 Jan 99999999999 00:00:00 GMT", NOW) is None
+
+
 def _url(receiver: Receiver, status: int) -> str:
     return f"http://127.0.0.1:{receiver.port}/status/{status}"
 

@@ -9,7 +9,6 @@ import inspect
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
@@ -32,6 +31,7 @@ from dmi_api.fhir.search import (
 )
 from dmi_api.http.conditional import is_not_modified
 from dmi_api.http.routing import ignored_query, prefers_lenient
+from dmi_api.http_dates import http_date, read_http_date
 from dmi_api.models import Child
 from dmi_api.pagination import MAX_LIMIT
 from dmi_api.routers import make_router
@@ -89,14 +89,9 @@ def _not_modified(request: Request, version: int, updated_at: datetime) -> bool:
     if request.headers.get("if-none-match") is not None:
         return is_not_modified(request, version)
     since = request.headers.get("if-modified-since")
-    if since is None:
+    moment = None if since is None else read_http_date(since)
+    if moment is None:
         return False
-    try:
-        moment = parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return updated_at.astimezone(UTC).replace(microsecond=0) <= moment
 
 
@@ -117,7 +112,7 @@ def read_handler(source: Source) -> Callable[..., Awaitable[Response]]:
         caller.audit("read", part.audited, resource_id=row.id, child_id=child_id)
         headers = {
             "ETag": f'W/"{row.version}"',
-            "Last-Modified": format_datetime(row.updated_at.astimezone(UTC), usegmt=True),
+            "Last-Modified": http_date(row.updated_at),
         }
         if _not_modified(request, row.version, row.updated_at):
             return Response(status_code=304, headers=headers)

@@ -5,7 +5,8 @@ recipient must also read); anything else is not an answer and is ignored."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+
+from dmi_api.http_dates import read_http_date
 
 # Answers that ask a client to come back later with `Retry-After` (RFC 6585, RFC 9110).
 ASKS_TO_WAIT = frozenset({429, 503})
@@ -23,11 +24,8 @@ def asked_wait(value: str | None, now: datetime | None = None) -> timedelta | No
     if value.isascii() and value.isdigit():
         digits = value.lstrip("0")[:16] or "0"  # 16 digits are far past LONGEST already
         return timedelta(seconds=min(int(digits), int(LONGEST.total_seconds())))
-    try:
-        date = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    date = read_http_date(value)
+    if date is None:
         return None
-    if date.tzinfo is None:  # asctime carries no zone: HTTP dates are GMT
-        date = date.replace(tzinfo=UTC)
     wait = date - (now or datetime.now(UTC))
     return min(max(wait, timedelta(0)), LONGEST)

@@ -35,7 +35,11 @@ def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def workers(sqlite_file: Path) -> AsyncIterator[list[httpx.AsyncClient]]:
     """Two apps on the same file, each with its own engine (two workers of `dmi-api serve`)."""
     settings = Settings(
-        database_url=SecretStr(f"sqlite+aiosqlite:///{sqlite_file}"), issuer="http://testserver"
+        database_url=SecretStr(f"sqlite+aiosqlite:///{sqlite_file}"),
+        issuer="http://testserver",
+        # Writers queue for the file's lock up to the request's timeout, then 503: long enough
+        # here that eight queued writes never reach it on a busy host (2.5 s did, with one 503).
+        db_statement_timeout_ms=30_000,
     )
     apps = [build_test_app(settings) for _ in range(2)]
     clients = [

@@ -228,8 +228,14 @@ async def test_a_stopping_worker_leaves_the_rest_of_a_clinics_events_to_another(
     work.close()
     assert await asyncio.wait_for(dispatching, 30)
     [made] = await committed.sql(
-        "SELECT count(*) AS n, count(*) FILTER (WHERE status = 'succeeded') AS done"
+        "SELECT count(*) AS n, count(*) FILTER (WHERE status = 'succeeded') AS done,"
+        " count(*) FILTER (WHERE status = 'pending') AS due"
         " FROM webhook_delivery WHERE clinic_id = :c",
         c=endpoint.clinic_id,
     )
-    assert (made.n, made.done) == (BATCH, BATCH)
+    # The batch in hand, and no more, was made. Its calls were made, or (on a host so busy that
+    # a call's whole timeout no longer fitted in its lease: 15 of 500 once) released, due again
+    # for the worker that takes the clinic over; none is lost.
+    assert made.n == BATCH
+    assert made.done > 0
+    assert made.done + made.due == BATCH

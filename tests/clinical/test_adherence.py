@@ -145,8 +145,24 @@ def test_window_ending_before_it_starts_is_an_error() -> None:
             items=[dose(A, ROLL)],
             deliveries=[],
             window_from=date(2025, 3, 9),
-            window_to=date(2025, 3, 8),
+            window_to=date(2025, 3, 7),
         )
+
+
+def test_the_day_before_the_first_as_last_day_is_an_empty_window() -> None:
+    # A prescription that has not begun: nothing counted, nothing prescribed, no percent.
+    result = prescription_adherence(
+        period_start=date(2025, 3, 9),
+        period_end=None,
+        pauses=[],
+        items=[dose(A, ROLL)],
+        deliveries=[entry(date(2025, 3, 9), A, ROLL)],
+        window_from=date(2025, 3, 9),
+        window_to=date(2025, 3, 8),
+    )
+    assert result["active_days"] == 0
+    assert result["items"][0]["prescribed"] == {"occasions": 0, "repetitions": 0}
+    assert result["overall"]["percent"] == {"occasions": None, "repetitions": None}
 
 
 def test_one_day_window_is_allowed() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -181,6 +181,26 @@ class TestAdherence:
         assert again["active_days"] == 10
         assert again["paused_days"] == 4
         assert again["items"][0]["percent"]["occasions"] == 70.0
+
+    async def test_default_window_of_a_program_not_begun_counts_no_day(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Hand calculation: the program starts 10 days after the clinic's today (UTC), so
+        # "its period up to today" holds no day: 0 days counted, 0 prescribed (1 x 7 x 0 / 7),
+        # and no percent (nothing was due yet), not 0 % of one future day's dose
+        # (1 x 7 x 1 / 7 = 1 occasion, 5 repetitions).
+        start = datetime.now(UTC).date() + timedelta(days=10)
+        program = await make_program(
+            client, clinic, period_start=start.isoformat(), period_end=None
+        )
+        report = (await client.get(self.url(program), headers=clinic.headers)).json()
+        assert report["active_days"] == 0
+        # The half-open window [start, start): empty, as the API writes ranges.
+        assert report["window"] == {"from": start.isoformat(), "to": start.isoformat()}
+        item = report["items"][0]
+        assert item["prescribed"] == {"occasions": 0, "repetitions": 0}
+        assert item["percent"] == {"occasions": None, "repetitions": None}
+        assert report["overall"]["percent"] == {"occasions": None, "repetitions": None}
 
 
 @pytest.mark.usefixtures("serving_path")

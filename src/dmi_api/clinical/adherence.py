@@ -212,7 +212,8 @@ def prescription_adherence(
     window_to: date,
 ) -> dict[str, Any]:
     """Delivered against prescribed dose per item and overall, over a window (rule adherence@3)."""
-    if window_to < window_from:
+    if (window_from - window_to).days > 1:
+        # The day before `window_from` as `window_to` is an empty window (nothing due yet).
         raise ValueError("window_to is before window_from")
     counted, paused_days = counted_days(period_start, period_end, pauses, window_from, window_to)
     active_days = len(counted)

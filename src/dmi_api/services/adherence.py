@@ -116,19 +116,23 @@ def runs_until(row: PrescriptionRow) -> date | None:
 
 
 def default_window(row: Prescription, today: date) -> tuple[date, date]:
-    """The prescription's period up to today (inclusive days)."""
+    """The prescription's period up to today (inclusive days): empty (the day before its start
+    as the last day) while the prescription has not begun, as no dose was due yet."""
     end = runs_until(row)
     last = min(end, today) if end else today
-    return row.period_start, max(last, row.period_start)
+    return row.period_start, max(last, _shifted(row.period_start, -1))
 
 
 def window_or_422(
     row: Prescription, today: date, first: date | None, end: date | None
 ) -> tuple[date, date]:
-    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window."""
+    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window
+    (up to today: empty when `from` or the period's start is still ahead)."""
     default_first, default_last = default_window(row, today)
     first_day = first or default_first
-    last_day = end - timedelta(days=1) if end else default_last
+    if end is None:
+        return first_day, max(default_last, _shifted(first_day, -1))
+    last_day = end - timedelta(days=1)
     if last_day < first_day:
         detail = "`to` must be after `from`."
         raise ValidationProblemError([FieldProblem("to", detail, "end_before_start", "query")])

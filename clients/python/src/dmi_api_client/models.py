@@ -68,7 +68,7 @@ class AgePublic(BaseModel):
         ),
     ]
     rule: Annotated[
-        str, Field(description="Version of the rule, e.g. `corrected-age@1`.", title="Rule")
+        str, Field(description="Version of the rule, e.g. `corrected-age@2`.", title="Rule")
     ]
 
 

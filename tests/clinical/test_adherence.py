@@ -1,4 +1,4 @@
-"""Adherence (rule adherence@3): the golden cases in tests/golden/adherence.toml, and edge cases."""
+"""Adherence (rule adherence@4): the golden cases in tests/golden/adherence.toml, and edge cases."""
 
 from __future__ import annotations
 

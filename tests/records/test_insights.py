@@ -165,7 +165,7 @@ class TestAdherence:
         )
         window = {"from": "2025-03-01", "to": "2025-03-15"}
         report = (await client.get(self.url(program), params=window, headers=clinic.headers)).json()
-        assert report["rule"] == "adherence@3"
+        assert report["rule"] == "adherence@4"
         assert report["window"] == {"from": "2025-03-01", "to": "2025-03-15"}
         assert report["active_days"] == 14
         item = report["items"][0]
@@ -201,6 +201,59 @@ class TestAdherence:
         assert item["prescribed"] == {"occasions": 0, "repetitions": 0}
         assert item["percent"] == {"occasions": None, "repetitions": None}
         assert report["overall"]["percent"] == {"occasions": None, "repetitions": None}
+
+    async def test_days_after_today_are_not_counted(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Hand calculation: once a day, 5 repetitions, from 6 days ago; done every day up to
+        # today: 7 of 7 occasions, 35 of 35 repetitions, 100 %. Asked up to a week ahead, the
+        # 7 days still ahead were not due yet: counting them (14 days, 14 occasions) would
+        # show 50 %. The window says what was counted: `to` is tomorrow.
+        today = datetime.now(UTC).date()
+        program = await _program_done_daily(client, clinic, today)
+        ahead = (today + timedelta(days=8)).isoformat()
+        report = (
+            await client.get(
+                self.url(program),
+                params={"from": program["period_start"], "to": ahead},
+                headers=clinic.headers,
+            )
+        ).json()
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        assert report["window"] == {"from": program["period_start"], "to": tomorrow}
+        assert report["active_days"] == 7
+        assert report["items"][0]["prescribed"] == {"occasions": 7, "repetitions": 35}
+        assert report["overall"]["percent"] == {"occasions": 100.0, "repetitions": 100.0}
+        # Only days ahead: nothing counted, no percent.
+        later = (
+            await client.get(
+                self.url(program), params={"from": tomorrow, "to": ahead}, headers=clinic.headers
+            )
+        ).json()
+        assert later["active_days"] == 0
+        assert later["overall"]["percent"] == {"occasions": None, "repetitions": None}
+
+
+async def _program_done_daily(
+    client: httpx.AsyncClient, clinic: Clinic, today: date
+) -> dict[str, Any]:
+    """An open program of 5 repetitions once a day from 6 days before `today`, done each day."""
+    start = today - timedelta(days=6)
+    program = await make_program(client, clinic, period_start=start.isoformat(), period_end=None)
+    item_id = program["items"][0]["id"]
+    for day in range(7):
+        await clinic.session(
+            client,
+            f"{(start + timedelta(days=day)).isoformat()}T00:00:00Z",
+            [
+                {
+                    "exercise_id": clinic.exercise_ids[0],
+                    "prescription_item_id": item_id,
+                    "repetitions": 5,
+                }
+            ],
+        )
+    return program
 
 
 @pytest.mark.usefixtures("serving_path")
@@ -332,6 +385,28 @@ class TestProgress:
         assert adherence["prescription_id"] == program["id"]
         assert adherence["items"][0]["prescribed"]["occasions"] == 7
         assert adherence["items"][0]["delivered"]["occasions"] == 1
+
+    async def test_adherence_counts_no_day_after_today(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # As the adherence endpoint: done on each of the 7 days up to today, 7 of 7 = 100 %,
+        # not 7 of 14 = 50 % for a period asked up to a week ahead.
+        today = datetime.now(UTC).date()
+        program = await _program_done_daily(client, clinic, today)
+        report = (
+            await client.get(
+                self.url(clinic),
+                params={
+                    "from": program["period_start"],
+                    "to": (today + timedelta(days=8)).isoformat(),
+                },
+                headers=clinic.headers,
+            )
+        ).json()
+        [adherence] = report["adherence"]
+        assert adherence["active_days"] == 7
+        assert adherence["window"]["to"] == (today + timedelta(days=1)).isoformat()
+        assert adherence["overall"]["percent"] == {"occasions": 100.0, "repetitions": 100.0}
 
     async def test_svg_points_match_the_data(
         self, client: httpx.AsyncClient, clinic: Clinic

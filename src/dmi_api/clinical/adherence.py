@@ -1,4 +1,4 @@
-"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@3`).
+"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@4`).
 
 What a clinician reads from the result:
 
@@ -46,7 +46,9 @@ from typing import Any, NamedTuple
 from dmi_api.clinical.rounding import half_up
 
 # @3: doses and percents computed exactly (fractions): a tie rounds half up (@2 divided in floats).
-RULE = "adherence@3"
+# @4: no day after the clinic's today is counted (@3 counted the days of a window asked past
+# today, and a prescription not begun got one day ahead: 0 % of a dose not due yet).
+RULE = "adherence@4"
 SOURCES = ("clinic", "home")
 
 
@@ -211,7 +213,7 @@ def prescription_adherence(
     window_from: date,
     window_to: date,
 ) -> dict[str, Any]:
-    """Delivered against prescribed dose per item and overall, over a window (rule adherence@3)."""
+    """Delivered against prescribed dose per item and overall, over a window (rule adherence@4)."""
     if (window_from - window_to).days > 1:
         # The day before `window_from` as `window_to` is an empty window (nothing due yet).
         raise ValueError("window_to is before window_from")

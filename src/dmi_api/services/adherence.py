@@ -126,17 +126,24 @@ def default_window(row: Prescription, today: date) -> tuple[date, date]:
 def window_or_422(
     row: Prescription, today: date, first: date | None, end: date | None
 ) -> tuple[date, date]:
-    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window
-    (up to today: empty when `from` or the period's start is still ahead)."""
+    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window,
+    never past today (`counted_up_to`)."""
     default_first, default_last = default_window(row, today)
     first_day = first or default_first
     if end is None:
-        return first_day, max(default_last, _shifted(first_day, -1))
+        return first_day, counted_up_to(first_day, default_last, today)
     last_day = end - timedelta(days=1)
     if last_day < first_day:
         detail = "`to` must be after `from`."
         raise ValidationProblemError([FieldProblem("to", detail, "end_before_start", "query")])
-    return first_day, last_day
+    return first_day, counted_up_to(first_day, last_day, today)
+
+
+def counted_up_to(first_day: date, last_day: date, today: date) -> date:
+    """The last day adherence counts of `first_day`..`last_day`: none after today (no dose was
+    due yet: counting one would lower the percent), the day before `first_day` (an empty
+    window) when all of them are still ahead."""
+    return max(min(last_day, today), _shifted(first_day, -1))
 
 
 async def adherence_of(

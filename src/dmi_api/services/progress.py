@@ -33,6 +33,7 @@ from dmi_api.schemas.insights import (
 from dmi_api.services import prescription_items, rules_in_effect
 from dmi_api.services.adherence import (
     adherence_result,
+    counted_up_to,
     deliveries_from,
     local_day,
     runs_until,
@@ -285,6 +286,7 @@ def _adherence(
     prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]],
     period: Period,
     delivered: list[Delivery],
+    today: date,
 ) -> list[dict[str, Any]]:
     report = []
     for row, items in prescriptions:
@@ -293,6 +295,8 @@ def _adherence(
         last = min(period.last, end) if end else period.last
         if last < first:
             continue
+        # Days after today were not due yet (a period may be asked past today).
+        last = counted_up_to(first, last, today)
         report.append(adherence_result(row, items, first, last, delivered))
     return report
 
@@ -337,7 +341,7 @@ def build(
         instruments=_instruments(data.assessments),
         gmfm88_series=_gmfm_series(data.assessments, child, rules),
         milestones=windows_of(child, rules, data.achieved, period.last),
-        adherence=_adherence(data.prescriptions, period, delivered),
+        adherence=_adherence(data.prescriptions, period, delivered, rules.today()),
         sessions=_session_totals(records),
         support_points=progressions,
         support_point_categories=categories(progressions),

@@ -243,7 +243,7 @@ def categories(progressions: Sequence[ExerciseProgression]) -> list[CategoryProg
 
 
 def _dirfloortime(
-    data: ProgressData, records: Sequence[SessionRow], zone: tzinfo, period: Period
+    data: ProgressData, records: Sequence[SessionRow], zone: tzinfo, period: Period, today: date
 ) -> DirFloortime:
     fedc = [
         {"assessment_id": a.id, "performed_on": a.performed_on, **a.scores}
@@ -254,7 +254,9 @@ def _dirfloortime(
         Practice(local_day(r, zone), r.type, r.attendance, r.duration_minutes, bool(r.exercises))
         for r in records
     ]
-    found = floortime(practices, data.floortime_target, period.first, period.last)
+    # The days to come were not due yet: the weeks stop at today (a period may be asked past it).
+    last = max(min(period.last, today), period.first - timedelta(days=1))
+    found = floortime(practices, data.floortime_target, period.first, last)
     return DirFloortime.model_validate({"fedc_levels": fedc, **found})
 
 
@@ -330,6 +332,7 @@ def build(
 ) -> ProgressReport:
     """The progress report of a child over a period, from its rows (no query)."""
     zone = rules.zone
+    today = rules.today()
     records = [r for r in data.records if period.first <= local_day(r, zone) <= period.last]
     delivered = deliveries_from(records, zone)
     progressions = support_points(records, data.exercises, rules)
@@ -341,11 +344,11 @@ def build(
         instruments=_instruments(data.assessments),
         gmfm88_series=_gmfm_series(data.assessments, child, rules),
         milestones=windows_of(child, rules, data.achieved, period.last),
-        adherence=_adherence(data.prescriptions, period, delivered, rules.today()),
+        adherence=_adherence(data.prescriptions, period, delivered, today),
         sessions=_session_totals(records),
         support_points=progressions,
         support_point_categories=categories(progressions),
-        dirfloortime=_dirfloortime(data, records, zone, period),
+        dirfloortime=_dirfloortime(data, records, zone, period, today),
         intensive_blocks=blocks_in(
             [row for row, _ in data.prescriptions],
             data.block_records,

@@ -3197,7 +3197,7 @@ class DirFloortime(BaseModel):
     weeks: Annotated[list[FloortimeWeek], Field(title="Weeks")]
     parent_coaching: Annotated[list[CoachingMonth], Field(title="Parent Coaching")]
     rule: Annotated[
-        str, Field(description="`dirfloortime@1`: docs/clinical-rules.md", title="Rule")
+        str, Field(description="`dirfloortime@2`: docs/clinical-rules.md", title="Rule")
     ]
 
 

@@ -202,6 +202,54 @@ class TestAdherence:
         assert item["percent"] == {"occasions": None, "repetitions": None}
         assert report["overall"]["percent"] == {"occasions": None, "repetitions": None}
 
+    async def test_an_entry_naming_no_item_is_not_counted_by_two_prescriptions(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Two programs running 1-14 March, each with the same exercise once a day (7 a week).
+        # A home log of that exercise naming no item on 2 March is one delivery: counted by
+        # both programs it would show 1 of 14 occasions twice, the child's one set as two.
+        # It could belong to either: it counts for neither (the rule's ambiguous entry). One
+        # naming the home program's item counts for it alone: 1 of 14 = 7.14 %, and 0 of 14
+        # = 0.0 % for the clinic program.
+        home = await make_program(client, clinic)
+        other = await make_program(client, clinic, setting="clinic")
+        exercise = clinic.exercise_ids[0]
+        await clinic.session(
+            client, "2025-03-02T17:00:00Z", [{"exercise_id": exercise, "repetitions": 5}]
+        )
+        window = {"from": "2025-03-01", "to": "2025-03-15"}
+        for program in (home, other):
+            got = await client.get(self.url(program), params=window, headers=clinic.headers)
+            assert got.json()["items"][0]["delivered"]["occasions"] == 0, program["setting"]
+        named = {"exercise_id": exercise, "prescription_item_id": home["items"][0]["id"]}
+        await clinic.session(client, "2025-03-03T17:00:00Z", [{**named, "repetitions": 5}])
+        mine = await client.get(self.url(home), params=window, headers=clinic.headers)
+        assert mine.json()["items"][0]["delivered"]["occasions"] == 1
+        assert mine.json()["items"][0]["percent"]["occasions"] == 7.14
+        theirs = await client.get(self.url(other), params=window, headers=clinic.headers)
+        assert theirs.json()["items"][0]["percent"]["occasions"] == 0.0
+        # The clinic program discontinued on 4 March (its last day the 3rd): from then on the
+        # home program is the only one with the exercise, and an entry naming no item on
+        # 4 March is its own; the one of 2 March stays ambiguous.
+        url = f"/v1/prescriptions/{other['id']}"
+        await clinic.patch(
+            client, url, other["version"], status="discontinued", status_date="2025-03-04"
+        )
+        await clinic.session(
+            client, "2025-03-04T17:00:00Z", [{"exercise_id": exercise, "repetitions": 5}]
+        )
+        mine = await client.get(self.url(home), params=window, headers=clinic.headers)
+        assert mine.json()["items"][0]["delivered"]["occasions"] == 2  # 3 and 4 March
+        # The same in the progress report.
+        report = await client.get(
+            f"/v1/children/{clinic.child_id}/progress", params=window, headers=clinic.headers
+        )
+        delivered = {
+            a["prescription_id"]: a["items"][0]["delivered"]["occasions"]
+            for a in report.json()["adherence"]
+        }
+        assert delivered == {home["id"]: 2, other["id"]: 0}
+
     async def test_days_after_today_are_not_counted(
         self, client: httpx.AsyncClient, clinic: Clinic
     ) -> None:

@@ -33,6 +33,7 @@ from dmi_api.schemas.insights import (
 from dmi_api.services import prescription_items, rules_in_effect
 from dmi_api.services.adherence import (
     adherence_result,
+    claimed_by,
     counted_up_to,
     deliveries_from,
     local_day,
@@ -334,7 +335,7 @@ def build(
     zone = rules.zone
     today = rules.today()
     records = [r for r in data.records if period.first <= local_day(r, zone) <= period.last]
-    delivered = deliveries_from(records, zone)
+    delivered = claimed_by(data.prescriptions, deliveries_from(records, zone))
     progressions = support_points(records, data.exercises, rules)
     return ProgressReport(
         child_id=child_id,

@@ -1,4 +1,4 @@
-"""Adherence (rule adherence@3): the golden cases in tests/golden/adherence.toml, and edge cases."""
+"""Adherence (rule adherence@4): the golden cases in tests/golden/adherence.toml, and edge cases."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from dmi_api.clinical.adherence import (
     RULE,
     Delivery,
     ItemDose,
+    Running,
+    claimed,
     counted_days,
     prescription_adherence,
 )
@@ -145,8 +147,24 @@ def test_window_ending_before_it_starts_is_an_error() -> None:
             items=[dose(A, ROLL)],
             deliveries=[],
             window_from=date(2025, 3, 9),
-            window_to=date(2025, 3, 8),
+            window_to=date(2025, 3, 7),
         )
+
+
+def test_the_day_before_the_first_as_last_day_is_an_empty_window() -> None:
+    # A prescription that has not begun: nothing counted, nothing prescribed, no percent.
+    result = prescription_adherence(
+        period_start=date(2025, 3, 9),
+        period_end=None,
+        pauses=[],
+        items=[dose(A, ROLL)],
+        deliveries=[entry(date(2025, 3, 9), A, ROLL)],
+        window_from=date(2025, 3, 9),
+        window_to=date(2025, 3, 8),
+    )
+    assert result["active_days"] == 0
+    assert result["items"][0]["prescribed"] == {"occasions": 0, "repetitions": 0}
+    assert result["overall"]["percent"] == {"occasions": None, "repetitions": None}
 
 
 def test_one_day_window_is_allowed() -> None:
@@ -314,3 +332,24 @@ def test_counted_days_are_the_days_counted_one_by_one(
     assert paused_days == len(paused)
     assert len(counted) == len(in_scope - paused)
     assert {on(n) for n in range(-5, 100) if on(n) in counted} == in_scope - paused
+
+
+def test_an_entry_naming_no_item_is_claimed_among_the_prescriptions_of_its_day() -> None:
+    # Two prescriptions with the exercise ROLL (items A and B). On 3 March both count the day:
+    # an entry naming no item is ambiguous, left out. On 10 March the second is paused (from
+    # the 8th, open): the entry is the first's (A). On 20 March the first has ended (the 14th):
+    # the second is paused still, so nobody's. An entry naming an item keeps it.
+    first = Running(date(2025, 3, 1), date(2025, 3, 14), [], [dose(A, ROLL)])
+    paused = [{"start": "2025-03-08", "end": None}]
+    second = Running(date(2025, 3, 1), None, paused, [dose(B, ROLL)])
+    entries = [
+        entry(date(2025, 3, 3), None, ROLL),
+        entry(date(2025, 3, 10), None, ROLL),
+        entry(date(2025, 3, 20), None, ROLL),
+        entry(date(2025, 3, 3), B, ROLL),
+    ]
+    assert claimed(entries, [first, second]) == [
+        entry(date(2025, 3, 10), A, ROLL),
+        entry(date(2025, 3, 3), B, ROLL),
+    ]
+    assert claimed([], [first]) == []

@@ -52,7 +52,7 @@ def test_a_date_before_birth_is_refused() -> None:
 
 def test_default_rule_is_37_weeks_and_24_months() -> None:
     assert AgeRule() == AgeRule(preterm_below_weeks=37, correct_until_months=24)
-    assert RULE == "corrected-age@1"
+    assert RULE == "corrected-age@2"
     assert DAYS_PER_MONTH == 30.4375
 
 
@@ -66,7 +66,7 @@ def test_as_json_carries_both_ages_and_the_rule() -> None:
     assert Age(chronological_days=112, corrected_days=56, effective_years=0).as_json() == {
         "chronological_days": 112,
         "corrected_days": 56,
-        "rule": "corrected-age@1",
+        "rule": "corrected-age@2",
     }
     assert (
         Age(chronological_days=5, corrected_days=None, effective_years=0).as_json()[

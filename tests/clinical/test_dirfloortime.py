@@ -1,4 +1,4 @@
-"""DIRFloortime (rules `dirfloortime@1`, `fedc@greenspan-wieder`): golden cases."""
+"""DIRFloortime (rules `dirfloortime@2`, `fedc@greenspan-wieder`): golden cases."""
 
 from __future__ import annotations
 

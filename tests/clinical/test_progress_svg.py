@@ -270,7 +270,7 @@ def test_axis_ages_are_calendar_years_and_months_from_the_birthday() -> None:
         as_of=as_of,
         chronological_days=(as_of - birth).days,
         corrected_days=None,
-        rule="corrected-age@1",
+        rule="corrected-age@2",
     )
     label, title = ages_from(age)
     assert title == "age (date below)"
@@ -297,7 +297,7 @@ def test_axis_ages_corrected_count_from_the_term_equivalent_date() -> None:
         as_of=as_of,
         chronological_days=chronological,
         corrected_days=chronological - 70,
-        rule="corrected-age@1",
+        rule="corrected-age@2",
     )
     label, _ = ages_from(age)
     assert [label(on) for on in (date(2024, 4, 9), date(2024, 5, 10), date(2025, 4, 10))] == [
@@ -306,7 +306,7 @@ def test_axis_ages_corrected_count_from_the_term_equivalent_date() -> None:
         "1 y",
     ]
     term = AgePublic(
-        as_of=as_of, chronological_days=chronological, corrected_days=None, rule="corrected-age@1"
+        as_of=as_of, chronological_days=chronological, corrected_days=None, rule="corrected-age@2"
     )
     at_term, _ = ages_from(term)
     assert [at_term(on) for on in (date(2024, 2, 28), date(2024, 2, 29))] == ["0 mo", "1 mo"]

@@ -21,7 +21,7 @@ def _gmfm88(items: dict[str, object], goals: list[str]) -> dict[str, Any]:
 @pytest.mark.parametrize("case", cases("gmfm88"))
 def test_golden_gmfm88(case: dict[str, Any]) -> None:
     scores = _gmfm88(expand_items(case, fill_ids=range(1, 89)), case["goal_dimensions"])
-    assert scores["rule"] == "gmfm88@3rd-ed-r2"
+    assert scores["rule"] == "gmfm88@3rd-ed-r3"
     assert_matches(scores, case["expected"])
 
 

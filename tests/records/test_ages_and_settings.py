@@ -216,7 +216,7 @@ class TestAges:
             "as_of": _today().isoformat(),
             "chronological_days": 112,
             "corrected_days": 56,
-            "rule": "corrected-age@1",
+            "rule": "corrected-age@2",
         }
         listed = (await client.get("/v1/children", headers=headers)).json()["data"]
         assert listed[0]["age"]["corrected_days"] == 56
@@ -236,6 +236,27 @@ class TestAges:
             got = (await client.get(f"/v1/children/{child.id}", headers=headers)).json()
             assert got["age"]["chronological_days"] == 30
             assert got["age"]["corrected_days"] is None
+
+    async def test_a_threshold_past_term_never_makes_a_child_older(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+    ) -> None:
+        # The clinic corrects below 42 weeks (the setting allows up to 42). Born 41+0, 30 days
+        # old: 280 - 287 = -7 days "early" would give 30 + 7 = 37 days corrected, an age a week
+        # older than the child; born 40+0, 0 days early. Neither was born early: no correction.
+        # Born 38+0 (14 days early): 30 - 14 = 16 days corrected, as before.
+        headers = await headers_for(tenant_a)
+        assert (await _put_settings(client, headers, preterm_below_weeks=42)).status_code == 200
+        for weeks, corrected in ((41, None), (40, None), (38, 16)):
+            child = await seed_child(
+                app, tenant_a, birth_date=_today() - timedelta(days=30), gestational_age_weeks=weeks
+            )
+            got = (await client.get(f"/v1/children/{child.id}", headers=headers)).json()
+            assert got["age"]["chronological_days"] == 30
+            assert got["age"]["corrected_days"] == corrected, weeks
 
     async def test_assessments_and_milestones_carry_ages_on_their_dates(
         self,
@@ -264,7 +285,7 @@ class TestAges:
             "as_of": "2024-06-09",
             "chronological_days": 100,
             "corrected_days": 30,
-            "rule": "corrected-age@1",
+            "rule": "corrected-age@2",
         }
         milestone = await client.post(
             "/v1/milestones",

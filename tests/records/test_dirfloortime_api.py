@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -124,9 +125,44 @@ class TestFedcAndTheReport:
             ("2026-03-09", 0, 350, 0.0),
         ]
         assert section["parent_coaching"] == [{"month": "2026-03", "sessions": 1}]
-        assert section["rule"] == "dirfloortime@1"
+        assert section["rule"] == "dirfloortime@2"
         fedc_score = next(i for i in report.json()["instruments"] if i["instrument"] == "fedc")
         assert fedc_score["latest"]["value"] == 2
+
+    async def test_weeks_stop_at_today(
+        self, client: httpx.AsyncClient, headers: dict[str, str]
+    ) -> None:
+        # Target 2 x 25 = 50 minutes a day. 50 minutes of play on each day from this week's
+        # Monday to today (k days): k x 50 of k x 50 = 100 %. Asked two weeks ahead, the days
+        # to come were not due yet: this week's target is not 7 x 50 = 350 (50k/350 %), and
+        # the weeks ahead (0 of 350, 0 %) are not listed.
+        created = await post(client, headers, "/v1/children", {**CHILD, "floortime_target": TARGET})
+        child_id = created.json()["id"]
+        today = datetime.now(UTC).date()
+        monday = today - timedelta(days=today.weekday())
+        days = (today - monday).days + 1
+        for n in range(days):
+            body = {
+                "child_id": child_id,
+                "type": "home_practice",
+                "setting": "home",
+                "started_at": f"{(monday + timedelta(days=n)).isoformat()}T00:00:00Z",
+                "duration_minutes": 50,
+            }
+            response = await post(client, headers, "/v1/session-records", body)
+            assert response.status_code == 201, response.text
+        report = await client.get(
+            f"/v1/children/{child_id}/progress",
+            params={"from": monday.isoformat(), "to": (monday + timedelta(days=14)).isoformat()},
+            headers=headers,
+        )
+        assert report.status_code == 200, report.text
+        weeks = report.json()["dirfloortime"]["weeks"]
+        assert [
+            (w["week_from"], w["week_to"], w["days"], w["minutes"], w["target_minutes"])
+            for w in weeks
+        ] == [(monday.isoformat(), today.isoformat(), days, 50 * days, 50 * days)]
+        assert weeks[0]["percent"] == 100.0
 
 
 async def _practitioner(client: httpx.AsyncClient, headers: dict[str, str]) -> str:

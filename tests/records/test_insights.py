@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -165,7 +165,7 @@ class TestAdherence:
         )
         window = {"from": "2025-03-01", "to": "2025-03-15"}
         report = (await client.get(self.url(program), params=window, headers=clinic.headers)).json()
-        assert report["rule"] == "adherence@3"
+        assert report["rule"] == "adherence@4"
         assert report["window"] == {"from": "2025-03-01", "to": "2025-03-15"}
         assert report["active_days"] == 14
         item = report["items"][0]
@@ -181,6 +181,127 @@ class TestAdherence:
         assert again["active_days"] == 10
         assert again["paused_days"] == 4
         assert again["items"][0]["percent"]["occasions"] == 70.0
+
+    async def test_default_window_of_a_program_not_begun_counts_no_day(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Hand calculation: the program starts 10 days after the clinic's today (UTC), so
+        # "its period up to today" holds no day: 0 days counted, 0 prescribed (1 x 7 x 0 / 7),
+        # and no percent (nothing was due yet), not 0 % of one future day's dose
+        # (1 x 7 x 1 / 7 = 1 occasion, 5 repetitions).
+        start = datetime.now(UTC).date() + timedelta(days=10)
+        program = await make_program(
+            client, clinic, period_start=start.isoformat(), period_end=None
+        )
+        report = (await client.get(self.url(program), headers=clinic.headers)).json()
+        assert report["active_days"] == 0
+        # The half-open window [start, start): empty, as the API writes ranges.
+        assert report["window"] == {"from": start.isoformat(), "to": start.isoformat()}
+        item = report["items"][0]
+        assert item["prescribed"] == {"occasions": 0, "repetitions": 0}
+        assert item["percent"] == {"occasions": None, "repetitions": None}
+        assert report["overall"]["percent"] == {"occasions": None, "repetitions": None}
+
+    async def test_an_entry_naming_no_item_is_not_counted_by_two_prescriptions(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Two programs running 1-14 March, each with the same exercise once a day (7 a week).
+        # A home log of that exercise naming no item on 2 March is one delivery: counted by
+        # both programs it would show 1 of 14 occasions twice, the child's one set as two.
+        # It could belong to either: it counts for neither (the rule's ambiguous entry). One
+        # naming the home program's item counts for it alone: 1 of 14 = 7.14 %, and 0 of 14
+        # = 0.0 % for the clinic program.
+        home = await make_program(client, clinic)
+        other = await make_program(client, clinic, setting="clinic")
+        exercise = clinic.exercise_ids[0]
+        await clinic.session(
+            client, "2025-03-02T17:00:00Z", [{"exercise_id": exercise, "repetitions": 5}]
+        )
+        window = {"from": "2025-03-01", "to": "2025-03-15"}
+        for program in (home, other):
+            got = await client.get(self.url(program), params=window, headers=clinic.headers)
+            assert got.json()["items"][0]["delivered"]["occasions"] == 0, program["setting"]
+        named = {"exercise_id": exercise, "prescription_item_id": home["items"][0]["id"]}
+        await clinic.session(client, "2025-03-03T17:00:00Z", [{**named, "repetitions": 5}])
+        mine = await client.get(self.url(home), params=window, headers=clinic.headers)
+        assert mine.json()["items"][0]["delivered"]["occasions"] == 1
+        assert mine.json()["items"][0]["percent"]["occasions"] == 7.14
+        theirs = await client.get(self.url(other), params=window, headers=clinic.headers)
+        assert theirs.json()["items"][0]["percent"]["occasions"] == 0.0
+        # The clinic program discontinued on 4 March (its last day the 3rd): from then on the
+        # home program is the only one with the exercise, and an entry naming no item on
+        # 4 March is its own; the one of 2 March stays ambiguous.
+        url = f"/v1/prescriptions/{other['id']}"
+        await clinic.patch(
+            client, url, other["version"], status="discontinued", status_date="2025-03-04"
+        )
+        await clinic.session(
+            client, "2025-03-04T17:00:00Z", [{"exercise_id": exercise, "repetitions": 5}]
+        )
+        mine = await client.get(self.url(home), params=window, headers=clinic.headers)
+        assert mine.json()["items"][0]["delivered"]["occasions"] == 2  # 3 and 4 March
+        # The same in the progress report.
+        report = await client.get(
+            f"/v1/children/{clinic.child_id}/progress", params=window, headers=clinic.headers
+        )
+        delivered = {
+            a["prescription_id"]: a["items"][0]["delivered"]["occasions"]
+            for a in report.json()["adherence"]
+        }
+        assert delivered == {home["id"]: 2, other["id"]: 0}
+
+    async def test_days_after_today_are_not_counted(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Hand calculation: once a day, 5 repetitions, from 6 days ago; done every day up to
+        # today: 7 of 7 occasions, 35 of 35 repetitions, 100 %. Asked up to a week ahead, the
+        # 7 days still ahead were not due yet: counting them (14 days, 14 occasions) would
+        # show 50 %. The window says what was counted: `to` is tomorrow.
+        today = datetime.now(UTC).date()
+        program = await _program_done_daily(client, clinic, today)
+        ahead = (today + timedelta(days=8)).isoformat()
+        report = (
+            await client.get(
+                self.url(program),
+                params={"from": program["period_start"], "to": ahead},
+                headers=clinic.headers,
+            )
+        ).json()
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        assert report["window"] == {"from": program["period_start"], "to": tomorrow}
+        assert report["active_days"] == 7
+        assert report["items"][0]["prescribed"] == {"occasions": 7, "repetitions": 35}
+        assert report["overall"]["percent"] == {"occasions": 100.0, "repetitions": 100.0}
+        # Only days ahead: nothing counted, no percent.
+        later = (
+            await client.get(
+                self.url(program), params={"from": tomorrow, "to": ahead}, headers=clinic.headers
+            )
+        ).json()
+        assert later["active_days"] == 0
+        assert later["overall"]["percent"] == {"occasions": None, "repetitions": None}
+
+
+async def _program_done_daily(
+    client: httpx.AsyncClient, clinic: Clinic, today: date
+) -> dict[str, Any]:
+    """An open program of 5 repetitions once a day from 6 days before `today`, done each day."""
+    start = today - timedelta(days=6)
+    program = await make_program(client, clinic, period_start=start.isoformat(), period_end=None)
+    item_id = program["items"][0]["id"]
+    for day in range(7):
+        await clinic.session(
+            client,
+            f"{(start + timedelta(days=day)).isoformat()}T00:00:00Z",
+            [
+                {
+                    "exercise_id": clinic.exercise_ids[0],
+                    "prescription_item_id": item_id,
+                    "repetitions": 5,
+                }
+            ],
+        )
+    return program
 
 
 @pytest.mark.usefixtures("serving_path")
@@ -312,6 +433,28 @@ class TestProgress:
         assert adherence["prescription_id"] == program["id"]
         assert adherence["items"][0]["prescribed"]["occasions"] == 7
         assert adherence["items"][0]["delivered"]["occasions"] == 1
+
+    async def test_adherence_counts_no_day_after_today(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # As the adherence endpoint: done on each of the 7 days up to today, 7 of 7 = 100 %,
+        # not 7 of 14 = 50 % for a period asked up to a week ahead.
+        today = datetime.now(UTC).date()
+        program = await _program_done_daily(client, clinic, today)
+        report = (
+            await client.get(
+                self.url(clinic),
+                params={
+                    "from": program["period_start"],
+                    "to": (today + timedelta(days=8)).isoformat(),
+                },
+                headers=clinic.headers,
+            )
+        ).json()
+        [adherence] = report["adherence"]
+        assert adherence["active_days"] == 7
+        assert adherence["window"]["to"] == (today + timedelta(days=1)).isoformat()
+        assert adherence["overall"]["percent"] == {"occasions": 100.0, "repetitions": 100.0}
 
     async def test_svg_points_match_the_data(
         self, client: httpx.AsyncClient, clinic: Clinic

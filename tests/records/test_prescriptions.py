@@ -301,6 +301,9 @@ class TestPatch:
         [
             ({"period_end": "2025-01-01"}, "#/period_end"),
             ({"period_start": "2025-06-01"}, "#/period_start"),
+            # Before the child's birth, as a create refuses it: the days before birth would
+            # be prescribed (and never delivered), lowering every adherence over them.
+            ({"period_start": "2020-01-01"}, "#/period_start"),
             ({"setting": None}, "#/setting"),
             ({"items": None}, "#/items"),
             ({"status": None}, "#/status"),

@@ -63,7 +63,7 @@ class TestGmfm88:
         assert row["scores"] is None
         final = await scoring.patch(row, status="final")
         assert final["scores"]["total_percent"] == 100
-        assert final["scores"]["rule"] == "gmfm88@3rd-ed-r2"
+        assert final["scores"]["rule"] == "gmfm88@3rd-ed-r3"
 
     async def test_all_three_and_goal_dimensions(self, scoring: Scoring) -> None:
         row = await scoring.create(
@@ -131,6 +131,31 @@ class TestGmfm88:
         )
         assert deleted.status_code == 204
         assert (await scoring.get(second))["scores"]["change"] is None
+
+    async def test_goal_total_change_only_between_the_same_goal_dimensions(
+        self, scoring: Scoring
+    ) -> None:
+        # Every item 1: each dimension 1/3 = 33.33 %; every item 3: 100 %. Goals B and D then,
+        # goals C and E now: 100 - 33.33 = 66.67 would subtract the means of other dimensions
+        # (sitting and standing against crawling and walking): no goal total change. The total
+        # (all five dimensions both times) still changes by 66.67.
+        await scoring.create(performed_on="2025-01-10", items=gmfm(1), goal_dimensions=["B", "D"])
+        other_goals = await scoring.create(
+            performed_on="2025-04-10", items=gmfm(3), goal_dimensions=["C", "E"]
+        )
+        change = other_goals["scores"]["change"]
+        assert change["total_percent"] == 66.67
+        assert change["goal_total_percent"] is None
+        # The same goals again (in another order): 100 - 100 = 0.0, then with every item 2
+        # (66.67 % each) against that: 66.67 - 100 = -33.33.
+        same_goals = await scoring.create(
+            performed_on="2025-07-10", items=gmfm(3), goal_dimensions=["E", "C"]
+        )
+        assert same_goals["scores"]["change"]["goal_total_percent"] == 0.0
+        lower = await scoring.create(
+            performed_on="2025-10-10", items=gmfm(2), goal_dimensions=["C", "E"]
+        )
+        assert lower["scores"]["change"]["goal_total_percent"] == -33.33
 
 
 class TestOtherInstruments:

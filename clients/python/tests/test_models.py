@@ -111,11 +111,11 @@ def test_values_a_newer_server_adds_do_not_fail_an_answer(dmi: DmiClient) -> Non
         }
     )
     answer = dmi.transport.send(ops.ASSESSMENTS.get(assessment.id)).json()
-    answer["scores"]["rule"] = "gmfm88@3rd-ed-r3"
+    answer["scores"]["rule"] = "gmfm88@3rd-ed-r4"
     rescored = ops.ASSESSMENTS.adapter.validate_python(answer)
     assert isinstance(rescored, models.GMFM88Assessment)  # still told apart by `instrument`
     assert rescored.scores is not None
-    assert rescored.scores.rule == "gmfm88@3rd-ed-r3"
+    assert rescored.scores.rule == "gmfm88@3rd-ed-r4"
 
 
 def _request(pager: Pager[models.EventPublic]) -> ApiRequest:

@@ -1,4 +1,4 @@
-"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@3`).
+"""Adherence of a prescription: delivered / prescribed dose over a window (rule `adherence@4`).
 
 What a clinician reads from the result:
 
@@ -20,8 +20,10 @@ What a clinician reads from the result:
   outside the window or the period). A delivery belongs to an item when it names the item's id, or
   when it names no item and its exercise is the item's exercise and that exercise appears in exactly
   one item of the prescription; an un-itemized delivery of an exercise prescribed in two or more
-  items is ambiguous and counts for none of them. A delivery naming an item that is not in `items`
-  counts for none. Each delivery delivers `(sets or 1) * (repetitions or 1)` repetitions: a
+  items is ambiguous and counts for none of them. Across the child's prescriptions the same holds
+  (`claimed`, applied first): an entry naming no item whose exercise is in items of two
+  prescriptions that count its day counts for neither. A delivery naming an item that is not in
+  `items` counts for none. Each delivery delivers `(sets or 1) * (repetitions or 1)` repetitions: a
   count left out means one, but an entry recorded with 0 repetitions or 0 sets delivered 0 and is
   not a delivered occasion. `occasions` is the number of deliveries that delivered at least one
   repetition and `repetitions` the sum of what they delivered, also split by source: `clinic`
@@ -46,7 +48,11 @@ from typing import Any, NamedTuple
 from dmi_api.clinical.rounding import half_up
 
 # @3: doses and percents computed exactly (fractions): a tie rounds half up (@2 divided in floats).
-RULE = "adherence@3"
+# @4: no day after the clinic's today is counted (@3 counted the days of a window asked past
+# today, and a prescription not begun got one day ahead: 0 % of a dose not due yet); an entry
+# naming no item is matched among all the child's prescriptions of its day (`claimed`: @3
+# counted it for each prescription with its exercise in one item).
+RULE = "adherence@4"
 SOURCES = ("clinic", "home")
 
 
@@ -155,6 +161,45 @@ def counted_days(
     return days, days.paused_days
 
 
+@dataclass(frozen=True)
+class Running:
+    """A prescription as entries naming no item are matched to it: its days and its items."""
+
+    period_start: date
+    last_day: date | None  # its last day (`period_end`, or the day before it finished)
+    pauses: Sequence[Mapping[str, Any]]
+    items: Sequence[ItemDose]
+
+
+def claimed(deliveries: Sequence[Delivery], prescriptions: Sequence[Running]) -> list[Delivery]:
+    """The deliveries with an entry naming no item given the one item of its exercise among
+    the child's prescriptions that count its day; left out when several items have it, of one
+    prescription or of two (it could be either: counted by both, one practice would count
+    twice), or none does."""
+    if not deliveries:
+        return []
+    first, last = min(d.on for d in deliveries), max(d.on for d in deliveries)
+    running = [
+        (counted_days(p.period_start, p.last_day, p.pauses, first, last)[0], p.items)
+        for p in prescriptions
+    ]
+    found: list[Delivery] = []
+    for delivery in deliveries:
+        if delivery.item_id is not None:
+            found.append(delivery)
+            continue
+        candidates = [
+            item.item_id
+            for days, items in running
+            if delivery.on in days
+            for item in items
+            if item.exercise_id == delivery.exercise_id
+        ]
+        if len(candidates) == 1:
+            found.append(delivery._replace(item_id=candidates[0]))
+    return found
+
+
 def _item_of(
     delivery: Delivery, ids: set[uuid.UUID], by_exercise: dict[uuid.UUID, uuid.UUID]
 ) -> uuid.UUID | None:
@@ -211,8 +256,9 @@ def prescription_adherence(
     window_from: date,
     window_to: date,
 ) -> dict[str, Any]:
-    """Delivered against prescribed dose per item and overall, over a window (rule adherence@3)."""
-    if window_to < window_from:
+    """Delivered against prescribed dose per item and overall, over a window (rule adherence@4)."""
+    if (window_from - window_to).days > 1:
+        # The day before `window_from` as `window_to` is an empty window (nothing due yet).
         raise ValueError("window_to is before window_from")
     counted, paused_days = counted_days(period_start, period_end, pauses, window_from, window_to)
     active_days = len(counted)

@@ -1,4 +1,4 @@
-"""Chronological and corrected (prematurity-adjusted) ages, rule `corrected-age@1`."""
+"""Chronological and corrected (prematurity-adjusted) ages, rule `corrected-age@2`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-RULE = "corrected-age@1"
+# @2: a child born at or after 40+0 is never corrected, whatever the clinic's threshold (@1,
+# with `preterm_below_weeks` above 40, gave a post-term child a corrected age older than it).
+RULE = "corrected-age@2"
 DAYS_PER_MONTH = 30.4375  # WHO: 365.25 / 12
 TERM_DAYS = 280  # 40 weeks: corrected age counts from this term-equivalent date
 
@@ -15,7 +17,9 @@ TERM_DAYS = 280  # 40 weeks: corrected age counts from this term-equivalent date
 class AgeRule:
     """When an age is corrected for prematurity; both thresholds are configurable per clinic."""
 
-    preterm_below_weeks: int = 37  # correct only when gestational age at birth < this many weeks
+    # Correct only when gestational age at birth < this many weeks (and < 40: born at term or
+    # later, nothing is corrected whatever the threshold).
+    preterm_below_weeks: int = 37
     correct_until_months: int = 24  # ... and the chronological age is < this many (calendar) months
 
 
@@ -88,7 +92,9 @@ def days_to_term(
         return None
     # Whole days avoid float error at the threshold: 36+6 is 258 days < 37 * 7 = 259.
     gestation = gestational_age_weeks * 7 + (gestational_age_days or 0)
-    if gestation >= rule.preterm_below_weeks * 7:
+    # Born at or after term (40+0) no week was missed: a clinic threshold above 40 weeks must
+    # not make "weeks early" zero or negative, which would age a post-term child forward.
+    if gestation >= min(rule.preterm_below_weeks * 7, TERM_DAYS):
         return None
     return TERM_DAYS - gestation
 

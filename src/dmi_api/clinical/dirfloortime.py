@@ -1,4 +1,4 @@
-"""DIRFloortime, rules `fedc@greenspan-wieder` and `dirfloortime@1` (docs/clinical-rules.md).
+"""DIRFloortime, rules `fedc@greenspan-wieder` and `dirfloortime@2` (docs/clinical-rules.md).
 
 - **FEDC level**: the Functional Emotional Developmental Capacity the clinician observed, as an
   assessment of instrument `fedc` (entered `level`, 1-9): the six core capacities and the three
@@ -23,7 +23,9 @@ from typing import Any
 from dmi_api.clinical.rounding import half_up
 
 FEDC_RULE = "fedc@greenspan-wieder"
-RULE = "dirfloortime@1"
+# @2: the report's weeks and months stop at the clinic's today (@1 ran to the end of a period
+# asked past it: a week in progress weighed against 7 days' target, the weeks ahead at 0 %).
+RULE = "dirfloortime@2"
 DEFAULT_MINUTES = 20
 FEDC_CAPACITIES = {
     1: "shared attention and regulation",

@@ -10,7 +10,9 @@ from dmi_api.clinical.rounding import half_up
 from dmi_api.clinical.scoring_common import score_of, sum_scores
 
 # -r2: every percent rounded half up (3.125 -> 3.13), computed exactly (was Python's round).
-GMFM88_RULE = "gmfm88@3rd-ed-r2"
+# -r3: the goal total's change only between assessments with the same goal dimensions (r2
+# subtracted the mean of other dimensions when the goals changed).
+GMFM88_RULE = "gmfm88@3rd-ed-r3"
 GMFM66_RULE = "gmfm66@gmae-2"
 GMFM_MAX_ITEM_SCORE = 3
 GMFM88_ITEMS = 88

@@ -198,7 +198,8 @@ async def prescription_adherence(
     end: To = None,
 ) -> AdherenceReport:
     """Prescribed dose against the dose recorded in sessions and home practice, pauses left
-    out; by default over the prescription's period up to today."""
+    out; by default over the prescription's period up to today, and never past today (no dose
+    was due yet): `window` says which days were counted."""
     row = await prescriptions.get(caller.tenant, prescription_id)
     today = (await rules_in_effect.load(caller.tenant)).today()  # the clinic's date
     first_day, last_day = adherence.window_or_422(row, today, first, end)

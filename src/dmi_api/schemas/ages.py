@@ -19,4 +19,4 @@ class AgePublic(BaseModel):
             "negative before the due date; null when the rule does not apply."
         )
     )
-    rule: str = Field(description="Version of the rule, e.g. `corrected-age@1`.")
+    rule: str = Field(description="Version of the rule, e.g. `corrected-age@2`.")

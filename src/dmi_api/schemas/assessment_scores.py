@@ -63,7 +63,9 @@ class GMFM88Change(_Scores):
     previous_assessment_id: uuid.UUID
     previous_performed_on: IsoDate
     total_percent: Rounded | None
-    goal_total_percent: Rounded | None
+    goal_total_percent: Rounded | None = Field(
+        description="null unless both assessments marked the same goal dimensions"
+    )
 
 
 class GMFM88Scores(_Scores):

@@ -314,7 +314,7 @@ class DirFloortime(BaseModel):
     )
     weeks: list[FloortimeWeek]
     parent_coaching: list[CoachingMonth]
-    rule: str = Field(description="`dirfloortime@1`: docs/clinical-rules.md")
+    rule: str = Field(description="`dirfloortime@2`: docs/clinical-rules.md")
 
 
 class ProgressReport(BaseModel):

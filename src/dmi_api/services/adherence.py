@@ -9,11 +9,17 @@ from typing import Any
 
 from sqlmodel import col
 
-from dmi_api.clinical.adherence import Delivery, ItemDose, prescription_adherence
+from dmi_api.clinical.adherence import (
+    Delivery,
+    ItemDose,
+    Running,
+    claimed,
+    prescription_adherence,
+)
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Prescription, PrescriptionItem, SessionRecord
-from dmi_api.queries.predicates import child_of, started_in
-from dmi_api.services import rules_in_effect
+from dmi_api.queries.predicates import child_of, ran, runs_into, started_in
+from dmi_api.services import prescription_items, rules_in_effect
 from dmi_api.services.report_rows import ItemRow, PrescriptionRow, SessionRow, StartedRow
 from dmi_api.tenant_scope import Tenant
 
@@ -116,23 +122,34 @@ def runs_until(row: PrescriptionRow) -> date | None:
 
 
 def default_window(row: Prescription, today: date) -> tuple[date, date]:
-    """The prescription's period up to today (inclusive days)."""
+    """The prescription's period up to today (inclusive days): empty (the day before its start
+    as the last day) while the prescription has not begun, as no dose was due yet."""
     end = runs_until(row)
     last = min(end, today) if end else today
-    return row.period_start, max(last, row.period_start)
+    return row.period_start, max(last, _shifted(row.period_start, -1))
 
 
 def window_or_422(
     row: Prescription, today: date, first: date | None, end: date | None
 ) -> tuple[date, date]:
-    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window."""
+    """The inclusive days of `from` (inclusive) and `to` (exclusive), else the default window,
+    never past today (`counted_up_to`)."""
     default_first, default_last = default_window(row, today)
     first_day = first or default_first
-    last_day = end - timedelta(days=1) if end else default_last
+    if end is None:
+        return first_day, counted_up_to(first_day, default_last, today)
+    last_day = end - timedelta(days=1)
     if last_day < first_day:
         detail = "`to` must be after `from`."
         raise ValidationProblemError([FieldProblem("to", detail, "end_before_start", "query")])
-    return first_day, last_day
+    return first_day, counted_up_to(first_day, last_day, today)
+
+
+def counted_up_to(first_day: date, last_day: date, today: date) -> date:
+    """The last day adherence counts of `first_day`..`last_day`: none after today (no dose was
+    due yet: counting one would lower the percent), the day before `first_day` (an empty
+    window) when all of them are still ahead."""
+    return max(min(last_day, today), _shifted(first_day, -1))
 
 
 async def adherence_of(
@@ -144,7 +161,42 @@ async def adherence_of(
 ) -> dict[str, Any]:
     """The adherence of one prescription over inclusive days."""
     delivered = await deliveries(tenant, row.child_id, first_day, last_day)
-    return adherence_result(row, items, first_day, last_day, delivered)
+    # The child's other prescriptions of those days decide whose an entry naming no item is.
+    statement = tenant.select(Prescription).where(
+        child_of(Prescription, row.child_id),
+        ran(Prescription),
+        runs_into(Prescription, first_day, last_day),
+    )
+    others = [p for p in (await tenant.db.execute(statement)).scalars() if p.id != row.id]
+    loaded = await prescription_items.load(tenant, [p.id for p in others])
+    running = [(row, items), *((p, loaded[p.id]) for p in others)]
+    return adherence_result(row, items, first_day, last_day, claimed_by(running, delivered))
+
+
+def _doses(items: Sequence[ItemRow]) -> list[ItemDose]:
+    return [
+        ItemDose(
+            item_id=item.id,
+            exercise_id=item.exercise_id,
+            repetitions=item.repetitions,
+            sets=item.sets,
+            times_per_day=item.times_per_day,
+            days_per_week=item.days_per_week,
+        )
+        for item in items
+    ]
+
+
+def claimed_by(
+    prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]], delivered: list[Delivery]
+) -> list[Delivery]:
+    """The deliveries, each entry naming no item given the one item of its exercise among the
+    prescriptions (with their items) that count its day, or left out (`adherence.claimed`)."""
+    running = [
+        Running(row.period_start, runs_until(row), row.pauses, _doses(items))
+        for row, items in prescriptions
+    ]
+    return claimed(delivered, running)
 
 
 def adherence_result(
@@ -160,17 +212,7 @@ def adherence_result(
         period_start=row.period_start,
         period_end=runs_until(row),
         pauses=row.pauses,
-        items=[
-            ItemDose(
-                item_id=item.id,
-                exercise_id=item.exercise_id,
-                repetitions=item.repetitions,
-                sets=item.sets,
-                times_per_day=item.times_per_day,
-                days_per_week=item.days_per_week,
-            )
-            for item in items
-        ],
+        items=_doses(items),
         deliveries=delivered,
         window_from=first_day,
         window_to=last_day,

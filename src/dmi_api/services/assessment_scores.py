@@ -51,11 +51,14 @@ def _change(current: dict[str, Any], previous: Assessment | None) -> dict[str, A
         now, then = current.get(name), before.get(name)
         return None if now is None or then is None else change(now, then)
 
+    # A goal total is the mean of its goal dimensions: with other goals marked before, the two
+    # means are of different dimensions and their difference measures no change.
+    same_goals = current.get("goal_dimensions") == before.get("goal_dimensions")
     return {
         "previous_assessment_id": str(previous.id),
         "previous_performed_on": previous.performed_on.isoformat(),
         "total_percent": delta("total_percent"),
-        "goal_total_percent": delta("goal_total_percent"),
+        "goal_total_percent": delta("goal_total_percent") if same_goals else None,
     }
 
 

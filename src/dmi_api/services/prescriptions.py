@@ -80,6 +80,13 @@ def _period_errors(start: date, end: date | None, *, pointer: str = "#/period_en
     return []
 
 
+def _before_birth(child: Child | None, start: date) -> Errors:
+    if child is not None and start < child.birth_date:
+        detail = "The period cannot start before the child's birth."
+        return [FieldProblem("#/period_start", detail, "before_birth")]
+    return []
+
+
 def _block_errors(setting: str, block: Any, *, pointer: str = "#/block") -> Errors:
     if block is not None and setting != "intensive":
         detail = "Only an intensive prescription is a block with a plan."
@@ -122,9 +129,7 @@ async def create(
     errors, child = await check_reference(tenant, Child, payload.child_id, "#/child_id")
     more, _ = await check_reference(tenant, Practitioner, payload.prescriber_id, "#/prescriber_id")
     errors += more
-    if child is not None and payload.period_start < child.birth_date:
-        detail = "The period cannot start before the child's birth."
-        errors.append(FieldProblem("#/period_start", detail, "before_birth"))
+    errors += _before_birth(child, payload.period_start)
     errors += _period_errors(payload.period_start, payload.period_end)
     errors += _block_errors(payload.setting, payload.block)
     errors += await items_service.check(tenant, payload.items)
@@ -157,6 +162,8 @@ async def update(
         errors += more
     start = changes.get("period_start", row.period_start)
     end = changes.get("period_end", row.period_end)
+    if "period_start" in changes:
+        errors += _before_birth(await tenant.get(Child, row.child_id), start)
     errors += _period_errors(
         start, end, pointer="#/period_end" if "period_end" in changes else "#/period_start"
     )

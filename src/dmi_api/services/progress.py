@@ -33,6 +33,8 @@ from dmi_api.schemas.insights import (
 from dmi_api.services import prescription_items, rules_in_effect
 from dmi_api.services.adherence import (
     adherence_result,
+    claimed_by,
+    counted_up_to,
     deliveries_from,
     local_day,
     runs_until,
@@ -242,7 +244,7 @@ def categories(progressions: Sequence[ExerciseProgression]) -> list[CategoryProg
 
 
 def _dirfloortime(
-    data: ProgressData, records: Sequence[SessionRow], zone: tzinfo, period: Period
+    data: ProgressData, records: Sequence[SessionRow], zone: tzinfo, period: Period, today: date
 ) -> DirFloortime:
     fedc = [
         {"assessment_id": a.id, "performed_on": a.performed_on, **a.scores}
@@ -253,7 +255,9 @@ def _dirfloortime(
         Practice(local_day(r, zone), r.type, r.attendance, r.duration_minutes, bool(r.exercises))
         for r in records
     ]
-    found = floortime(practices, data.floortime_target, period.first, period.last)
+    # The days to come were not due yet: the weeks stop at today (a period may be asked past it).
+    last = max(min(period.last, today), period.first - timedelta(days=1))
+    found = floortime(practices, data.floortime_target, period.first, last)
     return DirFloortime.model_validate({"fedc_levels": fedc, **found})
 
 
@@ -285,6 +289,7 @@ def _adherence(
     prescriptions: Sequence[tuple[PrescriptionRow, Sequence[ItemRow]]],
     period: Period,
     delivered: list[Delivery],
+    today: date,
 ) -> list[dict[str, Any]]:
     report = []
     for row, items in prescriptions:
@@ -293,6 +298,8 @@ def _adherence(
         last = min(period.last, end) if end else period.last
         if last < first:
             continue
+        # Days after today were not due yet (a period may be asked past today).
+        last = counted_up_to(first, last, today)
         report.append(adherence_result(row, items, first, last, delivered))
     return report
 
@@ -326,8 +333,9 @@ def build(
 ) -> ProgressReport:
     """The progress report of a child over a period, from its rows (no query)."""
     zone = rules.zone
+    today = rules.today()
     records = [r for r in data.records if period.first <= local_day(r, zone) <= period.last]
-    delivered = deliveries_from(records, zone)
+    delivered = claimed_by(data.prescriptions, deliveries_from(records, zone))
     progressions = support_points(records, data.exercises, rules)
     return ProgressReport(
         child_id=child_id,
@@ -337,11 +345,11 @@ def build(
         instruments=_instruments(data.assessments),
         gmfm88_series=_gmfm_series(data.assessments, child, rules),
         milestones=windows_of(child, rules, data.achieved, period.last),
-        adherence=_adherence(data.prescriptions, period, delivered),
+        adherence=_adherence(data.prescriptions, period, delivered, today),
         sessions=_session_totals(records),
         support_points=progressions,
         support_point_categories=categories(progressions),
-        dirfloortime=_dirfloortime(data, records, zone, period),
+        dirfloortime=_dirfloortime(data, records, zone, period, today),
         intensive_blocks=blocks_in(
             [row for row, _ in data.prescriptions],
             data.block_records,

@@ -68,7 +68,7 @@ class AgePublic(BaseModel):
         ),
     ]
     rule: Annotated[
-        str, Field(description="Version of the rule, e.g. `corrected-age@1`.", title="Rule")
+        str, Field(description="Version of the rule, e.g. `corrected-age@2`.", title="Rule")
     ]
 
 
@@ -1501,7 +1501,13 @@ class GMFM88Change(BaseModel):
     previous_assessment_id: Annotated[UUID, Field(title="Previous Assessment Id")]
     previous_performed_on: Annotated[date, Field(title="Previous Performed On")]
     total_percent: Annotated[float | None, Field(title="Total Percent")]
-    goal_total_percent: Annotated[float | None, Field(title="Goal Total Percent")]
+    goal_total_percent: Annotated[
+        float | None,
+        Field(
+            description="null unless both assessments marked the same goal dimensions",
+            title="Goal Total Percent",
+        ),
+    ]
 
 
 class GMFM88Dimension(BaseModel):
@@ -1541,7 +1547,7 @@ class GMFM88Scores(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    rule: Annotated[Literal["gmfm88@3rd-ed-r2"] | str, Field(title="Rule")]
+    rule: Annotated[Literal["gmfm88@3rd-ed-r3"] | str, Field(title="Rule")]
     dimensions: GMFM88Dimensions
     total_percent: Annotated[
         float, Field(description="rounded to 2 decimals", title="Total Percent")
@@ -3191,7 +3197,7 @@ class DirFloortime(BaseModel):
     weeks: Annotated[list[FloortimeWeek], Field(title="Weeks")]
     parent_coaching: Annotated[list[CoachingMonth], Field(title="Parent Coaching")]
     rule: Annotated[
-        str, Field(description="`dirfloortime@1`: docs/clinical-rules.md", title="Rule")
+        str, Field(description="`dirfloortime@2`: docs/clinical-rules.md", title="Rule")
     ]
 
 

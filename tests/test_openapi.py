@@ -87,8 +87,9 @@ DOCUMENTED = {
     ("patch", "/v1/children/{child_id}"): {
         *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "429", "503")
     },
+    # An Idempotency-Key still in progress is 409 (a resent delete whose first is running).
     ("delete", "/v1/children/{child_id}"): {
-        *("400", "401", "403", "404", "412", "422", "428", "429", "503")
+        *("400", "401", "403", "404", "409", "412", "422", "428", "429", "503")
     },
     # A signed record is amended, never deleted: the route declares its 409 itself.
     ("delete", "/v1/session-records/{record_id}"): {

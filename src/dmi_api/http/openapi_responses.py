@@ -225,7 +225,8 @@ def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) 
         statuses |= {413, 415, 422}
     if "requestBody" in operation:
         statuses.add(413)
-    if authenticated and method in _WRITES:
+    # A write's uniqueness race; any operation's Idempotency-Key still in progress.
+    if authenticated and (method in _WRITES or _header(operation, "Idempotency-Key")):
         statuses.add(409)
     if _header(operation, "If-Match") is not None:
         statuses |= {400, 412, 428}

@@ -95,9 +95,10 @@ DOCUMENTED = {
     ("delete", "/v1/session-records/{record_id}"): {
         *("400", "401", "403", "404", "409", "412", "422", "428", "429", "503")
     },
-    ("post", "/v1/children"): {"401", "403", "409", "413", "415", "422", "429", "503"},
+    # 400 and 415 of any body: a gzip body that is not gzip, another content coding.
+    ("post", "/v1/children"): {"400", "401", "403", "409", "413", "415", "422", "429", "503"},
     ("get", "/v1/clinic-settings"): {"304", "401", "403", "422", "429", "503"},
-    ("post", "/oauth/token"): {"400", "401", "413", "429", "503"},
+    ("post", "/oauth/token"): {"400", "401", "413", "415", "429", "503"},
     ("get", "/.well-known/oauth-authorization-server"): set(),
     ("get", "/.well-known/jwks.json"): {"503"},
     ("get", "/healthz"): set(),

@@ -172,6 +172,7 @@ BUSINESS_RULES: dict[str, str] = {
     "date_out_of_range": "a report end that leaves no day before it, or more than five years ahead",
     "unknown_time_zone": "a `time_zone` that is not an IANA time zone name",
     "idempotency_key_reused": "an `Idempotency-Key` already used with another request",
+    "duplicate_member": "a JSON object naming a member more than once (RFC 8259 §4)",
     "string_unstorable": "text with NUL characters or unpaired surrogates, which JSON allows "
     "and storage cannot hold",
     "int_type": "an integer written with a fraction (`3.0`): integers are sent as `3`",

@@ -107,3 +107,25 @@ class TestDelete:
         # Without the key, the tombstone answers as before: no such record.
         unkeyed = await client.delete(path, headers={**clinic.headers, "If-Match": '"1"'})
         assert unkeyed.status_code == 404
+
+
+class TestConflict:
+    async def test_a_stale_edit_is_412_naming_the_current_version(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # Edited offline on version 1 while the clinic moved the record on to version 2: the
+        # 412 names the version to merge with (its ETag), so the phone need not ask again.
+        record = await create_record(client, clinic)
+        path = f"{RECORDS}/{record['id']}"
+        moved = await client.patch(
+            path, json={"duration_minutes": 45}, headers=keyed(clinic, "a", 1)
+        )
+        assert moved.status_code == 200, moved.text
+        for sent in ('"1"', 'W/"2"'):
+            headers = {**clinic.headers, "If-Match": sent}
+            stale = await client.patch(path, json={"duration_minutes": 40}, headers=headers)
+            assert stale.status_code == 412, stale.text
+            assert stale.headers["etag"] == moved.headers["etag"] == '"2"'
+            assert stale.json()["current_version"] == 2
+        gone = await client.delete(path, headers={**clinic.headers, "If-Match": '"1"'})
+        assert (gone.status_code, gone.headers["etag"]) == (412, '"2"')

@@ -88,7 +88,8 @@ _DESCRIPTIONS: dict[int, str] = {
     404: "Not Found: no such row in the caller's clinic",
     409: "Conflict: the change conflicts with the current state (a taken unique value, a reused "
     "`Idempotency-Key`, a concurrent change)",
-    412: "Precondition Failed: `If-Match` does not name the current version",
+    412: "Precondition Failed: `If-Match` does not name the current version (which `ETag` and "
+    "`current_version` name)",
     413: "Content Too Large: the body exceeds the configured limit",
     415: "Unsupported Media Type: the body is not JSON, or has a content coding other than "
     "gzip (`Accept-Encoding` names it)",
@@ -194,6 +195,13 @@ BUSINESS_RULES: dict[str, str] = {
 _HEADERS: dict[int, dict[str, Any]] = {
     401: _CHALLENGE,
     403: _CHALLENGE,
+    412: {
+        "ETag": {
+            "description": "the current version's ETag (also `current_version` in the body), "
+            "when a stale `If-Match` was refused: the version to merge with",
+            "schema": {"type": "string"},
+        }
+    },
     415: {
         "Accept-Encoding": {
             "description": "when the body's content coding was refused: the one accepted",

@@ -97,6 +97,19 @@ async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
         await client.aclose()
 
 
+# What a browser (a web client, a hybrid app's web view) may send and read, beyond what CORS
+# allows of itself: every request header the API reads, every response header it answers with.
+CORS_REQUEST_HEADERS = [
+    *("Authorization", "Content-Type", "Content-Encoding", "Idempotency-Key", "X-Request-ID"),
+    *("If-Match", "If-None-Match", "If-Modified-Since", "Prefer", "Range"),
+]
+CORS_RESPONSE_HEADERS = [
+    *("X-Request-ID", "Location", "Content-Location", "Link", "Retry-After", "ETag"),
+    *("Last-Modified", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "X-Progress"),
+    *("WWW-Authenticate", "Accept-Encoding", "Content-Range", "Accept-Ranges"),
+]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI app; the engine is created here and disposed on shutdown."""
     settings = settings or get_settings()
@@ -190,8 +203,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Location", "Link", "Retry-After", "ETag"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
             max_age=600,
         )
     app.add_middleware(

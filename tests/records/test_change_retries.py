@@ -4,10 +4,14 @@ phone on a flaky network does: with the same `Idempotency-Key` the first answer 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from dmi_api.models.columns import utcnow
+from dmi_api.services import idempotency
 from tests.records.test_children import NEW
 from tests.support.clinics import Clinic
 from tests.support.sessions import create as create_record
@@ -129,3 +133,24 @@ class TestConflict:
             assert stale.json()["current_version"] == 2
         gone = await client.delete(path, headers={**clinic.headers, "If-Match": '"1"'})
         assert (gone.status_code, gone.headers["etag"]) == (412, '"2"')
+
+
+class TestExpiry:
+    async def test_the_upkeep_forgets_a_key_past_its_lifetime_only(
+        self, client: httpx.AsyncClient, clinic: Clinic, db_connection: AsyncConnection
+    ) -> None:
+        headers = {**clinic.headers, "Idempotency-Key": "tablet-log-88"}
+        first = await client.post(RECORDS, json=clinic.new(), headers=headers)
+        assert first.status_code == 201, first.text
+
+        async def prune(hours: int) -> None:
+            async with AsyncSession(bind=db_connection) as db:
+                await idempotency.prune(db, utcnow() + timedelta(hours=hours))
+
+        await prune(23)  # within the 24 hours: kept, replayed
+        again = await client.post(RECORDS, json=clinic.new(), headers=headers)
+        assert again.headers["idempotent-replayed"] == "true"
+        await prune(25)  # past them: forgotten, with the answer it kept
+        other = await client.post(RECORDS, json=clinic.new(duration_minutes=5), headers=headers)
+        assert other.status_code == 201, other.text
+        assert "idempotent-replayed" not in other.headers

@@ -4,17 +4,24 @@ phone on a flaky network does: with the same `Idempotency-Key` the first answer 
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from dmi_api.models.columns import utcnow
 from dmi_api.services import idempotency
+from tests.records.conftest import headers_maker
 from tests.records.test_children import NEW
 from tests.support.clinics import Clinic
 from tests.support.sessions import create as create_record
+from tests.support.sessions import make_clinic
+from tests.support.tenants import make_tenant
 
 CHILDREN = "/v1/children"
 RECORDS = "/v1/session-records"
@@ -154,3 +161,20 @@ class TestExpiry:
         other = await client.post(RECORDS, json=clinic.new(duration_minutes=5), headers=headers)
         assert other.status_code == 201, other.text
         assert "idempotent-replayed" not in other.headers
+
+
+@pytest.mark.postgres_only
+async def test_one_change_sent_at_once_through_two_replicas_is_made_once(
+    live_app: FastAPI, live_client: httpx.AsyncClient
+) -> None:
+    tenant = await make_tenant(live_app)
+    clinic = await make_clinic(live_app, tenant, headers_maker(live_app))
+    record = await create_record(live_client, clinic)
+    path = f"{RECORDS}/{record['id']}"
+    headers = keyed(clinic, f"race-{uuid.uuid4()}", 1)
+    answers = await asyncio.gather(
+        *(live_client.patch(path, json={"duration_minutes": 33}, headers=headers) for _ in range(6))
+    )
+    assert {a.status_code for a in answers} <= {200, 409}, [a.text for a in answers]
+    assert {a.headers["etag"] for a in answers if a.status_code == 200} == {'"2"'}
+    assert await versions(live_client, clinic, path) == [1, 2]

@@ -87,16 +87,18 @@ DOCUMENTED = {
     ("patch", "/v1/children/{child_id}"): {
         *("400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "429", "503")
     },
+    # An Idempotency-Key still in progress is 409 (a resent delete whose first is running).
     ("delete", "/v1/children/{child_id}"): {
-        *("400", "401", "403", "404", "412", "422", "428", "429", "503")
+        *("400", "401", "403", "404", "409", "412", "422", "428", "429", "503")
     },
     # A signed record is amended, never deleted: the route declares its 409 itself.
     ("delete", "/v1/session-records/{record_id}"): {
         *("400", "401", "403", "404", "409", "412", "422", "428", "429", "503")
     },
-    ("post", "/v1/children"): {"401", "403", "409", "413", "415", "422", "429", "503"},
+    # 400 and 415 of any body: a gzip body that is not gzip, another content coding.
+    ("post", "/v1/children"): {"400", "401", "403", "409", "413", "415", "422", "429", "503"},
     ("get", "/v1/clinic-settings"): {"304", "401", "403", "422", "429", "503"},
-    ("post", "/oauth/token"): {"400", "401", "413", "429", "503"},
+    ("post", "/oauth/token"): {"400", "401", "413", "415", "429", "503"},
     ("get", "/.well-known/oauth-authorization-server"): set(),
     ("get", "/.well-known/jwks.json"): {"503"},
     ("get", "/healthz"): set(),

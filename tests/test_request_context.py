@@ -111,6 +111,40 @@ class TestCors:
             assert "access-control-allow-origin" not in other.headers
         await app.state.engine.dispose()
 
+    async def test_a_browser_may_send_and_read_every_header_the_api_uses(
+        self, settings: Settings
+    ) -> None:
+        # A hybrid app's web view (or a web client) preflights a conditional, keyed, gzip
+        # PATCH: each header the API reads must be allowed, each it answers with exposed.
+        origin = "https://app.clinic.example"
+        configured = settings.model_copy(update={"cors_origins": [origin]})
+        app = build_test_app(configured)
+        sent = "authorization, content-type, content-encoding, if-match, idempotency-key"
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            for method, headers in (
+                ("PATCH", sent),
+                ("GET", "authorization, if-none-match, prefer, x-request-id"),
+            ):
+                preflight = await client.options(
+                    "/v1/children/11111111-2222-4333-8444-555555555555",
+                    headers={
+                        "Origin": origin,
+                        "Access-Control-Request-Method": method,
+                        "Access-Control-Request-Headers": headers,
+                    },
+                )
+                assert preflight.status_code == 200, (method, preflight.text)
+            answer = await client.get("/healthz", headers={"Origin": origin})
+            exposed = {
+                name.strip().lower()
+                for name in answer.headers["access-control-expose-headers"].split(",")
+            }
+            wanted = {"etag", "location", "retry-after", "idempotent-replayed", "ratelimit"}
+            assert wanted | {"ratelimit-policy", "link", "x-request-id"} <= exposed
+        await app.state.engine.dispose()
+
 
 class TestAccessLog:
     async def test_one_json_line_per_request_without_query_or_ids(

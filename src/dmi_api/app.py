@@ -16,6 +16,7 @@ from dmi_api.auth.signing_keys import KeyRing
 from dmi_api.config import Settings, get_settings
 from dmi_api.db import EngineReadiness, create_engine, create_sessionmaker
 from dmi_api.direct.bound_db import DirectDb, PoolSource, ServerReadiness
+from dmi_api.http.content_coding import ContentEncodingMiddleware
 from dmi_api.http.docs_ui import install_docs_ui
 from dmi_api.http.fhir_outcomes import FhirOutcomeMiddleware
 from dmi_api.http.handlers import install_exception_handlers
@@ -94,6 +95,19 @@ async def _embedded_webhooks(app: FastAPI) -> AsyncIterator[None]:
         await exports
         await due
         await client.aclose()
+
+
+# What a browser (a web client, a hybrid app's web view) may send and read, beyond what CORS
+# allows of itself: every request header the API reads, every response header it answers with.
+CORS_REQUEST_HEADERS = [
+    *("Authorization", "Content-Type", "Content-Encoding", "Idempotency-Key", "X-Request-ID"),
+    *("If-Match", "If-None-Match", "If-Modified-Since", "Prefer", "Range"),
+]
+CORS_RESPONSE_HEADERS = [
+    *("X-Request-ID", "Location", "Content-Location", "Link", "Retry-After", "ETag"),
+    *("Last-Modified", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "X-Progress"),
+    *("WWW-Authenticate", "Accept-Encoding", "Content-Range", "Accept-Ranges"),
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -176,19 +190,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     install_docs_ui(app)
 
-    # Added innermost first: HEAD-as-GET and the body limit sit inside the header limit, inside
-    # CORS, inside request context, so that every answer (413s, 431s and CORS preflights
-    # included) carries the request id.
+    # Added innermost first: HEAD-as-GET, the body limit and the content coding sit inside the
+    # header limit, inside CORS, inside request context, so that every answer (413s, 415s,
+    # 431s and CORS preflights included) carries the request id.
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outside the body limit, which so counts a gzip body's decompressed bytes.
+    app.add_middleware(ContentEncodingMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderLimitMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Location", "Link", "Retry-After", "ETag"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
             max_age=600,
         )
     app.add_middleware(

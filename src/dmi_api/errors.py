@@ -176,13 +176,24 @@ class InsufficientScopeError(
 class PreconditionFailedError(
     ProblemError, status=412, code="precondition_failed", title="Precondition Failed"
 ):
-    """`If-Match` names a version that is no longer current; nothing was changed."""
+    """`If-Match` names a version that is no longer current; nothing was changed. With the
+    `current` version, the answer names it (`ETag` and `current_version`): what a client
+    holding an older one (edited offline) merges with."""
 
     def __init__(
         self,
         detail: str = "The resource has changed since that version; fetch it again and retry.",
+        *,
+        current: int | None = None,
     ) -> None:
-        super().__init__(detail)
+        if current is None:
+            super().__init__(detail)
+        else:
+            super().__init__(
+                detail,
+                headers={"ETag": f'"{current}"'},
+                extensions={"current_version": current},
+            )
 
 
 class PreconditionRequiredError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dmi_api.config import Settings
 from dmi_api.models.columns import utcnow
+from dmi_api.services import idempotency
 from dmi_api.workers.attempts import WebhookWork
 from tests.conftest import Database
 from tests.webhooks.committed import Committed, Endpoint, work_for
@@ -181,3 +183,35 @@ async def test_pruning_deletes_only_what_is_past_the_retention(
         "SELECT id FROM webhook_delivery WHERE clinic_id = :c", c=endpoint.clinic_id
     )
     assert {row.id for row in left} == {old_pending, fresh_done}
+
+
+async def test_idempotency_keys_past_their_lifetime_are_pruned(
+    committed: Committed, work: WebhookWork
+) -> None:
+    # Every keyed write keeps its answer (a record's body, PHI) with its key; "kept 24 h" must
+    # not mean kept for ever, in a table that grows with every upload of every phone.
+    clinic_id, client_id, now = await committed.clinic(), uuid.uuid4(), utcnow()
+    for key, expires_at in (
+        ("lapsed", now - timedelta(minutes=1)),
+        ("live", now + timedelta(hours=1)),
+    ):
+        await committed.sql(
+            "INSERT INTO idempotency_key (clinic_id, client_id, key, request_hash, status_code,"
+            " response_body, response_headers, created_at, expires_at)"
+            " VALUES (:c, :k, :key, 'h', 201, '{}', '{}', :t, :e)",
+            c=clinic_id,
+            k=client_id,
+            key=key,
+            t=expires_at - timedelta(hours=24),
+            e=expires_at,
+        )
+    try:
+        # As the daily upkeep does it: the app's role, bound to no clinic.
+        async with work.sessionmaker() as db, db.begin():
+            assert await idempotency.prune(db) >= 1
+        left = await committed.sql(
+            "SELECT key FROM idempotency_key WHERE clinic_id = :c", c=clinic_id
+        )
+        assert [row.key for row in left] == ["live"]
+    finally:
+        await committed.sql("DELETE FROM idempotency_key WHERE clinic_id = :c", c=clinic_id)

@@ -1,6 +1,8 @@
 """A mobile app's backend uploading a week of home-practice logs recorded offline, through
 the batch endpoint (up to 100 records a request). Each log's key is its device id: upload the
-same file again (after a timeout, say) and every record is replayed, none created twice.
+same file again (after a timeout, say) and every record is replayed, none created twice. The
+server keeps a key 24 hours: keep the ids it answers with, and do not upload a file again days
+later (each of its records would be created again).
 
     python mobile_upload.py logs.json     # [{"log_id", "child_id", "started_at", "minutes", ...}]
 """

@@ -18,6 +18,7 @@ from dmi_api_client import (
     AsyncDmiClient,
     AuthenticationError,
     DmiClient,
+    NotFoundError,
     RetryPolicy,
     ServiceUnavailableError,
     TooManyRequestsError,
@@ -191,3 +192,26 @@ async def test_async_a_token_endpoint_and_a_gateway_briefly_down(
         await client.children.page(limit=1)
     assert len(proxy.seen_at("POST /oauth/token")) == 2
     assert len(proxy.seen_at("GET /v1/children")) == 2
+
+
+def test_a_change_whose_answer_was_lost_is_replayed_not_refused(
+    served: Served, proxy: Proxy, dmi: DmiClient
+) -> None:
+    # A PATCH and a DELETE reach the app and their answers are lost (the connection closes):
+    # the resends name the version the first attempts changed, so without the first answer
+    # replayed they were a 412 and a 404 for changes that were made.
+    child = dmi.children.create(_child(f"C{uuid.uuid4().hex[:10]}"))
+    patch, delete = f"PATCH /v1/children/{child.id}", f"DELETE /v1/children/{child.id}"
+    proxy.plan(patch, Fault(drop=True))
+    proxy.plan(delete, Fault(drop=True))
+    with DmiClient(proxy.url, served.secret, retry=FAST) as client:
+        changed = client.children.update(child.id, {"status": "on_hold"}, if_match=1)
+        assert (changed.version, changed.status) == (2, "on_hold")
+        assert [v.version for v in dmi.children.versions(child.id)] == [1, 2]
+        client.children.delete(child.id, if_match=changed.version)
+    for route in (patch, delete):
+        attempts = proxy.seen_at(route)
+        assert len(attempts) == len(proxy.forwarded_at(route)) == 2
+        assert len({a.headers["idempotency-key"] for a in attempts}) == 1
+    with pytest.raises(NotFoundError):
+        dmi.children.get(child.id)

@@ -54,9 +54,10 @@ def require_if_match(request: Request, current_version: int) -> None:
             # Not "changed": a proxy that compresses answers (nginx's gzip) weakens ETags.
             raise PreconditionFailedError(
                 "If-Match compares ETags strongly: a weak one (W/...) never matches. Send the"
-                ' ETag as the API sends it, without W/ (e.g. If-Match: "3").'
+                ' ETag as the API sends it, without W/ (e.g. If-Match: "3").',
+                current=current_version,
             )
-        raise PreconditionFailedError()
+        raise PreconditionFailedError(current=current_version)
 
 
 def is_not_modified(request: Request, current_version: int) -> bool:

@@ -8,7 +8,8 @@ conformance tool) can rely on the list; a route added later is described by the 
 - 404: the path names a row (a path parameter).
 - 422: a parameter or JSON body is validated, and every authenticated route refuses unknown
   query parameters.
-- 413 where the operation takes a body; 415 where the route checks its media type.
+- 413 where the operation takes a body; 415 where the route checks its media type, and
+  wherever a body's content coding is not gzip; 400 there too, for a gzip body that is not gzip.
 - 409 on authenticated writes: a uniqueness race (or a reused `Idempotency-Key`) conflicts.
 - `If-Match`: 428 without it, 412 when stale, 400 when it is not a quoted ETag. It is declared
   required, except on an operation that also creates (201): no ETag exists to send before.
@@ -80,15 +81,18 @@ _CHALLENGE = {
     }
 }
 _DESCRIPTIONS: dict[int, str] = {
-    400: "Bad Request: `If-Match` is not `*` or a list of quoted ETags",
+    400: "Bad Request: `If-Match` is not `*` or a list of quoted ETags, or a body sent with "
+    "`Content-Encoding: gzip` is not whole gzip data",
     401: "Unauthorized: no valid access token",
     403: "Forbidden: the token lacks a scope this operation needs",
     404: "Not Found: no such row in the caller's clinic",
     409: "Conflict: the change conflicts with the current state (a taken unique value, a reused "
     "`Idempotency-Key`, a concurrent change)",
-    412: "Precondition Failed: `If-Match` does not name the current version",
+    412: "Precondition Failed: `If-Match` does not name the current version (which `ETag` and "
+    "`current_version` name)",
     413: "Content Too Large: the body exceeds the configured limit",
-    415: "Unsupported Media Type: the body is not JSON",
+    415: "Unsupported Media Type: the body is not JSON, or has a content coding other than "
+    "gzip (`Accept-Encoding` names it)",
     422: "Unprocessable Content: a field or parameter is invalid (a JSON pointer per field in "
     "`errors`), or a rule that the schema cannot state refuses it (the codes of "
     "`x-business-rules` at the root of this document)",
@@ -169,6 +173,7 @@ BUSINESS_RULES: dict[str, str] = {
     "date_out_of_range": "a report end that leaves no day before it, or more than five years ahead",
     "unknown_time_zone": "a `time_zone` that is not an IANA time zone name",
     "idempotency_key_reused": "an `Idempotency-Key` already used with another request",
+    "duplicate_member": "a JSON object naming a member more than once (RFC 8259 §4)",
     "string_unstorable": "text with NUL characters or unpaired surrogates, which JSON allows "
     "and storage cannot hold",
     "int_type": "an integer written with a fraction (`3.0`): integers are sent as `3`",
@@ -190,6 +195,19 @@ BUSINESS_RULES: dict[str, str] = {
 _HEADERS: dict[int, dict[str, Any]] = {
     401: _CHALLENGE,
     403: _CHALLENGE,
+    412: {
+        "ETag": {
+            "description": "the current version's ETag (also `current_version` in the body), "
+            "when a stale `If-Match` was refused: the version to merge with",
+            "schema": {"type": "string"},
+        }
+    },
+    415: {
+        "Accept-Encoding": {
+            "description": "when the body's content coding was refused: the one accepted",
+            "schema": {"type": "string", "enum": ["gzip"]},
+        }
+    },
     429: _RETRY_AFTER,
     503: _RETRY_AFTER,
 }
@@ -223,9 +241,12 @@ def error_statuses(route: RouteContext, method: str, operation: dict[str, Any]) 
         statuses.add(422)
     if route.body_field is not None:
         statuses |= {413, 415, 422}
-    if "requestBody" in operation:
-        statuses.add(413)
-    if authenticated and method in _WRITES:
+    if route.body_field is not None or "requestBody" in operation:
+        # Any body's coding (`http.content_coding`): 415 for one other than gzip, 400 for a
+        # gzip body that is not gzip.
+        statuses |= {400, 413, 415}
+    # A write's uniqueness race; any operation's Idempotency-Key still in progress.
+    if authenticated and (method in _WRITES or _header(operation, "Idempotency-Key")):
         statuses.add(409)
     if _header(operation, "If-Match") is not None:
         statuses |= {400, 412, 428}

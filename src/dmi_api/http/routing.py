@@ -66,6 +66,44 @@ def _unstorable_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[
             yield from _unstorable_paths(item, (*path, index))
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object that names a member more than once (`names`; the last value kept)."""
+
+    names: tuple[str, ...] = ()
+
+
+def _object_of(repeated: list[_Repeated]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A JSON object's parse that keeps each object naming a member twice in `repeated`."""
+
+    def parse(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members = dict(pairs)
+        if len(members) == len(pairs):
+            return members
+        names = [name for name, _ in pairs]
+        marked = _Repeated(members)
+        marked.names = tuple(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
+        repeated.append(marked)
+        return marked
+
+    return parse
+
+
+def _repeated_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, _Repeated):
+        yield from ((*path, name) for name in value.names)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _repeated_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _repeated_paths(item, (*path, index))
+
+
+def _repeated_error(path: tuple[Any, ...]) -> FieldProblem:
+    detail = "This member is named more than once in its object; send it once."
+    return FieldProblem(json_pointer(list(path)), detail, "duplicate_member", "body")
+
+
 def _field_error(location: str, path: tuple[Any, ...]) -> FieldProblem:
     return FieldProblem(json_pointer(list(path)), _NUL_DETAIL, "string_unstorable", location)
 
@@ -225,16 +263,19 @@ class DmiRoute(APIRoute):
         if b"\x00" in body or not _is_utf8(body):
             detail = "The body is not valid UTF-8 JSON."
             raise ValidationProblemError([FieldProblem("#", detail, "json_invalid")])
-        # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
-        if b"\\u" not in body:
-            return
+        repeated: list[_Repeated] = []
         try:
-            document = await request.json()
+            document = json.loads(body, object_pairs_hook=_object_of(repeated))
         except (json.JSONDecodeError, UnicodeDecodeError):
             return  # FastAPI reports malformed JSON itself, as a 422 pointing at the body.
         except RecursionError:
-            return  # Nested too deep to parse: FastAPI's 400, as without an escape.
-        errors = [_field_error("body", path) for path in _unstorable_paths(document)]
+            return  # Nested too deep to parse: FastAPI's 400.
+        # Parsed once: FastAPI reads the document Starlette keeps (`Request.json`).
+        request._json = document
+        errors = [_repeated_error(path) for path in _repeated_paths(document)] if repeated else []
+        # In valid JSON, NUL and surrogates can only appear escaped, so most bodies skip the walk.
+        if b"\\u" in body:
+            errors += [_field_error("body", path) for path in _unstorable_paths(document)]
         if errors:
             raise ValidationProblemError(errors)
 

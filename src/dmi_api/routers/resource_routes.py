@@ -28,9 +28,11 @@ from dmi_api.routers.params import DEFAULT_PAGE_SIZE, Cursor, Limit
 from dmi_api.routers.resource_support import (
     MERGE_PATCH,
     Body,
+    ChangeKeyHeader,
     IdempotencyKeyHeader,
     IfMatch,
     body_data,
+    media_type,
     merged_payload,
     page_response,
     resource_response,
@@ -38,7 +40,7 @@ from dmi_api.routers.resource_support import (
 from dmi_api.schemas.base import VersionPublic
 from dmi_api.schemas.common import Page
 from dmi_api.services import children, history
-from dmi_api.stores.idempotent import Created, idempotent_create
+from dmi_api.stores.idempotent import Created, idempotent_create, once_per_key
 from dmi_api.stores.results import cursor_codec
 from dmi_api.tenant_scope import Tenant
 
@@ -269,15 +271,27 @@ class ResourceRoutes(Generic[RowT]):
             item_id: uuid.UUID,
             payload: Any,
             if_match: IfMatch = None,
+            idempotency_key: ChangeKeyHeader = None,
         ) -> Response:
-            row = await self.get(caller.tenant, item_id, for_update=True)
-            require_if_match(request, row.version)
-            if method == "PATCH":
-                payload = merged_payload(request, payload, await self.view(caller.tenant, row))
-            client_id = caller.principal.client_id
-            done = await update(caller.tenant, row=row, patch=payload, client_id=client_id)
-            row, body = await self._answer(caller.tenant, done)
-            return resource_response(request, row, body)
+            async def change() -> Created:
+                row = await self.get(caller.tenant, item_id, for_update=True)
+                require_if_match(request, row.version)
+                sent = payload
+                if method == "PATCH":
+                    sent = merged_payload(request, payload, await self.view(caller.tenant, row))
+                client_id = caller.principal.client_id
+                done = await update(caller.tenant, row=row, patch=sent, client_id=client_id)
+                row, body = await self._answer(caller.tenant, done)
+                return 200, body_data(body), {"ETag": etag(row.version)}
+
+            # The same change: the same fields sent (an absent one is not a null one), as the
+            # same media type (a merge patch is another change), of the same version.
+            sent = {
+                "body": payload.model_dump(mode="json", exclude_unset=True),
+                "media_type": media_type(request),
+                "if_match": if_match,
+            }
+            return await once_per_key(caller, request, idempotency_key, sent, change)
 
         handler.__annotations__.update(payload=patch)
         doc = doc or "Change the fields sent; needs `If-Match`."
@@ -293,12 +307,20 @@ class ResourceRoutes(Generic[RowT]):
         """`DELETE` (tombstone) one row with `If-Match`."""
 
         async def handler(
-            caller: Caller, request: Request, item_id: uuid.UUID, if_match: IfMatch = None
+            caller: Caller,
+            request: Request,
+            item_id: uuid.UUID,
+            if_match: IfMatch = None,
+            idempotency_key: ChangeKeyHeader = None,
         ) -> Response:
-            row = await self.get(caller.tenant, item_id, for_update=True)
-            require_if_match(request, row.version)
-            await delete(caller.tenant, row=row, client_id=caller.principal.client_id)
-            return Response(status_code=204)
+            async def tombstone() -> Created:
+                row = await self.get(caller.tenant, item_id, for_update=True)
+                require_if_match(request, row.version)
+                await delete(caller.tenant, row=row, client_id=caller.principal.client_id)
+                return 204, {}, {}
+
+            sent = {"if_match": if_match}
+            return await once_per_key(caller, request, idempotency_key, sent, tombstone)
 
         noun = _a(self.noun or self.name)
         doc = doc or f"Tombstone {noun} (it stays in `updated_since` feeds); needs `If-Match`."

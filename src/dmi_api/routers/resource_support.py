@@ -30,6 +30,16 @@ IdempotencyKeyHeader = Annotated[
         description="retry-safe creation: the same key and body replay the first response",
     ),
 ]
+ChangeKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="retry-safe change: resent with the same key, the same change (body, "
+        "`If-Match`) replays the first answer instead of a 412 or 404",
+    ),
+]
 IF_MATCH_DOC = "ETag of the version being changed (required)"
 IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
 Body = BaseModel | dict[str, Any]
@@ -64,14 +74,18 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return merged
 
 
+def media_type(request: Request) -> str:
+    """The body's media type, lower case, without parameters."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
 def merged_payload(request: Request, payload: PatchT, current: Body) -> PatchT:
     """A PATCH body as the server applies it: sent as `application/merge-patch+json`, each
     object it sends is merged into the stored one (RFC 7396) and the whole is validated again
     (422 as for any body); the top level of every PATCH body already has RFC 7396's meaning
     (absent: kept, null: cleared). As `application/json`, an object sent replaces the stored
     one whole."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != MERGE_PATCH:
+    if media_type(request) != MERGE_PATCH:
         return payload
     sent = payload.model_dump(mode="json", exclude_unset=True)
     stored = body_data(current)

@@ -6,10 +6,12 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from dmi_api.errors import ConflictError, FieldProblem, ValidationProblemError
@@ -100,3 +102,17 @@ async def complete(
     row.response_body = body
     row.response_headers = headers
     await tenant.db.flush()
+
+
+async def prune(db: AsyncSession, now: datetime | None = None) -> int:
+    """Delete every clinic's keys past their lifetime (the daily upkeep), with the answers
+    they kept; how many. A key's own reuse deletes it too (`claim`)."""
+    now = now or utcnow()
+    if db.get_bind().dialect.name == "postgresql":
+        # Row-level security shows a session one clinic's keys: the function sees them all.
+        result = await db.execute(text("SELECT dmi_prune_idempotency_keys(:now)"), {"now": now})
+        count: int = result.scalar_one()
+        return count
+    lapsed = text("DELETE FROM idempotency_key WHERE expires_at < :now")
+    gone = await db.execute(lapsed, {"now": now})
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from dmi_api.auth import throttle
 from dmi_api.models.columns import utcnow
-from dmi_api.services import webhook_upkeep
+from dmi_api.services import idempotency, webhook_upkeep
 from dmi_api.workers.attempts import WebhookWork
 from dmi_api.workers.polling import Loop, poll
 
@@ -57,6 +57,7 @@ async def run_embedded(work: WebhookWork, retention_days: int, stop: asyncio.Eve
             before = utcnow() - timedelta(days=retention_days)
             await webhook_upkeep.prune_embedded(db, before)
             await throttle.prune(db)
+            await idempotency.prune(db)
 
     try:
         await poll(deliver, prune, LOOP, stop)

@@ -22,7 +22,7 @@ from dmi_api.config import Settings
 from dmi_api.db import check_schema_revision, create_engine, create_sessionmaker
 from dmi_api.direct.export_rows import SnapshotRows
 from dmi_api.models.columns import utcnow
-from dmi_api.services import bulk_exports, due_notices
+from dmi_api.services import bulk_exports, due_notices, idempotency
 from dmi_api.services.export_runner import ExportRun
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.workers.attempts import WebhookWork
@@ -191,6 +191,11 @@ async def run_worker(
     async def prune_throttle(_schedule: Schedule) -> None:
         async with upkeep() as db, db.begin():
             await throttle.prune(db)
+
+    @queue.schedule("idempotency_key_prune", PRUNE_AT)
+    async def prune_idempotency_keys(_schedule: Schedule) -> None:
+        async with upkeep() as db, db.begin():
+            await idempotency.prune(db)
 
     grace = work.lease.total_seconds() if grace_seconds is None else grace_seconds
     stopping = _StopSignals(queue.shutdown, grace, stop)

@@ -75,11 +75,15 @@ class Spec(Generic[T]):
         """A POST without `Idempotency-Key` (the operation takes none): only 429/503 retried."""
         return post(self.path, body, keyed=False)
 
+    # A change and a delete carry a key of their own too: resent after their answer was lost,
+    # the server replays it (a resend naming the version they changed would be a 412 or 404).
     def update(self, resource_id: Id, patch: Body, if_match: ETagLike | None) -> ApiRequest:
-        return change("PATCH", self.item(resource_id), patch, if_match=if_match)
+        path, key = self.item(resource_id), new_idempotency_key()
+        return change("PATCH", path, patch, if_match=if_match, idempotency_key=key)
 
     def delete(self, resource_id: Id, if_match: ETagLike) -> ApiRequest:
-        return change("DELETE", self.item(resource_id), None, if_match=if_match)
+        path, key = self.item(resource_id), new_idempotency_key()
+        return change("DELETE", path, None, if_match=if_match, idempotency_key=key)
 
 
 # The records API: every one lists, reads, creates (with `Idempotency-Key`), changes and
@@ -171,7 +175,7 @@ def upsert_child(
 
 
 def sign(record_id: Id, body: Body, if_match: ETagLike) -> ApiRequest:
-    return post(f"{SESSION_RECORDS.item(record_id)}/sign", body, keyed=False, if_match=if_match)
+    return post(f"{SESSION_RECORDS.item(record_id)}/sign", body, if_match=if_match)
 
 
 def amend(record_id: Id, body: Body, idempotency_key: str | None) -> ApiRequest:

@@ -127,8 +127,9 @@ def change(
     if_match: ETagLike | None,
     idempotency_key: str | None = None,
 ) -> ApiRequest:
-    """A PATCH, PUT or DELETE naming the version it changes (`If-Match`): a resend of one that
-    went through is refused (412), never applied twice."""
+    """A PATCH, PUT or DELETE naming the version it changes (`If-Match`): never applied twice.
+    With `idempotency_key` (the same on every attempt), a resend of one that went through is
+    answered as it was; without, it is refused (412; a delete's 404)."""
     headers: dict[str, str] = {}
     if if_match is not None:
         headers["If-Match"] = quote_etag(if_match)

@@ -42,8 +42,8 @@ class Tagged(Generic[T]):
 class Spec(Generic[T]):
     """A resource at `path` whose representation is `model`."""
 
-    def __init__(self, path: str, model: Any) -> None:
-        self.path = path
+    def __init__(self, path: str, model: Any, *, search_by_post: bool = False) -> None:
+        self.path, self.search_by_post = path, search_by_post
         self.adapter: TypeAdapter[T] = TypeAdapter(model)
 
     def item(self, resource_id: Id) -> str:
@@ -56,7 +56,7 @@ class Spec(Generic[T]):
         return Tagged(self.parse(response), response.headers.get("etag", ""))
 
     def pager(self, params: Mapping[str, ParamValue]) -> Pager[T]:
-        return Pager(self.path, self.adapter, params)
+        return Pager(self.path, self.adapter, params, search=self.search_by_post)
 
     def versions(
         self, resource_id: Id, params: Mapping[str, ParamValue]
@@ -84,7 +84,9 @@ class Spec(Generic[T]):
 
 # The records API: every one lists, reads, creates (with `Idempotency-Key`), changes and
 # deletes (with `If-Match`) and keeps versions.
-CHILDREN: Spec[models.ChildPublic] = Spec("/v1/children", models.ChildPublic)
+# Children are listed by `POST /v1/children/search`: their filters (names, birth dates, MRNs)
+# stay out of URLs.
+CHILDREN: Spec[models.ChildPublic] = Spec("/v1/children", models.ChildPublic, search_by_post=True)
 PRACTITIONERS: Spec[models.PractitionerPublic] = Spec(
     "/v1/practitioners", models.PractitionerPublic
 )

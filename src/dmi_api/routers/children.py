@@ -30,6 +30,7 @@ from dmi_api.schemas.children import (
     ChildPatch,
     ChildPublic,
     ChildReplace,
+    ChildUpsert,
 )
 from dmi_api.schemas.common import (
     Page,
@@ -103,6 +104,31 @@ ROUTES.add_create(
 )
 
 
+UPSERT_BODY_DOC = (
+    UPSERT_DOC.replace("this external_id", "the body's external_id", 1)
+    + " The MRN stays out of the URL (proxies and access logs record URLs): prefer this to "
+    "`PUT /v1/children/by-external-id/{external_id}`."
+)
+
+
+@router.put(
+    "/by-external-id",
+    response_model=ChildPublic,
+    responses={201: {"model": ChildPublic, "description": "Created (or revived)"}},
+    summary="Create or replace a child by the external_id in the body",
+    description=UPSERT_BODY_DOC,
+)
+async def upsert_child_by_body(
+    caller: Writer,
+    request: Request,
+    payload: ChildUpsert,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Create or replace the child with the body's external_id (upsert from the EHR)."""
+    return await _upsert(caller, request, payload.external_id, payload, idempotency_key)
+
+
 @router.put(
     "/by-external-id/{external_id}",
     response_model=ChildPublic,
@@ -119,6 +145,17 @@ async def upsert_child(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Create or replace the child with this external_id (upsert from the EHR)."""
+    return await _upsert(caller, request, external_id, payload, idempotency_key)
+
+
+async def _upsert(
+    caller: Caller,
+    request: Request,
+    external_id: str,
+    payload: ChildReplace,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """The upsert of either route (`If-Match` read from the request)."""
 
     def precondition(live_version: int | None) -> None:
         if live_version is not None:

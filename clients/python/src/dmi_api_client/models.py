@@ -3150,6 +3150,57 @@ class ChildReplace(BaseModel):
     status: Annotated[Literal["active", "on_hold", "discharged"], Field(title="Status")]
 
 
+class ChildUpsert(BaseModel):
+    """
+    The whole child for `PUT /v1/children/by-external-id`: its `external_id` in the body,
+    out of the URL.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    given_name: Annotated[str, Field(max_length=100, min_length=1, title="Given Name")]
+    family_name: Annotated[str, Field(max_length=100, min_length=1, title="Family Name")]
+    preferred_name: Annotated[PreferredName | None, Field(title="Preferred Name")] = None
+    birth_date: Annotated[
+        date,
+        Field(
+            description="not in the future and not before 1990-01-01 (a pediatric caseload)",
+            title="Birth Date",
+        ),
+    ]
+    sex: Annotated[Literal["female", "male", "other", "unknown"], Field(title="Sex")]
+    gestational_age_weeks: Annotated[
+        GestationalAgeWeeks | None, Field(title="Gestational Age Weeks")
+    ] = None
+    gestational_age_days: Annotated[
+        GestationalAgeDays | None, Field(title="Gestational Age Days")
+    ] = None
+    external_id: Annotated[
+        str,
+        Field(
+            description="the EHR's MRN: the child created or replaced",
+            max_length=100,
+            min_length=1,
+            pattern="^[A-Za-z0-9._:\\-]+$",
+            title="External Id",
+        ),
+    ]
+    diagnoses: Annotated[
+        list[Diagnosis] | None, Field(description="at most 50", max_length=50, title="Diagnoses")
+    ] = None
+    caregivers: Annotated[
+        list[Caregiver] | None, Field(description="at most 10", max_length=10, title="Caregivers")
+    ] = None
+    floortime_target: Annotated[
+        FloortimeTarget | None,
+        Field(
+            description="the caregiver's daily DIRFloortime target, against which the progress report weighs the Floortime minutes of home practice"
+        ),
+    ] = None
+    status: Annotated[Literal["active", "on_hold", "discharged"], Field(title="Status")]
+
+
 class ClinicSettingsPublic(BaseModel):
     """
     The clinic's settings; `version` 0 means the defaults were never changed.

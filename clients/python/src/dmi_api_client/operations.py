@@ -162,11 +162,15 @@ def clinic_due(params: Mapping[str, ParamValue]) -> Pager[models.ClinicDueItem]:
 def upsert_child(
     external_id: str, body: Body, if_match: ETagLike | None, idempotency_key: str | None
 ) -> ApiRequest:
-    """`PUT /v1/children/by-external-id/{mrn}`: creates (201) or replaces (200, If-Match)."""
+    """`PUT /v1/children/by-external-id`, the MRN in the body (never in the URL: proxies and
+    access logs record URLs): creates (201) or replaces (200, If-Match)."""
+    payload = encode_body(body)
+    if payload.get("external_id", external_id) != external_id:
+        raise ValueError("the body's external_id is not the one to upsert by")
     return change(
         "PUT",
-        f"{CHILDREN.path}/by-external-id/{segment(external_id)}",
-        body,
+        f"{CHILDREN.path}/by-external-id",
+        {**payload, "external_id": external_id},
         if_match=if_match,
         idempotency_key=idempotency_key or new_idempotency_key(),
     )

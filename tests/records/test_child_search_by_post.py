@@ -102,6 +102,11 @@ class TestSearchByPost:
             response = await client.post(SEARCH, json=body, headers=reader)
             assert response.status_code == 422, response.text
             assert "Zoraida" not in response.text
+        backwards = {"birth_date_from": "2024-02-01", "birth_date_to": "2024-01-01"}
+        reversed_range = await client.post(SEARCH, json=backwards, headers=reader)
+        assert reversed_range.status_code == 422
+        [error] = reversed_range.json()["errors"]
+        assert (error["location"], error["pointer"]) == ("body", "#/birth_date_to")
         no_json = await client.post(
             SEARCH, content=b"given_name=Zoraida", headers={**reader, "content-type": "text/plain"}
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -164,6 +165,34 @@ class TestAccessLog:
         assert isinstance(entry["duration_ms"], float)
         assert "Jane" not in line
         assert item not in line
+
+    async def test_a_librarys_line_about_an_exception_carries_not_its_text(self) -> None:
+        # An exception's text can hold values (asyncpg's "invalid input for query argument $2:
+        # 'Zephyrine'", a unique violation's key): asyncio's "Task exception was never
+        # retrieved" and pgqueuer's "Unhandled exception in task: %s" write its repr into the
+        # message; the line keeps what the library wrote, without it.
+        async def fails() -> None:
+            raise ValueError(f"invalid input for query argument $2: {GIVEN!r}")
+
+        task = asyncio.get_running_loop().create_task(fails())
+        await asyncio.wait({task})
+        with service_logs("INFO") as lines:
+            asyncio.get_running_loop().call_exception_handler(
+                {
+                    "message": "Task exception was never retrieved",
+                    "exception": task.exception(),
+                    "future": task,
+                }
+            )
+            logging.getLogger("pgqueuer").error(
+                "Unhandled exception in task: %s", task, exc_info=task.exception()
+            )
+        assert [(line["logger"], line["message"]) for line in lines] == [
+            ("asyncio", "Task exception was never retrieved"),
+            ("pgqueuer", "Unhandled exception in task: %s"),
+        ]
+        assert all(line["exc_type"] == "ValueError" for line in lines)
+        assert GIVEN not in json.dumps(lines)
 
     def test_formatter_drops_unlisted_extras(self) -> None:
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)

@@ -19,6 +19,7 @@ from dmi_api.direct.bound_db import DirectDb, PoolSource, ServerReadiness
 from dmi_api.http.content_coding import ContentEncodingMiddleware
 from dmi_api.http.docs_ui import install_docs_ui
 from dmi_api.http.fhir_outcomes import FhirOutcomeMiddleware
+from dmi_api.http.fhir_pages import FhirPageMiddleware
 from dmi_api.http.handlers import install_exception_handlers
 from dmi_api.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from dmi_api.http.openapi import install_openapi
@@ -193,6 +194,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: HEAD-as-GET, the body limit and the content coding sit inside the
     # header limit, inside CORS, inside request context, so that every answer (413s, 415s,
     # 431s and CORS preflights included) carries the request id.
+    # Innermost: a FHIR search's page token opened into its query before routing.
+    app.add_middleware(FhirPageMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     # Outside the body limit, which so counts a gzip body's decompressed bytes.

@@ -24,6 +24,16 @@ _CONTEXT_FIELDS = (
 )
 
 
+def _message(record: logging.LogRecord) -> str:
+    """The record's message; of a record about an exception, the first line of what its logger
+    wrote, without its arguments: libraries put the exception's text there (asyncio's "Task
+    exception was never retrieved\nfuture: <Task ... exception=DataError('... 'Mia'')>",
+    pgqueuer's "Unhandled exception in task: %s"), and that text can hold values."""
+    if record.exc_info:
+        return str(record.msg).split("\n", 1)[0]
+    return record.getMessage()
+
+
 class JsonFormatter(logging.Formatter):
     """Format records as single-line JSON objects."""
 
@@ -33,7 +43,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _message(record),
         }
         for field in _CONTEXT_FIELDS:
             value = getattr(record, field, None)

@@ -131,6 +131,41 @@ class TestListAuditEvents:
             found = await _events(client, auditor_a, action="denied", resource_id=named)
             assert found, url
 
+    async def test_a_denial_files_no_mrn_diagnosis_or_name_from_the_path(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        auditor_a: dict[str, str],
+    ) -> None:
+        # The trail files our ids, never the PHI a path can carry: an MRN (the upsert's
+        # external_id), a Condition id's diagnosis code, a name typed where an id goes.
+        child = str(uuid.uuid4())
+        reader = bearer(await mint_token(app, tenant_a, scopes=["children:read"]))
+        probes = {
+            "/v1/children/by-external-id/MRN-SECRET-42": None,
+            f"/fhir/R4/Condition/{child}.diagnosis.Q90.9": child,
+            "/v1/children/Mia-Lopez-2024": None,
+        }
+        for url in probes:
+            headers = {**reader, "X-Request-ID": f"phi-{uuid.uuid4().hex}"}
+            send = client.put if "by-external-id" in url else client.delete
+            if url.startswith("/fhir/"):
+                send = client.get
+                headers = bearer(await mint_token(app, tenant_a, scopes=["sessions:read"]))
+                headers["X-Request-ID"] = f"phi-{uuid.uuid4().hex}"
+            answer = await send(url, headers=headers)
+            assert answer.status_code == 403, (url, answer.text)
+            [event] = [
+                e
+                for e in await _events(client, auditor_a, action="denied", limit="200")
+                if e["request_id"] == headers["X-Request-ID"]
+            ]
+            assert event["resource_id"] == probes[url], url
+        every = (await client.get("/v1/audit-events?limit=200", headers=auditor_a)).text
+        for word in ("MRN-SECRET", "Q90", "Mia-Lopez"):
+            assert word not in every
+
     async def test_filters_and_pagination(
         self,
         app: FastAPI,

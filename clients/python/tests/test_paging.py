@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from dmi_api_client import AsyncDmiClient, DmiClient, models
+from tests.support.proxy import Proxy
+from tests.support.served import Served
 
 
 def _children(dmi: DmiClient, family: str, count: int) -> list[models.ChildPublic]:
@@ -80,3 +82,27 @@ def test_versions_and_the_event_feed(dmi: DmiClient) -> None:
     listed = [e for e in dmi.events.list(cursor=mark, limit=1) if e.resource.id == child.id]
     assert [e.id for e in listed] == [e.id for e in events]
     assert changed.updated_at >= since
+
+
+async def test_children_found_by_name_keep_the_name_out_of_urls(
+    served: Served, proxy: Proxy, dmi: DmiClient
+) -> None:
+    # A name in a URL is PHI in every proxy's and access log: the client sends the children
+    # list's filters in the body of `POST /v1/children/search`, page after page.
+    family = f"Url{uuid.uuid4().hex[:8]}"
+    made = _children(dmi, family, 3)
+    with DmiClient(proxy.url, served.secret) as client:
+        listed = list(
+            client.children.list(
+                family_name=family, birth_date_from=date(2023, 1, 1), limit=2, sort="created_at"
+            )
+        )
+        first = client.children.page(family_name=family, limit=2)
+        second = client.children.page(family_name=family, limit=2, cursor=first.next_cursor)
+    async with AsyncDmiClient(proxy.url, served.secret) as aclient:
+        alisted = [c async for c in aclient.children.list(family_name=family, limit=1)]
+    assert [c.id for c in listed] == [c.id for c in made]
+    assert {c.id for c in [*first.data, *second.data]} == {c.id for c in made}
+    assert {c.id for c in alisted} == {c.id for c in made}
+    assert proxy.seen_at("POST /v1/children/search")
+    assert not [s.path for s in proxy.seen if family in s.path or "2023-01-01" in s.path]

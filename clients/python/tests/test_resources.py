@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime
 
 from dmi_api_client import AsyncDmiClient, DmiClient, batch_item, models
+from tests.support.proxy import Proxy
+from tests.support.served import Served
 
 
 def test_upsert_sign_and_amend(dmi: DmiClient) -> None:
@@ -91,3 +93,18 @@ async def test_a_batch_of_more_than_100_points_into_the_callers_items(
             assert problem is not None
             pointers = {e["pointer"] for e in problem["errors"]}
             assert all(p.startswith(f"#/items/{index}/") for p in pointers), pointers
+
+
+def test_the_upsert_keeps_the_mrn_out_of_the_url(served: Served, proxy: Proxy) -> None:
+    # An MRN in a URL is PHI in every proxy's and access log: the upsert sends it in the body.
+    mrn = f"MRN-{uuid.uuid4().hex[:10]}"
+    body = models.ChildReplace(
+        given_name="Url", family_name="Ehr", birth_date="2024-06-01", sex="male", status="active"
+    )
+    with DmiClient(proxy.url, served.secret) as dmi:
+        created = dmi.children.upsert_by_external_id(mrn, body)
+        on_hold = {**body.model_dump(mode="json", exclude_none=True), "status": "on_hold"}
+        replaced = dmi.children.upsert_by_external_id(mrn, on_hold, if_match=created.version)
+    assert (created.external_id, replaced.id, replaced.status) == (mrn, created.id, "on_hold")
+    assert len(proxy.seen_at("PUT /v1/children/by-external-id")) == 2
+    assert not [s.path for s in proxy.seen if mrn in s.path]

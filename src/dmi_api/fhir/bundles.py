@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,22 +13,24 @@ def search_url(base: str, resource_type: str, params: list[tuple[str, str]]) -> 
     return f"{base}/{resource_type}" + (f"?{query}" if query else "")
 
 
+Link = Callable[[list[tuple[str, str]]], str]
+
+
 def searchset(
     base: str,
-    resource_type: str,
     resources: list[dict[str, Any]],
     *,
+    link: Link,
     self_url: str,
     params: list[tuple[str, str]],
     next_cursor: str | None,
 ) -> dict[str, Any]:
     """The Bundle of one page: `link.next` repeats the search (`params`, the parameters it
-    used) with the next page's cursor."""
+    used) with the next page's cursor, as `link` writes a search's URL."""
     links = [{"relation": "self", "url": self_url}]
     if next_cursor is not None:
         kept = [(name, value) for name, value in params if name != "_cursor"]
-        url = search_url(base, resource_type, [*kept, ("_cursor", next_cursor)])
-        links.append({"relation": "next", "url": url})
+        links.append({"relation": "next", "url": link([*kept, ("_cursor", next_cursor)])})
     return {
         "resourceType": "Bundle",
         "type": "searchset",

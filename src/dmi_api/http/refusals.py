@@ -60,8 +60,15 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 def _names_a_row(parameter: str) -> bool:
-    # `{id}`: an export's, or a FHIR resource's.
-    return parameter == "id" or parameter.endswith("_id")
+    # `{id}`: an export's, or a FHIR resource's. An `external_id` is the EHR's MRN: PHI, no id
+    # of ours.
+    return parameter == "id" or (parameter.endswith("_id") and parameter != "external_id")
+
+
+def _row_id(value: str) -> uuid.UUID | None:
+    """The id of ours a path segment names: a UUID in any spelling, or the row's id leading a
+    FHIR id made of it (`{child}.diagnosis.Q90.9`: the code is a diagnosis, not filed)."""
+    return _uuid(value) or _uuid(value.split(".", 1)[0])
 
 
 def _resource(request: Request) -> tuple[str, str | None, uuid.UUID | None]:
@@ -72,17 +79,13 @@ def _resource(request: Request) -> tuple[str, str | None, uuid.UUID | None]:
         (str(v) for k, v in params.items() if _names_a_row(k) and k != "child_id"), None
     )
     # A path takes any spelling of a UUID (upper case, braces, urn:uuid:...): the trail files
-    # the id itself, so that a search by it finds every probe of it.
-    named = _uuid(resource_id) if resource_id is not None else None
-    if named is not None:
-        resource_id = str(named)
+    # the id itself, so that a search by it finds every probe of it. Only ids of ours are
+    # kept: a path segment could be anything (a name typed where an id goes).
+    named = _row_id(resource_id) if resource_id is not None else None
     child_id = _uuid(params["child_id"]) if "child_id" in params else None
-    if resource_id is None and child_id is not None:
-        resource_id = str(child_id)
-    # Only identifiers that look like ours are kept: a path segment could be anything.
-    if resource_id is not None and len(resource_id) > 64:
-        resource_id = None
-    return str(tags[0]), resource_id, child_id
+    if named is None:
+        named = child_id
+    return str(tags[0]), None if named is None else str(named), child_id
 
 
 def refusals(request: Request, status: int, exc: Exception | None) -> list[Refusal]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import ColumnElement, bindparam, func, literal
 
 from dmi_api.errors import ValidationProblemError
@@ -98,6 +98,14 @@ class ListParameters(BaseModel):
         )
 
 
+class ListSearch(ListParameters):
+    """A list's parameters as a search's JSON body (`POST .../search`): the same fields, and a
+    name it does not know is refused (422), where the query string ignores it: a misspelt
+    filter must not list every row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 _PAGE_FIELDS: dict[str, Any] = {
     "limit": (int, Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="page size")),
     "cursor": (
@@ -132,9 +140,11 @@ class ListSpec:
         self.filters = {f.name: f for f in filters}
         self.ranges = ranges
 
-    def model(self, name: str, *, without: tuple[str, ...] = ()) -> type[ListParameters]:
+    def model(
+        self, name: str, *, without: tuple[str, ...] = (), search: bool = False
+    ) -> type[ListParameters]:
         """The query model of the list (`without`: filters the path fixes, as a nested list's
-        child)."""
+        child; `search`: the body of its search by POST, `ListSearch`)."""
         fields: dict[str, Any] = {
             f.name: (
                 f.annotation | None,
@@ -143,7 +153,8 @@ class ListSpec:
             for f in self.filters.values()
             if f.name not in without
         }
-        return create_model(name, __base__=ListParameters, **fields, **_PAGE_FIELDS)
+        base = ListSearch if search else ListParameters
+        return create_model(name, __base__=base, **fields, **_PAGE_FIELDS)
 
     def values(self, params: BaseModel, **fixed: Any) -> dict[str, Any]:
         """The filters given (by name), normalized; `fixed`: those of the path."""
@@ -159,7 +170,7 @@ class ListSpec:
                 raise ValidationProblemError(
                     [
                         {
-                            "location": "query",
+                            "location": "body" if isinstance(params, ListSearch) else "query",
                             "pointer": f"#/{self.filters[bound.end].alias or bound.end}",
                             "detail": "The end of the range is before its start.",
                             "code": "before_start",

@@ -22,9 +22,16 @@ HEAVY_ROUTES: dict[tuple[str, str], int] = {
 }
 
 
+# A search by POST (`/v1/children/search`, FHIR's `/{type}/_search`) is a read whose
+# parameters are in the body, kept out of URLs: it costs what the GET does.
+_SEARCHES = ("/search", "/_search")
+
+
 def cost_of(method: str, route_template: str) -> int:
     """The units one request of this method on this route takes from its client's quota."""
     heavy = HEAVY_ROUTES.get((method, route_template))
     if heavy is not None:
         return heavy
+    if method == "POST" and route_template.endswith(_SEARCHES):
+        return READ
     return READ if method in _SAFE_METHODS else WRITE

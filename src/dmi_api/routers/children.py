@@ -21,6 +21,7 @@ from dmi_api.routers.resource_support import (
     IfMatch,
     json_body,
     page_response,
+    search_page_response,
     versioned_response,
 )
 from dmi_api.schemas.base import ExternalId
@@ -29,6 +30,7 @@ from dmi_api.schemas.children import (
     ChildPatch,
     ChildPublic,
     ChildReplace,
+    ChildUpsert,
 )
 from dmi_api.schemas.common import (
     Page,
@@ -50,10 +52,21 @@ UPSERT_DOC = (
 )
 
 
+SEARCH_DOC = (
+    "The list's filters and page parameters in a JSON body instead of the query string: a "
+    "search by name or birth date whose values stay out of URLs (proxies, access logs and "
+    "browser histories record URLs). The same rows and cursors as `GET /v1/children`; a field "
+    "it does not know is 422. No `Link` header: ask for the next page with the same body and "
+    "`cursor`. Costs a read."
+)
+
+
 if TYPE_CHECKING:
     ChildListQuery = ListParameters
+    ChildSearch = ListParameters
 else:
     ChildListQuery = CHILDREN.model("ChildListQuery")
+    ChildSearch = CHILDREN.model("ChildSearch", search=True)
 
 
 @router.get("", response_model=Page[ChildPublic], summary="List children")
@@ -66,6 +79,21 @@ async def list_children(
     return page_response(request, bodies, cursor)
 
 
+@router.post(
+    "/search",
+    response_model=Page[ChildPublic],
+    summary="Search children (filters in the body)",
+    description=SEARCH_DOC,
+)
+async def search_children(
+    principal: ReadToken, request: Request, params: ChildSearch
+) -> JSONResponse:
+    """`GET /v1/children`'s search with its parameters in the body."""
+    filters = CHILDREN.values(params)
+    bodies, cursor = await stores(request).children.page(request, principal, params.page(), filters)
+    return search_page_response(bodies, cursor)
+
+
 ROUTES = ResourceRoutes(router, "child", "", "children", service.get, service.public_view)
 ROUTES.add_create(
     ChildCreate,
@@ -74,6 +102,31 @@ ROUTES.add_create(
     "Add a child; retry safely with `Idempotency-Key`.",
     service.create,
 )
+
+
+UPSERT_BODY_DOC = (
+    UPSERT_DOC.replace("this external_id", "the body's external_id", 1)
+    + " The MRN stays out of the URL (proxies and access logs record URLs): prefer this to "
+    "`PUT /v1/children/by-external-id/{external_id}`."
+)
+
+
+@router.put(
+    "/by-external-id",
+    response_model=ChildPublic,
+    responses={201: {"model": ChildPublic, "description": "Created (or revived)"}},
+    summary="Create or replace a child by the external_id in the body",
+    description=UPSERT_BODY_DOC,
+)
+async def upsert_child_by_body(
+    caller: Writer,
+    request: Request,
+    payload: ChildUpsert,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Create or replace the child with the body's external_id (upsert from the EHR)."""
+    return await _upsert(caller, request, payload.external_id, payload, idempotency_key)
 
 
 @router.put(
@@ -92,6 +145,17 @@ async def upsert_child(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Create or replace the child with this external_id (upsert from the EHR)."""
+    return await _upsert(caller, request, external_id, payload, idempotency_key)
+
+
+async def _upsert(
+    caller: Caller,
+    request: Request,
+    external_id: str,
+    payload: ChildReplace,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """The upsert of either route (`If-Match` read from the request)."""
 
     def precondition(live_version: int | None) -> None:
         if live_version is not None:

@@ -30,6 +30,7 @@ from dmi_api.fhir.search import (
     patient_id,
 )
 from dmi_api.http.conditional import is_not_modified
+from dmi_api.http.fhir_pages import sealed_query
 from dmi_api.http.routing import ignored_query, prefers_lenient
 from dmi_api.http_dates import http_date, read_http_date
 from dmi_api.models import Child
@@ -225,13 +226,20 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         )
         ignored = ignored_query(request)
         _refuse_modifiers(ignored, taken)
+        base = fhir_base(request)
+
+        def link(params: list[tuple[str, str]]) -> str:
+            # A search by POST names a page token, never its parameters (`http.fhir_pages`).
+            sealed = sealed_query(request, request.scope["path"], params)
+            if sealed is None:
+                return search_url(base, source.name, params)
+            return f"{base}/{source.name}?{sealed}"
+
         if _counted(summary, count, request):
             total = await fhir_search.count(context, source, query) if matches else 0
             caller.audit("list", source.parts[0].audited)
             used = [(n, v) for n, v in request.query_params.multi_items() if n not in ignored]
-            return fhir_response(
-                counted(search_url(fhir_base(request), source.name, used), total), pretty=pretty
-            )
+            return fhir_response(counted(link(used), total), pretty=pretty)
         if summary not in (None, "false"):  # ignored (lenient): not in the links
             ignored |= {"_summary"}
         if matches:
@@ -247,12 +255,12 @@ def search_handler(source: Source) -> Callable[..., Awaitable[FhirResponse]]:
         resources, next_cursor = found
         # The links name the parameters used: not those a lenient request had ignored.
         used = [(n, v) for n, v in request.query_params.multi_items() if n not in ignored]
-        base = fhir_base(request)
+        sealed = sealed_query(request, request.scope["path"], used) is not None
         bundle = searchset(
             base,
-            source.name,
             resources,
-            self_url=search_url(base, source.name, used) if ignored else str(request.url),
+            link=link,
+            self_url=link(used) if ignored or sealed else str(request.url),
             params=used,
             next_cursor=next_cursor,
         )

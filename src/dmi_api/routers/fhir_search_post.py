@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from dmi_api.errors import UnsupportedMediaTypeError
+from dmi_api.http.fhir_pages import seal_links
 from dmi_api.http.routing import FhirRoute
 
 FORM = "application/x-www-form-urlencoded"
@@ -47,6 +48,7 @@ def post_search_handler(search_route: APIRoute) -> Callable[..., Awaitable[Respo
         if body and media != FORM:
             raise UnsupportedMediaTypeError(f"A search by POST takes {FORM} parameters.")
         query = b"&".join(part for part in (request.scope["query_string"], body) if part)
+        seal_links(request)  # its parameters stay out of the links a client GETs
         path = request.scope["path"].removesuffix("/_search")
         scope = {
             **request.scope,

@@ -154,6 +154,13 @@ def page_response(request: Request, data: Sequence[Body], next_cursor: str | Non
     )
 
 
+def search_page_response(data: Sequence[Body], next_cursor: str | None) -> JSONResponse:
+    """A page of a search by POST: no `Link` header, since a link is a GET URL and would carry
+    the search's values (a child's name) into URLs; the next page is the same POST with
+    `cursor`."""
+    return JSONResponse({"data": [body_data(item) for item in data], "next_cursor": next_cursor})
+
+
 def resource_response(
     request: Request,
     row: ClinicalRow,

@@ -151,6 +151,13 @@ class ChildReplace(ChildCreate):
     status: ChildStatus
 
 
+class ChildUpsert(ChildReplace):
+    """The whole child for `PUT /v1/children/by-external-id`: its `external_id` in the body,
+    out of the URL."""
+
+    external_id: ExternalId = Field(description="the EHR's MRN: the child created or replaced")
+
+
 class ChildPatch(PatchModel):
     """Changes to a child: only the fields sent are changed (lists are replaced whole)."""
 

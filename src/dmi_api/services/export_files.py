@@ -3,6 +3,7 @@ NDJSON written type by type, continued in another file past the size limit."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import uuid
@@ -26,6 +27,14 @@ def export_dir(root: str, clinic_id: uuid.UUID, export_id: uuid.UUID) -> Path:
 def remove(root: str, clinic_id: uuid.UUID, export_id: uuid.UUID) -> None:
     """Delete an export's files (nothing there is fine)."""
     shutil.rmtree(export_dir(root, clinic_id, export_id), ignore_errors=True)
+
+
+# An export's files are PHI: the service's user writes them, its group (another replica or the
+# worker run as another user of the group) may read them, other accounts of the host nothing,
+# whatever the process's umask (a umask can only narrow these).
+FILE_MODE = 0o640
+DIRECTORY_MODE = 0o750
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 # Each resource on a line of its own, its timestamps in UTC with a `Z`.
@@ -63,8 +72,12 @@ class NdjsonFiles:
     def _next_file(self) -> None:
         self.close()
         file_name = f"{self.name}-{len(self.files) + 1}.ndjson"
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._handle = (self.directory / file_name).open("wb", buffering=1 << 16)
+        # The clinic's directory and the export's, created with their mode (the root, the
+        # operator's `DMI_EXPORT_DIR`, as the process creates directories).
+        self.directory.parent.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        self.directory.mkdir(mode=DIRECTORY_MODE, exist_ok=True)
+        descriptor = os.open(self.directory / file_name, _CREATE, FILE_MODE)
+        self._handle = os.fdopen(descriptor, "wb", buffering=1 << 16)
         self._size = 0
         self.files.append({"file": file_name, "count": 0})
 

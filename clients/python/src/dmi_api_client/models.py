@@ -598,6 +598,106 @@ ExternalId2 = TypeAliasType(
 )
 
 
+ExternalId3 = TypeAliasType(
+    "ExternalId3",
+    Annotated[
+        str,
+        Field(max_length=100, min_length=1, pattern="^[A-Za-z0-9._:\\-]+$", title="External Id"),
+    ],
+)
+
+
+GivenName = TypeAliasType(
+    "GivenName",
+    Annotated[
+        str,
+        Field(
+            description="given name starts with this text (case-insensitive)",
+            max_length=100,
+            min_length=1,
+            title="Given Name",
+        ),
+    ],
+)
+
+
+FamilyName = TypeAliasType(
+    "FamilyName",
+    Annotated[
+        str,
+        Field(
+            description="family name starts with this text (case-insensitive)",
+            max_length=100,
+            min_length=1,
+            title="Family Name",
+        ),
+    ],
+)
+
+
+Cursor = TypeAliasType(
+    "Cursor",
+    Annotated[
+        str,
+        Field(
+            description="opaque `next_cursor` of the previous page of the same query (base64url, issued and encrypted by the server); any other value, even one of this form, is refused with 422 at `#/cursor` (code `cursor_invalid`)",
+            max_length=200,
+            min_length=40,
+            pattern="^[A-Za-z0-9_-]+$",
+            title="Cursor",
+        ),
+    ],
+)
+
+
+class ChildSearch(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    status: Annotated[Literal["active", "on_hold", "discharged"] | None, Field(title="Status")] = (
+        None
+    )
+    external_id: Annotated[ExternalId3 | None, Field(title="External Id")] = None
+    birth_date_from: Annotated[
+        date | None,
+        Field(description="born on or after this date (inclusive)", title="Birth Date From"),
+    ] = None
+    birth_date_to: Annotated[
+        date | None, Field(description="born before this date (exclusive)", title="Birth Date To")
+    ] = None
+    given_name: Annotated[
+        GivenName | None,
+        Field(
+            description="given name starts with this text (case-insensitive)", title="Given Name"
+        ),
+    ] = None
+    family_name: Annotated[
+        FamilyName | None,
+        Field(
+            description="family name starts with this text (case-insensitive)", title="Family Name"
+        ),
+    ] = None
+    limit: Annotated[int | None, Field(description="page size", ge=1, le=200, title="Limit")] = 50
+    cursor: Annotated[
+        Cursor | None,
+        Field(
+            description="opaque `next_cursor` of the previous page of the same query (base64url, issued and encrypted by the server); any other value, even one of this form, is refused with 422 at `#/cursor` (code `cursor_invalid`)",
+            title="Cursor",
+        ),
+    ] = None
+    sort: Annotated[
+        Literal["updated_at", "-updated_at", "created_at", "-created_at"] | None,
+        Field(description="order; `-` for descending", title="Sort"),
+    ] = "updated_at"
+    updated_since: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="only rows changed at or after this instant, tombstones included (give its offset: one without is read as UTC)",
+            title="Updated Since",
+        ),
+    ] = None
+
+
 class Key(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -2007,15 +2107,6 @@ Credentials = TypeAliasType(
 )
 
 
-ExternalId3 = TypeAliasType(
-    "ExternalId3",
-    Annotated[
-        str,
-        Field(max_length=100, min_length=1, pattern="^[A-Za-z0-9._:\\-]+$", title="External Id"),
-    ],
-)
-
-
 class PractitionerCreate(BaseModel):
     """
     A new practitioner.
@@ -3050,6 +3141,57 @@ class ChildReplace(BaseModel):
             description="optional; when sent it must equal the one in the path", title="External Id"
         ),
     ] = None
+    diagnoses: Annotated[
+        list[Diagnosis] | None, Field(description="at most 50", max_length=50, title="Diagnoses")
+    ] = None
+    caregivers: Annotated[
+        list[Caregiver] | None, Field(description="at most 10", max_length=10, title="Caregivers")
+    ] = None
+    floortime_target: Annotated[
+        FloortimeTarget | None,
+        Field(
+            description="the caregiver's daily DIRFloortime target, against which the progress report weighs the Floortime minutes of home practice"
+        ),
+    ] = None
+    status: Annotated[Literal["active", "on_hold", "discharged"], Field(title="Status")]
+
+
+class ChildUpsert(BaseModel):
+    """
+    The whole child for `PUT /v1/children/by-external-id`: its `external_id` in the body,
+    out of the URL.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    given_name: Annotated[str, Field(max_length=100, min_length=1, title="Given Name")]
+    family_name: Annotated[str, Field(max_length=100, min_length=1, title="Family Name")]
+    preferred_name: Annotated[PreferredName | None, Field(title="Preferred Name")] = None
+    birth_date: Annotated[
+        date,
+        Field(
+            description="not in the future and not before 1990-01-01 (a pediatric caseload)",
+            title="Birth Date",
+        ),
+    ]
+    sex: Annotated[Literal["female", "male", "other", "unknown"], Field(title="Sex")]
+    gestational_age_weeks: Annotated[
+        GestationalAgeWeeks | None, Field(title="Gestational Age Weeks")
+    ] = None
+    gestational_age_days: Annotated[
+        GestationalAgeDays | None, Field(title="Gestational Age Days")
+    ] = None
+    external_id: Annotated[
+        str,
+        Field(
+            description="the EHR's MRN: the child created or replaced",
+            max_length=100,
+            min_length=1,
+            pattern="^[A-Za-z0-9._:\\-]+$",
+            title="External Id",
+        ),
+    ]
     diagnoses: Annotated[
         list[Diagnosis] | None, Field(description="at most 50", max_length=50, title="Diagnoses")
     ] = None

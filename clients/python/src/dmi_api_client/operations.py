@@ -42,8 +42,8 @@ class Tagged(Generic[T]):
 class Spec(Generic[T]):
     """A resource at `path` whose representation is `model`."""
 
-    def __init__(self, path: str, model: Any) -> None:
-        self.path = path
+    def __init__(self, path: str, model: Any, *, search_by_post: bool = False) -> None:
+        self.path, self.search_by_post = path, search_by_post
         self.adapter: TypeAdapter[T] = TypeAdapter(model)
 
     def item(self, resource_id: Id) -> str:
@@ -56,7 +56,7 @@ class Spec(Generic[T]):
         return Tagged(self.parse(response), response.headers.get("etag", ""))
 
     def pager(self, params: Mapping[str, ParamValue]) -> Pager[T]:
-        return Pager(self.path, self.adapter, params)
+        return Pager(self.path, self.adapter, params, search=self.search_by_post)
 
     def versions(
         self, resource_id: Id, params: Mapping[str, ParamValue]
@@ -88,7 +88,9 @@ class Spec(Generic[T]):
 
 # The records API: every one lists, reads, creates (with `Idempotency-Key`), changes and
 # deletes (with `If-Match`) and keeps versions.
-CHILDREN: Spec[models.ChildPublic] = Spec("/v1/children", models.ChildPublic)
+# Children are listed by `POST /v1/children/search`: their filters (names, birth dates, MRNs)
+# stay out of URLs.
+CHILDREN: Spec[models.ChildPublic] = Spec("/v1/children", models.ChildPublic, search_by_post=True)
 PRACTITIONERS: Spec[models.PractitionerPublic] = Spec(
     "/v1/practitioners", models.PractitionerPublic
 )
@@ -164,11 +166,15 @@ def clinic_due(params: Mapping[str, ParamValue]) -> Pager[models.ClinicDueItem]:
 def upsert_child(
     external_id: str, body: Body, if_match: ETagLike | None, idempotency_key: str | None
 ) -> ApiRequest:
-    """`PUT /v1/children/by-external-id/{mrn}`: creates (201) or replaces (200, If-Match)."""
+    """`PUT /v1/children/by-external-id`, the MRN in the body (never in the URL: proxies and
+    access logs record URLs): creates (201) or replaces (200, If-Match)."""
+    payload = encode_body(body)
+    if payload.get("external_id", external_id) != external_id:
+        raise ValueError("the body's external_id is not the one to upsert by")
     return change(
         "PUT",
-        f"{CHILDREN.path}/by-external-id/{segment(external_id)}",
-        body,
+        f"{CHILDREN.path}/by-external-id",
+        {**payload, "external_id": external_id},
         if_match=if_match,
         idempotency_key=idempotency_key or new_idempotency_key(),
     )

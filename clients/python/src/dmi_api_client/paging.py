@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
-from dmi_api_client.requests import ApiRequest, ParamValue, encode_params
+from dmi_api_client.requests import ApiRequest, ParamValue, encode_body, encode_params
 
 T = TypeVar("T")
 
@@ -28,7 +28,9 @@ class Pager(Generic[T]):
     """Follows `next_cursor` from the first page (or from `cursor`) to the last.
 
     `feed`: the change-event feed, which ends when `has_more` is false; its `cursor` is then
-    where to poll from later.
+    where to poll from later. `search`: the list's parameters go in the JSON body of
+    `POST {path}/search`, every page, never in the URL (a child's name there is PHI in every
+    proxy's and access log).
     """
 
     def __init__(
@@ -38,18 +40,27 @@ class Pager(Generic[T]):
         params: Mapping[str, ParamValue] | None = None,
         *,
         feed: bool = False,
+        search: bool = False,
     ) -> None:
         params = dict(params or {})
-        self.path, self.item, self.feed = path, item, feed
+        self.path, self.item, self.feed, self.search = path, item, feed, search
         cursor = params.pop("cursor", None)
         self.cursor = None if cursor is None else str(cursor)
         self.params = encode_params(params)
+        self.body = {
+            (name[:-1] if name.endswith("_") else name): value
+            for name, value in encode_body(params).items()
+            if value is not None
+        }
         self.done = False
 
     def request(self) -> ApiRequest | None:
         """The request of the next page, or None when every page was read."""
         if self.done:
             return None
+        if self.search:
+            body = {**self.body, **({"cursor": self.cursor} if self.cursor is not None else {})}
+            return ApiRequest("POST", f"{self.path}/search", json=body)
         params = dict(self.params)
         if self.cursor is not None:
             params["cursor"] = self.cursor

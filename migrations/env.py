@@ -6,6 +6,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -15,6 +16,10 @@ from dmi_api.migrate import include_object
 from dmi_api.models import metadata
 
 config = context.config
+# The key of the advisory lock every `dmi-api migrate` takes on PostgreSQL before it reads the
+# schema's revision: replicas migrating at once (DMI_MIGRATE_ON_START=1) run one after another,
+# and the later ones find the schema at head. Any fixed bigint, unique to this service.
+MIGRATION_LOCK_KEY = 0x646D695F6D696772  # "dmi_migr"
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
@@ -43,6 +48,11 @@ def _run(connection: Connection) -> None:
         dmi_app_role=_app_role(),  # read by dmi_api.migration_ops
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Held to the end of the migrations' one transaction (released by its commit).
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         context.run_migrations()
 
 

@@ -1,0 +1,70 @@
+"""`dmi-api migrate` as an operator runs it: from every replica at once, again, and as a role
+that may not create the schema. Each is a real process on a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from dmi_api.db import migrations_dir
+from tests.support.setup_script import admin
+from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
+    return env | {"DMI_LOG_LEVEL": "WARNING"} | settings
+
+
+def _start_migrate(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dmi_api.cli", "migrate"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _migrate(env: dict[str, str]) -> tuple[int, str]:
+    process = _start_migrate(env)
+    _, err = process.communicate(timeout=180)
+    return process.returncode, err
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(migrations_dir())).get_current_head()
+    assert head is not None
+    return head
+
+
+async def test_replicas_migrating_at_once_all_succeed(scratch_url: str) -> None:  # noqa: F811
+    """The image migrates on start (DMI_MIGRATE_ON_START=1) in every replica that has it set:
+    two at once on an empty database failed one of them with a traceback (duplicate key value
+    violates unique constraint "pg_type_typname_nsp_index"), its container restarting."""
+    env = _env(DMI_DATABASE_URL=scratch_url)
+    processes = [_start_migrate(env) for _ in range(3)]
+    results = [await asyncio.to_thread(p.communicate, timeout=240) for p in processes]
+    for process, (_, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err
+        assert "Traceback" not in err
+    # And once more, as every deploy does: nothing to do, exit 0.
+    code, err = await asyncio.to_thread(_migrate, env)
+    assert code == 0, err
+    database = make_url(scratch_url).database or ""
+    server_url = make_url(scratch_url).set(database="postgres")
+    [versions] = await admin(
+        server_url.render_as_string(hide_password=False),
+        database,
+        "SELECT string_agg(version_num, ',') FROM alembic_version",
+    )
+    assert versions == _head()

@@ -7,12 +7,16 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from dmi_api.db import migrations_dir
-from tests.support.setup_script import admin
+from tests.conftest import _admin_execute
+from tests.support.pg_server import PgServer
+from tests.support.setup_script import PASSWORD, admin, run_script
 from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.postgres_only
@@ -68,3 +72,55 @@ async def test_replicas_migrating_at_once_all_succeed(scratch_url: str) -> None:
         "SELECT string_agg(version_num, ',') FROM alembic_version",
     )
     assert versions == _head()
+
+
+@pytest.fixture
+async def unmigrated_setup(pg_server: PgServer) -> AsyncIterator[tuple[str, str]]:
+    """A database made by scripts/postgres-setup.sh, not migrated: (owner URL, service URL)."""
+    name = f"dmi_unmigrated_{uuid.uuid4().hex[:10]}"
+    made = await asyncio.to_thread(run_script, pg_server.admin_url, name)
+    try:
+        yield made.owner_url, made.service_url
+    finally:
+        await _admin_execute(
+            pg_server.admin_url,
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            *(f'DROP ROLE IF EXISTS "{name}{s}"' for s in ("_service", "_app", "_owner")),
+        )
+
+
+async def test_migrating_as_the_service_role_is_one_line(
+    unmigrated_setup: tuple[str, str],
+) -> None:
+    """An operator who set DMI_DATABASE_URL (the service role) but not the owner's
+    DMI_MIGRATION_DATABASE_URL: `dmi-api migrate` printed a 200-line traceback ending in
+    "permission denied for schema public" and the CREATE TABLE statement."""
+    _, service_url = unmigrated_setup
+    code, err = await asyncio.to_thread(_migrate, _env(DMI_DATABASE_URL=service_url))
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1, err
+    assert err.startswith("dmi-api: ")
+    assert "permission denied for schema public" in err
+    assert "DMI_MIGRATION_DATABASE_URL" in err
+    assert PASSWORD not in err
+
+
+async def test_a_database_name_that_makes_no_role_name_is_one_line(
+    pg_server: PgServer,
+) -> None:
+    """The group role defaults to `<database>_app`: a database name that makes no plain role
+    name stopped `dmi-api migrate` with a traceback around its RuntimeError."""
+    name = f"dmi.scratch.{uuid.uuid4().hex[:10]}"
+    await _admin_execute(pg_server.admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(pg_server.admin_url).set(database=name)
+        env = _env(DMI_DATABASE_URL=url.render_as_string(hide_password=False))
+        code, err = await asyncio.to_thread(_migrate, env)
+    finally:
+        await _admin_execute(pg_server.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1, err
+    assert err.startswith("dmi-api: ")
+    assert "DMI_DB_APP_ROLE" in err

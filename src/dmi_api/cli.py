@@ -238,9 +238,24 @@ def database_failure(exc: BaseException) -> str | None:
         or reason.startswith("no such table")
     ):
         return "the database's schema is missing or older than this version: run `dmi-api migrate`"
+    if sqlstate == "42501":  # insufficient_privilege: the service role, not the owner
+        return (
+            f"the database refused this role ({type(cause).__name__}: {reason}): migrations "
+            "and the operators' commands run as the tables' owner, DMI_MIGRATION_DATABASE_URL"
+        )
     # Connection, resources, shutdown; a refused login (28) or a missing database (3D).
     if is_database_unavailable(exc) or sqlstate.startswith(("28", "3D")):
         return f"cannot use the database ({type(cause).__name__}: {reason})"
+    return None
+
+
+def _migration_refusal(exc: BaseException) -> str | None:
+    """One line for a migration that stopped before changing anything (rows it cannot carry
+    over); None for any other failure."""
+    from dmi_api.migration_ops import MigrationRefusedError
+
+    if isinstance(exc, MigrationRefusedError):
+        return f"the migration stopped, nothing changed: {exc}"
     return None
 
 
@@ -258,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_admin(args.handler, args, settings)
         code: int = args.handler(args, settings)
+    except ConfigurationError as exc:
+        # Found while running: the app group role a migration would grant to (DMI_DB_APP_ROLE).
+        print(f"dmi-api: {exc}", file=sys.stderr)
+        return 2
     except KeyDecryptionError:
         # `keys rotate` checks first: a key published under another secret would fail every
         # server's token endpoint and JWKS once it signed.
@@ -268,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     except Exception as exc:
-        message = database_failure(exc)
+        message = database_failure(exc) or _migration_refusal(exc)
         if message is None:
             raise
         print(f"dmi-api: {message}", file=sys.stderr)

@@ -286,6 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except OSError as exc:
+        if exc.filename is None:
+            message = database_failure(exc)
+            if message is None:
+                raise
+        else:  # a file's (`openapi --output`), not the database's
+            message = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+        print(f"dmi-api: {message}", file=sys.stderr)
+        return 1
     except Exception as exc:
         message = database_failure(exc) or _migration_refusal(exc)
         if message is None:

@@ -170,3 +170,22 @@ def test_a_cors_origin_a_browser_never_sends_is_refused(
     monkeypatch.setenv("DMI_CORS_ORIGINS", f"https://ok.example, {value}")
     with pytest.raises(ConfigurationError, match="cors_origins"):
         load_settings()
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_host_is_refused_not_every_interface(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """`DMI_HOST=` (an env file's line left empty, meaning "the default") reached uvicorn as "",
+    which listens on every interface, IPv4 and IPv6: the API open to the network while the README
+    says 127.0.0.1. `serve --host ""` did the same."""
+    monkeypatch.setenv("DMI_HOST", value)
+    with pytest.raises(ConfigurationError, match="host"):
+        load_settings()
+    assert main(["serve"]) == 2
+    assert "host" in capsys.readouterr().err
+    monkeypatch.delenv("DMI_HOST")
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--host", value])
+    assert refused.value.code == 2
+    assert "--host" in capsys.readouterr().err

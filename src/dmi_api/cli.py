@@ -167,6 +167,13 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _address(text: str) -> str:
+    """An argparse type: a bind address, never empty (uvicorn listens everywhere on "")."""
+    if not text.strip() or text != text.strip():
+        raise argparse.ArgumentTypeError("an address, e.g. 127.0.0.1 or 0.0.0.0 (not empty)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -177,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
-    serve.add_argument("--host", help="bind address (DMI_HOST, default 127.0.0.1)")
+    serve.add_argument("--host", type=_address, help="bind address (DMI_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=_bounded(1, 65_535), help="port (DMI_PORT, default 8000)")
     serve.add_argument(
         "--workers", type=_bounded(1, 64), help="worker processes (DMI_WORKERS, default 1)"

@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    host: str = "127.0.0.1"
+    # Never empty: uvicorn takes "" as every interface, IPv4 and IPv6.
+    host: str = Field(default="127.0.0.1", pattern=r"^\S+$")
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)
     forwarded_allow_ips: str = "127.0.0.1"

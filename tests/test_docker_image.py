@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dmi_api.config import Settings
+from dmi_api.config import DEFAULT_DATABASE_URL, Settings
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,3 +165,31 @@ def test_every_file_the_image_copies_is_in_the_build_context() -> None:
             for pattern in ignored
         ), target
     assert "/usr/local/bin/docker-healthcheck" in _copied_files()
+
+
+def _owned_directories(user: str) -> set[str]:
+    """Directories a RUN makes for `user` (`install -d -o <user> ... <dir> ...`)."""
+    owned: set[str] = set()
+    for name, args in _instructions():
+        for command in args.split("&&") if name == "RUN" else []:
+            words = command.split()
+            if words[:2] == ["install", "-d"] and "-o" in words:
+                assert words[words.index("-o") + 1] == user, command
+                owned |= {w for w in words[2:] if w.startswith("/")}
+    return owned
+
+
+def test_the_user_may_write_the_embedded_database_and_the_exports() -> None:
+    """`docker run -p 8000:8000 dmi-api` (the embedded SQLite default) stopped at once with
+    "cannot use the database (unable to open database file)": ./dmi.db is in the working
+    directory /app, which Docker makes for root, and the image runs as its own user."""
+    instructions = _instructions()
+    [user] = [args.split(":")[0] for name, args in instructions if name == "USER"]
+    [workdir] = [args for name, args in instructions if name == "WORKDIR"]
+    owned = _owned_directories(user)
+    env = _environment()
+    url = env.get("DMI_DATABASE_URL", DEFAULT_DATABASE_URL)
+    assert url.startswith("sqlite+aiosqlite:///")
+    path = Path(workdir, url.removeprefix("sqlite+aiosqlite:///"))
+    assert str(path.parent) in owned, path  # SQLite writes its journal beside the file
+    assert env["DMI_EXPORT_DIR"] in owned

@@ -240,11 +240,15 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        # pydantic's own message echoes the inputs, database password included: name fields only.
-        reasons = [
-            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
-            for error in exc.errors(include_input=False, include_url=False)
-        ]
+        # pydantic's own message echoes the inputs, database password included: name fields only,
+        # each as the variable the operator set (DMI_PORT, not port).
+        prefix = str(Settings.model_config.get("env_prefix", ""))
+        reasons = []
+        for error in exc.errors(include_input=False, include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            name = f"{prefix}{field}".upper() if field in Settings.model_fields else "settings"
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            reasons.append(f"{name}: {reason}")
         raise ConfigurationError("invalid configuration: " + "; ".join(reasons)) from None
 
 

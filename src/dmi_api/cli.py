@@ -228,9 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
 def database_failure(exc: BaseException) -> str | None:
     """One line for a database a command cannot use (unreachable, refused, not migrated); None
     for any other failure. Never the statement or its values: only the driver's reason."""
+    import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy import exc as sa_exc
 
-    from dmi_api.db import SchemaBehindError, is_database_unavailable
+    from dmi_api.db import UNAVAILABLE_SQLSTATE_PREFIXES, SchemaBehindError, is_database_unavailable
 
     if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         return database_failure(exc.exceptions[0])
@@ -250,8 +251,14 @@ def database_failure(exc: BaseException) -> str | None:
             f"the database refused this role ({type(cause).__name__}: {reason}): migrations "
             "and the operators' commands run as the tables' owner, DMI_MIGRATION_DATABASE_URL"
         )
-    # Connection, resources, shutdown; a refused login (28) or a missing database (3D).
-    if is_database_unavailable(exc) or sqlstate.startswith(("28", "3D")):
+    # Connection, resources, shutdown; a refused login (28) or a missing database (3D); and the
+    # driver's own word for a connection lost under a job library that uses it bare (the
+    # worker's pgqueuer: 'connection is closed'), as the direct statements read it.
+    if (
+        is_database_unavailable(exc)
+        or sqlstate.startswith(("28", "3D", *UNAVAILABLE_SQLSTATE_PREFIXES))
+        or isinstance(cause, asyncpg.InterfaceError | asyncpg.InternalClientError)
+    ):
         return f"cannot use the database ({type(cause).__name__}: {reason})"
     return None
 

@@ -231,7 +231,7 @@ def database_failure(exc: BaseException) -> str | None:
     import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy import exc as sa_exc
 
-    from dmi_api.db import UNAVAILABLE_SQLSTATE_PREFIXES, SchemaBehindError, is_database_unavailable
+    from dmi_api.db import UNAVAILABLE_SQLSTATE_PREFIXES, is_database_unavailable, is_schema_behind
 
     if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         return database_failure(exc.exceptions[0])
@@ -240,11 +240,7 @@ def database_failure(exc: BaseException) -> str | None:
     cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
     reason = (str(cause).splitlines() or [""])[0]
-    if (
-        isinstance(exc, SchemaBehindError)
-        or sqlstate in ("42P01", "42883")
-        or reason.startswith("no such table")
-    ):
+    if is_schema_behind(exc):
         return "the database's schema is missing or older than this version: run `dmi-api migrate`"
     if sqlstate == "42501":  # insufficient_privilege: the service role, not the owner
         return (

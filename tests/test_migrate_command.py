@@ -1,14 +1,18 @@
 """`dmi-api migrate` as an operator runs it: from every replica at once, again, and as a role
-that may not create the schema. Each is a real process on a real PostgreSQL database."""
+that may not create the schema. Each is a real process on a real database (PostgreSQL, and the
+embedded SQLite file)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -18,8 +22,6 @@ from tests.conftest import _admin_execute
 from tests.support.pg_server import PgServer
 from tests.support.setup_script import PASSWORD, admin, run_script
 from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
-
-pytestmark = pytest.mark.postgres_only
 
 
 def _env(**settings: str) -> dict[str, str]:
@@ -51,6 +53,7 @@ def _head() -> str:
     return head
 
 
+@pytest.mark.postgres_only
 async def test_replicas_migrating_at_once_all_succeed(scratch_url: str) -> None:  # noqa: F811
     """The image migrates on start (DMI_MIGRATE_ON_START=1) in every replica that has it set:
     two at once on an empty database failed one of them with a traceback (duplicate key value
@@ -74,6 +77,26 @@ async def test_replicas_migrating_at_once_all_succeed(scratch_url: str) -> None:
     assert versions == _head()
 
 
+@pytest.mark.own_database
+async def test_two_migrations_of_one_embedded_file_at_once(tmp_path: Path) -> None:
+    """Two `dmi-api serve` (or `migrate`) started at once on the embedded SQLite file (`make run`
+    in two terminals, a service restarted over a running one): SQLite ran each migration's DDL
+    outside a transaction, so the two interleaved: one failed ('table auth_throttle already
+    exists') and the file was left with two rows in alembic_version, every later `migrate` or
+    `serve` ending in alembic's traceback ('Requested revision ... overlaps'): stuck for good."""
+    database = tmp_path / "dmi.db"
+    env = _env(DMI_DATABASE_URL=f"sqlite+aiosqlite:///{database}")
+    processes = [_start_migrate(env) for _ in range(2)]
+    results = [await asyncio.to_thread(p.communicate, timeout=240) for p in processes]
+    for process, (_, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err
+    code, err = await asyncio.to_thread(_migrate, env)
+    assert code == 0, err
+    with closing(sqlite3.connect(database)) as connection:
+        versions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert versions == [(_head(),)]
+
+
 @pytest.fixture
 async def unmigrated_setup(pg_server: PgServer) -> AsyncIterator[tuple[str, str]]:
     """A database made by scripts/postgres-setup.sh, not migrated: (owner URL, service URL)."""
@@ -89,6 +112,7 @@ async def unmigrated_setup(pg_server: PgServer) -> AsyncIterator[tuple[str, str]
         )
 
 
+@pytest.mark.postgres_only
 async def test_migrating_as_the_service_role_is_one_line(
     unmigrated_setup: tuple[str, str],
 ) -> None:
@@ -106,6 +130,7 @@ async def test_migrating_as_the_service_role_is_one_line(
     assert PASSWORD not in err
 
 
+@pytest.mark.postgres_only
 async def test_a_database_name_that_makes_no_role_name_is_one_line(
     pg_server: PgServer,
 ) -> None:

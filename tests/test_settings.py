@@ -215,3 +215,28 @@ def test_a_bad_setting_is_named_as_the_operator_set_it(
     assert err.count("\n") == 1, err
     assert err.startswith(f"dmi-api: invalid configuration: {name}: "), err
     assert "pw-should-not-leak" not in err
+
+
+@pytest.mark.parametrize(
+    "value", ["10.0.0.0/33", "10.0.0.1/24", "10.0.0.300", "172.16.0.0/12;10.0.0.1", "127.0.0.1,*"]
+)
+def test_a_proxy_address_uvicorn_would_not_match_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """uvicorn keeps an entry it cannot read as an address or network as a literal name that no
+    peer address ever equals: a typo (10.0.0.1/24 for 10.0.0.0/24) trusted no proxy, without a
+    word, and every client behind it came from the proxy's address (one rate limit, one token
+    request quota, wrong audit addresses)."""
+    monkeypatch.setenv("DMI_FORWARDED_ALLOW_IPS", value)
+    with pytest.raises(ConfigurationError, match="DMI_FORWARDED_ALLOW_IPS"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    "value", ["127.0.0.1", "*", "10.0.0.0/8, 192.168.1.5", "::1,fd00::/8", "10.0.0.0/8,"]
+)
+def test_proxy_addresses_and_networks_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("DMI_FORWARDED_ALLOW_IPS", value)
+    assert load_settings().forwarded_allow_ips == value

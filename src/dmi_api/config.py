@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -175,6 +176,28 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("production profile refused: " + "; ".join(problems))
         return self
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        # uvicorn keeps what it cannot read as an address or network as a literal name, which
+        # no peer's address ever equals: a typo would trust no proxy, silently.
+        if value.strip() == "*":
+            return value
+        for entry in (item.strip() for item in value.split(",")):
+            if not entry:
+                continue
+            try:
+                if "/" in entry:
+                    ipaddress.ip_network(entry)  # strict: 10.0.0.1/24 is not a network
+                else:
+                    ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (10.0.0.0/8, not 10.0.0.1/8); "
+                    "'*' trusts every proxy, alone"
+                ) from None
+        return value
 
     @field_validator("redis_url")
     @classmethod

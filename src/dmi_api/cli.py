@@ -228,7 +228,6 @@ def build_parser() -> argparse.ArgumentParser:
 def database_failure(exc: BaseException) -> str | None:
     """One line for a database a command cannot use (unreachable, refused, not migrated); None
     for any other failure. Never the statement or its values: only the driver's reason."""
-    import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy import exc as sa_exc
 
     from dmi_api.db import UNAVAILABLE_SQLSTATE_PREFIXES, is_database_unavailable, is_schema_behind
@@ -247,13 +246,10 @@ def database_failure(exc: BaseException) -> str | None:
             f"the database refused this role ({type(cause).__name__}: {reason}): migrations "
             "and the operators' commands run as the tables' owner, DMI_MIGRATION_DATABASE_URL"
         )
-    # Connection, resources, shutdown; a refused login (28) or a missing database (3D); and the
-    # driver's own word for a connection lost under a job library that uses it bare (the
-    # worker's pgqueuer: 'connection is closed'), as the direct statements read it.
-    if (
-        is_database_unavailable(exc)
-        or sqlstate.startswith(("28", "3D", *UNAVAILABLE_SQLSTATE_PREFIXES))
-        or isinstance(cause, asyncpg.InterfaceError | asyncpg.InternalClientError)
+    # Connection, resources, shutdown (also as the bare driver raises them, under the worker's
+    # job library); a refused login (28) or a missing database (3D).
+    if is_database_unavailable(exc) or sqlstate.startswith(
+        ("28", "3D", *UNAVAILABLE_SQLSTATE_PREFIXES)
     ):
         return f"cannot use the database ({type(cause).__name__}: {reason})"
     return None

@@ -21,16 +21,21 @@ ENV PATH=/opt/venv/bin:$PATH \
     DMI_HOST=0.0.0.0 \
     DMI_PORT=8000 \
     DMI_WORKERS=2 \
+    DMI_DATABASE_URL=sqlite+aiosqlite:////var/lib/dmi/dmi.db \
     DMI_EXPORT_DIR=/var/lib/dmi/exports
+# /var/lib/dmi: the embedded SQLite file (the default when DMI_DATABASE_URL is not given; mount a
+# volume there to keep it) and the export files, both written by the image's user.
 RUN groupadd --system --gid 10001 dmi \
  && useradd --system --uid 10001 --gid dmi --home-dir /app --shell /usr/sbin/nologin dmi \
- && install -d -o dmi -g dmi /var/lib/dmi/exports
+ && install -d -o dmi -g dmi /var/lib/dmi /var/lib/dmi/exports
 COPY --from=build /opt/venv /opt/venv
 COPY --chmod=0755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+COPY --chmod=0755 docker-healthcheck.py /usr/local/bin/docker-healthcheck
 WORKDIR /app
 USER dmi:dmi
 EXPOSE 8000
+# `serve`: GET /healthz on its port; `worker` (no HTTP): healthy while it runs.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('DMI_PORT', '8000')}/healthz\", timeout=4)"]
+    CMD ["docker-healthcheck"]
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["serve"]

@@ -669,8 +669,12 @@ def test_a_file_error_is_not_called_a_database_error(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
     result = cli(env, "openapi", "--output", str(tmp_path / "a-file" / "openapi.json"))
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert "database" not in result.stderr
+    # One line naming the file and the system's reason, not a traceback.
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"dmi-api: {tmp_path / 'a-file'}"), result.stderr
+    assert "Not a directory" in result.stderr or "File exists" in result.stderr
 
 
 @pytest.mark.own_database

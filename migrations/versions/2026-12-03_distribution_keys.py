@@ -122,7 +122,7 @@ def _refuse_cross_clinic_references() -> None:
         if count:
             found.append(f"{table}.{column} -> {referred}: {count}")
     if found:
-        raise RuntimeError(
+        raise ops.MigrationRefusedError(
             "rows name a row of another clinic; correct them before this upgrade: "
             + "; ".join(found)
         )

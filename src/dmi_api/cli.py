@@ -167,6 +167,13 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _address(text: str) -> str:
+    """An argparse type: a bind address, never empty (uvicorn listens everywhere on "")."""
+    if not text.strip() or text != text.strip():
+        raise argparse.ArgumentTypeError("an address, e.g. 127.0.0.1 or 0.0.0.0 (not empty)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -177,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
-    serve.add_argument("--host", help="bind address (DMI_HOST, default 127.0.0.1)")
+    serve.add_argument("--host", type=_address, help="bind address (DMI_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=_bounded(1, 65_535), help="port (DMI_PORT, default 8000)")
     serve.add_argument(
         "--workers", type=_bounded(1, 64), help="worker processes (DMI_WORKERS, default 1)"
@@ -223,7 +230,7 @@ def database_failure(exc: BaseException) -> str | None:
     for any other failure. Never the statement or its values: only the driver's reason."""
     from sqlalchemy import exc as sa_exc
 
-    from dmi_api.db import SchemaBehindError, is_database_unavailable
+    from dmi_api.db import UNAVAILABLE_SQLSTATE_PREFIXES, is_database_unavailable, is_schema_behind
 
     if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         return database_failure(exc.exceptions[0])
@@ -232,15 +239,29 @@ def database_failure(exc: BaseException) -> str | None:
     cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     sqlstate = str(getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or "")
     reason = (str(cause).splitlines() or [""])[0]
-    if (
-        isinstance(exc, SchemaBehindError)
-        or sqlstate in ("42P01", "42883")
-        or reason.startswith("no such table")
-    ):
+    if is_schema_behind(exc):
         return "the database's schema is missing or older than this version: run `dmi-api migrate`"
-    # Connection, resources, shutdown; a refused login (28) or a missing database (3D).
-    if is_database_unavailable(exc) or sqlstate.startswith(("28", "3D")):
+    if sqlstate == "42501":  # insufficient_privilege: the service role, not the owner
+        return (
+            f"the database refused this role ({type(cause).__name__}: {reason}): migrations "
+            "and the operators' commands run as the tables' owner, DMI_MIGRATION_DATABASE_URL"
+        )
+    # Connection, resources, shutdown (also as the bare driver raises them, under the worker's
+    # job library); a refused login (28) or a missing database (3D).
+    if is_database_unavailable(exc) or sqlstate.startswith(
+        ("28", "3D", *UNAVAILABLE_SQLSTATE_PREFIXES)
+    ):
         return f"cannot use the database ({type(cause).__name__}: {reason})"
+    return None
+
+
+def _migration_refusal(exc: BaseException) -> str | None:
+    """One line for a migration that stopped before changing anything (rows it cannot carry
+    over); None for any other failure."""
+    from dmi_api.migration_ops import MigrationRefusedError
+
+    if isinstance(exc, MigrationRefusedError):
+        return f"the migration stopped, nothing changed: {exc}"
     return None
 
 
@@ -258,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_admin(args.handler, args, settings)
         code: int = args.handler(args, settings)
+    except ConfigurationError as exc:
+        # Found while running: the app group role a migration would grant to (DMI_DB_APP_ROLE).
+        print(f"dmi-api: {exc}", file=sys.stderr)
+        return 2
     except KeyDecryptionError:
         # `keys rotate` checks first: a key published under another secret would fail every
         # server's token endpoint and JWKS once it signed.
@@ -267,8 +292,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except OSError as exc:
+        if exc.filename is None:
+            message = database_failure(exc)
+            if message is None:
+                raise
+        else:  # a file's (`openapi --output`), not the database's
+            message = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+        print(f"dmi-api: {message}", file=sys.stderr)
+        return 1
     except Exception as exc:
-        message = database_failure(exc)
+        message = database_failure(exc) or _migration_refusal(exc)
         if message is None:
             raise
         print(f"dmi-api: {message}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -81,7 +82,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    host: str = "127.0.0.1"
+    # Never empty: uvicorn takes "" as every interface, IPv4 and IPv6.
+    host: str = Field(default="127.0.0.1", pattern=r"^\S+$")
     port: int = Field(default=8000, ge=1, le=65_535)
     workers: int = Field(default=1, ge=1, le=64)
     forwarded_allow_ips: str = "127.0.0.1"
@@ -175,6 +177,28 @@ class Settings(BaseSettings):
             raise ValueError("production profile refused: " + "; ".join(problems))
         return self
 
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        # uvicorn keeps what it cannot read as an address or network as a literal name, which
+        # no peer's address ever equals: a typo would trust no proxy, silently.
+        if value.strip() == "*":
+            return value
+        for entry in (item.strip() for item in value.split(",")):
+            if not entry:
+                continue
+            try:
+                if "/" in entry:
+                    ipaddress.ip_network(entry)  # strict: 10.0.0.1/24 is not a network
+                else:
+                    ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (10.0.0.0/8, not 10.0.0.1/8); "
+                    "'*' trusts every proxy, alone"
+                ) from None
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
@@ -239,11 +263,15 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        # pydantic's own message echoes the inputs, database password included: name fields only.
-        reasons = [
-            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
-            for error in exc.errors(include_input=False, include_url=False)
-        ]
+        # pydantic's own message echoes the inputs, database password included: name fields only,
+        # each as the variable the operator set (DMI_PORT, not port).
+        prefix = str(Settings.model_config.get("env_prefix", ""))
+        reasons = []
+        for error in exc.errors(include_input=False, include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            name = f"{prefix}{field}".upper() if field in Settings.model_fields else "settings"
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            reasons.append(f"{name}: {reason}")
         raise ConfigurationError("invalid configuration: " + "; ".join(reasons)) from None
 
 

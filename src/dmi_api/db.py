@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,21 @@ def is_database_unavailable(exc: BaseException) -> bool:
             cause is not None and is_database_unavailable(cause)
         )
     return False
+
+
+# A table, column or function this code needs is missing: the schema is older than the code
+# (`dmi-api migrate` has not run). PostgreSQL's SQLSTATEs, and SQLite's messages.
+SCHEMA_BEHIND_SQLSTATES = ("42P01", "42703", "42883")
+
+
+def is_schema_behind(exc: BaseException) -> bool:
+    """Whether an exception means the database's schema is missing or older than this code."""
+    if isinstance(exc, SchemaBehindError):
+        return True
+    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in SCHEMA_BEHIND_SQLSTATES
+    return isinstance(exc, sa_exc.OperationalError | sqlite3.OperationalError) and str(
+        cause
+    ).startswith(("no such table", "no such column", "no such function"))

@@ -7,6 +7,8 @@ import re
 from alembic import op
 from sqlalchemy import text
 
+from dmi_api.config import ConfigurationError
+
 # The group role the service's login role belongs to is one per database (README: Running on
 # PostgreSQL): `DMI_DB_APP_ROLE`, else `<database>_app`. The first migration records the name in
 # the database (the function `dmi_app_role()`), and every later grant reads it from there, so a
@@ -19,6 +21,11 @@ APP_ROLE_SUFFIX = "_app"
 ROLE_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
 CLINIC_SETTING = "dmi.clinic_id"
 CLIENT_SETTING = "dmi.client_id"
+
+
+class MigrationRefusedError(RuntimeError):
+    """A migration found rows it cannot carry over and changed nothing; the message (ids and
+    counts only) says what to correct. `dmi-api migrate` prints it as one line."""
 
 
 def _is_postgres() -> bool:
@@ -51,7 +58,7 @@ def _chosen_app_role() -> str:
         name = f"{database}{APP_ROLE_SUFFIX}"
         source = "the database name + '_app'"
     if not ROLE_NAME_PATTERN.fullmatch(name):
-        raise RuntimeError(
+        raise ConfigurationError(
             f"the app group role taken from {source} is not a plain name of at most 63 "
             "characters (letters, digits, _ and -); set DMI_DB_APP_ROLE"
         )

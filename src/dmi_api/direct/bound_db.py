@@ -18,8 +18,10 @@ from dmi_api.auth.principal import Principal
 from dmi_api.config import Settings
 from dmi_api.db import (
     UNAVAILABLE_SQLSTATE_PREFIXES,
+    SchemaBehindError,
     check_schema_revision,
     driver_timeout_seconds,
+    is_schema_behind,
     load_revisions,
     server_settings,
 )
@@ -240,6 +242,8 @@ class DirectDb:
             async with self.source.connection(principal) as conn:
                 rows: list[Any] = await conn.fetch(statement.sql, *args)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+            if is_schema_behind(exc):  # not migrated to this version yet: 503, as /readyz
+                raise SchemaBehindError(type(exc).__name__) from None
             if _unavailable(exc):
                 # The driver's text never leaves: it can quote the statement's values.
                 raise DatabaseUnavailableError(type(exc).__name__) from None

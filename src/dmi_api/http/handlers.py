@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dmi_api.db import is_database_unavailable
+from dmi_api.db import is_database_unavailable, is_schema_behind
 from dmi_api.errors import (
     ConflictError,
     ProblemError,
@@ -155,12 +155,16 @@ def unexpected_error_response(exc: Exception) -> Response:
 
 
 def database_error_response(exc: Exception, retry_after_seconds: int) -> Response | None:
-    """A 503 problem when the database cannot serve now; None for any other failure."""
-    if not is_database_unavailable(exc):
+    """A 503 problem when the database cannot serve now (down, busy, or its schema not migrated
+    to this version yet: as /readyz says); None for any other failure."""
+    if is_schema_behind(exc):
+        message = "database schema missing or older than this version: run `dmi-api migrate`"
+    elif is_database_unavailable(exc):
+        message = "database unavailable"
+    else:
         return None
     logger.warning(
-        "database unavailable",
-        extra={"request_id": current_request_id(), "exc_type": type(exc).__name__},
+        message, extra={"request_id": current_request_id(), "exc_type": type(exc).__name__}
     )
     return render_problem(
         ServiceUnavailableError(

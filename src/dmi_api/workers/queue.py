@@ -222,7 +222,12 @@ async def run_worker(
         await engine.dispose()
         await upkeep_engine.dispose()
     if not runner.cancelled():  # cancelled: cut short past the grace period, by `finally`
-        runner.result()  # the queue's own failure, if it failed
+        try:
+            runner.result()  # the queue's own failure, if it failed
+        except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+            # The job library's bare connection was lost ('connection is closed'): the
+            # database's failure (`dmi-api worker` says so in one line), not the worker's.
+            raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
 
 async def _drain(runner: asyncio.Task[None], work: WebhookWork, grace_seconds: float) -> None:

@@ -154,3 +154,22 @@ def test_help_says_what_the_worker_runs(capsys: pytest.CaptureFixture[str]) -> N
         text = " ".join(capsys.readouterr().out.split())
         assert "webhook deliveries, bulk exports" in text
         assert "cli_admin" not in text  # module names are not an operator's business
+
+
+def test_no_demo_client_when_serving_beyond_this_machine(tmp_path: Path) -> None:
+    """Served on every interface (as the Docker image is), an empty embedded database gets no
+    demo client: one with every scope, reachable from the network, its secret in the container's
+    log. The operator is told how to make a client instead."""
+    database = tmp_path / "embedded.db"
+    every_interface = "0.0.0.0"  # noqa: S104 (for the few seconds of this test)
+    env = serve_env(
+        {"DMI_DATABASE_URL": f"sqlite+aiosqlite:///{database}", "DMI_HOST": every_interface}
+    )
+    log_path = tmp_path / "serve.log"
+    with serving(env, log_path, ready_path="/healthz") as base:
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    log = log_path.read_text()
+    assert "client_secret" not in log
+    assert "dmi-api demo" in log
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM api_client").fetchone() == (0,)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import json
 import logging.config
 import os
@@ -51,10 +52,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
         upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
-        if settings.env == "development":
-            host = args.host or settings.host
-            local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a comparison)
-            _print_demo_credentials(settings, f"http://{local}:{args.port or settings.port}")
+        host = args.host or settings.host
+        if settings.env == "development" and _is_loopback(host):
+            shown = f"[{host}]" if ":" in host else host
+            _print_demo_credentials(settings, f"http://{shown}:{args.port or settings.port}")
+        elif settings.env == "development":
+            # Reachable beyond this machine (the Docker image serves every interface): a client
+            # with every scope, its secret in the container's log, is no default to leave there.
+            print(
+                f"dmi-api: serving on {host}, beyond this machine: no demo client is made; "
+                "make a client with `dmi-api clinics create` and `dmi-api clients create`, or "
+                "`dmi-api demo` for a demo one.",
+                file=sys.stderr,
+                flush=True,
+            )
     uvicorn.run(
         "dmi_api.app:create_app",
         factory=True,
@@ -69,6 +80,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether `host` serves this machine alone (`localhost`, 127.0.0.0/8, `::1`)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _print_demo_credentials(settings: Settings, base_url: str) -> None:

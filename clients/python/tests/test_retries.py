@@ -104,23 +104,23 @@ def test_an_unkeyed_post_is_not_resent_after_a_broken_connection(
 
 
 def test_retries_give_up_with_the_last_problem(served: Served, proxy: Proxy) -> None:
-    proxy.plan("GET /v1/children", *[Fault(503, "0")] * 4)
+    proxy.plan("POST /v1/children/search", *[Fault(503, "0")] * 4)
     client = DmiClient(proxy.url, served.secret, retry=FAST)
     with client, pytest.raises(ServiceUnavailableError) as raised:
         client.children.page()
     assert raised.value.status == 503
     assert raised.value.code == "proxy_fault"
-    assert len(proxy.seen_at("GET /v1/children")) == 4
+    assert len(proxy.seen_at("POST /v1/children/search")) == 4
 
 
 def test_a_retry_after_longer_than_the_client_waits_fails_at_once(
     served: Served, proxy: Proxy
 ) -> None:
-    proxy.plan("GET /v1/children", Fault(429, "3600"))
+    proxy.plan("POST /v1/children/search", Fault(429, "3600"))
     client = DmiClient(proxy.url, served.secret, retry=FAST)
     with client, pytest.raises(TooManyRequestsError, match="429"):
         client.children.page()
-    assert len(proxy.seen_at("GET /v1/children")) == 1
+    assert len(proxy.seen_at("POST /v1/children/search")) == 1
 
 
 async def test_async_retries_with_one_key(served: Served, proxy: Proxy, dmi: DmiClient) -> None:
@@ -143,12 +143,12 @@ def test_a_gateways_502_and_504_are_retried_for_a_request_safe_to_resend(
     # A load balancer's 502 or 504 (the app unreachable, or slow): the request may or may not
     # have reached the app, as after a broken connection.
     family = f"G{uuid.uuid4().hex[:10]}"
-    proxy.plan("GET /v1/children", Fault(502, html=BAD_GATEWAY), Fault(504))
+    proxy.plan("POST /v1/children/search", Fault(502, html=BAD_GATEWAY), Fault(504))
     proxy.plan(CREATE_CHILD, Fault(502, forward=True, html=BAD_GATEWAY))
     with DmiClient(proxy.url, served.secret, retry=FAST) as client:
         client.children.page(limit=1)
         child = client.children.create(_child(family))
-    assert len(proxy.seen_at("GET /v1/children")) == 3
+    assert len(proxy.seen_at("POST /v1/children/search")) == 3
     assert len(proxy.seen_at(CREATE_CHILD)) == 2  # the same key: replayed, one row
     assert [c.id for c in dmi.children.list(family_name=family)] == [child.id]
 
@@ -187,11 +187,11 @@ async def test_async_a_token_endpoint_and_a_gateway_briefly_down(
     served: Served, proxy: Proxy
 ) -> None:
     proxy.plan("POST /oauth/token", Fault(502, html=BAD_GATEWAY))
-    proxy.plan("GET /v1/children", Fault(504))
+    proxy.plan("POST /v1/children/search", Fault(504))
     async with AsyncDmiClient(proxy.url, served.secret, retry=FAST) as client:
         await client.children.page(limit=1)
     assert len(proxy.seen_at("POST /oauth/token")) == 2
-    assert len(proxy.seen_at("GET /v1/children")) == 2
+    assert len(proxy.seen_at("POST /v1/children/search")) == 2
 
 
 def test_a_change_whose_answer_was_lost_is_replayed_not_refused(

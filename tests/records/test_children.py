@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.records.conftest import Headers
-from tests.support.records import seed_child
+from tests.support.records import seed_child, seed_exercise, seed_practitioner
 from tests.support.tenants import TenantClient, bearer, make_tenant, mint_token
 
 URL = "/v1/children"
@@ -371,6 +371,56 @@ class TestReadAndConditional:
             path, json={"birth_date": "2024-02-01"}, headers={**headers, "If-Match": '"1"'}
         )
         assert earlier.status_code == 200
+
+    @pytest.mark.parametrize("kind", ["session_record", "prescription"])
+    async def test_birth_date_cannot_move_after_recorded_sessions_or_prescriptions(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tenant_a: TenantClient,
+        headers_for: Headers,
+        kind: str,
+    ) -> None:
+        """As after milestones and assessments: a session or a programme may not begin before
+        the child's birth, however the birth date gets there."""
+        headers = await headers_for(tenant_a)
+        row = (await create(client, headers)).json()
+        practitioner = await seed_practitioner(app, tenant_a)
+        exercise = {"exercise_id": str((await seed_exercise(app, tenant_a)).id), "repetitions": 5}
+        if kind == "session_record":
+            url, body = (
+                "/v1/session-records",
+                {
+                    "practitioner_id": str(practitioner.id),
+                    "type": "dmi",
+                    "setting": "clinic",
+                    "started_at": "2024-09-01T09:00:00+02:00",
+                    "duration_minutes": 45,
+                    "exercises": [exercise],
+                },
+            )
+        else:
+            url, body = (
+                "/v1/prescriptions",
+                {
+                    "prescriber_id": str(practitioner.id),
+                    "setting": "home",
+                    "period_start": "2024-09-15",
+                    "items": [exercise],
+                },
+            )
+        made = await client.post(url, json={"child_id": row["id"], **body}, headers=headers)
+        assert made.status_code == 201, made.text
+        path, match = f"{URL}/{row['id']}", {**headers, "If-Match": '"1"'}
+        later = await client.patch(path, json={"birth_date": "2024-10-01"}, headers=match)
+        assert later.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in later.json()["errors"]] == [
+            ("#/birth_date", "records_before_birth")
+        ]
+        # The day it began is still a birth date it may follow.
+        on_the_day = "2024-09-01" if kind == "session_record" else "2024-09-15"
+        same_day = await client.patch(path, json={"birth_date": on_the_day}, headers=match)
+        assert same_day.status_code == 200, same_day.text
 
     async def test_versions_keep_history(
         self, client: httpx.AsyncClient, tenant_a: TenantClient, headers_for: Headers

@@ -144,7 +144,10 @@ BUSINESS_RULES: dict[str, str] = {
     "date_too_early": "a birth date before 1990-01-01",
     "before_birth": "a date before the child's birth",
     "date_before_birth": "a date before the child's birth",
-    "records_before_birth": "a birth date after the child's recorded assessments or sessions",
+    "records_before_birth": (
+        "a birth date after the start of the child's recorded milestones, assessments, sessions or"
+        " prescriptions"
+    ),
     "before_start": "the end of a range before its start",
     "end_before_start": "the end of a range before its start",
     "bad_period": "a report period that ends before it starts or before the birth date",

@@ -23,7 +23,14 @@ from dmi_api.schemas.children import (
     ChildReplace,
     consistency_errors,
 )
-from dmi_api.services import assessments, child_results, milestones, rules_in_effect
+from dmi_api.services import (
+    assessments,
+    child_results,
+    milestones,
+    prescriptions,
+    rules_in_effect,
+    session_record_queries,
+)
 from dmi_api.services.resources import (
     ListQuery,
     Versioned,
@@ -102,8 +109,13 @@ async def _check(
     errors = consistency_errors(values, sent=sent)
     birth_date: date = values["birth_date"]
     if row is not None and birth_date > row.birth_date:
-        for kind, module in (("Milestones", milestones), ("Assessments", assessments)):
-            if await module.dated_before(tenant, row.id, birth_date):
+        for kind, dated_before in (
+            ("Milestones", milestones.dated_before),
+            ("Assessments", assessments.dated_before),
+            ("Session records", session_record_queries.dated_before),
+            ("Prescriptions", prescriptions.dated_before),
+        ):
+            if await dated_before(tenant, row.id, birth_date):
                 detail = f"{kind} of this child are dated before this birth date."
                 errors.append(FieldProblem("#/birth_date", detail, "records_before_birth"))
     if errors:

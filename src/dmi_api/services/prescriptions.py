@@ -6,6 +6,8 @@ import uuid
 from datetime import date
 from typing import Any
 
+from sqlmodel import col
+
 from dmi_api.errors import FieldProblem, ValidationProblemError
 from dmi_api.models import Child, Practitioner, Prescription, PrescriptionItem
 from dmi_api.pagination import CursorCodec
@@ -21,6 +23,7 @@ from dmi_api.services import rules_in_effect
 from dmi_api.services.history import record_change
 from dmi_api.services.resources import (
     ListQuery,
+    any_live,
     check_reference,
     get_live,
     list_page,
@@ -230,3 +233,9 @@ async def list_public(
     )
     items = await items_service.load(tenant, [row.id for row in rows])
     return [to_public(row, items[row.id]) for row in rows], next_cursor
+
+
+async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
+    """Whether a live prescription of the child begins before `day` (a new birth date)."""
+    mine = col(Prescription.child_id) == child_id
+    return await any_live(tenant, Prescription, mine, col(Prescription.period_start) < day)

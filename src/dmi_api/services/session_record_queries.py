@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists
@@ -20,7 +21,7 @@ from dmi_api.pagination import CursorCodec
 from dmi_api.queries.lists import SESSION_RECORDS
 from dmi_api.queries.predicates import columns, live, live_item_of_live_prescription
 from dmi_api.schemas.session_records import PerformedExercise
-from dmi_api.services.resources import ListQuery, get_live, list_page
+from dmi_api.services.resources import ListQuery, any_live, get_live, list_page
 from dmi_api.services.resources import live_child as live_child  # for the nested lists
 from dmi_api.services.session_record_views import plain_view
 from dmi_api.tenant_scope import Tenant
@@ -99,3 +100,11 @@ async def list_public(
     )
     amendments = await load_amendments(tenant, [row.id for row in rows])
     return [plain_view(row, amendments[row.id]) for row in rows], next_cursor
+
+
+async def dated_before(tenant: Tenant, child_id: uuid.UUID, day: date) -> bool:
+    """Whether a live session of the child starts before `day` (a new birth date), as
+    `session_record_rules.before_birth` reads a start: by its UTC date."""
+    midnight = datetime.combine(day, time.min, tzinfo=UTC)
+    mine = col(SessionRecord.child_id) == child_id
+    return await any_live(tenant, SessionRecord, mine, col(SessionRecord.started_at) < midnight)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -44,6 +45,31 @@ class TestUnknownRoutesAndMethods:
         response = await client.put(f"/v1/practitioners/{uuid.uuid4()}", json={})
         assert_problem(response, 405, "method_not_allowed")
         assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"
+
+    async def test_a_literal_path_is_no_rows_id(self, client: httpx.AsyncClient) -> None:
+        """`PATCH /v1/children/search` is a 405, not a PATCH of the child `search` (a 400 or
+        422 for its id or its If-Match): a method of `/v1/children/{child_id}` that
+        `/v1/children/search` does not serve. Every documented literal path, every such method."""
+        app = client._transport.app  # type: ignore[attr-defined]
+        paths: dict[str, dict[str, object]] = app.openapi()["paths"]
+        checked = []
+        for path, item in paths.items():
+            if "{" in path:
+                continue
+            served = {method.upper() for method in item}
+            allow = ", ".join(sorted(served | ({"HEAD"} if "GET" in served else set())))
+            for pattern, other in paths.items():
+                like = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(pattern))
+                if "{" not in pattern or not re.fullmatch(like, path):
+                    continue
+                for method in {m.upper() for m in other} - served:
+                    response = await client.request(
+                        method, path, headers={"If-Match": "0"}, json={}
+                    )
+                    assert response.status_code == 405, (method, path, response.text)
+                    assert response.headers["allow"] == allow, (method, path)
+                    checked.append(f"{method} {path}")
+        assert {"PATCH /v1/children/search", "GET /v1/session-records/batch"} <= set(checked)
 
 
 class TestBodyLimit:

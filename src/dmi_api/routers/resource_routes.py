@@ -107,15 +107,12 @@ class ResourceRoutes(Generic[RowT]):
     view: View[RowT]
     param: str = ""  # the item's path parameter: `<name>_id` unless named here
     noun: str = ""  # descriptions' word, if not the name; summaries then say both
-    # A Starlette convertor of the item's segment (e.g. `not_batch`: a collection's own
-    # sub-path such as `/batch` is then never taken for a row's id).
-    convertor: str = ""
 
     @property
     def item(self) -> str:
         """The path of one row: the collection's, then `{<param>}`."""
         name = self.param or self.name + "_id"
-        return f"{self.path}/{{{name}{':' + self.convertor if self.convertor else ''}}}"
+        return f"{self.path}/{{{name}}}"
 
     async def _answer(self, tenant: Tenant, done: RowT | tuple[RowT, Body]) -> tuple[RowT, Body]:
         """What a create or update answered, with the row's view if it gave none."""

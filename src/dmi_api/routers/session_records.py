@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, Response
 
 from dmi_api.auth.dependencies import Caller, require, require_token
 from dmi_api.auth.principal import Principal
-from dmi_api.http.path_convertors import NOT_BATCH
 from dmi_api.http.problems import problem_responses
 from dmi_api.models import SessionRecord
 from dmi_api.queries.list_specs import ListParameters
@@ -121,7 +120,6 @@ ROUTES = ResourceRoutes(
     queries.get,
     _view,
     param="record_id",
-    convertor=NOT_BATCH,
 )
 
 

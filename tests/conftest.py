@@ -35,6 +35,7 @@ from tests.support import probe
 from tests.support.direct import serve_with
 from tests.support.pg_server import PgServer, resolve_pg_server, stop_pg_server
 from tests.support.setup_script import setup_databases  # noqa: F401 (a session fixture)
+from tests.support.tcp_proxy import TcpProxy
 
 BACKEND = os.environ.get("DMI_TEST_BACKEND", "postgres")
 if BACKEND not in ("postgres", "sqlite"):
@@ -192,6 +193,16 @@ async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection inside a transaction that is rolled back after the test."""
     async with rolled_back(engine) as connection:
         yield connection
+
+
+@pytest.fixture
+async def proxy(database_url: str) -> AsyncIterator[TcpProxy]:
+    """A TCP proxy in front of the run's database that a test can cut, blackhole or pause."""
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    yield proxy
+    await proxy.cut()
 
 
 def build_test_app(settings: Settings) -> FastAPI:

@@ -25,15 +25,6 @@ from tests.support.tenants import bearer, make_tenant, mint_token
 pytestmark = pytest.mark.postgres_only
 
 
-@pytest.fixture
-async def proxy(database_url: str) -> AsyncIterator[TcpProxy]:
-    url = make_url(database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    yield proxy
-    await proxy.cut()
-
-
 def _settings_through(proxy: TcpProxy, database_url: str, **overrides: object) -> Settings:
     url = make_url(database_url).set(host="127.0.0.1", port=proxy.port)
     values: dict[str, object] = {"db_connect_timeout_seconds": 1.0, "db_pool_timeout_seconds": 0.5}

@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
@@ -19,15 +18,6 @@ from tests.support.tcp_proxy import TcpProxy
 pytestmark = pytest.mark.postgres_only
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-async def proxy(database_url: str) -> AsyncIterator[TcpProxy]:
-    url = make_url(database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    yield proxy
-    await proxy.cut()
 
 
 async def test_a_worker_that_loses_its_database_says_so_in_one_line(

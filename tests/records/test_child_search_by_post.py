@@ -112,4 +112,3 @@ class TestSearchByPost:
         )
         assert no_json.status_code in (415, 422), no_json.text
         assert "Zoraida" not in no_json.text
-

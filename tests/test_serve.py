@@ -173,3 +173,13 @@ def test_no_demo_client_when_serving_beyond_this_machine(tmp_path: Path) -> None
     assert "dmi-api demo" in log
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM api_client").fetchone() == (0,)
+
+
+def test_the_embedded_database_is_the_services_alone(served: tuple[str, Path]) -> None:
+    """The file holds children's records: made 0600, not readable by every account of the host
+    (it was 0644 under the usual umask); SQLite gives its -wal and -shm files the same mode."""
+    _, database = served
+    made = [database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))]
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in made if path.exists()}
+    assert modes == {path.name: "0o600" for path in made if path.exists()}
+    assert database.name in modes

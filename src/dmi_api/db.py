@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from functools import cache
 from pathlib import Path
@@ -109,7 +111,20 @@ def _abort_unanswering(dbapi_connection: Any, _record: Any, exception: Any) -> N
         dbapi_connection.driver_connection.terminate()
 
 
+def make_private_sqlite_file(url: str | URL) -> None:
+    """Create the embedded database's file readable by this account alone (0600), before SQLite
+    creates it under the process's umask (0644 for the usual 022): it holds children's records.
+    SQLite gives its -wal and -shm files the database file's mode. A file that exists is left,
+    and one that cannot be made is SQLite's to report, as before."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    with contextlib.suppress(OSError):
+        os.close(os.open(url.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _create_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
+    make_private_sqlite_file(url)
     # A writer waits for the file's write lock up to the request's timeout (not fail at once).
     busy_timeout_ms = settings.db_statement_timeout_ms
     engine = create_async_engine(

@@ -7,7 +7,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
-from dmi_api.db import migrations_dir
+from dmi_api.db import make_private_sqlite_file, migrations_dir
 
 __all__ = ["alembic_config", "downgrade", "include_object", "migrations_dir", "upgrade_to_head"]
 
@@ -39,6 +39,7 @@ def alembic_config(database_url: str | None = None, app_role: str | None = None)
 
 def upgrade_to_head(database_url: str, app_role: str | None = None) -> None:
     """Migrate the database to the newest revision (blocking; call outside an event loop)."""
+    make_private_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url, app_role), "head")
 
 

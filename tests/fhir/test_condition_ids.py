@@ -15,7 +15,9 @@ import httpx
 import orjson
 from fastapi import FastAPI
 
-from dmi_api.fhir.conditions import conditions
+from dmi_api.fhir import conditions as mapping
+from dmi_api.services.export_sources import Context
+from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.exports.test_fhir_validity import export
 from tests.fhir.test_patients import BASE, fhir, outcome
 from tests.records.conftest import Headers
@@ -92,6 +94,13 @@ async def test_a_condition_id_shows_no_code_and_stays_the_same(
     assert [entry["resource"]["id"] for entry in searched["entry"]] == [ids["Q90.9"]]
     assert len(set(ids.values())) == len(CODES)
 
+    # The id is the stored key's alone: no setting (DMI_SECRET_KEY), process or replica in it.
+    async with app.state.sessionmaker() as db:
+        await bind_settings(db, clinic_id=tenant_a.clinic_id)
+        key = await Context(Tenant(db, tenant_a.clinic_id), "elsewhere").fhir_id_key()
+    assert len(key) == 32
+    assert {code: mapping.condition_id(child["id"], code, key) for code in CODES} == ids
+
     # An unrelated change to the child (and a diagnosis dropped) keeps the others' ids.
     patched = await client.patch(
         f"/v1/children/{child['id']}",
@@ -136,8 +145,8 @@ def test_the_token_is_keyed() -> None:
         updated_at=datetime(2025, 1, 1, tzinfo=UTC),
     )
     one, two = b"1" * 32, b"2" * 32
-    first = conditions(child, key=one)[0]["id"]
-    assert conditions(child, key=one)[0]["id"] == first
-    assert conditions(child, key=two)[0]["id"] != first
+    first = mapping.conditions(child, key=one)[0]["id"]
+    assert mapping.conditions(child, key=one)[0]["id"] == first
+    assert mapping.conditions(child, key=two)[0]["id"] != first
     _no_code_in(first)
     assert FHIR_ID.match(first)

@@ -3,6 +3,7 @@ by one `INSERT ... SELECT generate_series` as the owner and kept for later runs.
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
 import uuid
@@ -10,6 +11,7 @@ import uuid
 import asyncpg  # type: ignore[import-untyped]
 
 from bench.seed_children import FAMILY, GIVEN
+from dmi_api.models.clinics import FHIR_ID_KEY_BYTES
 
 # $1 clinic, $2 children, $3 given names, $4 family names. Valid values: both sexes, born 1
 # month to 6 years ago, one in ten discharged, an MRN each; no diagnoses, no caregivers.
@@ -53,10 +55,11 @@ async def ensure_export_clinic(owner_dsn: str, children: int) -> uuid.UUID:
             await conn.execute("SET LOCAL session_replication_role = replica")
             await conn.execute("SET LOCAL synchronous_commit = off")
             await conn.execute(
-                "INSERT INTO clinic (id, name, created_at, updated_at) VALUES ($1, $2, now(),"
-                " now())",
+                "INSERT INTO clinic (id, name, fhir_id_key, created_at, updated_at)"
+                " VALUES ($1, $2, $3, now(), now())",
                 clinic_id,
                 clinic_name(children),
+                secrets.token_bytes(FHIR_ID_KEY_BYTES),
             )
             await conn.execute(_CHILDREN, clinic_id, children, GIVEN, FAMILY)
         await conn.execute("VACUUM (ANALYZE) child")

@@ -469,3 +469,30 @@ async def _milestone_of_another_clinic(db: Any, clinic_id: uuid.UUID, child_id: 
         milestone="sitting_without_support",
         warnings=[],
     )
+
+
+async def test_clinic_fhir_id_key_migration_gives_each_clinic_its_own_key(
+    scratch_url: str,
+) -> None:
+    """2026-12-10_clinic_fhir_id_key: every existing clinic gets 32 random bytes of its own (its
+    Conditions' ids are keyed by them); a clinic cannot be without one."""
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch_url), "6a2c9e4f1d83")
+    now = datetime(2026, 12, 9, tzinfo=UTC)
+    clinics = [uuid.uuid4(), uuid.uuid4()]
+    engine = create_engine(Settings(database_url=SecretStr(scratch_url)))
+    try:
+        async with engine.begin() as db:
+            for clinic_id in clinics:
+                await _insert(db, "clinic", id=clinic_id, name="C", created_at=now, updated_at=now)
+        await asyncio.to_thread(upgrade_to_head, scratch_url)
+        async with engine.connect() as db:
+            keys = [bytes(k) for k in await _column(db, "SELECT fhir_id_key FROM clinic")]
+        assert len(keys) == 2
+        assert all(len(key) == 32 for key in keys)
+        with pytest.raises(sa.exc.IntegrityError):
+            async with engine.begin() as db:
+                await _insert(
+                    db, "clinic", id=uuid.uuid4(), name="D", created_at=now, updated_at=now
+                )
+    finally:
+        await engine.dispose()

@@ -147,6 +147,18 @@ def by_id(done: Export, kind: str) -> dict[str, dict[str, Any]]:
     return {resource["id"]: resource for resource in done.resources[kind]}
 
 
+def condition_ids(done: Export) -> dict[tuple[str, str], str]:
+    """Each Condition's id by its child and code (the id names the child, not the code)."""
+    found = {}
+    for resource in done.resources.get("Condition", []):
+        child = resource["subject"]["reference"].removeprefix("Patient/")
+        code = resource["code"]["coding"][0]["code"]
+        assert resource["id"].startswith(f"{child}.diagnosis."), resource["id"]
+        assert code not in resource["id"], resource["id"]
+        found[child, code] = resource["id"]
+    return found
+
+
 # The score Observations each final assessment yields (docs/fhir.md), by id suffix.
 SCORES: dict[str, set[str]] = {
     "gmfm88": {"gmfm88-total", "gmfm88-goal-total"} | {f"gmfm88-dim-{d}" for d in "abcde"},
@@ -225,16 +237,16 @@ def check_contents(done: Export, made: RichClinic) -> None:
         f"{leo}.caregiver.{i}" for i in range(4)
     }
     conditions = by_id(done, "Condition")
-    assert set(conditions) == {
-        f"{mia}.diagnosis.Q90.9",
-        f"{mia}.diagnosis.R62.50",
-        f"{mia}.diagnosis.G80",
-        f"{leo}.diagnosis.G80.1",
-        f"{leo}.diagnosis.C4A.9",
+    ids = condition_ids(done)
+    assert set(ids) == {
+        (mia, "Q90.9"),
+        (mia, "R62.50"),
+        (mia, "G80"),
+        (leo, "G80.1"),
+        (leo, "C4A.9"),
     }
     systems = {
-        cid.rsplit(".diagnosis.", 1)[1]: c["code"]["coding"][0]["system"]
-        for cid, c in conditions.items()
+        code: conditions[cid]["code"]["coding"][0]["system"] for (_, code), cid in ids.items()
     }
     assert systems == {
         "Q90.9": "http://hl7.org/fhir/sid/icd-10",
@@ -299,10 +311,10 @@ class TestAWholeClinic:
         leo_id = leo["id"]
         assert changed.ids("Patient") == {leo_id}
         assert changed.ids("RelatedPerson") == {f"{leo_id}.caregiver.{i}" for i in range(4)}
-        assert changed.ids("Condition") == {
-            f"{leo_id}.diagnosis.G80.1",
-            f"{leo_id}.diagnosis.C4A.9",
-        }
+        # The same ids as in the full exports, before and after (a Condition's id is stable).
+        kept = condition_ids(after)
+        assert changed.ids("Condition") == {kept[leo_id, "G80.1"], kept[leo_id, "C4A.9"]}
+        assert {k: v for k, v in condition_ids(before).items() if k in kept} == kept
         assert changed.ids("Observation") == {f"{leo_id}.gestational-age"}
         assert by_id(changed, "Patient")[leo_id]["active"] is False
         for bundles in changed.deleted.values():
@@ -315,7 +327,8 @@ class TestAWholeClinic:
         assessment, milestone = gone.assessment["id"], gone.milestone["id"]
         assert changed.deletions("Patient") == {f"Patient/{child}"}
         assert changed.deletions("RelatedPerson") == {f"RelatedPerson/{child}.caregiver.0"}
-        assert changed.deletions("Condition") == {f"Condition/{child}.diagnosis.P07.3"}
+        dropped = condition_ids(before)[child, "P07.3"]
+        assert changed.deletions("Condition") == {f"Condition/{dropped}"}
         assert changed.deletions("Observation") == {
             f"Observation/{child}.gestational-age",
             f"Observation/{milestone}",
@@ -504,7 +517,7 @@ class TestSinceReportsWhatVanished:
         cid, sid, aid = child["id"], session["id"], assessment["id"]
         assert vanished == {
             f"RelatedPerson/{cid}.caregiver.1",
-            f"Condition/{cid}.diagnosis.G80.1",
+            f"Condition/{condition_ids(before)[cid, 'G80.1']}",
             f"Observation/{cid}.gestational-age",
             f"Procedure/{sid}.exercise.1",
             f"Observation/{aid}.gmfm88-goal-total",

@@ -46,6 +46,7 @@ class Records:
     session: dict[str, Any]
     prescription_id: str
     item_id: str
+    condition_id: str = ""  # the child's Q90.9 (its id names no code: test_condition_ids)
 
 
 async def _post(client: httpx.AsyncClient, clinic: Clinic, url: str, body: Any) -> Any:
@@ -84,7 +85,16 @@ async def records(client: httpx.AsyncClient, clinic: Clinic) -> Records:
         f"/v1/prescriptions?child_id={clinic.child_id}", headers=clinic.headers
     )
     [prescription] = listed.json()["data"]
-    return Records(child, assessment, milestone, session, prescription["id"], clinic.item_id)
+    found = await client.get(f"{BASE}/Condition?patient={child['id']}", headers=clinic.headers)
+    assert found.status_code == 200, found.text
+    [condition_id] = [
+        entry["resource"]["id"]
+        for entry in found.json()["entry"]
+        if entry["resource"]["code"]["coding"][0]["code"] == "Q90.9"
+    ]
+    return Records(
+        child, assessment, milestone, session, prescription["id"], clinic.item_id, condition_id
+    )
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class Case:
 
 CASES = [
     Case("RelatedPerson", "children:read", lambda r: f"{r.child['id']}.caregiver.0", "child"),
-    Case("Condition", "children:read", lambda r: f"{r.child['id']}.diagnosis.Q90.9", "child"),
+    Case("Condition", "children:read", lambda r: r.condition_id, "child"),
     Case("Observation", "children:read", lambda r: f"{r.child['id']}.gestational-age", "child"),
     Case(
         "Observation", "assessments:read", lambda r: f"{r.assessment['id']}.gmfm88-total", "child"
@@ -302,7 +312,7 @@ async def test_a_read_is_audited_as_a_read_of_its_row(
 ) -> None:
     mine = await records(client, clinic)
     headers = await headers_for(clinic.tenant, "children:read", "audit:read")
-    fhir(await client.get(f"{BASE}/Condition/{mine.child['id']}.diagnosis.Q90.9", headers=headers))
+    fhir(await client.get(f"{BASE}/Condition/{mine.condition_id}", headers=headers))
     trail = await client.get(f"/v1/audit-events?resource_id={mine.child['id']}", headers=headers)
     events = {(e["action"], e["resource_type"]) for e in trail.json()["data"]}
     assert events == {("create", "child"), ("read", "child")}

@@ -38,7 +38,7 @@ def _ids(mine: Records, clinic: Clinic) -> dict[str, str]:
         "Patient": child,
         "RelatedPerson": f"{child}.caregiver.0",
         "Practitioner": clinic.practitioner_id,
-        "Condition": f"{child}.diagnosis.Q90.9",
+        "Condition": mine.condition_id,
         "Observation": mine.milestone["id"],
         "QuestionnaireResponse": mine.assessment["id"],
         "CarePlan": mine.prescription_id,

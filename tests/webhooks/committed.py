@@ -4,6 +4,7 @@ with an endpoint, deliveries, and the cleanup of all of it and of its queued job
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine, create_sessionmaker
+from dmi_api.models.clinics import FHIR_ID_KEY_BYTES
 from dmi_api.models.columns import utcnow
 from dmi_api.webhooks.safe_transport import delivery_client
 from dmi_api.webhooks.secrets import SecretBox, new_secret
@@ -52,8 +54,10 @@ class Committed:
         clinic_id = uuid.uuid4()
         self.clinics.append(clinic_id)
         await self.sql(
-            "INSERT INTO clinic (id, name, created_at, updated_at) VALUES (:c, 'W', now(), now())",
+            "INSERT INTO clinic (id, name, fhir_id_key, created_at, updated_at)"
+            " VALUES (:c, 'W', :k, now(), now())",
             c=clinic_id,
+            k=secrets.token_bytes(FHIR_ID_KEY_BYTES),
         )
         return clinic_id
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import uuid
 from typing import Any
@@ -28,14 +31,24 @@ def icd10_system(code: str) -> str:
     return ICD10 if _WHO_FORMAT.match(code) else ICD10_CM
 
 
-def condition_id(child_id: uuid.UUID | str, code: str) -> str:
-    """`{child_id}.diagnosis.{code}` (a code is listed once per child)."""
-    return f"{child_id}.diagnosis.{code}"
+# The token's length: 16 base32 characters (80 bits) keep the id within FHIR's 64 characters
+# (36 + 11 + 16); a child lists at most 50 codes, so two of them never share a token.
+TOKEN_LENGTH = 16
 
 
-def conditions(child: Any) -> list[dict[str, Any]]:
+def condition_id(child_id: uuid.UUID | str, code: str, key: bytes) -> str:
+    """`{child_id}.diagnosis.{token}`: the token an HMAC-SHA256, under the clinic's own random
+    key, of the child and the code (a code is listed once per child). The id names no
+    diagnosis (it is in URLs, `fullUrl`s, export lines and references) and cannot be matched
+    against the ~70k ICD-10 codes without the key; it stays while the diagnosis stays."""
+    digest = hmac.new(key, f"{child_id}|{code}".encode(), hashlib.sha256).digest()
+    token = base64.b32encode(digest).decode("ascii").lower()[:TOKEN_LENGTH]
+    return f"{child_id}.diagnosis.{token}"
+
+
+def conditions(child: Any, *, key: bytes) -> list[dict[str, Any]]:
     """One Condition per diagnosis of a stored child (a `Child` or a row with its columns): an
-    active item of its problem list."""
+    active item of its problem list; `key`: the clinic's key of its ids (`condition_id`)."""
     resources: list[dict[str, Any]] = []
     for diagnosis in child.diagnoses:
         code: str = diagnosis["code"]
@@ -45,7 +58,7 @@ def conditions(child: Any) -> list[dict[str, Any]]:
         resources.append(
             {
                 "resourceType": "Condition",
-                "id": condition_id(child.id, code),
+                "id": condition_id(child.id, code, key),
                 "meta": row_meta(child.version, child.updated_at),
                 "clinicalStatus": {"coding": [ACTIVE]},
                 "category": [{"coding": [PROBLEM_LIST_ITEM]}],

@@ -67,7 +67,8 @@ def _names_a_row(parameter: str) -> bool:
 
 def _row_id(value: str) -> uuid.UUID | None:
     """The id of ours a path segment names: a UUID in any spelling, or the row's id leading a
-    FHIR id made of it (`{child}.diagnosis.Q90.9`: the code is a diagnosis, not filed)."""
+    FHIR id made of it (`{child}.diagnosis.{token}`, `{child}.caregiver.0`: only the row's id is
+    filed; what follows it could be anything a client typed, such as a diagnosis code)."""
     return _uuid(value) or _uuid(value.split(".", 1)[0])
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, LargeBinary
 from sqlmodel import Field
 
 from dmi_api.models.base import TableModel
 from dmi_api.models.columns import JSON_TYPE, clinic_fk, id_field, timestamp_field
 from dmi_api.models.tenant_keys import tenant_primary_key
+
+FHIR_ID_KEY_BYTES = 32
 
 
 class Clinic(TableModel, table=True):
@@ -21,6 +24,12 @@ class Clinic(TableModel, table=True):
 
     id: uuid.UUID = id_field()
     name: str = Field(max_length=200)
+    # The clinic's own random key for the FHIR ids that must not show what they name (a
+    # Condition's: its diagnosis code; `fhir.conditions.condition_id`). Kept with the clinic's
+    # rows, so that a restore keeps the ids; never shown, logged or derived from a setting.
+    fhir_id_key: bytes = Field(
+        default_factory=lambda: secrets.token_bytes(FHIR_ID_KEY_BYTES), sa_type=LargeBinary
+    )
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 

@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, select
+from sqlmodel import col
 
 from dmi_api.fhir.identifiers import identifier_system
-from dmi_api.models import PrescriptionItem
+from dmi_api.models import Clinic, PrescriptionItem
 from dmi_api.queries.json_text import json_text
 from dmi_api.queries.predicates import columns, kept_item
 from dmi_api.tenant_scope import Tenant
@@ -27,10 +28,23 @@ class Context:
 
     tenant: Tenant
     issuer: str
+    # What is read once for the whole context, when first needed (the clinic's id key).
+    _loaded: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def system(self, kind: str) -> str:
         """The clinic's identifier system of a kind (`mrn`, `practitioner`, ...)."""
         return identifier_system(self.issuer, self.tenant.clinic_id, kind)
+
+    async def fhir_id_key(self) -> bytes:
+        """The clinic's key of the FHIR ids that must not show what they name (`Clinic`), read
+        once per context."""
+        key = self._loaded.get("fhir_id_key")
+        if key is None:
+            clinic = self.tenant.clinic_id
+            statement = select(col(Clinic.fhir_id_key)).where(col(Clinic.id) == clinic)
+            key = bytes((await self.tenant.db.execute(statement)).scalar_one())
+            self._loaded["fhir_id_key"] = key
+        return key
 
 
 # A chunk of rows, rendered: the resources of each row, in the rows' order.

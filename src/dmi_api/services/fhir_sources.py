@@ -150,6 +150,11 @@ async def _exercises_by_id(context: Context, ids: set[uuid.UUID]) -> dict[uuid.U
     return {row.id: row for row in (await context.tenant.db.execute(statement)).all()}
 
 
+async def _conditions(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
+    key = await context.fhir_id_key()
+    return [conditions.conditions(row, key=key) for row in rows]
+
+
 async def _care_plans(context: Context, rows: Sequence[Any]) -> list[list[Resource]]:
     items = await items_of(context, rows)
     return [[care_plans.care_plan(row, items[row.id])] for row in rows]
@@ -277,7 +282,7 @@ FHIR_SOURCES: dict[str, Source] = {
                 ),
             ),
         ),
-        _about_child("Condition", _embedded_in_child(_each(conditions.conditions), ".diagnosis.")),
+        _about_child("Condition", _embedded_in_child(_conditions, ".diagnosis.")),
         _about_child(
             "Observation",
             Part(

@@ -456,6 +456,31 @@ class TestProgress:
         assert adherence["window"]["to"] == (today + timedelta(days=1)).isoformat()
         assert adherence["overall"]["percent"] == {"occasions": 100.0, "repetitions": 100.0}
 
+    async def test_windows_and_age_are_judged_no_later_than_today(
+        self, client: httpx.AsyncClient, clinic: Clinic
+    ) -> None:
+        # A child of 270 days asked for a period a month ahead: sitting without support (WHO
+        # window 3.8-9.2 months, to day 9.2 x 30.4375 = 280.0) is within its window today; on
+        # the period's last day (300 days) it would be `late`, a delay not yet there.
+        today = datetime.now(UTC).date()
+        born = (today - timedelta(days=270)).isoformat()
+        child = await clinic.post(
+            client, "/v1/children", given_name="A", family_name="B", birth_date=born, sex="male"
+        )
+        response = await client.get(
+            f"/v1/children/{child['id']}/progress",
+            params={"from": born, "to": (today + timedelta(days=31)).isoformat()},
+            headers=clinic.headers,
+        )
+        assert response.status_code == 200, response.text
+        report = response.json()
+        sitting = next(
+            w for w in report["milestones"] if w["milestone"] == "sitting_without_support"
+        )
+        assert sitting["status"] == "within_window"
+        assert report["age"]["as_of"] == today.isoformat()
+        assert report["age"]["chronological_days"] == 270
+
     async def test_svg_points_match_the_data(
         self, client: httpx.AsyncClient, clinic: Clinic
     ) -> None:

@@ -334,6 +334,9 @@ def build(
     """The progress report of a child over a period, from its rows (no query)."""
     zone = rules.zone
     today = rules.today()
+    # Ages and WHO windows are judged on the period's last day, or today when the last day is
+    # ahead: a window that closes between today and that day is no delay yet.
+    as_of = min(period.last, today)
     records = [r for r in data.records if period.first <= local_day(r, zone) <= period.last]
     delivered = claimed_by(data.prescriptions, deliveries_from(records, zone))
     progressions = support_points(records, data.exercises, rules)
@@ -341,10 +344,10 @@ def build(
         child_id=child_id,
         period_from=period.first,
         period_to=period.last + timedelta(days=1),
-        age=rules_in_effect.age_public(rules, child, period.last),
+        age=rules_in_effect.age_public(rules, child, as_of),
         instruments=_instruments(data.assessments),
         gmfm88_series=_gmfm_series(data.assessments, child, rules),
-        milestones=windows_of(child, rules, data.achieved, period.last),
+        milestones=windows_of(child, rules, data.achieved, as_of),
         adherence=_adherence(data.prescriptions, period, delivered, today),
         sessions=_session_totals(records),
         support_points=progressions,

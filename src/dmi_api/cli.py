@@ -52,20 +52,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.is_sqlite:
         # The embedded default keeps itself current; PostgreSQL is migrated by `dmi-api migrate`.
         upgrade_to_head(settings.migration_database_url_value, settings.db_app_role)
-        host = args.host or settings.host
-        if settings.env == "development" and _is_loopback(host):
-            shown = f"[{host}]" if ":" in host else host
-            _print_demo_credentials(settings, f"http://{shown}:{args.port or settings.port}")
-        elif settings.env == "development":
-            # Reachable beyond this machine (the Docker image serves every interface): a client
-            # with every scope, its secret in the container's log, is no default to leave there.
-            print(
-                f"dmi-api: serving on {host}, beyond this machine: no demo client is made; "
-                "make a client with `dmi-api clinics create` and `dmi-api clients create`, or "
-                "`dmi-api demo` for a demo one.",
-                file=sys.stderr,
-                flush=True,
-            )
+        if settings.env == "development":
+            _offer_demo(settings, args.host or settings.host, args.port or settings.port)
     uvicorn.run(
         "dmi_api.app:create_app",
         factory=True,
@@ -80,6 +68,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def _offer_demo(settings: Settings, host: str, port: int) -> None:
+    """The demo client, printed once, when serving this machine alone. Reachable beyond it (the
+    Docker image serves every interface), a client with every scope and its secret in the
+    container's log is no default to leave there: one line says how to make a client."""
+    if _is_loopback(host):
+        shown = f"[{host}]" if ":" in host else host
+        _print_demo_credentials(settings, f"http://{shown}:{port}")
+        return
+    print(
+        f"dmi-api: serving on {host}, beyond this machine: no demo client is made; "
+        "make a client with `dmi-api clinics create` and `dmi-api clients create`, or "
+        "`dmi-api demo` for a demo one.",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _is_loopback(host: str) -> bool:

@@ -136,10 +136,8 @@ def window_or_422(
     never past today (`counted_up_to`)."""
     default_first, default_last = default_window(row, today)
     first_day = first or default_first
-    if end is None:
-        return first_day, counted_up_to(first_day, default_last, today)
-    last_day = end - timedelta(days=1)
-    if last_day < first_day:
+    last_day = default_last if end is None else end - timedelta(days=1)
+    if end is not None and last_day < first_day:
         detail = "`to` must be after `from`."
         raise ValidationProblemError([FieldProblem("to", detail, "end_before_start", "query")])
     return first_day, counted_up_to(first_day, last_day, today)

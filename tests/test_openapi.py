@@ -22,16 +22,23 @@ from dmi_api.schemas.children import ChildPatch
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 
 
-async def test_committed_schema_matches_the_app(settings: Settings) -> None:
+@pytest.fixture(scope="module")
+async def schema(settings: Settings) -> dict[str, Any]:
+    """The real app's document, made once for the module (a second or two each time)."""
     app = create_app(settings)
+    try:
+        document: dict[str, Any] = app.openapi()
+    finally:
+        await app.state.engine.dispose()
+    return document
+
+
+def test_committed_schema_matches_the_app(schema: dict[str, Any]) -> None:
     committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    assert committed == app.openapi(), "run `make openapi` and commit openapi/openapi.json"
-    await app.state.engine.dispose()
+    assert committed == schema, "run `make openapi` and commit openapi/openapi.json"
 
 
-async def test_error_responses_are_documented_as_problems(settings: Settings) -> None:
-    app = create_app(settings)
-    schema = app.openapi()
+def test_error_responses_are_documented_as_problems(schema: dict[str, Any]) -> None:
     for path, path_item in schema["paths"].items():
         for operation in path_item.values():
             assert operation["operationId"].startswith(operation["tags"][0] + "-")
@@ -52,7 +59,6 @@ async def test_error_responses_are_documented_as_problems(settings: Settings) ->
                         assert list(response["content"]) == ["application/json"]
                     else:
                         assert list(response["content"]) == ["application/problem+json"]
-    await app.state.engine.dispose()
 
 
 def test_cli_check_detects_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,13 +72,11 @@ def test_cli_check_detects_drift(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "differs" in capsys.readouterr().err
 
 
-async def test_oauth2_client_credentials_scheme_is_declared(settings: Settings) -> None:
-    app = create_app(settings)
-    scheme = app.openapi()["components"]["securitySchemes"]["oauth2"]
+def test_oauth2_client_credentials_scheme_is_declared(schema: dict[str, Any]) -> None:
+    scheme = schema["components"]["securitySchemes"]["oauth2"]
     flow = scheme["flows"]["clientCredentials"]
     assert flow["tokenUrl"] == "/oauth/token"
     assert "children:read" in flow["scopes"]
-    await app.state.engine.dispose()
 
 
 def _statuses(schema: dict[str, Any], method: str, path: str) -> set[str]:
@@ -106,9 +110,7 @@ DOCUMENTED = {
 }
 
 
-async def test_each_operation_lists_only_the_errors_it_can_answer(settings: Settings) -> None:
-    app = create_app(settings)
-    schema = app.openapi()
+def test_each_operation_lists_only_the_errors_it_can_answer(schema: dict[str, Any]) -> None:
     for (method, path), expected in DOCUMENTED.items():
         assert _statuses(schema, method, path) == expected, (method, path)
     for item in schema["paths"].values():
@@ -121,7 +123,6 @@ async def test_each_operation_lists_only_the_errors_it_can_answer(settings: Sett
             if "cursor" in names:
                 [cursor] = [p for p in operation["parameters"] if p["name"] == "cursor"]
                 assert cursor["schema"]["anyOf"][0]["pattern"] == "^[A-Za-z0-9_-]+$"
-    await app.state.engine.dispose()
 
 
 def test_a_route_added_later_is_described_by_the_same_rules() -> None:

@@ -43,7 +43,10 @@ def _field_codes(response: httpx.Response) -> list[tuple[str, str]]:
     return [(e["pointer"], e["code"]) for e in body["errors"]]
 
 
-def _operations(settings: Settings) -> list[tuple[str, str, list[str]]]:
+@pytest.fixture(scope="module")
+def operations(settings: Settings) -> list[tuple[str, str, list[str]]]:
+    """(method, path, scopes) of every route, from the app's document (made once: a second or
+    two each time)."""
     schema = build_test_app(settings).openapi()
     found = []
     for path, item in schema["paths"].items():
@@ -64,8 +67,10 @@ def _body(method: str) -> dict[str, Any]:
     return {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
 
 
-def test_every_non_public_route_declares_scopes(settings: Settings) -> None:
-    for method, path, scopes in _operations(settings):
+def test_every_non_public_route_declares_scopes(
+    operations: list[tuple[str, str, list[str]]],
+) -> None:
+    for method, path, scopes in operations:
         if path in PUBLIC_PATHS:
             assert not scopes, (method, path)
         else:
@@ -73,10 +78,10 @@ def test_every_non_public_route_declares_scopes(settings: Settings) -> None:
 
 
 @pytest.fixture
-def protected(settings: Settings) -> list[tuple[str, str, list[str]]]:
-    operations = [op for op in _operations(settings) if op[1] not in PUBLIC_PATHS]
-    assert operations, "no protected routes found: the walker is broken"
-    return operations
+def protected(operations: list[tuple[str, str, list[str]]]) -> list[tuple[str, str, list[str]]]:
+    found = [op for op in operations if op[1] not in PUBLIC_PATHS]
+    assert found, "no protected routes found: the walker is broken"
+    return found
 
 
 async def test_no_token_is_401_everywhere(

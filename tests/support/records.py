@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -12,13 +15,30 @@ from dmi_api.models import Child, Exercise, Practitioner, Prescription, Prescrip
 from dmi_api.tenant_scope import Tenant, bind_settings
 from tests.support.tenants import TenantClient
 
+_OPEN: ContextVar[Tenant | None] = ContextVar("seeding", default=None)
 
-async def _add(app: FastAPI, tenant: TenantClient, row: Any) -> Any:
+
+@contextlib.asynccontextmanager
+async def one_commit(app: FastAPI, tenant: TenantClient) -> AsyncIterator[None]:
+    """The seeds made inside this block are written in one session, committed once at its end
+    (a session, its clinic binding and a commit for each row cost several milliseconds)."""
     async with app.state.sessionmaker() as db:
         await bind_settings(db, clinic_id=tenant.clinic_id)
-        Tenant(db, tenant.clinic_id).add(row)
-        await db.commit()
-    return row
+        reset = _OPEN.set(Tenant(db, tenant.clinic_id))
+        try:
+            yield
+            await db.commit()
+        finally:
+            _OPEN.reset(reset)
+
+
+async def _add(app: FastAPI, tenant: TenantClient, row: Any) -> Any:
+    shared = _OPEN.get()
+    if shared is not None and shared.clinic_id == tenant.clinic_id:
+        shared.add(row)
+        return row
+    async with one_commit(app, tenant):
+        return await _add(app, tenant, row)
 
 
 async def seed_child(

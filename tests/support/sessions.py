@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from tests.support.clinics import Clinic
 from tests.support.records import (
+    one_commit,
     seed_child,
     seed_exercise,
     seed_practitioner,
@@ -23,16 +24,17 @@ URL = "/v1/session-records"
 
 
 async def make_clinic(app: FastAPI, tenant: TenantClient, headers_for: Headers) -> Clinic:
-    child = await seed_child(app, tenant)
-    sibling = await seed_child(app, tenant, given_name="Leo")
-    practitioner = await seed_practitioner(app, tenant)
-    exercises = [await seed_exercise(app, tenant) for _ in range(3)]
-    item = await seed_prescription_item(
-        app, tenant, child=child, prescriber=practitioner, exercise=exercises[0]
-    )
-    sibling_item = await seed_prescription_item(
-        app, tenant, child=sibling, prescriber=practitioner, exercise=exercises[0]
-    )
+    async with one_commit(app, tenant):
+        child = await seed_child(app, tenant)
+        sibling = await seed_child(app, tenant, given_name="Leo")
+        practitioner = await seed_practitioner(app, tenant)
+        exercises = [await seed_exercise(app, tenant) for _ in range(3)]
+        item = await seed_prescription_item(
+            app, tenant, child=child, prescriber=practitioner, exercise=exercises[0]
+        )
+        sibling_item = await seed_prescription_item(
+            app, tenant, child=sibling, prescriber=practitioner, exercise=exercises[0]
+        )
     return Clinic(
         tenant=tenant,
         headers=await headers_for(tenant),

@@ -42,9 +42,9 @@ $(DEV_STAMP): pyproject.toml $(CLIENT)/pyproject.toml | $(VENV)/bin/python
 run: $(RUN_STAMP)
 	$(BIN)/dmi-api serve
 
-## The whole suite on PostgreSQL, the portable subset on SQLite, the Python client's tests
-## (against a served app of their own), and lint, side by side (each
-## part's output is printed whole when it ends; any failure fails `make test`). The PostgreSQL
+## The whole suite on PostgreSQL, the portable tests that use a database on SQLite (a test that
+## uses none runs once: tests/conftest.py), the Python client's tests (against a served app of
+## their own), and lint, side by side (each part's output is printed whole when it ends; any failure fails `make test`). The PostgreSQL
 ## suite runs as two processes (the records API's tests, and the rest), and the long stateful
 ## schemathesis run beside them (each pytest run makes its own database), so that both cores
 ## stay busy to the end. The tests marked `own_database` (the embedded default's CLI and server:

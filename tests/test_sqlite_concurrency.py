@@ -1,7 +1,8 @@
 """The embedded SQLite default serialises concurrent writes instead of failing them.
 
-Runs in both passes: it makes its own SQLite file and serves it from two apps (two engines, as
-two workers would), so that the requests' transactions really overlap.
+It makes its own SQLite file, whatever the run's backend (so it runs once, in the PostgreSQL pass),
+and serves it from two apps (two engines, as two workers would), so that the requests'
+transactions really overlap.
 """
 
 from __future__ import annotations

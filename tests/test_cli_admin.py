@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import io
 import json
+import logging
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable
-from contextlib import closing
-from dataclasses import dataclass
+from contextlib import closing, redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,7 @@ from pydantic import SecretStr
 from dmi_api.auth.scopes import ALL_SCOPES
 from dmi_api.cli import main as cli_main
 from dmi_api.cli_admin import CommandError, create_demo_tenant, owner_settings
-from dmi_api.config import Settings
+from dmi_api.config import Settings, get_settings
 from dmi_api.db import create_engine, create_sessionmaker
 from dmi_api.models import Assessment, SessionRecord
 from dmi_api.services.session_record_views import DOCUMENTS_FORM
@@ -33,7 +37,7 @@ from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
 from tests.support.migrated_sqlite import migrated_sqlite
 from tests.support.records import seed_child, seed_practitioner
-from tests.support.setup_script import SetUp, dmi_api, service_env
+from tests.support.setup_script import SetUp, service_env
 from tests.support.tenants import TenantClient, bearer, mint_token
 from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
 
@@ -45,20 +49,78 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
     return env | {"DMI_DATABASE_URL": url, "DMI_ISSUER": "http://testserver"}
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dmi_api.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def cli(env: dict[str, str], *args: str, process: bool = False) -> subprocess.CompletedProcess[str]:
+    """`dmi-api <args>` with `env` as its whole environment, run in this process through the
+    console script's entry point (`cli.main`): a subprocess spent 1-2 s of CPU starting the
+    interpreter and importing the package, far more than the command's own work.
+
+    `process=True` runs `python -m dmi_api.cli` instead, where the process is the subject: the
+    console script's start-up (`test_clinic_client_lifecycle`), and `worker`, which lowers the
+    process's CPU priority, freezes the collector, configures logging, handles signals.
+
+    In this process an exception `main` lets escape (which a subprocess would print as a
+    traceback) raises here: the test fails with it. What a fresh process's logging would print
+    to stderr (WARNING and above, no handler configured) is in `stderr` as there.
+    """
+    if process:
+        return subprocess.run(
+            [sys.executable, "-m", "dmi_api.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    before, environ, threads = _process_state(), dict(os.environ), set(threading.enumerate())
+    out, err = io.StringIO(), io.StringIO()
+    last_resort = logging.StreamHandler(err)  # `logging.lastResort`'s stream, level, format
+    last_resort.setLevel(logging.WARNING)
+    logging.root.addHandler(last_resort)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = cli_main(list(args))
+            except SystemExit as exc:  # argparse's usage errors (2), --help (0)
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        logging.root.removeHandler(last_resort)
+    for thread in set(threading.enumerate()) - threads:
+        thread.join(timeout=5)  # a connection's or an executor's, closing
+    left = [t.name for t in set(threading.enumerate()) - threads]  # an engine not disposed
+    assert (_process_state(), left) == (before, []), f"dmi-api {' '.join(args)} left state"
+    return subprocess.CompletedProcess(["dmi-api", *args], code, out.getvalue(), err.getvalue())
+
+
+def _process_state() -> tuple[object, ...]:
+    """What a command run in this process must leave as it found it, for the tests after it."""
+    return (
+        os.getcwd(),
+        list(sys.path),
+        list(logging.root.handlers),
+        logging.root.level,
+        logging.root.manager.disable,
+        {name: signal.getsignal(name) for name in (signal.SIGINT, signal.SIGTERM)},
+        asyncio.get_event_loop_policy(),
+        gc.get_freeze_count(),
+        os.getpriority(os.PRIO_PROCESS, 0),
+        get_settings.cache_info().currsize,
     )
 
 
 @pytest.mark.own_database
 def test_clinic_client_lifecycle(sqlite_env: dict[str, str], tmp_path: Path) -> None:
-    clinic = cli(sqlite_env, "clinics", "create", "--name", "Sunrise Therapy", "--json")
+    """Its first command and a refused one run as the console script in subprocesses
+    (`process=True`): they prove that `python -m dmi_api.cli` starts and exits with the
+    command's code, 0 and 1; every other command runs `cli.main` in this process."""
+    clinic = cli(
+        sqlite_env, "clinics", "create", "--name", "Sunrise Therapy", "--json", process=True
+    )
     assert clinic.returncode == 0, clinic.stderr
     clinic_id = json.loads(clinic.stdout)["clinic_id"]
 
@@ -112,10 +174,17 @@ def test_clinic_client_lifecycle(sqlite_env: dict[str, str], tmp_path: Path) -> 
     assert json.loads(limited.stdout)["rate_limit_per_minute"] == 600
     listed = cli(sqlite_env, "clients", "list", "--clinic", clinic_id, "--json")
     assert [c["rate_limit_per_minute"] for c in json.loads(listed.stdout)] == [600]
-    refused = cli(sqlite_env, "clients", "set-rate-limit", client["client_id"], "0")
+    refused = cli(sqlite_env, "clients", "set-rate-limit", client["client_id"], "0", process=True)
     assert refused.returncode == 1
     assert "invalid rate limit" in refused.stderr
-    reset = cli(sqlite_env, "clients", "set-rate-limit", client["client_id"], "default", "--json")
+    reset = cli(
+        sqlite_env,
+        "clients",
+        "set-rate-limit",
+        client["client_id"],
+        "default",
+        "--json",
+    )
     assert json.loads(reset.stdout)["rate_limit_per_minute"] is None
 
     disabled = cli(sqlite_env, "clients", "disable", client["client_id"])
@@ -230,38 +299,15 @@ def test_keys_rotate_prints_the_exact_switch(sqlite_env: dict[str, str], tmp_pat
     assert timedelta(0) <= ahead < timedelta(seconds=1)
 
 
-@dataclass(frozen=True)
-class Ran:
-    """What an in-process `dmi-api` run returned and printed."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-Cli = Callable[..., Ran]
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def run(
-    sqlite_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Cli:
-    """`dmi-api` in this process (a subprocess costs a second or more of start-up per call)."""
-    for key in [k for k in os.environ if k.startswith("DMI_")]:
-        monkeypatch.delenv(key)
+def run(sqlite_env: dict[str, str]) -> Cli:
+    """`dmi-api` in this process on the test's database (`sqlite_env`), or with `env`."""
 
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Ran:
-        with monkeypatch.context() as patch:
-            for key, value in (env or sqlite_env).items():
-                if key.startswith("DMI_"):
-                    patch.setenv(key, value)
-            capsys.readouterr()
-            try:
-                code = cli_main(list(args))
-            except SystemExit as exc:  # argparse usage errors
-                code = int(exc.code or 0)
-            out, err = capsys.readouterr()
-        return Ran(code, out, err)
+    def invoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return cli(env or sqlite_env, *args)
 
     return invoke
 
@@ -419,30 +465,28 @@ class TestOnPostgresql:
     def test_lists_and_demo(self, setup_databases: tuple[SetUp, SetUp]) -> None:
         a, _ = setup_databases
         env = service_env(a)
-        demo = dmi_api(env, "demo", "--json")
+        demo = cli(env, "demo", "--json")
         assert demo.returncode == 0, demo.stderr
         shown = json.loads(demo.stdout)
-        again = json.loads(dmi_api(env, "demo", "--json").stdout)
+        again = json.loads(cli(env, "demo", "--json").stdout)
         assert (again["client_id"], again["action"]) == (shown["client_id"], "rotated_secret")
 
-        clinics = json.loads(dmi_api(env, "clinics", "list", "--json").stdout)
+        clinics = json.loads(cli(env, "clinics", "list", "--json").stdout)
         assert (shown["clinic_id"], "Demo Clinic") in [(c["clinic_id"], c["name"]) for c in clinics]
-        clients = dmi_api(env, "clients", "list", "--clinic", shown["clinic_id"], "--json")
+        clients = cli(env, "clients", "list", "--clinic", shown["clinic_id"], "--json")
         assert clients.returncode == 0, clients.stderr  # as the service role, bound to the clinic
         assert [c["client_id"] for c in json.loads(clients.stdout)] == [shown["client_id"]]
 
         url = env["DMI_DATABASE_URL"]
         ids = _unmarked_records(url, shown["clinic_id"], shown["client_id"])
-        marked = dmi_api(
-            env, "sessions", "mark-documents", "--clinic", shown["clinic_id"], "--json"
-        )
+        marked = cli(env, "sessions", "mark-documents", "--clinic", shown["clinic_id"], "--json")
         assert marked.returncode == 0, marked.stderr  # as the service role, bound to the clinic
         assert json.loads(marked.stdout)["marked"] == 2
         marks = asyncio.run(_marks(url, shown["clinic_id"], ids))
         assert [form for form, _, _ in marks] == [DOCUMENTS_FORM, DOCUMENTS_FORM, None]
 
         without_owner = {k: v for k, v in env.items() if k != "DMI_MIGRATION_DATABASE_URL"}
-        refused = dmi_api(without_owner, "clinics", "list")
+        refused = cli(without_owner, "clinics", "list")
         assert refused.returncode == 1
         assert "DMI_MIGRATION_DATABASE_URL" in refused.stderr
 
@@ -639,7 +683,9 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(args: list[str]) ->
 
     url = f"postgresql+asyncpg://dmi:pw-should-not-leak@127.0.0.1:{free_port()}/dmi"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
-    result = cli(env | {"DMI_DATABASE_URL": url}, *args)
+    # The worker in a process of its own: it lowers the process's priority, freezes the
+    # collector, configures logging.
+    result = cli(env | {"DMI_DATABASE_URL": url}, *args, process=args == ["worker"])
     assert result.returncode == 1
     # One line (after the worker's start-up log line), not a traceback.
     assert "Traceback" not in result.stderr
@@ -658,7 +704,7 @@ async def test_a_worker_on_a_database_not_migrated_says_to_migrate(
     migrations install the job tables; tables made by hand then conflict with them)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DMI_")}
     env |= {"DMI_DATABASE_URL": scratch_url, "DMI_EXPORT_DIR": str(tmp_path)}
-    result = await asyncio.to_thread(cli, env, "worker")
+    result = await asyncio.to_thread(cli, env, "worker", process=True)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "pgq install" not in result.stderr

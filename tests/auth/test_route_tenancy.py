@@ -11,10 +11,11 @@ SQLite it took 34 s of the suite to repeat it."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
@@ -24,18 +25,19 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from dmi_api.config import Settings
 from dmi_api.db import create_engine
+from dmi_api.direct.bound_db import DirectDb, SharedConnectionSource
 from dmi_api.models.webhooks import WebhookDelivery
 from dmi_api.tenant_scope import Tenant, bind_settings
-from tests.conftest import Database, build_test_app, rolled_back
+from tests.conftest import Database, reset_app_state, rolled_back, shared_app
 from tests.exports.rich_clinic import Api, RichClinic, build, delete_some
 from tests.exports.support import ASYNC, relative, run_export
 from tests.support.direct import serve_with
 from tests.support.records import seed_child, seed_exercise, seed_practitioner
-from tests.support.tenants import TenantClient, add_client, bearer, mint_token
+from tests.support.tenants import TenantClient, add_client, bearer, make_tenant, mint_token
 
 pytestmark = pytest.mark.postgres_only
 FHIR_JSON = "application/fhir+json"
@@ -96,28 +98,6 @@ async def owner_engine(database: Database, settings: Settings) -> AsyncIterator[
     )
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture(params=WALLS)
-async def db_connection(
-    request: pytest.FixtureRequest, engine: AsyncEngine, owner_engine: AsyncEngine
-) -> AsyncIterator[AsyncConnection]:
-    """The test's connection (see tests/conftest.py): as the service's role, and as the owner
-    (the application's filter alone)."""
-    alone = request.param.startswith("application")
-    async with rolled_back(owner_engine if alone else engine) as connection:
-        yield connection
-
-
-@pytest.fixture(autouse=True)
-def _serving_path(request: pytest.FixtureRequest, app: FastAPI) -> Iterator[None]:
-    direct = app.state.direct
-    if request.node.callspec.params["db_connection"] == "application_session_path":
-        serve_with(app, None)
-    try:
-        yield
-    finally:
-        serve_with(app, direct)
 
 
 @dataclass
@@ -242,6 +222,112 @@ async def make_clinic_b(app: FastAPI, tenant: TenantClient) -> ClinicB:
     return ClinicB(headers, str(child.id), str(practitioner.id), str(exercise.id))
 
 
+@dataclass(frozen=True)
+class Wall:
+    """Clinics A and B as built once for one wall, on the connection they were built on."""
+
+    name: str
+    connection: AsyncConnection
+    tenant_a: TenantClient
+    tenant_b: TenantClient
+    a: ClinicA
+    b: ClinicB
+
+
+def _bound(app: FastAPI, connection: AsyncConnection) -> FastAPI:
+    """The app with its sessions and direct reads on `connection` (as tests/conftest.py's `app`
+    fixture binds them to a test's)."""
+    sessionmaker = async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+    async def driver_connection() -> Any:
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
+
+    return reset_app_state(app, sessionmaker, DirectDb(SharedConnectionSource(driver_connection)))
+
+
+@pytest.fixture(scope="module", params=WALLS)
+async def wall(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    engine: AsyncEngine,
+    owner_engine: AsyncEngine,
+    shared_apps: dict[str, FastAPI],
+) -> AsyncIterator[Wall]:
+    """Clinics A and B, built once per wall (a rich clinic through the API is a second of CPU;
+    built for every test, they were half the module's): on one connection, as the service's
+    role or as the owner (the application's filter alone), inside a transaction rolled back
+    after the wall's last test. Each test runs in a savepoint of it rolled back after the test
+    (`db_connection`), with a copy of A and B (`a`, `b`): every test sees them exactly as built,
+    whatever ran before. The tests are grouped by wall (a module-scoped parameter)."""
+    name: str = request.param
+    alone = name.startswith("application")
+    async with rolled_back(owner_engine if alone else engine) as connection:
+        app = _bound(shared_app(shared_apps, "rollback", settings), connection)
+        direct = app.state.direct
+        if name == "application_session_path":  # built as the wall serves, as a test would
+            serve_with(app, None)
+        try:
+            tenant_a, tenant_b = await make_tenant(app), await make_tenant(app)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                a = await make_clinic_a(app, c, tenant_a)
+            b = await make_clinic_b(app, tenant_b)
+        finally:
+            serve_with(app, direct)
+        yield Wall(name, connection, tenant_a, tenant_b, a, b)
+
+
+@pytest.fixture
+async def db_connection(wall: Wall) -> AsyncIterator[AsyncConnection]:
+    """The wall's connection (see tests/conftest.py), the test inside a savepoint rolled back
+    after it: what the test wrote is gone before the next one starts."""
+    savepoint = await wall.connection.begin_nested()
+    try:
+        yield wall.connection
+    finally:
+        await savepoint.rollback()
+
+
+@pytest.fixture
+def app(app: FastAPI, wall: Wall) -> Iterator[FastAPI]:
+    """tests/conftest.py's app, on the wall's connection, serving the wall's way."""
+    direct = app.state.direct
+    if wall.name == "application_session_path":
+        serve_with(app, None)
+    try:
+        yield app
+    finally:
+        serve_with(app, direct)
+
+
+@pytest.fixture
+def tenant_a(wall: Wall) -> TenantClient:
+    return wall.tenant_a
+
+
+@pytest.fixture
+def tenant_b(wall: Wall) -> TenantClient:
+    return wall.tenant_b
+
+
+@pytest.fixture
+async def a(wall: Wall, app: FastAPI) -> ClinicA:
+    """A as built (a copy: a test cannot change what the next one sees), with a token of the
+    test's."""
+    return replace(copy.deepcopy(wall.a), headers=bearer(await mint_token(app, wall.tenant_a)))
+
+
+@pytest.fixture
+async def b(wall: Wall, app: FastAPI) -> ClinicB:
+    return replace(wall.b, headers=bearer(await mint_token(app, wall.tenant_b)))
+
+
 def _value(a: ClinicA, path: str, param: str) -> str:
     for key in (f"{param}:{path}", param):
         if key in a.ids:
@@ -337,24 +423,25 @@ def _order(op: tuple[str, str]) -> int:
 
 
 async def test_a_rows_answer_as_no_row_does_and_stay_unchanged(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    app: FastAPI, client: httpx.AsyncClient, a: ClinicA, b: ClinicB, tenant_b: TenantClient
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     await sweep(app, client, a, b)
     await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
 
 
-# Three more sweeps: once, with the application's own filter alone (the owner, whom row-level
-# security does not bind), the wall the other states' code paths could miss.
-@pytest.mark.parametrize("db_connection", ["application"], indirect=True)
+# Three more views of A's ids, swept together: once, with the application's own filter alone (the
+# owner, whom row-level security does not bind), the wall the other states' code paths could miss.
+@pytest.mark.parametrize("wall", ["application"], indirect=True)
 async def test_a_rows_in_other_states_answer_as_no_row_does(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    a: ClinicA,
+    b: ClinicB,
+    tenant_a: TenantClient,
+    tenant_b: TenantClient,
 ) -> None:
     # Unsigned records, a draft assessment, paused, completed and discontinued prescriptions,
     # an inactive practitioner, a child on hold, an export still queued: other code paths.
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     made = a.made
     queued = await Api(client, a.headers).post("/v1/exports", {}, status=202)
     other_client = bearer(await mint_token(app, await add_client(app, tenant_a)))
@@ -382,57 +469,90 @@ async def test_a_rows_in_other_states_answer_as_no_row_does(
             "prescription_id": made.prescriptions["discontinued"]["id"],
         },
     ]
-    for view in views:
-        await sweep(app, client, replace(a, ids={**a.ids, **view}), b)
+    await sweep(app, client, a, b, views)
     await assert_a_audit_holds_nothing_of_b(client, a, tenant_b)
 
 
-async def sweep(app: FastAPI, client: httpx.AsyncClient, a: ClinicA, b: ClinicB) -> None:
-    """Every route with an id, as B, on A's ids and on ids of no row."""
+async def sweep(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    a: ClinicA,
+    b: ClinicB,
+    views: Sequence[dict[str, str]] = ({},),
+) -> None:
+    """Every route with an id, as B, on A's ids and on ids of no row; once for each of `views`
+    (A's ids in place of some of A's own), walked together.
+
+    Walked together, a request is asked once: a view that leaves a route's ids as another view
+    had them makes the very request that view made (the same path, headers and body), of the
+    same rows (no request of B's changes any: each is refused, and A's rows and change events
+    are compared once all are asked), so it would get the same answer. The answer to ids of no
+    row is asked once per route and request (headers and body): it depends on B's rows and the
+    route, not on which of A's rows is asked beside it, and an id of no row is as good as
+    another. A's rows are read before and after all views: their versions and change events
+    only grow, so a change during any view shows at the end."""
+    clinics = [replace(a, ids={**a.ids, **view}) for view in views]
     schema = app.openapi()["paths"]
     by_id = sorted(
         (op for op in operations(app) if "{" in op[1] and "external_id" not in op[1]),
         key=_order,
     )
     reads = [path for method, path in by_id if method == "GET"]
-    before = {path: await snapshot(client, concrete(a, path)[0], a.headers) for path in reads}
+    before: dict[str, Any] = {}  # A's read → its answer to A
+    for path in reads:
+        for clinic in clinics:
+            url = concrete(clinic, path)[0]
+            if url not in before:
+                before[url] = await snapshot(client, url, a.headers)
     feed = await client.get("/v1/events", params={"limit": "200"}, headers=a.headers)
-    unread = {path: got[0] for path, got in before.items() if got[0] not in (200, 202)}
+    unread = {url: got[0] for url, got in before.items() if got[0] not in (200, 202)}
     assert not unread, unread
     writes = bodies(b)
     leaks: list[str] = []
+    asked: set[Any] = set()
     for method, path in by_id:
         declared = {p["name"] for p in schema[path][method.lower()].get("parameters", [])}
         owner = max((p for p in reads if path.startswith(p)), key=len, default=path)
-        etag = before[owner][1] if owner in before else None
-        # A read also as a conditional one, with A's current ETag: a 304 would tell.
-        conditions = [{}, {"If-None-Match": etag or '"1"'}, {"If-None-Match": "*"}]
-        variants = [
-            (verb, condition)
-            for verb in (("GET", "HEAD") if method == "GET" else (method,))
-            for condition in (conditions if method == "GET" else [{}])
-        ]
-        for verb, condition in variants:
-            headers = {**b.headers, **condition}
-            if "If-Match" in declared:  # A's current version: only the clinic can refuse
-                headers["If-Match"] = etag or '"1"'
-            body = writes.get((method, path))
-            theirs_path, theirs_values = concrete(a, path)
-            nobody_path, nobody_values = concrete(a, path, nobody=True)
-            theirs = await client.request(verb, theirs_path, headers=headers, json=body)
-            nobody = await client.request(verb, nobody_path, headers=headers, json=body)
-            if theirs.status_code != 404:
-                leaks.append(f"{verb} {path} {condition}: {theirs.status_code} {theirs.text[:200]}")
-            elif normalized(theirs, theirs_values) != normalized(nobody, nobody_values):
-                leaks.append(
-                    f"{verb} {path}: {normalized(theirs, theirs_values)}"
-                    f" != {normalized(nobody, nobody_values)}"
-                )
-            elif path.startswith("/fhir/") and verb != "HEAD":
-                assert theirs.headers["content-type"] == FHIR_JSON, (verb, path)
-                assert theirs.json()["resourceType"] == "OperationOutcome", (verb, path)
-    after = {path: await snapshot(client, concrete(a, path)[0], a.headers) for path in reads}
-    changed = [path for path in reads if after[path] != before[path]]
+        body = writes.get((method, path))
+        nobody_answers: dict[Any, Any] = {}  # request without its path → normalized answer
+        for clinic in clinics:
+            theirs_path, theirs_values = concrete(clinic, path)
+            etag = before[concrete(clinic, owner)[0]][1] if owner in reads else None
+            # A read also as a conditional one, with A's current ETag: a 304 would tell.
+            conditions = [{}, {"If-None-Match": etag or '"1"'}, {"If-None-Match": "*"}]
+            variants = [
+                (verb, condition)
+                for verb in (("GET", "HEAD") if method == "GET" else (method,))
+                for condition in (conditions if method == "GET" else [{}])
+            ]
+            for verb, condition in variants:
+                headers = {**b.headers, **condition}
+                if "If-Match" in declared:  # A's current version: only the clinic can refuse
+                    headers["If-Match"] = etag or '"1"'
+                request = (verb, tuple(sorted(headers.items())), orjson.dumps(body))
+                if (theirs_path, request) in asked:
+                    continue  # a view before made this very request (see above)
+                asked.add((theirs_path, request))
+                theirs = await client.request(verb, theirs_path, headers=headers, json=body)
+                if request not in nobody_answers:
+                    nobody_path, nobody_values = concrete(clinic, path, nobody=True)
+                    nobody = await client.request(verb, nobody_path, headers=headers, json=body)
+                    nobody_answers[request] = normalized(nobody, nobody_values)
+                expected = nobody_answers[request]
+                if theirs.status_code != 404:
+                    leaks.append(
+                        f"{verb} {theirs_path} {condition}: {theirs.status_code}"
+                        f" {theirs.text[:200]}"
+                    )
+                elif normalized(theirs, theirs_values) != expected:
+                    leaks.append(
+                        f"{verb} {theirs_path}: {normalized(theirs, theirs_values)} != {expected}"
+                    )
+                elif path.startswith("/fhir/") and verb != "HEAD":
+                    assert theirs.headers["content-type"] == FHIR_JSON, (verb, path)
+                    assert theirs.json()["resourceType"] == "OperationOutcome", (verb, path)
+    after = {url: await snapshot(client, url, a.headers) for url in before}
+    changed = [url for url in before if after[url] != before[url]]
     # No change event of A's either (B's refused writes emit nothing anywhere).
     again = await client.get("/v1/events", params={"limit": "200"}, headers=a.headers)
     assert again.json()["data"] == feed.json()["data"]
@@ -457,8 +577,11 @@ async def assert_a_audit_holds_nothing_of_b(
             return
 
 
-def test_every_route_is_classified(settings: Settings) -> None:
-    app = build_test_app(settings)
+async def test_every_route_is_classified(
+    settings: Settings, shared_apps: dict[str, FastAPI]
+) -> None:
+    # Once, on no wall (the routes are the app's): the run's shared app, its schema built once.
+    app = shared_app(shared_apps, "rollback", settings)
     for method, path in operations(app):
         if (method, path) in PUBLIC or (method, path) in OWN_CLINIC:
             continue
@@ -540,10 +663,8 @@ def _walk_order(op: tuple[str, str]) -> int:
 
 
 async def test_lists_and_searches_show_none_of_a_rows(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    app: FastAPI, client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     schema = app.openapi()
     leaks: list[str] = []
     walked = 0
@@ -716,10 +837,8 @@ async def _lists(client: httpx.AsyncClient, headers: dict[str, str]) -> list[Any
 
 
 async def test_writes_naming_a_rows_are_refused_as_naming_no_row(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB, tenant_b: TenantClient
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     rows = await make_b_rows(client, b)
     a_before, b_before = await _lists(client, a.headers), await _lists(client, b.headers)
     leaks: list[str] = []
@@ -764,12 +883,10 @@ async def test_writes_naming_a_rows_are_refused_as_naming_no_row(
 
 
 async def test_a_unique_values_are_free_in_b(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
     # An MRN, a practitioner's id, an exercise code, a webhook URL, an Idempotency-Key taken
     # in A are B's to use: a 409 (or a replay) would tell they exist.
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     mia = a.made.children["mia"]
     before = await client.get(f"/v1/children/{mia['id']}", headers=a.headers)
     child = {"given_name": "Ola", "family_name": "B", "birth_date": "2024-02-02", "sex": "male"}
@@ -834,10 +951,8 @@ async def _export_lines(
 
 
 async def test_b_exports_hold_none_of_a_rows(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    app: FastAPI, client: httpx.AsyncClient, a: ClinicA, b: ClinicB, tenant_b: TenantClient
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     # B's own tombstone, so that a `since` export has deletions of its own to report.
     extra = await seed_child(app, tenant_b, given_name="Gone")
     await client.delete(f"/v1/children/{extra.id}", headers={**b.headers, "If-Match": '"1"'})
@@ -854,10 +969,8 @@ async def test_b_exports_hold_none_of_a_rows(
 
 
 async def test_b_settings_leave_a_unchanged(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     before = await client.get("/v1/clinic-settings", headers=a.headers)
     due = await client.get(f"/v1/children/{a.ids['child_id']}/due", headers=a.headers)
     current = await client.get("/v1/clinic-settings", headers=b.headers)
@@ -871,10 +984,8 @@ async def test_b_settings_leave_a_unchanged(
 
 
 async def test_a_deleted_rows_answer_as_no_row_does(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     assert len(a.gone) == 4
     leaks: list[str] = []
     for path, gone_id in a.gone.items():
@@ -898,12 +1009,10 @@ async def test_a_deleted_rows_answer_as_no_row_does(
 
 
 async def test_b_audit_trail_tells_a_rows_from_no_rows_in_no_way(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
     # B's audit log records B's refused requests: what it says of A's ids must be what it says
     # of ids of no row, or B could read there which ids exist in another clinic.
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     rows = await make_b_rows(client, b)
     pairs: list[tuple[str, str]] = []
     for path in ("/v1/children/{child_id}", "/v1/session-records/{record_id}"):
@@ -951,10 +1060,8 @@ def _next_cursor(response: httpx.Response) -> str | None:
 
 
 async def test_a_cursors_are_refused_on_every_list(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    app: FastAPI, client: httpx.AsyncClient, a: ClinicA, b: ClinicB, tenant_a: TenantClient
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     await add_client(app, tenant_a)  # a second page of each administrative list
     hook = {"url": "https://93.184.216.34/other", "event_types": ["child.created"]}
     await Api(client, a.headers).post("/v1/webhook-endpoints", hook)
@@ -983,10 +1090,8 @@ async def test_a_cursors_are_refused_on_every_list(
 
 
 async def test_an_upsert_by_a_mrn_answers_as_by_no_mrn(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     child = {"given_name": "Ola", "family_name": "B", "birth_date": "2024-02-02", "sex": "male"}
     child["status"] = "active"
     leaks = []
@@ -1023,11 +1128,9 @@ async def test_an_upsert_by_a_mrn_answers_as_by_no_mrn(
 
 
 async def test_b_scores_by_its_own_rules_not_a_norms(
-    app: FastAPI, client: httpx.AsyncClient, tenant_a: TenantClient, tenant_b: TenantClient
+    client: httpx.AsyncClient, a: ClinicA, b: ClinicB
 ) -> None:
     # A's settings hold an AIMS norm table (rich_clinic): B's AIMS is scored without one.
-    a = await make_clinic_a(app, client, tenant_a)
-    b = await make_clinic_b(app, tenant_b)
     theirs = a.made.assessments["aims_norms"]
     assert theirs["scores"]["percentile_source"] == "clinic_norms"
     body = {

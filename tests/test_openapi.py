@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,6 +60,18 @@ def test_error_responses_are_documented_as_problems(schema: dict[str, Any]) -> N
                         assert list(response["content"]) == ["application/json"]
                     else:
                         assert list(response["content"]) == ["application/problem+json"]
+
+
+def test_rendering_the_document_touches_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dmi-api openapi` with the embedded default (no `DMI_DATABASE_URL`) reads and writes no
+    database: it left an empty `dmi.db` in the directory it ran in."""
+    for name in [name for name in os.environ if name.startswith("DMI_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    assert main(["openapi", "--output", "openapi.json"]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["openapi.json"]
 
 
 def test_cli_check_detects_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

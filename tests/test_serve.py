@@ -10,8 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
 
 from dmi_api.cli import build_parser
+from dmi_api.config import Settings
+from dmi_api.db import create_engine
 from tests.support.ports import free_port
 from tests.support.serving import serve_env, serving
 
@@ -183,3 +187,17 @@ def test_the_embedded_database_is_the_services_alone(served: tuple[str, Path]) -
     modes = {path.name: oct(path.stat().st_mode & 0o777) for path in made if path.exists()}
     assert modes == {path.name: "0o600" for path in made if path.exists()}
     assert database.name in modes
+
+
+async def test_an_engine_makes_the_file_private_when_it_first_opens_it(tmp_path: Path) -> None:
+    """Not `migrate` alone: any engine on a new file makes it 0600 as it opens it, and one that
+    never connects makes no file."""
+    database = tmp_path / "new.db"
+    engine = create_engine(Settings(database_url=SecretStr(f"sqlite+aiosqlite:///{database}")))
+    try:
+        assert not database.exists()
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        assert oct(database.stat().st_mode & 0o777) == "0o600"
+    finally:
+        await engine.dispose()

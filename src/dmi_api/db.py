@@ -124,7 +124,6 @@ def make_private_sqlite_file(url: str | URL) -> None:
 
 
 def _create_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
-    make_private_sqlite_file(url)
     # A writer waits for the file's write lock up to the request's timeout (not fail at once).
     busy_timeout_ms = settings.db_statement_timeout_ms
     engine = create_async_engine(
@@ -134,6 +133,12 @@ def _create_sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         json_deserializer=orjson.loads,
     )
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _before_connect(*_: Any) -> None:
+        # Made private when first opened, not when the engine is built: an engine that never
+        # connects (`dmi-api openapi`) leaves no empty file behind.
+        make_private_sqlite_file(url)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -37,7 +37,7 @@ from tests.conftest import build_test_app
 from tests.support.forge import new_rsa_pem, rsa_public_jwk
 from tests.support.migrated_sqlite import migrated_sqlite
 from tests.support.records import seed_child, seed_practitioner
-from tests.support.setup_script import SetUp, service_env
+from tests.support.setup_script import SetUp, dmi_api, service_env
 from tests.support.tenants import TenantClient, bearer, mint_token
 from tests.test_migrations import scratch_url  # noqa: F401 (a fixture)
 
@@ -63,14 +63,7 @@ def cli(env: dict[str, str], *args: str, process: bool = False) -> subprocess.Co
     to stderr (WARNING and above, no handler configured) is in `stderr` as there.
     """
     if process:
-        return subprocess.run(
-            [sys.executable, "-m", "dmi_api.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return dmi_api(env, *args)
     before, environ, threads = _process_state(), dict(os.environ), set(threading.enumerate())
     out, err = io.StringIO(), io.StringIO()
     last_resort = logging.StreamHandler(err)  # `logging.lastResort`'s stream, level, format

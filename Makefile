@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-postgres test-postgres-records test-postgres-auth test-postgres-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
+.PHONY: run test test-postgres test-postgres-records test-postgres-auth-webhooks test-postgres-rest test-stateful test-sqlite test-client lint format openapi migrate clean bench chromium scale-check
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,17 +46,17 @@ run: $(RUN_STAMP)
 ## uses none runs once: tests/conftest.py), the Python client's tests (against a served app of
 ## their own), and lint, side by side (each part's output is printed whole when it ends; any
 ## failure fails `make test`). The PostgreSQL suite runs as three processes (the records API's
-## tests; authentication, tenancy, security and the browser; the rest), and the long stateful
-## schemathesis run beside them (each pytest run makes its own database), so that both cores
-## stay busy to the end. The tests marked `own_database` (the embedded default's CLI and server:
+## tests; authentication, tenancy, security, the browser and webhooks; the rest), and the long
+## stateful schemathesis run beside them (each pytest run makes its own database), so that both
+## cores stay busy to the end. The tests marked `own_database` (the embedded default's CLI and server:
 ## they bring their own database, whatever the run's backend) run once, beside the records tests.
 STATEFUL := tests/test_schemathesis_stateful.py
 OWN_DATABASE := tests/test_cli_admin.py tests/test_serve.py
 PG_RECORDS := tests/records tests/fhir tests/exports $(OWN_DATABASE)
-PG_AUTH := tests/auth tests/security tests/browser
+PG_AUTH_WEBHOOKS := tests/auth tests/security tests/browser tests/webhooks
 
-LANES := test-stateful test-postgres-records test-postgres-auth test-postgres-rest test-sqlite \
-	test-client lint
+LANES := test-stateful test-postgres-records test-postgres-auth-webhooks test-postgres-rest \
+	test-sqlite test-client lint
 
 # The install and Chromium side by side, then every lane at once (a job slot each: with one slot
 # short, or a lane waiting on a prerequisite's job, GNU make 4.3 starts that lane only when
@@ -65,18 +65,19 @@ test:
 	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) chromium
 	$(MAKE) --no-print-directory -j$(words $(LANES)) --output-sync=target $(LANES)
 
-test-postgres: test-postgres-records test-postgres-auth test-postgres-rest
+test-postgres: test-postgres-records test-postgres-auth-webhooks test-postgres-rest
 
 test-postgres-records: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PG_RECORDS)
 
 # Chromium checked in the recipe, not as a prerequisite (see `test`).
-test-postgres-auth: $(DEV_STAMP)
+test-postgres-auth-webhooks: $(DEV_STAMP)
 	@$(MAKE) --no-print-directory chromium
-	$(BIN)/python -m pytest $(PG_AUTH)
+	$(BIN)/python -m pytest $(PG_AUTH_WEBHOOKS)
 
 test-postgres-rest: $(DEV_STAMP)
-	$(BIN)/python -m pytest --ignore=$(STATEFUL) $(addprefix --ignore=,$(PG_RECORDS) $(PG_AUTH))
+	$(BIN)/python -m pytest --ignore=$(STATEFUL) \
+		$(addprefix --ignore=,$(PG_RECORDS) $(PG_AUTH_WEBHOOKS))
 
 ## The browser test of /docs (tests/browser) drives the system Chromium: installed from Debian's
 ## packages when missing (as root or with sudo); DMI_SKIP_BROWSER=1 skips the test instead.

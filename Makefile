@@ -63,6 +63,9 @@ LANES := test-stateful test-postgres-records test-postgres-auth-webhooks test-po
 # another one ends, minutes late).
 test:
 	$(MAKE) --no-print-directory -j2 $(DEV_STAMP) chromium
+	@# Our own modules compiled once: installed editable, each process (every lane, every served
+	@# app or CLI the tests start) would compile them again where PYTHONDONTWRITEBYTECODE is set.
+	$(BIN)/python -m compileall -q src migrations $(CLIENT)/src
 	$(MAKE) --no-print-directory -j$(words $(LANES)) --output-sync=target $(LANES)
 
 test-postgres: test-postgres-records test-postgres-auth-webhooks test-postgres-rest
